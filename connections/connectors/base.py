@@ -1,0 +1,200 @@
+"""The contract between a connector's parser and the acquisition pipeline.
+
+A parser is a pure, streaming function::
+
+    parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]
+
+It reads the file at ``artifact.path`` incrementally (never whole into memory),
+yields one ``ParsedRecord`` per item of the owner's data, and fills ``facts``
+as it goes (source format, counts of skipped and failed items with positions,
+media, warnings). It never touches the database and never reads the clock.
+
+A file the parser cannot accept at all (empty, malformed container, encrypted,
+wrong source, unsupported format) raises ``ArtifactRejected`` *before the first
+record is yielded*, so nothing is written. Any other exception from a parser is
+a bug: property tests feed arbitrary bytes and expect only ``ArtifactRejected``.
+
+Duplicate keys inside one artifact may be yielded; the pipeline counts them.
+Event-time range, accepted and duplicate counts are computed by the pipeline
+from the yielded records, not by the parser.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Literal
+
+RejectReason = Literal["empty", "malformed", "encrypted", "wrong_source", "unsupported", "too_large"]
+MediaState = Literal["attached", "missing", "omitted"]
+
+# Caps applied when a parser opens a zip (hostile-input defence).
+MAX_ZIP_MEMBERS = 200_000
+MAX_ZIP_TOTAL_UNCOMPRESSED = 64 * 1024**3
+MAX_ZIP_RATIO = 200
+MAX_LINE_CHARS = 1_000_000
+
+
+class ArtifactRejected(Exception):
+    """The artifact cannot be imported at all. Raised before any record is yielded."""
+
+    def __init__(self, reason: RejectReason, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """An uploaded file on local disk. ``filename`` is the owner's name for it (a hint only)."""
+
+    path: Path
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """Owner context a parser may need.
+
+    ``time_zone`` reads times written without a zone (WhatsApp). ``date_order``
+    is the owner's answer to an ambiguous day/month order: ``"dmy"``, ``"mdy"``
+    or None when not answered yet.
+    """
+
+    time_zone: tzinfo = UTC
+    date_order: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRecord:
+    """One item of the owner's data.
+
+    ``key`` is stable: the same item in a re-export (or from another acquisition
+    method, for locations) has the same key. ``event_at`` is timezone-aware UTC.
+    ``media`` is the state of the item's media when it has any.
+    """
+
+    stream: str
+    key: str
+    event_at: datetime
+    payload: dict
+    media: MediaState | None = None
+
+
+@dataclass
+class Warning_:
+    kind: str  # e.g. "unparsed_line", "bad_element", "ambiguous_date_order", "time_zone_assumed"
+    detail: str  # owner words
+    position: str | None = None  # "line 12", "element 5", "entry Takeout/x.json"
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "detail": self.detail, "position": self.position}
+
+
+MAX_WARNINGS = 50
+
+
+@dataclass
+class BatchFacts:
+    """What a parser learned about the artifact as a whole, filled while streaming."""
+
+    source_format: str = ""
+    parser_version: str = ""
+    skipped: int = 0
+    failed: int = 0
+    media_declared: int = 0
+    media_attached: int = 0
+    media_missing: int = 0  # referenced, but the file is not in the artifact
+    media_omitted: int = 0  # exported without media: a placeholder only
+    warnings: list[Warning_] = field(default_factory=list)
+    warnings_dropped: int = 0
+    completeness_claim: str = "observed"
+    time_zone_assumed: str | None = None
+    # Set when the file cannot settle the day/month order and no answer was given.
+    needs_answer: dict | None = None
+    partial: bool = False  # the artifact is known to be truncated or partial
+
+    def warn(self, kind: str, detail: str, position: str | None = None) -> None:
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(Warning_(kind, detail, position))
+        else:
+            self.warnings_dropped += 1
+
+    def fail(self, detail: str, position: str | None = None) -> None:
+        """Count one item that could not be parsed, remembering where."""
+        self.failed += 1
+        self.warn("unparsed_item", detail, position)
+
+
+Parser = Callable[[Artifact, BatchFacts, ParseOptions], Iterator[ParsedRecord]]
+
+
+def location_key(at: datetime, lat: float, lon: float) -> str:
+    """The method-independent key of a location point.
+
+    An export and a phone push of the same fix agree on it: UTC second and
+    position rounded to 1e-5 degrees (about one metre).
+    """
+    ts = int(at.astimezone(UTC).timestamp())
+    return f"{ts}:{round(lat, 5):.5f}:{round(lon, 5):.5f}"
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """Open a zip defensively: reject encrypted, oversized, bomb-like or broken archives."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise ArtifactRejected("malformed", "The zip file is damaged or incomplete.") from exc
+    try:
+        infos = zf.infolist()
+    except Exception as exc:  # noqa: BLE001 - any failure reading the directory is a broken zip
+        zf.close()
+        raise ArtifactRejected("malformed", "The zip file is damaged or incomplete.") from exc
+    if len(infos) > MAX_ZIP_MEMBERS:
+        zf.close()
+        raise ArtifactRejected("too_large", "The zip holds too many files.")
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            zf.close()
+            raise ArtifactRejected(
+                "encrypted", "The zip is password-protected; export it again without a password."
+            )
+        total += info.file_size
+        if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_ZIP_RATIO:
+            if info.file_size > 10 * 1024**2:
+                zf.close()
+                raise ArtifactRejected("too_large", "The zip expands far beyond its size (a zip bomb?).")
+    if total > MAX_ZIP_TOTAL_UNCOMPRESSED:
+        zf.close()
+        raise ArtifactRejected("too_large", "The zip expands beyond the size limit.")
+    return zf
+
+
+def safe_member_names(zf: zipfile.ZipFile) -> list[str]:
+    """Member names worth reading: no directories, macOS debris, absolute paths or '..'."""
+    names = []
+    for info in zf.infolist():
+        name = info.filename
+        if info.is_dir() or name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1] == ".DS_Store":
+            continue
+        if name.startswith("/") or "\\" in name or ".." in name.split("/"):
+            continue
+        # Unix symlink entries (mode 0o120000) are never followed.
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:
+            continue
+        names.append(name)
+    return names
+
+
+def sniff(path: Path, size: int = 4096) -> bytes:
+    """The first bytes of a file, for content-based detection."""
+    with open(path, "rb") as fh:
+        return fh.read(size)
+
+
+def is_zip(head: bytes) -> bool:
+    return head[:4] in (b"PK\x03\x04", b"PK\x05\x06")
