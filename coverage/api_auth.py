@@ -1,0 +1,24 @@
+"""Owner API authentication: the browser session, or a personal access token.
+
+Tokens are sent as ``Authorization: Bearer oh_pat_...`` and stored hashed.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from ninja.security import HttpBearer, django_auth
+
+from connections.models import AccessToken, hash_secret
+
+
+class PersonalAccessToken(HttpBearer):
+    def authenticate(self, request, token: str):
+        found = AccessToken.objects.live().select_related("owner").filter(token_hash=hash_secret(token)).first()
+        if found is None or not found.owner.is_active:
+            return None
+        AccessToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.owner
+        return found.owner
+
+
+owner_auth = [django_auth, PersonalAccessToken()]

@@ -1,0 +1,252 @@
+"""The receipt: the owner-facing statement of one batch (DESIGN.md, receipt contract).
+
+``build_receipt`` is pure: a batch row (and the connection it belongs to) in,
+a frozen ``Receipt`` out. A preview and a committed receipt come from the same
+function on the same stored facts, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from connections.connectors import get as get_manifest
+from connections.connectors.manifest import METHOD_LABELS
+
+from .models import PHASES, AcquisitionBatch
+
+
+@dataclass(frozen=True)
+class ReceiptConnection:
+    slug: str
+    name: str
+    connector: str
+
+
+@dataclass(frozen=True)
+class Artifact:
+    filename: str
+    sha256: str
+    bytes: int | None
+
+
+@dataclass(frozen=True)
+class EventTime:
+    earliest: datetime | None
+    latest: datetime | None
+
+
+@dataclass(frozen=True)
+class Counts:
+    parsed: int
+    accepted: int
+    duplicate: int
+    skipped: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Media:
+    declared: int
+    attached: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class Gap:
+    start: str
+    end: str
+    days: int
+
+
+@dataclass(frozen=True)
+class ReceiptWarning:
+    kind: str
+    detail: str
+    position: str | None = None
+
+
+@dataclass(frozen=True)
+class DuplicateSource:
+    batch_id: int
+    count: int
+    committed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NextAction:
+    kind: str
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    batch_id: int
+    connection: ReceiptConnection
+    source: str
+    method: str
+    method_label: str
+    source_format: str
+    parser_version: str
+    artifact: Artifact | None
+    status: str
+    sentence: str  # the line an owner wants first (UI.md)
+    event_time: EventTime
+    counts: Counts
+    media: Media
+    gaps: tuple[Gap, ...]
+    warnings: tuple[ReceiptWarning, ...]
+    completeness_claim: str
+    completeness_text: str
+    duplicate_of: int | None
+    duplicate_sources: tuple[DuplicateSource, ...]
+    time_zone_assumed: str | None
+    question: dict | None
+    reject_reason: str | None
+    data_changed: bool
+    next_action: NextAction | None
+    created_at: datetime
+    committed_at: datetime | None
+    phases: tuple[Phase, ...]
+    progress: int
+
+
+def day(value: datetime | None) -> str:
+    """A date in owner words: '12 Mar 2023'."""
+    if value is None:
+        return "an unknown date"
+    return f"{value.day} {value:%b %Y}"
+
+
+def count_words(n: int, noun: tuple[str, str]) -> str:
+    return f"{n:,} {noun[0] if n == 1 else noun[1]}"
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def build_receipt(batch: AcquisitionBatch, *, original: AcquisitionBatch | None = None) -> Receipt:
+    """The receipt of ``batch``.
+
+    ``batch.connection`` must be loaded. For a ``duplicate`` batch, pass the
+    earlier committed batch as ``original`` (defaults to ``batch.duplicate_of``):
+    the receipt then states the earlier import's facts with ``status: duplicate``.
+    """
+    connection = batch.connection
+    manifest = get_manifest(connection.connector)
+    facts = batch
+    if batch.status == AcquisitionBatch.Status.DUPLICATE:
+        facts = original or batch.duplicate_of or batch
+    media_missing = facts.media_missing + facts.media_omitted
+    counts = Counts(
+        parsed=facts.count_parsed,
+        accepted=0 if batch.status == AcquisitionBatch.Status.DUPLICATE else facts.count_accepted,
+        duplicate=facts.count_parsed if batch.status == AcquisitionBatch.Status.DUPLICATE else facts.count_duplicate,
+        skipped=facts.count_skipped,
+        failed=facts.count_failed,
+    )
+    artifact = None
+    if batch.artifact_sha256:
+        artifact = Artifact(batch.artifact_filename, batch.artifact_sha256, batch.artifact_bytes)
+    return Receipt(
+        batch_id=batch.pk,
+        connection=ReceiptConnection(connection.slug, connection.name, connection.connector),
+        source=manifest.name,
+        method=batch.method,
+        method_label=METHOD_LABELS.get(batch.method, batch.method),
+        source_format=facts.source_format,
+        parser_version=facts.parser_version,
+        artifact=artifact,
+        status=batch.status,
+        sentence=_sentence(batch, facts, counts, media_missing, manifest.record_noun),
+        event_time=EventTime(facts.event_earliest, facts.event_latest),
+        counts=counts,
+        media=Media(facts.media_declared, facts.media_attached, media_missing),
+        gaps=tuple(Gap(g["start"], g["end"], g["days"]) for g in facts.gaps or ()),
+        warnings=tuple(
+            ReceiptWarning(w.get("kind", ""), w.get("detail", ""), w.get("position")) for w in facts.warnings or ()
+        ),
+        completeness_claim=facts.completeness_claim,
+        completeness_text=_completeness_text(facts.completeness_claim, batch.method, manifest.record_noun),
+        duplicate_of=batch.duplicate_of_id,
+        duplicate_sources=tuple(
+            DuplicateSource(s["batch_id"], s["count"], _parse_time(s.get("committed_at")))
+            for s in batch.duplicate_sources or ()
+        ),
+        time_zone_assumed=facts.time_zone_assumed or None,
+        question=batch.question,
+        reject_reason=batch.reject_reason or None,
+        data_changed=batch.data_changed,
+        next_action=_next_action(batch, facts, media_missing, manifest),
+        created_at=batch.created_at,
+        committed_at=facts.committed_at,
+        phases=tuple(Phase(name, _parse_time((batch.phases or {}).get(name))) for name in PHASES),
+        progress=batch.progress,
+    )
+
+
+def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str, str]) -> str:
+    status = batch.status
+    if status == AcquisitionBatch.Status.REJECTED:
+        return f"This file could not be imported: {batch.reject_detail}".strip()
+    if status == AcquisitionBatch.Status.DUPLICATE:
+        return f"Already imported on {day(facts.committed_at)}: no new records."
+    if batch.question:
+        return batch.question.get("text", "This file needs an answer before it can be read.")
+    if counts.parsed == 0:
+        return f"No {noun[1]} were found in this file."
+    span = ""
+    if facts.event_earliest and facts.event_latest:
+        span = f" from {day(facts.event_earliest)} to {day(facts.event_latest)}"
+    noun_word = noun[0] if counts.accepted == 1 else noun[1]
+    lead = f"{counts.accepted:,} new {noun_word}{span}."
+    parts = [lead]
+    if counts.accepted == 0:
+        parts = [f"No new {noun[1]}{span}: all {counts.parsed:,} were already imported."]
+    elif counts.duplicate:
+        parts.append(f"{counts.duplicate:,} already imported.")
+    if media_missing:
+        parts.append(
+            f"{media_missing:,} media file{'s were' if media_missing != 1 else ' was'} not included in this export."
+        )
+    if counts.failed:
+        parts.append(f"{counts.failed:,} item{'s' if counts.failed != 1 else ''} could not be read.")
+    if facts.partial:
+        parts.append("The file looks cut short.")
+    return " ".join(parts)
+
+
+def _completeness_text(claim: str, method: str, noun: tuple[str, str]) -> str:
+    if claim == "complete":
+        return f"The source states this holds all of its {noun[1]}."
+    if method == "owner_artifact":
+        return f"This covers what the export contained. It is not a claim that the {noun[1]} are complete."
+    return f"This covers the {noun[1]} received. It is not a claim that nothing was missed."
+
+
+def _next_action(batch, facts, media_missing: int, manifest) -> NextAction | None:
+    status = batch.status
+    if status == AcquisitionBatch.Status.REJECTED:
+        return NextAction("re_export", "Export again", manifest.recovery or "Export the data again and upload it.")
+    if status == AcquisitionBatch.Status.DUPLICATE:
+        return None
+    if batch.question:
+        return NextAction("answer", "Choose the date order", "Tell us how dates are written in this file.")
+    if status == AcquisitionBatch.Status.PREVIEW:
+        if batch.count_accepted:
+            return NextAction("commit", "Import", f"Import {count_words(batch.count_accepted, manifest.record_noun)}.")
+        return None
+    if status == AcquisitionBatch.Status.COMMITTED:
+        if media_missing:
+            return NextAction("add_media", "Add media", "Export again with media included to add the missing files.")
+        if facts.partial:
+            return NextAction("re_export", "Export again", "The file looked cut short; export it again.")
+    return None

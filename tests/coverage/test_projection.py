@@ -1,0 +1,144 @@
+"""The projection's scenario table: pure, no database, one row per owner situation."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from coverage.projection import Action, project, project_system, summarize
+from coverage.serializers import health_json
+from connections.models import Condition
+from tests.scenarios import NOW, SCENARIOS
+
+ROWS = [pytest.param(scenario, expected, id=name) for name, (scenario, expected) in SCENARIOS.items()]
+
+
+def _field(obj, dotted: str):
+    for part in dotted.split("."):
+        obj = obj[int(part)] if part.isdigit() else getattr(obj, part)
+    return obj
+
+
+@pytest.mark.parametrize(("scenario", "expected"), ROWS)
+def test_scenario(scenario, expected):
+    health = project(scenario.evidence(), NOW)
+    verdict = health.verdict
+    assert verdict.state == expected["state"]
+    if "label" in expected:
+        assert verdict.label == expected["label"]
+    if "tone" in expected:
+        assert verdict.tone == expected["tone"]
+    if "actions" in expected:
+        assert [a.kind for a in health.actions][: len(expected["actions"])] == expected["actions"]
+        if not expected["actions"]:
+            assert health.actions == ()
+    if "advisories" in expected:
+        assert [a.kind for a in health.advisories] == expected["advisories"]
+    if "needs_now" in expected:
+        assert health.needs_owner_now is expected["needs_now"]
+    if "headline_has" in expected:
+        assert expected["headline_has"] in verdict.headline
+    if "forward_has" in expected:
+        assert expected["forward_has"] in verdict.forward
+    for key, value in expected.items():
+        if "." in key or key == "latest_receipt":
+            assert _field(health, key) == value, key
+
+
+@pytest.mark.parametrize(("scenario", "expected"), ROWS)
+def test_forward_never_contradicts_actions(scenario, expected):
+    health = project(scenario.evidence(), NOW)
+    forward = health.verdict.forward.lower()
+    owner_now = [a for a in health.actions if a.audience == "owner" and a.urgency == "now"]
+    # "Nothing needs you" only when no owner action is urgent, and never when something is urgent.
+    assert ("nothing needs you" in forward) == (not owner_now and health.verdict.state == "healthy")
+    if health.actions:
+        assert _mentions(forward, health.actions[0]), (forward, health.actions[0])
+
+
+def _mentions(forward: str, action: Action) -> bool:
+    words = {
+        "re_export": ("export",),
+        "add_artifact": ("import", "upload", "export"),
+        "add_media": ("media",),
+        "reconnect": ("reconnect",),
+        "connect": ("connect", "setting up"),
+        "resume": ("resume",),
+        "retry": ("retry", "try again", "trying"),
+        "review_import": ("review",),
+        "check_device": ("phone",),
+        "check_runtime": ("collector",),
+    }[action.kind]
+    return any(w in forward for w in words)
+
+
+@pytest.mark.parametrize(("scenario", "expected"), ROWS)
+def test_unknown_is_never_called_up_to_date(scenario, expected):
+    health = project(scenario.evidence(), NOW)
+    unknown = "unknown" in (health.readiness.credential.state, health.readiness.runtime.state)
+    if unknown or health.coverage.freshness != "fresh":
+        assert health.verdict.label != "Up to date"
+        assert "up to date" not in health.verdict.headline.lower()
+
+
+@pytest.mark.parametrize(("scenario", "expected"), ROWS)
+def test_coverage_never_raises_above_attention_unless_blocking(scenario, expected):
+    health = project(scenario.evidence(), NOW)
+    if health.verdict.state in ("failing", "degraded") and health.advisories:
+        pipe_fault = (
+            health.readiness.credential.state in ("rejected", "expired")
+            or health.work.consecutive_failures
+            or health.readiness.runtime.state == "unavailable"
+            or health.schedule.policy != "manual"
+            or any(a.severity == "blocking" for a in health.advisories)
+        )
+        assert pipe_fault
+
+
+@pytest.mark.parametrize(("scenario", "expected"), ROWS)
+def test_same_evidence_same_projection_byte_for_byte(scenario, expected):
+    first = json.dumps(health_json(project(scenario.evidence(), NOW)))
+    second = json.dumps(health_json(project(scenario.evidence(), NOW)))
+    assert first == second
+
+
+def test_stale_boundary_for_a_manual_export():
+    scenario, _ = SCENARIOS["missing_media_is_attention_with_add_media"]
+    through = scenario.evidence().summary.covered_through
+    just_before = project(scenario.evidence(), through + timedelta(days=30))
+    just_after = project(scenario.evidence(), through + timedelta(days=30, seconds=1))
+    assert just_before.coverage.freshness == "fresh"
+    assert "stale_owner_artifact" not in [a.kind for a in just_before.advisories]
+    assert just_after.coverage.freshness == "stale"
+    assert just_after.verdict.state == "attention"
+    assert [a.kind for a in just_after.actions][:2] == ["re_export", "add_artifact"]
+
+
+def test_dashboard_summary_counts_owner_actions_now():
+    healths = [project(s.evidence(i), NOW) for i, (s, _) in enumerate(SCENARIOS.values(), start=1)]
+    summary = summarize(healths)
+    expected_now = sum(1 for h in healths if any(a.urgency == "now" and a.audience == "owner" for a in h.actions))
+    assert summary.needs_you == expected_now
+    assert summary.healthy == sum(1 for h in healths if h.verdict.state == "healthy")
+    assert summary.total == len(SCENARIOS)
+    assert f"{summary.needs_you} sources need you" in summary.sentence
+
+
+@pytest.mark.parametrize(
+    ("heartbeat_age", "state", "worker", "words"),
+    [
+        pytest.param(None, "degraded", "unknown", "has not started", id="never_started"),
+        pytest.param(timedelta(seconds=20), "healthy", "ready", "running", id="fresh_heartbeat"),
+        pytest.param(timedelta(seconds=60), "healthy", "ready", "running", id="at_twice_the_interval"),
+        pytest.param(timedelta(seconds=61), "degraded", "unavailable", "has not reported since", id="heartbeat_late"),
+    ],
+)
+def test_system_runtime_from_worker_heartbeat(heartbeat_age, state, worker, words):
+    beat = None
+    if heartbeat_age is not None:
+        beat = Condition(type="worker_heartbeat", status="ready", observed_at=NOW - heartbeat_age)
+    system = project_system(beat, NOW, interval_seconds=30)
+    assert (system.state, system.worker.state) == (state, worker)
+    assert words in system.headline

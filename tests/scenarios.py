@@ -1,0 +1,401 @@
+"""The projection's scenario table: one row per situation an owner can be in.
+
+Each scenario builds unsaved evidence rows (for the pure projection tests) and
+can save the same rows for an owner (for the CLI/API/dashboard parity tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from connections.connectors import get as get_manifest
+from connections.connectors import register
+from connections.models import CollectionRun, Condition, Connection, DeviceToken, hash_secret
+from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary
+from coverage.projection import Evidence
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+# A chat connector that declares missing media blocking: the same gap, another verdict.
+STRICT = register(
+    replace(get_manifest("whatsapp"), id="strict_chat", name="Strict chat", blocking_gaps=frozenset({"missing_media"}))
+)
+
+
+@dataclass
+class Scenario:
+    name: str
+    connector: str = "whatsapp"
+    policy: str = "manual"
+    interval_seconds: int | None = None
+    next_due_at: datetime | None = None
+    token: bool = False
+    feed_url: str = ""
+    conditions: list[dict] = field(default_factory=list)
+    runs: list[dict] = field(default_factory=list)  # newest first
+    summary: dict | None = None
+    lanes: list[dict] = field(default_factory=list)
+    batch: dict | None = None  # the latest committed batch
+
+    def evidence(self, pk: int = 1) -> Evidence:
+        """Unsaved rows, for the pure projection."""
+        conn = self.connection()
+        conn.pk = pk
+        batch = self.latest_batch(conn)
+        summary = None
+        if self.summary is not None:
+            summary = CoverageSummary(connection=conn, **self.summary)
+            summary.latest_batch_id = batch.pk if batch else 1
+            summary.media_batch_id = summary.latest_batch_id if summary.media_missing + summary.media_omitted else None
+        runs = tuple(CollectionRun(connection=conn, **r) for r in self.runs)
+        return Evidence(
+            connection=conn,
+            manifest=get_manifest(self.connector),
+            credential_captured=self.token or bool(self.feed_url),
+            conditions=tuple(Condition(connection=conn, pk=i + 1, **c) for i, c in enumerate(self.conditions)),
+            runs=runs,
+            summary=summary,
+            lanes=tuple(LaneSummary(connection=conn, **lane) for lane in self.lanes),
+            latest_batch=batch,
+        )
+
+    def connection(self, owner=None) -> Connection:
+        return Connection(
+            owner=owner,
+            connector=self.connector,
+            slug=self.name.replace("_", "-"),
+            name=self.name.replace("_", " ").capitalize(),
+            schedule_policy=self.policy,
+            resume_policy="interval" if self.interval_seconds else "manual",
+            interval_seconds=self.interval_seconds,
+            next_due_at=self.next_due_at,
+            feed_url=self.feed_url,
+            created_at=NOW - 400 * DAY,
+        )
+
+    def latest_batch(self, conn: Connection) -> AcquisitionBatch | None:
+        if self.batch is None:
+            return None
+        fields = {
+            "method": "owner_artifact",
+            "status": "committed",
+            "source_format": "whatsapp_android",
+            "parser_version": "1",
+            "created_at": NOW - 10 * DAY,
+            "committed_at": NOW - 10 * DAY,
+            **self.batch,
+        }
+        batch = AcquisitionBatch(connection=conn, **fields)
+        batch.pk = 7
+        return batch
+
+    def save(self, owner) -> Connection:
+        """The same evidence as rows in the database, for ``owner``."""
+        conn = self.connection(owner)
+        conn.save()
+        if self.token:
+            DeviceToken.objects.create(connection=conn, token_hash=hash_secret(f"{self.name}-{owner.pk}"), hint="abcd")
+        for c in self.conditions:
+            Condition.objects.create(connection=conn, **c)
+        for r in self.runs:
+            CollectionRun.objects.create(connection=conn, **r)
+        batch = self.latest_batch(conn)
+        if batch is not None:
+            batch.pk = None
+            batch.save()
+        if self.summary is not None:
+            summary = CoverageSummary(connection=conn, latest_batch=batch, **self.summary)
+            if summary.media_missing + summary.media_omitted:
+                summary.media_batch = batch
+            summary.save()
+        for lane in self.lanes:
+            LaneSummary.objects.create(connection=conn, last_batch=batch, **lane)
+        return conn
+
+
+def _summary(earliest, through, count=120, **more) -> dict:
+    return {"earliest_event_at": earliest, "covered_through": through, "record_count": count, **more}
+
+
+def _lane(method, earliest, through, last_batch_at, batches=1, records=120, **more) -> dict:
+    return {
+        "method": method,
+        "earliest_event_at": earliest,
+        "covered_through": through,
+        "last_batch_at": last_batch_at,
+        "batches": batches,
+        "records": records,
+        **more,
+    }
+
+
+def _run(outcome, hours_ago, error_class="") -> dict:
+    started = NOW - timedelta(hours=hours_ago)
+    return {
+        "outcome": outcome,
+        "started_at": started,
+        "finished_at": started + timedelta(seconds=3),
+        "error_class": error_class,
+    }
+
+
+def _cond(type_, status, days_ago, **more) -> dict:
+    return {"type": type_, "status": status, "reason": status, "observed_at": NOW - days_ago * DAY, **more}
+
+
+OLD = datetime(2023, 3, 25, 22, 10, tzinfo=UTC)
+OLD_START = datetime(2023, 3, 12, 9, 15, tzinfo=UTC)
+RECENT = NOW - 2 * DAY
+FEED = {"connector": "ical_feed", "policy": "interval", "interval_seconds": 3600,
+        "next_due_at": NOW + timedelta(minutes=30), "feed_url": "https://example.org/cal.ics?key=secret"}
+READY_FEED = [_cond("credential", "ready", 0.1), _cond("runtime", "ready", 0.1)]
+PHONE = {"connector": "owntracks", "token": True}
+READY_PHONE = [_cond("credential", "ready", 0.01), _cond("runtime", "ready", 0.01)]
+
+# name -> (scenario, expectations). Expectations: state, label, actions (kinds in order, prefix),
+# advisories (kinds), and any dotted field -> value.
+SCENARIOS: dict[str, tuple[Scenario, dict]] = {
+    "old_export_is_attention_with_reexport": (
+        Scenario(
+            "family_chat",
+            summary=_summary(OLD_START, OLD),
+            lanes=[_lane("owner_artifact", OLD_START, OLD, NOW - 10 * DAY)],
+            batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
+        ),
+        {
+            "state": "attention",
+            "label": "Needs a refresh",
+            "tone": "info",
+            "actions": ["re_export", "add_artifact"],
+            "advisories": ["stale_owner_artifact"],
+            "coverage.covered_through": OLD,
+            "coverage.freshness": "stale",
+            "coverage.stale_since": OLD + timedelta(days=30),
+            "needs_now": False,
+        },
+    ),
+    "missing_media_is_attention_with_add_media": (
+        Scenario(
+            "holiday_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT, media_declared=3, media_attached=2, media_missing=1),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 9, "count_accepted": 9,
+                   "media_declared": 3, "media_attached": 2, "media_missing": 1},
+        ),
+        {
+            "state": "attention",
+            "label": "Media missing",
+            "actions": ["add_media"],
+            "advisories": ["missing_media"],
+            "coverage.media.missing": 1,
+            "readiness.runtime.state": "not_required",
+            "work.consecutive_failures": 0,
+            "needs_now": False,
+        },
+    ),
+    "duplicate_upload_leaves_no_advisory": (
+        Scenario(
+            "chat_uploaded_twice",
+            summary=_summary(NOW - 20 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY, batches=1)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 120,
+                   "count_accepted": 120},
+        ),
+        {"state": "healthy", "label": "Up to date", "advisories": [], "actions": ["add_artifact"],
+         "needs_now": False},
+    ),
+    "blocking_gap_declared_by_connector_is_failing": (
+        Scenario(
+            "strict_chat",
+            connector="strict_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT, media_declared=3, media_attached=2, media_missing=1),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 9, "count_accepted": 9},
+        ),
+        {"state": "failing", "label": "Can't collect", "tone": "critical", "actions": ["add_media"],
+         "advisories": ["missing_media"], "advisories.0.severity": "blocking", "actions.0.blocking": True,
+         "actions.0.urgency": "now", "needs_now": True},
+    ),
+    "credential_rejected_is_failing_with_reconnect": (
+        Scenario(
+            "work_calendar",
+            **FEED,
+            conditions=[_cond("credential", "rejected", 1), _cond("runtime", "ready", 2)],
+            runs=[_run("failure", 24, "http_401"), _run("success", 30)],
+            summary=_summary(NOW - 90 * DAY, NOW - 2 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 2 * DAY, NOW - 30 / 24 * DAY)],
+        ),
+        {"state": "failing", "actions": ["reconnect"], "readiness.credential.state": "rejected",
+         "actions.0.urgency": "now", "needs_now": True},
+    ),
+    "credential_never_captured_is_setup_required": (
+        Scenario("my_phone", connector="owntracks"),
+        {"state": "setup_required", "label": "Finish setup", "readiness.credential.state": "missing",
+         "actions": ["connect"], "coverage.freshness": "unknown"},
+    ),
+    "paused_even_when_stale_is_paused_with_resume": (
+        Scenario(
+            "old_calendar",
+            **{**FEED, "policy": "paused"},
+            conditions=[_cond("credential", "ready", 60)],
+            runs=[_run("success", 60 * 24)],
+            summary=_summary(NOW - 200 * DAY, NOW - 60 * DAY),
+            lanes=[_lane("provider_api", NOW - 200 * DAY, NOW - 60 * DAY, NOW - 60 * DAY)],
+        ),
+        {"state": "paused", "label": "Paused", "tone": "neutral", "actions": ["resume"], "needs_now": False},
+    ),
+    "one_failed_run_after_success_is_degraded": (
+        Scenario(
+            "team_calendar",
+            **FEED,
+            conditions=READY_FEED,
+            runs=[_run("failure", 0.5, "http_503"), _run("success", 1.5)],
+            summary=_summary(NOW - 90 * DAY, NOW - 1 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 1 * DAY, NOW - 1.5 / 24 * DAY)],
+        ),
+        {"state": "degraded", "label": "Having trouble", "tone": "warning", "actions": ["retry"],
+         "work.consecutive_failures": 1, "needs_now": False},
+    ),
+    "three_failed_runs_in_a_row_are_failing": (
+        Scenario(
+            "flaky_calendar",
+            **FEED,
+            conditions=READY_FEED,
+            runs=[_run("failure", 0.5, "http_500"), _run("failure", 1.5, "http_500"),
+                  _run("failure", 2.5, "timeout"), _run("success", 3.5)],
+            summary=_summary(NOW - 90 * DAY, NOW - 1 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 1 * DAY, NOW - 3.5 / 24 * DAY)],
+        ),
+        {"state": "failing", "actions": ["retry"], "work.consecutive_failures": 3, "needs_now": True},
+    ),
+    "stale_scheduled_source_is_degraded": (
+        Scenario(
+            "quiet_calendar",
+            **{**FEED, "next_due_at": NOW - 3 * DAY},
+            conditions=[_cond("credential", "ready", 3), _cond("runtime", "ready", 3)],
+            runs=[_run("success", 72)],
+            summary=_summary(NOW - 90 * DAY, NOW - 3 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 3 * DAY, NOW - 3 * DAY)],
+        ),
+        {"state": "degraded", "coverage.freshness": "stale", "schedule.overdue": True, "advisories": []},
+    ),
+    "silent_phone_is_degraded_not_failing": (
+        Scenario(
+            "silent_phone",
+            **PHONE,
+            conditions=[_cond("credential", "ready", 1), _cond("runtime", "ready", 1)],
+            summary=_summary(NOW - 30 * DAY, NOW - 1 * DAY),
+            lanes=[_lane("device_sync", NOW - 30 * DAY, NOW - 1 * DAY, NOW - 1 * DAY, batches=700)],
+        ),
+        {"state": "degraded", "actions": ["check_device"], "advisories": [], "coverage.freshness": "stale",
+         "headline_has": "has not reported since"},
+    ),
+    "never_probed_readiness_stays_unknown": (
+        Scenario(
+            "new_phone",
+            **PHONE,
+            summary=_summary(NOW - 1 * DAY, NOW - timedelta(minutes=5)),
+            lanes=[_lane("device_sync", NOW - 1 * DAY, NOW - timedelta(minutes=5), NOW - timedelta(minutes=5))],
+        ),
+        {"state": "healthy", "label": "No problems found", "readiness.credential.state": "unknown",
+         "readiness.runtime.state": "unknown", "headline_has": "not measured yet"},
+    ),
+    "no_evidence_at_all_is_setup_required": (
+        Scenario("empty_chat"),
+        {"state": "setup_required", "coverage.freshness": "unknown", "actions": ["add_artifact"],
+         "latest_receipt": None, "needs_now": True},
+    ),
+    "expired_or_superseded_conditions_do_not_drive_the_verdict": (
+        Scenario(
+            "recovered_calendar",
+            **FEED,
+            conditions=[
+                _cond("credential", "rejected", 5, expires_at=NOW - 4 * DAY),
+                _cond("credential", "rejected", 3, superseded_at=NOW - 2 * DAY),
+                _cond("runtime", "unavailable", 3, superseded_at=NOW - 2 * DAY),
+                *READY_FEED,
+            ],
+            runs=[_run("success", 0.5)],
+            summary=_summary(NOW - 90 * DAY, NOW - 1 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 1 * DAY, NOW - 0.5 / 24 * DAY)],
+        ),
+        {"state": "healthy", "label": "Up to date", "readiness.credential.state": "ready", "actions": []},
+    ),
+    "fresh_feed_with_successful_run_is_healthy": (
+        Scenario(
+            "home_calendar",
+            **FEED,
+            conditions=READY_FEED,
+            runs=[_run("success", 0.2), _run("not_modified", 1.2)],
+            summary=_summary(NOW - 90 * DAY, NOW - 0.5 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 0.5 * DAY, NOW - 0.2 / 24 * DAY)],
+        ),
+        {"state": "healthy", "label": "Up to date", "tone": "ok", "coverage.freshness": "fresh",
+         "coverage.completeness": "observed", "forward_has": "Next collection", "needs_now": False},
+    ),
+    "fresh_phone_is_healthy": (
+        Scenario(
+            "pocket_phone",
+            **PHONE,
+            conditions=READY_PHONE,
+            summary=_summary(NOW - 30 * DAY, NOW - timedelta(minutes=3)),
+            lanes=[_lane("device_sync", NOW - 30 * DAY, NOW - timedelta(minutes=3), NOW - timedelta(minutes=3))],
+        ),
+        {"state": "healthy", "label": "Up to date", "actions": []},
+    ),
+    "complete_claim_only_with_evidence": (
+        Scenario(
+            "health_export",
+            connector="apple_health",
+            summary=_summary(NOW - 400 * DAY, NOW - 3 * DAY, count=5000),
+            lanes=[_lane("owner_artifact", NOW - 400 * DAY, NOW - 3 * DAY, NOW - 3 * DAY)],
+            batch={"event_earliest": NOW - 400 * DAY, "event_latest": NOW - 3 * DAY, "count_parsed": 5000,
+                   "count_accepted": 5000, "completeness_claim": "complete"},
+        ),
+        {"state": "healthy", "coverage.completeness": "complete"},
+    ),
+    "partial_export_is_attention": (
+        Scenario(
+            "cut_timeline",
+            connector="google_timeline",
+            summary=_summary(NOW - 20 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY, partial_batch_id=7)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "partial": True, "count_parsed": 50,
+                   "count_accepted": 50},
+        ),
+        {"state": "attention", "advisories": ["partial_artifact"], "actions": ["re_export"]},
+    ),
+    "hole_in_coverage_is_attention": (
+        Scenario(
+            "holey_timeline",
+            connector="google_timeline",
+            summary=_summary(NOW - 40 * DAY, RECENT,
+                             holes=[{"start": "2026-10-20", "end": "2026-10-29", "days": 10}]),
+            lanes=[_lane("owner_artifact", NOW - 40 * DAY, RECENT, NOW - 1 * DAY)],
+        ),
+        {"state": "attention", "advisories": ["coverage_hole"], "actions": ["add_artifact"],
+         "coverage.gaps.0.days": 10},
+    ),
+    "unreadable_lines_invite_review": (
+        Scenario(
+            "messy_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40,
+                   "count_accepted": 40, "count_failed": 2},
+        ),
+        {"state": "attention", "advisories": ["parser_warning"], "actions": ["review_import"]},
+    ),
+    "stale_export_and_missing_media_together": (
+        Scenario(
+            "old_holiday_chat",
+            summary=_summary(OLD_START, OLD, media_declared=5, media_attached=2, media_missing=1, media_omitted=2),
+            lanes=[_lane("owner_artifact", OLD_START, OLD, NOW - 10 * DAY)],
+            batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
+        ),
+        {"state": "attention", "label": "Needs a refresh", "advisories": ["stale_owner_artifact", "missing_media"],
+         "actions": ["re_export", "add_artifact", "add_media"], "coverage.media.missing": 3},
+    ),
+}
