@@ -111,6 +111,9 @@ class Scenario:
                 summary.media_batch = batch
             summary.save()
         for lane in self.lanes:
+            lane = dict(lane)
+            if lane.pop("partial_batch_id", None):
+                lane["partial_batch"] = batch
             LaneSummary.objects.create(connection=conn, last_batch=batch, **lane)
         return conn
 

@@ -1,0 +1,131 @@
+"""Owner pages for managing connections: the add-source catalog, create, pause, resume, retry, remove.
+
+Each view loads owner-scoped rows, calls a service from ``connections.services``
+and redirects (or, for htmx, returns the refreshed card).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coverage.evidence import load_one
+
+from . import services
+from .connectors import all_manifests
+from .connectors import get as get_manifest
+from .models import Connection
+
+# Slugs that would shadow a page address under /sources/.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+def _owned(request: HttpRequest, slug: str) -> Connection:
+    return get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
+
+
+def _back(request: HttpRequest, connection: Connection):
+    """Where a state-changing form returns: its ``next`` when it is ours, else the source page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("coverage:source", connection.slug)
+
+
+def _card(request: HttpRequest, connection: Connection) -> HttpResponse:
+    context = {"health": load_one(connection), "busy_slugs": set()}
+    return render(request, "coverage/dashboard.html#coverage-card", context)
+
+
+def _ordered_paths(manifest):
+    return sorted(manifest.paths, key=lambda p: not p.recommended)
+
+
+@require_GET
+@login_required
+def catalog(request: HttpRequest) -> HttpResponse:
+    entries = [{"manifest": m, "paths": _ordered_paths(m)} for m in all_manifests() if not m.extra.get("hidden")]
+    return render(request, "connections/catalog.html", {"entries": entries})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def create(request: HttpRequest, connector: str) -> HttpResponse:
+    try:
+        manifest = get_manifest(connector)
+    except LookupError:
+        raise Http404("No such kind of source") from None
+    needs_feed = any(p.method == "provider_api" and p.needs_credential for p in manifest.paths)
+    name = request.POST.get("name", "").strip() if request.method == "POST" else manifest.name
+    feed_url = request.POST.get("feed_url", "").strip()
+    error = ""
+    if request.method == "POST":
+        if not name:
+            error = "Give the source a name, such as “Family chat”."
+        elif needs_feed and feed_url and not feed_url.startswith(("https://", "http://", "webcal://")):
+            error = "The feed address should start with https:// or webcal://."
+        else:
+            slug = services.unique_slug(request.user, name)
+            if slug in RESERVED_SLUGS:
+                slug = services.unique_slug(request.user, f"{name} source")
+            try:
+                connection = services.add_connection(request.user, connector, slug, name[:120], feed_url=feed_url)
+            except services.ConnectionError_ as exc:
+                error = str(exc)
+            else:
+                messages.success(request, f"Added “{connection.name}”.")
+                return redirect("coverage:source", connection.slug)
+    context = {"manifest": manifest, "paths": _ordered_paths(manifest), "name": name, "feed_url": feed_url,
+               "needs_feed": needs_feed, "error": error}
+    return render(request, "connections/create.html", context, status=400 if error else 200)
+
+
+@require_POST
+@login_required
+def pause(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = services.pause_connection(_owned(request, slug))
+    if request.htmx:
+        return _card(request, connection)
+    messages.info(request, f"Paused “{connection.name}”. Nothing is collected until you resume it.")
+    return _back(request, connection)
+
+
+@require_POST
+@login_required
+def resume(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = services.resume_connection(_owned(request, slug))
+    if request.htmx:
+        return _card(request, connection)
+    messages.info(request, f"Resumed “{connection.name}”.")
+    return _back(request, connection)
+
+
+@require_POST
+@login_required
+def retry(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = _owned(request, slug)
+    # Due now: the scheduler picks it up on its next pass.
+    connection.next_due_at = timezone.now()
+    connection.save(update_fields=["next_due_at"])
+    if request.htmx:
+        return _card(request, connection)
+    messages.info(request, f"Ownerhub will collect “{connection.name}” again in a moment.")
+    return _back(request, connection)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def remove(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = _owned(request, slug)
+    if request.method == "POST":
+        name = connection.name
+        services.remove_connection(connection)
+        messages.success(request, f"Removed “{name}” with its imported data. Your other sources were not changed.")
+        return redirect("coverage:dashboard")
+    health = load_one(connection)
+    return render(request, "connections/remove.html", {"connection": connection, "health": health})

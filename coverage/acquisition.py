@@ -1,0 +1,928 @@
+"""The acquisition pipeline: preview an artifact, commit it, and land live records.
+
+Three entry points, one landing path:
+
+- ``preview_artifact`` stores an uploaded file, hashes it, parses it with the connector's
+  ``owner_artifact`` parser into the staging table, and measures it against what the
+  connection already holds. Nothing reaches ``Record``. ``answer_preview`` re-parses a
+  preview whose parser asked a question (WhatsApp's ambiguous date order).
+- ``start_commit`` flips a preview to ``committing`` (one landing per artifact, enforced by
+  the ``one_landed_batch_per_artifact`` constraint) and enqueues ``coverage.tasks.commit_batch``,
+  which calls ``land_batch``: records, provenance, counts and coverage summaries in one
+  transaction, then the staging rows go.
+- ``acquire_records`` is the synchronous path for live sources (device pushes, calendar
+  pulls): records in, committed batch out, through the same staging and landing code.
+
+Staging (table ``coverage_stagedrecord``, created by migration 0002, plain SQL only):
+parsed records are inserted in chunks of ``STAGE_CHUNK`` with ON CONFLICT DO NOTHING on
+(batch, stream, key), so in-file duplicates collapse in the database and Python never keeps
+a set of keys: memory stays flat whatever the size of the artifact. Every count, day
+histogram and duplicate source is then one SQL aggregate over the staged rows.
+
+Every landing locks the connection row first, so landings on one connection are serialized
+(on SQLite the IMMEDIATE transaction mode does the same) and the summaries stay exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection as db, transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from connections.connectors.base import (
+    Artifact,
+    ArtifactRejected,
+    BatchFacts,
+    ParsedRecord,
+    ParseOptions,
+)
+from connections.connectors.base import MAX_WARNINGS
+from connections.connectors.manifest import Manifest
+from connections.models import CollectionRun, Connection, OwnerProfile
+
+from .models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+
+log = logging.getLogger(__name__)
+
+Status = AcquisitionBatch.Status
+LANDING = (Status.COMMITTING, Status.COMMITTED)
+
+CHUNK_BYTES = 1 << 20  # storage and hashing read the upload this much at a time
+STAGE_CHUNK = 5_000  # staged records per transaction
+PROGRESS_EVERY = 10_000  # items between progress updates a poller can see
+_ROWS_PER_INSERT = 500  # rows per INSERT statement (7 parameters each)
+DEFAULT_GAP_AFTER = timedelta(days=3)  # batch gaps when the manifest declares no hole size
+DATE_ORDERS = ("dmy", "mdy")
+
+STAGING_TABLE = "coverage_stagedrecord"
+
+Progress = Callable[[str, int], None]
+"""Called as ``progress(phase, items)`` while a batch is worked on (the CLI draws a bar)."""
+
+
+class CommitRefused(Exception):
+    """The batch cannot be committed (rejected, or its preview still asks a question)."""
+
+
+class NotAnArtifactSource(ValueError):
+    """The connector takes no uploaded artifact (a device push or a feed)."""
+
+
+# --- public services ---------------------------------------------------------------------------
+def preview_artifact(
+    connection: Connection,
+    source: IO[bytes],
+    filename: str,
+    *,
+    options: dict | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> AcquisitionBatch:
+    """Store, hash and parse an uploaded artifact; measure it; write nothing to ``Record``.
+
+    ``source`` is a binary file-like object (an ``UploadedFile`` or an open file), read in
+    1 MB chunks. ``options`` may carry ``date_order`` (``"dmy"``/``"mdy"``). Returns the new
+    batch: ``preview`` (possibly with a ``question``), ``duplicate`` (this connection already
+    holds the same sha256; the stored copy is deleted) or ``rejected`` (too large or refused by
+    the parser; nothing else written).
+    """
+    now = now or timezone.now()
+    manifest = connection.manifest
+    parser = _artifact_parser(manifest)
+    batch = AcquisitionBatch.objects.create(
+        connection=connection,
+        method="owner_artifact",
+        trigger="manual",
+        artifact_filename=_display_name(filename),
+        options=_clean_options(options),
+        status=Status.PREVIEW,
+        created_at=now,
+        phases={},
+    )
+    batch.connection = connection
+    limit = settings.OWNERHUB_MAX_UPLOAD_BYTES
+    try:
+        name, sha256, size = _store(source, connection.owner_id, batch.artifact_filename, limit)
+    except _TooLarge as exc:
+        batch.artifact_bytes = exc.read
+        return _reject(batch, manifest, "too_large", f"The file is larger than the {_size_words(limit)} limit.")
+    batch.artifact_name, batch.artifact_sha256, batch.artifact_bytes = name, sha256, size
+    _stamp(batch, "received")
+    batch.save(update_fields=["artifact_name", "artifact_sha256", "artifact_bytes", "phases"])
+
+    earlier = (
+        AcquisitionBatch.objects.filter(connection=connection, artifact_sha256=sha256, status__in=LANDING)
+        .exclude(pk=batch.pk)
+        .order_by("pk")
+        .first()
+    )
+    if earlier is not None:
+        return _mark_duplicate(batch, earlier)
+    return _parse_and_measure(batch, parser, progress)
+
+
+def answer_preview(batch: AcquisitionBatch, date_order: str, *, progress: Progress | None = None) -> AcquisitionBatch:
+    """Re-read a preview with the owner's answer to its question (the day/month order)."""
+    if date_order not in DATE_ORDERS:
+        raise ValueError(f"date order must be one of {', '.join(DATE_ORDERS)}")
+    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
+    if batch.status != Status.PREVIEW or not batch.artifact_name:
+        raise CommitRefused("Only a preview that is still waiting can be answered.")
+    batch.options = {**(batch.options or {}), "date_order": date_order}
+    batch.question = None
+    batch.save(update_fields=["options", "question"])
+    return _parse_and_measure(batch, _artifact_parser(batch.connection.manifest), progress)
+
+
+def start_commit(batch: AcquisitionBatch, *, enqueue: bool = True) -> AcquisitionBatch:
+    """Commit a previewed batch: flip it to ``committing`` and enqueue ``commit_batch``.
+
+    A ``duplicate``, ``committing`` or ``committed`` batch is returned as it is. When another
+    preview of the same artifact is already landing on this connection, this batch becomes its
+    ``duplicate``. Raises ``CommitRefused`` for a rejected batch or an unanswered question.
+    With ``enqueue=False`` the caller runs ``land_batch`` itself (the CLI does, so it never
+    waits for a worker).
+    """
+    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
+    if batch.status in (Status.DUPLICATE, Status.COMMITTING, Status.COMMITTED):
+        return batch
+    if batch.status == Status.REJECTED:
+        raise CommitRefused("This file was rejected; it cannot be imported.")
+    if batch.question:
+        raise CommitRefused("The preview is waiting for an answer (the date order) before it can be imported.")
+    try:
+        with transaction.atomic():
+            flipped = AcquisitionBatch.objects.filter(pk=batch.pk, status=Status.PREVIEW).update(
+                status=Status.COMMITTING
+            )
+    except IntegrityError:
+        # Another preview of this artifact won the race to land: this one is its duplicate.
+        winner = (
+            AcquisitionBatch.objects.filter(
+                connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status__in=LANDING
+            )
+            .order_by("pk")
+            .first()
+        )
+        return _mark_duplicate(batch, winner)
+    if flipped and enqueue:
+        from .tasks import commit_batch
+
+        commit_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
+def land_batch(batch_id: int, *, now: datetime | None = None) -> AcquisitionBatch:
+    """Land a ``committing`` batch (the body of the ``commit_batch`` task).
+
+    In one transaction: new records from staging, provenance rows, the recount (``data_changed``
+    when it differs from the preview), status ``committed``, lane and coverage summaries; the
+    staging rows go with it. Idempotent: any other status returns the batch untouched, and a
+    crash leaves the batch ``committing`` with its staging rows, ready to be run again.
+    """
+    connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection_id)
+        batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
+        batch.connection = connection
+        if batch.status != Status.COMMITTING:
+            return batch
+        now = now or timezone.now()
+        round_ = _Round(
+            parsed=batch.count_parsed,
+            earliest=batch.event_earliest,
+            latest=batch.event_latest,
+            partial=batch.partial,
+            media_not_attached=batch.media_missing + batch.media_omitted,
+        )
+        landed = _land(batch, round_, now, new_batch=True)
+        batch.count_accepted = landed.accepted
+        batch.count_duplicate = batch.count_parsed - landed.accepted
+        batch.day_counts = landed.measure.day_counts
+        batch.duplicate_sources = landed.measure.duplicate_sources
+        if batch.preview_counts is not None and batch.preview_counts != _counts(batch):
+            batch.data_changed = True
+        batch.status = Status.COMMITTED
+        batch.committed_at = now
+        for phase in ("committed", "indexed", "health_projected"):
+            _stamp(batch, phase)
+        batch.save()
+    return batch
+
+
+def acquire_records(
+    connection: Connection,
+    *,
+    method: str,
+    trigger: str,
+    records: Iterable[ParsedRecord],
+    facts: BatchFacts,
+    window_key: str = "",
+    run: CollectionRun | None = None,
+    now: datetime | None = None,
+) -> AcquisitionBatch:
+    """Stage and commit records from a live source in one go (no artifact, no preview).
+
+    For device pushes and provider pulls. ``records`` is consumed once; ``facts`` is read after
+    it is exhausted, so a parser may fill it while streaming. With a ``window_key`` (e.g.
+    ``"device:7:2024-05-01T10"``) records are appended to the committed batch of this connection
+    and method with that key, if any, so pushes group into one batch per device per window;
+    its counts, range and the summaries grow accordingly. Records already held (through any
+    method) are not copied: they gain a provenance row for ``method`` if they had none.
+    Returns the committed batch.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection.pk)
+        batch = None
+        if window_key:
+            batch = (
+                AcquisitionBatch.objects.select_for_update()
+                .filter(connection=connection, method=method, window_key=window_key, status=Status.COMMITTED)
+                .order_by("-pk")
+                .first()
+            )
+        new_batch = batch is None
+        if new_batch:
+            batch = AcquisitionBatch.objects.create(
+                connection=connection,
+                method=method,
+                trigger=trigger,
+                run=run,
+                window_key=window_key,
+                status=Status.COMMITTING,
+                created_at=now,
+                phases={},
+            )
+            _stamp(batch, "received")
+        batch.connection = connection
+        staged = _stage(batch.pk, records, None, None)
+        _stamp(batch, "parsed")
+        _add_facts(batch, facts, staged, replace=new_batch)
+        round_ = _Round(
+            parsed=staged.parsed,
+            earliest=staged.earliest,
+            latest=staged.latest,
+            partial=facts.partial,
+            media_not_attached=facts.media_missing + facts.media_omitted,
+        )
+        _stamp(batch, "deduplicated")
+        landed = _land(batch, round_, now, new_batch=new_batch)
+        batch.count_accepted += landed.accepted
+        batch.count_duplicate += staged.parsed - landed.accepted
+        batch.day_counts = _merge_counts(batch.day_counts if not new_batch else {}, landed.measure.day_counts)
+        batch.duplicate_sources = _merge_sources(
+            batch.duplicate_sources if not new_batch else [], landed.measure.duplicate_sources
+        )
+        batch.status = Status.COMMITTED
+        batch.committed_at = batch.committed_at or now
+        if run is not None and batch.run_id is None:
+            batch.run = run
+        for phase in ("committed", "indexed", "health_projected"):
+            _stamp(batch, phase)
+        batch.save()
+    return batch
+
+
+def discard_staging(batch: AcquisitionBatch) -> None:
+    """Drop a preview's staged records (an abandoned preview)."""
+    _drop_staging(batch.pk)
+
+
+# --- storing the upload ------------------------------------------------------------------------
+class _TooLarge(Exception):
+    def __init__(self, read: int):
+        super().__init__(read)
+        self.read = read
+
+
+class _HashingFile(File):
+    """The owner's upload as storage sees it: every byte read passes through sha256 and the cap."""
+
+    def __init__(self, source: IO[bytes], name: str, limit: int):
+        super().__init__(source, name)
+        self.limit = limit
+        self._restart()
+
+    def _restart(self) -> None:
+        self.sha256 = hashlib.sha256()
+        self.bytes = 0
+
+    def _take(self, data: bytes) -> bytes:
+        self.bytes += len(data)
+        if self.bytes > self.limit:
+            raise _TooLarge(self.bytes)
+        self.sha256.update(data)
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(CHUNK_BYTES), b""))
+        return self._take(self.file.read(size))
+
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        while data := self.read(chunk_size or CHUNK_BYTES):
+            yield data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # A storage backend that rewinds to retry must not hash the bytes twice.
+        if (offset, whence) == (0, 0):
+            self._restart()
+            return self.file.seek(0)
+        raise OSError("an upload being stored can only be rewound to its start")
+
+    def seekable(self) -> bool:
+        return False
+
+    @property
+    def size(self):  # unknown until read: the cap is enforced while reading
+        return getattr(self.file, "size", None)
+
+
+def _store(source: IO[bytes], owner_id: int, filename: str, limit: int) -> tuple[str, str, int]:
+    """Stream ``source`` into default storage; return (storage name, sha256, bytes).
+
+    The name is ``artifacts/<owner>/<uuid>-<safe filename>``: the sha256 is only known once
+    the stream ends and storage has no rename, so it is not part of the name.
+    """
+    if getattr(source, "seekable", lambda: False)():
+        source.seek(0)
+    wanted = f"artifacts/{owner_id}/{uuid.uuid4().hex}-{_safe_name(filename)}"
+    content = _HashingFile(source, wanted, limit)
+    try:
+        name = default_storage.save(wanted, content)
+    except _TooLarge:
+        # Stop reading; the partial copy goes (the uuid makes the wanted name ours).
+        if default_storage.exists(wanted):
+            default_storage.delete(wanted)
+        raise
+    return name, content.sha256.hexdigest(), content.bytes
+
+
+def _safe_name(filename: str) -> str:
+    base = get_valid_filename(Path(filename).name) if filename else ""
+    base = base or "artifact"
+    stem, dot, ext = base.rpartition(".")
+    if dot and len(ext) <= 10:
+        return f"{stem[:80]}.{ext}"
+    return base[:80]
+
+
+def _display_name(filename: str) -> str:
+    return (Path(filename or "").name or "upload")[:255]
+
+
+def _size_words(n: int) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
+
+
+@contextmanager
+def _local_path(name: str) -> Iterator[Path]:
+    """A path on local disk for a stored artifact (a temporary copy for remote storage)."""
+    try:
+        local = default_storage.path(name)
+    except NotImplementedError:
+        local = None
+    if local is not None:
+        yield Path(local)
+        return
+    suffix = Path(name).suffix
+    with default_storage.open(name, "rb") as remote, tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        shutil.copyfileobj(remote, tmp, CHUNK_BYTES)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+def _delete_artifact(batch: AcquisitionBatch) -> None:
+    if batch.artifact_name:
+        try:
+            default_storage.delete(batch.artifact_name)
+        except OSError:  # a file already gone is not worth failing the owner's request
+            log.warning("could not delete stored artifact %s", batch.artifact_name, exc_info=True)
+        batch.artifact_name = ""
+
+
+# --- preview -----------------------------------------------------------------------------------
+def _artifact_parser(manifest: Manifest):
+    path = manifest.path("owner_artifact")
+    if path is None or path.parser is None:
+        raise NotAnArtifactSource(f"{manifest.name} does not take an uploaded export.")
+    return path.parser
+
+
+def _clean_options(options: dict | None) -> dict:
+    options = dict(options or {})
+    order = options.get("date_order")
+    if order in (None, ""):
+        options.pop("date_order", None)
+    elif order not in DATE_ORDERS:
+        raise ValueError(f"date order must be one of {', '.join(DATE_ORDERS)}")
+    return options
+
+
+def _owner_zone(connection: Connection) -> ZoneInfo:
+    profile = OwnerProfile.objects.filter(owner_id=connection.owner_id).first()
+    name = profile.zone_name if profile is not None else settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None) -> AcquisitionBatch:
+    manifest = batch.connection.manifest
+    _drop_staging(batch.pk)
+    facts = BatchFacts()
+    options = ParseOptions(time_zone=_owner_zone(batch.connection), date_order=batch.options.get("date_order"))
+    try:
+        with _local_path(batch.artifact_name) as path:
+            records = parser(Artifact(path=path, filename=batch.artifact_filename), facts, options)
+            staged = _stage(batch.pk, records, progress, "parsing")
+    except ArtifactRejected as exc:
+        _drop_staging(batch.pk)
+        return _reject(batch, manifest, exc.reason, exc.detail)
+    except BaseException:
+        _drop_staging(batch.pk)
+        raise
+    _add_facts(batch, facts, staged, replace=True)
+    batch.progress = staged.parsed
+    _stamp(batch, "parsed")
+    if facts.needs_answer and not staged.parsed:
+        batch.question = _question(facts.needs_answer)
+        batch.count_accepted = batch.count_duplicate = 0
+        batch.day_counts, batch.duplicate_sources, batch.gaps = {}, [], []
+        batch.preview_counts = None
+        batch.save()
+        return batch
+    batch.question = None
+    measure = _measure(batch.pk, batch.connection_id)
+    batch.count_accepted = measure.accepted
+    batch.count_duplicate = staged.parsed - measure.accepted
+    batch.day_counts = measure.day_counts
+    batch.duplicate_sources = measure.duplicate_sources
+    batch.media_days = measure.media_days
+    hole = manifest.hole_after or DEFAULT_GAP_AFTER
+    batch.gaps = _gaps(measure.days, hole)
+    batch.warnings = batch.warnings + _seen_elsewhere(batch)
+    batch.preview_counts = _counts(batch)
+    _stamp(batch, "deduplicated")
+    batch.save()
+    if progress:
+        progress("previewed", staged.parsed)
+    return batch
+
+
+def _question(needs: dict) -> dict:
+    example = needs.get("example") or ""
+    return {
+        "kind": needs.get("question", "date_order"),
+        "text": (
+            f"Dates in this file, like {example}, could be day/month or month/day. "
+            "Which does this phone use?"
+        ),
+        "choices": list(needs.get("choices") or DATE_ORDERS),
+        "labels": {"dmy": "Day first (31/12)", "mdy": "Month first (12/31)"},
+        "example": example,
+    }
+
+
+def _seen_elsewhere(batch: AcquisitionBatch) -> list[dict]:
+    """Idempotency is per connection; still tell the owner the file already landed elsewhere."""
+    names = list(
+        AcquisitionBatch.objects.filter(
+            connection__owner_id=batch.connection.owner_id,
+            artifact_sha256=batch.artifact_sha256,
+            status=Status.COMMITTED,
+        )
+        .exclude(connection_id=batch.connection_id)
+        .values_list("connection__name", flat=True)
+        .distinct()[:3]
+    )
+    if not names:
+        return []
+    return [
+        {
+            "kind": "seen_elsewhere",
+            "detail": f"This same file was already imported into {', '.join(names)}.",
+            "position": None,
+        }
+    ]
+
+
+def _reject(batch: AcquisitionBatch, manifest: Manifest, reason: str, detail: str) -> AcquisitionBatch:
+    _delete_artifact(batch)
+    batch.status = Status.REJECTED
+    batch.reject_reason = reason[:20]
+    batch.reject_detail = f"{detail} {manifest.recovery}".strip()[:500]
+    batch.question = None
+    batch.count_parsed = batch.count_accepted = batch.count_duplicate = 0
+    batch.preview_counts = None
+    batch.save()
+    return batch
+
+
+def _mark_duplicate(batch: AcquisitionBatch, earlier: AcquisitionBatch | None) -> AcquisitionBatch:
+    _drop_staging(batch.pk)
+    _delete_artifact(batch)
+    batch.status = Status.DUPLICATE
+    batch.duplicate_of = earlier
+    batch.question = None
+    batch.save()
+    return batch
+
+
+def _add_facts(batch: AcquisitionBatch, facts: BatchFacts, staged: _Staged, *, replace: bool) -> None:
+    """Copy what the parser learned onto the batch (replacing, or adding to an open window)."""
+    if replace:
+        batch.count_parsed = batch.count_skipped = batch.count_failed = 0
+        batch.media_declared = batch.media_attached = batch.media_missing = batch.media_omitted = 0
+        batch.warnings = []
+        batch.event_earliest = batch.event_latest = None
+        batch.partial = False
+    batch.source_format = facts.source_format or batch.source_format
+    batch.parser_version = facts.parser_version or batch.parser_version
+    batch.count_parsed += staged.parsed
+    batch.count_skipped += facts.skipped
+    batch.count_failed += facts.failed
+    batch.media_declared += facts.media_declared
+    batch.media_attached += facts.media_attached
+    batch.media_missing += facts.media_missing
+    batch.media_omitted += facts.media_omitted
+    warnings = list(batch.warnings or []) + [w.as_dict() for w in facts.warnings]
+    dropped = facts.warnings_dropped + max(0, len(warnings) - MAX_WARNINGS)
+    warnings = [w for w in warnings if w.get("kind") != "more_warnings"][:MAX_WARNINGS]
+    if dropped:
+        warnings.append({"kind": "more_warnings", "detail": f"{dropped:,} more warnings not shown.", "position": None})
+    batch.warnings = warnings
+    batch.completeness_claim = facts.completeness_claim or "observed"
+    batch.time_zone_assumed = facts.time_zone_assumed or batch.time_zone_assumed or ""
+    batch.partial = batch.partial or facts.partial
+    batch.event_earliest = _min(batch.event_earliest, staged.earliest)
+    batch.event_latest = _max(batch.event_latest, staged.latest)
+
+
+def _counts(batch: AcquisitionBatch) -> dict:
+    return {
+        "parsed": batch.count_parsed,
+        "accepted": batch.count_accepted,
+        "duplicate": batch.count_duplicate,
+        "skipped": batch.count_skipped,
+        "failed": batch.count_failed,
+    }
+
+
+def _stamp(batch: AcquisitionBatch, phase: str) -> None:
+    batch.phases = {**(batch.phases or {}), phase: timezone.now().isoformat()}
+
+
+# --- staging -----------------------------------------------------------------------------------
+@dataclass
+class _Staged:
+    parsed: int = 0  # records yielded
+    staged: int = 0  # distinct (stream, key) rows kept
+    earliest: datetime | None = None
+    latest: datetime | None = None
+
+
+def _q(name: str) -> str:
+    return db.ops.quote_name(name)
+
+
+def _staging_insert_sql(rows: int) -> str:
+    payload = "CAST(%s AS jsonb)" if db.vendor == "postgresql" else "%s"
+    values = f"(%s, %s, %s, %s, %s, {payload}, %s)"
+    return (
+        f"INSERT INTO {_q(STAGING_TABLE)} (batch_id, stream, {_q('key')}, event_at, event_day, payload, media) "
+        f"VALUES {', '.join([values] * rows)} ON CONFLICT (batch_id, stream, {_q('key')}) DO NOTHING"
+    )
+
+
+def _stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | None, phase: str | None) -> _Staged:
+    """Insert records into staging in chunks; only the current chunk is held in memory."""
+    result = _Staged()
+    # SQLite keeps datetimes as naive UTC text; PostgreSQL takes the aware value.
+    as_text = db.vendor == "sqlite"
+    dumps = orjson.dumps
+    chunk: list[tuple] = []
+    earliest = latest = None
+    for record in records:
+        at = record.event_at.astimezone(UTC)
+        if earliest is None or at < earliest:
+            earliest = at
+        if latest is None or at > latest:
+            latest = at
+        chunk.append(
+            (
+                batch_id,
+                record.stream,
+                record.key,
+                at.replace(tzinfo=None).isoformat(" ") if as_text else at,
+                at.toordinal(),
+                dumps(record.payload).decode(),
+                record.media or "",
+            )
+        )
+        result.parsed += 1
+        if len(chunk) >= STAGE_CHUNK:
+            result.staged += _flush(chunk)
+            chunk = []
+        if result.parsed % PROGRESS_EVERY == 0:
+            _report(batch_id, result.parsed, progress, phase)
+    if chunk:
+        result.staged += _flush(chunk)
+    result.earliest, result.latest = earliest, latest
+    if progress and phase:
+        _report(batch_id, result.parsed, progress, phase)
+    return result
+
+
+def _flush(chunk: list[tuple]) -> int:
+    inserted = 0
+    with transaction.atomic(), db.cursor() as cursor:
+        for start in range(0, len(chunk), _ROWS_PER_INSERT):
+            part = chunk[start : start + _ROWS_PER_INSERT]
+            cursor.execute(_staging_insert_sql(len(part)), [value for row in part for value in row])
+            inserted += max(cursor.rowcount, 0)
+    return inserted
+
+
+def _report(batch_id: int, items: int, progress: Progress | None, phase: str | None) -> None:
+    AcquisitionBatch.objects.filter(pk=batch_id).update(progress=items)
+    if progress and phase:
+        progress(phase, items)
+
+
+def _drop_staging(batch_id: int) -> None:
+    with db.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_q(STAGING_TABLE)} WHERE batch_id = %s", [batch_id])
+
+
+# --- measuring (preview and commit share it) ---------------------------------------------------
+@dataclass
+class _Measure:
+    accepted: int = 0
+    days: list[int] = field(default_factory=list)  # ordinal days with any staged record
+    day_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC day
+    media_days: list[str] = field(default_factory=list)  # days with media missing or omitted
+    duplicate_sources: list[dict] = field(default_factory=list)
+    new_media: dict[str, int] = field(default_factory=dict)  # media state -> new records
+
+
+def _sql_names() -> dict:
+    return {
+        "S": _q(STAGING_TABLE),
+        "R": _q(Record._meta.db_table),
+        "P": _q(RecordProvenance._meta.db_table),
+        "key": _q("key"),
+    }
+
+
+def _is_new(n: dict) -> str:
+    """SQL: staged row ``s`` is not held by the connection (one parameter: connection id)."""
+    return f"NOT EXISTS (SELECT 1 FROM {n['R']} r WHERE r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']})"
+
+
+def _measure(batch_id: int, connection_id: int) -> _Measure:
+    """What landing the staged records would add, from SQL aggregates over staging."""
+    n = _sql_names()
+    measure = _Measure()
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.event_day, SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN s.media IN ('missing', 'omitted') THEN 1 ELSE 0 END) "
+            f"FROM {n['S']} s WHERE s.batch_id = %s GROUP BY s.event_day ORDER BY s.event_day",
+            [connection_id, batch_id],
+        )
+        for ordinal, new, media in cursor.fetchall():
+            measure.days.append(ordinal)
+            new, media = int(new or 0), int(media or 0)
+            if new:
+                measure.accepted += new
+                measure.day_counts[_day(ordinal)] = new
+            if media:
+                measure.media_days.append(_day(ordinal))
+        cursor.execute(
+            f"SELECT s.media, COUNT(*) FROM {n['S']} s WHERE s.batch_id = %s AND s.media <> '' AND {_is_new(n)} "
+            "GROUP BY s.media",
+            [batch_id, connection_id],
+        )
+        measure.new_media = {media: int(count) for media, count in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT r.first_batch_id, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+            f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+            "WHERE s.batch_id = %s AND r.first_batch_id <> %s GROUP BY r.first_batch_id ORDER BY r.first_batch_id",
+            [connection_id, batch_id, batch_id],
+        )
+        held = [(int(first), int(count)) for first, count in cursor.fetchall()]
+    if held:
+        committed = dict(
+            AcquisitionBatch.objects.filter(pk__in=[b for b, _ in held]).values_list("pk", "committed_at")
+        )
+        measure.duplicate_sources = [
+            {
+                "batch_id": b,
+                "count": count,
+                "committed_at": committed[b].isoformat() if committed.get(b) else None,
+            }
+            for b, count in held
+        ]
+    return measure
+
+
+def _day(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+def _gaps(days: list[int], longer_than: timedelta) -> list[dict]:
+    """Runs of empty days between days that have records, longer than ``longer_than``."""
+    gaps = []
+    for before, after in zip(days, days[1:], strict=False):
+        empty = after - before - 1
+        if empty > 0 and timedelta(days=empty) > longer_than:
+            gaps.append({"start": _day(before + 1), "end": _day(after - 1), "days": empty})
+    return gaps
+
+
+# --- landing (commit and live acquisition share it) ---------------------------------------------
+@dataclass
+class _Round:
+    """What one staging round brings, for the summaries."""
+
+    parsed: int
+    earliest: datetime | None
+    latest: datetime | None
+    partial: bool
+    media_not_attached: int
+
+
+@dataclass
+class _Landed:
+    accepted: int
+    measure: _Measure
+
+
+def _land(batch: AcquisitionBatch, round_: _Round, now: datetime, *, new_batch: bool) -> _Landed:
+    """Move the batch's staged records into ``Record``; update provenance and summaries.
+
+    The caller holds the connection lock inside a transaction. Staging rows are dropped.
+    """
+    n = _sql_names()
+    connection_id, method = batch.connection_id, batch.method
+    measure = _measure(batch.pk, connection_id)
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
+            f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
+            f"WHERE s.batch_id = %s AND {_is_new(n)} "
+            f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING",
+            [connection_id, batch.pk, batch.pk, connection_id],
+        )
+        accepted = max(cursor.rowcount, 0)
+
+        # A record this lane delivers for the first time gains a provenance row: every new
+        # record, and a held one that arrived before only through other methods.
+        lane_source = (
+            f"FROM {n['S']} s JOIN {n['R']} r "
+            f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+            f"WHERE s.batch_id = %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
+        )
+        cursor.execute(
+            f"SELECT s.event_day, COUNT(*) {lane_source} GROUP BY s.event_day",
+            [connection_id, batch.pk, method],
+        )
+        lane_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+        cursor.execute(
+            f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {lane_source} "
+            "ON CONFLICT (record_id, batch_id) DO NOTHING",
+            [batch.pk, method, connection_id, batch.pk, method],
+        )
+
+        # A re-export that now carries the media fills in what an earlier one lacked.
+        upgraded = {}
+        for state in ("missing", "omitted"):
+            cursor.execute(
+                f"UPDATE {n['R']} SET media = 'attached' WHERE connection_id = %s AND media = %s AND EXISTS "
+                f"(SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s AND s.stream = {n['R']}.stream "
+                f"AND s.{n['key']} = {n['R']}.{n['key']} AND s.media = 'attached')",
+                [connection_id, state, batch.pk],
+            )
+            upgraded[state] = max(cursor.rowcount, 0)
+
+    _update_lane(batch, round_, now, new_batch=new_batch, accepted=accepted, lane_days=lane_days, measure=measure)
+    _update_summary(batch, round_, now, accepted=accepted, measure=measure, upgraded=upgraded)
+    _drop_staging(batch.pk)
+    return _Landed(accepted=accepted, measure=measure)
+
+
+def _update_lane(
+    batch: AcquisitionBatch,
+    round_: _Round,
+    now: datetime,
+    *,
+    new_batch: bool,
+    accepted: int,
+    lane_days: dict[str, int],
+    measure: _Measure,
+) -> None:
+    lane, _ = LaneSummary.objects.select_for_update().get_or_create(
+        connection_id=batch.connection_id, method=batch.method
+    )
+    lane.batches += 1 if new_batch else 0
+    lane.records += sum(lane_days.values())
+    lane.accepted += accepted
+    lane.earliest_event_at = _min(lane.earliest_event_at, round_.earliest)
+    lane.covered_through = _max(lane.covered_through, round_.latest)
+    lane.last_batch_at = now
+    lane.last_batch = batch
+    if new_batch:
+        # The newest batch of the lane decides whether its data looked cut short.
+        lane.partial_batch = batch if round_.partial else None
+    elif round_.partial:
+        lane.partial_batch = batch
+    lane.day_counts = _merge_counts(lane.day_counts, lane_days)
+    lane.media_days = sorted(set(lane.media_days or ()) | set(measure.media_days))
+    lane.save()
+
+
+def _update_summary(
+    batch: AcquisitionBatch,
+    round_: _Round,
+    now: datetime,
+    *,
+    accepted: int,
+    measure: _Measure,
+    upgraded: dict[str, int],
+) -> None:
+    summary, _ = CoverageSummary.objects.select_for_update().get_or_create(connection_id=batch.connection_id)
+    summary.record_count += accepted
+    summary.earliest_event_at = _min(summary.earliest_event_at, round_.earliest)
+    summary.covered_through = _max(summary.covered_through, round_.latest)
+    new_media = measure.new_media
+    summary.media_declared += sum(new_media.values())
+    summary.media_attached += new_media.get("attached", 0) + sum(upgraded.values())
+    summary.media_missing = max(0, summary.media_missing + new_media.get("missing", 0) - upgraded["missing"])
+    summary.media_omitted = max(0, summary.media_omitted + new_media.get("omitted", 0) - upgraded["omitted"])
+    if round_.media_not_attached and (new_media.get("missing") or new_media.get("omitted")):
+        summary.media_batch = batch
+    elif not (summary.media_missing or summary.media_omitted):
+        summary.media_batch = None
+    hole_after = batch.connection.manifest.hole_after
+    if hole_after is None:
+        summary.holes = []
+    else:
+        days: set[int] = set()
+        for counts in LaneSummary.objects.filter(connection_id=batch.connection_id).values_list(
+            "day_counts", flat=True
+        ):
+            days.update(date.fromisoformat(d).toordinal() for d, c in (counts or {}).items() if c)
+        summary.holes = _gaps(sorted(days), hole_after)
+    summary.latest_batch = batch
+    summary.updated_at = now
+    summary.save()
+
+
+def _merge_counts(left: dict | None, right: dict) -> dict:
+    merged = dict(left or {})
+    for day, count in right.items():
+        merged[day] = merged.get(day, 0) + count
+    return dict(sorted(merged.items()))
+
+
+def _merge_sources(left: list, right: list) -> list:
+    merged: dict[int, dict] = {s["batch_id"]: dict(s) for s in left or ()}
+    for source in right:
+        if source["batch_id"] in merged:
+            merged[source["batch_id"]]["count"] += source["count"]
+        else:
+            merged[source["batch_id"]] = dict(source)
+    return [merged[k] for k in sorted(merged)]
+
+
+def _min(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)

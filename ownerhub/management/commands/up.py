@@ -1,0 +1,102 @@
+"""manage.py up [--demo]: everything a newcomer needs, in one command.
+
+Migrates, creates the owner account on first run (and says how to log in),
+optionally seeds demo sources through the real import and collection code,
+then serves the app with a real WSGI server (waitress) and runs the background
+worker as a child process. Ctrl-C (or SIGTERM) stops both cleanly.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+OWNER = "owner"
+
+
+class Command(BaseCommand):
+    help = "Migrate, create the owner, optionally seed demo data, and run the web server and worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--demo", action="store_true", help="seed demo sources showing each state")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+
+    def handle(self, *args, demo, host, port, threads, no_worker, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        owner, password = self._owner()
+        if demo:
+            from ownerhub.demo import seed_demo
+
+            for line in seed_demo(owner):
+                self.stdout.write(f"  demo: {line}")
+        url = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"Ownerhub is at {url}"))
+        if password:
+            self.stdout.write(f"Log in as {OWNER!r} with password {password!r} (also saved in {_login_file()}).")
+        else:
+            self.stdout.write(
+                f"Log in as {OWNER!r}; the first-run password is in {_login_file()} "
+                f"(change it with: uv run manage.py changepassword {OWNER})."
+            )
+        self.stdout.write("Press Ctrl-C to stop.")
+        self.stdout.flush()
+        worker = None if no_worker else self._start_worker()
+        self._serve(host, port, threads, worker)
+
+    def _owner(self):
+        User = get_user_model()
+        owner = User.objects.filter(username=OWNER).first()
+        if owner is not None:
+            return owner, None
+        password = secrets.token_urlsafe(12)
+        owner = User.objects.create_superuser(OWNER, email="", password=password)
+        path = _login_file()
+        path.write_text(f"username: {OWNER}\npassword: {password}\n")
+        path.chmod(0o600)
+        return owner, password
+
+    def _start_worker(self) -> subprocess.Popen:
+        from django.core.management import get_commands
+
+        command = "worker" if "worker" in get_commands() else "db_worker"
+        args = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), command]
+        if command == "db_worker":
+            args.append("--no-reload")
+        return subprocess.Popen(args)
+
+    def _serve(self, host, port, threads, worker) -> None:
+        from waitress import serve
+
+        from ownerhub.wsgi import application
+
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            serve(application, host=host, port=port, threads=threads, _quiet=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+            self.stdout.write("Stopped the web server" + (" and the worker." if worker else "."))
+
+
+def _login_file() -> Path:
+    return Path(settings.VAR_DIR) / "first-login.txt"

@@ -1,0 +1,172 @@
+"""One projection, many readers: CLI, API and loader agree for every scenario."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+
+from connections.models import AccessToken, Connection
+from coverage.evidence import load_health
+from coverage.projection import project
+from coverage.serializers import health_json
+from coverage.services import issue_access_token
+from tests.scenarios import NOW, SCENARIOS
+
+pytestmark = pytest.mark.django_db
+ROWS = [pytest.param(scenario, id=name) for name, (scenario, _) in SCENARIOS.items()]
+STATE_ROWS = [pytest.param(scenario, expected["state"], id=name) for name, (scenario, expected) in SCENARIOS.items()]
+
+
+def _cli_json(*args) -> object:
+    out = StringIO()
+    call_command("health", *args, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.fixture
+def bearer(owner):
+    _, secret = issue_access_token(owner)
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+@pytest.mark.parametrize(("scenario", "state"), STATE_ROWS)
+def test_cli_json_equals_api_json(scenario, state, owner, client, bearer, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    conn = scenario.save(owner)
+    cli = _cli_json(conn.slug, "--owner", owner.username)
+    api = client.get(f"/api/owner/connections/{conn.slug}", **bearer)
+    assert api.status_code == 200
+    assert api.json() == cli
+    assert cli["verdict"]["state"] == state
+
+
+@pytest.mark.parametrize("scenario", ROWS)
+def test_loaded_evidence_projects_like_the_scenario(scenario, owner):
+    conn = scenario.save(owner)
+    loaded = load_health(Connection.objects.filter(pk=conn.pk), now=NOW)[0]
+    pure = project(scenario.evidence(pk=conn.pk), NOW)
+    loaded_json, pure_json = health_json(loaded), health_json(pure)
+    # Row ids differ between unsaved and saved evidence; everything else must match.
+    for data in (loaded_json, pure_json):
+        data["latest_receipt"] = data["latest_receipt"] and {**data["latest_receipt"], "batch_id": 0}
+        for adv in data["advisories"]:
+            adv["batch_id"] = adv["batch_id"] and 0
+    assert loaded_json == pure_json
+
+
+def test_list_endpoint_equals_cli_list(owner, client, bearer, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for scenario, _ in SCENARIOS.values():
+        scenario.save(owner)
+    api = client.get("/api/owner/connections", **bearer).json()
+    assert api == _cli_json("--owner", owner.username)
+    assert len(api) == len(SCENARIOS)
+    assert [c["connection"]["name"] for c in api] == sorted(c["connection"]["name"] for c in api)
+
+
+@pytest.mark.parametrize("count", [1, 10, 200])
+def test_loader_uses_constant_queries(count, owner, django_assert_max_num_queries):
+    scenarios = [s for s, _ in SCENARIOS.values()]
+    for i in range(count):
+        scenario = scenarios[i % len(scenarios)]
+        scenario.name = f"{scenario.name.split('-n')[0]}-n{i}"
+        scenario.save(owner)
+    with django_assert_max_num_queries(6):
+        healths = load_health(Connection.objects.for_owner(owner), now=NOW)
+    assert len(healths) == count
+
+
+def test_api_list_endpoint_queries_do_not_grow(owner, client, bearer):
+    scenarios = [s for s, _ in SCENARIOS.values()]
+    counts = []
+    for total in (5, 50):
+        while Connection.objects.count() < total:
+            scenario = scenarios[Connection.objects.count() % len(scenarios)]
+            scenario.name = f"{scenario.name.split('-n')[0]}-n{Connection.objects.count()}"
+            scenario.save(owner)
+        with CaptureQueriesContext(db) as ctx:
+            assert client.get("/api/owner/connections", **bearer).status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+
+
+def test_another_owners_connection_is_404(owner, other_owner, client):
+    scenario, _ = SCENARIOS["old_export_is_attention_with_reexport"]
+    conn = scenario.save(owner)
+    _, secret = issue_access_token(other_owner)
+    response = client.get(f"/api/owner/connections/{conn.slug}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 404
+    assert conn.name not in response.content.decode()
+    listed = client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert listed == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer oh_pat_not-a-real-token", "Basic YWRhOnBhc3M="],
+    ids=["anonymous", "unknown_token", "wrong_scheme"],
+)
+def test_api_refuses_without_valid_credentials(header, owner, client):
+    kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
+    assert client.get("/api/owner/connections", **kwargs).status_code == 401
+
+
+def test_revoked_token_is_refused_and_tokens_are_stored_hashed(owner, client):
+    token, secret = issue_access_token(owner)
+    assert secret not in token.token_hash and token.hint == secret[-4:]
+    assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    AccessToken.objects.filter(pk=token.pk).update(revoked_at=NOW)
+    assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+
+
+def test_session_login_works_for_the_api(owner, client):
+    client.force_login(owner)
+    assert client.get("/api/owner/connections").status_code == 200
+
+
+def test_openapi_schema_is_served_and_names_the_contract(client):
+    schema = client.get("/api/owner/openapi.json").json()
+    assert "/api/owner/connections" in schema["paths"]
+    health = schema["components"]["schemas"]["ConnectionHealth"]
+    assert {"connection", "verdict", "readiness", "schedule", "work", "coverage", "advisories", "actions",
+            "latest_receipt"} <= set(health["properties"])
+
+
+def test_add_connection_then_health_table(owner):
+    out = StringIO()
+    call_command("add_connection", "whatsapp", "family-chat", "--name", "Family chat", "--owner", "ada", stdout=out)
+    assert "Added 'Family chat'" in out.getvalue()
+    table = StringIO()
+    call_command("health", "--owner", "ada", stdout=table)
+    text = table.getvalue()
+    assert "family-chat" in text and "Finish setup" in text and "No messages imported yet" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nosuch", "x", "--name", "X", "--owner", "ada"], "Unknown connector"),
+        (["whatsapp", "Bad Slug", "--name", "X", "--owner", "ada"], "not a valid slug"),
+        (["whatsapp", "chat", "--name", "X", "--owner", "nobody"], "No owner called"),
+    ],
+    ids=["unknown_connector", "bad_slug", "unknown_owner"],
+)
+def test_add_connection_explains_bad_input(args, message, owner):
+    with pytest.raises(CommandError, match=message):
+        call_command("add_connection", *args)
+
+
+def test_add_connection_refuses_a_taken_slug(owner):
+    call_command("add_connection", "whatsapp", "chat", "--name", "Chat", "--owner", "ada", stdout=StringIO())
+    with pytest.raises(CommandError, match="already have"):
+        call_command("add_connection", "whatsapp", "chat", "--name", "Chat", "--owner", "ada")
+
+
+def test_health_for_unknown_slug_says_so(owner):
+    with pytest.raises(CommandError, match="No connection 'nope'"):
+        call_command("health", "nope", "--owner", "ada")
