@@ -50,6 +50,9 @@ class Connection(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True)
     # A secret source address (iCal feed) kept for pulls; shown only masked.
     feed_url = models.TextField(blank=True, default="")
+    # Validators of the last successful pull, sent back as If-None-Match / If-Modified-Since.
+    feed_etag = models.CharField(max_length=200, blank=True, default="")
+    feed_last_modified = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ConnectionQuerySet.as_manager()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ingest, views
 
 app_name = "connections"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("sources/<slug:slug>/resume/", views.resume, name="resume"),
     path("sources/<slug:slug>/retry/", views.retry, name="retry"),
     path("sources/<slug:slug>/remove/", views.remove, name="remove"),
+    path("ingest/owntracks", ingest.owntracks, name="ingest-owntracks"),
+    path("ingest/overland", ingest.overland, name="ingest-overland"),
 ]

@@ -42,18 +42,19 @@ import orjson
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection as db, transaction
+from django.db import IntegrityError, transaction
+from django.db import connection as db
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from connections.connectors.base import (
+    MAX_WARNINGS,
     Artifact,
     ArtifactRejected,
     BatchFacts,
     ParsedRecord,
     ParseOptions,
 )
-from connections.connectors.base import MAX_WARNINGS
 from connections.connectors.manifest import Manifest
 from connections.models import CollectionRun, Connection, OwnerProfile
 
@@ -151,8 +152,8 @@ def answer_preview(batch: AcquisitionBatch, date_order: str, *, progress: Progre
     return _parse_and_measure(batch, _artifact_parser(batch.connection.manifest), progress)
 
 
-def start_commit(batch: AcquisitionBatch, *, enqueue: bool = True) -> AcquisitionBatch:
-    """Commit a previewed batch: flip it to ``committing`` and enqueue ``commit_batch``.
+def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> AcquisitionBatch:
+    """Commit a previewed batch (named by row or id): flip it to ``committing``, enqueue ``commit_batch``.
 
     A ``duplicate``, ``committing`` or ``committed`` batch is returned as it is. When another
     preview of the same artifact is already landing on this connection, this batch becomes its
@@ -160,7 +161,8 @@ def start_commit(batch: AcquisitionBatch, *, enqueue: bool = True) -> Acquisitio
     With ``enqueue=False`` the caller runs ``land_batch`` itself (the CLI does, so it never
     waits for a worker).
     """
-    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
+    batch_id = batch if isinstance(batch, int) else batch.pk
+    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch_id)
     if batch.status in (Status.DUPLICATE, Status.COMMITTING, Status.COMMITTED):
         return batch
     if batch.status == Status.REJECTED:
@@ -292,6 +294,10 @@ def acquire_records(
         batch.duplicate_sources = _merge_sources(
             batch.duplicate_sources if not new_batch else [], landed.measure.duplicate_sources
         )
+        earlier_days = [] if new_batch else [date.fromisoformat(d).toordinal() for d in batch.day_counts]
+        days = sorted(set(earlier_days) | set(landed.measure.days))
+        batch.gaps = _gaps(days, connection.manifest.hole_after or DEFAULT_GAP_AFTER)
+        batch.media_days = sorted(set([] if new_batch else batch.media_days) | set(landed.measure.media_days))
         batch.status = Status.COMMITTED
         batch.committed_at = batch.committed_at or now
         if run is not None and batch.run_id is None:
@@ -462,8 +468,11 @@ def _parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | Non
     except ArtifactRejected as exc:
         _drop_staging(batch.pk)
         return _reject(batch, manifest, exc.reason, exc.detail)
-    except BaseException:
+    except Exception:
+        # A parser bug: never leave a half-read preview that could be committed.
+        log.exception("parsing batch %s failed", batch.pk)
         _drop_staging(batch.pk)
+        _reject(batch, manifest, "internal_error", "This file could not be read because of an error in Ownerhub.")
         raise
     _add_facts(batch, facts, staged, replace=True)
     batch.progress = staged.parsed
@@ -627,7 +636,9 @@ def _stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | 
     chunk: list[tuple] = []
     earliest = latest = None
     for record in records:
-        at = record.event_at.astimezone(UTC)
+        at = record.event_at
+        if at.tzinfo is not UTC:
+            at = at.astimezone(UTC)
         if earliest is None or at < earliest:
             earliest = at
         if latest is None or at > latest:
@@ -637,7 +648,7 @@ def _stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | 
                 batch_id,
                 record.stream,
                 record.key,
-                at.replace(tzinfo=None).isoformat(" ") if as_text else at,
+                str(at)[:-6] if as_text else at,  # "2023-05-08 06:00:00[.ffffff]" without "+00:00"
                 at.toordinal(),
                 dumps(record.payload).decode(),
                 record.media or "",
@@ -820,8 +831,11 @@ def _land(batch: AcquisitionBatch, round_: _Round, now: datetime, *, new_batch: 
         )
 
         # A re-export that now carries the media fills in what an earlier one lacked.
-        upgraded = {}
-        for state in ("missing", "omitted"):
+        upgraded = {"missing": 0, "omitted": 0}
+        cursor.execute(
+            f"SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s AND s.media = 'attached' LIMIT 1", [batch.pk]
+        )
+        for state in ("missing", "omitted") if cursor.fetchone() else ():
             cursor.execute(
                 f"UPDATE {n['R']} SET media = 'attached' WHERE connection_id = %s AND media = %s AND EXISTS "
                 f"(SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s AND s.stream = {n['R']}.stream "
@@ -884,10 +898,10 @@ def _update_summary(
     summary.media_attached += new_media.get("attached", 0) + sum(upgraded.values())
     summary.media_missing = max(0, summary.media_missing + new_media.get("missing", 0) - upgraded["missing"])
     summary.media_omitted = max(0, summary.media_omitted + new_media.get("omitted", 0) - upgraded["omitted"])
-    if round_.media_not_attached and (new_media.get("missing") or new_media.get("omitted")):
-        summary.media_batch = batch
-    elif not (summary.media_missing or summary.media_omitted):
+    if not (summary.media_missing or summary.media_omitted):
         summary.media_batch = None
+    elif round_.media_not_attached:
+        summary.media_batch = batch
     hole_after = batch.connection.manifest.hole_after
     if hole_after is None:
         summary.holes = []

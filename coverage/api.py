@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
 
@@ -34,14 +35,16 @@ api = NinjaAPI(
 @api.get("/connections", response={200: list[ConnectionHealth], 401: Problem}, tags=["health"])
 def list_connections(request):
     """The health and coverage projection of every connection of the owner, ordered by name."""
-    return healths_json(load_health(Connection.objects.for_owner(request.user)))
+    # JsonResponse, not ninja's encoder: it would cut timestamps to milliseconds and the
+    # API must equal the CLI's --json byte for byte.
+    return JsonResponse(healths_json(load_health(Connection.objects.for_owner(request.user))), safe=False)
 
 
 @api.get("/connections/{slug}", response={200: ConnectionHealth, 401: Problem, 404: Problem}, tags=["health"])
 def get_connection(request, slug: str):
     """The projection of one connection."""
     connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
-    return health_json(load_health(Connection.objects.filter(pk=connection.pk))[0])
+    return JsonResponse(health_json(load_health(Connection.objects.filter(pk=connection.pk))[0]))
 
 
 if importlib.util.find_spec("coverage.api_imports"):  # the import endpoints live with the pipeline

@@ -6,4 +6,12 @@ app_name = "coverage"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("sources/<slug:slug>/", views.source, name="source"),
+    path("sources/<slug:slug>/card/", views.card, name="card"),
+    path("sources/<slug:slug>/upload/", views.upload, name="upload"),
+    path("receipts/<int:batch_id>/", views.receipt, name="receipt"),
+    path("receipts/<int:batch_id>/status/", views.receipt_status, name="receipt_status"),
+    path("receipts/<int:batch_id>/import/", views.commit, name="commit"),
+    path("receipts/<int:batch_id>/answer/", views.answer, name="answer"),
+    path("receipts/<int:batch_id>/cancel/", views.cancel, name="cancel"),
 ]

@@ -1,16 +1,175 @@
-"""Owner pages. They load owner-scoped rows, ask the projection, and render."""
+"""Owner pages. They load owner-scoped rows, ask the projection or the pipeline, and render.
 
+No view decides a state: the dashboard and the source page render the projection
+(``coverage.evidence``), the import pages render the receipt (``coverage.receipts``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .evidence import load_health
+from connections.models import Connection
+
+from . import acquisition
+from .evidence import load_health, load_one, load_system
+from .models import AcquisitionBatch, CoverageSummary, LaneSummary
+from .projection import summarize
+from .receipts import build_receipt
+
+Status = AcquisitionBatch.Status
+RECENT_RECEIPTS = 10
+
+
+def _owned(request: HttpRequest, slug: str) -> Connection:
+    return get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
+
+
+def _owned_batch(request: HttpRequest, batch_id: int) -> AcquisitionBatch:
+    batches = AcquisitionBatch.objects.for_owner(request.user).select_related("connection", "duplicate_of")
+    return get_object_or_404(batches, pk=batch_id)
+
+
+def _busy_slugs(connections: QuerySet[Connection]) -> set[str]:
+    """Connections with an import being saved: their cards poll until it lands."""
+    committing = AcquisitionBatch.objects.filter(connection__in=connections, status=Status.COMMITTING)
+    return set(committing.values_list("connection__slug", flat=True))
 
 
 @require_GET
 @login_required
-def dashboard(request):
-    from connections.models import Connection
+def dashboard(request: HttpRequest) -> HttpResponse:
+    connections = Connection.objects.for_owner(request.user)
+    healths = load_health(connections)
+    context = {
+        "healths": healths,
+        "summary": summarize(healths),
+        "system": load_system(),
+        "busy_slugs": _busy_slugs(connections),
+    }
+    return render(request, "coverage/dashboard.html", context)
 
-    healths = load_health(Connection.objects.for_owner(request.user))
-    return render(request, "coverage/dashboard.html", {"healths": healths})
+
+@require_GET
+@login_required
+def card(request: HttpRequest, slug: str) -> HttpResponse:
+    """One card, for htmx to swap in place (it polls while an import of this source runs)."""
+    connection = _owned(request, slug)
+    context = {
+        "health": load_one(connection),
+        "busy_slugs": _busy_slugs(Connection.objects.filter(pk=connection.pk)),
+    }
+    return render(request, "coverage/dashboard.html#coverage-card", context)
+
+
+@require_GET
+@login_required
+def source(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = _owned(request, slug)
+    batches = list(
+        connection.batches.exclude(status=Status.PREVIEW).select_related("duplicate_of")[:RECENT_RECEIPTS]
+    )
+    for batch in batches:
+        batch.connection = connection
+    summary = CoverageSummary.objects.filter(connection=connection).first()
+    context = {
+        "connection": connection,
+        "manifest": connection.manifest,
+        "health": load_one(connection),
+        "busy_slugs": _busy_slugs(Connection.objects.filter(pk=connection.pk)),
+        "lane_rows": list(LaneSummary.objects.filter(connection=connection)),
+        "holes": summary.holes if summary else [],
+        "receipts": [build_receipt(b) for b in batches],
+    }
+    return render(request, "coverage/source.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def upload(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = _owned(request, slug)
+    path = connection.manifest.path("owner_artifact")
+    error = ""
+    if request.method == "POST" and path is not None:
+        upload = request.FILES.get("artifact")
+        if upload is None:
+            error = "Choose a file to upload."
+        else:
+            batch = acquisition.preview_artifact(connection, upload, upload.name or "upload")
+            return redirect("coverage:receipt", batch.pk)
+    context = {"connection": connection, "path": path, "error": error}
+    return render(request, "coverage/upload.html", context, status=400 if error else 200)
+
+
+def _receipt_context(batch: AcquisitionBatch) -> dict:
+    # While an import waits for the worker, say so if the worker is not running.
+    system = load_system() if batch.status == Status.COMMITTING else None
+    return {
+        "batch": batch,
+        "receipt": build_receipt(batch),
+        "connection": batch.connection,
+        "noun": batch.connection.manifest.record_noun,
+        "system": system,
+    }
+
+
+@require_GET
+@login_required
+def receipt(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The receipt of one batch, whatever its status: preview, importing, imported, duplicate, rejected."""
+    return render(request, "coverage/receipt.html", _receipt_context(_owned_batch(request, batch_id)))
+
+
+@require_GET
+@login_required
+def receipt_status(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The receipt body alone, for htmx to poll while an import is being saved."""
+    context = _receipt_context(_owned_batch(request, batch_id))
+    return render(request, "coverage/receipt.html#receipt-body", context)
+
+
+@require_POST
+@login_required
+def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _owned_batch(request, batch_id)
+    try:
+        acquisition.start_commit(batch)
+    except acquisition.CommitRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("coverage:receipt", batch.pk)
+
+
+@require_POST
+@login_required
+def answer(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The owner's answer to the preview's question (day/month order): the file is read again."""
+    batch = _owned_batch(request, batch_id)
+    date_order = request.POST.get("date_order", "")
+    if date_order not in acquisition.DATE_ORDERS:
+        messages.error(request, "Choose how dates are written in this file.")
+    else:
+        try:
+            acquisition.answer_preview(batch, date_order)
+        except acquisition.CommitRefused as exc:
+            messages.error(request, str(exc))
+    return redirect("coverage:receipt", batch.pk)
+
+
+@require_POST
+@login_required
+def cancel(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Abandon a preview: its staged records and stored file go; nothing was imported."""
+    batch = _owned_batch(request, batch_id)
+    connection = batch.connection
+    if batch.status == Status.PREVIEW:
+        acquisition.discard_staging(batch)
+        if batch.artifact_name and default_storage.exists(batch.artifact_name):
+            default_storage.delete(batch.artifact_name)
+        batch.delete()
+        messages.info(request, "Cancelled. Nothing was imported.")
+    return redirect("coverage:source", connection.slug)

@@ -150,7 +150,7 @@ def _cond(type_, status, days_ago, **more) -> dict:
 
 OLD = datetime(2023, 3, 25, 22, 10, tzinfo=UTC)
 OLD_START = datetime(2023, 3, 12, 9, 15, tzinfo=UTC)
-RECENT = NOW - 2 * DAY
+RECENT = NOW - 2 * DAY + timedelta(microseconds=123_456)  # API must keep microseconds
 FEED = {"connector": "ical_feed", "policy": "interval", "interval_seconds": 3600,
         "next_due_at": NOW + timedelta(minutes=30), "feed_url": "https://example.org/cal.ics?key=secret"}
 READY_FEED = [_cond("credential", "ready", 0.1), _cond("runtime", "ready", 0.1)]

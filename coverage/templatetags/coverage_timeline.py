@@ -23,8 +23,8 @@ MAX_WEEK_CELLS = 156
 CELL = 10
 GAP = 2
 LABEL_WIDTH = 64
-ROW_HEIGHT = 22
 AXIS_HEIGHT = 18
+AXIS_LABELS_WIDTH = 150  # room for the first and last date under a short strip
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Strip:
     label: str
     y: int
     text_y: int
+    mark_y: int
     cells: tuple[Cell, ...]
     total: int
 
@@ -70,7 +71,7 @@ class Timeline:
     cell: int
     row_height: int
     strips: tuple[Strip, ...]
-    axis: tuple[tuple[int, str], ...]  # (x, label)
+    axis: tuple[tuple[int, str, str], ...]  # (x, label, text-anchor)
     axis_y: int
     lane_labels: tuple[str, ...]
     rows: tuple[TableRow, ...]
@@ -146,10 +147,14 @@ def build(lanes, holes, noun: tuple[str, str]) -> Timeline | None:
         flagged.append(row)
     in_hole = [any(_overlaps(b, d) for d in hole_days) for b in buckets] if hole_days else [False] * len(buckets)
     top = max((n for row in totals for n in row), default=0)
+    # Few cells are drawn larger so a short range is still easy to read and to point at.
+    cell = 24 if len(buckets) <= 15 else 16 if len(buckets) <= 40 else CELL
+    step = cell + GAP
+    row_height = cell + 12
 
     strips = []
     for i, lane in enumerate(lanes):
-        y = AXIS_HEIGHT // 2 + i * ROW_HEIGHT
+        y = AXIS_HEIGHT // 2 + i * row_height
         cells = []
         for j, bucket in enumerate(buckets):
             n = totals[i][j]
@@ -159,14 +164,15 @@ def build(lanes, holes, noun: tuple[str, str]) -> Timeline | None:
                 title += " (a gap: nothing recorded)"
             if flagged[i][j]:
                 title += " (media missing)"
-            cells.append(Cell(LABEL_WIDTH + j * (CELL + GAP), _level(n, top), n, hole, flagged[i][j], title))
+            cells.append(Cell(LABEL_WIDTH + j * step, _level(n, top), n, hole, flagged[i][j], title))
         label = METHOD_LABELS.get(lane.method, lane.method)
-        strips.append(Strip(label, y, y + CELL + 1, tuple(cells), sum(totals[i])))
+        strips.append(Strip(label, y, y + cell // 2 + 4, y + cell + 2, tuple(cells), sum(totals[i])))
 
-    width = LABEL_WIDTH + len(buckets) * (CELL + GAP)
-    axis_y = AXIS_HEIGHT // 2 + len(lanes) * ROW_HEIGHT + 4
-    ticks = [0, len(buckets) - 1] if len(buckets) > 1 else [0]
-    axis = tuple((LABEL_WIDTH + j * (CELL + GAP), _fmt(buckets[j].start)) for j in ticks)
+    width = LABEL_WIDTH + max(len(buckets) * step, AXIS_LABELS_WIDTH)
+    axis_y = AXIS_HEIGHT // 2 + len(lanes) * row_height + 4
+    axis = [(LABEL_WIDTH, _fmt(start), "start")]
+    if len(buckets) > 1:
+        axis.append((width - GAP, _fmt(end), "end"))
 
     rows = []
     for j, bucket in enumerate(buckets):
@@ -191,10 +197,10 @@ def build(lanes, holes, noun: tuple[str, str]) -> Timeline | None:
         end=end,
         width=width,
         height=axis_y + AXIS_HEIGHT,
-        cell=CELL,
-        row_height=ROW_HEIGHT,
+        cell=cell,
+        row_height=row_height,
         strips=tuple(strips),
-        axis=axis,
+        axis=tuple(axis),
         axis_y=axis_y + 8,
         lane_labels=tuple(s.label for s in strips),
         rows=tuple(rows),

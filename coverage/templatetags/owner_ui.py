@@ -121,3 +121,70 @@ def first_of(seq):
 @register.filter
 def rest_of(seq):
     return seq[1:] if seq else ()
+
+
+_FORMAT_WORDS = {
+    "whatsapp": "WhatsApp",
+    "ios": "iPhone",
+    "android": "Android",
+    "apple": "Apple",
+    "health": "Health",
+    "takeout": "Takeout",
+    "records": "Records",
+    "semantic": "Semantic Location History",
+    "ondevice": "On-device Timeline",
+    "icalendar": "iCalendar",
+    "owntracks": "OwnTracks",
+    "overland": "Overland",
+    "http": "",
+}
+_EXTENSIONS = {"zip", "txt", "json", "xml"}
+
+
+@register.filter
+def format_words(source_format: str) -> str:
+    """'whatsapp_ios_zip' -> 'WhatsApp iPhone (.zip)': a format name an owner can read."""
+    if not source_format:
+        return ""
+    words, ext = [], ""
+    for token in source_format.split("_"):
+        if token in _EXTENSIONS:
+            ext = f"(.{token})"
+        else:
+            word = _FORMAT_WORDS.get(token, token.capitalize())
+            if word:
+                words.append(word)
+    return " ".join([*words, ext]).strip()
+
+
+@register.filter
+def phase_steps(phases) -> list[dict]:
+    """Each phase with ``done``, ``current`` (the first not done yet) or ``waiting``."""
+    steps, current_seen = [], False
+    for phase in phases or ():
+        if phase.at:
+            state = "done"
+        elif not current_seen:
+            state, current_seen = "current", True
+        else:
+            state = "waiting"
+        steps.append({"name": phase.name, "label": phase_label(phase.name), "at": phase.at, "state": state})
+    return steps
+
+
+@register.filter
+def interval_words(seconds) -> str:
+    """3600 -> 'hour', 7200 -> '2 hours', 900 -> '15 minutes'."""
+    seconds = int(seconds or 0)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return unit if n == 1 else f"{n} {unit}s"
+    return f"{seconds} seconds"
+
+
+@register.filter
+def count_noun(n, noun) -> str:
+    """12, ('message', 'messages') -> '12 messages'."""
+    n = int(n or 0)
+    return f"{n:,} {noun[0] if n == 1 else noun[1]}"

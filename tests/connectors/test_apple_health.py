@@ -6,7 +6,6 @@ import importlib.util
 import io
 import struct
 import tempfile
-import time
 import tracemalloc
 import zipfile
 from collections import Counter
@@ -589,11 +588,9 @@ def test_memory_peak_does_not_grow_with_the_number_of_records(tmp_path, monkeypa
 
 
 def test_live_objects_stay_flat_from_20k_to_200k_records(tmp_path):
-    began = time.perf_counter()
     small = _max_live_blocks(_write_compact_export(tmp_path / "small.xml", 20_000))
     large = _max_live_blocks(_write_compact_export(tmp_path / "large.xml", 200_000))
     assert (small[0], large[0]) == (20_000, 200_000)
     # One 1 MB chunk holds ~7,500 of these records (~10 blocks each); nothing accumulates.
     assert large[1] - small[1] < 20_000, (small, large)
     assert large[1] < 150_000, large
-    assert time.perf_counter() - began < 20

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from connections.models import Condition
 from coverage.projection import Action, project, project_system, summarize
 from coverage.serializers import health_json
-from connections.models import Condition
 from tests.scenarios import NOW, SCENARIOS
 
 ROWS = [pytest.param(scenario, expected, id=name) for name, (scenario, expected) in SCENARIOS.items()]

@@ -1,0 +1,359 @@
+"""Scheduled pulls of provider feeds (provider_api): ``pull``, ``run_due``, backoff.
+
+One pull is one ``CollectionRun`` and, when the feed answered with a body, one
+committed batch through ``coverage.acquisition.acquire_records``. What each
+answer becomes:
+
+- 200: events parsed, batch committed, run ``success``; the validators
+  (ETag, Last-Modified) are kept and sent back next time.
+- 304: run ``not_modified`` (a success: nothing new), no batch.
+- 401/403: credential condition ``rejected`` and run ``failure``; ``run_due``
+  then skips the connection until the feed address is set again
+  (``set_feed_url``), so there is no retry loop against a refused secret.
+- network errors, timeouts, 5xx and other failures: run ``failure`` and an
+  exponential backoff, ``next_due_at = now + min(interval, BACKOFF_BASE *
+  2**(n-1))`` for the n-th failure in a row. A success clears it.
+
+The feed address may hold a secret; it is never logged or shown in full
+(``masked_feed_url``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import Message
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import connection as db
+from django.db import transaction
+from django.utils import timezone
+
+from .connectors import all_manifests
+from .connectors.base import ArtifactRejected, BatchFacts, ParseOptions
+from .connectors.ical_feed import parse_calendar
+from .models import CollectionRun, Condition, Connection
+from .runtime import active_conditions, blocked_by_credential, clear_conditions, record_condition
+
+FEED_TIMEOUT_SECONDS = getattr(settings, "OWNERHUB_FEED_TIMEOUT_SECONDS", 20)
+MAX_FEED_BYTES = getattr(settings, "OWNERHUB_MAX_FEED_BYTES", 20 * 1024**2)
+BACKOFF_BASE = timedelta(minutes=1)
+DEFAULT_INTERVAL = timedelta(hours=1)
+CLAIM_LEASE = timedelta(minutes=10)  # a claimed pull is not picked again by another worker for this long
+USER_AGENT = "Ownerhub feed collector"
+_CHUNK = 64 * 1024
+
+PARSERS = {"ical_feed": parse_calendar}
+
+Outcome = CollectionRun.Outcome
+
+
+class FeedUrlInvalid(ValueError):
+    """A feed address that cannot be fetched (wrong scheme, no host)."""
+
+
+# ---------------------------------------------------------------- the address
+
+
+def normalize_feed_url(url: str) -> str:
+    """An http(s) address for ``url`` (``webcal://`` becomes ``https://``); raises FeedUrlInvalid."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("webcal", "webcals"):
+        scheme = "https"
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise FeedUrlInvalid("A feed address starts with https://, http:// or webcal:// and names a host.")
+    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, parts.fragment))
+
+
+_SECRETISH = re.compile(r"[A-Za-z0-9_\-%.~]{12,}")
+
+
+def masked_feed_url(url: str) -> str:
+    """The address with its secret parts hidden: host shown, user info, query and long path segments masked.
+
+    ``https://calendar.google.com/calendar/ical/ada%40gmail.com/private-0123abcd.../basic.ics``
+    becomes ``https://calendar.google.com/calendar/ical/ada%40…/priv…/basic.ics``.
+    """
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    segments = []
+    for segment in parts.path.split("/"):
+        if _SECRETISH.fullmatch(segment) and not segment.endswith(".ics"):
+            segment = segment[:4] + "…"
+        elif len(segment) > 24:
+            segment = segment[:4] + "…"
+        segments.append(segment)
+    query = "…" if parts.query else ""
+    return urlunsplit((parts.scheme, host, "/".join(segments), query, ""))
+
+
+@transaction.atomic
+def set_feed_url(connection: Connection, url: str, *, now: datetime | None = None) -> Connection:
+    """Store a (new or re-entered) feed address: the reconnect after a refusal.
+
+    Clears the old validators and the credential verdict, which was about the
+    old address, and makes the connection due now.
+    """
+    now = now or timezone.now()
+    connection.feed_url = normalize_feed_url(url)
+    connection.feed_etag = connection.feed_last_modified = ""
+    if connection.schedule_policy == Connection.Policy.INTERVAL:
+        connection.next_due_at = now
+    connection.save(update_fields=["feed_url", "feed_etag", "feed_last_modified", "next_due_at"])
+    clear_conditions(connection, Condition.Type.CREDENTIAL, now=now)
+    return connection
+
+
+# ---------------------------------------------------------------- fetching
+
+
+@dataclass
+class Fetched:
+    status: int  # 200 or 304
+    body: bytes = b""
+    etag: str = ""
+    last_modified: str = ""
+    charset: str | None = None
+
+
+class FetchFailed(Exception):
+    """The feed did not answer usefully. ``error_class`` is a short code, ``message`` owner words."""
+
+    def __init__(self, error_class: str, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.error_class = error_class
+        self.message = message
+        self.status = status
+
+
+def fetch(url: str, *, etag: str = "", last_modified: str = "", timeout: float = FEED_TIMEOUT_SECONDS,
+          max_bytes: int = MAX_FEED_BYTES) -> Fetched:
+    """GET ``url`` conditionally, within ``timeout`` seconds overall and ``max_bytes``."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/calendar, */*"})
+    if etag:
+        request.add_header("If-None-Match", etag)
+    if last_modified:
+        request.add_header("If-Modified-Since", last_modified)
+    deadline = time.monotonic() + timeout
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code == 304:
+            return Fetched(304, etag=exc.headers.get("ETag", etag) or etag,
+                           last_modified=exc.headers.get("Last-Modified", last_modified) or last_modified)
+        if exc.code in (401, 403):
+            raise FetchFailed("credential_rejected", f"The feed refused the address ({exc.code}).",
+                              status=exc.code) from None
+        kind = "server_error" if exc.code >= 500 else "http_error"
+        raise FetchFailed(kind, f"The feed answered {exc.code}.", status=exc.code) from None
+    except TimeoutError:
+        raise FetchFailed("timeout", f"The feed did not answer within {timeout:g} s.") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            raise FetchFailed("timeout", f"The feed did not answer within {timeout:g} s.") from None
+        raise FetchFailed("network_error", "The feed could not be reached.") from None
+    except (OSError, ValueError):
+        raise FetchFailed("network_error", "The feed could not be reached.") from None
+
+    with response:
+        headers: Message = response.headers
+        declared = headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise FetchFailed("too_large", f"The feed is larger than {max_bytes // 1024**2} MB.")
+        chunks, size = [], 0
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise FetchFailed("timeout", f"The feed did not finish within {timeout:g} s.")
+                chunk = response.read(_CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchFailed("too_large", f"The feed is larger than {max_bytes // 1024**2} MB.")
+                chunks.append(chunk)
+        except TimeoutError:
+            raise FetchFailed("timeout", f"The feed did not finish within {timeout:g} s.") from None
+        except OSError:
+            raise FetchFailed("network_error", "The connection to the feed broke off.") from None
+        return Fetched(
+            response.status,
+            b"".join(chunks),
+            etag=headers.get("ETag", "") or "",
+            last_modified=headers.get("Last-Modified", "") or "",
+            charset=headers.get_content_charset(),
+        )
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    for encoding in (charset, "utf-8-sig"):
+        if not encoding:
+            continue
+        try:
+            return body.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("latin-1")
+
+
+def _owner_zone(connection: Connection):
+    profile = getattr(connection.owner, "profile", None)  # absent profile: installation zone
+    name = profile.zone_name if profile is not None else settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# ---------------------------------------------------------------- one pull
+
+
+def interval_of(connection: Connection) -> timedelta:
+    return timedelta(seconds=connection.interval_seconds) if connection.interval_seconds else DEFAULT_INTERVAL
+
+
+def backoff(connection: Connection, failures_in_a_row: int) -> timedelta:
+    """Wait before the next try after the n-th failure in a row: doubling, capped at the interval."""
+    n = max(1, failures_in_a_row)
+    step = BACKOFF_BASE * (2 ** min(n - 1, 30))
+    return min(interval_of(connection), step)
+
+
+def _failures_in_a_row(connection: Connection) -> int:
+    count = 0
+    for outcome in (
+        CollectionRun.objects.filter(connection=connection)
+        .exclude(outcome=Outcome.RUNNING)
+        .order_by("-started_at", "-pk")
+        .values_list("outcome", flat=True)[:20]
+    ):
+        if outcome != Outcome.FAILURE:
+            break
+        count += 1
+    return count
+
+
+def pull(connection: Connection, now: datetime | None = None, *, trigger: str = "scheduled") -> CollectionRun:
+    """Fetch the connection's feed once and record the run, batch and conditions (see module doc)."""
+    from coverage.acquisition import acquire_records  # coverage depends on connections, not back
+
+    now = now or timezone.now()
+    started = time.monotonic()
+    run = CollectionRun.objects.create(connection=connection, trigger=trigger, started_at=now)
+    current = active_conditions(connection, now)
+
+    def finish(outcome: str, *, error_class: str = "", message: str = "", records: int = 0) -> CollectionRun:
+        run.outcome, run.error_class, run.message, run.records = outcome, error_class, message[:300], records
+        run.finished_at = now + timedelta(seconds=time.monotonic() - started)
+        run.save(update_fields=["outcome", "error_class", "message", "records", "finished_at"])
+        if outcome == Outcome.FAILURE:
+            wait = backoff(connection, _failures_in_a_row(connection))
+        else:
+            wait = interval_of(connection)
+        if connection.schedule_policy == Connection.Policy.INTERVAL:
+            Connection.objects.filter(pk=connection.pk).update(next_due_at=now + wait)
+            connection.next_due_at = now + wait
+        return run
+
+    parser = PARSERS.get(connection.connector)
+    if parser is None or not connection.feed_url:
+        return finish(Outcome.FAILURE, error_class="not_configured", message="No feed address is set.")
+    try:
+        url = normalize_feed_url(connection.feed_url)
+        fetched = fetch(url, etag=connection.feed_etag, last_modified=connection.feed_last_modified,
+                        timeout=FEED_TIMEOUT_SECONDS, max_bytes=MAX_FEED_BYTES)
+    except FeedUrlInvalid as exc:
+        record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED, now=now,
+                         reason="bad_address", message=str(exc), current=current)
+        return finish(Outcome.FAILURE, error_class="bad_address", message=str(exc))
+    except FetchFailed as exc:
+        if exc.error_class == "credential_rejected":
+            record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED, now=now,
+                             reason=f"http_{exc.status}", message=exc.message, current=current)
+        return finish(Outcome.FAILURE, error_class=exc.error_class, message=exc.message)
+
+    record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.READY, now=now,
+                     reason="feed_answered", current=current)
+    if fetched.status == 304:
+        record_condition(connection, Condition.Type.RUNTIME, Condition.Status.READY, now=now,
+                         reason="pull_ok", current=current)
+        return finish(Outcome.NOT_MODIFIED, message="The feed has not changed.")
+
+    facts = BatchFacts()
+    options = ParseOptions(time_zone=_owner_zone(connection))
+    try:
+        records = list(parser(_decode(fetched.body, fetched.charset), facts, options))
+    except ArtifactRejected as exc:
+        return finish(Outcome.FAILURE, error_class="not_a_feed", message=exc.detail)
+    batch = acquire_records(
+        connection, method="provider_api", trigger=trigger, records=records, facts=facts, run=run, now=now
+    )
+    Connection.objects.filter(pk=connection.pk).update(
+        feed_etag=fetched.etag[:200], feed_last_modified=fetched.last_modified[:64]
+    )
+    connection.feed_etag, connection.feed_last_modified = fetched.etag[:200], fetched.last_modified[:64]
+    record_condition(connection, Condition.Type.RUNTIME, Condition.Status.READY, now=now,
+                     reason="pull_ok", current=current)
+    noun = connection.manifest.record_noun
+    message = f"{len(records):,} {noun[0] if len(records) == 1 else noun[1]} read, {batch.count_accepted:,} new"
+    if facts.failed:
+        message += f", {facts.failed:,} could not be read"
+    return finish(Outcome.SUCCESS, message=message + ".", records=len(records))
+
+
+# ---------------------------------------------------------------- the schedule
+
+
+def pulled_connectors() -> list[str]:
+    return [m.id for m in all_manifests() if m.path("provider_api") is not None and m.id in PARSERS]
+
+
+def claim_due(now: datetime, *, limit: int = 50) -> list[Connection]:
+    """Connections due for a pull, claimed for ``CLAIM_LEASE`` so concurrent workers skip them.
+
+    Due: interval policy (so not paused and not manual), a feed address,
+    ``next_due_at <= now``, and no standing rejected/expired credential.
+    On PostgreSQL the rows are locked with SKIP LOCKED, so two workers never
+    claim the same one; SQLite serializes the whole transaction instead.
+    """
+    with transaction.atomic():
+        due = (
+            Connection.objects.filter(
+                schedule_policy=Connection.Policy.INTERVAL,
+                connector__in=pulled_connectors(),
+                next_due_at__lte=now,
+            )
+            .exclude(feed_url="")
+            .exclude(blocked_by_credential(now))
+            .select_related("owner")
+            .order_by("next_due_at", "pk")
+        )
+        if db.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        claimed = list(due[:limit])
+        if claimed:
+            Connection.objects.filter(pk__in=[c.pk for c in claimed]).update(next_due_at=now + CLAIM_LEASE)
+    return claimed
+
+
+def run_due(now: datetime | None = None, *, limit: int = 50) -> list[CollectionRun]:
+    """Pull every connection that is due (see ``claim_due``), once. Returns the runs made."""
+    now = now or timezone.now()
+    runs = []
+    for connection in claim_due(now, limit=limit):
+        runs.append(pull(connection, now))
+    return runs

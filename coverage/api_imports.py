@@ -1,0 +1,156 @@
+"""Owner API: import an export (preview, commit, poll the receipt).
+
+Mounted by ``coverage.api`` on the owner API (``/api/owner/``, session or personal access
+token). Every endpoint is scoped to the authenticated owner: another owner's slug or batch id
+is a 404. Responses are the one receipt JSON (``coverage.serializers.receipt_json``).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from connections.models import Connection
+
+from .acquisition import (
+    DATE_ORDERS,
+    CommitRefused,
+    NotAnArtifactSource,
+    answer_preview,
+    preview_artifact,
+    start_commit,
+)
+from .models import AcquisitionBatch
+from .receipts import Receipt, build_receipt
+from .serializers import receipt_json
+
+router = Router(tags=["imports"])
+
+Status = AcquisitionBatch.Status
+
+
+class ImportProblem(Schema):
+    detail: str
+
+
+def _owner(request: HttpRequest):
+    # Both auth callables of owner_auth resolve to the owner (the session user or the token's).
+    auth = getattr(request, "auth", None)
+    return auth if getattr(auth, "is_authenticated", False) else request.user
+
+
+def _batch(request: HttpRequest, batch_id: int) -> AcquisitionBatch:
+    return get_object_or_404(
+        AcquisitionBatch.objects.for_owner(_owner(request)).select_related("connection", "duplicate_of"),
+        pk=batch_id,
+    )
+
+
+def _receipt(status: int, batch: AcquisitionBatch) -> JsonResponse:
+    """The receipt JSON exactly as ``receipt_json`` made it (byte-equal to the CLI's ``--json``).
+
+    Returned as a ready response so ninja does not re-encode it (its encoder would cut the
+    timestamps to milliseconds); the declared response schema still documents it.
+    """
+    batch = AcquisitionBatch.objects.select_related("connection", "duplicate_of").get(pk=batch.pk)
+    return JsonResponse(receipt_json(build_receipt(batch)), status=status)
+
+
+def _problem(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
+def _poll_url(batch_id: int) -> str:
+    try:
+        return reverse("owner_api:batch_receipt", kwargs={"batch_id": batch_id})
+    except NoReverseMatch:  # mounted elsewhere (tests mount the router alone)
+        return f"/api/owner/batches/{batch_id}"
+
+
+def _bad_order(date_order: str | None) -> bool:
+    return bool(date_order) and date_order not in DATE_ORDERS
+
+
+@router.post(
+    "/connections/{slug}/previews",
+    response={200: Receipt, 201: Receipt, 400: ImportProblem, 401: ImportProblem, 404: ImportProblem, 422: Receipt},
+    url_name="create_preview",
+)
+def create_preview(
+    request,
+    slug: str,
+    file: File[UploadedFile] = None,
+    date_order: Form[str] = "",
+):
+    """Upload an export and get its preview receipt; nothing is imported yet.
+
+    201 with ``status: preview`` (it may carry a ``question`` to answer), 200 with
+    ``status: duplicate`` when this connection already imported the same file, 422 with
+    ``status: rejected`` and the reason when the file cannot be imported.
+    """
+    connection = get_object_or_404(Connection.objects.for_owner(_owner(request)), slug=slug)
+    if file is None:
+        return _problem(400, "Attach the export as the multipart field 'file'.")
+    if _bad_order(date_order):
+        return _problem(400, f"date_order must be one of: {', '.join(DATE_ORDERS)}.")
+    try:
+        batch = preview_artifact(
+            connection, file, file.name or "upload", options={"date_order": date_order} if date_order else None
+        )
+    except NotAnArtifactSource as exc:
+        return _problem(400, str(exc))
+    return _receipt({Status.DUPLICATE: 200, Status.REJECTED: 422}.get(batch.status, 201), batch)
+
+
+@router.post(
+    "/previews/{batch_id}/answer",
+    response={200: Receipt, 400: ImportProblem, 401: ImportProblem, 404: ImportProblem, 409: ImportProblem},
+    url_name="answer_preview",
+)
+def answer(request, batch_id: int, date_order: Form[str]):
+    """Answer a preview's question (``date_order``: ``dmy`` or ``mdy``); returns the new preview."""
+    batch = _batch(request, batch_id)
+    if _bad_order(date_order) or not date_order:
+        return _problem(400, f"date_order must be one of: {', '.join(DATE_ORDERS)}.")
+    try:
+        batch = answer_preview(batch, date_order)
+    except CommitRefused as exc:
+        return _problem(409, str(exc))
+    return _receipt(200, batch)
+
+
+@router.post(
+    "/previews/{batch_id}/commit",
+    response={200: Receipt, 202: Receipt, 401: ImportProblem, 404: ImportProblem, 409: ImportProblem},
+    url_name="commit_preview",
+)
+def commit(request, batch_id: int):
+    """Import a previewed batch.
+
+    202 while the import runs in the background (poll the ``Location``, ``/api/owner/batches/{id}``);
+    200 once it is committed, or when it turned out to be a duplicate. 409 for a rejected file or
+    a preview still waiting for an answer.
+    """
+    batch = _batch(request, batch_id)
+    try:
+        batch = start_commit(batch)
+    except CommitRefused as exc:
+        return _problem(409, str(exc))
+    if batch.status in (Status.COMMITTING, Status.PREVIEW):
+        response = _receipt(202, batch)
+        response["Location"] = _poll_url(batch.pk)
+        return response
+    return _receipt(200, batch)
+
+
+@router.get(
+    "/batches/{batch_id}",
+    response={200: Receipt, 401: ImportProblem, 404: ImportProblem},
+    url_name="batch_receipt",
+)
+def batch_receipt(request, batch_id: int):
+    """The receipt of a batch: a preview, an import in progress (``phases``, ``progress``) or done."""
+    return _receipt(200, _batch(request, batch_id))

@@ -1,0 +1,121 @@
+"""``manage.py import_artifact SLUG PATH [--owner USERNAME] [--preview] [--json] [--date-order dmy|mdy]``.
+
+Previews the file, then (unless ``--preview``) commits it in this process: the owner waits for
+the receipt anyway, so the command never depends on a background worker being up. The commit
+is the same idempotent ``land_batch`` a worker would run.
+
+Exit codes: 0 committed, duplicate or preview; 2 rejected (reason on stderr); 1 for anything
+else that stops the import (unknown slug, an unanswered date-order question).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from connections.models import Connection
+from coverage.acquisition import (
+    DATE_ORDERS,
+    CommitRefused,
+    NotAnArtifactSource,
+    land_batch,
+    preview_artifact,
+    start_commit,
+)
+from coverage.models import AcquisitionBatch
+
+from .receipt import dumps, load_receipt, receipt_text
+
+
+class Command(BaseCommand):
+    help = "Import an export file (WhatsApp chat, Timeline, Apple Health) into a connection."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="the connection's slug")
+        parser.add_argument("path", help="the export file")
+        parser.add_argument("--owner", help="username (needed when more than one owner has this slug)")
+        parser.add_argument("--preview", action="store_true", help="show what would be imported; write nothing")
+        parser.add_argument("--json", action="store_true", help="print the receipt JSON (as the owner API returns it)")
+        parser.add_argument("--date-order", choices=DATE_ORDERS, help="how dates are written, when the file cannot tell")
+
+    def handle(self, *args, slug, path, owner=None, preview=False, json=False, date_order=None, **options):
+        connection = self._connection(slug, owner)
+        file_path = Path(path)
+        if not file_path.is_file():
+            raise CommandError(f"No file at {path}.")
+        bar = _ProgressBar(self.stderr) if self.stderr.isatty() else None
+        try:
+            with file_path.open("rb") as source:
+                batch = preview_artifact(
+                    connection,
+                    source,
+                    file_path.name,
+                    options={"date_order": date_order} if date_order else None,
+                    progress=bar,
+                )
+            if batch.status == AcquisitionBatch.Status.PREVIEW and not preview and not batch.question:
+                if bar:
+                    bar("committing", batch.count_parsed)
+                batch = start_commit(batch, enqueue=False)
+                if batch.status == AcquisitionBatch.Status.COMMITTING:
+                    batch = land_batch(batch.pk)
+        except (NotAnArtifactSource, CommitRefused) as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            if bar:
+                bar.done()
+
+        receipt = load_receipt(batch)
+        self.stdout.write(dumps(receipt) if json else receipt_text(receipt), ending="\n" if json else "")
+        if batch.status == AcquisitionBatch.Status.REJECTED:
+            raise CommandError(f"Rejected ({batch.reject_reason}): {batch.reject_detail}", returncode=2)
+        if batch.question:
+            raise CommandError(
+                "This file needs an answer before it can be imported: run again with "
+                f"--date-order {' or --date-order '.join(DATE_ORDERS)}."
+            )
+
+    def _connection(self, slug: str, owner: str | None) -> Connection:
+        connections = Connection.objects.filter(slug=slug)
+        if owner:
+            user = get_user_model().objects.filter(username=owner).first()
+            if user is None:
+                raise CommandError(f"No owner called {owner!r}.")
+            connections = connections.filter(owner=user)
+        found = list(connections[:2])
+        if not found:
+            raise CommandError(f"No connection {slug!r}" + (f" for {owner!r}." if owner else "."))
+        if len(found) > 1:
+            raise CommandError(f"More than one owner has a connection {slug!r}: name one with --owner.")
+        return found[0]
+
+
+class _ProgressBar:
+    """A one-line progress display on a terminal: phase and items read, redrawn in place."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, phase: str, items: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and phase == "parsing":
+            return
+        self.last = now
+        elapsed = max(now - self.started, 1e-6)
+        spinner = "|/-\\"[int(elapsed * 8) % 4]
+        self.stream.write(f"\r{spinner} {phase:<10} {items:>12,} items  {items / elapsed:>10,.0f}/s ", ending="")
+        self.stream.flush()
+        self.drawn = True
+
+    def done(self) -> None:
+        if self.drawn:
+            self.stream.write("\r" + " " * 60 + "\r", ending="")
+            self.stream.flush()
+
+

@@ -1,0 +1,77 @@
+"""``manage.py receipt BATCH_ID [--json]``: the receipt of one batch."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coverage.models import AcquisitionBatch
+from coverage.receipts import Receipt, build_receipt
+from coverage.serializers import receipt_json
+
+
+def receipt_text(receipt: Receipt) -> str:
+    """The receipt in plain text: the sentence first, then the facts behind it."""
+    counts = receipt.counts
+    lines = [receipt.sentence, ""]
+    source = f"{receipt.source} ({receipt.method_label})"
+    if receipt.source_format:
+        source += f", {receipt.source_format}"
+    lines.append(f"Batch {receipt.batch_id}  {receipt.status}  {receipt.connection.name}  {source}")
+    if receipt.artifact is not None:
+        size = f"{receipt.artifact.bytes:,} bytes" if receipt.artifact.bytes is not None else "size unknown"
+        lines.append(f"File     {receipt.artifact.filename}  {size}  sha256 {receipt.artifact.sha256[:12]}")
+    if receipt.event_time.earliest and receipt.event_time.latest:
+        lines.append(
+            f"Events   {receipt.event_time.earliest:%Y-%m-%d %H:%M} to {receipt.event_time.latest:%Y-%m-%d %H:%M} UTC"
+        )
+    if receipt.time_zone_assumed:
+        lines.append(f"Zone     times without a zone read as {receipt.time_zone_assumed}")
+    header = ("parsed", "accepted", "duplicate", "skipped", "failed")
+    values = (counts.parsed, counts.accepted, counts.duplicate, counts.skipped, counts.failed)
+    widths = [max(len(h), len(f"{v:,}")) for h, v in zip(header, values, strict=True)]
+    lines.append("")
+    lines.append("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
+    lines.append("  ".join(f"{v:,}".rjust(w) for v, w in zip(values, widths, strict=True)))
+    lines.append("")
+    media = receipt.media
+    if media.declared:
+        lines.append(f"Media    {media.declared:,} declared, {media.attached:,} attached, {media.missing:,} missing")
+    for gap in receipt.gaps:
+        lines.append(f"Gap      no records from {gap.start} to {gap.end} ({gap.days} days)")
+    for source_batch in receipt.duplicate_sources:
+        lines.append(f"Held     {source_batch.count:,} already imported by batch {source_batch.batch_id}")
+    for warning in receipt.warnings:
+        where = f" ({warning.position})" if warning.position else ""
+        lines.append(f"Warning  {warning.detail}{where}")
+    if receipt.data_changed:
+        lines.append("Note     the data changed between the preview and the import; these are the real counts.")
+    lines.append(f"Claim    {receipt.completeness_text}")
+    if receipt.next_action is not None:
+        lines.append(f"Next     {receipt.next_action.label}: {receipt.next_action.detail}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def load_receipt(batch: AcquisitionBatch) -> Receipt:
+    batch = AcquisitionBatch.objects.select_related("connection", "duplicate_of").get(pk=batch.pk)
+    return build_receipt(batch)
+
+
+class Command(BaseCommand):
+    help = "Print the receipt of one acquisition batch."
+
+    def add_arguments(self, parser):
+        parser.add_argument("batch_id", type=int)
+        parser.add_argument("--json", action="store_true", help="print the receipt JSON (as the owner API returns it)")
+
+    def handle(self, *args, batch_id: int, json: bool = False, **options):
+        batch = AcquisitionBatch.objects.filter(pk=batch_id).first()
+        if batch is None:
+            raise CommandError(f"No batch {batch_id}.")
+        receipt = load_receipt(batch)
+        self.stdout.write(dumps(receipt) if json else receipt_text(receipt), ending="" if not json else "\n")
+
+
+def dumps(receipt: Receipt) -> str:
+    return json.dumps(receipt_json(receipt), indent=2, ensure_ascii=False)

@@ -1,0 +1,17 @@
+"""Background tasks of the coverage app (django-tasks; the database backend by default)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def commit_batch(batch_id: int) -> str:
+    """Land a batch that ``start_commit`` flipped to ``committing``; returns its final status.
+
+    Safe to run twice or concurrently: ``land_batch`` does nothing unless the batch is
+    still ``committing``, and its transaction leaves nothing visible if it fails midway.
+    """
+    from .acquisition import land_batch
+
+    return land_batch(batch_id).status

@@ -1,0 +1,435 @@
+"""The acquisition pipeline seen by an owner: preview an export, import it, and read the receipt."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from connections.models import OwnerProfile
+from coverage import acquisition
+from coverage.acquisition import (
+    CommitRefused,
+    NotAnArtifactSource,
+    answer_preview,
+    land_batch,
+    preview_artifact,
+    start_commit,
+)
+from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from coverage.receipts import build_receipt
+from tests.coverage.conftest import fixture_path, staged_rows, stored_files
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
+Status = AcquisitionBatch.Status
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def preview(connection, name: str, connector: str | None = None, **kwargs) -> AcquisitionBatch:
+    with fixture_path(connector or connection.connector, name).open("rb") as source:
+        return preview_artifact(connection, source, name, **kwargs)
+
+
+def imported(connection, name: str, connector: str | None = None, **kwargs) -> AcquisitionBatch:
+    batch = start_commit(preview(connection, name, connector, **kwargs))
+    batch.refresh_from_db()
+    return batch
+
+
+def receipt(batch: AcquisitionBatch):
+    return build_receipt(AcquisitionBatch.objects.select_related("connection", "duplicate_of").get(pk=batch.pk))
+
+
+# --- preview -------------------------------------------------------------------------------------
+def test_preview_of_an_android_chat_counts_every_message_and_imports_nothing(chat, artifact_root):
+    batch = preview(chat, "android_dayfirst_24h.txt")
+
+    r = receipt(batch)
+    assert r.status == "preview"
+    assert (r.counts.parsed, r.counts.accepted, r.counts.duplicate, r.counts.skipped, r.counts.failed) == (
+        20,
+        20,
+        0,
+        2,
+        0,
+    )
+    assert (r.event_time.earliest, r.event_time.latest) == (utc(2023, 3, 12, 9, 15), utc(2023, 3, 25, 22, 10))
+    assert (r.media.declared, r.media.attached, r.media.missing) == (2, 0, 2)
+    assert r.source_format == "whatsapp_android_txt" and r.parser_version == "whatsapp/1"
+    assert r.time_zone_assumed == "UTC"
+    assert r.artifact.filename == "android_dayfirst_24h.txt" and len(r.artifact.sha256) == 64
+    assert r.artifact.bytes == fixture_path("whatsapp", "android_dayfirst_24h.txt").stat().st_size
+    assert r.next_action.kind == "commit"
+    assert r.sentence.startswith("20 new messages from 12 Mar 2023 to 25 Mar 2023.")
+    assert {p.name for p in r.phases if p.at} == {"received", "parsed", "deduplicated"}
+    assert sum(batch.day_counts.values()) == 20 and batch.day_counts["2023-03-12"] == 4
+    assert batch.media_days == ["2023-03-12", "2023-03-14"]
+    assert batch.gaps == []
+    assert batch.preview_counts == {"parsed": 20, "accepted": 20, "duplicate": 0, "skipped": 2, "failed": 0}
+    assert batch.progress == 20
+    # Nothing reached the owner's data; the parsed messages wait in staging.
+    assert Record.objects.count() == 0
+    assert not CoverageSummary.objects.exists() and not LaneSummary.objects.exists()
+    assert staged_rows(batch.pk) == 20
+    assert len(stored_files(artifact_root)) == 1
+
+
+def test_preview_reads_times_without_a_zone_in_the_owners_time_zone(chat, owner):
+    OwnerProfile.objects.create(owner=owner, time_zone="America/New_York")
+
+    batch = preview(chat, "android_dayfirst_24h.txt")
+
+    assert batch.event_earliest == utc(2023, 3, 12, 13, 15)  # 09:15 EDT
+    assert receipt(batch).time_zone_assumed == "America/New_York"
+
+
+def test_preview_reports_progress_while_it_reads(chat, monkeypatch):
+    monkeypatch.setattr(acquisition, "PROGRESS_EVERY", 5)
+    seen = []
+
+    batch = preview(chat, "android_dayfirst_24h.txt", progress=lambda phase, items: seen.append((phase, items)))
+
+    assert [items for phase, items in seen if phase == "parsing"][:4] == [5, 10, 15, 20]
+    assert seen[-1] == ("previewed", 20)
+    assert batch.progress == 20
+
+
+def test_ambiguous_dates_make_the_preview_ask_instead_of_guessing(chat):
+    batch = preview(chat, "ambiguous.txt")
+
+    r = receipt(batch)
+    assert r.status == "preview"
+    assert r.question["kind"] == "date_order" and r.question["choices"] == ["dmy", "mdy"]
+    assert "03/04/2023" in r.question["text"]
+    assert r.counts.accepted == 0 and r.next_action.kind == "answer"
+    with pytest.raises(CommitRefused):
+        start_commit(batch)
+
+    answered = answer_preview(batch, "dmy")
+
+    assert answered.question is None
+    assert (answered.count_parsed, answered.count_accepted) == (4, 4)
+    assert answered.event_earliest == utc(2023, 4, 3, 10, 0)
+    assert start_commit(answered).status == Status.COMMITTED
+    assert Record.objects.count() == 4
+
+
+def test_an_answer_given_with_the_upload_is_used_at_once(chat):
+    batch = preview(chat, "ambiguous.txt", options={"date_order": "mdy"})
+
+    assert batch.question is None
+    assert batch.event_earliest == utc(2023, 3, 4, 10, 0)
+
+
+def test_a_source_without_uploads_refuses_a_file(make_connection):
+    calendar = make_connection("ical_feed")
+
+    with pytest.raises(NotAnArtifactSource):
+        preview(calendar, "android_dayfirst_24h.txt", connector="whatsapp")
+    assert not AcquisitionBatch.objects.exists()
+
+
+# --- commit --------------------------------------------------------------------------------------
+def test_commit_lands_exactly_what_the_preview_promised(chat):
+    batch = preview(chat, "android_dayfirst_24h.txt")
+    previewed = receipt(batch)
+
+    committed = start_commit(batch)
+
+    r = receipt(committed)
+    assert r.status == "committed" and r.committed_at is not None
+    assert r.counts == previewed.counts
+    assert r.event_time == previewed.event_time
+    assert not r.data_changed
+    assert all(p.at for p in r.phases)
+    assert Record.objects.filter(connection=chat).count() == 20
+    assert set(Record.objects.values_list("first_batch", flat=True)) == {batch.pk}
+    assert RecordProvenance.objects.filter(batch=batch, method="owner_artifact").count() == 20
+    assert staged_rows() == 0
+    assert Record.objects.filter(media="omitted").count() == 2
+    text = Record.objects.get(key=Record.objects.order_by("event_at").first().key).payload["text"]
+    assert text == "Bom dia! Are we still on for Lisbon?"
+
+    lane = LaneSummary.objects.get(connection=chat, method="owner_artifact")
+    assert (lane.batches, lane.records, lane.accepted) == (1, 20, 20)
+    assert (lane.earliest_event_at, lane.covered_through) == (utc(2023, 3, 12, 9, 15), utc(2023, 3, 25, 22, 10))
+    assert lane.last_batch_id == batch.pk and lane.partial_batch_id is None
+    assert lane.day_counts == batch.day_counts
+    summary = CoverageSummary.objects.get(connection=chat)
+    assert summary.record_count == 20
+    assert (summary.earliest_event_at, summary.covered_through) == (lane.earliest_event_at, lane.covered_through)
+    assert (summary.media_declared, summary.media_attached, summary.media_missing, summary.media_omitted) == (
+        2,
+        0,
+        0,
+        2,
+    )
+    assert summary.media_batch_id == batch.pk and summary.latest_batch_id == batch.pk
+    assert summary.holes == []  # WhatsApp declares no hole size
+
+
+def test_running_the_commit_again_changes_nothing(chat):
+    batch = start_commit(preview(chat, "android_dayfirst_24h.txt"))
+
+    again = land_batch(batch.pk)
+    start_commit(batch)
+
+    assert again.status == Status.COMMITTED
+    assert Record.objects.count() == 20 and RecordProvenance.objects.count() == 20
+    assert LaneSummary.objects.get().batches == 1
+    assert CoverageSummary.objects.get().record_count == 20
+
+
+def test_a_commit_that_crashes_midway_leaves_nothing_visible_and_can_be_retried(chat, idle_tasks, monkeypatch):
+    batch = start_commit(preview(chat, "android_dayfirst_24h.txt"))
+    assert batch.status == Status.COMMITTING
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(acquisition, "_update_summary", broken)
+    with pytest.raises(RuntimeError):
+        land_batch(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == Status.COMMITTING
+    assert Record.objects.count() == 0 and RecordProvenance.objects.count() == 0
+    assert not LaneSummary.objects.exists()
+    assert staged_rows(batch.pk) == 20
+
+    monkeypatch.undo()
+    assert land_batch(batch.pk).status == Status.COMMITTED
+    assert Record.objects.count() == 20
+
+
+def test_the_receipt_says_so_when_the_data_changed_between_preview_and_commit(chat):
+    older = preview(chat, "android_dayfirst_24h.txt")
+    newer = preview(chat, "android_newer.txt")
+    assert newer.count_accepted == 25  # nothing held yet when it was previewed
+
+    start_commit(older)
+    committed = start_commit(newer)
+
+    r = receipt(committed)
+    assert r.status == "committed" and r.data_changed
+    assert (r.counts.accepted, r.counts.duplicate) == (5, 20)
+    assert committed.preview_counts["accepted"] == 25
+    assert Record.objects.count() == 25
+
+
+@pytest.mark.parametrize("first_lands_before_second_commits", [True, False], ids=["one_after_other", "racing"])
+def test_two_previews_of_one_file_land_once(chat, settings, first_lands_before_second_commits):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    first = preview(chat, "android_dayfirst_24h.txt")
+    second = preview(chat, "android_dayfirst_24h.txt")
+    assert second.status == Status.PREVIEW  # a preview is no landing: both may exist
+
+    start_commit(first)
+    if first_lands_before_second_commits:
+        land_batch(first.pk)
+    loser = start_commit(second)
+    land_batch(first.pk)
+    land_batch(second.pk)
+
+    assert loser.status == Status.DUPLICATE and loser.duplicate_of_id == first.pk
+    statuses = sorted(AcquisitionBatch.objects.values_list("status", flat=True))
+    assert statuses == ["committed", "duplicate"]
+    assert Record.objects.count() == 20 and staged_rows() == 0
+    assert receipt(loser).counts.accepted == 0
+
+
+# --- what an owner re-uploads --------------------------------------------------------------------
+def test_reuploading_the_same_file_is_a_duplicate_receipt_not_an_error(chat, artifact_root):
+    first = imported(chat, "android_dayfirst_24h.txt")
+    summary_before = CoverageSummary.objects.values().get()
+
+    again = preview(chat, "android_dayfirst_24h.txt")
+
+    r = receipt(again)
+    assert r.status == "duplicate" and r.duplicate_of == first.pk
+    assert (r.counts.parsed, r.counts.accepted, r.counts.duplicate) == (20, 0, 20)
+    assert r.sentence.startswith("Already imported on")
+    assert r.next_action is None
+    assert start_commit(again).status == Status.DUPLICATE
+    assert Record.objects.count() == 20
+    assert CoverageSummary.objects.values().get() == summary_before
+    assert len(stored_files(artifact_root)) == 1  # the second copy was deleted
+    assert staged_rows() == 0
+
+
+def test_the_same_file_on_another_connection_is_imported_there_and_noted(chat, make_connection):
+    imported(chat, "android_dayfirst_24h.txt")
+    other = make_connection("whatsapp", "other-chat")
+
+    batch = preview(other, "android_dayfirst_24h.txt")
+
+    assert batch.status == Status.PREVIEW and batch.count_accepted == 20
+    assert any(w["kind"] == "seen_elsewhere" and "Family chat" in w["detail"] for w in batch.warnings)
+
+
+def test_a_newer_export_of_the_chat_accepts_only_new_messages_and_widens_coverage(chat):
+    first = imported(chat, "android_dayfirst_24h.txt")
+
+    newer = preview(chat, "android_newer.txt")
+
+    r = receipt(newer)
+    assert (r.counts.parsed, r.counts.accepted, r.counts.duplicate) == (25, 5, 20)
+    assert [(s.batch_id, s.count) for s in r.duplicate_sources] == [(first.pk, 20)]
+    assert r.duplicate_sources[0].committed_at == first.committed_at
+    assert sum(newer.day_counts.values()) == 5 and "2023-03-12" not in newer.day_counts
+
+    start_commit(newer)
+
+    summary = CoverageSummary.objects.get(connection=chat)
+    assert summary.record_count == 25
+    assert summary.earliest_event_at == utc(2023, 3, 12, 9, 15)
+    assert summary.covered_through == utc(2023, 4, 2, 20, 15)
+    assert summary.media_omitted == 3 and summary.latest_batch_id == newer.pk
+    lane = LaneSummary.objects.get(connection=chat)
+    assert (lane.batches, lane.records, lane.accepted) == (2, 25, 25)
+    assert RecordProvenance.objects.filter(batch=newer).count() == 5  # same method: no second row
+
+
+def test_an_older_timeline_export_widens_coverage_backwards_without_hiding_newer_places(timeline):
+    newer = imported(timeline, "Zeitachse.json")
+    assert newer.count_accepted == 43
+
+    older = imported(timeline, "ondevice_android_older.json")
+
+    assert (older.count_parsed, older.count_accepted, older.count_duplicate) == (73, 33, 40)
+    summary = CoverageSummary.objects.get(connection=timeline)
+    assert summary.record_count == 43 + 33 == Record.objects.count()
+    assert summary.earliest_event_at == utc(2023, 5, 6, 5, 0)
+    assert summary.covered_through == utc(2023, 5, 14, 21, 30)
+
+
+# --- media ---------------------------------------------------------------------------------------
+def test_missing_media_shows_on_the_receipt_and_in_coverage(chat):
+    batch = imported(chat, "ios_missing_media.zip")
+
+    r = receipt(batch)
+    assert (r.media.declared, r.media.attached, r.media.missing) == (3, 2, 1)
+    assert r.next_action.kind == "add_media"
+    assert "1 media file was not included" in r.sentence
+    summary = CoverageSummary.objects.get(connection=chat)
+    assert (summary.media_declared, summary.media_attached, summary.media_missing, summary.media_omitted) == (
+        3,
+        2,
+        1,
+        0,
+    )
+    assert summary.media_batch_id == batch.pk
+    assert batch.media_days == ["2023-03-13"]
+
+
+def test_an_export_with_the_media_fills_in_what_was_missing(chat):
+    imported(chat, "ios_missing_media.zip")
+
+    full = imported(chat, "ios_12h_media.zip")
+
+    assert full.count_accepted == 0
+    summary = CoverageSummary.objects.get(connection=chat)
+    assert (summary.media_declared, summary.media_attached, summary.media_missing) == (3, 3, 0)
+    assert summary.media_batch_id is None
+    assert not Record.objects.filter(media="missing").exists()
+
+
+# --- other sources -------------------------------------------------------------------------------
+def test_timeline_takeout_zip_counts_the_repeated_point_as_a_duplicate(timeline):
+    batch = imported(timeline, "takeout.zip")
+
+    r = receipt(batch)
+    assert r.source_format == "takeout_records_zip"
+    assert (r.counts.parsed, r.counts.accepted, r.counts.duplicate, r.counts.skipped, r.counts.failed) == (
+        30,
+        29,
+        1,
+        1,
+        1,
+    )
+    assert any(w.position for w in r.warnings)
+    assert r.event_time.earliest == utc(2023, 5, 8, 6, 0)
+    assert Record.objects.filter(connection=timeline, stream="locations").count() == 29
+    assert CoverageSummary.objects.get(connection=timeline).holes == []
+
+
+def test_apple_health_export_lands_every_stream(make_connection):
+    health = make_connection("apple_health")
+
+    batch = imported(health, "export.zip")
+
+    assert (batch.count_parsed, batch.count_accepted, batch.count_failed) == (44, 44, 1)
+    assert (batch.media_declared, batch.media_attached, batch.media_missing) == (1, 1, 0)
+    assert set(Record.objects.values_list("stream", flat=True)) == {"samples", "workouts", "activity_summaries"}
+    summary = CoverageSummary.objects.get(connection=health)
+    assert summary.record_count == 44 and summary.media_batch_id is None
+    assert summary.covered_through == utc(2024, 5, 3, 19, 0)
+
+
+# --- rejected files ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("connector", "name", "reason"),
+    [
+        ("whatsapp", "empty.txt", "empty"),
+        ("whatsapp", "encrypted.zip", "encrypted"),
+        ("whatsapp", "invalid_utf8.txt", "malformed"),
+        ("whatsapp", "truncated.zip", "malformed"),
+        ("whatsapp", "wrong_source.json", "wrong_source"),
+        ("google_timeline", "wrong_source.json", "wrong_source"),
+        ("apple_health", "not_health.zip", "wrong_source"),
+    ],
+)
+def test_a_file_that_cannot_be_imported_is_rejected_with_what_to_do(
+    make_connection, artifact_root, connector, name, reason
+):
+    connection = make_connection(connector)
+
+    batch = preview(connection, name)
+
+    r = receipt(batch)
+    assert r.status == "rejected" and r.reject_reason == reason
+    assert connection.manifest.recovery in batch.reject_detail
+    assert r.sentence.startswith("This file could not be imported:")
+    assert r.next_action.kind == "re_export"
+    with pytest.raises(CommitRefused):
+        start_commit(batch)
+    assert Record.objects.count() == 0 and staged_rows() == 0
+    assert not CoverageSummary.objects.exists()
+    assert stored_files(artifact_root) == []
+
+
+def test_a_file_over_the_size_limit_is_rejected_before_it_is_stored(chat, settings, artifact_root):
+    settings.OWNERHUB_MAX_UPLOAD_BYTES = 100
+
+    batch = preview(chat, "android_dayfirst_24h.txt")
+
+    assert batch.status == Status.REJECTED and batch.reject_reason == "too_large"
+    assert "100 bytes" in batch.reject_detail
+    assert stored_files(artifact_root) == []
+    assert Record.objects.count() == 0
+
+
+def test_day_of_an_event_is_its_utc_day():
+    assert acquisition._day(date(2023, 3, 12).toordinal()) == "2023-03-12"
+    days = [date(2023, 1, d).toordinal() for d in (1, 2, 10, 13)]
+    assert acquisition._gaps(days, acquisition.DEFAULT_GAP_AFTER) == [
+        {"start": "2023-01-03", "end": "2023-01-09", "days": 7}
+    ]
+
+
+def test_a_parser_crash_leaves_a_rejected_batch_that_cannot_be_committed(chat, monkeypatch, artifact_root):
+    def crashing(artifact, facts, options):
+        yield from ()
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(acquisition, "_artifact_parser", lambda manifest: crashing)
+
+    with pytest.raises(RuntimeError):
+        preview(chat, "android_dayfirst_24h.txt")
+
+    batch = AcquisitionBatch.objects.get()
+    assert batch.status == Status.REJECTED and batch.reject_reason == "internal_error"
+    assert staged_rows() == 0 and stored_files(artifact_root) == []

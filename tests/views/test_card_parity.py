@@ -1,0 +1,80 @@
+"""Parity: for every scenario of the projection table, the card says what the projection says.
+
+The card renders ``verdict.label``, ``headline`` and ``forward`` as given, styles the
+pill by ``tone``, offers ``actions[0]`` as the button, and shows no word of another state.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.template.loader import render_to_string
+
+from connections.models import Connection
+from coverage.projection import project
+from tests.scenarios import NOW, SCENARIOS
+
+ROWS = [pytest.param(scenario, id=name) for name, (scenario, _) in SCENARIOS.items()]
+PILL_LABELS = {"Up to date", "No problems found", "Needs a refresh", "Needs a look", "Media missing",
+               "Having trouble", "Can't collect", "Paused", "Finish setup"}
+NEVER_ON_A_CARD = ("sync failed", "Traceback", "connection_id", "sha256", "batch_id", "None")
+
+
+def _text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def _pill(fragment: str) -> re.Match:
+    match = re.search(r'<p class="pill (tone-\w+)">(.*?)</p>', fragment, re.S)
+    assert match, "the card has a pill"
+    return match
+
+
+def _assert_card_matches(fragment: str, health) -> None:
+    text = _text(fragment)
+    verdict = health.verdict
+    assert verdict.headline in text
+    assert verdict.forward in text
+    pill = _pill(fragment)
+    assert pill.group(1) == f"tone-{verdict.tone}"
+    assert 'class="pill-icon" aria-hidden="true"' in pill.group(2)  # a shape as well as a colour
+    assert _text(pill.group(2)).endswith(verdict.label)
+    assert f'class="card tone-{verdict.tone}"' in fragment
+    assert len(set(re.findall(r"tone-(\w+)", fragment))) == 1
+    for other in PILL_LABELS - {verdict.label}:
+        assert other not in text, f"{other!r} contradicts {verdict.label!r}"
+    for word in NEVER_ON_A_CARD:
+        assert word not in text
+    if health.actions:
+        primary = re.search(r'class="button primary"[^>]*>([^<]+)<', fragment)
+        assert primary and primary.group(1).strip() == health.actions[0].label
+        for action in health.actions:
+            assert action.label in text and f'"{action.url}"' in fragment
+    else:
+        assert "button primary" not in fragment
+    for advisory in health.advisories:
+        assert advisory.detail in text
+
+
+@pytest.mark.parametrize("scenario", ROWS)
+def test_card_renders_the_projection_as_given(scenario):
+    health = project(scenario.evidence(), NOW)
+    fragment = render_to_string("coverage/dashboard.html#coverage-card", {"health": health, "busy_slugs": set()})
+    _assert_card_matches(fragment, health)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scenario", ROWS)
+def test_dashboard_and_source_page_agree_with_the_projection(scenario, owner, client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    conn = scenario.save(owner)
+    health = project(scenario.evidence(pk=conn.pk), NOW)
+    client.force_login(owner)
+    for url in ("/", f"/sources/{conn.slug}/", f"/sources/{conn.slug}/card/"):
+        page = client.get(url).content.decode()
+        card = re.search(rf'<article class="card[^"]*" id="source-{conn.slug}-card".*?</article>', page, re.S)
+        assert card, url
+        _assert_card_matches(card.group(0), health)
+    assert Connection.objects.count() == 1
