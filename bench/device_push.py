@@ -167,7 +167,7 @@ def main() -> None:
     parser.add_argument("--burst", action="store_true", help="all phones push at the same instant each second")
     args = parser.parse_args()
 
-    var_dir = Path(tempfile.mkdtemp(prefix="ownerhub-bench-"))
+    var_dir = Path(tempfile.mkdtemp(prefix="ownerhub-device-push-"))
     server = None
     try:
         tokens = setup_installation(var_dir, args.phones)

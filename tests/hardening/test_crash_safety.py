@@ -20,13 +20,15 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection as db
+from django_tasks_db.models import DBTaskResult
 
 from connections.models import Connection
 from coverage.acquisition import preview_artifact, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, Record, RecordProvenance
+from coverage.tasks import commit_batch
 
 ROOT = Path(__file__).resolve().parents[2]
-POINTS = 150_000
+POINTS = 100_000
 
 needs_postgres = pytest.mark.skipif(
     db.vendor != "postgresql",
@@ -58,6 +60,16 @@ def _records_json(path: Path, points: int) -> Path:
     return path
 
 
+def _wait_until_running(worker: subprocess.Popen, task_id, timeout: float = 60) -> bool:
+    """Wait until the worker has picked up the commit task ``task_id`` (or exited)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and worker.poll() is None:
+        if DBTaskResult.objects.filter(id=task_id, status="RUNNING").exists():
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def _worker(env) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0"],
@@ -85,10 +97,12 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
     batch = start_commit(batch)
     env = _env(storage_root)
     rng = random.Random(20261125)
+    task_id = DBTaskResult.objects.order_by("-enqueued_at").values_list("id", flat=True).first()
     kills = []
     for attempt in range(10):
         worker = _worker(env)
-        delay = rng.uniform(1.0, 6.0)
+        running = _wait_until_running(worker, task_id)
+        delay = rng.uniform(0.0, 1.5)  # a random point inside the landing transaction
         time.sleep(delay)
         finished = worker.poll() is not None
         if not finished:
@@ -96,7 +110,7 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
         worker.wait()
         batch.refresh_from_db()
         visible = Record.objects.filter(connection=conn).count()
-        kills.append((attempt, round(delay, 2), finished, batch.status, visible))
+        kills.append((attempt, round(delay, 2), running, finished, batch.status, visible))
         # Atomic visibility: nothing, or the whole batch with its summary.
         if batch.status == "committed":
             assert visible == POINTS
@@ -104,11 +118,9 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
         assert batch.status == "committing"
         assert visible == 0
         assert not CoverageSummary.objects.filter(connection=conn, record_count__gt=0).exists()
-        # The killed task is stuck "running" in the queue; a retry re-enqueues the commit.
-        from coverage.tasks import commit_batch
-
-        commit_batch.enqueue(batch.pk)
-    print("kill runs (attempt, delay s, finished by itself, status, visible records):", kills)
+        # The killed task stays "running" in the queue; retrying re-enqueues the commit.
+        task_id = commit_batch.enqueue(batch.pk).id
+    print("kill runs (attempt, delay s, task running, finished by itself, status, visible records):", kills)
     if batch.status != "committed":
         worker = _worker(env)
         assert worker.wait(timeout=300) == 0, worker.stderr.read().decode()
@@ -117,12 +129,13 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
     assert Record.objects.filter(connection=conn).count() == POINTS
     assert RecordProvenance.objects.filter(batch=batch).count() == POINTS
     assert CoverageSummary.objects.get(connection=conn).record_count == POINTS
-    assert sum(1 for k in kills if not k[2]) >= 1  # at least one kill really hit a running commit
+    hits = sum(1 for k in kills if k[2] and not k[3])
+    assert hits >= 5, kills  # the kills really landed inside running commits
 
 
 def test_two_processes_importing_the_same_file_leave_one_committed_batch(owner, tmp_path, storage_root):
     Connection.objects.create(owner=owner, connector="google_timeline", slug="timeline", name="Timeline")
-    path = _records_json(tmp_path / "Records.json", 20_000)
+    path = _records_json(tmp_path / "Records.json", 5_000)
     env = _env(storage_root)
     args = [sys.executable, "manage.py", "import_artifact", "timeline", str(path), "--owner", owner.username, "--json"]
     procs = [subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -132,4 +145,4 @@ def test_two_processes_importing_the_same_file_leave_one_committed_batch(owner, 
     statuses = sorted(json.loads(out)["status"] for out, _ in results)
     assert statuses == ["committed", "duplicate"]
     assert AcquisitionBatch.objects.filter(status="committed").count() == 1
-    assert Record.objects.count() == 20_000
+    assert Record.objects.count() == 5_000
