@@ -19,6 +19,7 @@ Children started through the meter:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -251,27 +252,41 @@ def _child_setup(connector: str, out: str) -> None:
 
 def _child_import(connector: str, path: str, out: str, prof: str | None) -> None:
     _django()
+    from connections.models import Connection
     from coverage.acquisition import land_batch, preview_artifact, start_commit
     from coverage.models import Record
-    from connections.models import Connection
 
     conn = Connection.objects.get(slug=SLUG, connector=connector)
     profiler = None
+    slow: list[str] = []
     if prof:
         import cProfile
 
         profiler = cProfile.Profile()
         profiler.enable()
-    began = time.perf_counter()
-    with open(path, "rb") as fh:
-        batch = preview_artifact(conn, fh, Path(path).name)
-    previewed = time.perf_counter()
-    batch = start_commit(batch, enqueue=False)
-    batch = land_batch(batch.pk)
-    landed = time.perf_counter()
+
+    def timed(execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if (took := time.perf_counter() - t) > 0.05:
+                slow.append(f"{took:8.2f} s  {'many ' if many else ''}{' '.join(sql.split())[:300]}")
+
+    from django.db import connection as db
+
+    with db.execute_wrapper(timed) if prof else contextlib.nullcontext():
+        began = time.perf_counter()
+        with open(path, "rb") as fh:
+            batch = preview_artifact(conn, fh, Path(path).name)
+        previewed = time.perf_counter()
+        batch = start_commit(batch, enqueue=False)
+        batch = land_batch(batch.pk)
+        landed = time.perf_counter()
     if profiler:
         profiler.disable()
         profiler.dump_stats(prof)
+        Path(prof).with_suffix(".sql.txt").write_text("\n".join(slow) + "\n")
     phases = batch.phases or {}
     Path(out).write_text(
         json.dumps(

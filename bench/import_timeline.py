@@ -21,7 +21,7 @@ points, no more memory at 4M, and our whole import faster than their parse alone
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from _common import Run, arguments, machine, mb, report_ours

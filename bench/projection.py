@@ -66,7 +66,13 @@ STAGE_ENDS = (timedelta(hours=3), timedelta(hours=2), timedelta(hours=1))
 
 CONNECTORS = ("whatsapp", "google_timeline", "apple_health", "owntracks", "ical_feed")
 # Relative share of batches: phones and feeds deliver many small batches, exports few.
-WEIGHTS = {"whatsapp": 0.5, "google_timeline": 0.5, "apple_health": 0.5, "owntracks": 2.0, "ical_feed": 2.0}
+WEIGHTS = {
+    "whatsapp": 0.5,
+    "google_timeline": 0.5,
+    "apple_health": 0.5,
+    "owntracks": 2.0,
+    "ical_feed": 2.0,
+}
 FORMATS = {
     "whatsapp": "whatsapp_android_zip",
     "google_timeline": "google_timeline_device_json",
@@ -82,7 +88,12 @@ TRIGGERS = {"owner_artifact": "manual", "device_sync": "push", "provider_api": "
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scale", type=float, default=1.0, help="multiply connections, batches, records (default 1)")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply connections, batches, records (default 1)",
+    )
     p.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL", ""),
@@ -90,16 +101,24 @@ def parse_args() -> argparse.Namespace:
         "else SQLite in a temporary directory)",
     )
     p.add_argument("--calls", type=int, default=15, help="timed calls per stage (default 15)")
-    p.add_argument("--warmup", type=int, default=2, help="untimed calls per stage first (default 2)")
-    p.add_argument("--provenance", action="store_true", help="also write one RecordProvenance row per record")
+    p.add_argument(
+        "--warmup", type=int, default=2, help="untimed calls per stage first (default 2)"
+    )
+    p.add_argument(
+        "--provenance", action="store_true", help="also write one RecordProvenance row per record"
+    )
     p.add_argument(
         "--analyze",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="refresh planner statistics after each stage (default: on for PostgreSQL, off for SQLite)",
     )
-    p.add_argument("--breakdown", action="store_true", help="print the median time of each query per stage")
-    p.add_argument("--keep", action="store_true", help="keep the bench database afterwards and print where")
+    p.add_argument(
+        "--breakdown", action="store_true", help="print the median time of each query per stage"
+    )
+    p.add_argument(
+        "--keep", action="store_true", help="keep the bench database afterwards and print where"
+    )
     return p.parse_args()
 
 
@@ -186,7 +205,9 @@ class Table:
             if f.column in columns:
                 continue
             if not f.has_default() and not f.null:
-                raise SystemExit(f"{self.table}.{f.column} needs a value: teach bench/projection.py about it")
+                raise SystemExit(
+                    f"{self.table}.{f.column} needs a value: teach bench/projection.py about it"
+                )
             value = f.get_default() if f.has_default() else None
             if isinstance(f, JSONField):
                 value = None if value is None and f.null else json.dumps(value)
@@ -235,7 +256,9 @@ def apportion(total: int, weights: list[float]) -> list[int]:
         return [0] * len(weights)
     raw = [total * w / s for w in weights]
     out = [int(r) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[: total - sum(out)]:
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[
+        : total - sum(out)
+    ]:
         out[i] += 1
     return out
 
@@ -315,7 +338,9 @@ class Seeder:
         self.records = Table(connection, Record, (
             "id", "connection_id", "stream", "key", "event_at", "payload", "media", "first_batch_id",
         ))  # fmt: skip
-        self.provenance = Table(connection, RecordProvenance, ("id", "record_id", "batch_id", "method"))
+        self.provenance = Table(
+            connection, RecordProvenance, ("id", "record_id", "batch_id", "method")
+        )
         self.runs = Table(connection, CollectionRun, (
             "id", "connection_id", "trigger", "started_at", "finished_at", "outcome", "error_class",
             "message", "records",
@@ -372,11 +397,17 @@ class Seeder:
         for i, conn in enumerate(made):
             manifest = conn.manifest
             profile = profile_of(conn.connector, i // len(CONNECTORS))
-            weight = 0.0 if profile == "no_evidence" else WEIGHTS[conn.connector] * self.rng.uniform(0.5, 1.5)
+            weight = (
+                0.0
+                if profile == "no_evidence"
+                else WEIGHTS[conn.connector] * self.rng.uniform(0.5, 1.5)
+            )
             c = Conn(conn.pk, conn.connector, i // len(CONNECTORS), manifest.paths[0].method, manifest.streams,
                      weight, profile)  # fmt: skip
             if profile == "hole":
-                start = datetime.combine((self.t0 - timedelta(days=40)).date(), datetime.min.time(), UTC)
+                start = datetime.combine(
+                    (self.t0 - timedelta(days=40)).date(), datetime.min.time(), UTC
+                )
                 c.hole = (start, start + timedelta(days=10))
             self.conns.append(c)
             if c.method == "device_sync":
@@ -414,7 +445,9 @@ class Seeder:
         accepted = [0] * len(plan)
         base, extra = divmod(n_records, len(committed)) if committed else (0, 0)
         for n, i in enumerate(committed):
-            accepted[i] = base + (1 if n < extra else 0) + ((-2, -1, 0, 1, 2)[n % 5] if base >= 2 else 0)
+            accepted[i] = (
+                base + (1 if n < extra else 0) + ((-2, -1, 0, 1, 2)[n % 5] if base >= 2 else 0)
+            )
         if committed:
             accepted[committed[-1]] += n_records - sum(accepted)
 
@@ -437,7 +470,9 @@ class Seeder:
         self._reset_sequences()
         self.write_seconds = time.perf_counter() - t
 
-    def _batch(self, conn: Conn, bid, created, status, accepted, last, batches, records, runs, prov):
+    def _batch(
+        self, conn: Conn, bid, created, status, accepted, last, batches, records, runs, prov
+    ):
         method = conn.method
         manual = method == "owner_artifact"
         committed_at = created + timedelta(seconds=5)
@@ -463,7 +498,13 @@ class Seeder:
             dup = bid % 3 if manual else 0
             if conn.profile == "parser_warning" and last:
                 failed = 2
-                warnings = [{"kind": "unreadable_line", "detail": "2 lines could not be read.", "position": "line 12"}]
+                warnings = [
+                    {
+                        "kind": "unreadable_line",
+                        "detail": "2 lines could not be read.",
+                        "position": "line 12",
+                    }
+                ]
             partial = conn.profile == "partial" and last
             parsed = accepted + dup + failed
             if conn.connector == "whatsapp":
@@ -490,9 +531,26 @@ class Seeder:
         phases = {}
         if status != "rejected":
             step = timedelta(milliseconds=400)
-            phases = {name: (created + step * n).isoformat() for n, name in enumerate(
-                ("received", "parsed", "deduplicated", "committed", "indexed", "health_projected"))}
-        counts = {"parsed": parsed, "accepted": accepted, "duplicate": dup, "skipped": 0, "failed": failed}
+            phases = {
+                name: (created + step * n).isoformat()
+                for n, name in enumerate(
+                    (
+                        "received",
+                        "parsed",
+                        "deduplicated",
+                        "committed",
+                        "indexed",
+                        "health_projected",
+                    )
+                )
+            }
+        counts = {
+            "parsed": parsed,
+            "accepted": accepted,
+            "duplicate": dup,
+            "skipped": 0,
+            "failed": failed,
+        }
         batches.append((
             bid, conn.pk, method, TRIGGERS[method], run_id, FORMATS[conn.connector], f"{conn.connector}/1",
             f"export-{bid}.zip" if manual else "", sha, 40_000 + 97 * parsed if manual else None,
@@ -559,9 +617,17 @@ class Seeder:
                     final = j == len(times) - 1
                     status, reason, message = "ready", "probe_ok", ""
                     if final and type_ == "credential" and conn.profile == "credential_rejected":
-                        status, reason, message = "rejected", "unauthorized", "The phone's token was refused."
+                        status, reason, message = (
+                            "rejected",
+                            "unauthorized",
+                            "The phone's token was refused.",
+                        )
                     if final and type_ == "runtime" and conn.profile == "runtime_unavailable":
-                        status, reason, message = "unavailable", "collector_down", "The collector is not running."
+                        status, reason, message = (
+                            "unavailable",
+                            "collector_down",
+                            "The collector is not running.",
+                        )
                     rows.append((self.take("condition"), conn.pk, type_, status, reason, message, self.ts(at),
                                  self.ts(at + timedelta(days=2)) if type_ == "runtime" else None,
                                  None if final else self.ts(times[j + 1])))  # fmt: skip
@@ -602,10 +668,16 @@ class Seeder:
             s.latest_batch_id = conn.last_committed
             s.updated_at = lane.last_at
             (upd_s if s.pk else new_s).append(s)
-            ls = lanes.get((conn.pk, conn.method)) or LaneSummary(connection_id=conn.pk, method=conn.method)
+            ls = lanes.get((conn.pk, conn.method)) or LaneSummary(
+                connection_id=conn.pk, method=conn.method
+            )
             ls.batches, ls.records, ls.accepted = lane.batches, lane.records, lane.accepted
             ls.earliest_event_at, ls.covered_through = lane.earliest, lane.through
-            ls.last_batch_at, ls.last_batch_id, ls.partial_batch_id = lane.last_at, lane.last_id, lane.partial_id
+            ls.last_batch_at, ls.last_batch_id, ls.partial_batch_id = (
+                lane.last_at,
+                lane.last_id,
+                lane.partial_id,
+            )
             ls.day_counts = dict(sorted(lane.days.items()))
             ls.media_days = sorted(lane.media_days)
             (upd_l if ls.pk else new_l).append(ls)
@@ -663,7 +735,9 @@ def measure(connection, secret: str, calls: int, warmup: int, expected: int):
             response = client.get(url)
             elapsed = time.perf_counter() - start
         if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+            raise SystemExit(
+                f"GET {url} answered {response.status_code}: {response.content[:300]!r}"
+            )
         if n < warmup:
             body = response.content
             continue
@@ -759,7 +833,17 @@ def main() -> None:
         print()
         print(f"GET /api/owner/connections ({n_conn} connections, bearer token), "
               f"{args.calls} timed calls after {args.warmup} warm-up calls per stage")  # fmt: skip
-        head = ("stage", "batches", "records", "runs", "conditions", "queries", "median ms", "min ms", "max ms")
+        head = (
+            "stage",
+            "batches",
+            "records",
+            "runs",
+            "conditions",
+            "queries",
+            "median ms",
+            "min ms",
+            "max ms",
+        )
         print("| " + " | ".join(head) + " |")
         print("|" + "|".join("---:" if i else "---" for i in range(len(head))) + "|")
         for m in results:

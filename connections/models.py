@@ -141,7 +141,11 @@ class CollectionRun(models.Model):
     records = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["connection", "-started_at"])]
+        indexes = [
+            models.Index(fields=["connection", "-started_at"]),
+            # The loader's newest success / failure per connection, without scanning history.
+            models.Index(fields=["connection", "outcome", "-finished_at"]),
+        ]
         ordering = ["-started_at", "-pk"]
 
     def __str__(self) -> str:

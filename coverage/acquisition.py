@@ -66,9 +66,8 @@ Status = AcquisitionBatch.Status
 LANDING = (Status.COMMITTING, Status.COMMITTED)
 
 CHUNK_BYTES = 1 << 20  # storage and hashing read the upload this much at a time
-STAGE_CHUNK = 5_000  # staged records per transaction
+STAGE_CHUNK = 20_000  # staged records per transaction (one executemany or COPY)
 PROGRESS_EVERY = 10_000  # items between progress updates a poller can see
-_ROWS_PER_INSERT = 500  # rows per INSERT statement (7 parameters each)
 DEFAULT_GAP_AFTER = timedelta(days=3)  # batch gaps when the manifest declares no hole size
 DATE_ORDERS = ("dmy", "mdy")
 
@@ -618,23 +617,23 @@ def _q(name: str) -> str:
     return db.ops.quote_name(name)
 
 
-def _staging_insert_sql(rows: int) -> str:
-    payload = "CAST(%s AS jsonb)" if db.vendor == "postgresql" else "%s"
-    values = f"(%s, %s, %s, %s, %s, {payload}, %s)"
-    return (
-        f"INSERT INTO {_q(STAGING_TABLE)} (batch_id, stream, {_q('key')}, event_at, event_day, payload, media) "
-        f"VALUES {', '.join([values] * rows)} ON CONFLICT (batch_id, stream, {_q('key')}) DO NOTHING"
-    )
-
-
 def _stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | None, phase: str | None) -> _Staged:
-    """Insert records into staging in chunks; only the current chunk is held in memory."""
+    """Insert records into staging in chunks; only the current chunk is held in memory.
+
+    Per record the only Python work is one tuple (the payload serialized once by orjson);
+    the chunk goes to the database in one call: ``executemany`` of a one-row prepared INSERT
+    on SQLite, ``COPY`` through a temporary table on PostgreSQL (see ``_StageWriter``).
+    """
     result = _Staged()
+    writer = _StageWriter(batch_id)
     # SQLite keeps datetimes as naive UTC text; PostgreSQL takes the aware value.
     as_text = db.vendor == "sqlite"
     dumps = orjson.dumps
     chunk: list[tuple] = []
+    append = chunk.append
     earliest = latest = None
+    parsed = 0
+    next_report = PROGRESS_EVERY
     for record in records:
         at = record.event_at
         if at.tzinfo is not UTC:
@@ -643,9 +642,8 @@ def _stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | 
             earliest = at
         if latest is None or at > latest:
             latest = at
-        chunk.append(
+        append(
             (
-                batch_id,
                 record.stream,
                 record.key,
                 str(at)[:-6] if as_text else at,  # "2023-05-08 06:00:00[.ffffff]" without "+00:00"
@@ -654,28 +652,70 @@ def _stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | 
                 record.media or "",
             )
         )
-        result.parsed += 1
+        parsed += 1
         if len(chunk) >= STAGE_CHUNK:
-            result.staged += _flush(chunk)
-            chunk = []
-        if result.parsed % PROGRESS_EVERY == 0:
-            _report(batch_id, result.parsed, progress, phase)
+            result.staged += writer.write(chunk)
+            chunk.clear()
+        if parsed == next_report:
+            next_report += PROGRESS_EVERY
+            _report(batch_id, parsed, progress, phase)
     if chunk:
-        result.staged += _flush(chunk)
+        result.staged += writer.write(chunk)
+        chunk.clear()
+    result.parsed = parsed
     result.earliest, result.latest = earliest, latest
     if progress and phase:
         _report(batch_id, result.parsed, progress, phase)
     return result
 
 
-def _flush(chunk: list[tuple]) -> int:
-    inserted = 0
-    with transaction.atomic(), db.cursor() as cursor:
-        for start in range(0, len(chunk), _ROWS_PER_INSERT):
-            part = chunk[start : start + _ROWS_PER_INSERT]
-            cursor.execute(_staging_insert_sql(len(part)), [value for row in part for value in row])
-            inserted += max(cursor.rowcount, 0)
-    return inserted
+_STAGE_COLUMNS = ("stream", "key", "event_at", "event_day", "payload", "media")
+_STAGE_INBOX = "ownerhub_stage_inbox"  # PostgreSQL: per-session temporary table COPY fills
+
+
+class _StageWriter:
+    """Writes chunks of staged rows ``(stream, key, event_at, event_day, payload, media)``.
+
+    In-file duplicates collapse on (batch, stream, key) with ON CONFLICT DO NOTHING, so the
+    first occurrence wins, as it always did. Each chunk is one transaction (a savepoint when
+    the caller is already in one); returns the rows kept.
+    """
+
+    def __init__(self, batch_id: int):
+        self.batch_id = int(batch_id)
+        self.postgres = db.vendor == "postgresql"
+        columns = ", ".join(_q(c) for c in _STAGE_COLUMNS)
+        conflict = f"ON CONFLICT (batch_id, stream, {_q('key')}) DO NOTHING"
+        if self.postgres:
+            self.copy_sql = f"COPY {_STAGE_INBOX} ({columns}) FROM STDIN"
+            self.move_sql = (
+                f"INSERT INTO {_q(STAGING_TABLE)} (batch_id, {columns}) "
+                f"SELECT {self.batch_id}, {columns} FROM {_STAGE_INBOX} {conflict}"
+            )
+        else:
+            # The batch id is a literal: one prepared statement, six parameters a row.
+            self.insert_sql = (
+                f"INSERT INTO {_q(STAGING_TABLE)} (batch_id, {columns}) "
+                f"VALUES ({self.batch_id}, %s, %s, %s, %s, %s, %s) {conflict}"
+            )
+
+    def write(self, rows: list[tuple]) -> int:
+        with transaction.atomic(), db.cursor() as cursor:
+            if not self.postgres:
+                cursor.executemany(self.insert_sql, rows)
+                return max(cursor.rowcount, 0)
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            raw.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_INBOX} (stream varchar(40), {_q('key')} varchar(120), "
+                "event_at timestamptz, event_day integer, payload jsonb, media varchar(10))"
+            )
+            raw.execute(f"TRUNCATE {_STAGE_INBOX}")
+            with raw.copy(self.copy_sql) as copy:
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
+            raw.execute(self.move_sql)
+            return max(raw.rowcount, 0)
 
 
 def _report(batch_id: int, items: int, progress: Progress | None, phase: str | None) -> None:
@@ -698,6 +738,9 @@ class _Measure:
     media_days: list[str] = field(default_factory=list)  # days with media missing or omitted
     duplicate_sources: list[dict] = field(default_factory=list)
     new_media: dict[str, int] = field(default_factory=dict)  # media state -> new records
+    staged: int = 0  # distinct staged rows
+    staged_media: dict[str, int] = field(default_factory=dict)  # media state -> staged rows
+    held: bool = False  # the connection held records before (else every staged row is new)
 
 
 def _sql_names() -> dict:
@@ -714,38 +757,63 @@ def _is_new(n: dict) -> str:
     return f"NOT EXISTS (SELECT 1 FROM {n['R']} r WHERE r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']})"
 
 
+def _holds_records(cursor, connection_id: int) -> bool:
+    """Whether the connection holds any record (else every staged row is new: no lookups)."""
+    n = _sql_names()
+    cursor.execute(f"SELECT 1 FROM {n['R']} WHERE connection_id = %s LIMIT 1", [connection_id])
+    return cursor.fetchone() is not None
+
+
 def _measure(batch_id: int, connection_id: int) -> _Measure:
-    """What landing the staged records would add, from SQL aggregates over staging."""
+    """What landing the staged records would add, from one SQL aggregate over staging.
+
+    One pass groups the staged rows by (day, media) and counts the new ones; the held
+    records' earlier batches are looked up only when some staged rows are already held.
+    """
     n = _sql_names()
     measure = _Measure()
     with db.cursor() as cursor:
+        measure.held = _holds_records(cursor, connection_id)
+        new = f"SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END)" if measure.held else "COUNT(*)"
+        params = [connection_id, batch_id] if measure.held else [batch_id]
         cursor.execute(
-            f"SELECT s.event_day, SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN s.media IN ('missing', 'omitted') THEN 1 ELSE 0 END) "
-            f"FROM {n['S']} s WHERE s.batch_id = %s GROUP BY s.event_day ORDER BY s.event_day",
-            [connection_id, batch_id],
+            f"SELECT s.event_day, s.media, COUNT(*), {new} FROM {n['S']} s WHERE s.batch_id = %s "
+            "GROUP BY s.event_day, s.media ORDER BY s.event_day",
+            params,
         )
-        for ordinal, new, media in cursor.fetchall():
-            measure.days.append(ordinal)
-            new, media = int(new or 0), int(media or 0)
-            if new:
-                measure.accepted += new
-                measure.day_counts[_day(ordinal)] = new
+        rows = cursor.fetchall()
+        last = None
+        day_new = day_media = 0
+        for ordinal, media, count, fresh in [*rows, (None, "", 0, 0)]:
+            if ordinal != last:
+                if last is not None:
+                    measure.days.append(last)
+                    if day_new:
+                        measure.day_counts[_day(last)] = day_new
+                    if day_media:
+                        measure.media_days.append(_day(last))
+                last, day_new, day_media = ordinal, 0, 0
+            if ordinal is None:
+                break
+            count, fresh = int(count or 0), int(fresh or 0)
+            measure.staged += count
+            measure.accepted += fresh
+            day_new += fresh
             if media:
-                measure.media_days.append(_day(ordinal))
-        cursor.execute(
-            f"SELECT s.media, COUNT(*) FROM {n['S']} s WHERE s.batch_id = %s AND s.media <> '' AND {_is_new(n)} "
-            "GROUP BY s.media",
-            [batch_id, connection_id],
-        )
-        measure.new_media = {media: int(count) for media, count in cursor.fetchall()}
-        cursor.execute(
-            f"SELECT r.first_batch_id, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
-            f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-            "WHERE s.batch_id = %s AND r.first_batch_id <> %s GROUP BY r.first_batch_id ORDER BY r.first_batch_id",
-            [connection_id, batch_id, batch_id],
-        )
-        held = [(int(first), int(count)) for first, count in cursor.fetchall()]
+                measure.staged_media[media] = measure.staged_media.get(media, 0) + count
+                if media in ("missing", "omitted"):
+                    day_media += count
+                if fresh:
+                    measure.new_media[media] = measure.new_media.get(media, 0) + fresh
+        held = []
+        if measure.staged > measure.accepted:
+            cursor.execute(
+                f"SELECT r.first_batch_id, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+                "WHERE s.batch_id = %s AND r.first_batch_id <> %s GROUP BY r.first_batch_id ORDER BY r.first_batch_id",
+                [connection_id, batch_id, batch_id],
+            )
+            held = [(int(first), int(count)) for first, count in cursor.fetchall()]
     if held:
         committed = dict(
             AcquisitionBatch.objects.filter(pk__in=[b for b, _ in held]).values_list("pk", "committed_at")
@@ -802,40 +870,62 @@ def _land(batch: AcquisitionBatch, round_: _Round, now: datetime, *, new_batch: 
     connection_id, method = batch.connection_id, batch.method
     measure = _measure(batch.pk, connection_id)
     with db.cursor() as cursor:
+        # A record this lane delivers for the first time gains a provenance row: every new
+        # record, and a held one that arrived before only through other methods.
+        held_days: dict[str, int] = {}
+        held_source = ""
+        if measure.staged > measure.accepted:
+            held_source = (
+                f"FROM {n['S']} s JOIN {n['R']} r "
+                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+                f"WHERE s.batch_id = %s AND NOT EXISTS "
+                f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
+            )
+            cursor.execute(
+                f"SELECT s.event_day, COUNT(*) {held_source} GROUP BY s.event_day",
+                [connection_id, batch.pk, method],
+            )
+            held_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+
+        # ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
         cursor.execute(
             f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
             f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
-            f"WHERE s.batch_id = %s AND {_is_new(n)} "
-            f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING",
-            [connection_id, batch.pk, batch.pk, connection_id],
+            f"WHERE s.batch_id = %s ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING",
+            [connection_id, batch.pk, batch.pk],
         )
         accepted = max(cursor.rowcount, 0)
+        if accepted == measure.accepted:
+            new_days = measure.day_counts
+        else:  # cannot happen under the connection lock; count the inserted records to be exact
+            cursor.execute(
+                f"SELECT s.event_day, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+                f"WHERE s.batch_id = %s AND r.first_batch_id = %s AND NOT EXISTS "
+                f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.batch_id = %s) GROUP BY s.event_day",
+                [connection_id, batch.pk, batch.pk, batch.pk],
+            )
+            new_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+        lane_days = _merge_counts(held_days, new_days)
 
-        # A record this lane delivers for the first time gains a provenance row: every new
-        # record, and a held one that arrived before only through other methods.
-        lane_source = (
-            f"FROM {n['S']} s JOIN {n['R']} r "
-            f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-            f"WHERE s.batch_id = %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
-        )
-        cursor.execute(
-            f"SELECT s.event_day, COUNT(*) {lane_source} GROUP BY s.event_day",
-            [connection_id, batch.pk, method],
-        )
-        lane_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
-        cursor.execute(
-            f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {lane_source} "
-            "ON CONFLICT (record_id, batch_id) DO NOTHING",
-            [batch.pk, method, connection_id, batch.pk, method],
-        )
+        if held_days:
+            cursor.execute(
+                f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
+                "ON CONFLICT (record_id, batch_id) DO NOTHING",
+                [batch.pk, method, connection_id, batch.pk, method],
+            )
+        if accepted:
+            # The new records are this batch's (``first_batch``); those of an earlier round of
+            # the same window batch already have their row and are skipped by ON CONFLICT.
+            cursor.execute(
+                f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s FROM {n['R']} r "
+                "WHERE r.first_batch_id = %s ON CONFLICT (record_id, batch_id) DO NOTHING",
+                [batch.pk, method, batch.pk],
+            )
 
         # A re-export that now carries the media fills in what an earlier one lacked.
         upgraded = {"missing": 0, "omitted": 0}
-        cursor.execute(
-            f"SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s AND s.media = 'attached' LIMIT 1", [batch.pk]
-        )
-        for state in ("missing", "omitted") if cursor.fetchone() else ():
+        for state in ("missing", "omitted") if measure.staged_media.get("attached") and measure.staged > measure.accepted else ():
             cursor.execute(
                 f"UPDATE {n['R']} SET media = 'attached' WHERE connection_id = %s AND media = %s AND EXISTS "
                 f"(SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s AND s.stream = {n['R']}.stream "

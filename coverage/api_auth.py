@@ -5,10 +5,14 @@ Tokens are sent as ``Authorization: Bearer oh_pat_...`` and stored hashed.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
 from connections.models import AccessToken, hash_secret
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class PersonalAccessToken(HttpBearer):
@@ -16,7 +20,10 @@ class PersonalAccessToken(HttpBearer):
         found = AccessToken.objects.live().select_related("owner").filter(token_hash=hash_secret(token)).first()
         if found is None or not found.owner.is_active:
             return None
-        AccessToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if found.last_used_at is None or now - found.last_used_at > LAST_USED_RESOLUTION:
+            # Not on every call: a write per read would serialise readers on SQLite.
+            AccessToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.owner
         return found.owner
 

@@ -1,10 +1,12 @@
 """Load evidence for many connections in a constant number of queries, then project.
 
-Six queries whatever the number of connections: connections (with whether a
-credential is captured), active conditions, the recent runs per connection (a
-window function), last success/failure per connection, coverage summaries
-(with the latest batch), lanes. Batches and records are never scanned: the
-summaries are kept in the same transaction as the evidence.
+Five queries whatever the number of connections or the size of their history:
+connections (with whether a credential is captured and their newest success and
+failure, as indexed single-row subqueries), active conditions, the newest runs
+per connection (a UNION ALL of "n-th newest run" picks, each an index probe per
+connection, so old runs are never scanned), coverage summaries (with the latest
+batch), lanes. Batches and records are never scanned: the summaries are kept in
+the same transaction as the evidence.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from connections.connectors import get as get_manifest
@@ -39,7 +40,14 @@ _BATCH_HEAVY = ("day_counts", "media_days", "preview_counts", "options")
 def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evidence]:
     """Evidence for every connection in ``connections`` (already owner-scoped by the caller)."""
     live_token = DeviceToken.objects.live().filter(connection=OuterRef("pk"))
-    rows = list(connections.annotate(has_token=Exists(live_token)).order_by("name", "pk"))
+    rows = list(
+        connections.annotate(
+            has_token=Exists(live_token),
+            last_success=_last_finished("success"),
+            last_not_modified=_last_finished("not_modified"),
+            last_failure=_last_finished("failure"),
+        ).order_by("name", "pk")
+    )
     if not rows:
         return []
     ids = connections.values("pk")
@@ -51,26 +59,15 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
         conditions[cond.connection_id].append(cond)
 
     runs = defaultdict(list)
-    recent = (
-        CollectionRun.objects.filter(connection__in=ids)
-        .annotate(
-            row=Window(RowNumber(), partition_by=[F("connection_id")], order_by=[F("started_at").desc(), F("pk").desc()])
-        )
-        .filter(row__lte=RECENT_RUNS)
-        .order_by("connection_id", "row")
-    )
-    for run in recent:
+    newest = CollectionRun.objects.filter(connection=OuterRef("pk")).order_by("-started_at", "-pk").values("pk")
+    picks = [
+        CollectionRun.objects.filter(pk__in=connections.annotate(run=Subquery(newest[i : i + 1])).values("run"))
+        .order_by()
+        for i in range(RECENT_RUNS)
+    ]
+    # Not Q(pk__in=...) | Q(...): PostgreSQL then scans every run.
+    for run in picks[0].union(*picks[1:], all=True).order_by("connection_id", "-started_at", "-pk"):
         runs[run.connection_id].append(run)
-
-    last = {
-        row["connection_id"]: row
-        for row in CollectionRun.objects.filter(connection__in=ids)
-        .values("connection_id")
-        .annotate(
-            success=Max("finished_at", filter=Q(outcome__in=["success", "not_modified"])),
-            failure=Max("finished_at", filter=Q(outcome="failure")),
-        )
-    }
 
     summaries = {
         s.connection_id: s
@@ -95,14 +92,22 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
                 credential_captured=bool(conn.has_token or conn.feed_url),
                 conditions=tuple(conditions[conn.pk]),
                 runs=tuple(runs[conn.pk]),
-                last_success_at=last.get(conn.pk, {}).get("success"),
-                last_failure_at=last.get(conn.pk, {}).get("failure"),
+                last_success_at=max((t for t in (conn.last_success, conn.last_not_modified) if t), default=None),
+                last_failure_at=conn.last_failure,
                 summary=summary,
                 lanes=tuple(lanes[conn.pk]),
                 latest_batch=latest,
             )
         )
     return evidence
+
+
+def _last_finished(outcome: str) -> Subquery:
+    return Subquery(
+        CollectionRun.objects.filter(connection=OuterRef("pk"), outcome=outcome, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values("finished_at")[:1]
+    )
 
 
 def load_health(connections: QuerySet[Connection], now: datetime | None = None) -> list[ConnectionHealth]:

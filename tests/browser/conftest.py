@@ -17,6 +17,12 @@ from django.core.management import call_command
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's event loop lives until the session ends, and Django
+    refuses sync database calls from a thread with a running loop (other suites' live servers)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _database_before_the_browser(django_db_setup):
     """Create the test database before Playwright starts its event loop in this thread."""

@@ -40,6 +40,11 @@ class Command(BaseCommand):
 
             for line in seed_demo(owner):
                 self.stdout.write(f"  demo: {line}")
+        from waitress import create_server
+
+        from ownerhub.wsgi import application
+
+        server = create_server(application, host=host, port=port, threads=threads)  # bound from here on
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"Ownerhub is at {url}"))
         if password:
@@ -52,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop.")
         self.stdout.flush()
         worker = None if no_worker else self._start_worker()
-        self._serve(host, port, threads, worker)
+        self._serve(server, worker)
 
     def _owner(self):
         User = get_user_model()
@@ -75,20 +80,17 @@ class Command(BaseCommand):
             args.append("--no-reload")
         return subprocess.Popen(args)
 
-    def _serve(self, host, port, threads, worker) -> None:
-        from waitress import serve
-
-        from ownerhub.wsgi import application
-
+    def _serve(self, server, worker) -> None:
         def stop(signum, frame):
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            serve(application, host=host, port=port, threads=threads, _quiet=True)
+            server.run()
         except KeyboardInterrupt:
             pass
         finally:
+            server.close()
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
                 try:
