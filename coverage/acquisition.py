@@ -66,7 +66,7 @@ Status = AcquisitionBatch.Status
 LANDING = (Status.COMMITTING, Status.COMMITTED)
 
 CHUNK_BYTES = 1 << 20  # storage and hashing read the upload this much at a time
-STAGE_CHUNK = 20_000  # staged records per transaction (one executemany or COPY)
+STAGE_CHUNK = 50_000  # staged records per transaction (one executemany or COPY)
 PROGRESS_EVERY = 10_000  # items between progress updates a poller can see
 DEFAULT_GAP_AFTER = timedelta(days=3)  # batch gaps when the manifest declares no hole size
 DATE_ORDERS = ("dmy", "mdy")

@@ -10,6 +10,7 @@ import importlib.util
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
+from ninja.errors import ValidationError
 
 from connections.models import Connection
 
@@ -21,6 +22,7 @@ from .serializers import health_json, healths_json
 
 class Problem(Schema):
     detail: str
+    errors: list[dict] | None = None
 
 
 api = NinjaAPI(
@@ -32,6 +34,18 @@ api = NinjaAPI(
 )
 
 
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc: ValidationError):
+    """Malformed input is a 400 with what was wrong (422 is kept for a rejected file's receipt)."""
+    return api.create_response(
+        request, {"detail": "The request is not valid.", "errors": jsonable(exc.errors)}, status=400
+    )
+
+
+def jsonable(errors) -> list[dict]:
+    return [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in errors]
+
+
 @api.get("/connections", response={200: list[ConnectionHealth], 401: Problem}, tags=["health"])
 def list_connections(request):
     """The health and coverage projection of every connection of the owner, ordered by name."""
@@ -40,7 +54,7 @@ def list_connections(request):
     return JsonResponse(healths_json(load_health(Connection.objects.for_owner(request.user))), safe=False)
 
 
-@api.get("/connections/{slug}", response={200: ConnectionHealth, 401: Problem, 404: Problem}, tags=["health"])
+@api.get("/connections/{slug}", response={200: ConnectionHealth, 400: Problem, 401: Problem, 404: Problem}, tags=["health"])
 def get_connection(request, slug: str):
     """The projection of one connection."""
     connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)

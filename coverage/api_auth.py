@@ -28,4 +28,5 @@ class PersonalAccessToken(HttpBearer):
         return found.owner
 
 
-owner_auth = [django_auth, PersonalAccessToken()]
+# The token first: a script with a valid token and a stale browser cookie must not hit the CSRF check.
+owner_auth = [PersonalAccessToken(), django_auth]

@@ -76,7 +76,8 @@ def _bad_order(date_order: str | None) -> bool:
 
 @router.post(
     "/connections/{slug}/previews",
-    response={200: Receipt, 201: Receipt, 400: ImportProblem, 401: ImportProblem, 404: ImportProblem, 422: Receipt},
+    response={200: Receipt, 201: Receipt, 400: ImportProblem, 401: ImportProblem, 403: ImportProblem, 404: ImportProblem,
+              422: Receipt},
     url_name="create_preview",
 )
 def create_preview(
@@ -107,7 +108,8 @@ def create_preview(
 
 @router.post(
     "/previews/{batch_id}/answer",
-    response={200: Receipt, 400: ImportProblem, 401: ImportProblem, 404: ImportProblem, 409: ImportProblem},
+    response={200: Receipt, 400: ImportProblem, 401: ImportProblem, 403: ImportProblem, 404: ImportProblem,
+              409: ImportProblem},
     url_name="answer_preview",
 )
 def answer(request, batch_id: int, date_order: Form[str]):
@@ -124,7 +126,8 @@ def answer(request, batch_id: int, date_order: Form[str]):
 
 @router.post(
     "/previews/{batch_id}/commit",
-    response={200: Receipt, 202: Receipt, 401: ImportProblem, 404: ImportProblem, 409: ImportProblem},
+    response={200: Receipt, 202: Receipt, 400: ImportProblem, 401: ImportProblem, 403: ImportProblem, 404: ImportProblem,
+              409: ImportProblem},
     url_name="commit_preview",
 )
 def commit(request, batch_id: int):
@@ -148,7 +151,7 @@ def commit(request, batch_id: int):
 
 @router.get(
     "/batches/{batch_id}",
-    response={200: Receipt, 401: ImportProblem, 404: ImportProblem},
+    response={200: Receipt, 400: ImportProblem, 401: ImportProblem, 404: ImportProblem},
     url_name="batch_receipt",
 )
 def batch_receipt(request, batch_id: int):
