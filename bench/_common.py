@@ -47,9 +47,13 @@ def arguments(description: str) -> argparse.ArgumentParser:
         help="a PostgreSQL server to create a fresh bench database on (postgres://USER:PASS@HOST:PORT/DB; "
         "the role needs CREATEDB). Default: a fresh SQLite file in the temporary directory",
     )
-    p.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it (and the bench database)")
+    p.add_argument(
+        "--keep", metavar="DIR", help="generate into DIR and keep it (and the bench database)"
+    )
     p.add_argument("--no-compare", action="store_true", help="skip the public comparison parser")
-    p.add_argument("--profile", action="store_true", help="also write a cProfile of the import (import.prof)")
+    p.add_argument(
+        "--profile", action="store_true", help="also write a cProfile of the import (import.prof)"
+    )
     return p
 
 
@@ -137,7 +141,8 @@ class Run:
         if not (venv / "bin" / "python").exists():
             subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], check=True)
         subprocess.run(
-            ["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python"), *packages], check=True
+            ["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python"), *packages],
+            check=True,
         )
         return str(venv / "bin" / "python")
 
@@ -152,7 +157,9 @@ class Run:
     def tool_version(self, python: str, dist: str) -> str:
         out = subprocess.run(
             [python, "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return out.stdout.strip()
 
@@ -160,7 +167,9 @@ class Run:
 def meter(cmd: list[str], env: dict, workdir: Path) -> dict:
     """Run ``cmd`` under the meter; return its wall time (s), peak RSS (MB) and return code."""
     result = workdir / f"meter-{uuid.uuid4().hex[:8]}.json"
-    rc = subprocess.call([sys.executable, str(HERE), "meter", str(result), "--", *cmd], env=env, cwd=ROOT)
+    rc = subprocess.call(
+        [sys.executable, str(HERE), "meter", str(result), "--", *cmd], env=env, cwd=ROOT
+    )
     data = json.loads(result.read_text())
     result.unlink()
     if rc or data["rc"]:
@@ -179,13 +188,17 @@ def machine(db_label: str, db_version: str) -> str:
     cpu = ""
     try:
         with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
     return (
         f"machine: {os.cpu_count()} CPUs ({cpu}), {ram} RAM, {platform.platform()}\n"
         f"python:  {platform.python_version()} ({platform.python_implementation()})\n"
-        f"db:      {db_version}"
+        f"db:      {db_version}\n"
+        f"load:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min load average before the runs; "
+        "other work on the machine slows every figure)"
     )
 
 
@@ -239,7 +252,9 @@ def _child_setup(connector: str, out: str) -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     owner = get_user_model().objects.create_user("bench", password="bench-password-1")
-    Connection.objects.create(owner=owner, connector=connector, slug=SLUG, name=f"Bench {connector}")
+    Connection.objects.create(
+        owner=owner, connector=connector, slug=SLUG, name=f"Bench {connector}"
+    )
     with db.cursor() as c:
         if db.vendor == "sqlite":
             c.execute("select sqlite_version()")
@@ -271,7 +286,9 @@ def _child_import(connector: str, path: str, out: str, prof: str | None) -> None
             return execute(sql, params, many, context)
         finally:
             if (took := time.perf_counter() - t) > 0.05:
-                slow.append(f"{took:8.2f} s  {'many ' if many else ''}{' '.join(sql.split())[:300]}")
+                slow.append(
+                    f"{took:8.2f} s  {'many ' if many else ''}{' '.join(sql.split())[:300]}"
+                )
 
     from django.db import connection as db
 

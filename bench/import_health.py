@@ -36,7 +36,9 @@ def generator():
 
 def main() -> None:
     p = arguments(__doc__.split("\n\n")[0])
-    p.add_argument("--records", type=int, default=2_000_000, help="Records in export.xml (default 2,000,000)")
+    p.add_argument(
+        "--records", type=int, default=2_000_000, help="Records in export.xml (default 2,000,000)"
+    )
     args = p.parse_args()
     run = Run(args, "health")
     try:
@@ -91,7 +93,11 @@ def count_rows(db_path) -> int:
 
     conn = sqlite3.connect(db_path)
     tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
-    rows = sum(conn.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables if t.startswith("r"))
+    rows = sum(
+        conn.execute(f'select count(*) from "{t}"').fetchone()[0]
+        for t in tables
+        if t.startswith("r")
+    )
     conn.close()
     return rows
 

@@ -64,7 +64,11 @@ def generate(path: Path, points: int) -> int:
                     f'    "latitudeE7": {525200066 + (i * 131) % 400000 - 200000},\n'
                     f'    "longitudeE7": {134049540 + (i * 173) % 600000 - 300000},\n'
                     f'    "accuracy": {5 + i % 40},\n'
-                    + (f'    "altitude": {30 + i % 60},\n    "verticalAccuracy": {2 + i % 9},\n' if i % 3 == 0 else "")
+                    + (
+                        f'    "altitude": {30 + i % 60},\n    "verticalAccuracy": {2 + i % 9},\n'
+                        if i % 3 == 0
+                        else ""
+                    )
                     + f'    "source": "{SOURCES[i % 5]}",\n'
                     '    "deviceTag": 1234567890,\n'
                     '    "platformType": "ANDROID",\n'
@@ -84,14 +88,19 @@ def generate(path: Path, points: int) -> int:
 
 def main() -> None:
     p = arguments(__doc__.split("\n\n")[0])
-    p.add_argument("--points", type=int, default=1_000_000, help="points in Records.json (default 1,000,000)")
+    p.add_argument(
+        "--points", type=int, default=1_000_000, help="points in Records.json (default 1,000,000)"
+    )
     args = p.parse_args()
     run = Run(args, "timeline")
     try:
         path = run.dir / "Records.json"
         t = time.perf_counter()
         size = generate(path, args.points)
-        print(f"generated {path} ({mb(size)}, {args.points:,} points) in {time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"generated {path} ({mb(size)}, {args.points:,} points) in {time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
         run.setup("google_timeline")
         print(machine(run.db_label, run.db_version), flush=True)
         parse = run.parse("google_timeline", path)

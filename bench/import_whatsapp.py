@@ -58,7 +58,9 @@ def generate(path: Path, messages: int) -> int:
                 at += timedelta(minutes=(i * 104729) % 240)
             stamp = f"{at:%d/%m/%Y, %H:%M}"
             if i % 5000 == 4999:
-                lines.append(f"{stamp} - Your security code with Ben Carter changed. Tap to learn more.")
+                lines.append(
+                    f"{stamp} - Your security code with Ben Carter changed. Tap to learn more."
+                )
                 continue
             sender = SENDERS[(i * 31) % 3]
             if i % 50 == 7:
@@ -80,7 +82,9 @@ def generate(path: Path, messages: int) -> int:
 
 def main() -> None:
     p = arguments(__doc__.split("\n\n")[0])
-    p.add_argument("--messages", type=int, default=1_000_000, help="messages in the chat (default 1,000,000)")
+    p.add_argument(
+        "--messages", type=int, default=1_000_000, help="messages in the chat (default 1,000,000)"
+    )
     args = p.parse_args()
     run = Run(args, "whatsapp")
     try:

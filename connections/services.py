@@ -12,6 +12,7 @@ from .connectors import get as get_manifest
 from .models import Connection
 
 DEFAULT_PULL_INTERVAL = timedelta(hours=1)
+RESERVED_SLUGS = frozenset({"new"})  # /sources/new/ is the catalog
 
 
 class ConnectionError_(ValueError):
@@ -26,6 +27,8 @@ def add_connection(owner, connector: str, slug: str, name: str, *, feed_url: str
         raise ConnectionError_(f"Unknown connector {connector!r}.") from None
     if not slug or slugify(slug) != slug:
         raise ConnectionError_(f"{slug!r} is not a valid slug: use lowercase letters, digits and hyphens.")
+    if slug in RESERVED_SLUGS:
+        raise ConnectionError_(f"{slug!r} is reserved for a page address; choose another slug.")
     if Connection.objects.for_owner(owner).filter(slug=slug).exists():
         raise ConnectionError_(f"You already have a source called {slug!r}.")
     now = timezone.now()

@@ -11,6 +11,8 @@ urlpatterns = [
     path("sources/<slug:slug>/resume/", views.resume, name="resume"),
     path("sources/<slug:slug>/retry/", views.retry, name="retry"),
     path("sources/<slug:slug>/remove/", views.remove, name="remove"),
+    path("sources/<slug:slug>/token/", views.device_token, name="device_token"),
+    path("sources/<slug:slug>/feed/", views.feed, name="feed"),
     path("ingest/owntracks", ingest.owntracks, name="ingest-owntracks"),
     path("ingest/overland", ingest.overland, name="ingest-overland"),
 ]

@@ -21,8 +21,7 @@ from .connectors import all_manifests
 from .connectors import get as get_manifest
 from .models import Connection
 
-# Slugs that would shadow a page address under /sources/.
-RESERVED_SLUGS = frozenset({"new"})
+RESERVED_SLUGS = services.RESERVED_SLUGS
 
 
 def _owned(request: HttpRequest, slug: str) -> Connection:
@@ -129,3 +128,54 @@ def remove(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("coverage:dashboard")
     health = load_one(connection)
     return render(request, "connections/remove.html", {"connection": connection, "health": health})
+
+
+@require_POST
+@login_required
+def device_token(request: HttpRequest, slug: str) -> HttpResponse:
+    """Create (or replace) the phone's token and show it once; only its hash is kept."""
+    from .tokens import TokenRefused, issue_device_token
+
+    connection = _owned(request, slug)
+    rotate = connection.device_tokens.live().exists()
+    try:
+        token, secret = issue_device_token(connection, rotate=rotate)
+    except TokenRefused as exc:
+        raise Http404(str(exc)) from None
+    response = render(
+        request,
+        "connections/device_token.html",
+        {
+            "connection": connection,
+            "secret": secret,
+            "rotated": rotate,
+            "owntracks_url": request.build_absolute_uri("/ingest/owntracks"),
+            "overland_url": request.build_absolute_uri("/ingest/overland"),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def feed(request: HttpRequest, slug: str) -> HttpResponse:
+    """Save a (new or re-entered) feed address: the reconnect after a refusal; collects soon."""
+    from .collect import FeedUrlInvalid, set_feed_url
+
+    connection = _owned(request, slug)
+    if connection.manifest.path("provider_api") is None:
+        raise Http404("This source has no feed address.")
+    try:
+        set_feed_url(connection, request.POST.get("feed_url", "").strip())
+    except FeedUrlInvalid as exc:
+        messages.error(request, f"That feed address cannot be used: {exc}. Nothing was changed.")
+    else:
+        messages.success(request, "Feed address saved. Ownerhub will collect from it within a minute.")
+    return redirect(f"{connection_url(connection)}#connect")
+
+
+def connection_url(connection: Connection) -> str:
+    from django.urls import reverse
+
+    return reverse("coverage:source", args=[connection.slug])

@@ -538,7 +538,8 @@ def _advisories(ev: Evidence, coverage: Coverage) -> list[Advisory]:
     if coverage.gaps:
         hole = coverage.gaps[0]
         more = f" and {len(coverage.gaps) - 1} more" if len(coverage.gaps) > 1 else ""
-        found.append(("coverage_hole", f"No {noun[1]} from {hole.start} to {hole.end}{more}.", None))
+        start, end = (day(datetime.fromisoformat(d)) for d in (hole.start, hole.end))
+        found.append(("coverage_hole", f"No {noun[1]} from {start} to {end}{more}.", None))
     latest = ev.latest_batch
     if latest is not None and latest.count_failed:
         found.append(

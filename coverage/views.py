@@ -85,6 +85,7 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
         "lane_rows": list(LaneSummary.objects.filter(connection=connection)),
         "holes": summary.holes if summary else [],
         "receipts": [build_receipt(b) for b in batches],
+        "has_device_token": connection.device_tokens.live().exists(),
     }
     return render(request, "coverage/source.html", context)
 

@@ -171,3 +171,17 @@ def test_add_connection_refuses_a_taken_slug(owner):
 def test_health_for_unknown_slug_says_so(owner):
     with pytest.raises(CommandError, match="No connection 'nope'"):
         call_command("health", "nope", "--owner", "ada")
+
+
+def test_guessing_tokens_is_slowed_down(owner, client):
+    from django.core.cache import cache
+
+    cache.clear()
+    _, secret = issue_access_token(owner)
+    answers = [client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer oh_pat_guess{i}").status_code
+               for i in range(21)]
+    assert answers[:20] == [401] * 20 and answers[20] == 429
+    # Even the right token waits until the window passes: the address is the unit, not the token.
+    assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 429
+    cache.clear()
+    assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
