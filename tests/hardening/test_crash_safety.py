@@ -146,3 +146,95 @@ def test_two_processes_importing_the_same_file_leave_one_committed_batch(owner, 
     assert statuses == ["committed", "duplicate"]
     assert AcquisitionBatch.objects.filter(status="committed").count() == 1
     assert Record.objects.count() == 5_000
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_push_storm_while_an_export_of_the_same_stream_commits(owner, tmp_path, storage_root):
+    """Phones push over real HTTP while the worker lands a Timeline export into the same stream."""
+    import base64
+    import threading
+    import urllib.request
+
+    from connections.connectors.base import location_key
+    from connections.tokens import issue_device_token
+
+    conn = Connection.objects.create(owner=owner, connector="owntracks", slug="phone", name="Phone")
+    _, secret = issue_device_token(conn)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    export_points = [(start + timedelta(seconds=37 * i), 52.52 + (i % 900) * 1e-5, 13.40 + (i % 700) * 1e-5)
+                     for i in range(20_000)]
+    path = tmp_path / "Records.json"
+    path.write_text(json.dumps({"locations": [
+        {"latitudeE7": round(lat * 1e7), "longitudeE7": round(lon * 1e7), "timestamp": f"{at:%Y-%m-%dT%H:%M:%SZ}"}
+        for at, lat, lon in export_points]}))
+    with path.open("rb") as fh:
+        batch = preview_artifact(conn, fh, "Records.json")
+    assert batch.status == "preview", batch.reject_detail
+    # Pushes: every 100th export point again (overlap), plus points the export never had.
+    overlap = export_points[::100]
+    fresh = [(start + timedelta(days=30, seconds=11 * i), 48.85 + i * 1e-5, 2.35) for i in range(200)]
+    pushes = overlap + fresh
+    rng = random.Random(7)
+    rng.shuffle(pushes)
+
+    env = {**_env(storage_root), "ALLOWED_HOSTS": "127.0.0.1"}
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=8",
+                               "ownerhub.wsgi:application"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        start_commit(batch)
+        worker = _worker(env)
+        auth = base64.b64encode(f"{owner.username}:{secret}".encode()).decode()
+        failures = []
+
+        def phone(share):
+            for at, lat, lon in share:
+                body = json.dumps({"_type": "location", "lat": lat, "lon": lon, "tst": int(at.timestamp()),
+                                   "tid": "p1"}).encode()
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/ingest/owntracks", data=body,
+                                                 headers={"Authorization": f"Basic {auth}",
+                                                          "Content-Type": "application/json"})
+                try:
+                    with urllib.request.urlopen(request, timeout=60) as response:
+                        if response.status != 200:
+                            failures.append(response.status)
+                except OSError as exc:
+                    failures.append(str(exc))
+
+        threads = [threading.Thread(target=phone, args=(pushes[i::8],)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert worker.wait(timeout=300) == 0, worker.stderr.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert failures == []
+    batch.refresh_from_db()
+    assert batch.status == "committed"
+    union = {location_key(at, lat, lon) for at, lat, lon in export_points + pushes}
+    keys = set(Record.objects.filter(connection=conn).values_list("key", flat=True))
+    assert keys == union
+    # Provenance is complete: every record has its export or phone row, overlaps have both.
+    by_method = {
+        method: set(RecordProvenance.objects.filter(record__connection=conn, method=method)
+                    .values_list("record__key", flat=True))
+        for method in ("owner_artifact", "device_sync")
+    }
+    assert by_method["owner_artifact"] == {location_key(*p) for p in export_points}
+    assert by_method["device_sync"] == {location_key(*p) for p in pushes}
