@@ -921,10 +921,14 @@ def _land(batch: AcquisitionBatch, round_: _Round, now: datetime, *, new_batch: 
             held_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
 
         # ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
+        # When the connection held nothing, staging's own key (batch, stream, key) already makes
+        # every row distinct and the lock keeps other writers out: a plain INSERT (cheaper on
+        # PostgreSQL, which otherwise inserts each row speculatively).
+        conflict = f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING" if measure.held else ""
         cursor.execute(
             f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
             f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
-            f"WHERE s.batch_id = %s ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING",
+            f"WHERE s.batch_id = %s {conflict}",
             [connection_id, batch.pk, batch.pk],
         )
         accepted = max(cursor.rowcount, 0)
@@ -950,9 +954,11 @@ def _land(batch: AcquisitionBatch, round_: _Round, now: datetime, *, new_batch: 
         if accepted:
             # The new records are this batch's (``first_batch``); those of an earlier round of
             # the same window batch already have their row and are skipped by ON CONFLICT.
+            # A new batch has no provenance rows yet: nothing to skip, a plain INSERT.
+            conflict = "" if new_batch else "ON CONFLICT (record_id, batch_id) DO NOTHING"
             cursor.execute(
                 f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s FROM {n['R']} r "
-                "WHERE r.first_batch_id = %s ON CONFLICT (record_id, batch_id) DO NOTHING",
+                f"WHERE r.first_batch_id = %s {conflict}",
                 [batch.pk, method, batch.pk],
             )
 
