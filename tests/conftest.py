@@ -13,6 +13,22 @@ def _fast_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def artifact_root(settings, tmp_path):
+    """Uploaded artifacts go to a per-test folder, never to var/."""
+    root = tmp_path / "artifacts"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
+    }
+    return root
+
+
+def stored_files(root) -> list:
+    """Files in the artifact storage folder (none when it was never created)."""
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each scenario starts with none."""
     from django.core.cache import cache

@@ -28,19 +28,7 @@ def staged_rows(batch_id: int | None = None) -> int:
         return cursor.fetchone()[0]
 
 
-@pytest.fixture(autouse=True)
-def artifact_root(settings, tmp_path) -> Path:
-    """Uploaded artifacts go to a per-test folder, never to var/."""
-    root = tmp_path / "artifacts"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
-
-
-def stored_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+from tests.conftest import stored_files  # noqa: E402,F401 - re-exported for the pipeline tests
 
 
 @pytest.fixture

@@ -78,14 +78,9 @@ def _worker(env) -> subprocess.Popen:
 
 
 @pytest.fixture
-def storage_root(settings, tmp_path):
-    root = tmp_path / "artifacts"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
+def storage_root(settings, artifact_root):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    return root
+    return artifact_root
 
 
 def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, tmp_path, storage_root):

@@ -20,6 +20,7 @@ from connections.models import Connection
 from coverage.acquisition import preview_artifact
 from coverage.models import AcquisitionBatch, Record
 from coverage.services import issue_access_token
+from tests.conftest import stored_files
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 pytestmark = pytest.mark.django_db
@@ -118,17 +119,8 @@ def _staged() -> int:
 
 
 @pytest.fixture
-def storage_root(settings, tmp_path):
-    root = tmp_path / "artifacts"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
-
-
-def _files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+def storage_root(artifact_root):
+    return artifact_root
 
 
 @pytest.mark.parametrize(("connector", "build", "reason"), [pytest.param(*v, id=k) for k, v in CASES.items()])
@@ -142,7 +134,7 @@ def test_hostile_file_is_refused_and_nothing_is_written(connector, build, reason
     assert batch.reject_reason == reason
     assert batch.reject_detail  # says what happened and what to do
     assert _staged() == 0
-    assert _files(storage_root) == []  # the stored copy is gone too
+    assert stored_files(storage_root) == []  # the stored copy is gone too
 
 
 def test_two_gigabyte_line_is_counted_not_loaded(owner, tmp_path, storage_root):
@@ -179,7 +171,7 @@ def test_upload_over_the_cap_is_refused_while_streaming(owner, settings, storage
     assert batch.status == "rejected" and batch.reject_reason == "too_large"
     assert "limit" in batch.reject_detail
     assert source.read_so_far < 8 * 1024**2
-    assert _files(storage_root) == []
+    assert stored_files(storage_root) == []
 
 
 def test_server_keeps_serving_after_hostile_uploads(owner, client, tmp_path, storage_root):

@@ -38,11 +38,7 @@ def _patterns(resolvers, prefix=""):
 
 
 @pytest.fixture
-def victim(owner, tmp_path, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
+def victim(owner):
     chat = Connection.objects.create(owner=owner, connector="whatsapp", slug="family-chat", name=SECRET_NAME)
     with (FIXTURES / "whatsapp" / "android_dayfirst_24h.txt").open("rb") as fh:
         batch = preview_artifact(chat, fh, "android_dayfirst_24h.txt")

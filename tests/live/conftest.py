@@ -36,17 +36,6 @@ def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": IMMEDIATE}}
 
 
-@pytest.fixture(autouse=True)
-def _artifact_root(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "artifacts")},
-        },
-    }
-
-
 @pytest.fixture
 def phone(owner):
     return add_connection(owner, "owntracks", "my-phone", "My phone")

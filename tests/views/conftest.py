@@ -29,12 +29,8 @@ def immediate_tasks(settings):
 
 
 @pytest.fixture
-def artifact_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
-    return tmp_path
+def artifact_storage(artifact_root):
+    return artifact_root
 
 
 def export(name: str) -> Path:
