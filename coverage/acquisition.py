@@ -919,6 +919,12 @@ def _land(batch: AcquisitionBatch, round_: _Round, now: datetime, *, new_batch: 
                 [connection_id, batch.pk, method],
             )
             held_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+        if held_days:  # before the new records exist, so the join sees only the held ones
+            cursor.execute(
+                f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
+                "ON CONFLICT (record_id, batch_id) DO NOTHING",
+                [batch.pk, method, connection_id, batch.pk, method],
+            )
 
         # ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
         # When the connection held nothing, staging's own key (batch, stream, key) already makes
@@ -945,12 +951,6 @@ def _land(batch: AcquisitionBatch, round_: _Round, now: datetime, *, new_batch: 
             new_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
         lane_days = _merge_counts(held_days, new_days)
 
-        if held_days:
-            cursor.execute(
-                f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
-                "ON CONFLICT (record_id, batch_id) DO NOTHING",
-                [batch.pk, method, connection_id, batch.pk, method],
-            )
         if accepted:
             # The new records are this batch's (``first_batch``); those of an earlier round of
             # the same window batch already have their row and are skipped by ON CONFLICT.

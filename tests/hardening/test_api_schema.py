@@ -26,7 +26,7 @@ def token(django_user_model, settings):
     return issue_access_token(owner)[1]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # schemathesis calls from its own thread on PostgreSQL
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_owner_api_honours_its_schema(case, token):
