@@ -312,6 +312,20 @@ def discard_staging(batch: AcquisitionBatch) -> None:
     _drop_staging(batch.pk)
 
 
+def discard_preview(batch: AcquisitionBatch) -> bool:
+    """Abandon a preview: its staged records, stored file and row go. Anything else is kept.
+
+    Returns whether the batch was a preview (and so was discarded).
+    """
+    with transaction.atomic():
+        if not AcquisitionBatch.objects.filter(pk=batch.pk, status=Status.PREVIEW).exists():
+            return False
+        _drop_staging(batch.pk)
+        _delete_artifact(batch)
+        batch.delete()
+    return True
+
+
 # --- storing the upload ------------------------------------------------------------------------
 class _TooLarge(Exception):
     def __init__(self, read: int):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -167,10 +166,6 @@ def cancel(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Abandon a preview: its staged records and stored file go; nothing was imported."""
     batch = _owned_batch(request, batch_id)
     connection = batch.connection
-    if batch.status == Status.PREVIEW:
-        acquisition.discard_staging(batch)
-        if batch.artifact_name and default_storage.exists(batch.artifact_name):
-            default_storage.delete(batch.artifact_name)
-        batch.delete()
+    if acquisition.discard_preview(batch):
         messages.info(request, "Cancelled. Nothing was imported.")
     return redirect("coverage:source", connection.slug)
