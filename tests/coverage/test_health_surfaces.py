@@ -185,3 +185,13 @@ def test_guessing_tokens_is_slowed_down(owner, client):
     assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 429
     cache.clear()
     assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+
+
+def test_owner_creates_and_revokes_an_api_token_from_the_command_line(owner, client):
+    out = StringIO()
+    call_command("access_token", "--owner", "ada", "--name", "backup script", stdout=out, stderr=StringIO())
+    secret = out.getvalue().strip()
+    assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    assert AccessToken.objects.get().name == "backup script"
+    call_command("access_token", "--owner", "ada", "--revoke", secret[-4:], stdout=StringIO())
+    assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
