@@ -177,14 +177,18 @@ def meter(cmd: list[str], env: dict, workdir: Path) -> dict:
     return data
 
 
-def machine(db_label: str, db_version: str) -> str:
-    ram = "?"
+def ram_text() -> str:
+    """The machine's RAM in GiB, or "?" where /proc/meminfo is not readable."""
     try:
         with open("/proc/meminfo") as fh:
             kb = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
-        ram = f"{kb / 1024 / 1024:.1f} GiB"
+        return f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
-        pass
+        return "?"
+
+
+def machine(db_label: str, db_version: str) -> str:
+    ram = ram_text()
     cpu = ""
     try:
         with open("/proc/cpuinfo") as fh:

@@ -162,13 +162,9 @@ def create_database(args) -> tuple[str, str, callable]:
 
 
 def machine(connection) -> str:
-    ram = "?"
-    try:
-        with open("/proc/meminfo") as fh:
-            kb = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
-        ram = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
+    from _common import ram_text  # bench/ is on sys.path when a bench script runs
+
+    ram = ram_text()
     with connection.cursor() as c:
         if connection.vendor == "sqlite":
             c.execute("select sqlite_version()")
