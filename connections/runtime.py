@@ -103,7 +103,7 @@ def beat(now: datetime, *, message: str = "") -> Condition:
 
 
 class WorkerLoop(threading.Thread):
-    """Beats the heartbeat and pulls due feeds every ``interval`` seconds until stopped.
+    """Beats the heartbeat, re-enqueues stalled commits and pulls due feeds every ``interval`` seconds.
 
     It beats before and after each pull, so a long round of pulls (each bounded by the
     feed timeout) never makes a live worker look dead, while a loop that hangs stops beating.
@@ -134,9 +134,12 @@ class WorkerLoop(threading.Thread):
             db_connection.close()
 
     def round(self) -> None:
+        from coverage.acquisition import requeue_stalled  # coverage depends on connections
+
         from .collect import claim_due, pull  # collect imports this module
 
         beat(timezone.now())
+        requeue_stalled(timezone.now())
         for connection in claim_due(timezone.now(), limit=self.pulls_per_round):
             if self.stopping.is_set():
                 # Claimed but not pulled: make it due again for the next worker.

@@ -183,12 +183,42 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
             .first()
         )
         return _mark_duplicate(batch, winner)
+    if flipped:
+        # When the commit was asked for: a worker killed mid-commit is noticed from here.
+        _stamp(batch, "commit_requested")
+        AcquisitionBatch.objects.filter(pk=batch.pk).update(phases=batch.phases)
     if flipped and enqueue:
         from .tasks import commit_batch
 
         commit_batch.enqueue(batch.pk)
     batch.refresh_from_db()
     return batch
+
+
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def requeue_stalled(now: datetime, *, older_than: timedelta = STALLED_AFTER) -> list[int]:
+    """Enqueue the commit again for batches left ``committing`` (a worker killed mid-commit).
+
+    Safe when the original task is in fact still running: ``land_batch`` locks the connection
+    and does nothing to a batch that is no longer ``committing``. Returns the batch ids.
+    """
+    from .tasks import commit_batch
+
+    stalled = []
+    for batch_id, phases, created_at in AcquisitionBatch.objects.filter(status=Status.COMMITTING).values_list(
+        "pk", "phases", "created_at"
+    ):
+        asked = (phases or {}).get("commit_requested")
+        since = datetime.fromisoformat(asked) if asked else created_at
+        if now - since > older_than:
+            commit_batch.enqueue(batch_id)
+            AcquisitionBatch.objects.filter(pk=batch_id).update(
+                phases={**(phases or {}), "commit_requested": now.isoformat()}
+            )
+            stalled.append(batch_id)
+    return stalled
 
 
 def land_batch(batch_id: int, *, now: datetime | None = None) -> AcquisitionBatch:

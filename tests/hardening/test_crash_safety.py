@@ -20,12 +20,12 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection as db
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from connections.models import Connection
-from coverage.acquisition import preview_artifact, start_commit
+from coverage.acquisition import preview_artifact, requeue_stalled, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, Record, RecordProvenance
-from coverage.tasks import commit_batch
 
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = 100_000
@@ -113,8 +113,10 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
         assert batch.status == "committing"
         assert visible == 0
         assert not CoverageSummary.objects.filter(connection=conn, record_count__gt=0).exists()
-        # The killed task stays "running" in the queue; retrying re-enqueues the commit.
-        task_id = commit_batch.enqueue(batch.pk).id
+        # The killed task stays "running" in the queue; the worker loop notices the stalled
+        # batch (here: eleven minutes after the last request) and enqueues its commit again.
+        assert requeue_stalled(timezone.now() + timedelta(minutes=11 * (attempt + 1))) == [batch.pk]
+        task_id = DBTaskResult.objects.order_by("-enqueued_at").values_list("id", flat=True).first()
     print("kill runs (attempt, delay s, task running, finished by itself, status, visible records):", kills)
     if batch.status != "committed":
         worker = _worker(env)
