@@ -81,7 +81,10 @@ class Command(BaseCommand):
         return subprocess.Popen(args)
 
     def _serve(self, server, worker) -> None:
+        received = {}
+
         def stop(signum, frame):
+            received["signal"] = signum
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
@@ -90,14 +93,29 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # One stop is enough: a second Ctrl-C (or uv forwarding it) must not cut the shutdown short.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             server.close()
-            if worker is not None and worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            if worker is not None:
+                _stop_worker(worker, group_interrupted=received.get("signal") != signal.SIGTERM)
             self.stdout.write("Stopped the web server" + (" and the worker." if worker else "."))
+
+
+def _stop_worker(worker: subprocess.Popen, *, group_interrupted: bool) -> None:
+    """Let the worker finish its task and exit; Ctrl-C in a terminal already reached it."""
+    if group_interrupted:
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 def _login_file() -> Path:
