@@ -185,8 +185,7 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
         return _mark_duplicate(batch, winner)
     if flipped:
         # When the commit was asked for: a worker killed mid-commit is noticed from here.
-        _stamp(batch, "commit_requested")
-        AcquisitionBatch.objects.filter(pk=batch.pk).update(phases=batch.phases)
+        AcquisitionBatch.objects.filter(pk=batch.pk).update(commit_requested_at=timezone.now())
     if flipped and enqueue:
         from .tasks import commit_batch
 
@@ -207,16 +206,12 @@ def requeue_stalled(now: datetime, *, older_than: timedelta = STALLED_AFTER) -> 
     from .tasks import commit_batch
 
     stalled = []
-    for batch_id, phases, created_at in AcquisitionBatch.objects.filter(status=Status.COMMITTING).values_list(
-        "pk", "phases", "created_at"
+    for batch_id, asked, created_at in AcquisitionBatch.objects.filter(status=Status.COMMITTING).values_list(
+        "pk", "commit_requested_at", "created_at"
     ):
-        asked = (phases or {}).get("commit_requested")
-        since = datetime.fromisoformat(asked) if asked else created_at
-        if now - since > older_than:
+        if now - (asked or created_at) > older_than:
             commit_batch.enqueue(batch_id)
-            AcquisitionBatch.objects.filter(pk=batch_id).update(
-                phases={**(phases or {}), "commit_requested": now.isoformat()}
-            )
+            AcquisitionBatch.objects.filter(pk=batch_id).update(commit_requested_at=now)
             stalled.append(batch_id)
     return stalled
 

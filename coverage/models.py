@@ -77,6 +77,8 @@ class AcquisitionBatch(models.Model):
     phases = models.JSONField(default=dict, blank=True)  # phase name -> ISO time
     progress = models.PositiveIntegerField(default=0)  # items read so far while working
     created_at = models.DateTimeField(default=timezone.now)
+    # When the commit was last asked for: a batch still committing long after is re-enqueued.
+    commit_requested_at = models.DateTimeField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()

@@ -20,7 +20,7 @@ def test_a_commit_left_behind_by_a_dead_worker_is_finished_later(chat, settings)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with fixture_path("whatsapp", "android_dayfirst_24h.txt").open("rb") as source:
         batch = start_commit(preview_artifact(chat, source, "chat.txt"))
-    assert batch.status == "committing" and "commit_requested" in batch.phases
+    assert batch.status == "committing" and batch.commit_requested_at is not None
     DBTaskResult.objects.all().delete()  # the worker that took the task died with it
 
     assert requeue_stalled(timezone.now()) == []  # not stalled yet: it may still be running
@@ -33,8 +33,3 @@ def test_a_commit_left_behind_by_a_dead_worker_is_finished_later(chat, settings)
     batch.refresh_from_db()
     assert batch.status == AcquisitionBatch.Status.COMMITTED
     assert Record.objects.count() == 20
-    # The receipt shows only the owner-facing phases.
-    from coverage.receipts import build_receipt
-
-    assert [p.name for p in build_receipt(batch).phases] == [
-        "received", "parsed", "deduplicated", "committed", "indexed", "health_projected"]
