@@ -21,10 +21,10 @@ class AcquisitionBatchAdmin(ReadOnlyAdmin):
 
 @admin.register(Record)
 class RecordAdmin(ReadOnlyAdmin):
-    list_display = ("connection", "stream", "key", "event_at", "media")
+    list_display = ("connection", "stream", "key", "event_at", "media", "first_batch")
     list_filter = ("stream", "connection__connector")
     search_fields = ("connection__slug", "connection__owner__username", "key")
-    list_select_related = ("connection",)
+    list_select_related = ("connection", "first_batch")  # the first delivery (later ones: provenance)
     show_full_result_count = False
 
 

@@ -107,32 +107,82 @@ class AcquisitionBatch(models.Model):
         return self.status == self.Status.COMMITTED
 
 
-class Record(models.Model):
-    """One item of the owner's data, stored once per connection, stream and key."""
+class RecordQuerySet(models.QuerySet):
+    def delivered_via(self, method: str) -> RecordQuerySet:
+        """Records that ``method`` delivered: first (``first_batch``) or later (provenance)."""
+        return self.filter(models.Q(first_batch__method=method) | models.Q(provenance__method=method)).distinct()
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="records")
+
+class Record(models.Model):
+    """One item of the owner's data, stored once per connection, stream and key.
+
+    Records and provenance rows are written in bulk (millions per import) by
+    ``coverage.acquisition`` only: one ``INSERT ... SELECT`` whose connection and batch ids
+    are constants taken from rows it holds locked in the same transaction. Their references
+    are therefore not database-checked foreign keys: PostgreSQL would check every one per
+    row at commit (about 5 µs a row and reference, more than the insert itself) and learn
+    nothing the constant did not say. Deleting still cascades (Django's collector follows
+    ``on_delete``), and tests/coverage check that no record outlives its connection.
+    """
+
+    # No index of its own: ``record_key_per_stream`` starts with the connection.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="records", db_index=False, db_constraint=False
+    )
     stream = models.CharField(max_length=40)
     key = models.CharField(max_length=120)
     event_at = models.DateTimeField()
     payload = models.JSONField(default=dict)
     media = models.CharField(max_length=10, blank=True, default="")  # attached/missing/omitted
-    first_batch = models.ForeignKey(AcquisitionBatch, on_delete=models.CASCADE, related_name="+")
+    first_batch = models.ForeignKey(
+        AcquisitionBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["connection", "stream", "key"], name="record_key_per_stream")
         ]
-        indexes = [models.Index(fields=["connection", "stream", "event_at"])]
+        # No index by time: nothing reads records by time yet (coverage comes from the
+        # summaries), and every index costs each imported record a B-tree insert. The first
+        # feature that reads records by time brings its own index.
 
     def __str__(self) -> str:
         return f"{self.stream}:{self.key}"
 
+    def deliveries(self) -> list[tuple[int, str]]:
+        """Every ``(batch id, method)`` that delivered this record: the first, then later ones."""
+        first = (self.first_batch_id, AcquisitionBatch.objects.values_list("method", flat=True).get(pk=self.first_batch_id))
+        return [first, *self.provenance.order_by("batch_id").values_list("batch_id", "method")]
+
+    @staticmethod
+    def delivered_by(batch: AcquisitionBatch | int) -> int:
+        """How many records ``batch`` delivered: those it brought first, and held ones it brought again."""
+        batch_id = batch if isinstance(batch, int) else batch.pk
+        return (
+            Record.objects.filter(first_batch_id=batch_id).count()
+            + RecordProvenance.objects.filter(batch_id=batch_id).count()
+        )
+
 
 class RecordProvenance(models.Model):
-    """Which batch (and so which acquisition method) brought a record."""
+    """A later delivery of a record through another acquisition method.
 
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="provenance")
-    batch = models.ForeignKey(AcquisitionBatch, on_delete=models.CASCADE, related_name="provenance")
+    A record's first delivery is the record itself: ``Record.first_batch`` (and its method).
+    When the same record arrives again through a method that has not delivered it yet (the
+    phone pushes a point an export brought), it gains a row here instead of a copy.
+    ``deliveries`` gives both. Keeping the first delivery implicit spares every imported
+    record a second row and two index entries.
+    """
+
+    # Not database-checked (see ``Record``); ``one_provenance_per_batch`` indexes the record.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="provenance", db_index=False, db_constraint=False
+    )
+    batch = models.ForeignKey(
+        AcquisitionBatch, on_delete=models.CASCADE, related_name="provenance", db_constraint=False
+    )
     method = models.CharField(max_length=20)
 
     class Meta:

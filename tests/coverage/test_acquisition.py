@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import orjson
 import pytest
 
 from connections.models import OwnerProfile
@@ -147,7 +148,8 @@ def test_commit_lands_exactly_what_the_preview_promised(chat):
     assert all(p.at for p in r.phases)
     assert Record.objects.filter(connection=chat).count() == 20
     assert set(Record.objects.values_list("first_batch", flat=True)) == {batch.pk}
-    assert RecordProvenance.objects.filter(batch=batch, method="owner_artifact").count() == 20
+    assert Record.delivered_by(batch) == 20
+    assert not RecordProvenance.objects.exists()  # a first delivery is the record itself
     assert staged_rows() == 0
     assert Record.objects.filter(media="omitted").count() == 2
     text = Record.objects.get(key=Record.objects.order_by("event_at").first().key).payload["text"]
@@ -178,7 +180,8 @@ def test_running_the_commit_again_changes_nothing(chat):
     start_commit(batch)
 
     assert again.status == Status.COMMITTED
-    assert Record.objects.count() == 20 and RecordProvenance.objects.count() == 20
+    assert Record.objects.count() == 20 and Record.delivered_by(batch) == 20
+    assert not RecordProvenance.objects.exists()
     assert LaneSummary.objects.get().batches == 1
     assert CoverageSummary.objects.get().record_count == 20
 
@@ -290,7 +293,8 @@ def test_a_newer_export_of_the_chat_accepts_only_new_messages_and_widens_coverag
     assert summary.media_omitted == 3 and summary.latest_batch_id == newer.pk
     lane = LaneSummary.objects.get(connection=chat)
     assert (lane.batches, lane.records, lane.accepted) == (2, 25, 25)
-    assert RecordProvenance.objects.filter(batch=newer).count() == 5  # same method: no second row
+    assert Record.delivered_by(newer) == 5  # the 20 held came by the same method: no second row
+    assert not RecordProvenance.objects.exists()
 
 
 def test_an_older_timeline_export_widens_coverage_backwards_without_hiding_newer_places(timeline):
@@ -354,6 +358,28 @@ def test_timeline_takeout_zip_counts_the_repeated_point_as_a_duplicate(timeline)
     assert r.event_time.earliest == utc(2023, 5, 8, 6, 0)
     assert Record.objects.filter(connection=timeline, stream="locations").count() == 29
     assert CoverageSummary.objects.get(connection=timeline).holes == []
+
+
+@pytest.mark.parametrize("chunk", [3, 50_000])
+def test_repeats_near_and_far_apart_in_a_file_are_counted_once(timeline, monkeypatch, tmp_path, chunk):
+    """Staging takes large files in chunks; a repeat in the same chunk or chunks apart is one record."""
+    monkeypatch.setattr(acquisition, "STAGE_CHUNK", chunk)
+    points = [
+        {"latitudeE7": 387000000 + i, "longitudeE7": -91400000, "accuracy": i, "timestamp": f"2023-05-08T06:{i:02d}:00Z"}
+        for i in range(10)
+    ]
+    repeated = [*points[:2], dict(points[1], accuracy=99), *points[2:], dict(points[0], accuracy=98)]
+    path = tmp_path / "Records.json"
+    path.write_bytes(orjson.dumps({"locations": repeated}))
+
+    with path.open("rb") as source:
+        batch = start_commit(preview_artifact(timeline, source, "Records.json"))
+    batch.refresh_from_db()
+
+    assert (batch.count_parsed, batch.count_accepted, batch.count_duplicate) == (12, 10, 2)
+    assert Record.objects.filter(connection=timeline).count() == 10
+    accuracies = sorted(r.payload.get("accuracy") for r in Record.objects.filter(connection=timeline))
+    assert accuracies == list(range(10))  # the first occurrence of each point wins
 
 
 def test_apple_health_export_lands_every_stream(make_connection):

@@ -62,8 +62,9 @@ def test_points_the_phone_pushes_after_an_export_gain_provenance_not_copies(time
     assert Record.objects.filter(connection=timeline).count() == 31  # no copies
     held = Record.objects.get(key=from_export[0].key)
     assert held.payload != {"lat": 0, "lon": 0, "source": "phone"}  # the first delivery stands
-    assert sorted(held.provenance.values_list("method", flat=True)) == ["device_sync", "owner_artifact"]
-    assert RecordProvenance.objects.filter(batch=batch).count() == 7
+    assert [method for _, method in held.deliveries()] == ["owner_artifact", "device_sync"]
+    assert Record.delivered_by(batch) == 7  # 2 first deliveries, 5 later ones
+    assert RecordProvenance.objects.filter(batch=batch).count() == 5
     lanes = {lane.method: lane for lane in LaneSummary.objects.filter(connection=timeline)}
     assert (lanes["device_sync"].records, lanes["device_sync"].accepted) == (7, 2)
     assert (lanes["owner_artifact"].records, lanes["owner_artifact"].accepted) == (29, 29)
@@ -76,7 +77,7 @@ def test_points_the_phone_pushes_after_an_export_gain_provenance_not_copies(time
     # The same fixes pushed again: nothing new, and no second provenance row for the same method.
     again = push(timeline, same_fixes, now=NOW + timedelta(hours=2))
     assert (again.count_accepted, again.count_duplicate) == (0, 5)
-    assert RecordProvenance.objects.filter(batch=again).count() == 0
+    assert Record.delivered_by(again) == 0
     assert LaneSummary.objects.get(connection=timeline, method="device_sync").records == 7
 
 
@@ -90,7 +91,8 @@ def test_an_export_after_phone_pushes_adds_its_provenance_to_the_pushed_points(m
 
     assert (batch.count_accepted, batch.count_duplicate) == (26, 4)  # 3 pushed + 1 repeated in the file
     assert Record.objects.filter(connection=phone).count() == 29
-    assert RecordProvenance.objects.filter(batch=batch, method="owner_artifact").count() == 29
+    assert Record.delivered_by(batch) == 29  # 26 first deliveries, 3 later ones
+    assert Record.objects.filter(connection=phone).delivered_via("owner_artifact").count() == 29
 
 
 def test_pushes_within_one_window_grow_one_batch(make_connection):
@@ -160,3 +162,27 @@ def test_a_failed_item_is_counted_with_its_position_and_the_rest_lands(make_conn
 
     assert (batch.count_accepted, batch.count_failed) == (1, 1)
     assert batch.warnings == [{"kind": "unparsed_item", "detail": "This location has no time.", "position": "location 2"}]
+
+
+def test_removing_a_source_takes_every_record_and_provenance_row_with_it(make_connection):
+    """References are not database-checked (bulk speed): removal must still leave nothing behind."""
+    from connections.services import remove_connection
+
+    phone, kept = make_connection("owntracks"), make_connection("owntracks")
+    for connection in (phone, kept):
+        push(connection, [replace(r, payload={"source": "phone"}) for r in export_points("records.json")[:3]])
+        with fixture_path("google_timeline", "records.json").open("rb") as source:
+            start_commit(preview_artifact(connection, source, "records.json"))
+    held = Record.objects.filter(connection=kept).count()
+    assert held == 29 and Record.objects.count() == 2 * held
+    batch_ids = list(AcquisitionBatch.objects.filter(connection=phone).values_list("pk", flat=True))
+    record_ids = list(Record.objects.filter(connection=phone).values_list("pk", flat=True))
+
+    remove_connection(phone)
+
+    assert not Record.objects.filter(pk__in=record_ids).exists()
+    assert not RecordProvenance.objects.filter(record_id__in=record_ids).exists()
+    assert not RecordProvenance.objects.filter(batch_id__in=batch_ids).exists()
+    assert not Record.objects.filter(first_batch_id__in=batch_ids).exists()
+    assert Record.objects.filter(connection=kept).count() == held
+    assert RecordProvenance.objects.filter(record__connection=kept).count() == 3  # the export after the pushes

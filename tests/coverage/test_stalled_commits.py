@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection as db
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from coverage.acquisition import preview_artifact, requeue_stalled, start_commit
+from coverage.acquisition import land_batch, preview_artifact, requeue_stalled, start_commit
 from coverage.models import AcquisitionBatch, Record
-from tests.coverage.conftest import fixture_path
+from tests.coverage.conftest import fixture_path, staged_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,3 +35,32 @@ def test_a_commit_left_behind_by_a_dead_worker_is_finished_later(chat, settings)
     batch.refresh_from_db()
     assert batch.status == AcquisitionBatch.Status.COMMITTED
     assert Record.objects.count() == 20
+
+
+def test_a_commit_whose_staged_rows_were_lost_reads_the_stored_file_again(chat, settings):
+    """PostgreSQL empties the (unlogged) staging table after a server crash: nothing is lost."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with fixture_path("whatsapp", "android_dayfirst_24h.txt").open("rb") as source:
+        preview = preview_artifact(chat, source, "chat.txt")
+    assert preview.count_accepted == 20
+    with db.cursor() as cursor:  # what a crash restart does to an unlogged table
+        cursor.execute("DELETE FROM coverage_stagedrecord")
+    batch = start_commit(preview)
+    landed = land_batch(batch.pk)
+    assert landed.status == AcquisitionBatch.Status.COMMITTED
+    assert (landed.count_accepted, landed.data_changed) == (20, False)
+    assert Record.objects.filter(connection=chat).count() == 20
+    assert staged_rows() == 0
+
+
+def test_a_commit_whose_staged_rows_and_file_are_gone_says_the_data_changed(chat, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with fixture_path("whatsapp", "android_dayfirst_24h.txt").open("rb") as source:
+        preview = preview_artifact(chat, source, "chat.txt")
+    with db.cursor() as cursor:
+        cursor.execute("DELETE FROM coverage_stagedrecord")
+    default_storage.delete(preview.artifact_name)
+    landed = land_batch(start_commit(preview).pk)
+    assert landed.status == AcquisitionBatch.Status.COMMITTED
+    assert (landed.count_accepted, landed.data_changed) == (0, True)
+    assert Record.objects.filter(connection=chat).count() == 0

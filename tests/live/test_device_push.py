@@ -231,7 +231,7 @@ def test_export_and_push_of_the_same_fix_is_stored_once_with_two_provenance_rows
     pushed = AcquisitionBatch.objects.get(connection=phone, method="device_sync")
     assert (pushed.count_parsed, pushed.count_accepted, pushed.count_duplicate) == (2, 1, 1)
     held.refresh_from_db()
-    assert sorted(held.provenance.values_list("method", flat=True)) == ["device_sync", "owner_artifact"]
+    assert [method for _, method in held.deliveries()] == ["owner_artifact", "device_sync"]
     assert Record.objects.filter(connection=phone, key=held.key).count() == 1
     health = load_one(phone, now=T0 + timedelta(minutes=1))
     assert [lane.method for lane in health.coverage.lanes] == ["owner_artifact", "device_sync"]
