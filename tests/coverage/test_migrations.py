@@ -1,0 +1,57 @@
+"""Data migrations of the coverage evidence, run forwards and back on real rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection as db
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = ("coverage", "0005_unlogged_staging")
+AFTER = ("coverage", "0006_first_delivery_is_the_record")
+
+
+def migrate_to(target: tuple[str, str]):
+    executor = MigrationExecutor(db)
+    executor.loader.build_graph()
+    executor.migrate([target])
+    return MigrationExecutor(db).loader.project_state([target]).apps
+
+
+@pytest.fixture
+def back_to_latest():
+    yield
+    call_command("migrate", verbosity=0)
+
+
+def test_first_deliveries_stop_being_provenance_rows_and_later_ones_stay(owner, back_to_latest):
+    apps = migrate_to(BEFORE)
+    Connection = apps.get_model("connections", "Connection")
+    Batch = apps.get_model("coverage", "AcquisitionBatch")
+    Record = apps.get_model("coverage", "Record")
+    Provenance = apps.get_model("coverage", "RecordProvenance")
+    phone = Connection.objects.create(owner_id=owner.pk, connector="owntracks", slug="phone", name="Phone")
+    export = Batch.objects.create(connection=phone, method="owner_artifact", status="committed")
+    push = Batch.objects.create(connection=phone, method="device_sync", status="committed")
+    exported = [Record.objects.create(connection=phone, stream="locations", key=f"k{i}", event_at="2024-01-01T00:00Z",
+                                      first_batch=export) for i in range(3)]
+    pushed = Record.objects.create(connection=phone, stream="locations", key="p", event_at="2024-01-02T00:00Z",
+                                   first_batch=push)
+    for record in exported:  # as imports wrote them before: a row for the first delivery too
+        Provenance.objects.create(record=record, batch=export, method="owner_artifact")
+    Provenance.objects.create(record=pushed, batch=push, method="device_sync")
+    Provenance.objects.create(record=exported[0], batch=push, method="device_sync")  # a later delivery
+
+    apps = migrate_to(AFTER)
+    rows = set(apps.get_model("coverage", "RecordProvenance").objects.values_list("record_id", "batch_id", "method"))
+    assert rows == {(exported[0].pk, push.pk, "device_sync")}
+
+    apps = migrate_to(BEFORE)
+    rows = set(apps.get_model("coverage", "RecordProvenance").objects.values_list("record_id", "batch_id", "method"))
+    assert rows == {
+        *((r.pk, export.pk, "owner_artifact") for r in exported),
+        (pushed.pk, push.pk, "device_sync"),
+        (exported[0].pk, push.pk, "device_sync"),
+    }
