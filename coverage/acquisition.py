@@ -768,7 +768,33 @@ def _stage_into(
 
 
 _STAGE_COLUMNS = ("stream", "key", "event_at", "event_day", "payload", "media")
-_STAGE_INBOX = "ownerhub_stage_inbox"  # PostgreSQL: per-session temporary table COPY fills
+_STAGE_INBOX = "ownerhub_stage_inbox_v2"  # PostgreSQL: per-session temporary table COPY fills
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(batch_id: int, rows: list[tuple]) -> tuple[str, int]:
+    """PostgreSQL COPY text of staged rows (batch_id first), the first of each (stream, key) only.
+
+    Returns the text and its number of rows. One f-string a row; a row whose fields hold a backslash, tab or line break (a quote in a
+    message makes its JSON hold a backslash) is escaped field by field.
+    """
+    seen: set[tuple[str, str]] = set()
+    add = seen.add
+    lines: list[str] = []
+    append = lines.append
+    for stream, key, at, day, payload, media in rows:
+        stream_key = (stream, key)
+        if stream_key in seen:
+            continue
+        add(stream_key)
+        line = f"{batch_id}\t{stream}\t{key}\t{at}\t{day}\t{payload}\t{media}\n"
+        if line.count("\t") != 6 or "\\" in line or line.count("\n") != 1 or "\r" in line:
+            fields = (stream, key, str(at), str(day), payload, media)
+            line = f"{batch_id}\t" + "\t".join(f.translate(_COPY_ESCAPES) for f in fields) + "\n"
+        append(line)
+    return "".join(lines), len(lines)
 
 
 class _StageWriter:
@@ -778,25 +804,27 @@ class _StageWriter:
     chunk is one transaction (a savepoint when the caller is already in one); returns the
     rows kept.
 
-    SQLite: ``executemany`` of one prepared INSERT with ON CONFLICT DO NOTHING. PostgreSQL:
-    the chunk's repeats are dropped in Python, the rest is COPYed into a temporary table and
-    moved with a plain INSERT, which costs about a third of ON CONFLICT's per-row speculative
-    insertion; only when that INSERT meets a row an earlier chunk staged (a repeat far apart
-    in the file) is the chunk moved again with ON CONFLICT.
+    SQLite: ``executemany`` of one prepared INSERT with ON CONFLICT DO NOTHING.
+
+    PostgreSQL: the chunk's repeats are dropped in Python and the rest is COPYed straight
+    into staging (no per-row speculative insertion). Only when that COPY meets a row an
+    earlier chunk staged (a repeat far apart in the file) does the chunk, and every later
+    one, go through a temporary table and INSERT ... ON CONFLICT DO NOTHING.
     """
 
     def __init__(self, batch_id: int):
         self.batch_id = int(batch_id)
         self.postgres = db.vendor == "postgresql"
+        self.direct = True  # PostgreSQL: COPY straight into staging until a chunk conflicts
         columns = ", ".join(_q(c) for c in _STAGE_COLUMNS)
         conflict = f"ON CONFLICT (batch_id, stream, {_q('key')}) DO NOTHING"
         if self.postgres:
-            self.copy_sql = f"COPY {_STAGE_INBOX} ({columns}) FROM STDIN"
+            self.copy_direct_sql = f"COPY {_q(STAGING_TABLE)} (batch_id, {columns}) FROM STDIN"
+            self.copy_sql = f"COPY {_STAGE_INBOX} (batch_id, {columns}) FROM STDIN"
             self.move_sql = (
                 f"INSERT INTO {_q(STAGING_TABLE)} (batch_id, {columns}) "
-                f"SELECT {self.batch_id}, {columns} FROM {_STAGE_INBOX}"
+                f"SELECT {self.batch_id}, {columns} FROM {_STAGE_INBOX} {conflict}"
             )
-            self.move_again_sql = f"{self.move_sql} {conflict}"
         else:
             # The batch id is a literal: one prepared statement, six parameters a row.
             self.insert_sql = (
@@ -809,26 +837,27 @@ class _StageWriter:
             if not self.postgres:
                 cursor.executemany(self.insert_sql, rows)
                 return max(cursor.rowcount, 0)
-            seen: set[tuple[str, str]] = set()
+            from psycopg.errors import UniqueViolation
+
+            data, count = _copy_text(self.batch_id, rows)
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            if self.direct:
+                try:
+                    with transaction.atomic():
+                        with raw.copy(self.copy_direct_sql) as copy:
+                            copy.write(data)
+                    return count
+                except UniqueViolation:
+                    self.direct = False
             raw.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_INBOX} (stream varchar(40), {_q('key')} varchar(120), "
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_INBOX} (batch_id bigint, stream varchar(40), {_q('key')} varchar(120), "
                 "event_at timestamptz, event_day integer, payload jsonb, media varchar(10))"
             )
             raw.execute(f"TRUNCATE {_STAGE_INBOX}")
             with raw.copy(self.copy_sql) as copy:
-                write_row, add = copy.write_row, seen.add
-                for row in rows:
-                    stream_key = (row[0], row[1])
-                    if stream_key not in seen:
-                        add(stream_key)
-                        write_row(row)
-            try:
-                with transaction.atomic():
-                    cursor.execute(self.move_sql)
-            except IntegrityError:
-                cursor.execute(self.move_again_sql)
-            return max(cursor.rowcount, 0)
+                copy.write(data)
+            raw.execute(self.move_sql)
+            return max(raw.rowcount, 0)
 
 
 def _report(batch_id: int, items: int, progress: Progress | None, phase: str | None) -> None:

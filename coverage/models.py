@@ -134,8 +134,10 @@ class Record(models.Model):
     event_at = models.DateTimeField()
     payload = models.JSONField(default=dict)
     media = models.CharField(max_length=10, blank=True, default="")  # attached/missing/omitted
+    # No index either: only landing reads it, for the rows it has just written (by id), and
+    # removing a connection deletes its records by connection first.
     first_batch = models.ForeignKey(
-        AcquisitionBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        AcquisitionBatch, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
 
     objects = RecordQuerySet.as_manager()

@@ -164,6 +164,21 @@ def test_keys_are_stable_across_reparses(full):
     assert [r.key for r in records] == [r.key for r in again]
 
 
+def test_keys_start_with_the_utc_start_and_sort_by_it_within_a_type(full):
+    records, _ = full
+    items = [r for r in records if r.stream in ("samples", "workouts")]
+    first_steps = samples_of(records, "HKQuantityTypeIdentifierStepCount")[0]
+    running = next(r for r in items if r.payload["type"] == "HKWorkoutActivityTypeRunning")
+
+    assert first_steps.key.startswith("20240501T070000-")  # 2024-05-01 09:00:00 +0200
+    assert running.key.startswith("20240501T053000-")
+    assert all(len(r.key) == 48 and r.key[15] == "-" for r in items)
+    for stream, typ in {(r.stream, r.payload["type"]) for r in items}:
+        of_type = [r for r in items if r.stream == stream and r.payload["type"] == typ]
+        by_key = sorted(of_type, key=lambda r: r.key)
+        assert [r.event_at for r in by_key] == sorted(r.event_at for r in of_type)
+
+
 def test_same_instant_written_with_another_offset_has_the_same_key(tmp_path):
     """A re-export made in another time zone writes other offsets for the same samples."""
     xml = export_xml_bytes()
@@ -310,7 +325,8 @@ OFFSETS = st.sampled_from(["+0000", "+0100", "+0200", "-0400", "+0530", "-0930",
     )
 )
 def test_fast_date_path_agrees_with_strptime(samples):
-    """The hour cache must give exactly what a plain strptime read gives, in any order."""
+    """The hour cache must give exactly what a plain strptime read gives, in any order
+    (times and the key's time prefix)."""
     rows = []
     expected = []
     for local, offset, length in samples:
@@ -320,13 +336,20 @@ def test_fast_date_path_agrees_with_strptime(samples):
         end = f"{end_local:%Y-%m-%d %H:%M:%S} {offset}"
         rows.append((start, end, "1"))
         read = lambda text: datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z").astimezone(UTC)  # noqa: E731
-        expected.append((read(start), read(start).isoformat(), read(end).isoformat()))
+        expected.append(
+            (
+                read(start),
+                read(start).isoformat(),
+                read(end).isoformat(),
+                f"{read(start):%Y%m%dT%H%M%S}-",
+            )
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.xml"
         path.write_text(_export_with_records(rows * 2), encoding="utf-8")  # twice: cache hits
         records, facts = run(path)
     assert facts.failed == 0
-    got = [(r.event_at, r.payload["start"], r.payload["end"]) for r in records]
+    got = [(r.event_at, r.payload["start"], r.payload["end"], r.key[:16]) for r in records]
     assert got == expected * 2
 
 

@@ -175,10 +175,15 @@ def test_removing_a_source_takes_every_record_and_provenance_row_with_it(make_co
             start_commit(preview_artifact(connection, source, "records.json"))
     held = Record.objects.filter(connection=kept).count()
     assert held == 29 and Record.objects.count() == 2 * held
+    with fixture_path("google_timeline", "takeout.zip").open("rb") as source:
+        waiting = preview_artifact(phone, source, "takeout.zip")  # a preview never committed
+    assert staged_rows(waiting.pk) > 0
     batch_ids = list(AcquisitionBatch.objects.filter(connection=phone).values_list("pk", flat=True))
     record_ids = list(Record.objects.filter(connection=phone).values_list("pk", flat=True))
 
     remove_connection(phone)
+
+    assert staged_rows(waiting.pk) == 0
 
     assert not Record.objects.filter(pk__in=record_ids).exists()
     assert not RecordProvenance.objects.filter(record_id__in=record_ids).exists()
@@ -186,3 +191,26 @@ def test_removing_a_source_takes_every_record_and_provenance_row_with_it(make_co
     assert not Record.objects.filter(first_batch_id__in=batch_ids).exists()
     assert Record.objects.filter(connection=kept).count() == held
     assert RecordProvenance.objects.filter(record__connection=kept).count() == 3  # the export after the pushes
+
+
+def test_awkward_characters_in_keys_and_payloads_are_stored_exactly(make_connection):
+    """Staging goes through PostgreSQL's COPY text format: tabs, line breaks and backslashes are data."""
+    feed = make_connection("ical_feed")
+    awkward = [
+        ("uid\twith tab", {"summary": 'a "quoted" word', "note": "back\\slash"}),
+        ("uid\nwith newline", {"summary": "line one\nline two\r\n", "tab": "\t"}),
+        ("uid\\with backslash", {"summary": "\\N is not null", "emoji": "café ☕ \u2028"}),
+        ("uid-plain", {"summary": "plain"}),
+    ]
+    records = [
+        ParsedRecord("events", key, datetime(2024, 3, 1, 9, i, tzinfo=UTC), payload)
+        for i, (key, payload) in enumerate(awkward)
+    ]
+
+    batch = acquire_records(
+        feed, method="provider_api", trigger="scheduled", records=records, facts=BatchFacts(source_format="ics")
+    )
+
+    assert (batch.count_parsed, batch.count_accepted) == (4, 4)
+    stored = dict(Record.objects.filter(connection=feed).values_list("key", "payload"))
+    assert stored == dict(awkward)

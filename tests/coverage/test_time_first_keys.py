@@ -1,0 +1,144 @@
+"""Migration 0007: stored WhatsApp and Apple Health keys gain the time prefix the parsers now give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.db import connection as db
+from django.db.migrations.executor import MigrationExecutor
+
+from connections.connectors import apple_health, whatsapp
+from connections.connectors.base import Artifact, BatchFacts, ParsedRecord, ParseOptions
+
+from .conftest import fixture_path, staged_rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = ("coverage", "0006_first_delivery_is_the_record")
+AFTER = ("coverage", "0007_time_first_keys")
+
+
+def migrate_to(target: tuple[str, str]):
+    executor = MigrationExecutor(db)
+    executor.loader.build_graph()
+    executor.migrate([target])
+    return MigrationExecutor(db).loader.project_state([target]).apps
+
+
+@pytest.fixture
+def back_to_latest():
+    yield
+    call_command("migrate", verbosity=0)
+
+
+def parsed(module, path: Path, zone: str) -> list[ParsedRecord]:
+    options = ParseOptions(time_zone=ZoneInfo(zone))
+    return list(module.parse(Artifact(path, path.name), BatchFacts(), options))
+
+
+def old_key(record: ParsedRecord) -> str:
+    """The key the parser gave before time came first: the digest alone."""
+    return record.key if record.key.startswith("activity:") else record.key[16:]
+
+
+def stage(batch_id: int, key: str) -> None:
+    with db.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO coverage_stagedrecord (batch_id, stream, key, event_at, event_day, payload, media) "
+            "VALUES (%s, 'messages', %s, %s, 1, '{}', '')",
+            [batch_id, key, "2024-01-01 00:00:00"],
+        )
+
+
+def test_stored_keys_become_what_a_new_import_of_the_same_files_gives(owner, back_to_latest):
+    berlin = parsed(whatsapp, fixture_path("whatsapp", "android_dayfirst_24h.txt"), "Europe/Berlin")
+    # The owner's own zone, read for a batch that recorded none (US clocks moved on 2023-03-12).
+    new_york = parsed(whatsapp, fixture_path("whatsapp", "android_newer.txt"), "America/New_York")
+    health = parsed(apple_health, fixture_path("apple_health", "export.zip"), "UTC")
+
+    apps = migrate_to(BEFORE)
+    Connection = apps.get_model("connections", "Connection")
+    Profile = apps.get_model("connections", "OwnerProfile")
+    Batch = apps.get_model("coverage", "AcquisitionBatch")
+    Record = apps.get_model("coverage", "Record")
+    Profile.objects.create(owner_id=owner.pk, time_zone="America/New_York")
+
+    def connection(connector: str, slug: str):
+        return Connection.objects.create(
+            owner_id=owner.pk, connector=connector, slug=slug, name=slug
+        )
+
+    def store(conn, batch, records: list[ParsedRecord]) -> None:
+        Record.objects.bulk_create(
+            Record(
+                connection=conn,
+                stream=r.stream,
+                key=old_key(r),
+                event_at=r.event_at,
+                payload={},
+                first_batch=batch,
+            )
+            for r in records
+        )
+
+    chat, trip, phone = (
+        connection("whatsapp", "chat"),
+        connection("whatsapp", "trip"),
+        connection("apple_health", "phone"),
+    )
+    store(
+        chat,
+        Batch.objects.create(
+            connection=chat,
+            method="owner_artifact",
+            status="committed",
+            time_zone_assumed="Europe/Berlin",
+        ),
+        berlin,
+    )
+    store(
+        trip,
+        Batch.objects.create(connection=trip, method="owner_artifact", status="committed"),
+        new_york,
+    )
+    store(
+        phone,
+        Batch.objects.create(connection=phone, method="owner_artifact", status="committed"),
+        health,
+    )
+    places = connection("google_timeline", "places")
+    Record.objects.create(
+        connection=places,
+        stream="locations",
+        key="1683533580:52.52111:13.40665",
+        event_at="2023-05-08T08:13:00Z",
+        first_batch=Batch.objects.create(connection=places, method="owner_artifact"),
+    )
+    chat_preview = Batch.objects.create(connection=chat, method="owner_artifact", status="preview")
+    places_preview = Batch.objects.create(
+        connection=places, method="owner_artifact", status="preview"
+    )
+    stage(chat_preview.pk, old_key(berlin[0]))
+    stage(places_preview.pk, "1683533580:52.52111:13.40665")
+
+    apps = migrate_to(AFTER)
+    Record = apps.get_model("coverage", "Record")
+
+    def keys(conn) -> list[str]:
+        return sorted(Record.objects.filter(connection_id=conn.pk).values_list("key", flat=True))
+
+    assert keys(chat) == sorted(r.key for r in berlin)
+    assert keys(trip) == sorted(r.key for r in new_york)
+    assert keys(phone) == sorted(r.key for r in health)  # activity:... keys kept as they were
+    assert keys(places) == ["1683533580:52.52111:13.40665"]
+    # A chat preview re-reads its stored file at commit, with the new keys; others keep theirs.
+    assert (staged_rows(chat_preview.pk), staged_rows(places_preview.pk)) == (0, 1)
+
+    apps = migrate_to(BEFORE)
+    Record = apps.get_model("coverage", "Record")
+    assert keys(chat) == sorted(old_key(r) for r in berlin)
+    assert keys(phone) == sorted(old_key(r) for r in health)
+    assert keys(places) == ["1683533580:52.52111:13.40665"]
