@@ -221,7 +221,8 @@ def report_ours(n_label: str, imp: dict, parse: dict) -> None:
     print(
         f"ours, whole import:  {n:,} {n_label} in {total:.2f} s = {n / total:,.0f} {n_label}/s "
         f"(preview: store+hash+parse+stage+measure {imp['preview_s']:.2f} s; "
-        f"commit: dedupe+land+provenance+summaries {imp['commit_s']:.2f} s); peak RSS {imp['maxrss_mb']:.0f} MB",
+        f"commit: dedupe+land+provenance+summaries {imp['commit_s']:.2f} s); peak RSS {imp['maxrss_mb']:.0f} MB "
+        f"({imp['maxrss_preview_mb']:.0f} MB by the end of the preview)",
         flush=True,
     )
 
@@ -301,6 +302,7 @@ def _child_import(connector: str, path: str, out: str, prof: str | None) -> None
         with open(path, "rb") as fh:
             batch = preview_artifact(conn, fh, Path(path).name)
         previewed = time.perf_counter()
+        rss_preview_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         batch = start_commit(batch, enqueue=False)
         batch = land_batch(batch.pk)
         landed = time.perf_counter()
@@ -321,6 +323,7 @@ def _child_import(connector: str, path: str, out: str, prof: str | None) -> None
                 "records": Record.objects.filter(connection=conn).count(),
                 "preview_s": previewed - began,
                 "commit_s": landed - previewed,
+                "maxrss_preview_mb": rss_preview_kb / 1024,  # this process's peak by the end of the preview
                 "phases": phases,
             }
         )
