@@ -777,8 +777,9 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 def _copy_text(batch_id: int, rows: list[tuple]) -> tuple[str, int]:
     """PostgreSQL COPY text of staged rows (batch_id first), the first of each (stream, key) only.
 
-    Returns the text and its number of rows. One f-string a row; a row whose fields hold a backslash, tab or line break (a quote in a
-    message makes its JSON hold a backslash) is escaped field by field.
+    Returns the text and its number of rows. One f-string a row; a row whose fields hold a
+    backslash, tab or line break (a quote in a message makes its JSON hold a backslash) is
+    escaped field by field.
     """
     seen: set[tuple[str, str]] = set()
     add = seen.add
@@ -870,9 +871,10 @@ def _drop_staging(batch_id: int) -> None:
     """Delete a batch's staged rows.
 
     SQLite: when the batch is alone in staging (the usual case), ``DELETE`` without a WHERE
-    clause, which SQLite turns into freeing whole pages instead of visiting every row and
-    index entry (a million rows: milliseconds instead of seconds). The IMMEDIATE transaction
-    holds the write lock from the check to the delete, so no other batch can slip in between.
+    clause, which SQLite turns into freeing whole pages instead of finding and removing every
+    row and index entry (a million rows: 1.1–1.4 s measured, against 7.7 s for a million
+    random-key rows the old way). The IMMEDIATE transaction holds the write lock from the
+    check to the delete, so no other batch can slip in between.
     """
     table = _q(STAGING_TABLE)
     with transaction.atomic(), db.cursor() as cursor:
