@@ -108,8 +108,17 @@ class Run:
         if self.pg_name:
             import psycopg
 
-            with psycopg.connect(self.pg_admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+            # FORCE may not end an autovacuum worker still busy with the fresh tables (it runs
+            # as the server's superuser): wait for it rather than fail after the figures.
+            for attempt in range(60):
+                try:
+                    with psycopg.connect(self.pg_admin, autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+                    break
+                except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+                    if attempt == 59:
+                        raise
+                    time.sleep(1)
 
     # -- children
     def ours(self, *argv: str) -> dict:

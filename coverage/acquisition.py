@@ -807,25 +807,28 @@ class _StageWriter:
 
     SQLite: ``executemany`` of one prepared INSERT with ON CONFLICT DO NOTHING.
 
-    PostgreSQL: the chunk's repeats are dropped in Python and the rest is COPYed straight
-    into staging (no per-row speculative insertion). Only when that COPY meets a row an
-    earlier chunk staged (a repeat far apart in the file) does the chunk, and every later
-    one, go through a temporary table and INSERT ... ON CONFLICT DO NOTHING.
+    PostgreSQL: the chunk's repeats are dropped in Python, the rest is COPYed (text built in
+    Python, see ``_copy_text``) into a temporary table and moved with a plain INSERT, which
+    costs about a third of ON CONFLICT's per-row speculative insertion. Only when that
+    INSERT meets a row an earlier chunk staged (a repeat far apart in the file) is the chunk,
+    and every later one, moved with ON CONFLICT DO NOTHING instead. (COPY straight into
+    staging, with the same fallback, measured no faster: 19–26 s against 21–23 s for the
+    preview of 1M points.)
     """
 
     def __init__(self, batch_id: int):
         self.batch_id = int(batch_id)
         self.postgres = db.vendor == "postgresql"
-        self.direct = True  # PostgreSQL: COPY straight into staging until a chunk conflicts
+        self.plain = True  # PostgreSQL: a plain INSERT until a chunk meets an earlier chunk's row
         columns = ", ".join(_q(c) for c in _STAGE_COLUMNS)
         conflict = f"ON CONFLICT (batch_id, stream, {_q('key')}) DO NOTHING"
         if self.postgres:
-            self.copy_direct_sql = f"COPY {_q(STAGING_TABLE)} (batch_id, {columns}) FROM STDIN"
             self.copy_sql = f"COPY {_STAGE_INBOX} (batch_id, {columns}) FROM STDIN"
             self.move_sql = (
                 f"INSERT INTO {_q(STAGING_TABLE)} (batch_id, {columns}) "
-                f"SELECT {self.batch_id}, {columns} FROM {_STAGE_INBOX} {conflict}"
+                f"SELECT {self.batch_id}, {columns} FROM {_STAGE_INBOX}"
             )
+            self.move_again_sql = f"{self.move_sql} {conflict}"
         else:
             # The batch id is a literal: one prepared statement, six parameters a row.
             self.insert_sql = (
@@ -838,27 +841,24 @@ class _StageWriter:
             if not self.postgres:
                 cursor.executemany(self.insert_sql, rows)
                 return max(cursor.rowcount, 0)
-            from psycopg.errors import UniqueViolation
-
             data, count = _copy_text(self.batch_id, rows)
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            if self.direct:
-                try:
-                    with transaction.atomic():
-                        with raw.copy(self.copy_direct_sql) as copy:
-                            copy.write(data)
-                    return count
-                except UniqueViolation:
-                    self.direct = False
             raw.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_INBOX} (batch_id bigint, stream varchar(40), {_q('key')} varchar(120), "
-                "event_at timestamptz, event_day integer, payload jsonb, media varchar(10))"
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_INBOX} (batch_id bigint, stream varchar(40), "
+                f"{_q('key')} varchar(120), event_at timestamptz, event_day integer, payload jsonb, media varchar(10))"
             )
             raw.execute(f"TRUNCATE {_STAGE_INBOX}")
             with raw.copy(self.copy_sql) as copy:
                 copy.write(data)
-            raw.execute(self.move_sql)
-            return max(raw.rowcount, 0)
+            if self.plain:
+                try:
+                    with transaction.atomic():
+                        cursor.execute(self.move_sql)
+                    return count
+                except IntegrityError:
+                    self.plain = False
+            cursor.execute(self.move_again_sql)
+            return max(cursor.rowcount, 0)
 
 
 def _report(batch_id: int, items: int, progress: Progress | None, phase: str | None) -> None:
