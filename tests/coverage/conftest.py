@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection as db
+from django.db.migrations.executor import MigrationExecutor
 
 from connections.models import Connection
 
@@ -67,3 +69,18 @@ def chat(make_connection):
 @pytest.fixture
 def timeline(make_connection):
     return make_connection("google_timeline", "timeline", name="My Timeline")
+
+
+def migrate_to(target: tuple[str, str]):
+    """Migrate the test database to ``target``; return the app registry of that state."""
+    executor = MigrationExecutor(db)
+    executor.loader.build_graph()
+    executor.migrate([target])
+    return MigrationExecutor(db).loader.project_state([target]).apps
+
+
+@pytest.fixture
+def back_to_latest():
+    """A migration test leaves the database at the latest migration, as it found it."""
+    yield
+    call_command("migrate", verbosity=0)

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
-from django.db import connection as db
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.coverage.conftest import migrate_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("coverage", "0005_unlogged_staging")
 AFTER = ("coverage", "0006_first_delivery_is_the_record")
-
-
-def migrate_to(target: tuple[str, str]):
-    executor = MigrationExecutor(db)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return MigrationExecutor(db).loader.project_state([target]).apps
-
-
-@pytest.fixture
-def back_to_latest():
-    yield
-    call_command("migrate", verbosity=0)
 
 
 def test_first_deliveries_stop_being_provenance_rows_and_later_ones_stay(owner, back_to_latest):

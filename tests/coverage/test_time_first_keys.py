@@ -6,32 +6,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.db import connection as db
-from django.db.migrations.executor import MigrationExecutor
 
 from connections.connectors import apple_health, whatsapp
 from connections.connectors.base import Artifact, BatchFacts, ParsedRecord, ParseOptions
 
-from .conftest import fixture_path, staged_rows
+from .conftest import fixture_path, migrate_to, staged_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("coverage", "0006_first_delivery_is_the_record")
 AFTER = ("coverage", "0007_time_first_keys")
-
-
-def migrate_to(target: tuple[str, str]):
-    executor = MigrationExecutor(db)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return MigrationExecutor(db).loader.project_state([target]).apps
-
-
-@pytest.fixture
-def back_to_latest():
-    yield
-    call_command("migrate", verbosity=0)
 
 
 def parsed(module, path: Path, zone: str) -> list[ParsedRecord]:
