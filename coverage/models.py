@@ -24,7 +24,12 @@ class AcquisitionBatch(models.Model):
 
     ``status`` follows the receipt: ``preview`` (parsed, nothing written),
     ``committing`` (the commit task is running), ``committed``, ``duplicate``
-    (the artifact was already committed: see ``duplicate_of``), ``rejected``.
+    (the artifact was already committed: see ``duplicate_of``), ``rejected``,
+    ``failed`` (the commit failed ``MAX_COMMIT_ATTEMPTS`` times: ``failure_reason`` says why
+    in owner words; the owner may try again, and the same file may be uploaded again).
+
+    A preview is complete, and so committable, only once its ``deduplicated`` phase is
+    stamped: that happens in the same save as its counts, at the end of a whole parse.
     """
 
     class Status(models.TextChoices):
@@ -33,6 +38,7 @@ class AcquisitionBatch(models.Model):
         COMMITTED = "committed"
         DUPLICATE = "duplicate"
         REJECTED = "rejected"
+        FAILED = "failed"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="batches")
     method = models.CharField(max_length=20)
@@ -79,6 +85,8 @@ class AcquisitionBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # When the commit was last asked for: a batch still committing long after is re-enqueued.
     commit_requested_at = models.DateTimeField(null=True, blank=True)
+    commit_attempts = models.PositiveSmallIntegerField(default=0)  # landings started (each try counts)
+    failure_reason = models.CharField(max_length=500, blank=True, default="")  # owner words, when ``failed``
     committed_at = models.DateTimeField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()
@@ -105,6 +113,11 @@ class AcquisitionBatch(models.Model):
     @property
     def is_landed(self) -> bool:
         return self.status == self.Status.COMMITTED
+
+    @property
+    def is_measured(self) -> bool:
+        """A whole parse ended and was measured: only such a preview may be committed."""
+        return "deduplicated" in (self.phases or {})
 
 
 class RecordQuerySet(models.QuerySet):
