@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .collect import masked_feed_url
 from .models import AccessToken, CollectionRun, Condition, Connection, DeviceToken, OwnerProfile
 
 STATES = ("setup_required", "paused", "failing", "degraded", "attention", "healthy")
@@ -82,7 +83,8 @@ class ConnectionAdmin(admin.ModelAdmin):
     def feed_url_masked(self, obj):
         if not obj.feed_url:
             return "-"
-        return obj.feed_url.split("?")[0][:40] + "…"
+        # The address itself is a credential (a private calendar's secret link): show its host only.
+        return masked_feed_url(obj.feed_url)
 
 
 @admin.register(Condition)

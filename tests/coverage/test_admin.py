@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 
+from connections.models import Connection
 from tests.scenarios import SCENARIOS
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +41,16 @@ def test_connection_list_shows_the_projected_verdict_and_filters_by_state(operat
     assert "Family chat" not in failing and "Home calendar" not in failing
     searched = client.get("/admin/connections/connection/?q=family").content.decode()
     assert "Family chat" in searched and "Work calendar" not in searched
+
+
+def test_operator_never_reads_a_private_feed_address(operator, owner, client):
+    """A calendar's secret link is the owner's credential: the admin shows where it points, not the secret."""
+    secret = "private-0123456789abcdef0123456789abcdef"
+    feed = Connection.objects.create(
+        owner=owner, connector="ical_feed", slug="work", name="Work calendar",
+        feed_url=f"https://cal.example.org/{secret}/basic.ics",
+    )
+    client.force_login(operator)
+    page = client.get(f"/admin/connections/connection/{feed.pk}/change/").content.decode()
+    assert "cal.example.org" in page
+    assert secret[:12] not in page
