@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError
@@ -15,6 +16,7 @@ from ninja.errors import ValidationError
 from connections.models import Connection
 
 from .api_auth import owner_auth
+from .api_docs import OwnerDocs
 from .evidence import load_health
 from .projection import ConnectionHealth
 from .serializers import health_json, healths_json
@@ -31,7 +33,12 @@ api = NinjaAPI(
     urls_namespace="owner_api",
     auth=owner_auth,
     docs_url="/docs",
+    docs=OwnerDocs(),
 )
+
+# Django refuses a multipart part whose headers pass 1,024 bytes: in practice a file name of
+# about a thousand characters.
+TOO_LONG_PART = "Request max total header size exceeded."
 
 
 @api.exception_handler(ValidationError)
@@ -40,6 +47,16 @@ def invalid_request(request, exc: ValidationError):
     return api.create_response(
         request, {"detail": "The request is not valid.", "errors": jsonable(exc.errors)}, status=400
     )
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_upload(request, exc: MultiPartParserError):
+    """A body Django cannot read as a form is a 400 that says what to change, in JSON."""
+    if str(exc) == TOO_LONG_PART:
+        detail = "The file name is too long to read. Rename the file to something shorter and upload it again."
+    else:
+        detail = "The upload could not be read. Send the file as a multipart form field named 'file'."
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 def jsonable(errors) -> list[dict]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "ownerhub",
     "connections",
     "coverage",
@@ -96,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ownerhub.middleware.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a paused log-in into the owner's page
 ]
 
 ROOT_URLCONF = "ownerhub.urls"
@@ -131,6 +134,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Failed log-ins (the log-in page and the admin's) are counted per account and per client
+# address in the database, so the count holds across web processes with no shared cache.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one pauses, each on its own
+AXES_FAILURE_LIMIT = env_int("OWNERHUB_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("OWNERHUB_LOGIN_PAUSE_MINUTES", 15))
+# A pause ends a fixed time after the last counted failure; guessing on during it neither
+# counts nor extends it, so whoever holds the password waits at most that long.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "ownerhub.logins.locked_out"
+# The client address is REMOTE_ADDR: behind a proxy, the WSGI server sets it from the
+# proxy's X-Forwarded-For (waitress --trusted-proxy; see the README), never from the client.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
