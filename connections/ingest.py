@@ -13,9 +13,9 @@ The token names the connection. What each request becomes:
   changes).
 - unknown token: 401. Revoked token (or a token sent with another owner's
   user name): 401 and a ``rejected`` credential condition on the token's
-  connection. Failed attempts are counted per client address in the cache;
-  past ``AUTH_FAILURE_LIMIT`` in ``AUTH_FAILURE_WINDOW`` seconds the address
-  gets 429 without a token check.
+  connection. The token is checked first, so a valid one is always answered;
+  only refused ones are counted (``throttle.note_failure``, per client address
+  and per token) and, past the limit, answered 429 with ``Retry-After``.
 - unreadable payload: 400 with a reason; counted in one failed
   ``CollectionRun`` (trigger ``push``) per connection per hour, so a phone that
   sends only garbage for hours shows as failing, not fresh.
@@ -33,13 +33,13 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import connection as db
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import throttle
 from .connectors.base import BatchFacts, ParsedRecord
 from .connectors.owntracks import PayloadRejected, overland_device, parse_overland, parse_owntracks
 from .models import CollectionRun, Condition, Connection, DeviceToken
@@ -47,8 +47,6 @@ from .runtime import active_conditions, record_condition
 from .tokens import find_device_token, touch
 
 MAX_PUSH_BYTES = 2 * 1024**2
-AUTH_FAILURE_LIMIT = 20
-AUTH_FAILURE_WINDOW = 300  # seconds
 PAUSED_RETRY_AFTER = 3600  # seconds
 _DEVICE = re.compile(r"[^A-Za-z0-9_.\-]")
 # SQLite takes one writer at a time, and a writer that finds the database locked sleeps in
@@ -107,17 +105,16 @@ def _receive(
     challenge: str,
 ) -> HttpResponse:
     now = timezone.now()
-    ip = request.META.get("REMOTE_ADDR", "")
-    if _blocked(ip):
-        return _error(429, "too_many_failures", "Too many failed attempts; wait a few minutes.",
-                      headers={"Retry-After": str(AUTH_FAILURE_WINDOW)})
     token = find_device_token(secret)
     refusal = _refusal(token, username)
     if refusal is not None:
-        _note_failure(ip)
         if token is not None:
             record_condition(token.connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED,
                              now=now, reason=refusal[0], message=refusal[1])
+        wait = throttle.note_failure("device", request.META.get("REMOTE_ADDR", ""), secret, now=now)
+        if wait is not None:
+            return _error(429, "too_many_failures", "Too many failed attempts; wait a few minutes.",
+                          headers={"Retry-After": str(wait)})
         return _error(401, "unauthorized", "The device token was not accepted.",
                       headers={"WWW-Authenticate": challenge})
     connection = token.connection
@@ -256,24 +253,6 @@ def _bearer(request: HttpRequest) -> str:
 
 def _tracker(records: list[ParsedRecord]) -> str:
     return next((r.payload["tracker"] for r in records if r.payload.get("tracker")), "")
-
-
-def _key(ip: str) -> str:
-    return f"ownerhub:ingest-auth-failures:{ip}"
-
-
-def _blocked(ip: str) -> bool:
-    return (cache.get(_key(ip)) or 0) >= AUTH_FAILURE_LIMIT
-
-
-def _note_failure(ip: str) -> None:
-    key = _key(ip)
-    if cache.add(key, 1, AUTH_FAILURE_WINDOW):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, AUTH_FAILURE_WINDOW)
 
 
 def _error(status: int, reason: str, detail: str, *, headers: dict | None = None) -> JsonResponse:

@@ -15,7 +15,7 @@ from ninja.errors import ValidationError
 
 from connections.models import Connection
 
-from .api_auth import owner_auth
+from .api_auth import TooManyFailures, owner_auth, too_many_failures
 from .api_docs import OwnerDocs
 from .evidence import load_health
 from .projection import ConnectionHealth
@@ -35,6 +35,7 @@ api = NinjaAPI(
     docs_url="/docs",
     docs=OwnerDocs(),
 )
+api.add_exception_handler(TooManyFailures, too_many_failures)
 
 # Django refuses a multipart part whose headers pass 1,024 bytes: in practice a file name of
 # about a thousand characters.

@@ -1,39 +1,49 @@
 """Owner API authentication: the browser session, or a personal access token.
 
 Tokens are sent as ``Authorization: Bearer oh_pat_...`` and stored hashed.
+The token is checked first, so a valid one is always answered; only refused
+tokens are counted (``connections.throttle``, per client address and per
+token) and, past the limit, answered 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
+from connections import throttle
 from connections.models import AccessToken, hash_secret
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-# Failed token attempts per client address before it must wait (guessing defence).
-MAX_FAILURES = 20
-FAILURE_WINDOW_SECONDS = 300
+class TooManyFailures(Exception):
+    """Too many refused tokens from this address, or of this token; ``wait`` seconds left."""
+
+    def __init__(self, wait: int):
+        super().__init__(wait)
+        self.wait = wait
+
+
+def too_many_failures(request: HttpRequest, exc: TooManyFailures) -> JsonResponse:
+    """The API's answer to ``TooManyFailures`` (registered on the API in ``coverage.api``)."""
+    return JsonResponse(
+        {"detail": "Too many attempts with a token that is not accepted; wait a few minutes and try again."},
+        status=429,
+        headers={"Retry-After": str(exc.wait)},
+    )
 
 
 class PersonalAccessToken(HttpBearer):
     def authenticate(self, request, token: str):
-        key = f"api-auth-failures:{request.META.get('REMOTE_ADDR', '')}"
-        if cache.get(key, 0) >= MAX_FAILURES:
-            raise HttpError(429, "Too many failed attempts with a wrong token; wait a few minutes.")
         found = AccessToken.objects.live().select_related("owner").filter(token_hash=hash_secret(token)).first()
         if found is None or not found.owner.is_active:
-            cache.add(key, 0, FAILURE_WINDOW_SECONDS)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, FAILURE_WINDOW_SECONDS)
+            wait = throttle.note_failure("api", request.META.get("REMOTE_ADDR", ""), token)
+            if wait is not None:
+                raise TooManyFailures(wait)
             return None
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at > LAST_USED_RESOLUTION:
