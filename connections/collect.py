@@ -10,6 +10,9 @@ answer becomes:
 - 401/403: credential condition ``rejected`` and run ``failure``; ``run_due``
   then skips the connection until the feed address is set again
   (``set_feed_url``), so there is no retry loop against a refused secret.
+- an address inside a private network (the first or a redirect's; see
+  ``connections.fetch``): refused before connecting, credential condition
+  ``rejected`` (reason ``internal_address``) and run ``failure``, like a 401.
 - network errors, timeouts, 5xx and other failures: run ``failure`` and an
   exponential backoff, ``next_due_at = now + min(interval, BACKOFF_BASE *
   2**(n-1))`` for the n-th failure in a row. A success clears it.
@@ -22,11 +25,7 @@ from __future__ import annotations
 
 import re
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import Message
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +37,8 @@ from django.utils import timezone
 from .connectors import all_manifests
 from .connectors.base import ArtifactRejected, BatchFacts, ParseOptions
 from .connectors.ical_feed import parse_calendar
+from .fetch import FeedUrlInvalid as FeedUrlInvalid  # pages and services catch it from here
+from .fetch import FetchFailed, check_feed_address, fetch
 from .models import CollectionRun, Condition, Connection
 from .runtime import active_conditions, blocked_by_credential, clear_conditions, record_condition
 
@@ -46,19 +47,21 @@ MAX_FEED_BYTES = getattr(settings, "OWNERHUB_MAX_FEED_BYTES", 20 * 1024**2)
 BACKOFF_BASE = timedelta(minutes=1)
 DEFAULT_INTERVAL = timedelta(hours=1)
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed pull is not picked again by another worker for this long
-USER_AGENT = "Ownerhub feed collector"
-_CHUNK = 64 * 1024
 
 PARSERS = {"ical_feed": parse_calendar}
 
 Outcome = CollectionRun.Outcome
 
 
-class FeedUrlInvalid(ValueError):
-    """A feed address that cannot be fetched (wrong scheme, no host)."""
-
-
 # ---------------------------------------------------------------- the address
+
+
+def entered_feed_url(url: str) -> str:
+    """The address to store for what the owner entered; raises FeedUrlInvalid (FeedAddressInside
+    when it points inside a private network the installation does not allow)."""
+    url = normalize_feed_url(url)
+    check_feed_address(url)
+    return url
 
 
 def normalize_feed_url(url: str) -> str:
@@ -107,7 +110,7 @@ def set_feed_url(connection: Connection, url: str, *, now: datetime | None = Non
     old address, and makes the connection due now.
     """
     now = now or timezone.now()
-    connection.feed_url = normalize_feed_url(url)
+    connection.feed_url = entered_feed_url(url)
     connection.feed_etag = connection.feed_last_modified = ""
     if connection.schedule_policy == Connection.Policy.INTERVAL:
         connection.next_due_at = now
@@ -116,87 +119,7 @@ def set_feed_url(connection: Connection, url: str, *, now: datetime | None = Non
     return connection
 
 
-# ---------------------------------------------------------------- fetching
-
-
-@dataclass
-class Fetched:
-    status: int  # 200 or 304
-    body: bytes = b""
-    etag: str = ""
-    last_modified: str = ""
-    charset: str | None = None
-
-
-class FetchFailed(Exception):
-    """The feed did not answer usefully. ``error_class`` is a short code, ``message`` owner words."""
-
-    def __init__(self, error_class: str, message: str, *, status: int | None = None):
-        super().__init__(message)
-        self.error_class = error_class
-        self.message = message
-        self.status = status
-
-
-def fetch(url: str, *, etag: str = "", last_modified: str = "", timeout: float = FEED_TIMEOUT_SECONDS,
-          max_bytes: int = MAX_FEED_BYTES) -> Fetched:
-    """GET ``url`` conditionally, within ``timeout`` seconds overall and ``max_bytes``."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/calendar, */*"})
-    if etag:
-        request.add_header("If-None-Match", etag)
-    if last_modified:
-        request.add_header("If-Modified-Since", last_modified)
-    deadline = time.monotonic() + timeout
-    try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code == 304:
-            return Fetched(304, etag=exc.headers.get("ETag", etag) or etag,
-                           last_modified=exc.headers.get("Last-Modified", last_modified) or last_modified)
-        if exc.code in (401, 403):
-            raise FetchFailed("credential_rejected", f"The feed refused the address ({exc.code}).",
-                              status=exc.code) from None
-        kind = "server_error" if exc.code >= 500 else "http_error"
-        raise FetchFailed(kind, f"The feed answered {exc.code}.", status=exc.code) from None
-    except TimeoutError:
-        raise FetchFailed("timeout", f"The feed did not answer within {timeout:g} s.") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise FetchFailed("timeout", f"The feed did not answer within {timeout:g} s.") from None
-        raise FetchFailed("network_error", "The feed could not be reached.") from None
-    except (OSError, ValueError):
-        raise FetchFailed("network_error", "The feed could not be reached.") from None
-
-    with response:
-        headers: Message = response.headers
-        declared = headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise FetchFailed("too_large", f"The feed is larger than {max_bytes // 1024**2} MB.")
-        chunks, size = [], 0
-        try:
-            while True:
-                if time.monotonic() > deadline:
-                    raise FetchFailed("timeout", f"The feed did not finish within {timeout:g} s.")
-                chunk = response.read(_CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchFailed("too_large", f"The feed is larger than {max_bytes // 1024**2} MB.")
-                chunks.append(chunk)
-        except TimeoutError:
-            raise FetchFailed("timeout", f"The feed did not finish within {timeout:g} s.") from None
-        except OSError:
-            raise FetchFailed("network_error", "The connection to the feed broke off.") from None
-        return Fetched(
-            response.status,
-            b"".join(chunks),
-            etag=headers.get("ETag", "") or "",
-            last_modified=headers.get("Last-Modified", "") or "",
-            charset=headers.get_content_charset(),
-        )
+# ---------------------------------------------------------------- reading the answer
 
 
 def _decode(body: bytes, charset: str | None) -> str:
@@ -281,9 +204,11 @@ def pull(connection: Connection, now: datetime | None = None, *, trigger: str = 
                          reason="bad_address", message=str(exc), current=current)
         return finish(Outcome.FAILURE, error_class="bad_address", message=str(exc))
     except FetchFailed as exc:
-        if exc.error_class == "credential_rejected":
+        if exc.error_class in ("credential_rejected", "internal_address"):
+            # The owner must give another address; no retry loop against this one.
+            reason = f"http_{exc.status}" if exc.status else exc.error_class
             record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED, now=now,
-                             reason=f"http_{exc.status}", message=exc.message, current=current)
+                             reason=reason, message=exc.message, current=current)
         return finish(Outcome.FAILURE, error_class=exc.error_class, message=exc.message)
 
     record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.READY, now=now,

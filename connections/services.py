@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .collect import FeedUrlInvalid, entered_feed_url
 from .connectors import get as get_manifest
 from .models import Connection
 
@@ -32,6 +33,11 @@ def add_connection(owner, connector: str, slug: str, name: str, *, feed_url: str
         raise ConnectionError_(f"{slug!r} is reserved for a page address; choose another slug.")
     if Connection.objects.for_owner(owner).filter(slug=slug).exists():
         raise ConnectionError_(f"You already have a source called {slug!r}.")
+    if feed_url:
+        try:  # normalized, and refused when it points inside a private network
+            feed_url = entered_feed_url(feed_url)
+        except FeedUrlInvalid as exc:
+            raise ConnectionError_(str(exc)) from None
     now = timezone.now()
     pulled = manifest.path("provider_api") is not None
     policy = Connection.Policy.INTERVAL if pulled else Connection.Policy.MANUAL

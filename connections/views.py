@@ -169,7 +169,7 @@ def feed(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         set_feed_url(connection, request.POST.get("feed_url", "").strip())
     except FeedUrlInvalid as exc:
-        messages.error(request, f"That feed address cannot be used: {exc}. Nothing was changed.")
+        messages.error(request, f"That feed address cannot be used. {exc} Nothing was changed.")
     else:
         messages.success(request, "Feed address saved. Ownerhub will collect from it within a minute.")
     return redirect(f"{connection_url(connection)}#connect")

@@ -29,6 +29,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -78,7 +79,22 @@ Progress = Callable[[str, int], None]
 
 
 class CommitRefused(Exception):
-    """The batch cannot be committed (rejected, or its preview still asks a question)."""
+    """The batch cannot be committed (rejected, read only partly, or its preview still asks a question).
+
+    The message is in owner words: the API answers it as a 409's ``detail``.
+    """
+
+
+class _CommitFailed(Exception):
+    """A commit that cannot succeed by trying again as it is; the message is in owner words."""
+
+
+MAX_COMMIT_ATTEMPTS = 3  # failed landings of one batch before it is ``failed`` (a kill does not count)
+FAILED_WORDS = (
+    "Ownerhub ran into an error while saving this import, {tries}. Nothing from it was saved. "
+    "Try again; if it stops again, tell whoever runs your Ownerhub."
+)
+NOT_READ_TO_THE_END = "This file was not read to the end, so it cannot be imported. Upload it again."
 
 
 class NotAnArtifactSource(ValueError):
@@ -127,8 +143,10 @@ def preview_artifact(
     _stamp(batch, "received")
     batch.save(update_fields=["artifact_name", "artifact_sha256", "artifact_bytes", "phases"])
 
+    # Only a committed import makes a file a duplicate: an unfinished or failed one must never
+    # block the same file (its commit resolves a race with a landing one, see ``start_commit``).
     earlier = (
-        AcquisitionBatch.objects.filter(connection=connection, artifact_sha256=sha256, status__in=LANDING)
+        AcquisitionBatch.objects.filter(connection=connection, artifact_sha256=sha256, status=Status.COMMITTED)
         .exclude(pk=batch.pk)
         .order_by("pk")
         .first()
@@ -154,11 +172,19 @@ def answer_preview(batch: AcquisitionBatch, date_order: str, *, progress: Progre
 def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> AcquisitionBatch:
     """Commit a previewed batch (named by row or id): flip it to ``committing``, enqueue ``commit_batch``.
 
-    A ``duplicate``, ``committing`` or ``committed`` batch is returned as it is. When another
-    preview of the same artifact is already landing on this connection, this batch becomes its
-    ``duplicate``. Raises ``CommitRefused`` for a rejected batch or an unanswered question.
-    With ``enqueue=False`` the caller runs ``land_batch`` itself (the CLI does, so it never
-    waits for a worker).
+    A ``duplicate``, ``committing`` or ``committed`` batch is returned as it is. Raises
+    ``CommitRefused`` for a rejected batch, an unanswered question, a preview whose parse never
+    finished (the process was killed or stopped mid-file: its ``deduplicated`` phase is missing)
+    and a ``failed`` one (``retry_commit`` is the way to try that again).
+
+    When another batch of the same artifact is landing on this connection (exactly one may,
+    ``one_landed_batch_per_artifact``): once that one is committed, this batch becomes its
+    ``duplicate``. With ``enqueue=False`` the caller lands the batch itself (the CLI does, so it
+    never waits for a worker); then an unfinished landing of the same file is finished here
+    first (``land_batch`` waits for a live one on the connection lock), and when this call is
+    what landed it, that batch is returned and this preview is discarded: re-running a killed
+    import finishes it. With ``enqueue=True`` (the web and the API) a landing still running
+    is ``CommitRefused``: the preview stays and can be committed once that one is done.
     """
     batch_id = batch if isinstance(batch, int) else batch.pk
     batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch_id)
@@ -166,32 +192,79 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
         return batch
     if batch.status == Status.REJECTED:
         raise CommitRefused("This file was rejected; it cannot be imported.")
+    if batch.status == Status.FAILED:
+        raise CommitRefused("This import stopped with an error. Choose “Try again now” to import it again.")
     if batch.question:
         raise CommitRefused("The preview is waiting for an answer (the date order) before it can be imported.")
-    try:
-        with transaction.atomic():
-            flipped = AcquisitionBatch.objects.filter(pk=batch.pk, status=Status.PREVIEW).update(
-                status=Status.COMMITTING
-            )
-    except IntegrityError:
-        # Another preview of this artifact won the race to land: this one is its duplicate.
-        winner = (
-            AcquisitionBatch.objects.filter(
-                connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status__in=LANDING
-            )
-            .order_by("pk")
-            .first()
-        )
-        return _mark_duplicate(batch, winner)
-    if flipped:
-        # When the commit was asked for: a worker killed mid-commit is noticed from here.
-        AcquisitionBatch.objects.filter(pk=batch.pk).update(commit_requested_at=timezone.now())
-    if flipped and enqueue:
-        from .tasks import commit_batch
+    if not batch.is_measured:
+        raise CommitRefused(NOT_READ_TO_THE_END)
+    return _flip_and_commit(batch, Status.PREVIEW, enqueue=enqueue)
 
-        commit_batch.enqueue(batch.pk)
-    batch.refresh_from_db()
-    return batch
+
+def retry_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> AcquisitionBatch:
+    """Try a ``failed`` commit again from the start: its attempts are reset, the stored file is kept.
+
+    The landing reads the stored artifact again when its staged rows are gone. Any other status
+    is returned as it is (a retry asked twice is harmless). Same races as ``start_commit``.
+    """
+    batch_id = batch if isinstance(batch, int) else batch.pk
+    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch_id)
+    if batch.status != Status.FAILED:
+        return batch
+    return _flip_and_commit(batch, Status.FAILED, enqueue=enqueue)
+
+
+def _flip_and_commit(batch: AcquisitionBatch, from_status: str, *, enqueue: bool) -> AcquisitionBatch:
+    for _ in range(MAX_COMMIT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                flipped = AcquisitionBatch.objects.filter(pk=batch.pk, status=from_status).update(
+                    status=Status.COMMITTING,
+                    commit_attempts=0,
+                    failure_reason="",
+                    # When the commit was asked for: a worker killed mid-commit is noticed from here.
+                    commit_requested_at=timezone.now(),
+                )
+        except IntegrityError:
+            settled = _settle_race(batch, enqueue=enqueue)
+            if settled is not None:
+                return settled
+            continue  # the other landing failed meanwhile: this batch may land now
+        if flipped and enqueue:
+            from .tasks import commit_batch
+
+            commit_batch.enqueue(batch.pk)
+        batch.refresh_from_db()
+        return batch
+    raise CommitRefused("This same file is being imported already; its receipt shows the result when it is done.")
+
+
+def _settle_race(batch: AcquisitionBatch, *, enqueue: bool) -> AcquisitionBatch | None:
+    """Another batch of this artifact is committing or committed on this connection (see ``start_commit``).
+
+    Returns what the caller should show, or None when that batch failed in the meantime.
+    """
+    winner = (
+        AcquisitionBatch.objects.filter(
+            connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status__in=LANDING
+        )
+        .order_by("pk")
+        .first()
+    )
+    if winner is None:
+        return None
+    if winner.status == Status.COMMITTING:
+        if enqueue:
+            raise CommitRefused(
+                "This same file is being imported already; its receipt shows the result when it is done."
+            )
+        winner, landed_here = _land_with_retries(winner.pk, None)
+        if landed_here and winner.status == Status.COMMITTED:
+            discard_preview(batch)
+            return winner
+    if winner.status == Status.COMMITTED:
+        return _mark_duplicate(batch, winner)
+    return None
 
 
 STALLED_AFTER = timedelta(minutes=10)
@@ -217,21 +290,62 @@ def requeue_stalled(now: datetime, *, older_than: timedelta = STALLED_AFTER) -> 
 
 
 def land_batch(batch_id: int, *, now: datetime | None = None) -> AcquisitionBatch:
-    """Land a ``committing`` batch (the body of the ``commit_batch`` task).
+    """Land a ``committing`` batch (the body of the ``commit_batch`` task, and of the CLI's commit).
 
     In one transaction: new records from staging, provenance rows, the recount (``data_changed``
     when it differs from the preview), status ``committed``, lane and coverage summaries; the
     staging rows go with it. Idempotent: any other status returns the batch untouched, and a
-    crash leaves the batch ``committing`` with its staging rows, ready to be run again.
+    crash (a killed process) leaves the batch ``committing`` with its staging rows, ready to be
+    run again. A landing that raises is tried again at once; after ``MAX_COMMIT_ATTEMPTS``
+    failed tries (counted on the batch, across processes) the batch is ``failed``, with the
+    reason in owner words, and returned: nothing of it is visible and the file may be
+    committed again (``retry_commit``) or uploaded again.
     """
+    return _land_with_retries(batch_id, now)[0]
+
+
+def _land_with_retries(batch_id: int, now: datetime | None) -> tuple[AcquisitionBatch, bool]:
+    """``land_batch``, and whether this call is what landed the batch."""
+    while True:
+        try:
+            return _land_committing(batch_id, now)
+        except _CommitFailed as exc:
+            batch = _note_failed_try(batch_id, str(exc), final=True)
+        except Exception:
+            log.exception("landing batch %s failed", batch_id)
+            batch = _note_failed_try(batch_id, "", final=False)
+        if batch.status != Status.COMMITTING:
+            return batch, False
+        time.sleep(0.2 * batch.commit_attempts)  # a lock timeout or a restarting server may pass
+
+
+def _note_failed_try(batch_id: int, reason: str, *, final: bool) -> AcquisitionBatch:
+    """Count a failed landing; the last allowed one (or a hopeless one) makes the batch ``failed``."""
+    with transaction.atomic():
+        batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != Status.COMMITTING:
+            return batch
+        batch.commit_attempts += 1
+        if final or batch.commit_attempts >= MAX_COMMIT_ATTEMPTS:
+            tries = "once" if batch.commit_attempts == 1 else f"{batch.commit_attempts} times"
+            batch.status = Status.FAILED
+            batch.failure_reason = (reason or FAILED_WORDS.format(tries=tries))[:500]
+        batch.save(update_fields=["commit_attempts", "status", "failure_reason"])
+    return batch
+
+
+def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBatch, bool]:
     connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
     with transaction.atomic():
         connection = Connection.objects.select_for_update().get(pk=connection_id)
         batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
         batch.connection = connection
         if batch.status != Status.COMMITTING:
-            return batch
-        _restage_if_lost(batch)
+            return batch, False
+        if batch.is_measured or not batch.artifact_name:
+            _restage_if_lost(batch)
+        else:
+            _read_whole_artifact(batch)
         now = now or timezone.now()
         round_ = _Round(
             parsed=batch.count_parsed,
@@ -252,7 +366,40 @@ def land_batch(batch_id: int, *, now: datetime | None = None) -> AcquisitionBatc
         for phase in ("committed", "indexed", "health_projected"):
             _stamp(batch, phase)
         batch.save()
-    return batch
+        _settle_failed_copies(batch)
+    return batch, True
+
+
+def _settle_failed_copies(batch: AcquisitionBatch) -> None:
+    """Earlier failed imports of the file that just landed are now its duplicates (no retry left to offer)."""
+    if not batch.artifact_sha256:
+        return
+    for failed in AcquisitionBatch.objects.filter(
+        connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status=Status.FAILED
+    ):
+        _mark_duplicate(failed, batch)
+
+
+def _read_whole_artifact(batch: AcquisitionBatch) -> None:
+    """Stage the stored artifact again, all of it, for a batch whose preview never finished.
+
+    An older Ownerhub let such a preview be committed, with the counts of half a file. The
+    caller holds the connection lock. A file that cannot be read fails the commit for good.
+    """
+    log.warning("batch %s: its preview never finished; reading the stored artifact again", batch.pk)
+    _drop_staging(batch.pk)
+    facts = BatchFacts()
+    options = ParseOptions(time_zone=_owner_zone(batch.connection), date_order=(batch.options or {}).get("date_order"))
+    try:
+        parser = _artifact_parser(batch.connection.manifest)
+        with _local_path(batch.artifact_name) as path:
+            staged = _stage(batch.pk, parser(Artifact(path=path, filename=batch.artifact_filename), facts, options),
+                            None, None)
+    except (ArtifactRejected, OSError, NotAnArtifactSource) as exc:
+        raise _CommitFailed("The stored copy of this file could not be read again. Upload the file again.") from exc
+    _add_facts(batch, facts, staged, replace=True)
+    _stamp(batch, "parsed")
+    _stamp(batch, "deduplicated")
 
 
 def _restage_if_lost(batch: AcquisitionBatch) -> None:
@@ -522,6 +669,9 @@ def _owner_zone(connection: Connection) -> ZoneInfo:
 
 def _parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None) -> AcquisitionBatch:
     manifest = batch.connection.manifest
+    # Committable only once this parse has ended: a process killed mid-file leaves no stamp.
+    batch.phases = {k: v for k, v in (batch.phases or {}).items() if k not in ("parsed", "deduplicated")}
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(phases=batch.phases)
     _drop_staging(batch.pk)
     facts = BatchFacts()
     options = ParseOptions(time_zone=_owner_zone(batch.connection), date_order=batch.options.get("date_order"))

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.test import RequestFactory
+from django.test.utils import override_settings
 
 from connections.collect import pull, set_feed_url
 from connections.connectors.base import BatchFacts, ParsedRecord, location_key
@@ -105,6 +106,9 @@ def seed_live(owner, now: datetime, source) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
+    # The demo's own loopback server is the one inside address these pulls may reach.
+    allow_demo_server = override_settings(OWNERHUB_FEED_ALLOWED_HOSTS=["127.0.0.1"])
+    allow_demo_server.enable()
     try:
         for slug, name, path, pause, note in (
             ("home-calendar", "Home calendar", "/home.ics", False, "pulled, up to date"),
@@ -122,5 +126,6 @@ def seed_live(owner, now: datetime, source) -> Iterator[str]:
                 pause_connection(conn)
             yield f"{name} ({note}): run {run.outcome}, {run.records} events"
     finally:
+        allow_demo_server.disable()
         server.shutdown()
         server.server_close()

@@ -192,6 +192,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 OWNERHUB_MAX_UPLOAD_BYTES = env_int("OWNERHUB_MAX_UPLOAD_BYTES", 4 * 1024**3)
 # A scheduled worker heartbeat older than twice this is "worker not running".
 OWNERHUB_WORKER_HEARTBEAT_SECONDS = env_int("OWNERHUB_WORKER_HEARTBEAT_SECONDS", 30)
+# Calendar feeds are fetched only from public addresses, except these internal hosts:
+# names, ".domain" suffixes, addresses or networks (e.g. "calendar.lan,192.168.1.0/24").
+OWNERHUB_FEED_ALLOWED_HOSTS = env_list("OWNERHUB_FEED_ALLOWED_HOSTS", [])
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -194,16 +194,18 @@ def test_a_commit_that_crashes_midway_leaves_nothing_visible_and_can_be_retried(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(acquisition, "_update_summary", broken)
-    with pytest.raises(RuntimeError):
-        land_batch(batch.pk)
+    failed = land_batch(batch.pk)  # tried MAX_COMMIT_ATTEMPTS times, then failed for good
 
     batch.refresh_from_db()
-    assert batch.status == Status.COMMITTING
+    assert failed.status == batch.status == Status.FAILED
+    assert batch.commit_attempts == acquisition.MAX_COMMIT_ATTEMPTS
+    assert "Nothing from it was saved" in batch.failure_reason and "disk full" not in batch.failure_reason
     assert Record.objects.count() == 0 and RecordProvenance.objects.count() == 0
     assert not LaneSummary.objects.exists()
     assert staged_rows(batch.pk) == 20
 
     monkeypatch.undo()
+    assert acquisition.retry_commit(batch, enqueue=False).status == Status.COMMITTING
     assert land_batch(batch.pk).status == Status.COMMITTED
     assert Record.objects.count() == 20
 
@@ -231,10 +233,14 @@ def test_two_previews_of_one_file_land_once(chat, settings, first_lands_before_s
     assert second.status == Status.PREVIEW  # a preview is no landing: both may exist
 
     start_commit(first)
-    if first_lands_before_second_commits:
-        land_batch(first.pk)
-    loser = start_commit(second)
+    if not first_lands_before_second_commits:
+        # The first is still landing: the second waits as a preview (never a duplicate of an
+        # unfinished import), and becomes the duplicate once the first is committed.
+        with pytest.raises(CommitRefused, match="being imported already"):
+            start_commit(second)
+        assert AcquisitionBatch.objects.get(pk=second.pk).status == Status.PREVIEW
     land_batch(first.pk)
+    loser = start_commit(second)
     land_batch(second.pk)
 
     assert loser.status == Status.DUPLICATE and loser.duplicate_of_id == first.pk

@@ -47,7 +47,9 @@ def phone_token(phone) -> str:
 
 
 @pytest.fixture
-def calendar(owner, httpserver):
+def calendar(owner, httpserver, settings):
+    # The local feed server is an inside address: the installation allows it by name, as a self-hoster would.
+    settings.OWNERHUB_FEED_ALLOWED_HOSTS = [httpserver.host]
     return add_connection(owner, "ical_feed", "work-calendar", "Work calendar",
                           feed_url=httpserver.url_for("/cal/private-0123456789abcdef/basic.ics"))
 

@@ -4,8 +4,11 @@ Previews the file, then (unless ``--preview``) commits it in this process: the o
 the receipt anyway, so the command never depends on a background worker being up. The commit
 is the same idempotent ``land_batch`` a worker would run.
 
+Running it again after it was killed mid-commit finishes that commit and prints its receipt.
+
 Exit codes: 0 committed, duplicate or preview; 2 rejected (reason on stderr); 1 for anything
-else that stops the import (unknown slug, an unanswered date-order question).
+else that stops the import (unknown slug, an unanswered date-order question, a commit that
+failed for good).
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ class Command(BaseCommand):
             if batch.status == AcquisitionBatch.Status.PREVIEW and not preview and not batch.question:
                 if bar:
                     bar("committing", batch.count_parsed)
+                # An unfinished import of the same file (a killed run) is finished here, and its
+                # receipt printed: ``start_commit`` returns that batch then.
                 batch = start_commit(batch, enqueue=False)
                 if batch.status == AcquisitionBatch.Status.COMMITTING:
                     batch = land_batch(batch.pk)
@@ -72,6 +77,8 @@ class Command(BaseCommand):
         self.stdout.write(dumps(receipt) if json else receipt_text(receipt), ending="\n" if json else "")
         if batch.status == AcquisitionBatch.Status.REJECTED:
             raise CommandError(f"Rejected ({batch.reject_reason}): {batch.reject_detail}", returncode=2)
+        if batch.status == AcquisitionBatch.Status.FAILED:
+            raise CommandError(f"The import did not finish: {batch.failure_reason}")
         if batch.question:
             raise CommandError(
                 "This file needs an answer before it can be imported: run again with "
