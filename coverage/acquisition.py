@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import orjson
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -55,6 +54,8 @@ from connections.connectors.base import (
     BatchFacts,
     ParsedRecord,
     ParseOptions,
+    clean_key,
+    payload_json,
 )
 from connections.connectors.manifest import Manifest
 from connections.models import CollectionRun, Connection, OwnerProfile
@@ -877,7 +878,7 @@ def _stage_into(
 ) -> None:
     # SQLite keeps datetimes as naive UTC text; PostgreSQL takes the aware value.
     as_text = db.vendor == "sqlite"
-    dumps = orjson.dumps
+    dumps = payload_json  # JSON text with NUL, lone surrogates and endless strings cleaned
     chunk: list[tuple] = []
     append = chunk.append
     earliest = latest = None
@@ -894,10 +895,10 @@ def _stage_into(
         append(
             (
                 record.stream,
-                record.key,
+                clean_key(record.key),  # the same object unless it needs cleaning
                 str(at)[:-6] if as_text else at,  # "2023-05-08 06:00:00[.ffffff]" without "+00:00"
                 at.toordinal(),
-                dumps(record.payload).decode(),
+                dumps(record.payload),
                 record.media or "",
             )
         )

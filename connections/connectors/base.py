@@ -17,16 +17,29 @@ a bug: property tests feed arbitrary bytes and expect only ``ArtifactRejected``.
 Duplicate keys inside one artifact may be yielded; the pipeline counts them.
 Event-time range, accepted and duplicate counts are computed by the pipeline
 from the yielded records, not by the parser.
+
+Values are cleaned at this boundary, the same way for every connector and
+database: a NUL (which PostgreSQL's text and jsonb refuse) and a lone surrogate
+(which no UTF-8 encoder takes, and which a JSON escape such as ``"\\ud800"``
+produces) become U+FFFD; a payload string longer than ``MAX_TEXT_CHARS`` is cut
+there; a key longer than ``MAX_KEY_CHARS`` becomes a digest of itself. The
+pipeline stores ``clean_key(record.key)`` and ``payload_json(record.payload)``,
+and warnings are cleaned when they are added, so a parser need not care.
+Cleaning is deterministic, so a record's key is the same on every delivery.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Literal
+
+import orjson
 
 RejectReason = Literal["empty", "malformed", "encrypted", "wrong_source", "unsupported", "too_large"]
 MediaState = Literal["attached", "missing", "omitted"]
@@ -36,6 +49,14 @@ MAX_ZIP_MEMBERS = 200_000
 MAX_ZIP_TOTAL_UNCOMPRESSED = 64 * 1024**3
 MAX_ZIP_RATIO = 200
 MAX_LINE_CHARS = 1_000_000
+
+# Cleaning at the boundary (see the module doc).
+REPLACEMENT = "\ufffd"
+MAX_TEXT_CHARS = MAX_LINE_CHARS  # a payload string; a WhatsApp message may be this long
+MAX_KEY_CHARS = 120  # Record.key
+MAX_WARNING_CHARS = 500  # a warning's detail or position
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+_JSON_INTS = range(-(2**63), 2**64)  # what orjson writes as a number
 
 
 class ArtifactRejected(Exception):
@@ -119,6 +140,8 @@ class BatchFacts:
 
     def warn(self, kind: str, detail: str, position: str | None = None) -> None:
         if len(self.warnings) < MAX_WARNINGS:
+            detail = clean_text(detail, MAX_WARNING_CHARS)
+            position = None if position is None else clean_text(position, MAX_WARNING_CHARS)
             self.warnings.append(Warning_(kind, detail, position))
         else:
             self.warnings_dropped += 1
@@ -130,6 +153,66 @@ class BatchFacts:
 
 
 Parser = Callable[[Artifact, BatchFacts, ParseOptions], Iterator[ParsedRecord]]
+
+
+# ---------------------------------------------------------------- cleaning values
+
+
+def clean_text(value: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``value`` with NUL and lone surrogates replaced by U+FFFD, cut to ``limit`` characters."""
+    # isascii() is O(1); a surrogate is never ASCII, so plain text costs one NUL scan.
+    if "\x00" in value or (not value.isascii() and _BAD_CHARS.search(value) is not None):
+        value = _BAD_CHARS.sub(REPLACEMENT, value)
+    return value if len(value) <= limit else value[:limit]
+
+
+def clean_value(value):
+    """A JSON-like value with every string (dict keys too) cleaned by ``clean_text``.
+
+    Integers beyond what JSON numbers carry here (64 bits) become their decimal text.
+    """
+    t = type(value)
+    if t is str:
+        return clean_text(value)
+    if t is dict:
+        return {clean_text(str(k)): clean_value(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [clean_value(v) for v in value]
+    if t is int and value not in _JSON_INTS:
+        return str(value)
+    return value
+
+
+def clean_key(key: str) -> str:
+    """The stored form of a record key: cleaned, and a digest of itself when over ``MAX_KEY_CHARS``.
+
+    A key that is already plain is returned as is (the same object).
+    """
+    if len(key) <= MAX_KEY_CHARS and key.isascii() and "\x00" not in key:
+        return key
+    key = clean_text(key, len(key))
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()  # as ical_feed.event_key does
+
+
+def payload_json(payload: dict) -> str:
+    """The payload as stored: JSON text with every string cleaned (see ``clean_text``).
+
+    The common case costs one orjson call and two scans of its output: text without a
+    NUL escape that is no longer than ``MAX_TEXT_CHARS`` holds no string to clean.
+    """
+    try:
+        text = orjson.dumps(payload).decode()
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate or an integer beyond 64 bits
+        return _cleaned_json(payload)
+    if len(text) > MAX_TEXT_CHARS or "\\u0000" in text:
+        return _cleaned_json(payload)
+    return text
+
+
+def _cleaned_json(payload: dict) -> str:
+    return orjson.dumps(clean_value(payload), default=str).decode()
 
 
 def location_key(at: datetime, lat: float, lon: float) -> str:
