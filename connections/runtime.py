@@ -6,12 +6,22 @@ changes (the newest active row otherwise stands, with the time it was first
 observed); the previous active row of the same type is superseded. The worker
 heartbeat is the one installation-wide condition: a single row whose
 ``observed_at`` moves forward, never a row per beat.
+
+The worker loop's other duties (re-enqueueing abandoned commits, sweeping expired
+previews) belong to the ``coverage`` app, which registers them with ``every_round``:
+this module imports nothing from ``coverage``. ``PROCESS`` names this process
+(``host:pid:start``) so that work it claims can be told apart from work whose process
+is gone (``process_gone``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import close_old_connections, transaction
@@ -85,6 +95,68 @@ def blocked_by_credential(now: datetime) -> Q:
     return Q(pk__in=stuck.values("connection_id"))
 
 
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """``(state, start time in clock ticks since boot)`` of a Linux process, or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().decode(errors="replace").rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (fields[0], fields[19]) if len(fields) > 19 else None
+
+
+def _identity() -> str:
+    pid = os.getpid()
+    stat = _proc_stat(pid)
+    # The start time tells this process from a later one given the same pid (a restarted
+    # container); without /proc a random token stands in for it.
+    start = stat[1] if stat else "t" + secrets.token_hex(6)
+    host = socket.gethostname()[:40].replace(":", "-")
+    return f"{host}:{pid}:{start}"
+
+
+PROCESS = _identity()
+"""This process, as ``host:pid:start``: what a worker writes when it claims work."""
+
+
+def process_gone(identity: str) -> bool | None:
+    """Whether the process named by ``identity`` (a ``PROCESS`` value) has ended.
+
+    None when it cannot be told from here: the process ran on another host.
+    """
+    host, _, rest = identity.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if host != PROCESS.partition(":")[0] or not pid_text.isdigit():
+        return None
+    if identity == PROCESS:
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # our pid, an earlier process's start: that process is gone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, owned by someone else
+    except OverflowError:
+        return True
+    stat = _proc_stat(pid)
+    if stat is None:
+        return os.path.isdir("/proc")  # Linux: it ended just now; elsewhere the pid is all we know
+    state, started = stat
+    return state in ("Z", "X") or (not start.startswith("t") and started != start)
+
+
+RoundJob = Callable[[datetime], object]
+ROUND_JOBS: dict[str, RoundJob] = {}
+
+
+def every_round(name: str, job: RoundJob) -> None:
+    """Have the worker loop call ``job(now)`` each round, after the heartbeat (apps register theirs)."""
+    ROUND_JOBS[name] = job
+
+
 def beat(now: datetime, *, message: str = "") -> Condition:
     """Record that the worker is alive at ``now``: one row, moved forward each beat."""
     rows = Condition.objects.filter(
@@ -103,16 +175,20 @@ def beat(now: datetime, *, message: str = "") -> Condition:
 
 
 class WorkerLoop(threading.Thread):
-    """Beats the heartbeat, re-enqueues stalled commits and pulls due feeds every ``interval`` seconds.
+    """Beats the heartbeat, runs the registered jobs and pulls due feeds every ``interval`` seconds.
 
-    It beats before and after each pull, so a long round of pulls (each bounded by the
-    feed timeout) never makes a live worker look dead, while a loop that hangs stops beating.
+    The first round runs as soon as the loop starts, so a worker that starts picks up what
+    a dead one left at once. ``jobs`` defaults to what the apps registered with
+    ``every_round``; one failing job does not stop the others or the pulls. The loop beats
+    before and after each pull, so a long round of pulls (each bounded by the feed timeout)
+    never makes a live worker look dead, while a loop that hangs stops beating.
     """
 
-    def __init__(self, interval: float, *, pulls_per_round: int = 20):
+    def __init__(self, interval: float, *, pulls_per_round: int = 20, jobs: dict[str, RoundJob] | None = None):
         super().__init__(name="ownerhub-worker-loop", daemon=True)
         self.interval = interval
         self.pulls_per_round = pulls_per_round
+        self.jobs = ROUND_JOBS if jobs is None else jobs
         self.stopping = threading.Event()
         self.rounds = 0
 
@@ -134,12 +210,16 @@ class WorkerLoop(threading.Thread):
             db_connection.close()
 
     def round(self) -> None:
-        from coverage.acquisition import requeue_stalled  # coverage depends on connections
-
         from .collect import claim_due, pull  # collect imports this module
 
         beat(timezone.now())
-        requeue_stalled(timezone.now())
+        for name, job in list(self.jobs.items()):
+            if self.stopping.is_set():
+                return
+            try:
+                job(timezone.now())
+            except Exception:  # noqa: BLE001 - one job's fault must not stop the others
+                log.exception("worker job %s failed", name)
         for connection in claim_due(timezone.now(), limit=self.pulls_per_round):
             if self.stopping.is_set():
                 # Claimed but not pulled: make it due again for the next worker.

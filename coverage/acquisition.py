@@ -60,6 +60,7 @@ from connections.connectors.base import (
 from connections.connectors.manifest import Manifest
 from connections.models import CollectionRun, Connection, OwnerProfile
 
+from . import claims
 from .models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
 
 log = logging.getLogger(__name__)
@@ -272,22 +273,17 @@ STALLED_AFTER = timedelta(minutes=10)
 
 
 def requeue_stalled(now: datetime, *, older_than: timedelta = STALLED_AFTER) -> list[int]:
-    """Enqueue the commit again for batches left ``committing`` (a worker killed mid-commit).
+    """Enqueue the commit again for batches left ``committing`` by a process that is gone.
 
-    Safe when the original task is in fact still running: ``land_batch`` locks the connection
-    and does nothing to a batch that is no longer ``committing``. Returns the batch ids.
+    At once when the process that claimed the batch has ended (``claims.recover`` says how
+    that is told, on any host); the task rows it left ``RUNNING`` are marked failed. A batch
+    nobody claimed is enqueued again once no task for it is waiting, or after ``older_than``
+    when its task is still marked running. A live claimer is left alone however long it
+    takes. Returns the batch ids enqueued.
     """
     from .tasks import commit_batch
 
-    stalled = []
-    for batch_id, asked, created_at in AcquisitionBatch.objects.filter(status=Status.COMMITTING).values_list(
-        "pk", "commit_requested_at", "created_at"
-    ):
-        if now - (asked or created_at) > older_than:
-            commit_batch.enqueue(batch_id)
-            AcquisitionBatch.objects.filter(pk=batch_id).update(commit_requested_at=now)
-            stalled.append(batch_id)
-    return stalled
+    return claims.recover(now, older_than=older_than, task_path=commit_batch.module_path, enqueue=commit_batch.enqueue)
 
 
 def land_batch(batch_id: int, *, now: datetime | None = None) -> AcquisitionBatch:

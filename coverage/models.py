@@ -87,6 +87,9 @@ class AcquisitionBatch(models.Model):
     commit_requested_at = models.DateTimeField(null=True, blank=True)
     commit_attempts = models.PositiveSmallIntegerField(default=0)  # landings started (each try counts)
     failure_reason = models.CharField(max_length=500, blank=True, default="")  # owner words, when ``failed``
+    # The process landing the batch (``host:pid:start``) and since when: see ``coverage.claims``.
+    claimed_by = models.CharField(max_length=120, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from .claims import landing
+
 
 @task()
 def commit_batch(batch_id: int) -> str:
@@ -11,7 +13,10 @@ def commit_batch(batch_id: int) -> str:
 
     Safe to run twice or concurrently: ``land_batch`` does nothing unless the batch is
     still ``committing``, and its transaction leaves nothing visible if it fails midway.
+    The batch is claimed for this process meanwhile (``claims.landing``), so a worker that
+    starts after this one died picks the commit up at once.
     """
-    from .acquisition import land_batch
+    from .acquisition import land_batch  # acquisition enqueues this task
 
-    return land_batch(batch_id).status
+    with landing(batch_id):
+        return land_batch(batch_id).status

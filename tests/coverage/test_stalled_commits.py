@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -11,11 +16,14 @@ from django.db import connection as db
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from connections.runtime import PROCESS
+from coverage import claims
 from coverage.acquisition import land_batch, preview_artifact, requeue_stalled, start_commit
 from coverage.models import AcquisitionBatch, Record
 from tests.coverage.conftest import fixture_path, staged_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_commit_left_behind_by_a_dead_worker_is_finished_later(chat, settings):
@@ -64,3 +72,87 @@ def test_a_commit_whose_staged_rows_and_file_are_gone_says_the_data_changed(chat
     assert landed.status == AcquisitionBatch.Status.COMMITTED
     assert (landed.count_accepted, landed.data_changed) == (0, True)
     assert Record.objects.filter(connection=chat).count() == 0
+
+
+# --- a commit whose landing process is gone is picked up at once --------------------------------
+def _gone_process() -> str:
+    """The claim identity of a worker process that has exited (a real process, reaped)."""
+    child = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from connections.runtime import PROCESS; print(PROCESS)"],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ownerhub.settings"},
+    )
+    return child.stdout.strip()
+
+
+def _queued_commit(chat) -> AcquisitionBatch:
+    with fixture_path("whatsapp", "android_dayfirst_24h.txt").open("rb") as source:
+        return start_commit(preview_artifact(chat, source, "chat.txt"))
+
+
+def _task_rows(batch_id: int) -> list[DBTaskResult]:
+    return [r for r in DBTaskResult.objects.order_by("enqueued_at") if r.args_kwargs["args"] == [batch_id]]
+
+
+@pytest.fixture
+def db_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_a_commit_whose_worker_process_is_gone_is_enqueued_again_at_once(chat, db_tasks):
+    batch = _queued_commit(chat)
+    [task] = _task_rows(batch.pk)
+    task.claim("killed-worker")  # a worker took the task, claimed the batch, and was killed
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(claimed_by=_gone_process(), claimed_at=timezone.now())
+
+    assert requeue_stalled(timezone.now()) == [batch.pk]  # not ten minutes later: now
+    assert requeue_stalled(timezone.now()) == []  # once
+    old, new = _task_rows(batch.pk)
+    assert (old.status, new.status) == ("FAILED", "READY")
+    assert old.finished_at is not None and "stopped" in old.traceback  # not RUNNING for ever
+    assert old.task_result.errors[0].exception_class.__name__ == "WorkerGone"
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0")
+    batch.refresh_from_db()
+    assert (batch.status, batch.claimed_by) == ("committed", "")
+    assert Record.objects.count() == 20
+    assert DBTaskResult.objects.get(pk=new.pk).status == "SUCCESSFUL"
+
+
+def test_a_commit_a_live_worker_is_landing_is_left_alone(chat, db_tasks):
+    batch = _queued_commit(chat)
+    [task] = _task_rows(batch.pk)
+    task.claim("live-worker")
+    holding, release = threading.Event(), threading.Event()
+
+    def live_worker():  # another thread is another database session, like another process
+        try:
+            with claims.landing(batch.pk):
+                holding.set()
+                release.wait(30)
+        finally:
+            db.close()
+
+    thread = threading.Thread(target=live_worker)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        assert AcquisitionBatch.objects.get(pk=batch.pk).claimed_by == PROCESS
+        assert requeue_stalled(timezone.now() + timedelta(hours=1)) == []  # however long it takes
+        assert DBTaskResult.objects.get(pk=task.pk).status == "RUNNING"
+    finally:
+        release.set()
+        thread.join(30)
+    assert AcquisitionBatch.objects.get(pk=batch.pk).claimed_by == ""  # let go when done
+
+
+def test_a_finished_commit_whose_worker_died_before_reporting_leaves_no_running_task(chat, db_tasks):
+    batch = _queued_commit(chat)
+    [task] = _task_rows(batch.pk)
+    task.claim("killed-worker")
+    land_batch(batch.pk)  # landed, then killed before the queue heard of it
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(claimed_by=_gone_process(), claimed_at=timezone.now())
+
+    assert requeue_stalled(timezone.now()) == []  # nothing to land again
+    assert DBTaskResult.objects.get(pk=task.pk).status == "FAILED"
+    assert AcquisitionBatch.objects.get(pk=batch.pk).claimed_by == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import signal
 import sqlite3
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from connections.models import CollectionRun, Condition
-from connections.runtime import WorkerLoop, beat
+from connections.runtime import ROUND_JOBS, WorkerLoop, beat
 from coverage.evidence import load_system
 from tests.live.conftest import FEED_PATH, ical
 
@@ -85,3 +86,45 @@ def test_worker_command_beats_then_stops_cleanly_on_sigterm(tmp_path):
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+
+
+def test_the_worker_loop_takes_its_jobs_from_the_apps_and_imports_nothing_from_coverage():
+    assert "coverage.recover_commits" in ROUND_JOBS  # registered by the coverage app
+    tree = ast.parse((ROOT / "connections" / "runtime.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    assert not {m for m in imported if m and m.split(".")[0] == "coverage"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_starts_picks_up_a_commit_whose_worker_is_gone_at_once(owner, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from connections.models import Connection
+    from coverage.acquisition import preview_artifact, start_commit
+    from coverage.models import AcquisitionBatch
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    chat = Connection.objects.create(owner=owner, connector="whatsapp", slug="chat", name="Chat")
+    source = ROOT / "tests" / "fixtures" / "whatsapp" / "android_dayfirst_24h.txt"
+    with source.open("rb") as fh:
+        batch = start_commit(preview_artifact(chat, fh, "chat.txt"))
+    DBTaskResult.objects.get().claim("killed-worker")
+    gone = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from connections.runtime import PROCESS; print(PROCESS)"],
+        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "ownerhub.settings"},
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(claimed_by=gone, claimed_at=timezone.now())
+
+    loop = WorkerLoop(3600)  # one round, as the worker starts
+    loop.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not DBTaskResult.objects.filter(status="READY").exists():
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+        loop.join(10)
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "READY"]
