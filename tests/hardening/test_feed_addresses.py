@@ -20,6 +20,7 @@ from werkzeug import Response
 
 from connections.collect import pull
 from connections.models import CollectionRun, Condition, Connection
+from connections.services import ConnectionError_, add_connection
 from coverage.models import AcquisitionBatch, Record
 from tests.live.conftest import FEED_PATH, ical
 
@@ -155,6 +156,23 @@ def test_add_connection_command_refuses_an_inside_address(owner, served, net, te
     assert net.connects == []
 
 
+@pytest.mark.parametrize("host", [
+    "192.168.1.1", "172.16.0.1", "100.64.0.1", "0.0.0.0", "224.0.0.1", "240.0.0.1", "255.255.255.255",
+    "[fd00::1]", "[fe80::1]", "[fec0::1]", "[ff02::1]", "[::]", "[::ffff:10.0.0.1]", "[64:ff9b::a00:1]",
+])
+def test_every_kind_of_inside_address_is_refused_when_entered(owner, net, host):
+    with pytest.raises(ConnectionError_, match="points inside a private network"):
+        add_connection(owner, "ical_feed", "cal", "Calendar", feed_url=f"https://{host}/cal.ics")
+    assert net.connects == []
+
+
+@pytest.mark.parametrize("host", ["93.184.216.34", "[2606:4700::1111]", "[::ffff:8.8.8.8]", "[64:ff9b::808:808]"])
+def test_a_public_address_is_accepted_when_entered(owner, net, host):
+    calendar = add_connection(owner, "ical_feed", "cal", "Calendar", feed_url=f"https://{host}/cal.ics")
+    assert calendar.feed_url == f"https://{host}/cal.ics"
+    assert net.connects == []
+
+
 # ---------------------------------------------------------------- at every fetch
 
 
@@ -246,6 +264,17 @@ def test_an_allowed_internal_address_is_accepted_and_fetched(owner, client, serv
     run = pull(calendar, timezone.now())
     assert (run.outcome, run.records) == ("success", 6)
     assert net.connects == ["127.0.0.1"]
+
+
+def test_a_domain_in_the_allow_list_allows_it_and_its_subdomains(owner, net, settings):
+    settings.OWNERHUB_FEED_ALLOWED_HOSTS = "calendar.lan, .localhost"
+    for name, url in [("a", "http://localhost/a.ics"), ("b", "http://family.localhost/b.ics"),
+                      ("c", "http://calendar.lan/c.ics")]:
+        add_connection(owner, "ical_feed", name, name, feed_url=url)
+    assert net.lookups == [], "an allowed name is not looked up when entered"
+    settings.OWNERHUB_FEED_ALLOWED_HOSTS = ".lan"
+    with pytest.raises(ConnectionError_, match="points inside a private network"):
+        add_connection(owner, "ical_feed", "d", "d", feed_url="http://localhost/d.ics")
 
 
 def test_allowing_one_name_allows_nothing_else_inside(owner, client, served, net, settings):
