@@ -190,6 +190,10 @@ TASKS = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 OWNERHUB_MAX_UPLOAD_BYTES = env_int("OWNERHUB_MAX_UPLOAD_BYTES", 4 * 1024**3)
+# The web server's own body limit (waitress's max_request_body_size; `up` sets it, the
+# README's recipe spells it out): the upload cap plus room for the multipart envelope and
+# the form's other fields, so an upload near the cap meets the app's answer, not waitress's.
+OWNERHUB_MAX_REQUEST_BYTES = OWNERHUB_MAX_UPLOAD_BYTES + 1024**2
 # A scheduled worker heartbeat older than twice this is "worker not running".
 OWNERHUB_WORKER_HEARTBEAT_SECONDS = env_int("OWNERHUB_WORKER_HEARTBEAT_SECONDS", 30)
 # Calendar feeds are fetched only from public addresses, except these internal hosts:

@@ -31,8 +31,14 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+        parser.add_argument(
+            "--trusted-proxy",
+            metavar="ADDRESS",
+            help="the address of a TLS-terminating proxy in front: take the scheme and the client's "
+            "address from its X-Forwarded-Proto and X-Forwarded-For",
+        )
 
-    def handle(self, *args, demo, host, port, threads, no_worker, **options):
+    def handle(self, *args, demo, host, port, threads, no_worker, trusted_proxy=None, **options):
         call_command("migrate", interactive=False, verbosity=0)
         owner, password = self._owner()
         if demo:
@@ -44,7 +50,7 @@ class Command(BaseCommand):
 
         from ownerhub.wsgi import application
 
-        server = create_server(application, host=host, port=port, threads=threads)  # bound from here on
+        server = create_server(application, **server_options(host, port, threads, trusted_proxy))  # bound from here on
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"Ownerhub is at {url}"))
         if password:
@@ -116,6 +122,16 @@ def _stop_worker(worker: subprocess.Popen, *, group_interrupted: bool) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+def server_options(host: str, port: int, threads: int, trusted_proxy: str | None) -> dict:
+    """waitress's options: its body limit is the app's (waitress's own default is 1 GiB)."""
+    options = {"host": host, "port": port, "threads": threads,
+               "max_request_body_size": settings.OWNERHUB_MAX_REQUEST_BYTES}
+    if trusted_proxy:
+        options |= {"trusted_proxy": trusted_proxy,
+                    "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}}
+    return options
 
 
 def _login_file() -> Path:
