@@ -85,14 +85,15 @@ def production_env(var: Path, **extra: str) -> dict:
 class Browser:
     """Just enough of a browser: keeps cookies (Secure ones too: the proxy is its https), sends Referer."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, source: str = CLIENT):
         self.origin = f"https://127.0.0.1:{port}"
         self.port = port
+        self.source = source
         self.cookies: dict[str, str] = {}
         self.set_cookies: dict[str, object] = {}
 
     def request(self, method: str, path: str, form: dict | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=(CLIENT, 0))
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=(self.source, 0))
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if form is not None:
@@ -133,12 +134,13 @@ def manage(env: dict, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def recipe(tmp_path_factory):
-    """The README's waitress command on a free port, with a migrated database holding the owner 'ada'."""
+    """The README's waitress command on a free port, with a migrated database holding owners 'ada' and 'bob'."""
     var = tmp_path_factory.mktemp("production")
     env = production_env(var)
     manage(env, "migrate")
     manage(env, "shell", "-c",
-           f"from django.contrib.auth.models import User; User.objects.create_user('ada', password={PASSWORD!r})")
+           "from django.contrib.auth.models import User\n"
+           f"for name in ('ada', 'bob'): User.objects.create_user(name, password={PASSWORD!r})")
     port = free_port()
     argv = readme_recipe()
     assert argv[:3] == ["uv", "run", "waitress-serve"], argv
@@ -150,7 +152,7 @@ def recipe(tmp_path_factory):
                                 start_new_session=True)
     try:
         wait_listening(port, proc, log)
-        yield {"port": port, "database": var / "ownerhub.sqlite3", "argv": argv}
+        yield {"port": port, "database": var / "ownerhub.sqlite3", "argv": argv, "env": env, "var": var}
     finally:
         stop(proc)
 
@@ -186,6 +188,35 @@ def test_the_production_recipe_takes_uploads_up_to_the_app_limit(recipe):
     assert f"--max-request-body-size={settings.OWNERHUB_MAX_REQUEST_BYTES}" in recipe["argv"]
     refused = announce_upload(recipe["port"], settings.OWNERHUB_MAX_REQUEST_BYTES + MiB)
     assert refused.startswith(b"HTTP/1.1 413")
+
+
+def test_a_log_in_pause_holds_across_web_processes(recipe):
+    """Wrong passwords sent to one web process pause the account in another one too."""
+    port = free_port()
+    argv = [re.sub(r"^--listen=.*", f"--listen=127.0.0.1:{port}", a) for a in recipe["argv"]]
+    log = recipe["var"] / "second.log"
+    with log.open("w") as out:
+        second = subprocess.Popen(argv, cwd=ROOT, env=recipe["env"], stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        wait_listening(port, second, log)
+        with ReverseProxy(recipe["port"]) as one, ReverseProxy(port) as two:
+            guesser = Browser(one.port, source="127.0.0.3")
+            for i in range(10):
+                _, html = guesser.request("GET", "/login/")
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+                wrong, _ = guesser.request("POST", "/login/", {"csrfmiddlewaretoken": token, "username": "bob",
+                                                               "password": f"guess {i}"})
+                assert wrong.status == (429 if i == 9 else 200)  # the 10th wrong one starts the pause
+            owner = Browser(two.port)
+            _, html = owner.request("GET", "/login/")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+            paused, html = owner.request("POST", "/login/", {"csrfmiddlewaretoken": token, "username": "bob",
+                                                             "password": PASSWORD})
+        assert paused.status == 429 and "Try again in 15 minutes" in html
+        assert "sessionid" not in owner.cookies
+    finally:
+        stop(second)
 
 
 def test_up_serves_behind_a_tls_proxy_and_takes_uploads_up_to_the_app_limit(tmp_path):
