@@ -190,6 +190,14 @@ TASKS = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 OWNERHUB_MAX_UPLOAD_BYTES = env_int("OWNERHUB_MAX_UPLOAD_BYTES", 4 * 1024**3)
+# Large uploads are spooled to files named after their process, so the worker can remove
+# those a crash left behind (coverage.upload_files).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "coverage.upload_files.TemporaryFileUploadHandler",
+]
+# A preview nobody commits is removed (staged records, stored file) after this many hours.
+OWNERHUB_PREVIEW_TTL_HOURS = env_int("OWNERHUB_PREVIEW_TTL_HOURS", 24)
 # The web server's own body limit (waitress's max_request_body_size; `up` sets it, the
 # README's recipe spells it out): the upload cap plus room for the multipart envelope and
 # the form's other fields, so an upload near the cap meets the app's answer, not waitress's.
