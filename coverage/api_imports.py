@@ -21,10 +21,12 @@ from .acquisition import (
     NotAnArtifactSource,
     answer_preview,
     preview_artifact,
+    retry_commit,
     start_commit,
 )
+from .evidence import load_receipt
 from .models import AcquisitionBatch
-from .receipts import Receipt, build_receipt
+from .receipts import Receipt
 from .serializers import receipt_json
 
 router = Router(tags=["imports"])
@@ -56,7 +58,7 @@ def _receipt(status: int, batch: AcquisitionBatch) -> JsonResponse:
     timestamps to milliseconds); the declared response schema still documents it.
     """
     batch = AcquisitionBatch.objects.select_related("connection", "duplicate_of").get(pk=batch.pk)
-    return JsonResponse(receipt_json(build_receipt(batch)), status=status)
+    return JsonResponse(receipt_json(load_receipt(batch)), status=status)
 
 
 def _problem(status: int, detail: str) -> JsonResponse:
@@ -143,6 +145,29 @@ def commit(request, batch_id: int):
     except CommitRefused as exc:
         return _problem(409, str(exc))
     if batch.status in (Status.COMMITTING, Status.PREVIEW):
+        response = _receipt(202, batch)
+        response["Location"] = _poll_url(batch.pk)
+        return response
+    return _receipt(200, batch)
+
+
+@router.post(
+    "/batches/{batch_id}/retry",
+    response={200: Receipt, 202: Receipt, 400: ImportProblem, 401: ImportProblem, 403: ImportProblem, 404: ImportProblem,
+              409: ImportProblem},
+    url_name="retry_batch",
+)
+def retry(request, batch_id: int):
+    """Try an import that failed (``status: failed``) again: 202 while it runs, like a commit.
+
+    Any other batch is answered as it is (200). 409 when the same file is being imported already.
+    """
+    batch = _batch(request, batch_id)
+    try:
+        batch = retry_commit(batch)
+    except CommitRefused as exc:
+        return _problem(409, str(exc))
+    if batch.status == Status.COMMITTING:
         response = _receipt(202, batch)
         response["Location"] = _poll_url(batch.pk)
         return response

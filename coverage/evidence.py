@@ -1,8 +1,8 @@
 """Load evidence for many connections in a constant number of queries, then project.
 
 Five queries whatever the number of connections or the size of their history:
-connections (with whether a credential is captured and their newest success and
-failure, as indexed single-row subqueries), active conditions, the newest runs
+connections (with whether a credential is captured, their newest success and
+failure, and their newest failed import, as indexed single-row subqueries), active conditions, the newest runs
 per connection (a UNION ALL of "n-th newest run" picks, each an index probe per
 connection, so old runs are never scanned), coverage summaries (with the latest
 batch), lanes. Batches and records are never scanned: the summaries are kept in
@@ -21,15 +21,17 @@ from django.utils import timezone
 from connections.connectors import get as get_manifest
 from connections.models import CollectionRun, Condition, Connection, DeviceToken
 
-from .models import CoverageSummary, LaneSummary
+from .models import AcquisitionBatch, CoverageSummary, LaneSummary
 from .projection import (
     FAILING_AFTER,
     ConnectionHealth,
     Evidence,
+    FailedImport,
     SystemHealth,
     project,
     project_system,
 )
+from .receipts import Receipt, build_receipt
 
 RECENT_RUNS = max(FAILING_AFTER, 5)
 
@@ -46,6 +48,7 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
             last_success=_last_finished("success"),
             last_not_modified=_last_finished("not_modified"),
             last_failure=_last_finished("failure"),
+            **_newest_failed_import(),
         ).order_by("name", "pk")
     )
     if not rows:
@@ -97,9 +100,26 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
                 summary=summary,
                 lanes=tuple(lanes[conn.pk]),
                 latest_batch=latest,
+                failed_import=(
+                    FailedImport(conn.failed_id, conn.failed_filename, conn.failed_at, conn.failed_reason)
+                    if conn.failed_id is not None
+                    else None
+                ),
             )
         )
     return evidence
+
+
+def _newest_failed_import() -> dict[str, Subquery]:
+    """The newest ``failed`` import of each connection, field by field (indexed by connection and status)."""
+    newest = AcquisitionBatch.objects.filter(
+        connection=OuterRef("pk"), status=AcquisitionBatch.Status.FAILED
+    ).order_by("-created_at", "-pk")
+    return {
+        f"failed_{name}": Subquery(newest.values(field)[:1])
+        for name, field in (("id", "pk"), ("filename", "artifact_filename"), ("at", "created_at"),
+                            ("reason", "failure_reason"))
+    }
 
 
 def _last_finished(outcome: str) -> Subquery:
@@ -118,6 +138,17 @@ def load_health(connections: QuerySet[Connection], now: datetime | None = None) 
 
 def load_one(connection: Connection, now: datetime | None = None) -> ConnectionHealth:
     return load_health(Connection.objects.filter(pk=connection.pk), now)[0]
+
+
+def load_receipt(batch: AcquisitionBatch, now: datetime | None = None) -> Receipt:
+    """The receipt of ``batch`` as every surface shows it (page, API, CLI).
+
+    ``batch.connection`` (and ``duplicate_of``) should be loaded. A ``committing`` batch is
+    told whether the worker that lands it is running: the condition the system projection
+    reads (its heartbeat), one query, only then.
+    """
+    worker_down = batch.status == AcquisitionBatch.Status.COMMITTING and load_system(now).state != "healthy"
+    return build_receipt(batch, worker_down=worker_down)
 
 
 def load_system(now: datetime | None = None) -> SystemHealth:

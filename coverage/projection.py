@@ -54,7 +54,8 @@ class Evidence:
     from ``runs`` when not given). ``summary`` and ``lanes``: the coverage
     summaries kept with the evidence. ``latest_batch``: the newest committed
     batch, with ``connection`` set. ``credential_captured``: a live device
-    token or feed address exists.
+    token or feed address exists. ``failed_import``: the newest import whose
+    commit failed for good (status ``failed``), if any.
     """
 
     connection: Connection
@@ -67,6 +68,17 @@ class Evidence:
     summary: CoverageSummary | None = None
     lanes: tuple[LaneSummary, ...] = ()
     latest_batch: AcquisitionBatch | None = None
+    failed_import: FailedImport | None = None
+
+
+@dataclass(frozen=True)
+class FailedImport:
+    """An import whose commit failed for good: nothing of it is visible; the owner may try again."""
+
+    batch_id: int
+    filename: str
+    created_at: datetime
+    reason: str
 
 
 # ---------------------------------------------------------------- output
@@ -181,6 +193,7 @@ class Action:
     blocking: bool
     audience: Literal["owner", "operator"]
     urgency: Literal["now", "soon"]
+    method: Literal["GET", "POST"] = "GET"
 
 
 @dataclass(frozen=True)
@@ -246,7 +259,14 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
 
     def act(kind, label, part="", *, urgency="soon", blocking=False, audience="owner"):
         if all(a.kind != kind for a in actions):
-            actions.append(Action(kind, label, source_url(slug, part), blocking, audience, urgency))
+            method = "POST" if kind in POST_ACTIONS else "GET"
+            actions.append(Action(kind, label, source_url(slug, part), blocking, audience, urgency, method))
+
+    if ev.failed_import is not None:
+        # Nothing else can bring that file in: trying again is the first thing to offer.
+        act("retry", "Try again now", "import/retry/", urgency="now")
+        act("add_artifact", "Upload the file again", "upload/")
+    failed_only = ev.failed_import is not None and not has_evidence
 
     blocking = [a for a in advisories if a.severity == "blocking"]
     push_or_pull = not manifest.is_manual
@@ -258,6 +278,10 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
             headline = "Not connected yet"
             forward = "Connect this source so Ownerhub can start collecting."
             act("connect", "Connect", "#connect", urgency="now")
+        elif failed_only:
+            headline = advisories[0].detail
+            forward = _forward_for("failed_import", manifest)
+            act("add_artifact", "Import an export", "upload/", urgency="now")
         elif manifest.is_manual:
             headline = f"No {noun[1]} imported yet"
             forward = "Import an export to see what data you have."
@@ -356,6 +380,8 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
     )
 
 
+POST_ACTIONS = frozenset({"resume", "retry", "pause"})  # actions that change something: sent as POST
+
 _LABELS = {
     "setup_required": "Finish setup",
     "paused": "Paused",
@@ -370,6 +396,7 @@ _ADVISORY_ACTIONS = {
     "partial_artifact": ("re_export", "Re-export", "#re-export"),
     "coverage_hole": ("add_artifact", "Fill the gap", "upload/"),
     "parser_warning": ("review_import", "Review the import", ""),
+    "failed_import": ("retry", "Try again now", "import/retry/"),
 }
 
 
@@ -382,6 +409,8 @@ def _forward_for(advisory_kind: str, manifest: Manifest, *, blocking: bool = Fal
         text = "Export again with media included to add the missing files."
     elif advisory_kind == "coverage_hole":
         text = "Upload an export that covers the gap to fill it."
+    elif advisory_kind == "failed_import":
+        text = "Nothing from it was saved. Try again now, or upload the file again."
     else:
         text = "Review the last import: some items could not be read."
     return f"{text} Collection is blocked until then." if blocking else text
@@ -540,6 +569,11 @@ def _advisories(ev: Evidence, coverage: Coverage) -> list[Advisory]:
         more = f" and {len(coverage.gaps) - 1} more" if len(coverage.gaps) > 1 else ""
         start, end = (day(datetime.fromisoformat(d)) for d in (hole.start, hole.end))
         found.append(("coverage_hole", f"No {noun[1]} from {start} to {end}{more}.", None))
+    failed = ev.failed_import
+    if failed is not None:
+        name = f" of {failed.filename}" if failed.filename else ""
+        found.insert(0, ("failed_import", f"The import{name} on {day(failed.created_at)} did not finish.",
+                         failed.batch_id))
     latest = ev.latest_batch
     if latest is not None and latest.count_failed:
         found.append(

@@ -2,7 +2,9 @@
 
 ``build_receipt`` is pure: a batch row (and the connection it belongs to) in,
 a frozen ``Receipt`` out. A preview and a committed receipt come from the same
-function on the same stored facts, so they cannot disagree.
+function on the same stored facts, so they cannot disagree. Facts from outside
+the batch (is the background worker running?) are passed in by the caller
+(``coverage.evidence.load_receipt``).
 """
 
 from __future__ import annotations
@@ -111,6 +113,8 @@ class Receipt:
     question: dict | None
     reject_reason: str | None
     data_changed: bool
+    failure_reason: str | None  # owner words, when the commit failed for good (status ``failed``)
+    waiting_for_worker: bool  # committing, and the background worker that would land it is not running
     next_action: NextAction | None
     created_at: datetime
     committed_at: datetime | None
@@ -133,12 +137,16 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def build_receipt(batch: AcquisitionBatch, *, original: AcquisitionBatch | None = None) -> Receipt:
+def build_receipt(
+    batch: AcquisitionBatch, *, original: AcquisitionBatch | None = None, worker_down: bool = False
+) -> Receipt:
     """The receipt of ``batch``.
 
     ``batch.connection`` must be loaded. For a ``duplicate`` batch, pass the
     earlier committed batch as ``original`` (defaults to ``batch.duplicate_of``):
     the receipt then states the earlier import's facts with ``status: duplicate``.
+    ``worker_down``: the installation's background worker is not running (the
+    system projection says so); a ``committing`` batch then says it waits for it.
     """
     connection = batch.connection
     manifest = get_manifest(connection.connector)
@@ -185,7 +193,9 @@ def build_receipt(batch: AcquisitionBatch, *, original: AcquisitionBatch | None 
         question=batch.question,
         reject_reason=batch.reject_reason or None,
         data_changed=batch.data_changed,
-        next_action=_next_action(batch, facts, media_missing, manifest),
+        failure_reason=(batch.failure_reason or None) if batch.status == AcquisitionBatch.Status.FAILED else None,
+        waiting_for_worker=worker_down and batch.status == AcquisitionBatch.Status.COMMITTING,
+        next_action=_next_action(batch, facts, media_missing, manifest, worker_down=worker_down),
         created_at=batch.created_at,
         committed_at=facts.committed_at,
         phases=tuple(Phase(name, _parse_time((batch.phases or {}).get(name))) for name in PHASES),
@@ -199,8 +209,12 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         return f"This file could not be imported: {batch.reject_detail}".strip()
     if status == AcquisitionBatch.Status.DUPLICATE:
         return f"Already imported on {day(facts.committed_at)}: no new records."
+    if status == AcquisitionBatch.Status.FAILED:
+        return f"This import did not finish. {batch.failure_reason}".strip()
     if batch.question:
         return batch.question.get("text", "This file needs an answer before it can be read.")
+    if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
+        return "This file has not been read to the end, so it cannot be imported. Upload it again."
     if counts.parsed == 0:
         return f"No {noun[1]} were found in this file."
     span = ""
@@ -232,14 +246,27 @@ def _completeness_text(claim: str, method: str, noun: tuple[str, str]) -> str:
     return f"This covers the {noun[1]} received. It is not a claim that nothing was missed."
 
 
-def _next_action(batch, facts, media_missing: int, manifest) -> NextAction | None:
+def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: bool = False) -> NextAction | None:
     status = batch.status
     if status == AcquisitionBatch.Status.REJECTED:
         return NextAction("re_export", "Export again", manifest.recovery or "Export the data again and upload it.")
     if status == AcquisitionBatch.Status.DUPLICATE:
         return None
+    if status == AcquisitionBatch.Status.FAILED:
+        return NextAction("retry", "Try again now", "Nothing from this import was saved. Try again, or upload the file again.")
+    if status == AcquisitionBatch.Status.COMMITTING:
+        if worker_down:
+            return NextAction(
+                "wait_for_worker",
+                "Start the background worker",
+                "This import waits for the background worker, which is not running. "
+                "It carries on by itself once the worker runs again.",
+            )
+        return None
     if batch.question:
         return NextAction("answer", "Choose the date order", "Tell us how dates are written in this file.")
+    if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
+        return NextAction("add_artifact", "Upload it again", "Reading stopped before the end of the file; nothing was imported.")
     if status == AcquisitionBatch.Status.PREVIEW:
         if batch.count_accepted:
             return NextAction("commit", "Import", f"Import {count_words(batch.count_accepted, manifest.record_noun)}.")

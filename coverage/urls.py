@@ -9,9 +9,11 @@ urlpatterns = [
     path("sources/<slug:slug>/", views.source, name="source"),
     path("sources/<slug:slug>/card/", views.card, name="card"),
     path("sources/<slug:slug>/upload/", views.upload, name="upload"),
+    path("sources/<slug:slug>/import/retry/", views.retry_import, name="retry_import"),
     path("receipts/<int:batch_id>/", views.receipt, name="receipt"),
     path("receipts/<int:batch_id>/status/", views.receipt_status, name="receipt_status"),
     path("receipts/<int:batch_id>/import/", views.commit, name="commit"),
     path("receipts/<int:batch_id>/answer/", views.answer, name="answer"),
+    path("receipts/<int:batch_id>/retry/", views.retry, name="retry"),
     path("receipts/<int:batch_id>/cancel/", views.cancel, name="cancel"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from connections.models import Connection
 
 from . import acquisition
-from .evidence import load_health, load_one, load_system
+from .evidence import load_health, load_one, load_receipt, load_system
 from .models import AcquisitionBatch, CoverageSummary, LaneSummary
 from .projection import summarize
 from .receipts import build_receipt
@@ -111,7 +111,7 @@ def _receipt_context(batch: AcquisitionBatch) -> dict:
     system = load_system() if batch.status == Status.COMMITTING else None
     return {
         "batch": batch,
-        "receipt": build_receipt(batch),
+        "receipt": load_receipt(batch),
         "connection": batch.connection,
         "noun": batch.connection.manifest.record_noun,
         "system": system,
@@ -142,6 +142,30 @@ def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     except acquisition.CommitRefused as exc:
         messages.error(request, str(exc))
     return redirect("coverage:receipt", batch.pk)
+
+
+@require_POST
+@login_required
+def retry(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Try a failed import again ("Try again now" on its receipt)."""
+    batch = _owned_batch(request, batch_id)
+    try:
+        acquisition.retry_commit(batch)
+    except acquisition.CommitRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("coverage:receipt", batch.pk)
+
+
+@require_POST
+@login_required
+def retry_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Try the source's newest failed import again ("Try again now" on its card)."""
+    connection = _owned(request, slug)
+    failed = connection.batches.filter(status=Status.FAILED).order_by("-created_at", "-pk").first()
+    if failed is None:
+        messages.info(request, "Nothing to try again: no import of this source has failed.")
+        return redirect("coverage:source", connection.slug)
+    return retry(request, failed.pk)
 
 
 @require_POST

@@ -13,7 +13,7 @@ from connections.connectors import get as get_manifest
 from connections.connectors import register
 from connections.models import CollectionRun, Condition, Connection, DeviceToken, hash_secret
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary
-from coverage.projection import Evidence
+from coverage.projection import Evidence, FailedImport
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -38,6 +38,7 @@ class Scenario:
     summary: dict | None = None
     lanes: list[dict] = field(default_factory=list)
     batch: dict | None = None  # the latest committed batch
+    failed: dict | None = None  # an import whose commit failed for good: filename, created_at, failure_reason
 
     def evidence(self, pk: int = 1) -> Evidence:
         """Unsaved rows, for the pure projection."""
@@ -59,6 +60,12 @@ class Scenario:
             summary=summary,
             lanes=tuple(LaneSummary(connection=conn, **lane) for lane in self.lanes),
             latest_batch=batch,
+            failed_import=(
+                FailedImport(9, self.failed["artifact_filename"], self.failed["created_at"],
+                             self.failed["failure_reason"])
+                if self.failed is not None
+                else None
+            ),
         )
 
     def connection(self, owner=None) -> Connection:
@@ -115,6 +122,8 @@ class Scenario:
             if lane.pop("partial_batch_id", None):
                 lane["partial_batch"] = batch
             LaneSummary.objects.create(connection=conn, last_batch=batch, **lane)
+        if self.failed is not None:
+            AcquisitionBatch.objects.create(connection=conn, method="owner_artifact", status="failed", **self.failed)
         return conn
 
 
@@ -156,6 +165,12 @@ FEED = {"connector": "ical_feed", "policy": "interval", "interval_seconds": 3600
 READY_FEED = [_cond("credential", "ready", 0.1), _cond("runtime", "ready", 0.1)]
 PHONE = {"connector": "owntracks", "token": True}
 READY_PHONE = [_cond("credential", "ready", 0.01), _cond("runtime", "ready", 0.01)]
+
+FAILED_IMPORT = {
+    "artifact_filename": "WhatsApp Chat with Alice.txt",
+    "created_at": NOW - 1 * DAY,
+    "failure_reason": "Ownerhub ran into an error while saving this import, 3 times. Nothing from it was saved.",
+}
 
 # name -> (scenario, expectations). Expectations: state, label, actions (kinds in order, prefix),
 # advisories (kinds), and any dotted field -> value.
@@ -390,6 +405,26 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
                    "count_accepted": 40, "count_failed": 2},
         ),
         {"state": "attention", "advisories": ["parser_warning"], "actions": ["review_import"]},
+    ),
+    "failed_import_offers_try_again": (
+        Scenario(
+            "retry_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 2 * DAY)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40,
+                   "count_accepted": 40},
+            failed=FAILED_IMPORT,
+        ),
+        {"state": "attention", "label": "Needs a look", "tone": "info", "advisories": ["failed_import"],
+         "actions": ["retry", "add_artifact"], "actions.0.label": "Try again now", "actions.0.method": "POST",
+         "actions.0.urgency": "now",
+         "forward_has": "Try again now", "needs_now": True},
+    ),
+    "first_import_failed_offers_try_again": (
+        Scenario("first_chat", failed=FAILED_IMPORT),
+        {"state": "setup_required", "label": "Finish setup", "advisories": ["failed_import"],
+         "actions": ["retry", "add_artifact"], "actions.0.method": "POST",
+         "headline_has": "did not finish", "latest_receipt": None, "needs_now": True},
     ),
     "stale_export_and_missing_media_together": (
         Scenario(

@@ -205,6 +205,8 @@ def test_preview_killed_mid_parse_is_refused_and_the_same_file_imports_again(own
     landed = land_batch(start_commit(again, enqueue=False).pk)
     assert landed.status == Status.COMMITTED and landed.count_accepted == points
     assert Record.objects.count() == points
+    assert acquisition.discard_preview(cut)  # what the worker's sweep does with an abandoned preview
+    assert staged_rows() == 0
 
 
 # --- 2. a duplicate only of a committed batch -----------------------------------------------------
@@ -284,3 +286,117 @@ def test_import_artifact_killed_mid_commit_then_run_again_prints_the_real_receip
     assert receipt["status"] == "committed" and receipt["counts"]["accepted"] == points
     assert Record.objects.count() == points
     assert AcquisitionBatch.objects.filter(status=Status.COMMITTED).count() == 1
+
+
+# --- 4. a commit that failed for good --------------------------------------------------------------
+def _broken(*args, **kwargs):
+    raise RuntimeError("disk full")
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("immediate_tasks")
+def test_a_commit_that_fails_every_time_is_failed_with_a_reason_and_a_try_again(timeline, tmp_path, client,
+                                                                                 monkeypatch):
+    path = timeline_file(tmp_path / "Records.json", 600)
+    batch = start_commit(preview_of(timeline, path), enqueue=False)
+    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+
+    failed = land_batch(batch.pk)
+
+    assert failed.status == Status.FAILED and failed.commit_attempts == acquisition.MAX_COMMIT_ATTEMPTS
+    assert Record.objects.count() == 0
+    client.force_login(timeline.owner)
+    receipt = client.get(f"/api/owner/batches/{batch.pk}").json()
+    assert receipt["status"] == "failed"
+    assert "Nothing from it was saved" in receipt["failure_reason"] and "disk full" not in json.dumps(receipt)
+    assert receipt["sentence"].startswith("This import did not finish.")
+    assert (receipt["next_action"]["kind"], receipt["next_action"]["label"]) == ("retry", "Try again now")
+    assert json.loads(run("receipt", str(batch.pk), "--json")) == receipt  # CLI and API say the same
+
+    card = client.get("/api/owner/connections/timeline").json()
+    retry = card["actions"][0]
+    assert (retry["kind"], retry["label"], retry["method"], retry["urgency"]) == ("retry", "Try again now", "POST",
+                                                                                  "now")
+    assert card["advisories"][0]["kind"] == "failed_import"
+    assert "Records.json" in card["advisories"][0]["detail"]
+
+    # The same file may be uploaded again: the failed import does not make it a duplicate.
+    again = preview_of(timeline, path)
+    assert again.status == Status.PREVIEW
+
+    monkeypatch.setattr(acquisition, "_update_summary", _update_summary)
+    response = client.post(f"/api/owner/batches/{batch.pk}/retry")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "committed" and response.json()["counts"]["accepted"] == 600
+    assert start_commit(again).status == Status.DUPLICATE
+    assert Record.objects.count() == 600
+    assert client.get("/api/owner/connections/timeline").json()["actions"][0]["kind"] != "retry"
+
+
+_update_summary = acquisition._update_summary
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("immediate_tasks")
+def test_try_again_on_the_card_imports_the_failed_file(timeline, tmp_path, client, monkeypatch):
+    path = timeline_file(tmp_path / "Records.json", 300)
+    batch = start_commit(preview_of(timeline, path), enqueue=False)
+    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+    land_batch(batch.pk)
+    monkeypatch.undo()
+    client.force_login(timeline.owner)
+    page = client.get("/").content.decode()
+    assert 'action="/sources/timeline/import/retry/"' in page and "Try again now" in page
+    receipt_page = client.get(f"/receipts/{batch.pk}/").content.decode()
+    assert "This import did not finish" in receipt_page and f'action="/receipts/{batch.pk}/retry/"' in receipt_page
+    assert "carries on" not in receipt_page
+
+    response = client.post("/sources/timeline/import/retry/")
+
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == Status.COMMITTED and Record.objects.count() == 300
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("immediate_tasks")
+def test_import_artifact_says_why_when_the_commit_fails_for_good(timeline, tmp_path, monkeypatch):
+    from django.core.management import CommandError
+
+    path = timeline_file(tmp_path / "Records.json", 300)
+    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+
+    with pytest.raises(CommandError, match="did not finish") as stopped:
+        run("import_artifact", "timeline", str(path))
+
+    assert stopped.value.returncode == 1
+    assert AcquisitionBatch.objects.get().status == Status.FAILED
+
+
+# --- 5. a receipt that waits for a worker that is down ---------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.usefixtures("idle_tasks")
+def test_a_receipt_waiting_for_a_stopped_worker_says_so(timeline, tmp_path, client, settings):
+    from django.utils import timezone
+
+    from connections.runtime import beat
+
+    path = timeline_file(tmp_path / "Records.json", 200)
+    batch = start_commit(preview_of(timeline, path))
+    assert batch.status == Status.COMMITTING
+    client.force_login(timeline.owner)
+    stale = timezone.now() - timedelta(seconds=3 * settings.OWNERHUB_WORKER_HEARTBEAT_SECONDS)
+    beat(stale)  # the worker's last sign of life is too old: it is down
+
+    receipt = client.get(f"/api/owner/batches/{batch.pk}").json()
+
+    assert receipt["waiting_for_worker"] is True
+    assert receipt["next_action"]["kind"] == "wait_for_worker"
+    assert "not running" in receipt["next_action"]["detail"]
+    assert json.loads(run("receipt", str(batch.pk), "--json")) == receipt
+    page = client.get(f"/receipts/{batch.pk}/").content.decode()
+    assert "waits for the background worker" in page and "the import carries on" not in page
+
+    beat(timezone.now())  # the worker is back
+    receipt = client.get(f"/api/owner/batches/{batch.pk}").json()
+    assert receipt["waiting_for_worker"] is False and receipt["next_action"] is None

@@ -6,8 +6,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coverage import evidence
 from coverage.models import AcquisitionBatch
-from coverage.receipts import Receipt, build_receipt
+from coverage.receipts import Receipt
 from coverage.serializers import receipt_json
 
 
@@ -55,7 +56,7 @@ def receipt_text(receipt: Receipt) -> str:
 
 def load_receipt(batch: AcquisitionBatch) -> Receipt:
     batch = AcquisitionBatch.objects.select_related("connection", "duplicate_of").get(pk=batch.pk)
-    return build_receipt(batch)
+    return evidence.load_receipt(batch)
 
 
 class Command(BaseCommand):
