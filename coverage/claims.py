@@ -151,6 +151,10 @@ def _take_over(
     commit was last asked for), so two workers sweeping at once take a batch over once.
     """
     with transaction.atomic():
+        if db.features.has_select_for_update_skip_locked and not list(
+            AcquisitionBatch.objects.select_for_update(skip_locked=True).filter(pk=batch_id).values_list("pk")
+        ):
+            return False  # a landing holds the row right now (one that never claimed it, like a script's)
         rows = AcquisitionBatch.objects.filter(pk=batch_id, claimed_by=claimed_by)
         if enqueue is None:
             taken = rows.update(claimed_by="")

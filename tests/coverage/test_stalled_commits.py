@@ -13,6 +13,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection as db
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -156,3 +157,29 @@ def test_a_finished_commit_whose_worker_died_before_reporting_leaves_no_running_
     assert requeue_stalled(timezone.now()) == []  # nothing to land again
     assert DBTaskResult.objects.get(pk=task.pk).status == "FAILED"
     assert AcquisitionBatch.objects.get(pk=batch.pk).claimed_by == ""
+
+
+@pytest.mark.skipif(db.vendor != "postgresql", reason="row locks: SQLite locks the whole database instead")
+def test_a_commit_a_script_is_landing_without_a_claim_is_left_alone(chat, db_tasks):
+    batch = _queued_commit(chat)
+    DBTaskResult.objects.all().delete()  # the import command lands it itself: no task
+    holding, release = threading.Event(), threading.Event()
+
+    def script():  # land_batch holds the batch row for the whole landing
+        try:
+            with transaction.atomic():
+                AcquisitionBatch.objects.select_for_update().get(pk=batch.pk)
+                holding.set()
+                release.wait(30)
+        finally:
+            db.close()
+
+    thread = threading.Thread(target=script)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        assert requeue_stalled(timezone.now() + timedelta(hours=1)) == []
+    finally:
+        release.set()
+        thread.join(30)
+    assert requeue_stalled(timezone.now() + timedelta(hours=1)) == [batch.pk]  # the script died: picked up
