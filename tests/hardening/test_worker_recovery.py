@@ -246,3 +246,56 @@ def _listening(port: int) -> bool:
 
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.skipif(db.vendor != "sqlite", reason="the embedded default: SQLite and workers on one machine")
+def test_on_sqlite_a_new_worker_finishes_a_commit_whose_worker_was_killed(tmp_path):
+    """SQLite has no session locks to ask: the claim's process id tells that the worker is gone."""
+    import sqlite3
+
+    env = {**os.environ, "OWNERHUB_VAR_DIR": str(tmp_path), "ARTIFACT_ROOT": str(tmp_path / "artifacts"),
+           "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}
+    env.pop("DATABASE_URL", None)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
+    path = _records_json(tmp_path / "Records.json", POINTS)
+    setup = (
+        "from django.contrib.auth.models import User\n"
+        "from connections.models import Connection\n"
+        "from coverage.acquisition import preview_artifact, start_commit\n"
+        "owner = User.objects.create(username='owner')\n"
+        "conn = Connection.objects.create(owner=owner, connector='google_timeline', slug='t', name='T')\n"
+        f"with open({str(path)!r}, 'rb') as fh:\n"
+        "    start_commit(preview_artifact(conn, fh, 'Records.json'))\n"
+    )
+    subprocess.run([*manage, "shell", "-c", setup], cwd=ROOT, env=env, check=True, timeout=300)
+
+    def query(sql):
+        with sqlite3.connect(tmp_path / "ownerhub.sqlite3", timeout=30) as con:
+            return con.execute(sql).fetchall()
+
+    first = _worker(env)
+    try:
+        assert _wait(lambda: query("SELECT claimed_by FROM coverage_acquisitionbatch")[0][0], 120)
+        time.sleep(0.5)  # inside the landing
+        assert first.poll() is None
+        first.send_signal(signal.SIGKILL)
+    finally:
+        first.kill()
+        first.wait()
+    assert query("SELECT status FROM coverage_acquisitionbatch") == [("committing",)]
+    assert query("SELECT status FROM django_tasks_database_dbtaskresult") == [("RUNNING",)]
+
+    started = time.monotonic()
+    second = _worker(env)
+    try:
+        assert _wait(lambda: query("SELECT status FROM coverage_acquisitionbatch") == [("committed",)], 180), (
+            second.stderr.read1().decode() if second.poll() is not None else "not committed"
+        )
+        print(f"committed {time.monotonic() - started:.1f} s after the new worker started")
+        assert time.monotonic() - started < 60  # its first round, not ten minutes later
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0
+    assert query("SELECT COUNT(*) FROM coverage_record") == [(POINTS,)]
+    assert sorted(query("SELECT status FROM django_tasks_database_dbtaskresult")) == [("FAILED",), ("SUCCESSFUL",)]
