@@ -10,22 +10,17 @@ import importlib.util
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from connections.models import Connection
 
 from .api_auth import TooManyFailures, owner_auth, too_many_failures
 from .api_docs import OwnerDocs
+from .api_problems import problems
 from .evidence import load_health
 from .projection import ConnectionHealth
 from .serializers import health_json, healths_json
-
-
-class Problem(Schema):
-    detail: str
-    errors: list[dict] | None = None
-
 
 api = NinjaAPI(
     title="Ownerhub owner API",
@@ -45,9 +40,10 @@ TOO_LONG_PART = "Request max total header size exceeded."
 @api.exception_handler(ValidationError)
 def invalid_request(request, exc: ValidationError):
     """Malformed input is a 400 with what was wrong (422 is kept for a rejected file's receipt)."""
-    return api.create_response(
-        request, {"detail": "The request is not valid.", "errors": jsonable(exc.errors)}, status=400
-    )
+    errors = jsonable(exc.errors)
+    wrong = "; ".join(f"{e['loc'][-1] if e.get('loc') else 'request'}: {e['msg']}" for e in errors)
+    detail = f"The request is not valid ({wrong})." if wrong else "The request is not valid."
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
 
 
 @api.exception_handler(MultiPartParserError)
@@ -64,7 +60,7 @@ def jsonable(errors) -> list[dict]:
     return [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in errors]
 
 
-@api.get("/connections", response={200: list[ConnectionHealth], 401: Problem}, tags=["health"])
+@api.get("/connections", response={200: list[ConnectionHealth], **problems()}, tags=["health"])
 def list_connections(request):
     """The health and coverage projection of every connection of the owner, ordered by name."""
     # JsonResponse, not ninja's encoder: it would cut timestamps to milliseconds and the
@@ -72,7 +68,7 @@ def list_connections(request):
     return JsonResponse(healths_json(load_health(Connection.objects.for_owner(request.user))), safe=False)
 
 
-@api.get("/connections/{slug}", response={200: ConnectionHealth, 400: Problem, 401: Problem, 404: Problem}, tags=["health"])
+@api.get("/connections/{slug}", response={200: ConnectionHealth, **problems(404)}, tags=["health"])
 def get_connection(request, slug: str):
     """The projection of one connection."""
     connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)

@@ -7,10 +7,12 @@ is a 404. Responses are the one receipt JSON (``coverage.serializers.receipt_jso
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from connections.models import Connection
@@ -24,6 +26,7 @@ from .acquisition import (
     retry_commit,
     start_commit,
 )
+from .api_problems import Problem, problems
 from .evidence import load_receipt
 from .models import AcquisitionBatch
 from .receipts import Receipt
@@ -33,9 +36,25 @@ router = Router(tags=["imports"])
 
 Status = AcquisitionBatch.Status
 
+DateOrder = Literal["dmy", "mdy"]
+"""How the file writes its dates: day first or month first (the schema's enum)."""
+assert set(get_args(DateOrder)) == set(DATE_ORDERS), "the API's enum must list the pipeline's date orders"
 
-class ImportProblem(Schema):
-    detail: str
+# A rejected file's receipt: 413 when it is over the upload limit, 422 for any other reason.
+REJECTED_STATUS = {"too_large": 413}
+
+
+def _closed_form(media_type: str, **properties: dict) -> dict:
+    """OpenAPI extra: the form takes only the fields it declares (``_unknown_fields`` refuses others)."""
+    schema = {"additionalProperties": False, **({"properties": properties} if properties else {})}
+    return {"requestBody": {"content": {media_type: {"schema": schema}}}}
+
+
+def _unknown_fields(request: HttpRequest, *known: str) -> JsonResponse | None:
+    unknown = sorted({*request.POST, *request.FILES} - set(known))
+    if unknown:
+        return _problem(400, f"The request is not valid (unknown fields: {', '.join(unknown)}).")
+    return None
 
 
 def _owner(request: HttpRequest):
@@ -62,7 +81,7 @@ def _receipt(status: int, batch: AcquisitionBatch) -> JsonResponse:
 
 
 def _problem(status: int, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail}, status=status)
+    return JsonResponse(Problem(detail=detail).model_dump(exclude_none=True), status=status)
 
 
 def _poll_url(batch_id: int) -> str:
@@ -72,53 +91,55 @@ def _poll_url(batch_id: int) -> str:
         return f"/api/owner/batches/{batch_id}"
 
 
-def _bad_order(date_order: str | None) -> bool:
-    return bool(date_order) and date_order not in DATE_ORDERS
-
-
 @router.post(
     "/connections/{slug}/previews",
-    response={200: Receipt, 201: Receipt, 400: ImportProblem, 401: ImportProblem, 403: ImportProblem, 404: ImportProblem,
-              422: Receipt},
+    response={200: Receipt, 201: Receipt, 413: Receipt, 422: Receipt, **problems(400, 403, 404)},
     url_name="create_preview",
+    # An empty file is never an export (it is rejected, 422), so the schema asks for a byte at least.
+    openapi_extra=_closed_form("multipart/form-data", file={"minLength": 1}),
 )
 def create_preview(
     request,
     slug: str,
-    file: File[UploadedFile] = None,
-    date_order: Form[str] = "",
+    file: File[UploadedFile],
+    date_order: Form[DateOrder] = None,  # optional, never null: omit it unless answering the question
 ):
     """Upload an export and get its preview receipt; nothing is imported yet.
 
     201 with ``status: preview`` (it may carry a ``question`` to answer), 200 with
-    ``status: duplicate`` when this connection already imported the same file, 422 with
-    ``status: rejected`` and the reason when the file cannot be imported.
+    ``status: duplicate`` when this connection already imported the same file, 413 with
+    ``status: rejected`` when the file is over the upload limit (reading stops at the limit),
+    422 with ``status: rejected`` and the reason when the file cannot be imported. 400 when
+    the request is malformed or this source takes no uploads.
     """
     connection = get_object_or_404(Connection.objects.for_owner(_owner(request)), slug=slug)
-    if file is None:
-        return _problem(400, "Attach the export as the multipart field 'file'.")
-    if _bad_order(date_order):
-        return _problem(400, f"date_order must be one of: {', '.join(DATE_ORDERS)}.")
+    if refused := _unknown_fields(request, "file", "date_order"):
+        return refused
     try:
         batch = preview_artifact(
             connection, file, file.name or "upload", options={"date_order": date_order} if date_order else None
         )
     except NotAnArtifactSource as exc:
         return _problem(400, str(exc))
-    return _receipt({Status.DUPLICATE: 200, Status.REJECTED: 422}.get(batch.status, 201), batch)
+    if batch.status == Status.REJECTED:
+        return _receipt(REJECTED_STATUS.get(batch.reject_reason, 422), batch)
+    return _receipt(200 if batch.status == Status.DUPLICATE else 201, batch)
 
 
 @router.post(
     "/previews/{batch_id}/answer",
-    response={200: Receipt, 400: ImportProblem, 401: ImportProblem, 403: ImportProblem, 404: ImportProblem,
-              409: ImportProblem},
+    response={200: Receipt, **problems(400, 403, 404, 409)},
     url_name="answer_preview",
+    openapi_extra=_closed_form("application/x-www-form-urlencoded"),
 )
-def answer(request, batch_id: int, date_order: Form[str]):
-    """Answer a preview's question (``date_order``: ``dmy`` or ``mdy``); returns the new preview."""
+def answer(request, batch_id: int, date_order: Form[DateOrder]):
+    """Answer a preview's question (``date_order``: ``dmy`` or ``mdy``); returns the new preview.
+
+    409 when the batch is no longer a preview waiting for an answer.
+    """
     batch = _batch(request, batch_id)
-    if _bad_order(date_order) or not date_order:
-        return _problem(400, f"date_order must be one of: {', '.join(DATE_ORDERS)}.")
+    if refused := _unknown_fields(request, "date_order"):
+        return refused
     try:
         batch = answer_preview(batch, date_order)
     except CommitRefused as exc:
@@ -128,8 +149,7 @@ def answer(request, batch_id: int, date_order: Form[str]):
 
 @router.post(
     "/previews/{batch_id}/commit",
-    response={200: Receipt, 202: Receipt, 400: ImportProblem, 401: ImportProblem, 403: ImportProblem, 404: ImportProblem,
-              409: ImportProblem},
+    response={200: Receipt, 202: Receipt, **problems(400, 403, 404, 409)},
     url_name="commit_preview",
 )
 def commit(request, batch_id: int):
@@ -153,8 +173,7 @@ def commit(request, batch_id: int):
 
 @router.post(
     "/batches/{batch_id}/retry",
-    response={200: Receipt, 202: Receipt, 400: ImportProblem, 401: ImportProblem, 403: ImportProblem, 404: ImportProblem,
-              409: ImportProblem},
+    response={200: Receipt, 202: Receipt, **problems(400, 403, 404, 409)},
     url_name="retry_batch",
 )
 def retry(request, batch_id: int):
@@ -176,7 +195,7 @@ def retry(request, batch_id: int):
 
 @router.get(
     "/batches/{batch_id}",
-    response={200: Receipt, 400: ImportProblem, 401: ImportProblem, 404: ImportProblem},
+    response={200: Receipt, **problems(400, 404)},
     url_name="batch_receipt",
 )
 def batch_receipt(request, batch_id: int):
