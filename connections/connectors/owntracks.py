@@ -49,15 +49,12 @@ class PayloadRejected(ValueError):
 
 
 def _number(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                return None
-        else:
-            return None
-    value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        value = float(value)
+    except (ValueError, OverflowError):  # "abc"; an integer of 400 digits
+        return None
     return value if math.isfinite(value) else None
 
 
