@@ -28,6 +28,7 @@ from django.db import close_old_connections, transaction
 from django.db import connection as db_connection
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from .models import Condition, Connection
 
@@ -148,6 +149,34 @@ def process_gone(identity: str) -> bool | None:
     return state in ("Z", "X") or (not start.startswith("t") and started != start)
 
 
+class WorkerGone(Exception):
+    """The worker running a task stopped before it finished (recorded on the task's row)."""
+
+
+def fail_tasks_of_gone_workers(now: datetime) -> list:
+    """Mark ``FAILED`` the task rows still ``RUNNING`` under a worker process that has ended.
+
+    A killed worker never reports its task, and the queue would show it running for ever.
+    Only rows whose worker id is a ``PROCESS`` of this host (what ``manage.py worker`` uses)
+    can be told; returns their ids.
+    """
+    failed = []
+    for task_id, worker_ids in DBTaskResult.objects.filter(status="RUNNING").values_list("pk", "worker_ids"):
+        worker = (worker_ids or [""])[-1]
+        if isinstance(worker, str) and process_gone(worker) is True:
+            if DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
+                status="FAILED",
+                finished_at=now,
+                exception_class_path=f"{WorkerGone.__module__}.{WorkerGone.__qualname__}",
+                traceback=f"{WorkerGone.__name__}: the worker {worker} stopped before this task finished.\n",
+                return_value=None,
+            ):
+                failed.append(task_id)
+    if failed:
+        log.warning("marked %d task(s) of stopped workers failed", len(failed))
+    return failed
+
+
 RoundJob = Callable[[datetime], object]
 ROUND_JOBS: dict[str, RoundJob] = {}
 
@@ -213,7 +242,8 @@ class WorkerLoop(threading.Thread):
         from .collect import claim_due, pull  # collect imports this module
 
         beat(timezone.now())
-        for name, job in list(self.jobs.items()):
+        jobs = {"connections.fail_tasks_of_gone_workers": fail_tasks_of_gone_workers, **self.jobs}
+        for name, job in jobs.items():
             if self.stopping.is_set():
                 return
             try:

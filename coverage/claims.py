@@ -37,7 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from connections.runtime import PROCESS, process_gone
+from connections.runtime import PROCESS, WorkerGone, process_gone
 
 from .models import AcquisitionBatch
 
@@ -47,10 +47,6 @@ Status = AcquisitionBatch.Status
 UNCLAIMED_GRACE = timedelta(minutes=1)  # a committing batch with no task and no claimer
 DEAD_QUERY_WAIT_MS = 5_000  # PostgreSQL: time for a dead claimer's last query to be stopped
 _LOCK_SPACE = 0x0C1A  # first key of the advisory locks on batches
-
-
-class WorkerGone(Exception):
-    """The worker running this task stopped before it finished (recorded on its task row)."""
 
 
 def _lock_key(batch_id: int) -> tuple[int, int]:

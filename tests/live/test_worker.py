@@ -111,12 +111,7 @@ def test_a_worker_that_starts_picks_up_a_commit_whose_worker_is_gone_at_once(own
     with source.open("rb") as fh:
         batch = start_commit(preview_artifact(chat, fh, "chat.txt"))
     DBTaskResult.objects.get().claim("killed-worker")
-    gone = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from connections.runtime import PROCESS; print(PROCESS)"],
-        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "ownerhub.settings"},
-        capture_output=True, text=True, check=True, timeout=60,
-    ).stdout.strip()
-    AcquisitionBatch.objects.filter(pk=batch.pk).update(claimed_by=gone, claimed_at=timezone.now())
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(claimed_by=_gone_process(), claimed_at=timezone.now())
 
     loop = WorkerLoop(3600)  # one round, as the worker starts
     loop.start()
@@ -128,3 +123,32 @@ def test_a_worker_that_starts_picks_up_a_commit_whose_worker_is_gone_at_once(own
         loop.stop()
         loop.join(10)
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "READY"]
+
+
+def _gone_process() -> str:
+    """The ``PROCESS`` of a real worker process that has exited."""
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from connections.runtime import PROCESS; print(PROCESS)"],
+        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "ownerhub.settings"},
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_rows_a_killed_worker_left_running_are_marked_failed(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from connections.runtime import PROCESS
+    from coverage.tasks import commit_batch
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    killed, live, foreign = (commit_batch.enqueue(n).id for n in (1, 2, 3))
+    for task_id, worker in ((killed, _gone_process()), (live, PROCESS), (foreign, "k3j4h5k6j7h8")):
+        DBTaskResult.objects.get(pk=task_id).claim(worker)
+
+    WorkerLoop(60, jobs={}).round()
+
+    status = {str(pk): value for pk, value in DBTaskResult.objects.values_list("pk", "status")}
+    assert [status[killed], status[live], status[foreign]] == ["FAILED", "RUNNING", "RUNNING"]
+    row = DBTaskResult.objects.get(pk=killed)
+    assert row.finished_at is not None and "stopped before this task finished" in row.traceback
