@@ -158,7 +158,13 @@ def _expected(parse) -> set[str] | None:
 
 
 def _stored(connection) -> set[str]:
-    return set(Record.objects.filter(connection=connection).values_list("key", flat=True))
+    """The connection's stored keys, after checking that nothing stored holds NUL or a lone surrogate."""
+    rows = list(Record.objects.filter(connection=connection).values_list("key", "payload"))
+    warnings = list(AcquisitionBatch.objects.filter(connection=connection).values_list("warnings", flat=True))
+    text = json.dumps([rows, warnings], ensure_ascii=False)
+    assert "\x00" not in text and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+    assert all(len(key) <= 120 for key, _ in rows)
+    return {key for key, _ in rows}
 
 
 def _staged(batch_id: int) -> int:
