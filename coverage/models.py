@@ -85,7 +85,7 @@ class AcquisitionBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # When the commit was last asked for: a batch still committing long after is re-enqueued.
     commit_requested_at = models.DateTimeField(null=True, blank=True)
-    commit_attempts = models.PositiveSmallIntegerField(default=0)  # landings started (each try counts)
+    commit_attempts = models.PositiveSmallIntegerField(default=0)  # landings that raised (a killed process does not count)
     failure_reason = models.CharField(max_length=500, blank=True, default="")  # owner words, when ``failed``
     # The process landing the batch (``host:pid:start``) and since when: see ``coverage.claims``.
     claimed_by = models.CharField(max_length=120, blank=True, default="")

@@ -103,6 +103,9 @@ def test_interrupted_preview_cannot_be_committed_and_the_file_can_be_previewed_a
     assert "not read to the end" in response.json()["detail"]
     cut.refresh_from_db()
     assert cut.status == Status.PREVIEW and Record.objects.count() == 0
+    receipt = client.get(f"/api/owner/batches/{cut.pk}").json()
+    assert "not been read to the end" in receipt["sentence"]
+    assert receipt["next_action"]["kind"] == "add_artifact"  # upload it again, never "Import"
 
     again = preview_of(timeline, path)
     assert again.status == Status.PREVIEW and again.count_accepted == 5_000
@@ -206,7 +209,7 @@ def test_preview_killed_mid_parse_is_refused_and_the_same_file_imports_again(own
     assert landed.status == Status.COMMITTED and landed.count_accepted == points
     assert Record.objects.count() == points
     assert acquisition.discard_preview(cut)  # what the worker's sweep does with an abandoned preview
-    assert staged_rows() == 0
+    assert staged_rows(cut.pk) == 0
 
 
 # --- 2. a duplicate only of a committed batch -----------------------------------------------------
@@ -400,3 +403,23 @@ def test_a_receipt_waiting_for_a_stopped_worker_says_so(timeline, tmp_path, clie
     beat(timezone.now())  # the worker is back
     receipt = client.get(f"/api/owner/batches/{batch.pk}").json()
     assert receipt["waiting_for_worker"] is False and receipt["next_action"] is None
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("immediate_tasks")
+def test_trying_a_failed_import_again_reads_the_stored_file_when_its_staged_rows_were_swept(timeline, tmp_path,
+                                                                                          monkeypatch):
+    path = timeline_file(tmp_path / "Records.json", 400)
+    batch = start_commit(preview_of(timeline, path), enqueue=False)
+    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+    assert land_batch(batch.pk).status == Status.FAILED
+    monkeypatch.undo()
+    acquisition.discard_staging(batch)  # the worker's sweep drops staged rows nothing will land
+    assert staged_rows(batch.pk) == 0
+
+    landed = acquisition.retry_commit(batch)
+
+    landed.refresh_from_db()
+    assert landed.status == Status.COMMITTED
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (400, 0, False)
+    assert Record.objects.count() == 400
