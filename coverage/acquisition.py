@@ -577,6 +577,9 @@ def _store(source: IO[bytes], owner_id: int, filename: str, limit: int) -> tuple
     The name is ``artifacts/<owner>/<uuid>-<safe filename>``: the sha256 is only known once
     the stream ends and storage has no rename, so it is not part of the name.
     """
+    declared = getattr(source, "size", None)
+    if isinstance(declared, int) and declared > limit:
+        raise _TooLarge(declared)  # known before reading (coverage.upload_limit stopped at the cap)
     if getattr(source, "seekable", lambda: False)():
         source.seek(0)
     wanted = f"artifacts/{owner_id}/{uuid.uuid4().hex}-{_safe_name(filename)}"

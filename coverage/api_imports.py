@@ -40,8 +40,6 @@ DateOrder = Literal["dmy", "mdy"]
 """How the file writes its dates: day first or month first (the schema's enum)."""
 assert set(get_args(DateOrder)) == set(DATE_ORDERS), "the API's enum must list the pipeline's date orders"
 
-# A rejected file's receipt: 413 when it is over the upload limit, 422 for any other reason.
-REJECTED_STATUS = {"too_large": 413}
 
 
 def _closed_form(media_type: str, **properties: dict) -> dict:
@@ -122,7 +120,8 @@ def create_preview(
     except NotAnArtifactSource as exc:
         return _problem(400, str(exc))
     if batch.status == Status.REJECTED:
-        return _receipt(REJECTED_STATUS.get(batch.reject_reason, 422), batch)
+        # 413 when the upload itself passed the limit (coverage.upload_limit stopped reading it).
+        return _receipt(413 if getattr(file, "over_limit", False) else 422, batch)
     return _receipt(200 if batch.status == Status.DUPLICATE else 201, batch)
 
 

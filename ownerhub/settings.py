@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ownerhub.middleware.NoStoreMiddleware",  # after whitenoise: static files keep their caching
+    "ownerhub.middleware.ApiProblemMiddleware",  # wraps everything below, so its errors are JSON
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -193,6 +195,7 @@ OWNERHUB_MAX_UPLOAD_BYTES = env_int("OWNERHUB_MAX_UPLOAD_BYTES", 4 * 1024**3)
 # Large uploads are spooled to files named after their process, so the worker can remove
 # those a crash left behind (coverage.upload_files).
 FILE_UPLOAD_HANDLERS = [
+    "coverage.upload_limit.UploadCapHandler",  # first: nothing past OWNERHUB_MAX_UPLOAD_BYTES is written
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "coverage.upload_files.TemporaryFileUploadHandler",
 ]

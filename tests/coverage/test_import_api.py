@@ -170,3 +170,14 @@ def test_the_openapi_schema_declares_every_import_status(api):
     assert set(paths["/api/owner/connections/{slug}/previews"]["post"]["responses"]) >= {"200", "201", "400", "404", "422"}
     assert set(paths["/api/owner/previews/{batch_id}/commit"]["post"]["responses"]) >= {"200", "202", "404", "409"}
     assert set(paths["/api/owner/batches/{batch_id}"]["get"]["responses"]) >= {"200", "404"}
+
+
+def test_a_file_over_the_upload_limit_is_a_413_with_its_rejected_receipt(api, chat, settings, artifact_root):
+    settings.OWNERHUB_MAX_UPLOAD_BYTES = 100
+
+    response = upload(api, "family-chat", "android_dayfirst_24h.txt")
+
+    assert response.status_code == 413
+    assert response.json()["status"] == "rejected"
+    assert response.json()["sentence"].startswith("This file could not be imported: The file is larger than the 100 bytes limit.")
+    assert not [p for p in artifact_root.rglob("*") if p.is_file()]
