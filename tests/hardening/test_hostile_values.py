@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from werkzeug import Response
 
 from connections.collect import pull
@@ -24,8 +26,8 @@ from connections.connectors.base import (
     BatchFacts,
     ParsedRecord,
     clean_key,
-    clean_value,
     clean_text,
+    clean_value,
     payload_json,
 )
 from connections.models import CollectionRun
@@ -61,8 +63,6 @@ def phone_token(phone) -> str:
 
 
 def _upload(api, slug: str, name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return api.post(f"/api/owner/connections/{slug}/previews", {"file": SimpleUploadedFile(name, data)})
 
 
@@ -216,8 +216,6 @@ def test_warnings_hold_no_nul_or_surrogates():
 
 
 def test_a_clean_record_is_passed_through_untouched():
-    from datetime import UTC, datetime
-
     record = ParsedRecord("messages", "k1", datetime(2024, 1, 1, tzinfo=UTC), {"text": "hi"})
     assert payload_json(record.payload) == '{"text":"hi"}'
     assert clean_key(record.key) is record.key
