@@ -191,6 +191,8 @@ TASKS = {
 # Uploads: never held in memory beyond 2.5 MB; artifacts are capped.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The one upload limit, enforced while the body streams in (coverage.upload_limit): past it
+# nothing is written and the owner gets a rejected receipt. The web server's limit follows it.
 OWNERHUB_MAX_UPLOAD_BYTES = env_int("OWNERHUB_MAX_UPLOAD_BYTES", 4 * 1024**3)
 # Large uploads are spooled to files named after their process, so the worker can remove
 # those a crash left behind (coverage.upload_files).
