@@ -183,3 +183,28 @@ def test_a_commit_a_script_is_landing_without_a_claim_is_left_alone(chat, db_tas
         release.set()
         thread.join(30)
     assert requeue_stalled(timezone.now() + timedelta(hours=1)) == [batch.pk]  # the script died: picked up
+
+
+@pytest.mark.skipif(db.vendor != "postgresql", reason="session locks of PostgreSQL")
+def test_a_killed_workers_last_query_is_waited_for_briefly_then_its_commit_is_taken_over(chat, db_tasks):
+    """The server stops a dead client's query within a second: the worker waits for it instead of a round."""
+    batch = _queued_commit(chat)
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(claimed_by=_gone_process(), claimed_at=timezone.now())
+    holding = threading.Event()
+
+    def dying_session():  # the killed worker's session, still finishing its statement
+        try:
+            with db.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", claims._lock_key(batch.pk))
+                holding.set()
+                cursor.execute("SELECT pg_sleep(2)")
+        finally:
+            db.close()
+
+    thread = threading.Thread(target=dying_session)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        assert requeue_stalled(timezone.now()) == [batch.pk]
+    finally:
+        thread.join(30)
