@@ -124,7 +124,6 @@ def test_an_answer_cut_off_mid_parse_leaves_a_preview_that_cannot_be_committed(t
     assert batch.status == Status.PREVIEW and "deduplicated" in batch.phases
 
     # Reading the file again (as answering a question does) and stopping halfway.
-    batch.phases = {"received": batch.phases["received"]}
     with pytest.raises(Interrupted):
         acquisition._parse_and_measure(batch, acquisition._artifact_parser(timeline.manifest), _stop_at(2_000))
 
@@ -423,3 +422,24 @@ def test_trying_a_failed_import_again_reads_the_stored_file_when_its_staged_rows
     assert landed.status == Status.COMMITTED
     assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (400, 0, False)
     assert Record.objects.count() == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("immediate_tasks")
+def test_uploading_a_failed_file_again_imports_it_and_the_try_again_goes(timeline, tmp_path, client, monkeypatch):
+    path = timeline_file(tmp_path / "Records.json", 300)
+    failed = start_commit(preview_of(timeline, path), enqueue=False)
+    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+    assert land_batch(failed.pk).status == Status.FAILED
+    monkeypatch.undo()
+    client.force_login(timeline.owner)
+    assert client.get("/api/owner/connections/timeline").json()["actions"][0]["kind"] == "retry"
+
+    landed = start_commit(preview_of(timeline, path))
+
+    assert landed.status == Status.COMMITTED and Record.objects.count() == 300
+    failed.refresh_from_db()
+    assert failed.status == Status.DUPLICATE and failed.duplicate_of_id == landed.pk
+    card = client.get("/api/owner/connections/timeline").json()
+    assert "retry" not in [a["kind"] for a in card["actions"]]
+    assert "failed_import" not in [a["kind"] for a in card["advisories"]]
