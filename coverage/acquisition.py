@@ -31,10 +31,9 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,14 +53,28 @@ from connections.connectors.base import (
     BatchFacts,
     ParsedRecord,
     ParseOptions,
-    clean_key,
-    payload_json,
 )
 from connections.connectors.manifest import Manifest
 from connections.models import CollectionRun, Connection, OwnerProfile
 
 from . import claims
-from .models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from .landing import (
+    Round,
+    Tally,
+    earliest_of,
+    gaps,
+    land,
+    land_chunk,
+    latest_of,
+    measure_staged,
+    merge_counts,
+    merge_sources,
+    tally_json,
+    undo_landing,
+    update_summaries,
+)
+from .models import AcquisitionBatch
+from .staging import STAGING_TABLE, Progress, Staged, drop_staging, quote, stage
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +82,8 @@ Status = AcquisitionBatch.Status
 LANDING = (Status.COMMITTING, Status.COMMITTED)
 
 CHUNK_BYTES = 1 << 20  # storage and hashing read the upload this much at a time
-STAGE_CHUNK = 50_000  # staged records per transaction (one executemany or COPY)
-PROGRESS_EVERY = 10_000  # items between progress updates a poller can see
 DEFAULT_GAP_AFTER = timedelta(days=3)  # batch gaps when the manifest declares no hole size
 DATE_ORDERS = ("dmy", "mdy")
-
-STAGING_TABLE = "coverage_stagedrecord"
-
-Progress = Callable[[str, int], None]
-"""Called as ``progress(phase, items)`` while a batch is worked on (the CLI draws a bar)."""
 
 
 class CommitRefused(Exception):
@@ -327,44 +333,73 @@ def _note_failed_try(batch_id: int, reason: str, *, final: bool) -> AcquisitionB
             tries = "once" if batch.commit_attempts == 1 else f"{batch.commit_attempts} times"
             batch.status = Status.FAILED
             batch.failure_reason = (reason or FAILED_WORDS.format(tries=tries))[:500]
-        batch.save(update_fields=["commit_attempts", "status", "failure_reason"])
+            if batch.landing:
+                # The chunks landed so far go ("nothing from it was saved"), and so do the staged
+                # rows left: landed chunks took theirs, so a retry reads the stored file again.
+                undo_landing(batch)
+                drop_staging(batch.pk)
+                batch.landing = None
+        batch.save(update_fields=["commit_attempts", "status", "failure_reason", "landing"])
     return batch
 
 
 def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBatch, bool]:
+    """Land the batch chunk by chunk (``landing.land_chunk``), each chunk one short transaction.
+
+    The connection lock is taken and let go for every chunk, so pushes to the same source
+    wait for one chunk at most. The last chunk moves the summaries and sets ``committed``
+    in its transaction: until then the owner sees none of the batch.
+    """
     connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
-    with transaction.atomic():
-        connection = Connection.objects.select_for_update().get(pk=connection_id)
-        batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
-        batch.connection = connection
-        if batch.status != Status.COMMITTING:
-            return batch, False
-        if batch.is_measured or not batch.artifact_name:
-            _restage_if_lost(batch)
-        else:
-            _read_whole_artifact(batch)
-        now = now or timezone.now()
-        round_ = _Round(
-            parsed=batch.count_parsed,
-            earliest=batch.event_earliest,
-            latest=batch.event_latest,
-            partial=batch.partial,
-            media_not_attached=batch.media_missing + batch.media_omitted,
-        )
-        landed = _land(batch, round_, now, new_batch=True)
-        batch.count_accepted = landed.accepted
-        batch.count_duplicate = batch.count_parsed - landed.accepted
-        batch.day_counts = landed.measure.day_counts
-        batch.duplicate_sources = landed.measure.duplicate_sources
-        if batch.preview_counts is not None and batch.preview_counts != _counts(batch):
-            batch.data_changed = True
-        batch.status = Status.COMMITTED
-        batch.committed_at = now
-        for phase in ("committed", "indexed", "health_projected"):
-            _stamp(batch, phase)
-        batch.save()
-        _settle_failed_copies(batch)
-    return batch, True
+    first = True
+    while True:
+        with transaction.atomic():
+            connection = Connection.objects.select_for_update().get(pk=connection_id)
+            batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
+            batch.connection = connection
+            if batch.status != Status.COMMITTING:
+                return batch, False
+            if first and not batch.landing and batch.artifact_name and not batch.is_measured:
+                _read_whole_artifact(batch)
+            elif first:
+                _restage_if_lost(batch)
+            first = False
+            tally = Tally.load(batch)
+            done = land_chunk(batch, tally)
+            batch.landing = tally_json(tally)
+            batch.progress = tally.staged
+            if not done:
+                batch.save()
+                continue
+            _finish_commit(batch, tally, now or timezone.now())
+        return batch, True
+
+
+def _finish_commit(batch: AcquisitionBatch, tally: Tally, now: datetime) -> None:
+    """The last chunk's transaction: summaries, counts, status ``committed``, leftovers of staging."""
+    round_ = Round(
+        parsed=batch.count_parsed,
+        earliest=batch.event_earliest,
+        latest=batch.event_latest,
+        partial=batch.partial,
+        media_not_attached=batch.media_missing + batch.media_omitted,
+    )
+    landed = tally.as_landed()
+    update_summaries(batch, round_, now, new_batch=True, landed=landed)
+    drop_staging(batch.pk)  # rows of a span landed before a lost staging was read again
+    batch.count_accepted = landed.accepted
+    batch.count_duplicate = batch.count_parsed - landed.accepted
+    batch.day_counts = landed.measure.day_counts
+    batch.duplicate_sources = landed.measure.duplicate_sources
+    if batch.preview_counts is not None and batch.preview_counts != _counts(batch):
+        batch.data_changed = True
+    batch.landing = None
+    batch.status = Status.COMMITTED
+    batch.committed_at = now
+    for phase in ("committed", "indexed", "health_projected"):
+        _stamp(batch, phase)
+    batch.save()
+    _settle_failed_copies(batch)
 
 
 def _settle_failed_copies(batch: AcquisitionBatch) -> None:
@@ -384,13 +419,13 @@ def _read_whole_artifact(batch: AcquisitionBatch) -> None:
     caller holds the connection lock. A file that cannot be read fails the commit for good.
     """
     log.warning("batch %s: its preview never finished; reading the stored artifact again", batch.pk)
-    _drop_staging(batch.pk)
+    drop_staging(batch.pk)
     facts = BatchFacts()
     options = ParseOptions(time_zone=_owner_zone(batch.connection), date_order=(batch.options or {}).get("date_order"))
     try:
         parser = _artifact_parser(batch.connection.manifest)
         with _local_path(batch.artifact_name) as path:
-            staged = _stage(batch.pk, parser(Artifact(path=path, filename=batch.artifact_filename), facts, options),
+            staged = stage(batch.pk, parser(Artifact(path=path, filename=batch.artifact_filename), facts, options),
                             None, None)
     except (ArtifactRejected, OSError, NotAnArtifactSource) as exc:
         raise _CommitFailed("The stored copy of this file could not be read again. Upload the file again.") from exc
@@ -409,7 +444,7 @@ def _restage_if_lost(batch: AcquisitionBatch) -> None:
     if not batch.count_parsed or not batch.artifact_name:
         return
     with db.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {_q(STAGING_TABLE)} WHERE batch_id = %s LIMIT 1", [batch.pk])
+        cursor.execute(f"SELECT 1 FROM {quote(STAGING_TABLE)} WHERE batch_id = %s LIMIT 1", [batch.pk])
         if cursor.fetchone() is not None:
             return
     log.warning("batch %s: staged records are gone; reading the stored artifact again", batch.pk)
@@ -418,10 +453,10 @@ def _restage_if_lost(batch: AcquisitionBatch) -> None:
     try:
         parser = _artifact_parser(batch.connection.manifest)
         with _local_path(batch.artifact_name) as path:
-            _stage(batch.pk, parser(Artifact(path=path, filename=batch.artifact_filename), facts, options), None, None)
+            stage(batch.pk, parser(Artifact(path=path, filename=batch.artifact_filename), facts, options), None, None)
     except (ArtifactRejected, OSError):
         log.exception("batch %s: the stored artifact could not be read again", batch.pk)
-        _drop_staging(batch.pk)
+        drop_staging(batch.pk)
 
 
 def acquire_records(
@@ -470,10 +505,10 @@ def acquire_records(
             )
             _stamp(batch, "received")
         batch.connection = connection
-        staged = _stage(batch.pk, records, None, None)
+        staged = stage(batch.pk, records, None, None)
         _stamp(batch, "parsed")
         _add_facts(batch, facts, staged, replace=new_batch)
-        round_ = _Round(
+        round_ = Round(
             parsed=staged.parsed,
             earliest=staged.earliest,
             latest=staged.latest,
@@ -481,16 +516,16 @@ def acquire_records(
             media_not_attached=facts.media_missing + facts.media_omitted,
         )
         _stamp(batch, "deduplicated")
-        landed = _land(batch, round_, now, new_batch=new_batch)
+        landed = land(batch, round_, now, new_batch=new_batch)
         batch.count_accepted += landed.accepted
         batch.count_duplicate += staged.parsed - landed.accepted
-        batch.day_counts = _merge_counts(batch.day_counts if not new_batch else {}, landed.measure.day_counts)
-        batch.duplicate_sources = _merge_sources(
+        batch.day_counts = merge_counts(batch.day_counts if not new_batch else {}, landed.measure.day_counts)
+        batch.duplicate_sources = merge_sources(
             batch.duplicate_sources if not new_batch else [], landed.measure.duplicate_sources
         )
         earlier_days = [] if new_batch else [date.fromisoformat(d).toordinal() for d in batch.day_counts]
         days = sorted(set(earlier_days) | set(landed.measure.days))
-        batch.gaps = _gaps(days, connection.manifest.hole_after or DEFAULT_GAP_AFTER)
+        batch.gaps = gaps(days, connection.manifest.hole_after or DEFAULT_GAP_AFTER)
         batch.media_days = sorted(set([] if new_batch else batch.media_days) | set(landed.measure.media_days))
         batch.status = Status.COMMITTED
         batch.committed_at = batch.committed_at or now
@@ -504,7 +539,7 @@ def acquire_records(
 
 def discard_staging(batch: AcquisitionBatch) -> None:
     """Drop a preview's staged records (an abandoned preview)."""
-    _drop_staging(batch.pk)
+    drop_staging(batch.pk)
 
 
 def discard_preview(batch: AcquisitionBatch) -> bool:
@@ -515,7 +550,7 @@ def discard_preview(batch: AcquisitionBatch) -> bool:
     with transaction.atomic():
         if not AcquisitionBatch.objects.filter(pk=batch.pk, status=Status.PREVIEW).exists():
             return False
-        _drop_staging(batch.pk)
+        drop_staging(batch.pk)
         _delete_artifact(batch)
         batch.delete()
     return True
@@ -672,20 +707,20 @@ def _parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | Non
     # Committable only once this parse has ended: a process killed mid-file leaves no stamp.
     batch.phases = {k: v for k, v in (batch.phases or {}).items() if k not in ("parsed", "deduplicated")}
     AcquisitionBatch.objects.filter(pk=batch.pk).update(phases=batch.phases)
-    _drop_staging(batch.pk)
+    drop_staging(batch.pk)
     facts = BatchFacts()
     options = ParseOptions(time_zone=_owner_zone(batch.connection), date_order=batch.options.get("date_order"))
     try:
         with _local_path(batch.artifact_name) as path:
             records = parser(Artifact(path=path, filename=batch.artifact_filename), facts, options)
-            staged = _stage(batch.pk, records, progress, "parsing")
+            staged = stage(batch.pk, records, progress, "parsing")
     except ArtifactRejected as exc:
-        _drop_staging(batch.pk)
+        drop_staging(batch.pk)
         return _reject(batch, manifest, exc.reason, exc.detail)
     except Exception:
         # A parser bug: never leave a half-read preview that could be committed.
         log.exception("parsing batch %s failed", batch.pk)
-        _drop_staging(batch.pk)
+        drop_staging(batch.pk)
         _reject(batch, manifest, "internal_error", "This file could not be read because of an error in Ownerhub.")
         raise
     _add_facts(batch, facts, staged, replace=True)
@@ -699,14 +734,14 @@ def _parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | Non
         batch.save()
         return batch
     batch.question = None
-    measure = _measure(batch.pk, batch.connection_id)
+    measure = measure_staged(batch.pk, batch.connection_id)
     batch.count_accepted = measure.accepted
     batch.count_duplicate = staged.parsed - measure.accepted
     batch.day_counts = measure.day_counts
     batch.duplicate_sources = measure.duplicate_sources
     batch.media_days = measure.media_days
     hole = manifest.hole_after or DEFAULT_GAP_AFTER
-    batch.gaps = _gaps(measure.days, hole)
+    batch.gaps = gaps(measure.days, hole)
     batch.warnings = batch.warnings + _seen_elsewhere(batch)
     batch.preview_counts = _counts(batch)
     _stamp(batch, "deduplicated")
@@ -766,7 +801,7 @@ def _reject(batch: AcquisitionBatch, manifest: Manifest, reason: str, detail: st
 
 
 def _mark_duplicate(batch: AcquisitionBatch, earlier: AcquisitionBatch | None) -> AcquisitionBatch:
-    _drop_staging(batch.pk)
+    drop_staging(batch.pk)
     _delete_artifact(batch)
     batch.status = Status.DUPLICATE
     batch.duplicate_of = earlier
@@ -775,7 +810,7 @@ def _mark_duplicate(batch: AcquisitionBatch, earlier: AcquisitionBatch | None) -
     return batch
 
 
-def _add_facts(batch: AcquisitionBatch, facts: BatchFacts, staged: _Staged, *, replace: bool) -> None:
+def _add_facts(batch: AcquisitionBatch, facts: BatchFacts, staged: Staged, *, replace: bool) -> None:
     """Copy what the parser learned onto the batch (replacing, or adding to an open window)."""
     if replace:
         batch.count_parsed = batch.count_skipped = batch.count_failed = 0
@@ -801,8 +836,8 @@ def _add_facts(batch: AcquisitionBatch, facts: BatchFacts, staged: _Staged, *, r
     batch.completeness_claim = facts.completeness_claim or "observed"
     batch.time_zone_assumed = facts.time_zone_assumed or batch.time_zone_assumed or ""
     batch.partial = batch.partial or facts.partial
-    batch.event_earliest = _min(batch.event_earliest, staged.earliest)
-    batch.event_latest = _max(batch.event_latest, staged.latest)
+    batch.event_earliest = earliest_of(batch.event_earliest, staged.earliest)
+    batch.event_latest = latest_of(batch.event_latest, staged.latest)
 
 
 def _counts(batch: AcquisitionBatch) -> dict:
@@ -819,547 +854,3 @@ def _stamp(batch: AcquisitionBatch, phase: str) -> None:
     batch.phases = {**(batch.phases or {}), phase: timezone.now().isoformat()}
 
 
-# --- staging -----------------------------------------------------------------------------------
-@dataclass
-class _Staged:
-    parsed: int = 0  # records yielded
-    staged: int = 0  # distinct (stream, key) rows kept
-    earliest: datetime | None = None
-    latest: datetime | None = None
-
-
-def _q(name: str) -> str:
-    return db.ops.quote_name(name)
-
-
-def _stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | None, phase: str | None) -> _Staged:
-    """Insert records into staging in chunks; only the current chunk is held in memory.
-
-    Per record the only Python work is one tuple (the payload serialized once by orjson);
-    the chunk goes to the database in one call: ``executemany`` of a one-row prepared INSERT
-    on SQLite, ``COPY`` through a temporary table on PostgreSQL (see ``_StageWriter``).
-    """
-    result = _Staged()
-    writer = _StageWriter(batch_id)
-    with _rare_checkpoints():
-        _stage_into(writer, batch_id, records, progress, phase, result)
-    return result
-
-
-@contextmanager
-def _rare_checkpoints() -> Iterator[None]:
-    """SQLite: checkpoint the WAL every 64 MB instead of every 4 MB while staging.
-
-    Each chunk is its own commit; with the default (1,000 pages) nearly every one would copy
-    the WAL back into the database and sync it. The setting is per connection and restored.
-    """
-    if db.vendor != "sqlite":
-        yield
-        return
-    with db.cursor() as cursor:
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        previous = cursor.fetchone()[0]
-        cursor.execute("PRAGMA wal_autocheckpoint = 16384")
-    try:
-        yield
-    finally:
-        with db.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
-
-
-def _stage_into(
-    writer: _StageWriter,
-    batch_id: int,
-    records: Iterable[ParsedRecord],
-    progress: Progress | None,
-    phase: str | None,
-    result: _Staged,
-) -> None:
-    # SQLite keeps datetimes as naive UTC text; PostgreSQL takes the aware value.
-    as_text = db.vendor == "sqlite"
-    dumps = payload_json  # JSON text with NUL, lone surrogates and endless strings cleaned
-    chunk: list[tuple] = []
-    append = chunk.append
-    earliest = latest = None
-    parsed = 0
-    next_report = PROGRESS_EVERY
-    for record in records:
-        at = record.event_at
-        if at.tzinfo is not UTC:
-            at = at.astimezone(UTC)
-        if earliest is None or at < earliest:
-            earliest = at
-        if latest is None or at > latest:
-            latest = at
-        append(
-            (
-                record.stream,
-                clean_key(record.key),  # the same object unless it needs cleaning
-                str(at)[:-6] if as_text else at,  # "2023-05-08 06:00:00[.ffffff]" without "+00:00"
-                at.toordinal(),
-                dumps(record.payload),
-                record.media or "",
-            )
-        )
-        parsed += 1
-        if len(chunk) >= STAGE_CHUNK:
-            result.staged += writer.write(chunk)
-            chunk.clear()
-        if parsed == next_report:
-            next_report += PROGRESS_EVERY
-            _report(batch_id, parsed, progress, phase)
-    if chunk:
-        result.staged += writer.write(chunk)
-        chunk.clear()
-    result.parsed = parsed
-    result.earliest, result.latest = earliest, latest
-    if progress and phase:
-        _report(batch_id, result.parsed, progress, phase)
-
-
-_STAGE_COLUMNS = ("stream", "key", "event_at", "event_day", "payload", "media")
-_STAGE_INBOX = "ownerhub_stage_inbox_v2"  # PostgreSQL: per-session temporary table COPY fills
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(batch_id: int, rows: list[tuple]) -> tuple[str, int]:
-    """PostgreSQL COPY text of staged rows (batch_id first), the first of each (stream, key) only.
-
-    Returns the text and its number of rows. One f-string a row; a row whose fields hold a
-    backslash, tab or line break (a quote in a message makes its JSON hold a backslash) is
-    escaped field by field.
-    """
-    seen: set[tuple[str, str]] = set()
-    add = seen.add
-    lines: list[str] = []
-    append = lines.append
-    for stream, key, at, day, payload, media in rows:
-        stream_key = (stream, key)
-        if stream_key in seen:
-            continue
-        add(stream_key)
-        line = f"{batch_id}\t{stream}\t{key}\t{at}\t{day}\t{payload}\t{media}\n"
-        if line.count("\t") != 6 or "\\" in line or line.count("\n") != 1 or "\r" in line:
-            fields = (stream, key, str(at), str(day), payload, media)
-            line = f"{batch_id}\t" + "\t".join(f.translate(_COPY_ESCAPES) for f in fields) + "\n"
-        append(line)
-    return "".join(lines), len(lines)
-
-
-class _StageWriter:
-    """Writes chunks of staged rows ``(stream, key, event_at, event_day, payload, media)``.
-
-    In-file duplicates collapse on (batch, stream, key), the first occurrence winning. Each
-    chunk is one transaction (a savepoint when the caller is already in one); returns the
-    rows kept.
-
-    SQLite: ``executemany`` of one prepared INSERT with ON CONFLICT DO NOTHING.
-
-    PostgreSQL: the chunk's repeats are dropped in Python, the rest is COPYed (text built in
-    Python, see ``_copy_text``) into a temporary table and moved with a plain INSERT, which
-    costs about a third of ON CONFLICT's per-row speculative insertion. Only when that
-    INSERT meets a row an earlier chunk staged (a repeat far apart in the file) is the chunk,
-    and every later one, moved with ON CONFLICT DO NOTHING instead. (COPY straight into
-    staging, with the same fallback, measured no faster: 19–26 s against 21–23 s for the
-    preview of 1M points.)
-    """
-
-    def __init__(self, batch_id: int):
-        self.batch_id = int(batch_id)
-        self.postgres = db.vendor == "postgresql"
-        self.plain = True  # PostgreSQL: a plain INSERT until a chunk meets an earlier chunk's row
-        columns = ", ".join(_q(c) for c in _STAGE_COLUMNS)
-        conflict = f"ON CONFLICT (batch_id, stream, {_q('key')}) DO NOTHING"
-        if self.postgres:
-            self.copy_sql = f"COPY {_STAGE_INBOX} (batch_id, {columns}) FROM STDIN"
-            self.move_sql = (
-                f"INSERT INTO {_q(STAGING_TABLE)} (batch_id, {columns}) "
-                f"SELECT {self.batch_id}, {columns} FROM {_STAGE_INBOX}"
-            )
-            self.move_again_sql = f"{self.move_sql} {conflict}"
-        else:
-            # The batch id is a literal: one prepared statement, six parameters a row.
-            self.insert_sql = (
-                f"INSERT INTO {_q(STAGING_TABLE)} (batch_id, {columns}) "
-                f"VALUES ({self.batch_id}, %s, %s, %s, %s, %s, %s) {conflict}"
-            )
-
-    def write(self, rows: list[tuple]) -> int:
-        with transaction.atomic(), db.cursor() as cursor:
-            if not self.postgres:
-                cursor.executemany(self.insert_sql, rows)
-                return max(cursor.rowcount, 0)
-            data, count = _copy_text(self.batch_id, rows)
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            raw.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_INBOX} (batch_id bigint, stream varchar(40), "
-                f"{_q('key')} varchar(120), event_at timestamptz, event_day integer, payload jsonb, media varchar(10))"
-            )
-            raw.execute(f"TRUNCATE {_STAGE_INBOX}")
-            with raw.copy(self.copy_sql) as copy:
-                copy.write(data)
-            if self.plain:
-                try:
-                    with transaction.atomic():
-                        cursor.execute(self.move_sql)
-                    return count
-                except IntegrityError:
-                    self.plain = False
-            cursor.execute(self.move_again_sql)
-            return max(cursor.rowcount, 0)
-
-
-def _report(batch_id: int, items: int, progress: Progress | None, phase: str | None) -> None:
-    AcquisitionBatch.objects.filter(pk=batch_id).update(progress=items)
-    if progress and phase:
-        progress(phase, items)
-
-
-def _drop_staging(batch_id: int) -> None:
-    """Delete a batch's staged rows.
-
-    SQLite: when the batch is alone in staging (the usual case), ``DELETE`` without a WHERE
-    clause, which SQLite turns into freeing whole pages instead of finding and removing every
-    row and index entry (a million rows: 1.1–1.4 s measured, against 7.7 s for a million
-    random-key rows the old way). The IMMEDIATE transaction holds the write lock from the
-    check to the delete, so no other batch can slip in between.
-    """
-    table = _q(STAGING_TABLE)
-    with transaction.atomic(), db.cursor() as cursor:
-        if db.vendor == "sqlite":
-            cursor.execute(f"SELECT MIN(batch_id) FROM {table}")
-            lowest = cursor.fetchone()[0]
-            cursor.execute(f"SELECT MAX(batch_id) FROM {table}")
-            if lowest == batch_id == cursor.fetchone()[0]:
-                cursor.execute(f"DELETE FROM {table}")
-                return
-        cursor.execute(f"DELETE FROM {table} WHERE batch_id = %s", [batch_id])
-
-
-# --- measuring (preview and commit share it) ---------------------------------------------------
-@dataclass
-class _Measure:
-    accepted: int = 0
-    days: list[int] = field(default_factory=list)  # ordinal days with any staged record
-    day_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC day
-    media_days: list[str] = field(default_factory=list)  # days with media missing or omitted
-    duplicate_sources: list[dict] = field(default_factory=list)
-    new_media: dict[str, int] = field(default_factory=dict)  # media state -> new records
-    staged: int = 0  # distinct staged rows
-    staged_media: dict[str, int] = field(default_factory=dict)  # media state -> staged rows
-    held: bool = False  # the connection held records before (else every staged row is new)
-
-
-def _sql_names() -> dict:
-    return {
-        "S": _q(STAGING_TABLE),
-        "R": _q(Record._meta.db_table),
-        "P": _q(RecordProvenance._meta.db_table),
-        "B": _q(AcquisitionBatch._meta.db_table),
-        "key": _q("key"),
-    }
-
-
-def _is_new(n: dict) -> str:
-    """SQL: staged row ``s`` is not held by the connection (one parameter: connection id)."""
-    return f"NOT EXISTS (SELECT 1 FROM {n['R']} r WHERE r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']})"
-
-
-def _holds_records(cursor, connection_id: int) -> bool:
-    """Whether the connection holds any record (else every staged row is new: no lookups)."""
-    n = _sql_names()
-    cursor.execute(f"SELECT 1 FROM {n['R']} WHERE connection_id = %s LIMIT 1", [connection_id])
-    return cursor.fetchone() is not None
-
-
-def _measure(batch_id: int, connection_id: int) -> _Measure:
-    """What landing the staged records would add, from one SQL aggregate over staging.
-
-    One pass groups the staged rows by (day, media) and counts the new ones; the held
-    records' earlier batches are looked up only when some staged rows are already held.
-    """
-    n = _sql_names()
-    measure = _Measure()
-    with db.cursor() as cursor:
-        measure.held = _holds_records(cursor, connection_id)
-        new = f"SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END)" if measure.held else "COUNT(*)"
-        params = [connection_id, batch_id] if measure.held else [batch_id]
-        with _small_sorts(cursor):
-            cursor.execute(
-                f"SELECT s.event_day, s.media, COUNT(*), {new} FROM {n['S']} s WHERE s.batch_id = %s "
-                "GROUP BY s.event_day, s.media ORDER BY s.event_day",
-                params,
-            )
-            rows = cursor.fetchall()
-        last = None
-        day_new = day_media = 0
-        for ordinal, media, count, fresh in [*rows, (None, "", 0, 0)]:
-            if ordinal != last:
-                if last is not None:
-                    measure.days.append(last)
-                    if day_new:
-                        measure.day_counts[_day(last)] = day_new
-                    if day_media:
-                        measure.media_days.append(_day(last))
-                last, day_new, day_media = ordinal, 0, 0
-            if ordinal is None:
-                break
-            count, fresh = int(count or 0), int(fresh or 0)
-            measure.staged += count
-            measure.accepted += fresh
-            day_new += fresh
-            if media:
-                measure.staged_media[media] = measure.staged_media.get(media, 0) + count
-                if media in ("missing", "omitted"):
-                    day_media += count
-                if fresh:
-                    measure.new_media[media] = measure.new_media.get(media, 0) + fresh
-        held = []
-        if measure.staged > measure.accepted:
-            with _small_sorts(cursor):
-                cursor.execute(
-                    f"SELECT r.first_batch_id, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
-                    f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-                    "WHERE s.batch_id = %s AND r.first_batch_id <> %s GROUP BY r.first_batch_id ORDER BY r.first_batch_id",
-                    [connection_id, batch_id, batch_id],
-                )
-                held = [(int(first), int(count)) for first, count in cursor.fetchall()]
-    if held:
-        committed = dict(
-            AcquisitionBatch.objects.filter(pk__in=[b for b, _ in held]).values_list("pk", "committed_at")
-        )
-        measure.duplicate_sources = [
-            {
-                "batch_id": b,
-                "count": count,
-                "committed_at": committed[b].isoformat() if committed.get(b) else None,
-            }
-            for b, count in held
-        ]
-    return measure
-
-
-SORT_CACHE_KIB = 8192  # SQLite: page cache (and so sorter memory) while grouping staged rows
-
-
-@contextmanager
-def _small_sorts(cursor) -> Iterator[None]:
-    """SQLite: a small page cache while a statement sorts every staged row.
-
-    SQLite's sorter keeps up to ``cache_size`` of rows in memory before it spills to disk;
-    with the 64 MB cache of settings a 4-million-row GROUP BY added ~70 MB to the peak that
-    a 1-million-row one did not reach. With 8 MB it spills early and memory stays flat.
-    """
-    if db.vendor != "sqlite":
-        yield
-        return
-    cursor.execute("PRAGMA cache_size")
-    previous = int(cursor.fetchone()[0])
-    cursor.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {previous}")
-
-
-def _day(ordinal: int) -> str:
-    return date.fromordinal(ordinal).isoformat()
-
-
-def _gaps(days: list[int], longer_than: timedelta) -> list[dict]:
-    """Runs of empty days between days that have records, longer than ``longer_than``."""
-    gaps = []
-    for before, after in zip(days, days[1:], strict=False):
-        empty = after - before - 1
-        if empty > 0 and timedelta(days=empty) > longer_than:
-            gaps.append({"start": _day(before + 1), "end": _day(after - 1), "days": empty})
-    return gaps
-
-
-# --- landing (commit and live acquisition share it) ---------------------------------------------
-@dataclass
-class _Round:
-    """What one staging round brings, for the summaries."""
-
-    parsed: int
-    earliest: datetime | None
-    latest: datetime | None
-    partial: bool
-    media_not_attached: int
-
-
-@dataclass
-class _Landed:
-    accepted: int
-    measure: _Measure
-
-
-def _land(batch: AcquisitionBatch, round_: _Round, now: datetime, *, new_batch: bool) -> _Landed:
-    """Move the batch's staged records into ``Record``; update provenance and summaries.
-
-    The caller holds the connection lock inside a transaction. Staging rows are dropped.
-    """
-    n = _sql_names()
-    connection_id, method = batch.connection_id, batch.method
-    measure = _measure(batch.pk, connection_id)
-    with db.cursor() as cursor:
-        # A record's first delivery is the record itself (``first_batch``, whose method is the
-        # first lane); a held record this lane delivers for the first time gains a provenance
-        # row: one that arrived before only through other methods.
-        held_days: dict[str, int] = {}
-        held_source = ""
-        if measure.staged > measure.accepted:
-            held_source = (
-                f"FROM {n['S']} s JOIN {n['R']} r "
-                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-                f"JOIN {n['B']} b ON b.id = r.first_batch_id "
-                f"WHERE s.batch_id = %s AND b.method <> %s AND NOT EXISTS "
-                f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
-            )
-            with _small_sorts(cursor):
-                cursor.execute(
-                    f"SELECT s.event_day, COUNT(*) {held_source} GROUP BY s.event_day",
-                    [connection_id, batch.pk, method, method],
-                )
-                held_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
-        if held_days:  # before the new records exist, so the join sees only the held ones
-            cursor.execute(
-                f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
-                "ON CONFLICT (record_id, batch_id) DO NOTHING",
-                [batch.pk, method, connection_id, batch.pk, method, method],
-            )
-
-        # ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
-        # When the connection held nothing, staging's own key (batch, stream, key) already makes
-        # every row distinct and the lock keeps other writers out: a plain INSERT (cheaper on
-        # PostgreSQL, which otherwise inserts each row speculatively).
-        cursor.execute(f"SELECT MAX(id) FROM {n['R']}")
-        before = cursor.fetchone()[0] or 0
-        conflict = f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING" if measure.held else ""
-        cursor.execute(
-            f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
-            f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
-            f"WHERE s.batch_id = %s {conflict}",
-            [connection_id, batch.pk, batch.pk],
-        )
-        accepted = max(cursor.rowcount, 0)
-        new_days = measure.day_counts
-        if accepted != measure.accepted:  # not under the lock; count the inserted records to be exact
-            cursor.execute(
-                f"SELECT s.event_day, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
-                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-                "WHERE s.batch_id = %s AND r.first_batch_id = %s AND r.id > %s GROUP BY s.event_day",
-                [connection_id, batch.pk, batch.pk, before],
-            )
-            new_days = {_day(ordinal): int(count) for ordinal, count in cursor.fetchall()}
-        lane_days = _merge_counts(held_days, new_days)
-
-        # A re-export that now carries the media fills in what an earlier one lacked.
-        upgraded = {"missing": 0, "omitted": 0}
-        for state in ("missing", "omitted") if measure.staged_media.get("attached") and measure.staged > measure.accepted else ():
-            cursor.execute(
-                f"UPDATE {n['R']} SET media = 'attached' WHERE connection_id = %s AND media = %s AND EXISTS "
-                f"(SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s AND s.stream = {n['R']}.stream "
-                f"AND s.{n['key']} = {n['R']}.{n['key']} AND s.media = 'attached')",
-                [connection_id, state, batch.pk],
-            )
-            upgraded[state] = max(cursor.rowcount, 0)
-
-    _update_lane(batch, round_, now, new_batch=new_batch, accepted=accepted, lane_days=lane_days, measure=measure)
-    _update_summary(batch, round_, now, accepted=accepted, measure=measure, upgraded=upgraded)
-    _drop_staging(batch.pk)
-    return _Landed(accepted=accepted, measure=measure)
-
-
-def _update_lane(
-    batch: AcquisitionBatch,
-    round_: _Round,
-    now: datetime,
-    *,
-    new_batch: bool,
-    accepted: int,
-    lane_days: dict[str, int],
-    measure: _Measure,
-) -> None:
-    lane, _ = LaneSummary.objects.select_for_update().get_or_create(
-        connection_id=batch.connection_id, method=batch.method
-    )
-    lane.batches += 1 if new_batch else 0
-    lane.records += sum(lane_days.values())
-    lane.accepted += accepted
-    lane.earliest_event_at = _min(lane.earliest_event_at, round_.earliest)
-    lane.covered_through = _max(lane.covered_through, round_.latest)
-    lane.last_batch_at = now
-    lane.last_batch = batch
-    if new_batch:
-        # The newest batch of the lane decides whether its data looked cut short.
-        lane.partial_batch = batch if round_.partial else None
-    elif round_.partial:
-        lane.partial_batch = batch
-    lane.day_counts = _merge_counts(lane.day_counts, lane_days)
-    lane.media_days = sorted(set(lane.media_days or ()) | set(measure.media_days))
-    lane.save()
-
-
-def _update_summary(
-    batch: AcquisitionBatch,
-    round_: _Round,
-    now: datetime,
-    *,
-    accepted: int,
-    measure: _Measure,
-    upgraded: dict[str, int],
-) -> None:
-    summary, _ = CoverageSummary.objects.select_for_update().get_or_create(connection_id=batch.connection_id)
-    summary.record_count += accepted
-    summary.earliest_event_at = _min(summary.earliest_event_at, round_.earliest)
-    summary.covered_through = _max(summary.covered_through, round_.latest)
-    new_media = measure.new_media
-    summary.media_declared += sum(new_media.values())
-    summary.media_attached += new_media.get("attached", 0) + sum(upgraded.values())
-    summary.media_missing = max(0, summary.media_missing + new_media.get("missing", 0) - upgraded["missing"])
-    summary.media_omitted = max(0, summary.media_omitted + new_media.get("omitted", 0) - upgraded["omitted"])
-    if not (summary.media_missing or summary.media_omitted):
-        summary.media_batch = None
-    elif round_.media_not_attached:
-        summary.media_batch = batch
-    hole_after = batch.connection.manifest.hole_after
-    if hole_after is None:
-        summary.holes = []
-    else:
-        days: set[int] = set()
-        for counts in LaneSummary.objects.filter(connection_id=batch.connection_id).values_list(
-            "day_counts", flat=True
-        ):
-            days.update(date.fromisoformat(d).toordinal() for d, c in (counts or {}).items() if c)
-        summary.holes = _gaps(sorted(days), hole_after)
-    summary.latest_batch = batch
-    summary.updated_at = now
-    summary.save()
-
-
-def _merge_counts(left: dict | None, right: dict) -> dict:
-    merged = dict(left or {})
-    for day, count in right.items():
-        merged[day] = merged.get(day, 0) + count
-    return dict(sorted(merged.items()))
-
-
-def _merge_sources(left: list, right: list) -> list:
-    merged: dict[int, dict] = {s["batch_id"]: dict(s) for s in left or ()}
-    for source in right:
-        if source["batch_id"] in merged:
-            merged[source["batch_id"]]["count"] += source["count"]
-        else:
-            merged[source["batch_id"]] = dict(source)
-    return [merged[k] for k in sorted(merged)]
-
-
-def _min(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _max(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else max(a, b)

@@ -90,6 +90,9 @@ class AcquisitionBatch(models.Model):
     # The process landing the batch (``host:pid:start``) and since when: see ``coverage.claims``.
     claimed_by = models.CharField(max_length=120, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A commit lands in chunks: what they have landed so far (``coverage.landing.Tally``), so a
+    # killed commit resumes where it stopped. Null before the first chunk and once committed.
+    landing = models.JSONField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()
@@ -127,6 +130,15 @@ class RecordQuerySet(models.QuerySet):
     def delivered_via(self, method: str) -> RecordQuerySet:
         """Records that ``method`` delivered: first (``first_batch``) or later (provenance)."""
         return self.filter(models.Q(first_batch__method=method) | models.Q(provenance__method=method)).distinct()
+
+    def visible(self) -> RecordQuerySet:
+        """Records the owner may see: their first delivery is committed.
+
+        A commit lands in chunks (``coverage.landing``); the records of a batch still
+        ``committing`` are in the table but are not the owner's data yet, and go again if
+        the commit fails for good. Anything that shows records to an owner starts here.
+        """
+        return self.filter(first_batch__status=AcquisitionBatch.Status.COMMITTED)
 
 
 class Record(models.Model):

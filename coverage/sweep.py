@@ -27,8 +27,9 @@ from django.db import transaction
 
 from connections.runtime import every_round
 
-from .acquisition import STAGING_TABLE, discard_preview, discard_staging, requeue_stalled
+from .acquisition import discard_preview, discard_staging, requeue_stalled
 from .models import AcquisitionBatch
+from .staging import STAGING_TABLE
 from .upload_files import remove_crashed_uploads
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from connections.models import OwnerProfile
-from coverage import acquisition
+from coverage import acquisition, landing, staging
 from coverage.acquisition import (
     CommitRefused,
     NotAnArtifactSource,
@@ -88,7 +88,7 @@ def test_preview_reads_times_without_a_zone_in_the_owners_time_zone(chat, owner)
 
 
 def test_preview_reports_progress_while_it_reads(chat, monkeypatch):
-    monkeypatch.setattr(acquisition, "PROGRESS_EVERY", 5)
+    monkeypatch.setattr(staging, "PROGRESS_EVERY", 5)
     seen = []
 
     batch = preview(chat, "android_dayfirst_24h.txt", progress=lambda phase, items: seen.append((phase, items)))
@@ -193,7 +193,7 @@ def test_a_commit_that_crashes_midway_leaves_nothing_visible_and_can_be_retried(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(acquisition, "_update_summary", broken)
+    monkeypatch.setattr(landing, "_update_summary", broken)
     failed = land_batch(batch.pk)  # tried MAX_COMMIT_ATTEMPTS times, then failed for good
 
     batch.refresh_from_db()
@@ -369,7 +369,7 @@ def test_timeline_takeout_zip_counts_the_repeated_point_as_a_duplicate(timeline)
 @pytest.mark.parametrize("chunk", [3, 50_000])
 def test_repeats_near_and_far_apart_in_a_file_are_counted_once(timeline, monkeypatch, tmp_path, chunk):
     """Staging takes large files in chunks; a repeat in the same chunk or chunks apart is one record."""
-    monkeypatch.setattr(acquisition, "STAGE_CHUNK", chunk)
+    monkeypatch.setattr(staging, "STAGE_CHUNK", chunk)
     points = [
         {"latitudeE7": 387000000 + i, "longitudeE7": -91400000, "accuracy": i, "timestamp": f"2023-05-08T06:{i:02d}:00Z"}
         for i in range(10)
@@ -445,9 +445,9 @@ def test_a_file_over_the_size_limit_is_rejected_before_it_is_stored(chat, settin
 
 
 def test_day_of_an_event_is_its_utc_day():
-    assert acquisition._day(date(2023, 3, 12).toordinal()) == "2023-03-12"
+    assert landing.day_text(date(2023, 3, 12).toordinal()) == "2023-03-12"
     days = [date(2023, 1, d).toordinal() for d in (1, 2, 10, 13)]
-    assert acquisition._gaps(days, acquisition.DEFAULT_GAP_AFTER) == [
+    assert landing.gaps(days, acquisition.DEFAULT_GAP_AFTER) == [
         {"start": "2023-01-03", "end": "2023-01-09", "days": 7}
     ]
 

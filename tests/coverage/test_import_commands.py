@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command, load_command_class
 
-from coverage import acquisition
+from coverage import staging
 from coverage.models import AcquisitionBatch, Record
 from coverage.receipts import build_receipt
 from coverage.serializers import receipt_json
@@ -130,7 +130,7 @@ class _Terminal(StringIO):
 
 
 def test_a_terminal_sees_a_live_progress_line(chat, monkeypatch):
-    monkeypatch.setattr(acquisition, "PROGRESS_EVERY", 5)
+    monkeypatch.setattr(staging, "PROGRESS_EVERY", 5)
     terminal = _Terminal()
 
     call_command("import_artifact", "family-chat", chat_file(), stdout=StringIO(), stderr=terminal)

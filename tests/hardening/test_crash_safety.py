@@ -104,7 +104,7 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
             worker.send_signal(signal.SIGKILL)
         worker.wait()
         batch.refresh_from_db()
-        visible = Record.objects.filter(connection=conn).count()
+        visible = Record.objects.filter(connection=conn).visible().count()
         kills.append((attempt, round(delay, 2), running, finished, batch.status, visible))
         # Atomic visibility: nothing, or the whole batch with its summary.
         if batch.status == "committed":
@@ -234,3 +234,62 @@ def test_push_storm_while_an_export_of_the_same_stream_commits(owner, tmp_path, 
     }
     assert by_method["owner_artifact"] == {location_key(*p) for p in export_points}
     assert by_method["device_sync"] == {location_key(*p) for p in pushes}
+
+
+def test_a_phone_never_waits_a_second_for_a_big_import_into_its_source(owner, tmp_path, storage_root):
+    """While the worker lands 200,000 exported points, the same source's phone pushes over real HTTP."""
+    import base64
+    import urllib.request
+
+    from connections.tokens import issue_device_token
+
+    conn = Connection.objects.create(owner=owner, connector="owntracks", slug="phone", name="Phone")
+    _, secret = issue_device_token(conn)
+    with _records_json(tmp_path / "Records.json", POINTS).open("rb") as fh:
+        batch = preview_artifact(conn, fh, "Records.json")
+    assert batch.status == "preview", batch.reject_detail
+    env = {**_env(storage_root), "ALLOWED_HOSTS": "127.0.0.1"}
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=4",
+                               "ownerhub.wsgi:application"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    auth = base64.b64encode(f"{owner.username}:{secret}".encode()).decode()
+
+    def send(i: int) -> float:
+        body = json.dumps({"_type": "location", "lat": 48.85 + i * 1e-5, "lon": 2.35, "tid": "p1",
+                           "tst": int(datetime(2025, 6, 1, tzinfo=UTC).timestamp()) + 60 * i}).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/ingest/owntracks", data=body, headers={
+            "Authorization": f"Basic {auth}", "Content-Type": "application/json"})
+        began = time.monotonic()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+        return time.monotonic() - began
+
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        send(0)  # the server is warm before the commit starts
+        start_commit(batch)
+        worker = _worker(env)
+        while not AcquisitionBatch.objects.filter(pk=batch.pk).exclude(claimed_by="").exists():
+            assert worker.poll() is None, worker.stderr.read().decode()
+            time.sleep(0.01)  # until the worker has begun landing
+        during = []  # seconds each push took while the import was landing
+        i = 1
+        while AcquisitionBatch.objects.filter(pk=batch.pk, status="committing").exists():
+            during.append(send(i))
+            i += 1
+        assert worker.wait(timeout=300) == 0, worker.stderr.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"{len(during)} pushes during the import; slowest {max(during, default=0):.3f} s")
+    assert len(during) >= 5  # the import took long enough to be pushed through
+    assert max(during) < 1.0
+    batch.refresh_from_db()
+    assert batch.status == "committed" and batch.count_accepted == POINTS
+    assert CoverageSummary.objects.get(connection=conn).record_count == POINTS + i

@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.db import connection as db
 
 from connections.models import Connection
-from coverage import acquisition
+from coverage import acquisition, landing, staging
 from coverage.acquisition import CommitRefused, land_batch, preview_artifact, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, Record
 from tests.coverage.conftest import idle_tasks, immediate_tasks, staged_rows  # noqa: F401 - fixtures
@@ -74,8 +74,8 @@ def run(*args) -> str:
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Stage and report every 1,000 records, so a few thousand points make several chunks."""
-    monkeypatch.setattr(acquisition, "STAGE_CHUNK", 1_000)
-    monkeypatch.setattr(acquisition, "PROGRESS_EVERY", 1_000)
+    monkeypatch.setattr(staging, "STAGE_CHUNK", 1_000)
+    monkeypatch.setattr(staging, "PROGRESS_EVERY", 1_000)
 
 
 def _stop_at(items: int):
@@ -136,8 +136,8 @@ def test_an_answer_cut_off_mid_parse_leaves_a_preview_that_cannot_be_committed(t
 def test_a_commit_stuck_from_an_old_cut_off_preview_lands_the_whole_stored_file(timeline, tmp_path, monkeypatch):
     """A batch an older Ownerhub flipped to committing with half a preview: the commit reads the file again."""
     path = timeline_file(tmp_path / "Records.json", 3_000)
-    monkeypatch.setattr(acquisition, "STAGE_CHUNK", 1_000)
-    monkeypatch.setattr(acquisition, "PROGRESS_EVERY", 1_000)
+    monkeypatch.setattr(staging, "STAGE_CHUNK", 1_000)
+    monkeypatch.setattr(staging, "PROGRESS_EVERY", 1_000)
     with pytest.raises(Interrupted):
         preview_of(timeline, path, progress=_stop_at(2_000))
     stuck = AcquisitionBatch.objects.get()
@@ -207,8 +207,9 @@ def test_preview_killed_mid_parse_is_refused_and_the_same_file_imports_again(own
     landed = land_batch(start_commit(again, enqueue=False).pk)
     assert landed.status == Status.COMMITTED and landed.count_accepted == points
     assert Record.objects.count() == points
+    cut_id = cut.pk
     assert acquisition.discard_preview(cut)  # what the worker's sweep does with an abandoned preview
-    assert staged_rows(cut.pk) == 0
+    assert staged_rows(cut_id) == 0 and staged_rows(again.pk) == 0
 
 
 # --- 2. a duplicate only of a committed batch -----------------------------------------------------
@@ -244,17 +245,17 @@ def test_a_file_whose_import_failed_can_be_uploaded_again(timeline, tmp_path):
 @pytest.mark.usefixtures("immediate_tasks")
 def test_running_import_artifact_again_after_a_killed_commit_lands_it(timeline, tmp_path, monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 800)
-    real_land = acquisition._land
+    real_land = acquisition.land_chunk
 
     def killed(*args, **kwargs):
         raise Interrupted
 
-    monkeypatch.setattr(acquisition, "_land", killed)
+    monkeypatch.setattr(acquisition, "land_chunk", killed)
     with pytest.raises(Interrupted):
         run("import_artifact", "timeline", str(path))
     stuck = AcquisitionBatch.objects.get()
     assert stuck.status == Status.COMMITTING and Record.objects.count() == 0
-    monkeypatch.setattr(acquisition, "_land", real_land)
+    monkeypatch.setattr(acquisition, "land_chunk", real_land)
 
     out = run("import_artifact", "timeline", str(path), "--json")
 
@@ -301,7 +302,7 @@ def test_a_commit_that_fails_every_time_is_failed_with_a_reason_and_a_try_again(
                                                                                  monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 600)
     batch = start_commit(preview_of(timeline, path), enqueue=False)
-    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+    monkeypatch.setattr(landing, "_update_summary", _broken)
 
     failed = land_batch(batch.pk)
 
@@ -326,7 +327,7 @@ def test_a_commit_that_fails_every_time_is_failed_with_a_reason_and_a_try_again(
     again = preview_of(timeline, path)
     assert again.status == Status.PREVIEW
 
-    monkeypatch.setattr(acquisition, "_update_summary", _update_summary)
+    monkeypatch.setattr(landing, "_update_summary", _update_summary)
     response = client.post(f"/api/owner/batches/{batch.pk}/retry")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "committed" and response.json()["counts"]["accepted"] == 600
@@ -335,7 +336,7 @@ def test_a_commit_that_fails_every_time_is_failed_with_a_reason_and_a_try_again(
     assert client.get("/api/owner/connections/timeline").json()["actions"][0]["kind"] != "retry"
 
 
-_update_summary = acquisition._update_summary
+_update_summary = landing._update_summary
 
 
 @pytest.mark.django_db
@@ -343,7 +344,7 @@ _update_summary = acquisition._update_summary
 def test_try_again_on_the_card_imports_the_failed_file(timeline, tmp_path, client, monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 300)
     batch = start_commit(preview_of(timeline, path), enqueue=False)
-    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+    monkeypatch.setattr(landing, "_update_summary", _broken)
     land_batch(batch.pk)
     monkeypatch.undo()
     client.force_login(timeline.owner)
@@ -366,7 +367,7 @@ def test_import_artifact_says_why_when_the_commit_fails_for_good(timeline, tmp_p
     from django.core.management import CommandError
 
     path = timeline_file(tmp_path / "Records.json", 300)
-    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+    monkeypatch.setattr(landing, "_update_summary", _broken)
 
     with pytest.raises(CommandError, match="did not finish") as stopped:
         run("import_artifact", "timeline", str(path))
@@ -410,7 +411,7 @@ def test_trying_a_failed_import_again_reads_the_stored_file_when_its_staged_rows
                                                                                           monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 400)
     batch = start_commit(preview_of(timeline, path), enqueue=False)
-    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+    monkeypatch.setattr(landing, "_update_summary", _broken)
     assert land_batch(batch.pk).status == Status.FAILED
     monkeypatch.undo()
     acquisition.discard_staging(batch)  # the worker's sweep drops staged rows nothing will land
@@ -429,7 +430,7 @@ def test_trying_a_failed_import_again_reads_the_stored_file_when_its_staged_rows
 def test_uploading_a_failed_file_again_imports_it_and_the_try_again_goes(timeline, tmp_path, client, monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 300)
     failed = start_commit(preview_of(timeline, path), enqueue=False)
-    monkeypatch.setattr(acquisition, "_update_summary", _broken)
+    monkeypatch.setattr(landing, "_update_summary", _broken)
     assert land_batch(failed.pk).status == Status.FAILED
     monkeypatch.undo()
     client.force_login(timeline.owner)

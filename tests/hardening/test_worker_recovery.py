@@ -83,7 +83,7 @@ def test_a_new_worker_finishes_a_commit_whose_worker_was_killed_within_seconds(o
         first.wait()
     batch.refresh_from_db()
     assert batch.status == "committing" and batch.claimed_by  # killed mid-landing: nothing visible
-    assert Record.objects.filter(connection=conn).count() == 0
+    assert Record.objects.filter(connection=conn).visible().count() == 0
     [killed] = DBTaskResult.objects.all()
     assert killed.status == "RUNNING"  # what the queue believes of a killed task
 

@@ -1,0 +1,527 @@
+"""Measuring staged records and landing them in ``Record``, with provenance and coverage summaries.
+
+The preview and the commit share ``measure_staged``: what landing the staged rows would add,
+from SQL aggregates over staging. Landing comes in two shapes on one set of statements:
+
+- ``land`` moves all of a batch's staged rows in the caller's transaction and updates the
+  summaries (live pushes and pulls: small batches).
+- An export's commit lands in chunks (``land_chunk``) of ``LAND_CHUNK`` staged rows, each in
+  its own short transaction under the connection lock, so a phone pushing to the same source
+  never waits long for a million-row import. The chunks' counts add up in a ``Tally`` kept on
+  the batch (``AcquisitionBatch.landing``) so a killed commit resumes where it stopped; the
+  coverage summaries move only with the last chunk, in the same transaction as the status
+  ``committed``. That is what keeps a commit atomic to the owner: every surface reads the
+  summaries, and records of a batch still ``committing`` count nowhere. (Code that reads
+  ``Record`` directly must skip records whose ``first_batch`` is not committed.)
+
+The caller holds the connection lock (``select_for_update``) inside a transaction whenever it
+calls anything here that writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import connection as db
+
+from .models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from .staging import STAGING_TABLE, drop_staging, quote
+
+LAND_CHUNK = 20_000  # staged rows per commit transaction: about a tenth of a second of writing
+
+
+# --- spans of staged rows ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Span:
+    """Staged rows of one batch with ``after < (stream, key) <= through`` (either end open)."""
+
+    after: tuple[str, str] | None = None
+    through: tuple[str, str] | None = None
+
+    def sql(self) -> tuple[str, list]:
+        """SQL conditions on staged row ``s`` (leading " AND"), and their parameters."""
+        # Row values: both databases walk the staging key (batch_id, stream, key) for these.
+        clauses, params = "", []
+        key = quote("key")
+        if self.after is not None:
+            clauses += f" AND (s.stream, s.{key}) > (%s, %s)"
+            params += list(self.after)
+        if self.through is not None:
+            clauses += f" AND (s.stream, s.{key}) <= (%s, %s)"
+            params += list(self.through)
+        return clauses, params
+
+
+def next_span(batch_id: int, after: tuple[str, str] | None, size: int) -> Span:
+    """The next ``size`` staged rows after ``after``, in key order (open-ended when fewer remain)."""
+    start = Span(after=after)
+    where, params = start.sql()
+    key = quote("key")
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.stream, s.{key} FROM {quote(STAGING_TABLE)} s WHERE s.batch_id = %s{where} "
+            f"ORDER BY s.stream, s.{key} LIMIT 1 OFFSET %s",
+            [batch_id, *params, size - 1],
+        )
+        row = cursor.fetchone()
+    return Span(after=after, through=(row[0], row[1]) if row else None)
+
+
+def drop_span(batch_id: int, span: Span) -> None:
+    """Delete the staged rows of a landed span."""
+    where, params = span.sql()
+    with db.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(STAGING_TABLE)} AS s WHERE s.batch_id = %s{where}", [batch_id, *params])
+
+
+# --- measuring (preview and commit share it) -------------------------------------------------------
+@dataclass
+class Measure:
+    accepted: int = 0
+    days: list[int] = field(default_factory=list)  # ordinal days with any staged record
+    day_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC day
+    media_days: list[str] = field(default_factory=list)  # days with media missing or omitted
+    duplicate_sources: list[dict] = field(default_factory=list)
+    new_media: dict[str, int] = field(default_factory=dict)  # media state -> new records
+    staged: int = 0  # distinct staged rows
+    staged_media: dict[str, int] = field(default_factory=dict)  # media state -> staged rows
+    held: bool = False  # the connection held records before (else every staged row is new)
+
+
+def _sql_names() -> dict:
+    return {
+        "S": quote(STAGING_TABLE),
+        "R": quote(Record._meta.db_table),
+        "P": quote(RecordProvenance._meta.db_table),
+        "B": quote(AcquisitionBatch._meta.db_table),
+        "key": quote("key"),
+    }
+
+
+def _is_new(n: dict) -> str:
+    """SQL: staged row ``s`` is not held by the connection (one parameter: connection id)."""
+    return f"NOT EXISTS (SELECT 1 FROM {n['R']} r WHERE r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']})"
+
+
+def holds_records(connection_id: int) -> bool:
+    """Whether the connection holds any record (else every staged row is new: no lookups)."""
+    n = _sql_names()
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {n['R']} WHERE connection_id = %s LIMIT 1", [connection_id])
+        return cursor.fetchone() is not None
+
+
+def measure_staged(
+    batch_id: int, connection_id: int, span: Span | None = None, *, held: bool | None = None
+) -> Measure:
+    """What landing the staged records (of ``span``, or all) would add, from one SQL aggregate.
+
+    One pass groups the staged rows by (day, media) and counts the new ones; the held
+    records' earlier batches are looked up only when some staged rows are already held.
+    ``held=False`` says the caller knows the connection holds none of these keys.
+    """
+    n = _sql_names()
+    where, span_params = (span or Span()).sql()
+    measure = Measure()
+    with db.cursor() as cursor:
+        measure.held = holds_records(connection_id) if held is None else held
+        new = f"SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END)" if measure.held else "COUNT(*)"
+        params = [connection_id, batch_id] if measure.held else [batch_id]
+        with small_sorts(cursor):
+            cursor.execute(
+                f"SELECT s.event_day, s.media, COUNT(*), {new} FROM {n['S']} s WHERE s.batch_id = %s{where} "
+                "GROUP BY s.event_day, s.media ORDER BY s.event_day",
+                params + span_params,
+            )
+            rows = cursor.fetchall()
+        last = None
+        day_new = day_media = 0
+        for ordinal, media, count, fresh in [*rows, (None, "", 0, 0)]:
+            if ordinal != last:
+                if last is not None:
+                    measure.days.append(last)
+                    if day_new:
+                        measure.day_counts[day_text(last)] = day_new
+                    if day_media:
+                        measure.media_days.append(day_text(last))
+                last, day_new, day_media = ordinal, 0, 0
+            if ordinal is None:
+                break
+            count, fresh = int(count or 0), int(fresh or 0)
+            measure.staged += count
+            measure.accepted += fresh
+            day_new += fresh
+            if media:
+                measure.staged_media[media] = measure.staged_media.get(media, 0) + count
+                if media in ("missing", "omitted"):
+                    day_media += count
+                if fresh:
+                    measure.new_media[media] = measure.new_media.get(media, 0) + fresh
+        held_by = []
+        if measure.staged > measure.accepted:
+            with small_sorts(cursor):
+                cursor.execute(
+                    f"SELECT r.first_batch_id, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+                    f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+                    f"WHERE s.batch_id = %s{where} AND r.first_batch_id <> %s "
+                    "GROUP BY r.first_batch_id ORDER BY r.first_batch_id",
+                    [connection_id, batch_id, *span_params, batch_id],
+                )
+                held_by = [(int(first), int(count)) for first, count in cursor.fetchall()]
+    if held_by:
+        committed = dict(
+            AcquisitionBatch.objects.filter(pk__in=[b for b, _ in held_by]).values_list("pk", "committed_at")
+        )
+        measure.duplicate_sources = [
+            {
+                "batch_id": b,
+                "count": count,
+                "committed_at": committed[b].isoformat() if committed.get(b) else None,
+            }
+            for b, count in held_by
+        ]
+    return measure
+
+
+SORT_CACHE_KIB = 8192  # SQLite: page cache (and so sorter memory) while grouping staged rows
+
+
+@contextmanager
+def small_sorts(cursor) -> Iterator[None]:
+    """SQLite: a small page cache while a statement sorts every staged row.
+
+    SQLite's sorter keeps up to ``cache_size`` of rows in memory before it spills to disk;
+    with the 64 MB cache of settings a 4-million-row GROUP BY added ~70 MB to the peak that
+    a 1-million-row one did not reach. With 8 MB it spills early and memory stays flat.
+    """
+    if db.vendor != "sqlite":
+        yield
+        return
+    cursor.execute("PRAGMA cache_size")
+    previous = int(cursor.fetchone()[0])
+    cursor.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {previous}")
+
+
+def day_text(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+def gaps(days: list[int], longer_than: timedelta) -> list[dict]:
+    """Runs of empty days between days that have records, longer than ``longer_than``."""
+    found = []
+    for before, after in zip(days, days[1:], strict=False):
+        empty = after - before - 1
+        if empty > 0 and timedelta(days=empty) > longer_than:
+            found.append({"start": day_text(before + 1), "end": day_text(after - 1), "days": empty})
+    return found
+
+
+# --- landing -------------------------------------------------------------------------------------
+@dataclass
+class Round:
+    """What one staging round brings, for the summaries."""
+
+    parsed: int
+    earliest: datetime | None
+    latest: datetime | None
+    partial: bool
+    media_not_attached: int
+
+
+@dataclass
+class Landed:
+    accepted: int
+    measure: Measure
+    lane_days: dict[str, int] = field(default_factory=dict)  # records this lane delivered, per day
+    new_days: dict[str, int] = field(default_factory=dict)  # new records, per day
+    upgraded: dict[str, int] = field(default_factory=lambda: {"missing": 0, "omitted": 0})
+
+
+def land_rows(batch: AcquisitionBatch, measure: Measure, span: Span | None = None) -> Landed:
+    """Move staged rows (of ``span``, or all) into ``Record``, with provenance for held ones.
+
+    ``measure`` is ``measure_staged`` of the same rows, taken under the same lock.
+    """
+    n = _sql_names()
+    where, span_params = (span or Span()).sql()
+    connection_id, method = batch.connection_id, batch.method
+    with db.cursor() as cursor:
+        # A record's first delivery is the record itself (``first_batch``, whose method is the
+        # first lane); a held record this lane delivers for the first time gains a provenance
+        # row: one that arrived before only through other methods.
+        held_days: dict[str, int] = {}
+        held_source = ""
+        if measure.staged > measure.accepted:
+            held_source = (
+                f"FROM {n['S']} s JOIN {n['R']} r "
+                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+                f"JOIN {n['B']} b ON b.id = r.first_batch_id "
+                f"WHERE s.batch_id = %s{where} AND b.method <> %s AND NOT EXISTS "
+                f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
+            )
+            source_params = [connection_id, batch.pk, *span_params, method, method]
+            with small_sorts(cursor):
+                cursor.execute(f"SELECT s.event_day, COUNT(*) {held_source} GROUP BY s.event_day", source_params)
+                held_days = {day_text(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+        if held_days:  # before the new records exist, so the join sees only the held ones
+            cursor.execute(
+                f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
+                "ON CONFLICT (record_id, batch_id) DO NOTHING",
+                [batch.pk, method, *source_params],
+            )
+
+        # ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
+        # When the caller knows the connection holds none of these keys, staging's own key (batch,
+        # stream, key) already makes every row distinct and the lock keeps other writers out: a
+        # plain INSERT (cheaper on PostgreSQL, which otherwise inserts each row speculatively).
+        cursor.execute(f"SELECT MAX(id) FROM {n['R']}")
+        before = cursor.fetchone()[0] or 0
+        conflict = f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING" if measure.held else ""
+        cursor.execute(
+            f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
+            f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
+            f"WHERE s.batch_id = %s{where} {conflict}",
+            [connection_id, batch.pk, batch.pk, *span_params],
+        )
+        accepted = max(cursor.rowcount, 0)
+        new_days = measure.day_counts
+        if accepted != measure.accepted:  # not under the lock; count the inserted records to be exact
+            cursor.execute(
+                f"SELECT s.event_day, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+                f"WHERE s.batch_id = %s{where} AND r.first_batch_id = %s AND r.id > %s GROUP BY s.event_day",
+                [connection_id, batch.pk, *span_params, batch.pk, before],
+            )
+            new_days = {day_text(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+
+        # A re-export that now carries the media fills in what an earlier one lacked.
+        upgraded = {"missing": 0, "omitted": 0}
+        upgrading = measure.staged_media.get("attached") and measure.staged > measure.accepted
+        for state in ("missing", "omitted") if upgrading else ():
+            cursor.execute(
+                f"UPDATE {n['R']} SET media = 'attached' WHERE connection_id = %s AND media = %s AND EXISTS "
+                f"(SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s{where} AND s.stream = {n['R']}.stream "
+                f"AND s.{n['key']} = {n['R']}.{n['key']} AND s.media = 'attached')",
+                [connection_id, state, batch.pk, *span_params],
+            )
+            upgraded[state] = max(cursor.rowcount, 0)
+    return Landed(
+        accepted=accepted,
+        measure=measure,
+        lane_days=merge_counts(held_days, new_days),
+        new_days=new_days,
+        upgraded=upgraded,
+    )
+
+
+def land(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_batch: bool) -> Landed:
+    """Move all of the batch's staged records into ``Record``; update provenance and summaries.
+
+    The caller holds the connection lock inside a transaction. Staging rows are dropped.
+    """
+    landed = land_rows(batch, measure_staged(batch.pk, batch.connection_id))
+    update_summaries(batch, round_, now, new_batch=new_batch, landed=landed)
+    drop_staging(batch.pk)
+    return landed
+
+
+def update_summaries(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_batch: bool, landed: Landed) -> None:
+    """The lane and coverage summaries take what ``landed`` added (the caller holds the lock)."""
+    _update_lane(batch, round_, now, new_batch=new_batch, landed=landed)
+    _update_summary(batch, round_, now, landed=landed)
+
+
+# --- a commit in chunks ----------------------------------------------------------------------------
+@dataclass
+class Tally:
+    """What the chunks of one commit have landed so far; saved on the batch between chunks."""
+
+    after: list[str] | None = None  # (stream, key) of the last staged row landed
+    exclusive: bool = False  # the connection held no record when landing began, nor got one from elsewhere
+    last_id: int = 0  # the highest record id after the previous chunk
+    accepted: int = 0
+    staged: int = 0
+    days: list[int] = field(default_factory=list)
+    day_counts: dict[str, int] = field(default_factory=dict)
+    lane_days: dict[str, int] = field(default_factory=dict)
+    media_days: list[str] = field(default_factory=list)
+    new_media: dict[str, int] = field(default_factory=dict)
+    staged_media: dict[str, int] = field(default_factory=dict)
+    duplicate_sources: list[dict] = field(default_factory=list)
+    upgraded: dict[str, int] = field(default_factory=lambda: {"missing": 0, "omitted": 0})
+
+    @classmethod
+    def load(cls, batch: AcquisitionBatch) -> Tally:
+        if batch.landing:
+            return cls(**batch.landing)
+        return cls(exclusive=not holds_records(batch.connection_id), last_id=_max_record_id())
+
+    def add(self, landed: Landed) -> None:
+        m = landed.measure
+        self.accepted += landed.accepted
+        self.staged += m.staged
+        self.days = sorted(set(self.days) | set(m.days))
+        self.day_counts = merge_counts(self.day_counts, landed.new_days)
+        self.lane_days = merge_counts(self.lane_days, landed.lane_days)
+        self.media_days = sorted(set(self.media_days) | set(m.media_days))
+        self.new_media = merge_counts(self.new_media, m.new_media)
+        self.staged_media = merge_counts(self.staged_media, m.staged_media)
+        self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
+        self.upgraded = merge_counts(self.upgraded, landed.upgraded)
+
+    def as_landed(self) -> Landed:
+        """The whole commit as one landing, for the summaries and the batch's counts."""
+        measure = Measure(
+            accepted=self.accepted,
+            held=not self.exclusive,
+            days=self.days,
+            day_counts=self.day_counts,
+            media_days=self.media_days,
+            duplicate_sources=self.duplicate_sources,
+            new_media=self.new_media,
+            staged=self.staged,
+            staged_media=self.staged_media,
+        )
+        return Landed(
+            accepted=self.accepted,
+            measure=measure,
+            lane_days=self.lane_days,
+            new_days=self.day_counts,
+            upgraded=self.upgraded,
+        )
+
+
+def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -> bool:
+    """Land the next ``size`` (``LAND_CHUNK``) staged rows of ``batch`` into ``tally``; returns whether none remain.
+
+    The caller holds the connection lock inside a transaction and saves ``tally`` on the batch
+    in the same transaction. The landed staged rows are deleted as they land.
+    """
+    after = tuple(tally.after) if tally.after else None
+    span = next_span(batch.pk, after, size or LAND_CHUNK)
+    if tally.exclusive and _others_landed(batch.connection_id, tally.last_id):
+        tally.exclusive = False  # a push or another import wrote to this connection between chunks
+    measure = measure_staged(batch.pk, batch.connection_id, span, held=None if not tally.exclusive else False)
+    landed = land_rows(batch, measure, span)
+    tally.add(landed)
+    drop_span(batch.pk, span)
+    tally.after = list(span.through) if span.through else None
+    tally.last_id = _max_record_id()
+    return span.through is None
+
+
+def tally_json(tally: Tally) -> dict:
+    return asdict(tally)
+
+
+def _max_record_id() -> int:
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {quote(Record._meta.db_table)}")
+        return cursor.fetchone()[0] or 0
+
+
+def _others_landed(connection_id: int, last_id: int) -> bool:
+    """Whether a record of this connection was written after ``last_id`` (by the id's index)."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {quote(Record._meta.db_table)} WHERE id > %s AND connection_id = %s LIMIT 1",
+            [last_id, connection_id],
+        )
+        return cursor.fetchone() is not None
+
+
+def undo_landing(batch: AcquisitionBatch) -> None:
+    """Remove what the chunks of a commit that failed for good had written (records, provenance).
+
+    Media states that a chunk upgraded to ``attached`` stay: the file did carry that media.
+    """
+    n = _sql_names()
+    with db.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {n['P']} WHERE batch_id = %s", [batch.pk])
+        cursor.execute(
+            f"DELETE FROM {n['R']} WHERE connection_id = %s AND first_batch_id = %s", [batch.connection_id, batch.pk]
+        )
+
+
+# --- summaries -------------------------------------------------------------------------------------
+def _update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_batch: bool, landed: Landed) -> None:
+    lane, _ = LaneSummary.objects.select_for_update().get_or_create(
+        connection_id=batch.connection_id, method=batch.method
+    )
+    lane.batches += 1 if new_batch else 0
+    lane.records += sum(landed.lane_days.values())
+    lane.accepted += landed.accepted
+    lane.earliest_event_at = earliest_of(lane.earliest_event_at, round_.earliest)
+    lane.covered_through = latest_of(lane.covered_through, round_.latest)
+    lane.last_batch_at = now
+    lane.last_batch = batch
+    if new_batch:
+        # The newest batch of the lane decides whether its data looked cut short.
+        lane.partial_batch = batch if round_.partial else None
+    elif round_.partial:
+        lane.partial_batch = batch
+    lane.day_counts = merge_counts(lane.day_counts, landed.lane_days)
+    lane.media_days = sorted(set(lane.media_days or ()) | set(landed.measure.media_days))
+    lane.save()
+
+
+def _update_summary(batch: AcquisitionBatch, round_: Round, now: datetime, *, landed: Landed) -> None:
+    summary, _ = CoverageSummary.objects.select_for_update().get_or_create(connection_id=batch.connection_id)
+    upgraded = landed.upgraded
+    summary.record_count += landed.accepted
+    summary.earliest_event_at = earliest_of(summary.earliest_event_at, round_.earliest)
+    summary.covered_through = latest_of(summary.covered_through, round_.latest)
+    new_media = landed.measure.new_media
+    summary.media_declared += sum(new_media.values())
+    summary.media_attached += new_media.get("attached", 0) + sum(upgraded.values())
+    summary.media_missing = max(0, summary.media_missing + new_media.get("missing", 0) - upgraded["missing"])
+    summary.media_omitted = max(0, summary.media_omitted + new_media.get("omitted", 0) - upgraded["omitted"])
+    if not (summary.media_missing or summary.media_omitted):
+        summary.media_batch = None
+    elif round_.media_not_attached:
+        summary.media_batch = batch
+    hole_after = batch.connection.manifest.hole_after
+    if hole_after is None:
+        summary.holes = []
+    else:
+        days: set[int] = set()
+        for counts in LaneSummary.objects.filter(connection_id=batch.connection_id).values_list(
+            "day_counts", flat=True
+        ):
+            days.update(date.fromisoformat(d).toordinal() for d, c in (counts or {}).items() if c)
+        summary.holes = gaps(sorted(days), hole_after)
+    summary.latest_batch = batch
+    summary.updated_at = now
+    summary.save()
+
+
+def merge_counts(left: dict | None, right: dict) -> dict:
+    merged = dict(left or {})
+    for day, count in right.items():
+        merged[day] = merged.get(day, 0) + count
+    return dict(sorted(merged.items()))
+
+
+def merge_sources(left: list, right: list) -> list:
+    merged: dict[int, dict] = {s["batch_id"]: dict(s) for s in left or ()}
+    for source in right:
+        if source["batch_id"] in merged:
+            merged[source["batch_id"]]["count"] += source["count"]
+        else:
+            merged[source["batch_id"]] = dict(source)
+    return [merged[k] for k in sorted(merged)]
+
+
+def earliest_of(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def latest_of(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)

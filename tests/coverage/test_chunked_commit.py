@@ -1,0 +1,171 @@
+"""A big import lands in chunks: a phone pushing to the same source waits for one chunk at most,
+and the owner still sees the import all at once or not at all."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from connections.connectors.base import BatchFacts, location_key
+from connections.connectors.owntracks import parse_owntracks
+from connections.models import Connection
+from coverage import acquisition, landing
+from coverage.acquisition import acquire_records, land_batch, preview_artifact, start_commit
+from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record
+from tests.coverage.conftest import staged_rows
+
+pytestmark = pytest.mark.django_db
+Status = AcquisitionBatch.Status
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+class Killed(KeyboardInterrupt):
+    """The process died: not an error the commit would try again."""
+
+
+@pytest.fixture
+def phone(owner) -> Connection:
+    """OwnTracks takes both an exported file and live pushes into one stream."""
+    return Connection.objects.create(owner=owner, connector="owntracks", slug="phone", name="My phone")
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(landing, "LAND_CHUNK", 100)
+
+
+def point(i: int) -> tuple[datetime, float, float]:
+    return START + timedelta(minutes=7 * i), (525_000_000 + (i % 90) * 1_000) / 1e7, (134_000_000 + (i % 70) * 1_000) / 1e7
+
+
+def export_file(path: Path, count: int) -> Path:
+    """A Google Timeline export (Records.json) of ``count`` points: the phone source's older history."""
+    locations = []
+    for i in range(count):
+        at, lat, lon = point(i)
+        locations.append({"latitudeE7": round(lat * 1e7), "longitudeE7": round(lon * 1e7),
+                          "timestamp": f"{at:%Y-%m-%dT%H:%M:%SZ}"})
+    path.write_text(json.dumps({"locations": locations}))
+    return path
+
+
+def previewed(connection, path: Path) -> AcquisitionBatch:
+    with path.open("rb") as fh:
+        batch = preview_artifact(connection, fh, path.name)
+    assert batch.status == Status.PREVIEW, batch.reject_detail
+    return batch
+
+
+def push(connection, points: list[int]) -> AcquisitionBatch:
+    body = json.dumps([
+        {"_type": "location", "lat": point(i)[1], "lon": point(i)[2], "tst": int(point(i)[0].timestamp())}
+        for i in points
+    ]).encode()
+    facts = BatchFacts()
+    records = parse_owntracks(body, facts)
+    return acquire_records(connection, method="device_sync", trigger="push", records=records, facts=facts)
+
+
+def visible_keys(connection) -> set[str]:
+    return set(Record.objects.filter(connection=connection).visible().values_list("key", flat=True))
+
+
+def test_a_big_import_lands_in_chunks_with_the_counts_of_one(phone, tmp_path, small_chunks):
+    batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 1_050)), enqueue=False)
+    chunks = []
+    real = acquisition.land_chunk
+
+    def counting(*args, **kwargs):
+        chunks.append(1)
+        return real(*args, **kwargs)
+
+    acquisition.land_chunk = counting
+    try:
+        landed = land_batch(batch.pk)
+    finally:
+        acquisition.land_chunk = real
+    assert len(chunks) == 11  # 10 chunks of 100 and one of 50
+    assert landed.status == Status.COMMITTED
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (1_050, 0, False)
+    assert sum(landed.day_counts.values()) == 1_050 and landed.landing is None
+    assert CoverageSummary.objects.get(connection=phone).record_count == 1_050
+    assert LaneSummary.objects.get(connection=phone).records == 1_050
+    assert staged_rows(batch.pk) == 0
+    assert len(visible_keys(phone)) == 1_050
+
+
+def test_a_commit_killed_between_chunks_shows_nothing_and_resumes_where_it_stopped(phone, tmp_path, small_chunks,
+                                                                                    monkeypatch):
+    batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 1_000)), enqueue=False)
+    real = acquisition.land_chunk
+    calls = []
+
+    def dies_on_the_fourth(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise Killed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(acquisition, "land_chunk", dies_on_the_fourth)
+    with pytest.raises(Killed):
+        land_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == Status.COMMITTING and batch.landing["accepted"] == 300
+    assert Record.objects.filter(connection=phone).count() == 300  # written, but not the owner's yet
+    assert visible_keys(phone) == set()
+    assert not CoverageSummary.objects.filter(connection=phone, record_count__gt=0).exists()
+
+    monkeypatch.setattr(acquisition, "land_chunk", real)
+    landed = land_batch(batch.pk)
+    assert landed.status == Status.COMMITTED
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (1_000, 0, False)
+    assert CoverageSummary.objects.get(connection=phone).record_count == 1_000
+    assert len(visible_keys(phone)) == 1_000
+
+
+def test_a_phone_pushing_between_chunks_is_stored_once_and_counted_once(phone, tmp_path, small_chunks, monkeypatch):
+    """The phone sends a point the export also holds, while the export is half landed."""
+    batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 500)), enqueue=False)
+    real = acquisition.land_chunk
+    calls = []
+
+    def phone_pushes_after_the_second(*args, **kwargs):
+        done = real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 2:
+            push(phone, [450, 900])  # 450 is in a later chunk of the export; 900 is new
+        return done
+
+    monkeypatch.setattr(acquisition, "land_chunk", phone_pushes_after_the_second)
+    landed = land_batch(batch.pk)
+    assert landed.status == Status.COMMITTED
+    assert (landed.count_accepted, landed.count_duplicate) == (499, 1)
+    keys = visible_keys(phone)
+    assert keys == {location_key(*point(i)) for i in [*range(500), 900]}
+    assert CoverageSummary.objects.get(connection=phone).record_count == 501
+    both = Record.objects.filter(connection=phone, key=location_key(*point(450))).get()
+    assert {method for _, method in both.deliveries()} == {"device_sync", "owner_artifact"}
+
+
+def test_a_commit_that_fails_for_good_midway_takes_back_its_chunks(phone, tmp_path, small_chunks, monkeypatch):
+    batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 400)), enqueue=False)
+    real = acquisition.land_chunk
+    calls = []
+
+    def breaks_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) >= 3:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(acquisition, "land_chunk", breaks_on_the_third)
+    failed = land_batch(batch.pk)
+    assert failed.status == Status.FAILED and "Nothing from it was saved" in failed.failure_reason
+    assert Record.objects.filter(connection=phone).count() == 0  # the two landed chunks were taken back
+    monkeypatch.setattr(acquisition, "land_chunk", real)
+    again = acquisition.retry_commit(failed, enqueue=False)
+    assert land_batch(again.pk).count_accepted == 400
+    assert CoverageSummary.objects.get(connection=phone).record_count == 400
