@@ -146,7 +146,7 @@ def preview_artifact(
         name, sha256, size = _store(source, connection.owner_id, batch.artifact_filename, limit)
     except _TooLarge as exc:
         batch.artifact_bytes = exc.read
-        return _reject(batch, manifest, "too_large", f"The file is larger than the {_size_words(limit)} limit.")
+        return _reject(batch, manifest, "too_large", f"The file is larger than the {size_words(limit)} limit.")
     batch.artifact_name, batch.artifact_sha256, batch.artifact_bytes = name, sha256, size
     _stamp(batch, "received")
     batch.save(update_fields=["artifact_name", "artifact_sha256", "artifact_bytes", "phases"])
@@ -642,7 +642,8 @@ def _display_name(filename: str) -> str:
     return (Path(filename or "").name or "upload")[:255]
 
 
-def _size_words(n: int) -> str:
+def size_words(n: int) -> str:
+    """A byte count in owner words ("4 GB"), as the upload limit is stated."""
     for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if n >= size:
             return f"{n / size:g} {unit}"

@@ -6,6 +6,7 @@ No view decides a state: the dashboard and the source page render the projection
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -102,7 +103,15 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             batch = acquisition.preview_artifact(connection, upload, upload.name or "upload")
             return redirect("coverage:receipt", batch.pk)
-    context = {"connection": connection, "path": path, "error": error}
+    limit = settings.OWNERHUB_MAX_UPLOAD_BYTES
+    context = {
+        "connection": connection,
+        "path": path,
+        "error": error,
+        # The browser refuses a file over the limit before sending it; the server refuses it too.
+        "max_bytes": limit,
+        "too_large": f"The file is larger than the {acquisition.size_words(limit)} limit.",
+    }
     return render(request, "coverage/upload.html", context, status=400 if error else 200)
 
 
