@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from connections.models import OwnerProfile
-from coverage import acquisition, landing, staging
+from coverage import acquisition, landing, staging, summaries
 from coverage.acquisition import (
     CommitRefused,
     NotAnArtifactSource,
@@ -193,7 +193,7 @@ def test_a_commit_that_crashes_midway_leaves_nothing_visible_and_can_be_retried(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(landing, "_update_summary", broken)
+    monkeypatch.setattr(summaries, "update_summary", broken)
     failed = land_batch(batch.pk)  # tried MAX_COMMIT_ATTEMPTS times, then failed for good
 
     batch.refresh_from_db()

@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.db import connection as db
 
 from connections.models import Connection
-from coverage import acquisition, landing, staging
+from coverage import acquisition, staging, summaries
 from coverage.acquisition import CommitRefused, land_batch, preview_artifact, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, Record
 from tests.coverage.conftest import idle_tasks, immediate_tasks, staged_rows  # noqa: F401 - fixtures
@@ -302,7 +302,7 @@ def test_a_commit_that_fails_every_time_is_failed_with_a_reason_and_a_try_again(
                                                                                  monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 600)
     batch = start_commit(preview_of(timeline, path), enqueue=False)
-    monkeypatch.setattr(landing, "_update_summary", _broken)
+    monkeypatch.setattr(summaries, "update_summary", _broken)
 
     failed = land_batch(batch.pk)
 
@@ -327,7 +327,7 @@ def test_a_commit_that_fails_every_time_is_failed_with_a_reason_and_a_try_again(
     again = preview_of(timeline, path)
     assert again.status == Status.PREVIEW
 
-    monkeypatch.setattr(landing, "_update_summary", _update_summary)
+    monkeypatch.setattr(summaries, "update_summary", _update_summary)
     response = client.post(f"/api/owner/batches/{batch.pk}/retry")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "committed" and response.json()["counts"]["accepted"] == 600
@@ -336,7 +336,7 @@ def test_a_commit_that_fails_every_time_is_failed_with_a_reason_and_a_try_again(
     assert client.get("/api/owner/connections/timeline").json()["actions"][0]["kind"] != "retry"
 
 
-_update_summary = landing._update_summary
+_update_summary = summaries.update_summary
 
 
 @pytest.mark.django_db
@@ -344,7 +344,7 @@ _update_summary = landing._update_summary
 def test_try_again_on_the_card_imports_the_failed_file(timeline, tmp_path, client, monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 300)
     batch = start_commit(preview_of(timeline, path), enqueue=False)
-    monkeypatch.setattr(landing, "_update_summary", _broken)
+    monkeypatch.setattr(summaries, "update_summary", _broken)
     land_batch(batch.pk)
     monkeypatch.undo()
     client.force_login(timeline.owner)
@@ -367,7 +367,7 @@ def test_import_artifact_says_why_when_the_commit_fails_for_good(timeline, tmp_p
     from django.core.management import CommandError
 
     path = timeline_file(tmp_path / "Records.json", 300)
-    monkeypatch.setattr(landing, "_update_summary", _broken)
+    monkeypatch.setattr(summaries, "update_summary", _broken)
 
     with pytest.raises(CommandError, match="did not finish") as stopped:
         run("import_artifact", "timeline", str(path))
@@ -411,7 +411,7 @@ def test_trying_a_failed_import_again_reads_the_stored_file_when_its_staged_rows
                                                                                           monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 400)
     batch = start_commit(preview_of(timeline, path), enqueue=False)
-    monkeypatch.setattr(landing, "_update_summary", _broken)
+    monkeypatch.setattr(summaries, "update_summary", _broken)
     assert land_batch(batch.pk).status == Status.FAILED
     monkeypatch.undo()
     acquisition.discard_staging(batch)  # the worker's sweep drops staged rows nothing will land
@@ -430,7 +430,7 @@ def test_trying_a_failed_import_again_reads_the_stored_file_when_its_staged_rows
 def test_uploading_a_failed_file_again_imports_it_and_the_try_again_goes(timeline, tmp_path, client, monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 300)
     failed = start_commit(preview_of(timeline, path), enqueue=False)
-    monkeypatch.setattr(landing, "_update_summary", _broken)
+    monkeypatch.setattr(summaries, "update_summary", _broken)
     assert land_batch(failed.pk).status == Status.FAILED
     monkeypatch.undo()
     client.force_login(timeline.owner)

@@ -1,0 +1,105 @@
+"""Coverage summaries: the lane and connection rows every surface reads, moved in the landing's transaction.
+
+``update_lane`` and ``update_summary`` add what one landing brought (``landing.Landed``); the
+caller holds the connection lock. Days are the UTC days of the staged rows (``day_text``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from .models import AcquisitionBatch, CoverageSummary, LaneSummary
+
+if TYPE_CHECKING:
+    from .landing import Landed, Round
+
+
+def day_text(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+def gaps(days: list[int], longer_than: timedelta) -> list[dict]:
+    """Runs of empty days between days that have records, longer than ``longer_than``."""
+    found = []
+    for before, after in zip(days, days[1:], strict=False):
+        empty = after - before - 1
+        if empty > 0 and timedelta(days=empty) > longer_than:
+            found.append({"start": day_text(before + 1), "end": day_text(after - 1), "days": empty})
+    return found
+
+
+def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_batch: bool, landed: Landed) -> None:
+    lane, _ = LaneSummary.objects.select_for_update().get_or_create(
+        connection_id=batch.connection_id, method=batch.method
+    )
+    lane.batches += 1 if new_batch else 0
+    lane.records += sum(landed.lane_days.values())
+    lane.accepted += landed.accepted
+    lane.earliest_event_at = earliest_of(lane.earliest_event_at, round_.earliest)
+    lane.covered_through = latest_of(lane.covered_through, round_.latest)
+    lane.last_batch_at = now
+    lane.last_batch = batch
+    if new_batch:
+        # The newest batch of the lane decides whether its data looked cut short.
+        lane.partial_batch = batch if round_.partial else None
+    elif round_.partial:
+        lane.partial_batch = batch
+    lane.day_counts = merge_counts(lane.day_counts, landed.lane_days)
+    lane.media_days = sorted(set(lane.media_days or ()) | set(landed.measure.media_days))
+    lane.save()
+
+
+def update_summary(batch: AcquisitionBatch, round_: Round, now: datetime, *, landed: Landed) -> None:
+    summary, _ = CoverageSummary.objects.select_for_update().get_or_create(connection_id=batch.connection_id)
+    upgraded = landed.upgraded
+    summary.record_count += landed.accepted
+    summary.earliest_event_at = earliest_of(summary.earliest_event_at, round_.earliest)
+    summary.covered_through = latest_of(summary.covered_through, round_.latest)
+    new_media = landed.measure.new_media
+    summary.media_declared += sum(new_media.values())
+    summary.media_attached += new_media.get("attached", 0) + sum(upgraded.values())
+    summary.media_missing = max(0, summary.media_missing + new_media.get("missing", 0) - upgraded["missing"])
+    summary.media_omitted = max(0, summary.media_omitted + new_media.get("omitted", 0) - upgraded["omitted"])
+    if not (summary.media_missing or summary.media_omitted):
+        summary.media_batch = None
+    elif round_.media_not_attached:
+        summary.media_batch = batch
+    hole_after = batch.connection.manifest.hole_after
+    if hole_after is None:
+        summary.holes = []
+    else:
+        days: set[int] = set()
+        for counts in LaneSummary.objects.filter(connection_id=batch.connection_id).values_list(
+            "day_counts", flat=True
+        ):
+            days.update(date.fromisoformat(d).toordinal() for d, c in (counts or {}).items() if c)
+        summary.holes = gaps(sorted(days), hole_after)
+    summary.latest_batch = batch
+    summary.updated_at = now
+    summary.save()
+
+
+def merge_counts(left: dict | None, right: dict) -> dict:
+    merged = dict(left or {})
+    for day, count in right.items():
+        merged[day] = merged.get(day, 0) + count
+    return dict(sorted(merged.items()))
+
+
+def merge_sources(left: list, right: list) -> list:
+    merged: dict[int, dict] = {s["batch_id"]: dict(s) for s in left or ()}
+    for source in right:
+        if source["batch_id"] in merged:
+            merged[source["batch_id"]]["count"] += source["count"]
+        else:
+            merged[source["batch_id"]] = dict(source)
+    return [merged[k] for k in sorted(merged)]
+
+
+def earliest_of(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def latest_of(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
