@@ -31,6 +31,8 @@ from connections.connectors.base import (
     ParseOptions,
     location_key,
 )
+from connections.connectors.google_timeline import common, stream
+from connections.connectors.google_timeline import records as records_json
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "google_timeline"
 
@@ -198,10 +200,10 @@ def test_keys_are_the_same_when_location_key_is_called_instead_of_formatted_inli
     monkeypatch, name
 ):
     inline, _ = fixture(name)
-    monkeypatch.setattr(gt, "_INLINE_KEY", False)
+    monkeypatch.setattr(common, "_INLINE_KEY", False)
     called, _ = fixture(name)
 
-    assert gt._inline_key_matches()
+    assert common._inline_key_matches()
     assert [(r.key, r.event_at, r.payload) for r in called] == [
         (r.key, r.event_at, r.payload) for r in inline
     ]
@@ -335,15 +337,15 @@ def test_android_raw_signals_first_and_profile_first_are_still_detected(tmp_path
 def slow_only():
     """Disable both orjson readers, so every document is read by guarded ijson alone."""
     never = re.compile(rb"(?!)")
-    docs = {fmt: dataclasses.replace(doc, head=never) for fmt, doc in gt._ARRAY_DOCS.items()}
+    docs = {fmt: dataclasses.replace(doc, head=never) for fmt, doc in stream._ARRAY_DOCS.items()}
 
     def not_fast(*args, **kwargs):
-        raise gt._NotFast
+        raise stream._NotFast
         yield  # pragma: no cover
 
     return contextlib.ExitStack(), [
-        mock.patch.object(gt, "_ARRAY_DOCS", docs),
-        mock.patch.object(gt, "_document_arrays", not_fast),
+        mock.patch.object(stream, "_ARRAY_DOCS", docs),
+        mock.patch.object(stream, "_document_arrays", not_fast),
     ]
 
 
@@ -403,7 +405,7 @@ def test_large_android_timeline_in_tiny_chunks_matches_ijson(tmp_path, monkeypat
     doc["semanticSegments"] *= 40
     doc["rawSignals"] *= 60
     path = write(tmp_path, "Timeline.json", json.dumps(doc, indent=1))
-    monkeypatch.setattr(gt, "_CHUNK", 4096)
+    monkeypatch.setattr(stream, "_CHUNK", 4096)
 
     records, facts = run(path)
 
@@ -653,14 +655,14 @@ def big_records(n: int, seed: int = 3) -> tuple[bytes, list[tuple[datetime, floa
 def chunked(request, monkeypatch):
     """Points in the file, read with the real chunk size or tiny chunks (many batches)."""
     if request.param == "4 KiB chunks":
-        monkeypatch.setattr(gt, "_CHUNK", 4096)
+        monkeypatch.setattr(stream, "_CHUNK", 4096)
         return 3_000
     return 30_000
 
 
 def test_large_records_file_across_batches_matches_every_point(tmp_path, chunked):
     raw, expected = big_records(chunked)
-    assert len(raw) > 2 * gt._CHUNK
+    assert len(raw) > 2 * stream._CHUNK
 
     records, facts = run(write(tmp_path, "Records.json", raw))
 
@@ -867,10 +869,10 @@ def test_fast_records_path_agrees_with_the_careful_one(
     else:
         point["timestampMs"] = str(ms) if time_form == "ms-text" else ms
     fast_facts, careful_facts = BatchFacts(), BatchFacts()
-    fast = list(gt._consume_records(iter([[point]]), gt._Ctx(fast_facts, None, UTC)))
+    fast = list(records_json._consume_records(iter([[point]]), common._Ctx(fast_facts, None, UTC)))
     try:
-        careful = gt._records_element(point, 1, gt._Ctx(careful_facts, None, UTC))
-    except gt._Bad:
+        careful = records_json._records_element(point, 1, common._Ctx(careful_facts, None, UTC))
+    except common._Bad:
         careful = None
     assert fast == ([careful] if careful is not None else [])
     for record in fast:
