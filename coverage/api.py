@@ -5,8 +5,6 @@ Every operation is scoped to ``request.user``: another owner's slug or batch id 
 
 from __future__ import annotations
 
-import importlib.util
-
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
@@ -17,10 +15,11 @@ from connections.models import Connection
 
 from .api_auth import TooManyFailures, owner_auth, too_many_failures
 from .api_docs import OwnerDocs
+from .api_imports import router as imports_router
 from .api_problems import problems
-from .evidence import load_health
-from .projection import ConnectionHealth
-from .serializers import health_json, healths_json
+from .evidence import load_health, load_system
+from .projection import ConnectionHealth, SystemHealth
+from .serializers import health_json, healths_json, system_json
 
 api = NinjaAPI(
     title="Ownerhub owner API",
@@ -75,7 +74,10 @@ def get_connection(request, slug: str):
     return JsonResponse(health_json(load_health(Connection.objects.filter(pk=connection.pk))[0]))
 
 
-if importlib.util.find_spec("coverage.api_imports"):  # the import endpoints live with the pipeline
-    from .api_imports import router as imports_router
+@api.get("/system", response={200: SystemHealth, **problems()}, tags=["health"])
+def get_system(request):
+    """The installation's own runtime (the background worker), shown once, not on every card."""
+    return JsonResponse(system_json(load_system()))
 
-    api.add_router("", imports_router)
+
+api.add_router("", imports_router)

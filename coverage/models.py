@@ -14,10 +14,6 @@ class BatchQuerySet(models.QuerySet):
     def for_owner(self, user) -> BatchQuerySet:
         return self.filter(connection__owner=user)
 
-    def landed(self) -> BatchQuerySet:
-        """Batches whose records are part of the owner's data."""
-        return self.filter(status=AcquisitionBatch.Status.COMMITTED)
-
 
 class AcquisitionBatch(models.Model):
     """One bounded acquisition. Immutable evidence once committed.
@@ -115,10 +111,6 @@ class AcquisitionBatch(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.pk} ({self.status})"
-
-    @property
-    def is_landed(self) -> bool:
-        return self.status == self.Status.COMMITTED
 
     @property
     def is_measured(self) -> bool:

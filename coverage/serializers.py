@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
-from .projection import ConnectionHealth, DashboardSummary, SystemHealth
+from .projection import ConnectionHealth, SystemHealth
 from .receipts import Receipt
 
 _receipt = TypeAdapter(Receipt)
 _health = TypeAdapter(ConnectionHealth)
 _healths = TypeAdapter(list[ConnectionHealth])
 _system = TypeAdapter(SystemHealth)
-_summary = TypeAdapter(DashboardSummary)
 
 
 def receipt_json(receipt: Receipt) -> dict:
@@ -33,6 +32,3 @@ def healths_json(healths: list[ConnectionHealth]) -> list[dict]:
 def system_json(system: SystemHealth) -> dict:
     return _system.dump_python(system, mode="json")
 
-
-def summary_json(summary: DashboardSummary) -> dict:
-    return _summary.dump_python(summary, mode="json")

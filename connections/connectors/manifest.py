@@ -60,13 +60,6 @@ class Manifest:
         return next((p for p in self.paths if p.method == method), None)
 
     @property
-    def methods(self) -> tuple[str, ...]:
-        return tuple(p.method for p in self.paths)
-
-    @property
     def is_manual(self) -> bool:
         """A source whose only paths need the owner to act (no schedule, no push)."""
         return all(p.trigger == "manual" for p in self.paths)
-
-    def noun(self, count: int) -> str:
-        return self.record_noun[0] if count == 1 else self.record_noun[1]

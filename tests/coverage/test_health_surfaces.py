@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from connections.models import AccessToken, Connection
+from connections.models import AccessToken, Condition, Connection
 from coverage.evidence import load_health
 from coverage.projection import project
 from coverage.serializers import health_json
@@ -193,3 +194,24 @@ def test_owner_creates_and_revokes_an_api_token_from_the_command_line(owner, cli
     assert AccessToken.objects.get().name == "backup script"
     call_command("access_token", "--owner", "ada", "--revoke", secret[-4:], stdout=StringIO())
     assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+
+
+def test_a_stopped_worker_is_said_once_on_every_surface(owner, client, bearer):
+    """DESIGN: the installation's runtime shows once: the dashboard banner, one line in
+    ``health`` and ``GET /api/owner/system``; the cards keep to their own evidence."""
+    for name in ("old_export_is_attention_with_reexport", "missing_media_is_attention_with_add_media"):
+        SCENARIOS[name][0].save(owner)
+    system = client.get("/api/owner/system", **bearer)
+    assert system.status_code == 200 and system["Cache-Control"] == "no-store"
+    body = system.json()
+    assert body["state"] == "degraded" and body["worker"]["state"] != "ready"
+    out = StringIO()
+    call_command("health", "--owner", owner.username, stdout=out)
+    text = out.getvalue()
+    assert text.count(body["headline"]) == 1 and text.startswith("Ownerhub: ")
+
+    Condition.objects.create(type="worker_heartbeat", status="ready", observed_at=timezone.now())
+    assert client.get("/api/owner/system", **bearer).json()["state"] == "healthy"
+    out = StringIO()
+    call_command("health", "--owner", owner.username, stdout=out)
+    assert not out.getvalue().startswith("Ownerhub: ")

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Connection
-from coverage.evidence import load_health
+from coverage.evidence import load_health, load_system
 from coverage.serializers import health_json, healths_json
 
 
@@ -38,6 +38,9 @@ class Command(BaseCommand):
             data = health_json(healths[0]) if slug else healths_json(healths)
             self.stdout.write(_dumps(data))
             return
+        system = load_system()
+        if system.state != "healthy":  # the installation's runtime, once, above the sources
+            self.stdout.write(f"Ownerhub: {system.headline}")
         if not healths:
             self.stdout.write("No connections yet. Add one with: manage.py add_connection CONNECTOR SLUG --name NAME")
             return
