@@ -16,6 +16,7 @@ from connections.connectors import get as get_manifest
 from connections.connectors.manifest import METHOD_LABELS
 
 from .models import PHASES, AcquisitionBatch
+from .words import ITEM, MEDIA_FILE, count, day, pick
 
 
 @dataclass(frozen=True)
@@ -122,17 +123,6 @@ class Receipt:
     progress: int
 
 
-def day(value: datetime | None) -> str:
-    """A date in owner words: '12 Mar 2023'."""
-    if value is None:
-        return "an unknown date"
-    return f"{value.day} {value:%b %Y}"
-
-
-def count_words(n: int, noun: tuple[str, str]) -> str:
-    return f"{n:,} {noun[0] if n == 1 else noun[1]}"
-
-
 def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -220,19 +210,15 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     span = ""
     if facts.event_earliest and facts.event_latest:
         span = f" from {day(facts.event_earliest)} to {day(facts.event_latest)}"
-    noun_word = noun[0] if counts.accepted == 1 else noun[1]
-    lead = f"{counts.accepted:,} new {noun_word}{span}."
-    parts = [lead]
+    parts = [f"{counts.accepted:,} new {pick(counts.accepted, noun)}{span}."]
     if counts.accepted == 0:
         parts = [f"No new {noun[1]}{span}: all {counts.parsed:,} were already imported."]
     elif counts.duplicate:
         parts.append(f"{counts.duplicate:,} already imported.")
     if media_missing:
-        parts.append(
-            f"{media_missing:,} media file{'s were' if media_missing != 1 else ' was'} not included in this export."
-        )
+        parts.append(f"{count(media_missing, MEDIA_FILE)} {pick(media_missing, ('was', 'were'))} not included in this export.")
     if counts.failed:
-        parts.append(f"{counts.failed:,} item{'s' if counts.failed != 1 else ''} could not be read.")
+        parts.append(f"{count(counts.failed, ITEM)} could not be read.")
     if facts.partial:
         parts.append("The file looks cut short.")
     return " ".join(parts)
@@ -269,7 +255,7 @@ def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: boo
         return NextAction("add_artifact", "Upload it again", "Reading stopped before the end of the file; nothing was imported.")
     if status == AcquisitionBatch.Status.PREVIEW:
         if batch.count_accepted:
-            return NextAction("commit", "Import", f"Import {count_words(batch.count_accepted, manifest.record_noun)}.")
+            return NextAction("commit", "Import", f"Import {count(batch.count_accepted, manifest.record_noun)}.")
         return None
     if status == AcquisitionBatch.Status.COMMITTED:
         if media_missing:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django import template
 
 from connections.connectors.manifest import METHOD_LABELS, METHODS
+from coverage.words import count, day, month
 
 register = template.Library()
 
@@ -85,28 +86,24 @@ def _d(value: str) -> date | None:
         return None
 
 
-def _fmt(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
-
-
 def _buckets(start: date, end: date) -> tuple[str, list[Bucket]]:
     days = (end - start).days + 1
     if days <= MAX_DAY_CELLS:
         return "day", [
-            Bucket(start + timedelta(i), start + timedelta(i), _fmt(start + timedelta(i))) for i in range(days)
+            Bucket(start + timedelta(i), start + timedelta(i), day(start + timedelta(i))) for i in range(days)
         ]
     if days <= MAX_WEEK_CELLS * 7:
         first = start - timedelta(days=start.weekday())  # weeks start on Monday
         out, cursor = [], first
         while cursor <= end:
             last = cursor + timedelta(days=6)
-            out.append(Bucket(cursor, last, f"Week of {_fmt(cursor)}"))
+            out.append(Bucket(cursor, last, f"Week of {day(cursor)}"))
             cursor = last + timedelta(days=1)
         return "week", out
     out, cursor = [], start.replace(day=1)
     while cursor <= end:
         following = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
-        out.append(Bucket(cursor, following - timedelta(days=1), f"{cursor:%B %Y}"))
+        out.append(Bucket(cursor, following - timedelta(days=1), month(cursor)))
         cursor = following
     return "month", out
 
@@ -117,23 +114,89 @@ def _level(count: int, top: int) -> int:
     return max(1, min(4, math.ceil(4 * math.log1p(count) / math.log1p(top))))
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """The facts per lane and bucket: records, media missing; and per bucket, whether it touches a hole."""
+
+    unit: str
+    buckets: list[Bucket]
+    totals: list[list[int]]
+    flagged: list[list[bool]]
+    in_hole: list[bool]
+
+    @property
+    def top(self) -> int:
+        return max((n for row in self.totals for n in row), default=0)
+
+
 def build(lanes, holes, noun: tuple[str, str]) -> Timeline | None:
     """The timeline of ``lanes`` (LaneSummary rows with day_counts) and ``holes`` ([{start, end}])."""
-    lanes = sorted(lanes, key=lambda lane: METHODS.index(lane.method) if lane.method in METHODS else 99)
-    per_lane = [{d: n for k, n in (lane.day_counts or {}).items() if (d := _d(k))} for lane in lanes]
-    media = [{d for k in (lane.media_days or ()) if (d := _d(k))} for lane in lanes]
+    lanes = sorted(lanes, key=_method_order)
+    per_lane, media = [_day_counts(lane) for lane in lanes], [_media_days(lane) for lane in lanes]
     all_days = [d for counts in per_lane for d in counts] + [d for days in media for d in days]
     if not all_days:
         return None
     start, end = min(all_days), max(all_days)
-    hole_days: set[date] = set()
+    grid = _grid(*_buckets(start, end), per_lane, media, _hole_days(holes))
+    cell = _cell_size(len(grid.buckets))
+    row_height = cell + 12
+    strips = _strips(lanes, grid, cell, row_height, noun)
+    width = LABEL_WIDTH + max(len(grid.buckets) * (cell + GAP), AXIS_LABELS_WIDTH)
+    axis_y = AXIS_HEIGHT // 2 + len(lanes) * row_height + 4
+    total = sum(sum(row) for row in grid.totals)
+    return Timeline(
+        unit=grid.unit,
+        start=start,
+        end=end,
+        width=width,
+        height=axis_y + AXIS_HEIGHT,
+        cell=cell,
+        row_height=row_height,
+        strips=strips,
+        axis=_axis(start, end, width, len(grid.buckets)),
+        axis_y=axis_y + 8,
+        lane_labels=tuple(s.label for s in strips),
+        rows=_table(grid),
+        summary=f"Coverage from {day(start)} to {day(end)}, one cell per {grid.unit}: "
+        f"{count(total, noun)} across {count(len(lanes), ('lane', 'lanes'))}.",
+    )
+
+
+def _method_order(lane) -> int:
+    return METHODS.index(lane.method) if lane.method in METHODS else 99
+
+
+def _day_counts(lane) -> dict[date, int]:
+    return {d: n for k, n in (lane.day_counts or {}).items() if (d := _d(k))}
+
+
+def _media_days(lane) -> set[date]:
+    return {d for k in (lane.media_days or ()) if (d := _d(k))}
+
+
+def _cell_size(buckets: int) -> int:
+    # Few cells are drawn larger so a short range is still easy to read and to point at.
+    return 24 if buckets <= 15 else 16 if buckets <= 40 else CELL
+
+
+def _axis(start: date, end: date, width: int, buckets: int) -> tuple[tuple[int, str, str], ...]:
+    """The first date under the first cell; the last under the last, when there is more than one."""
+    first = (LABEL_WIDTH, day(start), "start")
+    return (first, (width - GAP, day(end), "end")) if buckets > 1 else (first,)
+
+
+def _hole_days(holes) -> set[date]:
+    days: set[date] = set()
     for hole in holes or ():
         h_start, h_end = _d(hole.get("start")), _d(hole.get("end"))
         if h_start and h_end:
-            hole_days.update(h_start + timedelta(i) for i in range((h_end - h_start).days + 1))
+            days.update(h_start + timedelta(i) for i in range((h_end - h_start).days + 1))
+    return days
 
-    unit, buckets = _buckets(start, end)
-    totals = []  # per lane, per bucket
+
+def _grid(unit: str, buckets: list[Bucket], per_lane: list[dict[date, int]], media: list[set[date]],
+          hole_days: set[date]) -> _Grid:
+    totals = []
     for counts in per_lane:
         row = [0] * len(buckets)
         for d, n in counts.items():
@@ -145,67 +208,46 @@ def build(lanes, holes, noun: tuple[str, str]) -> Timeline | None:
         for d in days:
             row[_index(unit, buckets, d)] = True
         flagged.append(row)
-    in_hole = [any(_overlaps(b, d) for d in hole_days) for b in buckets] if hole_days else [False] * len(buckets)
-    top = max((n for row in totals for n in row), default=0)
-    # Few cells are drawn larger so a short range is still easy to read and to point at.
-    cell = 24 if len(buckets) <= 15 else 16 if len(buckets) <= 40 else CELL
-    step = cell + GAP
-    row_height = cell + 12
+    in_hole = [any(_overlaps(b, d) for d in hole_days) for b in buckets]
+    return _Grid(unit, buckets, totals, flagged, in_hole)
 
+
+def _strips(lanes, grid: _Grid, cell: int, row_height: int, noun: tuple[str, str]) -> tuple[Strip, ...]:
+    top, step = grid.top, cell + GAP
     strips = []
     for i, lane in enumerate(lanes):
         y = AXIS_HEIGHT // 2 + i * row_height
-        cells = []
-        for j, bucket in enumerate(buckets):
-            n = totals[i][j]
-            hole = in_hole[j] and n == 0
-            title = f"{bucket.label}: {n:,} {noun[0] if n == 1 else noun[1]}"
-            if hole:
-                title += " (a gap: nothing recorded)"
-            if flagged[i][j]:
-                title += " (media missing)"
-            cells.append(Cell(LABEL_WIDTH + j * step, _level(n, top), n, hole, flagged[i][j], title))
+        cells = tuple(_cell(grid, i, j, LABEL_WIDTH + j * step, top, noun) for j in range(len(grid.buckets)))
         label = METHOD_LABELS.get(lane.method, lane.method)
-        strips.append(Strip(label, y, y + cell // 2 + 4, y + cell + 2, tuple(cells), sum(totals[i])))
+        strips.append(Strip(label, y, y + cell // 2 + 4, y + cell + 2, cells, sum(grid.totals[i])))
+    return tuple(strips)
 
-    width = LABEL_WIDTH + max(len(buckets) * step, AXIS_LABELS_WIDTH)
-    axis_y = AXIS_HEIGHT // 2 + len(lanes) * row_height + 4
-    axis = [(LABEL_WIDTH, _fmt(start), "start")]
-    if len(buckets) > 1:
-        axis.append((width - GAP, _fmt(end), "end"))
 
+def _cell(grid: _Grid, i: int, j: int, x: int, top: int, noun: tuple[str, str]) -> Cell:
+    """Lane ``i``, bucket ``j``: its shade, and a title that says the day, the count and any note."""
+    n, media_missing = grid.totals[i][j], grid.flagged[i][j]
+    hole = grid.in_hole[j] and n == 0
+    title = f"{grid.buckets[j].label}: {count(n, noun)}"
+    if hole:
+        title += " (a gap: nothing recorded)"
+    if media_missing:
+        title += " (media missing)"
+    return Cell(x, _level(n, top), n, hole, media_missing, title)
+
+
+def _table(grid: _Grid) -> tuple[TableRow, ...]:
+    """The accessible table: a row per bucket that has records or a note."""
     rows = []
-    for j, bucket in enumerate(buckets):
-        counts = tuple(totals[i][j] for i in range(len(lanes)))
+    for j, bucket in enumerate(grid.buckets):
+        counts = tuple(row[j] for row in grid.totals)
         notes = []
-        if in_hole[j] and not any(counts):
+        if grid.in_hole[j] and not any(counts):
             notes.append("gap")
-        if any(flagged[i][j] for i in range(len(lanes))):
+        if any(row[j] for row in grid.flagged):
             notes.append("media missing")
         if any(counts) or notes:
             rows.append(TableRow(bucket.label, counts, ", ".join(notes)))
-
-    total = sum(sum(row) for row in totals)
-    summary = (
-        f"Coverage from {_fmt(start)} to {_fmt(end)}, one cell per {unit}: "
-        f"{total:,} {noun[0] if total == 1 else noun[1]} across {len(lanes)} "
-        f"{'lane' if len(lanes) == 1 else 'lanes'}."
-    )
-    return Timeline(
-        unit=unit,
-        start=start,
-        end=end,
-        width=width,
-        height=axis_y + AXIS_HEIGHT,
-        cell=cell,
-        row_height=row_height,
-        strips=tuple(strips),
-        axis=tuple(axis),
-        axis_y=axis_y + 8,
-        lane_labels=tuple(s.label for s in strips),
-        rows=tuple(rows),
-        summary=summary,
-    )
+    return tuple(rows)
 
 
 def _index(unit: str, buckets: list[Bucket], d: date) -> int:

@@ -1,17 +1,15 @@
-"""Formatting for owner pages: tones to styles, dates in owner words, relative times.
+"""Formatting for owner pages: tones to styles, phases to steps; owner words from ``coverage.words``.
 
 These filters only format what the projection and the receipt already say;
-none of them decides a state.
+none of them decides a state, and the word filters only call ``coverage.words``.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from django import template
 from django.utils import timezone
 
-from coverage.receipts import day as receipt_day
+from coverage import words
 
 register = template.Library()
 
@@ -23,9 +21,6 @@ TONE_STYLES = {
     "critical": ("critical", "✕"),
     "neutral": ("neutral", "–"),
 }
-
-# Actions whose address changes something: rendered as a POST form, not a link.
-POST_ACTIONS = frozenset({"resume", "retry", "pause"})
 
 PHASE_LABELS = {
     "received": "Received",
@@ -49,7 +44,8 @@ def tone_icon(tone: str) -> str:
 
 @register.filter
 def is_post_action(action) -> bool:
-    return getattr(action, "kind", "") in POST_ACTIONS
+    """An action whose address changes something: rendered as a POST form, not a link."""
+    return getattr(action, "method", "GET") == "POST"
 
 
 @register.filter
@@ -59,58 +55,20 @@ def phase_label(name: str) -> str:
 
 @register.filter
 def owner_day(value) -> str:
-    """'12 Mar 2023' for a datetime, a date or an ISO date string."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return f"{value.day} {value:%b %Y}"
-    return receipt_day(value)
+    """'12 Mar 2023' for a datetime, a date or an ISO date string, in the current zone."""
+    return words.day(value, timezone.get_current_timezone(), missing="")
 
 
 @register.filter
 def owner_time(value) -> str:
-    """'12 Mar 2023, 14:05' in the installation's time zone."""
-    if not value:
-        return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return f"{value.day} {value:%b %Y, %H:%M}"
+    """'12 Mar 2023, 14:05' in the current zone."""
+    return words.day_and_time(value, timezone.get_current_timezone()) if value else ""
 
 
-_UNITS = (
-    (365 * 86400, "year"),
-    (30 * 86400, "month"),
-    (7 * 86400, "week"),
-    (86400, "day"),
-    (3600, "hour"),
-    (60, "minute"),
-)
-
-
-def ago(value: datetime | None, now: datetime | None = None) -> str:
-    """The largest whole unit between ``value`` and now: '3 months ago', 'in 2 hours'."""
-    if value is None:
-        return ""
-    now = now or timezone.now()
-    seconds = (now - value).total_seconds()
-    future = seconds < 0
-    seconds = abs(seconds)
-    for size, unit in _UNITS:
-        if seconds >= size:
-            n = int(seconds // size)
-            text = f"{n} {unit}{'' if n == 1 else 's'}"
-            return f"in {text}" if future else f"{text} ago"
-    return "just now"
-
-
-register.filter("ago", ago)
+@register.filter
+def ago(value, now=None) -> str:
+    """'3 months ago', 'in 2 hours', from now."""
+    return words.ago(value, now or timezone.now())
 
 
 @register.filter
@@ -123,38 +81,10 @@ def rest_of(seq):
     return seq[1:] if seq else ()
 
 
-_FORMAT_WORDS = {
-    "whatsapp": "WhatsApp",
-    "ios": "iPhone",
-    "android": "Android",
-    "apple": "Apple",
-    "health": "Health",
-    "takeout": "Takeout",
-    "records": "Records",
-    "semantic": "Semantic Location History",
-    "ondevice": "On-device Timeline",
-    "icalendar": "iCalendar",
-    "owntracks": "OwnTracks",
-    "overland": "Overland",
-    "http": "",
-}
-_EXTENSIONS = {"zip", "txt", "json", "xml"}
-
-
 @register.filter
 def format_words(source_format: str) -> str:
-    """'whatsapp_ios_zip' -> 'WhatsApp iPhone (.zip)': a format name an owner can read."""
-    if not source_format:
-        return ""
-    words, ext = [], ""
-    for token in source_format.split("_"):
-        if token in _EXTENSIONS:
-            ext = f"(.{token})"
-        else:
-            word = _FORMAT_WORDS.get(token, token.capitalize())
-            if word:
-                words.append(word)
-    return " ".join([*words, ext]).strip()
+    """'whatsapp_ios_zip' -> 'WhatsApp iPhone (.zip)'."""
+    return words.format_name(source_format)
 
 
 @register.filter
@@ -175,16 +105,10 @@ def phase_steps(phases) -> list[dict]:
 @register.filter
 def interval_words(seconds) -> str:
     """3600 -> 'hour', 7200 -> '2 hours', 900 -> '15 minutes'."""
-    seconds = int(seconds or 0)
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size and seconds % size == 0:
-            n = seconds // size
-            return unit if n == 1 else f"{n} {unit}s"
-    return f"{seconds} seconds"
+    return words.interval(seconds)
 
 
 @register.filter
 def count_noun(n, noun) -> str:
     """12, ('message', 'messages') -> '12 messages'."""
-    n = int(n or 0)
-    return f"{n:,} {noun[0] if n == 1 else noun[1]}"
+    return words.count(int(n or 0), noun)

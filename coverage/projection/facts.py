@@ -1,0 +1,183 @@
+"""The facts of one connection at ``now``, each from the evidence alone: readiness, work, schedule,
+coverage and advisories. The verdict (``verdict.py``) reads these; nothing here decides a state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from connections.connectors.manifest import METHOD_LABELS, METHODS
+from connections.models import CollectionRun, Condition, Connection
+
+from ..receipts import Gap, Media
+from ..words import ITEM, count, day
+from .types import (
+    Advisory,
+    Coverage,
+    Evidence,
+    Lane,
+    LastRun,
+    ReadinessFact,
+    Schedule,
+    Work,
+)
+
+OVERDUE_GRACE = timedelta(minutes=10)
+
+
+def _active(conditions, type_: str, now: datetime) -> Condition | None:
+    live = [
+        c
+        for c in conditions
+        if c.type == type_
+        and c.superseded_at is None
+        and (c.expires_at is None or c.expires_at > now)
+        and c.observed_at <= now
+    ]
+    return max(live, key=lambda c: (c.observed_at, c.pk or 0), default=None)
+
+
+def credential_of(ev: Evidence, now: datetime) -> ReadinessFact:
+    if not any(p.needs_credential for p in ev.manifest.paths):
+        return ReadinessFact("not_required", "", None)
+    cond = _active(ev.conditions, Condition.Type.CREDENTIAL, now)
+    if cond is not None:
+        return ReadinessFact(cond.status, cond.reason or cond.status, cond.observed_at)
+    if not ev.credential_captured:
+        return ReadinessFact("missing", "no_credential", None)
+    return ReadinessFact("unknown", "not_probed", None)
+
+
+def runtime_of(ev: Evidence, now: datetime) -> ReadinessFact:
+    cond = _active(ev.conditions, Condition.Type.RUNTIME, now)
+    if cond is not None:
+        return ReadinessFact(cond.status, cond.reason or cond.status, cond.observed_at)
+    if ev.manifest.is_manual:
+        return ReadinessFact("not_required", "", None)
+    return ReadinessFact("unknown", "not_probed", None)
+
+
+def work_of(ev: Evidence) -> Work:
+    finished = [r for r in ev.runs if r.outcome != CollectionRun.Outcome.RUNNING]
+    failures = 0
+    for run in finished:
+        if run.outcome != CollectionRun.Outcome.FAILURE:
+            break
+        failures += 1
+    last_success = ev.last_success_at or max(
+        (r.finished_at or r.started_at for r in finished if r.succeeded), default=None
+    )
+    last_failure = ev.last_failure_at or max(
+        (r.finished_at or r.started_at for r in finished if r.outcome == CollectionRun.Outcome.FAILURE), default=None
+    )
+    last = ev.runs[0] if ev.runs else None
+    return Work(
+        last_run=LastRun(last.started_at, last.finished_at, last.outcome, last.error_class) if last else None,
+        last_success_at=last_success,
+        last_failure_at=last_failure,
+        consecutive_failures=failures,
+    )
+
+
+def schedule_of(conn: Connection, now: datetime) -> Schedule:
+    overdue = bool(
+        conn.schedule_policy == Connection.Policy.INTERVAL
+        and conn.next_due_at is not None
+        and now > conn.next_due_at + OVERDUE_GRACE
+    )
+    return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, overdue)
+
+
+def push_reference(ev: Evidence) -> datetime | None:
+    return max((lane.last_batch_at for lane in ev.lanes if lane.method == "device_sync" and lane.last_batch_at),
+               default=None)
+
+
+def _freshness(ev: Evidence, covered_through: datetime | None, now: datetime):
+    """(freshness, stale_since). Manual sources by covered data; pulls by last success; pushes by last report."""
+    manifest = ev.manifest
+    threshold = manifest.expected_refresh
+    if manifest.is_manual:
+        reference = covered_through
+    elif manifest.path("provider_api"):
+        reference = ev.last_success_at or max(
+            (r.finished_at or r.started_at for r in ev.runs if r.succeeded), default=None
+        )
+        if ev.connection.interval_seconds:
+            threshold = max(threshold, timedelta(seconds=2 * ev.connection.interval_seconds))
+    else:
+        reference = push_reference(ev)
+    if reference is None:
+        return "unknown", None
+    if now - reference > threshold:
+        return "stale", reference + threshold
+    return "fresh", None
+
+
+def coverage_of(ev: Evidence, now: datetime) -> Coverage:
+    summary = ev.summary
+    lanes = sorted(ev.lanes, key=lambda lane: METHODS.index(lane.method) if lane.method in METHODS else 99)
+    covered_through = summary.covered_through if summary else None
+    freshness, stale_since = _freshness(ev, covered_through, now)
+    records = summary.record_count if summary else 0
+    claim = ev.latest_batch.completeness_claim if ev.latest_batch is not None else "observed"
+    return Coverage(
+        earliest_event_at=summary.earliest_event_at if summary else None,
+        covered_through=covered_through,
+        freshness=freshness,
+        stale_since=stale_since,
+        completeness="complete" if claim == "complete" else "observed",
+        record_count=records,
+        records_text=count(records, ev.manifest.record_noun),
+        lanes=tuple(
+            Lane(
+                lane.method,
+                METHOD_LABELS.get(lane.method, lane.method),
+                lane.batches,
+                lane.records,
+                lane.earliest_event_at,
+                lane.covered_through,
+                lane.last_batch_at,
+            )
+            for lane in lanes
+        ),
+        media=Media(
+            summary.media_declared if summary else 0,
+            summary.media_attached if summary else 0,
+            (summary.media_missing + summary.media_omitted) if summary else 0,
+        ),
+        gaps=tuple(Gap(h["start"], h["end"], h["days"]) for h in (summary.holes if summary else ()) or ()),
+    )
+
+
+def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
+    """What invites the owner's attention, a failed import first; blocking where the connector declares it."""
+    manifest, summary, noun = ev.manifest, ev.summary, ev.manifest.record_noun
+    found: list[tuple[str, str, int | None]] = []
+    failed = ev.failed_import
+    if failed is not None:
+        name = f" of {failed.filename}" if failed.filename else ""
+        found.append(("failed_import", f"The import{name} on {day(failed.created_at)} did not finish.",
+                      failed.batch_id))
+    if manifest.is_manual and coverage.freshness == "stale":
+        found.append(("stale_owner_artifact", f"The newest {noun[0]} imported is from {day(coverage.covered_through)}.",
+                      summary.latest_batch_id if summary else None))
+    media = coverage.media
+    if media.missing:
+        found.append(("missing_media", f"{media.missing:,} of {media.declared:,} media files were not included.",
+                      summary.media_batch_id if summary else None))
+    partial = next((lane.partial_batch_id for lane in ev.lanes if lane.partial_batch_id), None)
+    if partial:
+        found.append(("partial_artifact", "The last export looked cut short; some data may be missing.", partial))
+    if coverage.gaps:
+        hole, more = coverage.gaps[0], len(coverage.gaps) - 1
+        found.append(("coverage_hole", f"No {noun[1]} from {day(hole.start)} to {day(hole.end)}"
+                      f"{f' and {more} more' if more else ''}.", None))
+    latest = ev.latest_batch
+    if latest is not None and latest.count_failed:
+        found.append(("parser_warning", f"{count(latest.count_failed, ITEM)} in the last import could not be read.",
+                      latest.pk))
+    return tuple(
+        Advisory(kind, "blocking" if kind in manifest.blocking_gaps else "advisory", detail, batch_id)
+        for kind, detail, batch_id in found
+    )

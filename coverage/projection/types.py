@@ -1,0 +1,198 @@
+"""The projection's values: the evidence it reads and the frozen ``ConnectionHealth`` it returns.
+
+JSON field names are the contract (DESIGN.md, projection contract); the one serializer
+(``coverage.serializers``) dumps these dataclasses as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from connections.connectors.manifest import Manifest
+from connections.models import CollectionRun, Condition, Connection
+
+from ..models import AcquisitionBatch, CoverageSummary, LaneSummary
+from ..receipts import Gap, Media, Receipt
+
+State = Literal["setup_required", "paused", "failing", "degraded", "attention", "healthy"]
+Tone = Literal["neutral", "critical", "warning", "info", "ok"]
+ReadinessState = Literal["ready", "missing", "rejected", "expired", "unavailable", "unknown", "not_required"]
+
+# ---------------------------------------------------------------- input
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the projection may look at for one connection.
+
+    ``conditions``: the connection's conditions, any order (superseded and
+    expired ones are ignored here, not by the caller). ``runs``: the most recent
+    collection runs, newest first (at least ``FAILING_AFTER`` when there are
+    that many). ``last_success_at``/``last_failure_at``: over all runs (derived
+    from ``runs`` when not given). ``summary`` and ``lanes``: the coverage
+    summaries kept with the evidence. ``latest_batch``: the newest committed
+    batch, with ``connection`` set. ``credential_captured``: a live device
+    token or feed address exists. ``failed_import``: the newest import whose
+    commit failed for good (status ``failed``), if any.
+    """
+
+    connection: Connection
+    manifest: Manifest
+    credential_captured: bool = False
+    conditions: tuple[Condition, ...] = ()
+    runs: tuple[CollectionRun, ...] = ()
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    summary: CoverageSummary | None = None
+    lanes: tuple[LaneSummary, ...] = ()
+    latest_batch: AcquisitionBatch | None = None
+    failed_import: FailedImport | None = None
+
+
+@dataclass(frozen=True)
+class FailedImport:
+    """An import whose commit failed for good: nothing of it is visible; the owner may try again."""
+
+    batch_id: int
+    filename: str
+    created_at: datetime
+    reason: str
+
+
+# ---------------------------------------------------------------- output
+
+
+@dataclass(frozen=True)
+class ConnectionRef:
+    slug: str
+    name: str
+    connector: str
+    connector_name: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: State
+    label: str
+    tone: Tone
+    headline: str
+    forward: str
+
+
+@dataclass(frozen=True)
+class ReadinessFact:
+    state: ReadinessState
+    reason: str
+    observed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    credential: ReadinessFact
+    runtime: ReadinessFact
+
+
+@dataclass(frozen=True)
+class Schedule:
+    policy: Literal["manual", "interval", "paused"]
+    interval_seconds: int | None
+    next_due_at: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class LastRun:
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    error_class: str
+
+
+@dataclass(frozen=True)
+class Work:
+    last_run: LastRun | None
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    consecutive_failures: int
+
+
+@dataclass(frozen=True)
+class Lane:
+    method: str
+    label: str
+    batches: int
+    records: int
+    earliest_event_at: datetime | None
+    covered_through: datetime | None
+    last_batch_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    earliest_event_at: datetime | None
+    covered_through: datetime | None
+    freshness: Literal["fresh", "stale", "unknown"]
+    stale_since: datetime | None
+    completeness: str
+    record_count: int
+    records_text: str
+    lanes: tuple[Lane, ...]
+    media: Media  # the same type as a receipt's
+    gaps: tuple[Gap, ...]
+
+
+@dataclass(frozen=True)
+class Advisory:
+    kind: str
+    severity: Literal["advisory", "blocking"]
+    detail: str
+    batch_id: int | None
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    label: str
+    url: str
+    blocking: bool
+    audience: Literal["owner", "operator"]
+    urgency: Literal["now", "soon"]
+    method: Literal["GET", "POST"] = "GET"
+
+
+@dataclass(frozen=True)
+class ConnectionHealth:
+    connection: ConnectionRef
+    verdict: Verdict
+    readiness: Readiness
+    schedule: Schedule
+    work: Work
+    coverage: Coverage
+    advisories: tuple[Advisory, ...]
+    actions: tuple[Action, ...]
+    latest_receipt: Receipt | None
+
+    @property
+    def needs_owner_now(self) -> bool:
+        return any(a.audience == "owner" and a.urgency == "now" for a in self.actions)
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    total: int
+    needs_you: int
+    suggestions: int
+    healthy: int
+    sentence: str
+
+
+@dataclass(frozen=True)
+class SystemHealth:
+    """The installation's own runtime, shown once on the dashboard."""
+
+    state: Literal["healthy", "degraded"]
+    tone: Tone
+    headline: str
+    worker: ReadinessFact

@@ -1,0 +1,321 @@
+"""The verdict: which state a connection is in, what its card says, and what the owner can do.
+
+``project`` reads like DESIGN.md: gather the facts, climb the state ladder (``_state``,
+the numbered "Composition of verdict.state"), let the state's own function say its
+headline, forward sentence and primary action, then add the advisories' actions.
+Labels and advisory actions are tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, NamedTuple
+
+from connections.connectors.manifest import Manifest
+from connections.models import Connection
+
+from ..receipts import build_receipt
+from ..words import clock, day, span
+from .facts import (
+    advisories_of,
+    coverage_of,
+    credential_of,
+    push_reference,
+    runtime_of,
+    schedule_of,
+    work_of,
+)
+from .types import (
+    Action,
+    Advisory,
+    ConnectionHealth,
+    ConnectionRef,
+    Coverage,
+    Evidence,
+    Readiness,
+    ReadinessFact,
+    Schedule,
+    State,
+    Verdict,
+    Work,
+)
+
+FAILING_AFTER = 3  # consecutive failed collections
+REFUSED = ("rejected", "expired")  # credential states that stop collection
+POST_ACTIONS = frozenset({"resume", "retry", "pause"})  # actions that change something: sent as POST
+
+TONES: dict[str, str] = {
+    "setup_required": "neutral",
+    "paused": "neutral",
+    "failing": "critical",
+    "degraded": "warning",
+    "attention": "info",
+    "healthy": "ok",
+}
+
+_LABELS = {
+    "setup_required": "Finish setup",
+    "paused": "Paused",
+    "failing": "Can't collect",
+    "degraded": "Having trouble",
+}
+
+
+def source_url(slug: str, part: str = "") -> str:
+    """Owner page addresses, fixed here so the projection can name them without a request."""
+    return f"/sources/{slug}/{part}" if part else f"/sources/{slug}/"
+
+
+def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
+    """The health and coverage of one connection at ``now``. Pure."""
+    facts = _Facts.of(evidence, now)
+    state = _state(facts)
+    say = _SAY[state](facts)
+    asks = [*_failed_import_asks(facts), *say.asks, *_advisory_asks(facts.advisories)]
+    conn = evidence.connection
+    return ConnectionHealth(
+        connection=ConnectionRef(conn.slug, conn.name, conn.connector, evidence.manifest.name),
+        verdict=Verdict(state, _label(state, facts), TONES[state], say.headline, say.forward),
+        readiness=Readiness(facts.credential, facts.runtime),
+        schedule=facts.schedule,
+        work=facts.work,
+        coverage=facts.coverage,
+        advisories=facts.advisories,
+        actions=_actions(conn.slug, asks),
+        latest_receipt=build_receipt(evidence.latest_batch) if evidence.latest_batch is not None else None,
+    )
+
+
+def _state(f: _Facts) -> State:
+    """DESIGN.md, "Composition of verdict.state": the first that applies."""
+    if f.credential.state == "missing" or not f.has_evidence:
+        return "setup_required"
+    if f.connection.schedule_policy == Connection.Policy.PAUSED:
+        return "paused"
+    if f.credential.state in REFUSED or f.blocking or f.work.consecutive_failures >= FAILING_AFTER:
+        return "failing"
+    if f.work.consecutive_failures or f.runtime.state == "unavailable" or f.stale_pipe:
+        return "degraded"
+    if f.advisories:
+        return "attention"
+    return "healthy"
+
+
+# ---------------------------------------------------------------- facts the ladder reads
+
+
+@dataclass(frozen=True)
+class _Facts:
+    ev: Evidence
+    credential: ReadinessFact
+    runtime: ReadinessFact
+    work: Work
+    schedule: Schedule
+    coverage: Coverage
+    advisories: tuple[Advisory, ...]
+
+    @classmethod
+    def of(cls, ev: Evidence, now: datetime) -> _Facts:
+        coverage = coverage_of(ev, now)
+        return cls(ev, credential_of(ev, now), runtime_of(ev, now), work_of(ev), schedule_of(ev.connection, now),
+                   coverage, advisories_of(ev, coverage))
+
+    @property
+    def connection(self) -> Connection:
+        return self.ev.connection
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.ev.manifest
+
+    @property
+    def has_evidence(self) -> bool:
+        ev = self.ev
+        return bool(ev.lanes or ev.runs or (ev.summary is not None and ev.summary.latest_batch_id))
+
+    @property
+    def blocking(self) -> tuple[Advisory, ...]:
+        return tuple(a for a in self.advisories if a.severity == "blocking")
+
+    @property
+    def stale_pipe(self) -> bool:
+        """A push or pull source whose data stopped arriving (a manual source is never degraded for that)."""
+        return not self.manifest.is_manual and self.coverage.freshness == "stale"
+
+    @property
+    def measured(self) -> bool:
+        """Fresh, and nothing about the pipe unknown: only then is it "Up to date"."""
+        return self.coverage.freshness == "fresh" and "unknown" not in (self.credential.state, self.runtime.state)
+
+    @property
+    def span(self) -> str:
+        start, end = self.coverage.earliest_event_at, self.coverage.covered_through
+        return f"Covers {span(start, end)}" if start and end else ""
+
+
+# ---------------------------------------------------------------- what each state says
+
+
+class _Ask(NamedTuple):
+    """An action before it has an address; the first ask of a kind wins."""
+
+    kind: str
+    label: str
+    part: str = ""
+    urgency: Literal["now", "soon"] = "soon"
+    blocking: bool = False
+    audience: Literal["owner", "operator"] = "owner"
+
+
+class _Say(NamedTuple):
+    headline: str
+    forward: str
+    asks: tuple[_Ask, ...] = ()
+
+
+def _setup_required(f: _Facts) -> _Say:
+    noun = f.manifest.record_noun
+    if f.credential.state == "missing":
+        return _Say("Not connected yet", "Connect this source so Ownerhub can start collecting.",
+                    (_Ask("connect", "Connect", "#connect", "now"),))
+    if f.ev.failed_import is not None:  # a failed import is all there is
+        return _Say(f.advisories[0].detail, _forward_for("failed_import", f.manifest),
+                    (_Ask("add_artifact", "Import an export", "upload/", "now"),))
+    if f.manifest.is_manual:
+        return _Say(f"No {noun[1]} imported yet", "Import an export to see what data you have.",
+                    (_Ask("add_artifact", "Import an export", "upload/", "now"),))
+    return _Say(f"No {noun[1]} received yet",
+                "Finish setting up the source; its data appears here when the first batch arrives.",
+                (_Ask("connect", "Finish setup", "#connect", "now"),))
+
+
+def _paused(f: _Facts) -> _Say:
+    return _Say(f"Paused · {f.span}" if f.span else "Paused", "Nothing is collected while paused. Resume to continue.",
+                (_Ask("resume", "Resume", "resume/"),))
+
+
+def _failing(f: _Facts) -> _Say:
+    if f.credential.state in REFUSED:
+        verb = "refused" if f.credential.state == "rejected" else "expired"
+        return _Say(f"Access {verb} on {day(f.credential.observed_at)}",
+                    "Reconnect to let Ownerhub collect again; it will not retry until then.",
+                    (_Ask("reconnect", "Reconnect", "#connect", "now", blocking=True),))
+    if f.blocking:
+        first = f.blocking[0]
+        kind, label, part = _ADVISORY_ACTIONS[first.kind][0]
+        return _Say(first.detail, _forward_for(first.kind, f.manifest, blocking=True),
+                    (_Ask(kind, label, part, "now", blocking=True),))
+    return _Say(f"The last {f.work.consecutive_failures} collections failed",
+                "Ownerhub keeps trying on schedule; retry now once the source is reachable.",
+                (_Ask("retry", "Retry now", "retry/", "now", blocking=True),))
+
+
+def _degraded(f: _Facts) -> _Say:
+    if f.work.consecutive_failures:
+        when = f" at {clock(f.schedule.next_due_at)}" if f.schedule.next_due_at else ""
+        return _Say(f"The last collection failed on {day(f.work.last_failure_at)}",
+                    f"Ownerhub will try again{when}; you can also retry now.", (_Ask("retry", "Retry now", "retry/"),))
+    if f.runtime.state == "unavailable":
+        return _Say("The collector for this source is not running",
+                    "Collection resumes when the collector is back; an operator has been told.",
+                    (_Ask("check_runtime", "Check the collector", audience="operator"),))
+    if f.manifest.path("device_sync"):
+        return _Say(f"The phone has not reported since {day(push_reference(f.ev))}",
+                    "Open the app on your phone and check its server address and token.",
+                    (_Ask("check_device", "Check the phone", "#connect"),))
+    return _Say(f"No successful collection since {day(f.work.last_success_at)}",
+                "Ownerhub keeps trying on schedule; retry now if the source is reachable.",
+                (_Ask("retry", "Retry now", "retry/"),))
+
+
+def _attention(f: _Facts) -> _Say:
+    return _Say(f.span or f"No {f.manifest.record_noun[1]} yet", _forward_for(f.advisories[0].kind, f.manifest))
+
+
+def _healthy(f: _Facts) -> _Say:
+    headline = f.span if f.measured else f"{f.span} · not measured yet" if f.span else "Not measured yet"
+    if f.manifest.is_manual:
+        return _Say(headline, "Nothing needs you now. Import a newer export whenever you like.",
+                    (_Ask("add_artifact", "Import a newer export", "upload/"),))
+    if f.schedule.next_due_at and f.schedule.policy == "interval":
+        return _Say(headline, f"Nothing needs you now. Next collection at {clock(f.schedule.next_due_at)}.")
+    return _Say(headline, "Nothing needs you now. New data arrives as the source sends it.")
+
+
+_SAY = {
+    "setup_required": _setup_required,
+    "paused": _paused,
+    "failing": _failing,
+    "degraded": _degraded,
+    "attention": _attention,
+    "healthy": _healthy,
+}
+
+
+def _label(state: State, f: _Facts) -> str:
+    """The pill (UI.md): one word per state; attention and healthy say which kind."""
+    if state == "healthy":
+        return "Up to date" if f.measured else "No problems found"
+    if state == "attention":
+        kinds = {a.kind for a in f.advisories}
+        if kinds == {"missing_media"}:
+            return "Media missing"
+        return "Needs a refresh" if kinds & {"stale_owner_artifact", "partial_artifact"} else "Needs a look"
+    return _LABELS[state]
+
+
+# ---------------------------------------------------------------- advisories: actions and forward sentences
+
+# advisory kind -> its actions (kind, label, page part); the first carries the advisory's severity
+_ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "stale_owner_artifact": (("re_export", "Re-export", "#re-export"), ("add_artifact", "Upload a newer export", "upload/")),
+    "missing_media": (("add_media", "Add media", "upload/"),),
+    "partial_artifact": (("re_export", "Re-export", "#re-export"),),
+    "coverage_hole": (("add_artifact", "Fill the gap", "upload/"),),
+    "parser_warning": (("review_import", "Review the import", ""),),
+    "failed_import": (("retry", "Try again now", "import/retry/"),),
+}
+
+# advisory kind -> what the owner can do about it (a stale export says the connector's own hint)
+_ADVISORY_FORWARD = {
+    "stale_owner_artifact": "Export the data again to add newer records.",
+    "partial_artifact": "The last export looked cut short: export it again to get everything.",
+    "missing_media": "Export again with media included to add the missing files.",
+    "coverage_hole": "Upload an export that covers the gap to fill it.",
+    "failed_import": "Nothing from it was saved. Try again now, or upload the file again.",
+    "parser_warning": "Review the last import: some items could not be read.",
+}
+
+
+def _forward_for(advisory_kind: str, manifest: Manifest, *, blocking: bool = False) -> str:
+    text = _ADVISORY_FORWARD.get(advisory_kind, _ADVISORY_FORWARD["parser_warning"])
+    if advisory_kind == "stale_owner_artifact":
+        text = manifest.re_export_hint or text
+    return f"{text} Collection is blocked until then." if blocking else text
+
+
+def _failed_import_asks(f: _Facts) -> tuple[_Ask, ...]:
+    if f.ev.failed_import is None:
+        return ()
+    # Nothing else can bring that file in: trying again is the first thing to offer.
+    return (_Ask("retry", "Try again now", "import/retry/", "now"), _Ask("add_artifact", "Upload the file again", "upload/"))
+
+
+def _advisory_asks(advisories: tuple[Advisory, ...]) -> list[_Ask]:
+    return [
+        _Ask(kind, label, part, blocking=advisory.severity == "blocking" and i == 0)
+        for advisory in advisories
+        for i, (kind, label, part) in enumerate(_ADVISORY_ACTIONS[advisory.kind])
+    ]
+
+
+def _actions(slug: str, asks: list[_Ask]) -> tuple[Action, ...]:
+    """The first ask of each kind, in order, with its address; the first is the primary action."""
+    actions: dict[str, Action] = {}
+    for ask in asks:
+        if ask.kind not in actions:
+            method = "POST" if ask.kind in POST_ACTIONS else "GET"
+            actions[ask.kind] = Action(ask.kind, ask.label, source_url(slug, ask.part), ask.blocking, ask.audience,
+                                       ask.urgency, method)
+    return tuple(actions.values())
