@@ -11,9 +11,18 @@ from datetime import UTC, datetime, timedelta
 
 from connections.connectors import get as get_manifest
 from connections.connectors import register
-from connections.models import CollectionRun, Condition, Connection, DeviceToken, hash_secret
-from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary
+from connections.models import Connection, hash_secret
+from coverage.models import AcquisitionBatch
 from coverage.projection import Evidence, FailedImport
+from tests.factories import (
+    BatchFactory,
+    CollectionRunFactory,
+    ConditionFactory,
+    ConnectionFactory,
+    CoverageSummaryFactory,
+    DeviceTokenFactory,
+    LaneSummaryFactory,
+)
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -47,18 +56,18 @@ class Scenario:
         batch = self.latest_batch(conn)
         summary = None
         if self.summary is not None:
-            summary = CoverageSummary(connection=conn, **self.summary)
+            summary = CoverageSummaryFactory.build(connection=conn, **self.summary)
             summary.latest_batch_id = batch.pk if batch else 1
             summary.media_batch_id = summary.latest_batch_id if summary.media_missing + summary.media_omitted else None
-        runs = tuple(CollectionRun(connection=conn, **r) for r in self.runs)
+        runs = tuple(CollectionRunFactory.build(connection=conn, **r) for r in self.runs)
         return Evidence(
             connection=conn,
             manifest=get_manifest(self.connector),
             credential_captured=self.token or bool(self.feed_url),
-            conditions=tuple(Condition(connection=conn, pk=i + 1, **c) for i, c in enumerate(self.conditions)),
+            conditions=tuple(ConditionFactory.build(connection=conn, pk=i + 1, **c) for i, c in enumerate(self.conditions)),
             runs=runs,
             summary=summary,
-            lanes=tuple(LaneSummary(connection=conn, **lane) for lane in self.lanes),
+            lanes=tuple(LaneSummaryFactory.build(connection=conn, **lane) for lane in self.lanes),
             latest_batch=batch,
             failed_import=(
                 FailedImport(9, self.failed["artifact_filename"], self.failed["created_at"],
@@ -69,7 +78,7 @@ class Scenario:
         )
 
     def connection(self, owner=None) -> Connection:
-        return Connection(
+        return ConnectionFactory.build(
             owner=owner,
             connector=self.connector,
             slug=self.name.replace("_", "-"),
@@ -94,7 +103,7 @@ class Scenario:
             "committed_at": NOW - 10 * DAY,
             **self.batch,
         }
-        batch = AcquisitionBatch(connection=conn, **fields)
+        batch = BatchFactory.build(connection=conn, **fields)
         batch.pk = 7
         return batch
 
@@ -103,17 +112,17 @@ class Scenario:
         conn = self.connection(owner)
         conn.save()
         if self.token:
-            DeviceToken.objects.create(connection=conn, token_hash=hash_secret(f"{self.name}-{owner.pk}"), hint="abcd")
+            DeviceTokenFactory(connection=conn, token_hash=hash_secret(f"{self.name}-{owner.pk}"))
         for c in self.conditions:
-            Condition.objects.create(connection=conn, **c)
+            ConditionFactory(connection=conn, **c)
         for r in self.runs:
-            CollectionRun.objects.create(connection=conn, **r)
+            CollectionRunFactory(connection=conn, **r)
         batch = self.latest_batch(conn)
         if batch is not None:
             batch.pk = None
             batch.save()
         if self.summary is not None:
-            summary = CoverageSummary(connection=conn, latest_batch=batch, **self.summary)
+            summary = CoverageSummaryFactory.build(connection=conn, latest_batch=batch, **self.summary)
             if summary.media_missing + summary.media_omitted:
                 summary.media_batch = batch
             summary.save()
@@ -121,9 +130,9 @@ class Scenario:
             lane = dict(lane)
             if lane.pop("partial_batch_id", None):
                 lane["partial_batch"] = batch
-            LaneSummary.objects.create(connection=conn, last_batch=batch, **lane)
+            LaneSummaryFactory(connection=conn, last_batch=batch, **lane)
         if self.failed is not None:
-            AcquisitionBatch.objects.create(connection=conn, method="owner_artifact", status="failed", **self.failed)
+            BatchFactory(connection=conn, status=AcquisitionBatch.Status.FAILED, source_format="", **self.failed)
         return conn
 
 
