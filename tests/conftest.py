@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.factories import OwnerFactory
+
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
@@ -39,13 +41,13 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def owner(django_user_model):
-    return django_user_model.objects.create_user("ada", password="correct horse battery")
+def owner(db):
+    return OwnerFactory(username="ada")
 
 
 @pytest.fixture
-def other_owner(django_user_model):
-    return django_user_model.objects.create_user("bob", password="correct horse battery")
+def other_owner(db):
+    return OwnerFactory(username="bob")
 
 
 @pytest.fixture(scope="session")
