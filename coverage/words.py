@@ -6,7 +6,7 @@ the receipts, the timeline and the template filters only call it (UI.md, "Words"
 A function that shows a date or a time takes ``tz``, the zone to show it in. The
 default keeps each caller's behaviour of today: ``None`` shows an aware datetime
 in the zone it carries (the projection and the receipts pass UTC instants), and
-the template filters pass the current zone. Issue 11 passes the owner's zone.
+the template filters pass the current zone; ``clock`` shows UTC. Issue 11 passes the owner's zone.
 """
 
 from __future__ import annotations
@@ -78,9 +78,9 @@ def day_and_time(value: datetime, tz: tzinfo | None = None) -> str:
     return f"{value.day} {value:%b %Y, %H:%M}"
 
 
-def clock(value: datetime, tz: tzinfo = UTC) -> str:
-    """A moment with its zone: '2026-11-25 12:30 UTC'."""
-    value = value.astimezone(tz)
+def clock(value: datetime, tz: tzinfo | None = None) -> str:
+    """A moment with its zone: '2026-11-25 12:30 UTC' (UTC unless ``tz`` says otherwise)."""
+    value = value.astimezone(tz or UTC)
     return f"{value:%Y-%m-%d %H:%M} {value.tzname()}"
 
 

@@ -157,10 +157,10 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
     failed = ev.failed_import
     if failed is not None:
         name = f" of {failed.filename}" if failed.filename else ""
-        found.append(("failed_import", f"The import{name} on {day(failed.created_at)} did not finish.",
+        found.append(("failed_import", f"The import{name} on {day(failed.created_at, ev.time_zone)} did not finish.",
                       failed.batch_id))
     if manifest.is_manual and coverage.freshness == "stale":
-        found.append(("stale_owner_artifact", f"The newest {noun[0]} imported is from {day(coverage.covered_through)}.",
+        found.append(("stale_owner_artifact", f"The newest {noun[0]} imported is from {day(coverage.covered_through, ev.time_zone)}.",
                       summary.latest_batch_id if summary else None))
     media = coverage.media
     if media.missing:

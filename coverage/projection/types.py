@@ -7,7 +7,7 @@ JSON field names are the contract (DESIGN.md, projection contract); the one seri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal
 
 from connections.connectors.manifest import Manifest
@@ -35,7 +35,8 @@ class Evidence:
     summaries kept with the evidence. ``latest_batch``: the newest committed
     batch, with ``connection`` set. ``credential_captured``: a live device
     token or feed address exists. ``failed_import``: the newest import whose
-    commit failed for good (status ``failed``), if any.
+    commit failed for good (status ``failed``), if any. ``time_zone``: the zone the
+    owner's words name days and times in; ``None`` names them as stored (UTC).
     """
 
     connection: Connection
@@ -49,6 +50,7 @@ class Evidence:
     lanes: tuple[LaneSummary, ...] = ()
     latest_batch: AcquisitionBatch | None = None
     failed_import: FailedImport | None = None
+    time_zone: tzinfo | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Labels and advisory actions are tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal, NamedTuple
 
 from connections.connectors.manifest import Manifest
@@ -122,6 +122,10 @@ class _Facts:
                    coverage, advisories_of(ev, coverage))
 
     @property
+    def tz(self) -> tzinfo | None:
+        return self.ev.time_zone
+
+    @property
     def connection(self) -> Connection:
         return self.ev.connection
 
@@ -151,7 +155,7 @@ class _Facts:
     @property
     def span(self) -> str:
         start, end = self.coverage.earliest_event_at, self.coverage.covered_through
-        return f"Covers {span(start, end)}" if start and end else ""
+        return f"Covers {span(start, end, self.tz)}" if start and end else ""
 
 
 # ---------------------------------------------------------------- what each state says
@@ -198,7 +202,7 @@ def _paused(f: _Facts) -> _Say:
 def _failing(f: _Facts) -> _Say:
     if f.credential.state in REFUSED:
         verb = "refused" if f.credential.state == "rejected" else "expired"
-        return _Say(f"Access {verb} on {day(f.credential.observed_at)}",
+        return _Say(f"Access {verb} on {day(f.credential.observed_at, f.tz)}",
                     "Reconnect to let Ownerhub collect again; it will not retry until then.",
                     (_Ask("reconnect", "Reconnect", "#connect", "now", blocking=True),))
     if f.blocking:
@@ -213,18 +217,18 @@ def _failing(f: _Facts) -> _Say:
 
 def _degraded(f: _Facts) -> _Say:
     if f.work.consecutive_failures:
-        when = f" at {clock(f.schedule.next_due_at)}" if f.schedule.next_due_at else ""
-        return _Say(f"The last collection failed on {day(f.work.last_failure_at)}",
+        when = f" at {clock(f.schedule.next_due_at, f.tz)}" if f.schedule.next_due_at else ""
+        return _Say(f"The last collection failed on {day(f.work.last_failure_at, f.tz)}",
                     f"Ownerhub will try again{when}; you can also retry now.", (_Ask("retry", "Retry now", "retry/"),))
     if f.runtime.state == "unavailable":
         return _Say("The collector for this source is not running",
                     "Collection resumes when the collector is back; an operator has been told.",
                     (_Ask("check_runtime", "Check the collector", audience="operator"),))
     if f.manifest.path("device_sync"):
-        return _Say(f"The phone has not reported since {day(push_reference(f.ev))}",
+        return _Say(f"The phone has not reported since {day(push_reference(f.ev), f.tz)}",
                     "Open the app on your phone and check its server address and token.",
                     (_Ask("check_device", "Check the phone", "#connect"),))
-    return _Say(f"No successful collection since {day(f.work.last_success_at)}",
+    return _Say(f"No successful collection since {day(f.work.last_success_at, f.tz)}",
                 "Ownerhub keeps trying on schedule; retry now if the source is reachable.",
                 (_Ask("retry", "Retry now", "retry/"),))
 
@@ -239,7 +243,7 @@ def _healthy(f: _Facts) -> _Say:
         return _Say(headline, "Nothing needs you now. Import a newer export whenever you like.",
                     (_Ask("add_artifact", "Import a newer export", "upload/"),))
     if f.schedule.next_due_at and f.schedule.policy == "interval":
-        return _Say(headline, f"Nothing needs you now. Next collection at {clock(f.schedule.next_due_at)}.")
+        return _Say(headline, f"Nothing needs you now. Next collection at {clock(f.schedule.next_due_at, f.tz)}.")
     return _Say(headline, "Nothing needs you now. New data arrives as the source sends it.")
 
 

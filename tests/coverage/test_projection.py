@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -142,3 +144,20 @@ def test_system_runtime_from_worker_heartbeat(heartbeat_age, state, worker, word
     system = project_system(beat, NOW, interval_seconds=30)
     assert (system.state, system.worker.state) == (state, worker)
     assert words in system.headline
+
+
+def test_an_owner_in_auckland_reads_the_days_of_their_own_calendar():
+    # The chat ran from 12 Mar 09:15 to 25 Mar 22:10 UTC: 12 Mar 22:15 to 26 Mar 11:10 in Auckland.
+    scenario, _ = SCENARIOS["old_export_is_attention_with_reexport"]
+    in_utc = project(scenario.evidence(), NOW)
+    in_auckland = project(replace(scenario.evidence(), time_zone=ZoneInfo("Pacific/Auckland")), NOW)
+    assert in_utc.verdict.headline == "Covers 12 Mar to 25 Mar 2023"
+    assert in_auckland.verdict.headline == "Covers 12 Mar to 26 Mar 2023"
+    assert in_auckland.advisories[0].detail == "The newest message imported is from 26 Mar 2023."
+    assert health_json(in_auckland)["coverage"] == health_json(in_utc)["coverage"]  # JSON stays UTC
+
+
+def test_a_feed_names_its_next_collection_in_the_owners_zone():
+    scenario, _ = SCENARIOS["fresh_feed_with_successful_run_is_healthy"]
+    health = project(replace(scenario.evidence(), time_zone=ZoneInfo("America/Los_Angeles")), NOW)
+    assert health.verdict.forward == "Nothing needs you now. Next collection at 2026-11-25 04:30 PST."
