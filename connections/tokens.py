@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Condition, Connection, DeviceToken, hash_secret, new_secret
+from .models import AccessToken, Condition, Connection, DeviceToken, hash_secret, new_secret
 from .runtime import clear_conditions
 
 TOKEN_PREFIX = "ohd"
@@ -78,3 +78,20 @@ def touch(token: DeviceToken, now: datetime) -> None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
         DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+# ---------------------------------------------------------------- personal access tokens
+ACCESS_PREFIX = "oh_pat"
+
+
+def issue_access_token(owner, name: str = "script") -> tuple[AccessToken, str]:
+    """Create a personal access token for the owner API; the secret is returned once, only its hash is kept."""
+    secret = new_secret(ACCESS_PREFIX)
+    name = (name or "script").strip()[:80] or "script"
+    token = AccessToken.objects.create(owner=owner, name=name, token_hash=hash_secret(secret), hint=secret[-4:])
+    return token, secret
+
+
+def revoke_access_token(token: AccessToken, *, now: datetime | None = None) -> None:
+    token.revoked_at = now or timezone.now()
+    token.save(update_fields=["revoked_at"])

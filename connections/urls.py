@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ingest, views
+from . import account, ingest, views
 
 app_name = "connections"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("sources/<slug:slug>/remove/", views.remove, name="remove"),
     path("sources/<slug:slug>/token/", views.device_token, name="device_token"),
     path("sources/<slug:slug>/feed/", views.feed, name="feed"),
+    path("settings/", account.owner_settings, name="settings"),
+    path("settings/time-zone/", account.time_zone, name="settings-time-zone"),
+    path("settings/password/", account.password, name="settings-password"),
+    path("settings/tokens/", account.create_token, name="settings-create-token"),
+    path("settings/tokens/<int:token_id>/revoke/", account.revoke_token, name="settings-revoke-token"),
     path("ingest/owntracks", ingest.owntracks, name="ingest-owntracks"),
     path("ingest/overland", ingest.overland, name="ingest-overland"),
 ]
