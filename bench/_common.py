@@ -282,8 +282,8 @@ def _child_setup(connector: str, out: str) -> None:
 def _child_import(connector: str, path: str, out: str, prof: str | None) -> None:
     _django()
     from connections.models import Connection
-    from coverage.acquisition import land_batch, preview_artifact, start_commit
     from coverage.models import Record
+    from coverage.pipeline import land_batch, preview_artifact, start_commit
 
     conn = Connection.objects.get(slug=SLUG, connector=connector)
     profiler = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from coverage.pipeline import remove_connection
+
 from .collect import masked_feed_url
 from .models import AccessToken, CollectionRun, Condition, Connection, DeviceToken, OwnerProfile
 
@@ -57,6 +59,13 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        remove_connection(obj)  # with its evidence: records, staged rows, stored files
+
+    def delete_queryset(self, request, queryset):
+        for connection in queryset:
+            remove_connection(connection)
 
     def get_changelist_instance(self, request):
         # Project the whole page at once: constant queries, not one per row.

@@ -1,7 +1,7 @@
 """Scheduled pulls of provider feeds (provider_api): ``pull``, ``run_due``, backoff.
 
 One pull is one ``CollectionRun`` and, when the feed answered with a body, one
-committed batch through ``coverage.acquisition.acquire_records``. What each
+committed batch through ``coverage.pipeline.acquire_records``. What each
 answer becomes:
 
 - 200: events parsed, batch committed, run ``success``; the validators
@@ -172,7 +172,7 @@ def _failures_in_a_row(connection: Connection) -> int:
 
 def pull(connection: Connection, now: datetime | None = None, *, trigger: str = "scheduled") -> CollectionRun:
     """Fetch the connection's feed once and record the run, batch and conditions (see module doc)."""
-    from coverage.acquisition import acquire_records  # coverage depends on connections, not back
+    from coverage.pipeline import acquire_records  # coverage depends on connections, not back
 
     now = now or timezone.now()
     started = time.monotonic()

@@ -139,7 +139,7 @@ def _receive(
     if not records and not facts.skipped and not facts.failed:
         return ok()  # an empty body: nothing to record
 
-    from coverage.acquisition import acquire_records  # coverage depends on connections, not back
+    from coverage.pipeline import acquire_records  # coverage depends on connections, not back
 
     name = _DEVICE.sub("", device(records, token))[:60] or f"token-{token.pk}"
     with _SQLITE_WRITES if db.vendor == "sqlite" else nullcontext():

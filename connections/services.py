@@ -1,11 +1,12 @@
-"""Services over connections: add, pause, resume, remove. Pages, commands and the API call these."""
+"""Services over connections: add, pause, resume. Pages, commands and the API call these.
+
+Removing a connection takes its evidence with it: that is ``coverage.pipeline.remove_connection``.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection as db
-from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -78,38 +79,3 @@ def resume_connection(connection: Connection, *, now=None) -> Connection:
             connection.next_due_at = now or timezone.now()
         connection.save(update_fields=["schedule_policy", "next_due_at"])
     return connection
-
-
-@transaction.atomic
-def remove_connection(connection: Connection) -> None:
-    """Remove a connection with its records, batches and evidence (stored artifact files too)."""
-    from django.core.files.storage import default_storage
-
-    names = list(connection.batches.exclude(artifact_name="").values_list("artifact_name", flat=True))
-    _delete_bulk_evidence(connection)
-    connection.delete()
-    transaction.on_commit(lambda: [default_storage.delete(n) for n in names if default_storage.exists(n)])
-
-
-def _delete_bulk_evidence(connection: Connection) -> None:
-    """Delete the connection's records, their provenance and staged rows in three statements.
-
-    Django's collector would fetch millions of records to cascade them a chunk at a time;
-    what it finds afterwards is only the batches and the other small evidence.
-    """
-    from coverage.acquisition import STAGING_TABLE
-    from coverage.models import AcquisitionBatch, Record, RecordProvenance
-
-    q = db.ops.quote_name
-    records, provenance = q(Record._meta.db_table), q(RecordProvenance._meta.db_table)
-    batches = q(AcquisitionBatch._meta.db_table)
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {provenance} WHERE record_id IN (SELECT id FROM {records} WHERE connection_id = %s)",
-            [connection.pk],
-        )
-        cursor.execute(f"DELETE FROM {records} WHERE connection_id = %s", [connection.pk])
-        cursor.execute(
-            f"DELETE FROM {q(STAGING_TABLE)} WHERE batch_id IN (SELECT id FROM {batches} WHERE connection_id = %s)",
-            [connection.pk],
-        )

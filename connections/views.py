@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coverage.evidence import load_one
+from coverage.pipeline import remove_connection
 
 from . import services
 from .connectors import all_manifests
@@ -123,7 +124,7 @@ def remove(request: HttpRequest, slug: str) -> HttpResponse:
     connection = _owned(request, slug)
     if request.method == "POST":
         name = connection.name
-        services.remove_connection(connection)
+        remove_connection(connection)
         messages.success(request, f"Removed “{name}” with its imported data. Your other sources were not changed.")
         return redirect("coverage:dashboard")
     health = load_one(connection)

@@ -17,7 +17,10 @@ from ninja.files import UploadedFile
 
 from connections.models import Connection
 
-from .acquisition import (
+from .api_problems import Problem, problems
+from .evidence import load_receipt
+from .models import AcquisitionBatch
+from .pipeline import (
     DATE_ORDERS,
     CommitRefused,
     NotAnArtifactSource,
@@ -26,9 +29,6 @@ from .acquisition import (
     retry_commit,
     start_commit,
 )
-from .api_problems import Problem, problems
-from .evidence import load_receipt
-from .models import AcquisitionBatch
 from .receipts import Receipt
 from .serializers import receipt_json
 
@@ -120,7 +120,7 @@ def create_preview(
     except NotAnArtifactSource as exc:
         return _problem(400, str(exc))
     if batch.status == Status.REJECTED:
-        # 413 when the upload itself passed the limit (coverage.upload_limit stopped reading it).
+        # 413 when the upload itself passed the limit (coverage.pipeline.uploads.UploadCapHandler stopped reading it).
         return _receipt(413 if getattr(file, "over_limit", False) else 422, batch)
     return _receipt(200 if batch.status == Status.DUPLICATE else 201, batch)
 

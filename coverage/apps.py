@@ -6,6 +6,7 @@ class CoverageConfig(AppConfig):
     verbose_name = "Coverage"
 
     def ready(self) -> None:
-        from .sweep import register  # the worker loop's jobs (importing models needs the registry)
+        # The worker loop's jobs (importing the pipeline imports models: it needs the registry).
+        from .pipeline.sweep import register
 
         register()

@@ -83,10 +83,10 @@ class AcquisitionBatch(models.Model):
     commit_requested_at = models.DateTimeField(null=True, blank=True)
     commit_attempts = models.PositiveSmallIntegerField(default=0)  # landings that raised (a killed process does not count)
     failure_reason = models.CharField(max_length=500, blank=True, default="")  # owner words, when ``failed``
-    # The process landing the batch (``host:pid:start``) and since when: see ``coverage.claims``.
+    # The process landing the batch (``host:pid:start``) and since when: see ``coverage.pipeline.claims``.
     claimed_by = models.CharField(max_length=120, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
-    # A commit lands in chunks: what they have landed so far (``coverage.landing.Tally``), so a
+    # A commit lands in chunks: what they have landed so far (``coverage.pipeline.landing.Tally``), so a
     # killed commit resumes where it stopped. Null before the first chunk and once committed.
     landing = models.JSONField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
@@ -126,7 +126,7 @@ class RecordQuerySet(models.QuerySet):
     def visible(self) -> RecordQuerySet:
         """Records the owner may see: their first delivery is committed.
 
-        A commit lands in chunks (``coverage.landing``); the records of a batch still
+        A commit lands in chunks (``coverage.pipeline.landing``); the records of a batch still
         ``committing`` are in the table but are not the owner's data yet, and go again if
         the commit fails for good. Anything that shows records to an owner starts here.
         """
@@ -137,7 +137,7 @@ class Record(models.Model):
     """One item of the owner's data, stored once per connection, stream and key.
 
     Records and provenance rows are written in bulk (millions per import) by
-    ``coverage.acquisition`` only: one ``INSERT ... SELECT`` whose connection and batch ids
+    ``coverage.pipeline`` only: one ``INSERT ... SELECT`` whose connection and batch ids
     are constants taken from rows it holds locked in the same transaction. Their references
     are therefore not database-checked foreign keys: PostgreSQL would check every one per
     row at commit (about 5 µs a row and reference, more than the insert itself) and learn

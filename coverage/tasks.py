@@ -1,10 +1,15 @@
-"""Background tasks of the coverage app (django-tasks; the database backend by default)."""
+"""Background tasks of the coverage app (django-tasks; the database backend by default).
+
+Queued task rows store a task's path: ``coverage.tasks.commit_batch`` stays defined here so
+commits enqueued by any earlier version keep landing (``pipeline.commit.COMMIT_TASK``).
+"""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from .claims import landing
+from .pipeline.claims import landing
+from .pipeline.commit import land_batch
 
 
 @task()
@@ -16,7 +21,5 @@ def commit_batch(batch_id: int) -> str:
     The batch is claimed for this process meanwhile (``claims.landing``), so a worker that
     starts after this one died picks the commit up at once.
     """
-    from .acquisition import land_batch  # acquisition enqueues this task
-
     with landing(batch_id):
         return land_batch(batch_id).status

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connections.models import Connection
 
-from . import acquisition
+from . import pipeline
 from .evidence import load_health, load_one, load_receipt, load_system
 from .models import AcquisitionBatch, CoverageSummary, LaneSummary
 from .projection import summarize
@@ -101,7 +101,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
         if upload is None:
             error = "Choose a file to upload."
         else:
-            batch = acquisition.preview_artifact(connection, upload, upload.name or "upload")
+            batch = pipeline.preview_artifact(connection, upload, upload.name or "upload")
             return redirect("coverage:receipt", batch.pk)
     limit = settings.OWNERHUB_MAX_UPLOAD_BYTES
     context = {
@@ -110,7 +110,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
         "error": error,
         # The browser refuses a file over the limit before sending it; the server refuses it too.
         "max_bytes": limit,
-        "too_large": f"The file is larger than the {acquisition.size_words(limit)} limit.",
+        "too_large": f"The file is larger than the {pipeline.size_words(limit)} limit.",
     }
     return render(request, "coverage/upload.html", context, status=400 if error else 200)
 
@@ -147,8 +147,8 @@ def receipt_status(request: HttpRequest, batch_id: int) -> HttpResponse:
 def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _owned_batch(request, batch_id)
     try:
-        acquisition.start_commit(batch)
-    except acquisition.CommitRefused as exc:
+        pipeline.start_commit(batch)
+    except pipeline.CommitRefused as exc:
         messages.error(request, str(exc))
     return redirect("coverage:receipt", batch.pk)
 
@@ -159,8 +159,8 @@ def retry(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Try a failed import again ("Try again now" on its receipt)."""
     batch = _owned_batch(request, batch_id)
     try:
-        acquisition.retry_commit(batch)
-    except acquisition.CommitRefused as exc:
+        pipeline.retry_commit(batch)
+    except pipeline.CommitRefused as exc:
         messages.error(request, str(exc))
     return redirect("coverage:receipt", batch.pk)
 
@@ -183,12 +183,12 @@ def answer(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The owner's answer to the preview's question (day/month order): the file is read again."""
     batch = _owned_batch(request, batch_id)
     date_order = request.POST.get("date_order", "")
-    if date_order not in acquisition.DATE_ORDERS:
+    if date_order not in pipeline.DATE_ORDERS:
         messages.error(request, "Choose how dates are written in this file.")
     else:
         try:
-            acquisition.answer_preview(batch, date_order)
-        except acquisition.CommitRefused as exc:
+            pipeline.answer_preview(batch, date_order)
+        except pipeline.CommitRefused as exc:
             messages.error(request, str(exc))
     return redirect("coverage:receipt", batch.pk)
 
@@ -199,6 +199,6 @@ def cancel(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Abandon a preview: its staged records and stored file go; nothing was imported."""
     batch = _owned_batch(request, batch_id)
     connection = batch.connection
-    if acquisition.discard_preview(batch):
+    if pipeline.discard_preview(batch):
         messages.info(request, "Cancelled. Nothing was imported.")
     return redirect("coverage:source", connection.slug)

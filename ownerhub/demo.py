@@ -105,7 +105,7 @@ def health_export_zip(today: datetime) -> bytes:
 
 def _import(connection: Connection, filename: str, data: bytes) -> str:
     """Preview then commit through the real pipeline, in-process (the worker may not run yet)."""
-    from coverage.acquisition import land_batch, preview_artifact, start_commit
+    from coverage.pipeline import land_batch, preview_artifact, start_commit
     from coverage.receipts import build_receipt
 
     with tempfile.TemporaryDirectory() as tmp:

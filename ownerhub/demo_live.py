@@ -85,7 +85,7 @@ def seed_live(owner, now: datetime, source) -> Iterator[str]:
 
     conn, new = source("owntracks", "old-phone", "Old phone")
     if new:
-        from coverage.acquisition import acquire_records
+        from coverage.pipeline import acquire_records
 
         issue_device_token(conn)
         then = now - timedelta(days=2)

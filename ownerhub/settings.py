@@ -191,15 +191,15 @@ TASKS = {
 # Uploads: never held in memory beyond 2.5 MB; artifacts are capped.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-# The one upload limit, enforced while the body streams in (coverage.upload_limit): past it
+# The one upload limit, enforced while the body streams in (coverage.pipeline.uploads): past it
 # nothing is written and the owner gets a rejected receipt. The web server's limit follows it.
 OWNERHUB_MAX_UPLOAD_BYTES = env_int("OWNERHUB_MAX_UPLOAD_BYTES", 4 * 1024**3)
 # Large uploads are spooled to files named after their process, so the worker can remove
-# those a crash left behind (coverage.upload_files).
+# those a crash left behind (coverage.pipeline.uploads).
 FILE_UPLOAD_HANDLERS = [
-    "coverage.upload_limit.UploadCapHandler",  # first: nothing past OWNERHUB_MAX_UPLOAD_BYTES is written
+    "coverage.pipeline.uploads.UploadCapHandler",  # first: nothing past OWNERHUB_MAX_UPLOAD_BYTES is written
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "coverage.upload_files.TemporaryFileUploadHandler",
+    "coverage.pipeline.uploads.TemporaryFileUploadHandler",
 ]
 # A preview nobody commits is removed (staged records, stored file) after this many hours.
 OWNERHUB_PREVIEW_TTL_HOURS = env_int("OWNERHUB_PREVIEW_TTL_HOURS", 24)

@@ -8,16 +8,20 @@ import orjson
 import pytest
 
 from connections.models import OwnerProfile
-from coverage import acquisition, landing, staging, summaries
-from coverage.acquisition import (
+from coverage import pipeline
+from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from coverage.pipeline import (
     CommitRefused,
     NotAnArtifactSource,
     answer_preview,
     land_batch,
+    landing,
     preview_artifact,
+    staging,
     start_commit,
+    summaries,
 )
-from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from coverage.pipeline import preview as preview_stage
 from coverage.receipts import build_receipt
 from tests.coverage.conftest import fixture_path, staged_rows, stored_files
 
@@ -198,14 +202,14 @@ def test_a_commit_that_crashes_midway_leaves_nothing_visible_and_can_be_retried(
 
     batch.refresh_from_db()
     assert failed.status == batch.status == Status.FAILED
-    assert batch.commit_attempts == acquisition.MAX_COMMIT_ATTEMPTS
+    assert batch.commit_attempts == pipeline.MAX_COMMIT_ATTEMPTS
     assert "Nothing from it was saved" in batch.failure_reason and "disk full" not in batch.failure_reason
     assert Record.objects.count() == 0 and RecordProvenance.objects.count() == 0
     assert not LaneSummary.objects.exists()
     assert staged_rows(batch.pk) == 20
 
     monkeypatch.undo()
-    assert acquisition.retry_commit(batch, enqueue=False).status == Status.COMMITTING
+    assert pipeline.retry_commit(batch, enqueue=False).status == Status.COMMITTING
     assert land_batch(batch.pk).status == Status.COMMITTED
     assert Record.objects.count() == 20
 
@@ -447,7 +451,7 @@ def test_a_file_over_the_size_limit_is_rejected_before_it_is_stored(chat, settin
 def test_day_of_an_event_is_its_utc_day():
     assert landing.day_text(date(2023, 3, 12).toordinal()) == "2023-03-12"
     days = [date(2023, 1, d).toordinal() for d in (1, 2, 10, 13)]
-    assert landing.gaps(days, acquisition.DEFAULT_GAP_AFTER) == [
+    assert landing.gaps(days, pipeline.DEFAULT_GAP_AFTER) == [
         {"start": "2023-01-03", "end": "2023-01-09", "days": 7}
     ]
 
@@ -457,7 +461,7 @@ def test_a_parser_crash_leaves_a_rejected_batch_that_cannot_be_committed(chat, m
         yield from ()
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(acquisition, "_artifact_parser", lambda manifest: crashing)
+    monkeypatch.setattr(preview_stage, "artifact_parser", lambda manifest: crashing)
 
     with pytest.raises(RuntimeError):
         preview(chat, "android_dayfirst_24h.txt")

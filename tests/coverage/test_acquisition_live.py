@@ -16,8 +16,8 @@ from connections.connectors.base import (
     location_key,
 )
 from connections.connectors.google_timeline import parse as parse_timeline
-from coverage.acquisition import acquire_records, preview_artifact, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from coverage.pipeline import acquire_records, preview_artifact, start_commit
 from tests.coverage.conftest import fixture_path, staged_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
@@ -166,7 +166,7 @@ def test_a_failed_item_is_counted_with_its_position_and_the_rest_lands(make_conn
 
 def test_removing_a_source_takes_every_record_and_provenance_row_with_it(make_connection):
     """References are not database-checked (bulk speed): removal must still leave nothing behind."""
-    from connections.services import remove_connection
+    from coverage.pipeline import remove_connection
 
     phone, kept = make_connection("owntracks"), make_connection("owntracks")
     for connection in (phone, kept):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from coverage.acquisition import preview_artifact, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, Record
+from coverage.pipeline import preview_artifact, start_commit
 from tests.coverage.conftest import fixture_path, staged_rows
 
 Status = AcquisitionBatch.Status

@@ -12,9 +12,15 @@ import pytest
 from connections.connectors.base import BatchFacts, location_key
 from connections.connectors.owntracks import parse_owntracks
 from connections.models import Connection
-from coverage import acquisition, landing
-from coverage.acquisition import acquire_records, land_batch, preview_artifact, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record
+from coverage.pipeline import (
+    acquire_records,
+    commit,
+    land_batch,
+    landing,
+    preview_artifact,
+    start_commit,
+)
 from tests.coverage.conftest import staged_rows
 
 pytestmark = pytest.mark.django_db
@@ -76,17 +82,17 @@ def visible_keys(connection) -> set[str]:
 def test_a_big_import_lands_in_chunks_with_the_counts_of_one(phone, tmp_path, small_chunks):
     batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 1_050)), enqueue=False)
     chunks = []
-    real = acquisition.land_chunk
+    real = commit.land_chunk
 
     def counting(*args, **kwargs):
         chunks.append(1)
         return real(*args, **kwargs)
 
-    acquisition.land_chunk = counting
+    commit.land_chunk = counting
     try:
         landed = land_batch(batch.pk)
     finally:
-        acquisition.land_chunk = real
+        commit.land_chunk = real
     assert len(chunks) == 11  # 10 chunks of 100 and one of 50
     assert landed.status == Status.COMMITTED
     assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (1_050, 0, False)
@@ -100,7 +106,7 @@ def test_a_big_import_lands_in_chunks_with_the_counts_of_one(phone, tmp_path, sm
 def test_a_commit_killed_between_chunks_shows_nothing_and_resumes_where_it_stopped(phone, tmp_path, small_chunks,
                                                                                     monkeypatch):
     batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 1_000)), enqueue=False)
-    real = acquisition.land_chunk
+    real = commit.land_chunk
     calls = []
 
     def dies_on_the_fourth(*args, **kwargs):
@@ -109,7 +115,7 @@ def test_a_commit_killed_between_chunks_shows_nothing_and_resumes_where_it_stopp
             raise Killed
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(acquisition, "land_chunk", dies_on_the_fourth)
+    monkeypatch.setattr(commit, "land_chunk", dies_on_the_fourth)
     with pytest.raises(Killed):
         land_batch(batch.pk)
     batch.refresh_from_db()
@@ -118,7 +124,7 @@ def test_a_commit_killed_between_chunks_shows_nothing_and_resumes_where_it_stopp
     assert visible_keys(phone) == set()
     assert not CoverageSummary.objects.filter(connection=phone, record_count__gt=0).exists()
 
-    monkeypatch.setattr(acquisition, "land_chunk", real)
+    monkeypatch.setattr(commit, "land_chunk", real)
     landed = land_batch(batch.pk)
     assert landed.status == Status.COMMITTED
     assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (1_000, 0, False)
@@ -129,7 +135,7 @@ def test_a_commit_killed_between_chunks_shows_nothing_and_resumes_where_it_stopp
 def test_a_phone_pushing_between_chunks_is_stored_once_and_counted_once(phone, tmp_path, small_chunks, monkeypatch):
     """The phone sends a point the export also holds, while the export is half landed."""
     batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 500)), enqueue=False)
-    real = acquisition.land_chunk
+    real = commit.land_chunk
     calls = []
 
     def phone_pushes_after_the_second(*args, **kwargs):
@@ -139,7 +145,7 @@ def test_a_phone_pushing_between_chunks_is_stored_once_and_counted_once(phone, t
             push(phone, [450, 900])  # 450 is in a later chunk of the export; 900 is new
         return done
 
-    monkeypatch.setattr(acquisition, "land_chunk", phone_pushes_after_the_second)
+    monkeypatch.setattr(commit, "land_chunk", phone_pushes_after_the_second)
     landed = land_batch(batch.pk)
     assert landed.status == Status.COMMITTED
     assert (landed.count_accepted, landed.count_duplicate) == (499, 1)
@@ -152,7 +158,7 @@ def test_a_phone_pushing_between_chunks_is_stored_once_and_counted_once(phone, t
 
 def test_a_commit_that_fails_for_good_midway_takes_back_its_chunks(phone, tmp_path, small_chunks, monkeypatch):
     batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 400)), enqueue=False)
-    real = acquisition.land_chunk
+    real = commit.land_chunk
     calls = []
 
     def breaks_on_the_third(*args, **kwargs):
@@ -161,11 +167,11 @@ def test_a_commit_that_fails_for_good_midway_takes_back_its_chunks(phone, tmp_pa
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(acquisition, "land_chunk", breaks_on_the_third)
+    monkeypatch.setattr(commit, "land_chunk", breaks_on_the_third)
     failed = land_batch(batch.pk)
     assert failed.status == Status.FAILED and "Nothing from it was saved" in failed.failure_reason
     assert Record.objects.filter(connection=phone).count() == 0  # the two landed chunks were taken back
-    monkeypatch.setattr(acquisition, "land_chunk", real)
-    again = acquisition.retry_commit(failed, enqueue=False)
+    monkeypatch.setattr(commit, "land_chunk", real)
+    again = commit.retry_commit(failed, enqueue=False)
     assert land_batch(again.pk).count_accepted == 400
     assert CoverageSummary.objects.get(connection=phone).record_count == 400

@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from coverage.acquisition import land_batch
 from coverage.models import AcquisitionBatch, Record
+from coverage.pipeline import land_batch
 from coverage.services import issue_access_token
 from tests.coverage.conftest import fixture_path
 

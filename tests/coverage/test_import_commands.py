@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command, load_command_class
 
-from coverage import staging
 from coverage.models import AcquisitionBatch, Record
+from coverage.pipeline import staging
 from coverage.receipts import build_receipt
 from coverage.serializers import receipt_json
 from tests.coverage.conftest import fixture_path

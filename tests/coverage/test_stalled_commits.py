@@ -18,9 +18,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from connections.runtime import PROCESS
-from coverage import claims
-from coverage.acquisition import land_batch, preview_artifact, requeue_stalled, start_commit
 from coverage.models import AcquisitionBatch, Record
+from coverage.pipeline import claims, land_batch, preview_artifact, requeue_stalled, start_commit
 from tests.coverage.conftest import fixture_path, staged_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)

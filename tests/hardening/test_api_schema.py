@@ -16,7 +16,7 @@ from django.core.cache import cache
 from hypothesis import HealthCheck, settings
 
 from connections.models import Connection
-from coverage.acquisition import preview_artifact
+from coverage.pipeline import preview_artifact
 from coverage.services import issue_access_token
 from ownerhub.wsgi import application
 

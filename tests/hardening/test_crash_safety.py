@@ -24,8 +24,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from connections.models import Connection
-from coverage.acquisition import preview_artifact, requeue_stalled, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, Record
+from coverage.pipeline import preview_artifact, requeue_stalled, start_commit
 
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = 200_000  # a commit that takes a few seconds on PostgreSQL, so kills land inside it

@@ -17,8 +17,8 @@ import pytest
 from django.db import connection as db
 
 from connections.models import Connection
-from coverage.acquisition import preview_artifact
 from coverage.models import AcquisitionBatch, Record
+from coverage.pipeline import preview_artifact
 from coverage.services import issue_access_token
 from tests.conftest import stored_files
 

@@ -24,9 +24,18 @@ from django.core.management import call_command
 from django.db import connection as db
 
 from connections.models import Connection
-from coverage import acquisition, staging, summaries
-from coverage.acquisition import CommitRefused, land_batch, preview_artifact, start_commit
+from coverage import pipeline
 from coverage.models import AcquisitionBatch, CoverageSummary, Record
+from coverage.pipeline import (
+    CommitRefused,
+    commit,
+    land_batch,
+    preview_artifact,
+    staging,
+    start_commit,
+    summaries,
+)
+from coverage.pipeline import preview as preview_stage
 from tests.coverage.conftest import idle_tasks, immediate_tasks, staged_rows  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +134,7 @@ def test_an_answer_cut_off_mid_parse_leaves_a_preview_that_cannot_be_committed(t
 
     # Reading the file again (as answering a question does) and stopping halfway.
     with pytest.raises(Interrupted):
-        acquisition._parse_and_measure(batch, acquisition._artifact_parser(timeline.manifest), _stop_at(2_000))
+        preview_stage.parse_and_measure(batch, preview_stage.artifact_parser(timeline.manifest), _stop_at(2_000))
 
     with pytest.raises(CommitRefused):
         start_commit(batch.pk)
@@ -208,7 +217,7 @@ def test_preview_killed_mid_parse_is_refused_and_the_same_file_imports_again(own
     assert landed.status == Status.COMMITTED and landed.count_accepted == points
     assert Record.objects.count() == points
     cut_id = cut.pk
-    assert acquisition.discard_preview(cut)  # what the worker's sweep does with an abandoned preview
+    assert pipeline.discard_preview(cut)  # what the worker's sweep does with an abandoned preview
     assert staged_rows(cut_id) == 0 and staged_rows(again.pk) == 0
 
 
@@ -245,17 +254,17 @@ def test_a_file_whose_import_failed_can_be_uploaded_again(timeline, tmp_path):
 @pytest.mark.usefixtures("immediate_tasks")
 def test_running_import_artifact_again_after_a_killed_commit_lands_it(timeline, tmp_path, monkeypatch):
     path = timeline_file(tmp_path / "Records.json", 800)
-    real_land = acquisition.land_chunk
+    real_land = commit.land_chunk
 
     def killed(*args, **kwargs):
         raise Interrupted
 
-    monkeypatch.setattr(acquisition, "land_chunk", killed)
+    monkeypatch.setattr(commit, "land_chunk", killed)
     with pytest.raises(Interrupted):
         run("import_artifact", "timeline", str(path))
     stuck = AcquisitionBatch.objects.get()
     assert stuck.status == Status.COMMITTING and Record.objects.count() == 0
-    monkeypatch.setattr(acquisition, "land_chunk", real_land)
+    monkeypatch.setattr(commit, "land_chunk", real_land)
 
     out = run("import_artifact", "timeline", str(path), "--json")
 
@@ -306,7 +315,7 @@ def test_a_commit_that_fails_every_time_is_failed_with_a_reason_and_a_try_again(
 
     failed = land_batch(batch.pk)
 
-    assert failed.status == Status.FAILED and failed.commit_attempts == acquisition.MAX_COMMIT_ATTEMPTS
+    assert failed.status == Status.FAILED and failed.commit_attempts == pipeline.MAX_COMMIT_ATTEMPTS
     assert Record.objects.count() == 0
     client.force_login(timeline.owner)
     receipt = client.get(f"/api/owner/batches/{batch.pk}").json()
@@ -414,10 +423,10 @@ def test_trying_a_failed_import_again_reads_the_stored_file_when_its_staged_rows
     monkeypatch.setattr(summaries, "update_summary", _broken)
     assert land_batch(batch.pk).status == Status.FAILED
     monkeypatch.undo()
-    acquisition.discard_staging(batch)  # the worker's sweep drops staged rows nothing will land
+    pipeline.discard_staging(batch)  # the worker's sweep drops staged rows nothing will land
     assert staged_rows(batch.pk) == 0
 
-    landed = acquisition.retry_commit(batch)
+    landed = pipeline.retry_commit(batch)
 
     landed.refresh_from_db()
     assert landed.status == Status.COMMITTED

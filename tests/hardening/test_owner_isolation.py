@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from connections.models import Connection
 from connections.tokens import issue_device_token
-from coverage.acquisition import land_batch, preview_artifact, start_commit
+from coverage.pipeline import land_batch, preview_artifact, start_commit
 from coverage.services import issue_access_token
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -25,10 +25,10 @@ from django_tasks_db.models import DBTaskResult
 
 from connections.models import Connection
 from connections.runtime import PROCESS, ROUND_JOBS, WorkerLoop
-from coverage.acquisition import preview_artifact, start_commit
 from coverage.models import AcquisitionBatch, CoverageSummary, Record
+from coverage.pipeline import preview_artifact, start_commit
+from coverage.pipeline.sweep import Sweeper
 from coverage.services import issue_access_token
-from coverage.sweep import Sweeper
 from tests.conftest import stored_files
 from tests.coverage.conftest import fixture_path, staged_rows
 from tests.hardening.test_crash_safety import ROOT, _env, _free_port, _records_json
@@ -166,7 +166,7 @@ def _spooled_upload_left_by_a_killed_process(folder) -> None:
     code = (
         "import django, os, signal\n"
         "django.setup()\n"
-        "from coverage.upload_files import TemporaryFileUploadHandler\n"
+        "from coverage.pipeline.uploads import TemporaryFileUploadHandler\n"
         "handler = TemporaryFileUploadHandler()\n"
         "handler.new_file('file', 'Records.json', 'application/json', 10_000_000)\n"
         "handler.receive_data_chunk(b'x' * 1_000_000, 0)\n"
@@ -262,7 +262,7 @@ def test_on_sqlite_a_new_worker_finishes_a_commit_whose_worker_was_killed(tmp_pa
     setup = (
         "from django.contrib.auth.models import User\n"
         "from connections.models import Connection\n"
-        "from coverage.acquisition import preview_artifact, start_commit\n"
+        "from coverage.pipeline import preview_artifact, start_commit\n"
         "owner = User.objects.create(username='owner')\n"
         "conn = Connection.objects.create(owner=owner, connector='google_timeline', slug='t', name='T')\n"
         f"with open({str(path)!r}, 'rb') as fh:\n"

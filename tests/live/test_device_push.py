@@ -14,9 +14,9 @@ from django.core.management import call_command
 from connections.models import CollectionRun, Condition, DeviceToken
 from connections.services import pause_connection, resume_connection
 from connections.tokens import issue_device_token, revoke_device_tokens
-from coverage.acquisition import land_batch, preview_artifact, start_commit
 from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch, LaneSummary, Record
+from coverage.pipeline import land_batch, preview_artifact, start_commit
 from tests.live.conftest import FIXTURES, basic
 
 pytestmark = pytest.mark.django_db

@@ -102,8 +102,8 @@ def test_a_worker_that_starts_picks_up_a_commit_whose_worker_is_gone_at_once(own
     from django_tasks_db.models import DBTaskResult
 
     from connections.models import Connection
-    from coverage.acquisition import preview_artifact, start_commit
     from coverage.models import AcquisitionBatch
+    from coverage.pipeline import preview_artifact, start_commit
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     chat = Connection.objects.create(owner=owner, connector="whatsapp", slug="chat", name="Chat")

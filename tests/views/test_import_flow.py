@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coverage.acquisition import land_batch
 from coverage.models import AcquisitionBatch
+from coverage.pipeline import land_batch
 
 from .conftest import export
 
@@ -191,7 +191,7 @@ def test_import_of_a_rejected_file_explains_instead_of_failing(owner_client, cha
 )
 def test_another_owners_batch_is_404(method, path, client, chat, other_owner):
     with export("whatsapp/android_dayfirst_24h.txt").open("rb") as fh:
-        from coverage.acquisition import preview_artifact
+        from coverage.pipeline import preview_artifact
 
         batch = preview_artifact(chat, fh, "chat.txt")
     client.force_login(other_owner)

@@ -20,7 +20,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Connection
-from coverage.acquisition import (
+from coverage.models import AcquisitionBatch
+from coverage.pipeline import (
     DATE_ORDERS,
     CommitRefused,
     NotAnArtifactSource,
@@ -28,7 +29,6 @@ from coverage.acquisition import (
     preview_artifact,
     start_commit,
 )
-from coverage.models import AcquisitionBatch
 
 from .receipt import dumps, load_receipt, receipt_text
 

@@ -27,8 +27,8 @@ from datetime import datetime
 
 from django.db import connection as db
 
+from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import summaries
-from .models import AcquisitionBatch, Record, RecordProvenance
 from .staging import STAGING_TABLE, drop_staging, quote
 from .summaries import day_text, earliest_of, gaps, latest_of, merge_counts, merge_sources
 
@@ -141,30 +141,7 @@ def measure_staged(
                 "GROUP BY s.event_day, s.media ORDER BY s.event_day",
                 params + span_params,
             )
-            rows = cursor.fetchall()
-        last = None
-        day_new = day_media = 0
-        for ordinal, media, count, fresh in [*rows, (None, "", 0, 0)]:
-            if ordinal != last:
-                if last is not None:
-                    measure.days.append(last)
-                    if day_new:
-                        measure.day_counts[day_text(last)] = day_new
-                    if day_media:
-                        measure.media_days.append(day_text(last))
-                last, day_new, day_media = ordinal, 0, 0
-            if ordinal is None:
-                break
-            count, fresh = int(count or 0), int(fresh or 0)
-            measure.staged += count
-            measure.accepted += fresh
-            day_new += fresh
-            if media:
-                measure.staged_media[media] = measure.staged_media.get(media, 0) + count
-                if media in ("missing", "omitted"):
-                    day_media += count
-                if fresh:
-                    measure.new_media[media] = measure.new_media.get(media, 0) + fresh
+            _add_groups(measure, cursor.fetchall())
         held_by = []
         if measure.staged > measure.accepted:
             with small_sorts(cursor):
@@ -176,19 +153,52 @@ def measure_staged(
                     [connection_id, batch_id, *span_params, batch_id],
                 )
                 held_by = [(int(first), int(count)) for first, count in cursor.fetchall()]
-    if held_by:
-        committed = dict(
-            AcquisitionBatch.objects.filter(pk__in=[b for b, _ in held_by]).values_list("pk", "committed_at")
-        )
-        measure.duplicate_sources = [
-            {
-                "batch_id": b,
-                "count": count,
-                "committed_at": committed[b].isoformat() if committed.get(b) else None,
-            }
-            for b, count in held_by
-        ]
+    measure.duplicate_sources = _duplicate_sources(held_by)
     return measure
+
+
+def _add_groups(measure: Measure, rows: list[tuple]) -> None:
+    """Add the (day, media, staged, new) groups, in day order, to ``measure``."""
+    last = None
+    day_new = day_media = 0
+    for ordinal, media, count, fresh in [*rows, (None, "", 0, 0)]:
+        if ordinal != last:
+            if last is not None:
+                measure.days.append(last)
+                if day_new:
+                    measure.day_counts[day_text(last)] = day_new
+                if day_media:
+                    measure.media_days.append(day_text(last))
+            last, day_new, day_media = ordinal, 0, 0
+        if ordinal is None:
+            break
+        count, fresh = int(count or 0), int(fresh or 0)
+        measure.staged += count
+        measure.accepted += fresh
+        day_new += fresh
+        if media:
+            measure.staged_media[media] = measure.staged_media.get(media, 0) + count
+            if media in ("missing", "omitted"):
+                day_media += count
+            if fresh:
+                measure.new_media[media] = measure.new_media.get(media, 0) + fresh
+
+
+def _duplicate_sources(held_by: list[tuple[int, int]]) -> list[dict]:
+    """The earlier batches that hold staged records, with how many and when each was committed."""
+    if not held_by:
+        return []
+    committed = dict(
+        AcquisitionBatch.objects.filter(pk__in=[b for b, _ in held_by]).values_list("pk", "committed_at")
+    )
+    return [
+        {
+            "batch_id": b,
+            "count": count,
+            "committed_at": committed[b].isoformat() if committed.get(b) else None,
+        }
+        for b, count in held_by
+    ]
 
 
 SORT_CACHE_KIB = 8192  # SQLite: page cache (and so sorter memory) while grouping staged rows
@@ -240,69 +250,11 @@ def land_rows(batch: AcquisitionBatch, measure: Measure, span: Span | None = Non
 
     ``measure`` is ``measure_staged`` of the same rows, taken under the same lock.
     """
-    n = _sql_names()
-    where, span_params = (span or Span()).sql()
-    connection_id, method = batch.connection_id, batch.method
+    rows = _Rows(batch, span or Span())
     with db.cursor() as cursor:
-        # A record's first delivery is the record itself (``first_batch``, whose method is the
-        # first lane); a held record this lane delivers for the first time gains a provenance
-        # row: one that arrived before only through other methods.
-        held_days: dict[str, int] = {}
-        held_source = ""
-        if measure.staged > measure.accepted:
-            held_source = (
-                f"FROM {n['S']} s JOIN {n['R']} r "
-                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-                f"JOIN {n['B']} b ON b.id = r.first_batch_id "
-                f"WHERE s.batch_id = %s{where} AND b.method <> %s AND NOT EXISTS "
-                f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
-            )
-            source_params = [connection_id, batch.pk, *span_params, method, method]
-            with small_sorts(cursor):
-                cursor.execute(f"SELECT s.event_day, COUNT(*) {held_source} GROUP BY s.event_day", source_params)
-                held_days = {day_text(ordinal): int(count) for ordinal, count in cursor.fetchall()}
-        if held_days:  # before the new records exist, so the join sees only the held ones
-            cursor.execute(
-                f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
-                "ON CONFLICT (record_id, batch_id) DO NOTHING",
-                [batch.pk, method, *source_params],
-            )
-
-        # ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
-        # When the caller knows the connection holds none of these keys, staging's own key (batch,
-        # stream, key) already makes every row distinct and the lock keeps other writers out: a
-        # plain INSERT (cheaper on PostgreSQL, which otherwise inserts each row speculatively).
-        cursor.execute(f"SELECT MAX(id) FROM {n['R']}")
-        before = cursor.fetchone()[0] or 0
-        conflict = f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING" if measure.held else ""
-        cursor.execute(
-            f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
-            f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
-            f"WHERE s.batch_id = %s{where} {conflict}",
-            [connection_id, batch.pk, batch.pk, *span_params],
-        )
-        accepted = max(cursor.rowcount, 0)
-        new_days = measure.day_counts
-        if accepted != measure.accepted:  # not under the lock; count the inserted records to be exact
-            cursor.execute(
-                f"SELECT s.event_day, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
-                f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-                f"WHERE s.batch_id = %s{where} AND r.first_batch_id = %s AND r.id > %s GROUP BY s.event_day",
-                [connection_id, batch.pk, *span_params, batch.pk, before],
-            )
-            new_days = {day_text(ordinal): int(count) for ordinal, count in cursor.fetchall()}
-
-        # A re-export that now carries the media fills in what an earlier one lacked.
-        upgraded = {"missing": 0, "omitted": 0}
-        upgrading = measure.staged_media.get("attached") and measure.staged > measure.accepted
-        for state in ("missing", "omitted") if upgrading else ():
-            cursor.execute(
-                f"UPDATE {n['R']} SET media = 'attached' WHERE connection_id = %s AND media = %s AND EXISTS "
-                f"(SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s{where} AND s.stream = {n['R']}.stream "
-                f"AND s.{n['key']} = {n['R']}.{n['key']} AND s.media = 'attached')",
-                [connection_id, state, batch.pk, *span_params],
-            )
-            upgraded[state] = max(cursor.rowcount, 0)
+        held_days = _add_provenance(cursor, rows, measure)  # before the new records exist
+        accepted, new_days = _insert_records(cursor, rows, measure)
+        upgraded = _upgrade_media(cursor, rows, measure)
     return Landed(
         accepted=accepted,
         measure=measure,
@@ -310,6 +262,92 @@ def land_rows(batch: AcquisitionBatch, measure: Measure, span: Span | None = Non
         new_days=new_days,
         upgraded=upgraded,
     )
+
+
+class _Rows:
+    """The staged rows of one batch (and span) being landed: table names and SQL conditions."""
+
+    def __init__(self, batch: AcquisitionBatch, span: Span):
+        self.n = _sql_names()
+        self.where, self.params = span.sql()
+        self.batch_id, self.connection_id, self.method = batch.pk, batch.connection_id, batch.method
+
+
+def _add_provenance(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
+    """Provenance rows for held records this lane delivers for the first time; returns them per day.
+
+    A record's first delivery is the record itself (``first_batch``, whose method is the first
+    lane); a held record gains a provenance row when it arrived before only through other
+    methods. Run before the new records exist, so the join sees only the held ones.
+    """
+    if measure.staged <= measure.accepted:
+        return {}
+    n, method = rows.n, rows.method
+    held_source = (
+        f"FROM {n['S']} s JOIN {n['R']} r "
+        f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+        f"JOIN {n['B']} b ON b.id = r.first_batch_id "
+        f"WHERE s.batch_id = %s{rows.where} AND b.method <> %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
+    )
+    source_params = [rows.connection_id, rows.batch_id, *rows.params, method, method]
+    with small_sorts(cursor):
+        cursor.execute(f"SELECT s.event_day, COUNT(*) {held_source} GROUP BY s.event_day", source_params)
+        held_days = {day_text(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+    if held_days:
+        cursor.execute(
+            f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
+            "ON CONFLICT (record_id, batch_id) DO NOTHING",
+            [rows.batch_id, method, *source_params],
+        )
+    return held_days
+
+
+def _insert_records(cursor, rows: _Rows, measure: Measure) -> tuple[int, dict[str, int]]:
+    """Insert the staged rows the connection does not hold; returns how many, and per day.
+
+    ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
+    When the caller knows the connection holds none of these keys, staging's own key (batch,
+    stream, key) already makes every row distinct and the lock keeps other writers out: a
+    plain INSERT (cheaper on PostgreSQL, which otherwise inserts each row speculatively).
+    """
+    n, batch_id = rows.n, rows.batch_id
+    cursor.execute(f"SELECT MAX(id) FROM {n['R']}")
+    before = cursor.fetchone()[0] or 0
+    conflict = f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING" if measure.held else ""
+    cursor.execute(
+        f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
+        f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
+        f"WHERE s.batch_id = %s{rows.where} {conflict}",
+        [rows.connection_id, batch_id, batch_id, *rows.params],
+    )
+    accepted = max(cursor.rowcount, 0)
+    if accepted == measure.accepted:
+        return accepted, measure.day_counts
+    # Not under the lock: count the inserted records to be exact.
+    cursor.execute(
+        f"SELECT s.event_day, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+        f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+        f"WHERE s.batch_id = %s{rows.where} AND r.first_batch_id = %s AND r.id > %s GROUP BY s.event_day",
+        [rows.connection_id, batch_id, *rows.params, batch_id, before],
+    )
+    return accepted, {day_text(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+
+
+def _upgrade_media(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
+    """A re-export that now carries the media fills in what an earlier one lacked; returns how many."""
+    n = rows.n
+    upgraded = {"missing": 0, "omitted": 0}
+    upgrading = measure.staged_media.get("attached") and measure.staged > measure.accepted
+    for state in ("missing", "omitted") if upgrading else ():
+        cursor.execute(
+            f"UPDATE {n['R']} SET media = 'attached' WHERE connection_id = %s AND media = %s AND EXISTS "
+            f"(SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s{rows.where} AND s.stream = {n['R']}.stream "
+            f"AND s.{n['key']} = {n['R']}.{n['key']} AND s.media = 'attached')",
+            [rows.connection_id, state, rows.batch_id, *rows.params],
+        )
+        upgraded[state] = max(cursor.rowcount, 0)
+    return upgraded
 
 
 def land(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_batch: bool) -> Landed:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .models import AcquisitionBatch, CoverageSummary, LaneSummary
+from ..models import AcquisitionBatch, CoverageSummary, LaneSummary
 
 if TYPE_CHECKING:
     from .landing import Landed, Round

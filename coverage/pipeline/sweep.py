@@ -12,7 +12,7 @@
     staged records, stored file and row (``discard_preview``).
   - Staged records whose batch is gone or is no longer a preview or being committed
     (a preview cut off by a crash, a batch removed meanwhile).
-  - Temporary files of uploads whose process crashed (``upload_files``).
+  - Temporary files of uploads whose process crashed (``uploads.remove_crashed_uploads``).
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from django.db import transaction
 
 from connections.runtime import every_round
 
-from .acquisition import discard_preview, discard_staging, requeue_stalled
-from .models import AcquisitionBatch
+from ..models import AcquisitionBatch
+from .commit import requeue_stalled
+from .removal import discard_preview, discard_staging
 from .staging import STAGING_TABLE
-from .upload_files import remove_crashed_uploads
+from .uploads import remove_crashed_uploads
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ KEEP_STAGED = (Status.PREVIEW, Status.COMMITTING)
 
 
 def recover_commits(now: datetime) -> list[int]:
-    """Enqueue again the commits whose worker is gone (see ``coverage.claims``)."""
+    """Enqueue again the commits whose worker is gone (see ``claims``)."""
     return requeue_stalled(now)
 
 

@@ -3,7 +3,8 @@
 The table is created by migration 0002 and touched with plain SQL only. Parsed records are
 inserted in chunks of ``STAGE_CHUNK`` with ON CONFLICT DO NOTHING on (batch, stream, key), so
 in-file duplicates collapse in the database and Python never keeps a set of keys: memory stays
-flat whatever the size of the artifact. Every database-specific trick of writing it sits here.
+flat whatever the size of the artifact. The database-specific tricks of writing it sit in one
+writer per vendor (``SqliteStageWriter``, ``PostgresStageWriter``; ``writer_for`` picks one).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import connection as db
 
 from connections.connectors.base import ParsedRecord, clean_key, payload_json
 
-from .models import AcquisitionBatch
+from ..models import AcquisitionBatch
 
 STAGING_TABLE = "coverage_stagedrecord"
 STAGE_CHUNK = 50_000  # staged records per transaction (one executemany or COPY)
@@ -44,47 +45,26 @@ def stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | N
     """Insert records into staging in chunks; only the current chunk is held in memory.
 
     Per record the only Python work is one tuple (the payload serialized once by orjson);
-    the chunk goes to the database in one call: ``executemany`` of a one-row prepared INSERT
-    on SQLite, ``COPY`` through a temporary table on PostgreSQL (see ``_StageWriter``).
+    the chunk goes to the database in one call through the writer of its vendor
+    (``writer_for``): ``executemany`` of a one-row prepared INSERT on SQLite, ``COPY``
+    through a temporary table on PostgreSQL.
     """
     result = Staged()
-    writer = _StageWriter(batch_id)
-    with _rare_checkpoints():
+    writer = writer_for(batch_id)
+    with writer.session():
         _stage_into(writer, batch_id, records, progress, phase, result)
     return result
 
 
-@contextmanager
-def _rare_checkpoints() -> Iterator[None]:
-    """SQLite: checkpoint the WAL every 64 MB instead of every 4 MB while staging.
-
-    Each chunk is its own commit; with the default (1,000 pages) nearly every one would copy
-    the WAL back into the database and sync it. The setting is per connection and restored.
-    """
-    if db.vendor != "sqlite":
-        yield
-        return
-    with db.cursor() as cursor:
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        previous = cursor.fetchone()[0]
-        cursor.execute("PRAGMA wal_autocheckpoint = 16384")
-    try:
-        yield
-    finally:
-        with db.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
-
-
 def _stage_into(
-    writer: _StageWriter,
+    writer: StageWriter,
     batch_id: int,
     records: Iterable[ParsedRecord],
     progress: Progress | None,
     phase: str | None,
     result: Staged,
 ) -> None:
-    # SQLite keeps datetimes as naive UTC text; PostgreSQL takes the aware value.
-    as_text = db.vendor == "sqlite"
+    as_text = writer.text_times
     dumps = payload_json  # JSON text with NUL, lone surrogates and endless strings cleaned
     chunk: list[tuple] = []
     append = chunk.append
@@ -156,49 +136,89 @@ def _copy_text(batch_id: int, rows: list[tuple]) -> tuple[str, int]:
     return "".join(lines), len(lines)
 
 
-class _StageWriter:
+class StageWriter:
     """Writes chunks of staged rows ``(stream, key, event_at, event_day, payload, media)``.
 
     In-file duplicates collapse on (batch, stream, key), the first occurrence winning. Each
-    chunk is one transaction (a savepoint when the caller is already in one); returns the
-    rows kept.
-
-    SQLite: ``executemany`` of one prepared INSERT with ON CONFLICT DO NOTHING.
-
-    PostgreSQL: the chunk's repeats are dropped in Python, the rest is COPYed (text built in
-    Python, see ``_copy_text``) into a temporary table and moved with a plain INSERT, which
-    costs about a third of ON CONFLICT's per-row speculative insertion. Only when that
-    INSERT meets a row an earlier chunk staged (a repeat far apart in the file) is the chunk,
-    and every later one, moved with ON CONFLICT DO NOTHING instead. (COPY straight into
-    staging, with the same fallback, measured no faster: 19–26 s against 21–23 s for the
-    preview of 1M points.)
+    chunk is one transaction (a savepoint when the caller is already in one); ``write``
+    returns the rows kept. One subclass per database vendor holds its tricks.
     """
+
+    text_times = False  # event_at as naive UTC text (SQLite) rather than an aware datetime
 
     def __init__(self, batch_id: int):
         self.batch_id = int(batch_id)
-        self.postgres = db.vendor == "postgresql"
-        self.plain = True  # PostgreSQL: a plain INSERT until a chunk meets an earlier chunk's row
-        columns = ", ".join(quote(c) for c in _STAGE_COLUMNS)
-        conflict = f"ON CONFLICT (batch_id, stream, {quote('key')}) DO NOTHING"
-        if self.postgres:
-            self.copy_sql = f"COPY {_STAGE_INBOX} (batch_id, {columns}) FROM STDIN"
-            self.move_sql = (
-                f"INSERT INTO {quote(STAGING_TABLE)} (batch_id, {columns}) "
-                f"SELECT {self.batch_id}, {columns} FROM {_STAGE_INBOX}"
-            )
-            self.move_again_sql = f"{self.move_sql} {conflict}"
-        else:
-            # The batch id is a literal: one prepared statement, six parameters a row.
-            self.insert_sql = (
-                f"INSERT INTO {quote(STAGING_TABLE)} (batch_id, {columns}) "
-                f"VALUES ({self.batch_id}, %s, %s, %s, %s, %s, %s) {conflict}"
-            )
+        self.columns = ", ".join(quote(c) for c in _STAGE_COLUMNS)
+        self.conflict = f"ON CONFLICT (batch_id, stream, {quote('key')}) DO NOTHING"
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Around all the chunks of one staging (a vendor may tune its connection meanwhile)."""
+        yield
+
+    def write(self, rows: list[tuple]) -> int:
+        raise NotImplementedError
+
+
+class SqliteStageWriter(StageWriter):
+    """SQLite: ``executemany`` of one prepared INSERT with ON CONFLICT DO NOTHING."""
+
+    text_times = True  # SQLite keeps datetimes as naive UTC text
+
+    def __init__(self, batch_id: int):
+        super().__init__(batch_id)
+        # The batch id is a literal: one prepared statement, six parameters a row.
+        self.insert_sql = (
+            f"INSERT INTO {quote(STAGING_TABLE)} (batch_id, {self.columns}) "
+            f"VALUES ({self.batch_id}, %s, %s, %s, %s, %s, %s) {self.conflict}"
+        )
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Checkpoint the WAL every 64 MB instead of every 4 MB while staging.
+
+        Each chunk is its own commit; with the default (1,000 pages) nearly every one would copy
+        the WAL back into the database and sync it. The setting is per connection and restored.
+        """
+        with db.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            previous = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint = 16384")
+        try:
+            yield
+        finally:
+            with db.cursor() as cursor:
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
 
     def write(self, rows: list[tuple]) -> int:
         with transaction.atomic(), db.cursor() as cursor:
-            if not self.postgres:
-                cursor.executemany(self.insert_sql, rows)
-                return max(cursor.rowcount, 0)
+            cursor.executemany(self.insert_sql, rows)
+            return max(cursor.rowcount, 0)
+
+
+class PostgresStageWriter(StageWriter):
+    """PostgreSQL: the chunk's repeats are dropped in Python, the rest is COPYed, then moved.
+
+    The COPY text is built in Python (``_copy_text``) into a temporary table and moved with
+    a plain INSERT, which costs about a third of ON CONFLICT's per-row speculative insertion.
+    Only when that INSERT meets a row an earlier chunk staged (a repeat far apart in the file)
+    is the chunk, and every later one, moved with ON CONFLICT DO NOTHING instead. (COPY
+    straight into staging, with the same fallback, measured no faster: 19–26 s against
+    21–23 s for the preview of 1M points.)
+    """
+
+    def __init__(self, batch_id: int):
+        super().__init__(batch_id)
+        self.plain = True  # a plain INSERT until a chunk meets an earlier chunk's row
+        self.copy_sql = f"COPY {_STAGE_INBOX} (batch_id, {self.columns}) FROM STDIN"
+        self.move_sql = (
+            f"INSERT INTO {quote(STAGING_TABLE)} (batch_id, {self.columns}) "
+            f"SELECT {self.batch_id}, {self.columns} FROM {_STAGE_INBOX}"
+        )
+        self.move_again_sql = f"{self.move_sql} {self.conflict}"
+
+    def write(self, rows: list[tuple]) -> int:
+        with transaction.atomic(), db.cursor() as cursor:
             data, count = _copy_text(self.batch_id, rows)
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             raw.execute(
@@ -217,6 +237,14 @@ class _StageWriter:
                     self.plain = False
             cursor.execute(self.move_again_sql)
             return max(cursor.rowcount, 0)
+
+
+WRITERS: dict[str, type[StageWriter]] = {"sqlite": SqliteStageWriter, "postgresql": PostgresStageWriter}
+
+
+def writer_for(batch_id: int) -> StageWriter:
+    """The staging writer of the database in use."""
+    return WRITERS[db.vendor](batch_id)
 
 
 def report_progress(batch_id: int, items: int, progress: Progress | None, phase: str | None) -> None:

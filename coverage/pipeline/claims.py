@@ -7,7 +7,7 @@ on the batch for as long as it lands; the server drops it when the process dies,
 host, and the session checks every second whether its client is still there, so a
 killed worker's query stops within a second instead of running to its end.
 
-``recover`` (called by ``acquisition.requeue_stalled``, which the worker runs at start-up
+``recover`` (called by ``commit.requeue_stalled``, which the worker runs at start-up
 and every round) then tells a claim whose process is gone from a live one:
 
 - PostgreSQL: the advisory lock is free (waiting a few seconds when the claimer's pid is
@@ -39,7 +39,7 @@ from django_tasks_db.models import DBTaskResult
 
 from connections.runtime import PROCESS, WorkerGone, process_gone
 
-from .models import AcquisitionBatch
+from ..models import AcquisitionBatch
 
 log = logging.getLogger(__name__)
 

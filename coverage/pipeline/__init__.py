@@ -1,0 +1,52 @@
+"""The coverage pipeline: everything that moves an owner's data in, a module per stage.
+
+In the direction data flows:
+
+- ``storage``: an upload streamed into storage, hashed and capped; local paths; deletion.
+- ``uploads``: the upload handlers (the limit, spooled files named for crash cleanup).
+- ``preview``: parse a stored artifact into staging and measure it; nothing reaches ``Record``.
+- ``staging``: the staging table, one writer per database vendor.
+- ``landing``: measuring staged rows, landing them in ``Record`` with provenance, in chunks.
+- ``summaries``: the lane and coverage summaries every surface reads, moved with a landing.
+- ``commit``: start, retry and land a commit (the body of ``coverage.tasks.commit_batch``).
+- ``live``: device pushes and provider pulls, staged and committed in one go.
+- ``claims``: which process lands a commit; finding commits whose process is gone.
+- ``removal``: abandoned previews, stray staged rows, a removed source's evidence.
+- ``sweep``: the worker's per-round jobs over all of the above.
+
+The public services are imported from here.
+"""
+
+from ..words import size as size_words  # the upload limit in owner words
+from .commit import MAX_COMMIT_ATTEMPTS, land_batch, requeue_stalled, retry_commit, start_commit
+from .live import acquire_records
+from .preview import (
+    DATE_ORDERS,
+    DEFAULT_GAP_AFTER,
+    CommitRefused,
+    NotAnArtifactSource,
+    answer_preview,
+    preview_artifact,
+)
+from .removal import discard_preview, discard_staging, remove_connection
+from .staging import Progress
+
+__all__ = [
+    "DATE_ORDERS",
+    "DEFAULT_GAP_AFTER",
+    "MAX_COMMIT_ATTEMPTS",
+    "CommitRefused",
+    "NotAnArtifactSource",
+    "Progress",
+    "acquire_records",
+    "answer_preview",
+    "discard_preview",
+    "discard_staging",
+    "land_batch",
+    "preview_artifact",
+    "remove_connection",
+    "requeue_stalled",
+    "retry_commit",
+    "size_words",
+    "start_commit",
+]

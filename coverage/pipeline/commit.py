@@ -1,0 +1,328 @@
+"""Commit: a previewed batch flipped to ``committing``, then landed chunk by chunk by the worker.
+
+``start_commit`` (and ``retry_commit`` for a ``failed`` one) flips the batch to ``committing``
+(one landing per artifact, enforced by the ``one_landed_batch_per_artifact`` constraint) and
+enqueues the task ``coverage.tasks.commit_batch``, which calls ``land_batch``: the staged rows
+land in chunks of ``landing.LAND_CHUNK`` (``landing.land_chunk``), each its own short
+transaction under the connection lock; the last chunk moves the summaries and sets
+``committed`` (``_finish_commit``). A landing that raises is tried again; after
+``MAX_COMMIT_ATTEMPTS`` the batch is ``failed`` and what its chunks wrote is taken back.
+``requeue_stalled`` enqueues again the commits whose process is gone (``claims.recover``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db import connection as db
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from connections.connectors.base import ArtifactRejected, BatchFacts
+from connections.models import Connection
+
+from ..models import AcquisitionBatch
+from . import claims
+from .landing import Round, Tally, land_chunk, tally_json, undo_landing, update_summaries
+from .preview import (
+    CommitRefused,
+    NotAnArtifactSource,
+    add_facts,
+    artifact_parser,
+    counts,
+    mark_duplicate,
+    stage_artifact,
+    stamp,
+)
+from .removal import discard_preview
+from .staging import STAGING_TABLE, drop_staging, quote
+
+log = logging.getLogger(__name__)
+
+Status = AcquisitionBatch.Status
+LANDING = (Status.COMMITTING, Status.COMMITTED)
+# The task queued task rows name. ``coverage.tasks`` defines it and calls ``land_batch``; it is
+# looked up by this path (as the worker does) rather than imported, so the two modules do not
+# import each other.
+COMMIT_TASK = "coverage.tasks.commit_batch"
+STALLED_AFTER = timedelta(minutes=10)
+MAX_COMMIT_ATTEMPTS = 3  # failed landings of one batch before it is ``failed`` (a kill does not count)
+FAILED_WORDS = (
+    "Ownerhub ran into an error while saving this import, {tries}. Nothing from it was saved. "
+    "Try again; if it stops again, tell whoever runs your Ownerhub."
+)
+NOT_READ_TO_THE_END = "This file was not read to the end, so it cannot be imported. Upload it again."
+ALREADY_LANDING = "This same file is being imported already; its receipt shows the result when it is done."
+
+
+class _CommitFailed(Exception):
+    """A commit that cannot succeed by trying again as it is; the message is in owner words."""
+
+
+def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> AcquisitionBatch:
+    """Commit a previewed batch (named by row or id): flip it to ``committing``, enqueue ``commit_batch``.
+
+    A ``duplicate``, ``committing`` or ``committed`` batch is returned as it is. Raises
+    ``CommitRefused`` for a rejected batch, an unanswered question, a preview whose parse never
+    finished (the process was killed or stopped mid-file: its ``deduplicated`` phase is missing)
+    and a ``failed`` one (``retry_commit`` is the way to try that again).
+
+    When another batch of the same artifact is landing on this connection (exactly one may,
+    ``one_landed_batch_per_artifact``): once that one is committed, this batch becomes its
+    ``duplicate``. With ``enqueue=False`` the caller lands the batch itself (the CLI does, so it
+    never waits for a worker); then an unfinished landing of the same file is finished here
+    first (``land_batch`` waits for a live one on the connection lock), and when this call is
+    what landed it, that batch is returned and this preview is discarded: re-running a killed
+    import finishes it. With ``enqueue=True`` (the web and the API) a landing still running
+    is ``CommitRefused``: the preview stays and can be committed once that one is done.
+    """
+    batch_id = batch if isinstance(batch, int) else batch.pk
+    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch_id)
+    if batch.status in (Status.DUPLICATE, Status.COMMITTING, Status.COMMITTED):
+        return batch
+    if batch.status == Status.REJECTED:
+        raise CommitRefused("This file was rejected; it cannot be imported.")
+    if batch.status == Status.FAILED:
+        raise CommitRefused("This import stopped with an error. Choose “Try again now” to import it again.")
+    if batch.question:
+        raise CommitRefused("The preview is waiting for an answer (the date order) before it can be imported.")
+    if not batch.is_measured:
+        raise CommitRefused(NOT_READ_TO_THE_END)
+    return _flip_and_commit(batch, Status.PREVIEW, enqueue=enqueue)
+
+
+def retry_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> AcquisitionBatch:
+    """Try a ``failed`` commit again from the start: its attempts are reset, the stored file is kept.
+
+    The landing reads the stored artifact again when its staged rows are gone. Any other status
+    is returned as it is (a retry asked twice is harmless). Same races as ``start_commit``.
+    """
+    batch_id = batch if isinstance(batch, int) else batch.pk
+    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch_id)
+    if batch.status != Status.FAILED:
+        return batch
+    return _flip_and_commit(batch, Status.FAILED, enqueue=enqueue)
+
+
+def _flip_and_commit(batch: AcquisitionBatch, from_status: str, *, enqueue: bool) -> AcquisitionBatch:
+    for _ in range(MAX_COMMIT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                flipped = AcquisitionBatch.objects.filter(pk=batch.pk, status=from_status).update(
+                    status=Status.COMMITTING,
+                    commit_attempts=0,
+                    failure_reason="",
+                    # When the commit was asked for: a worker killed mid-commit is noticed from here.
+                    commit_requested_at=timezone.now(),
+                )
+        except IntegrityError:
+            settled = _settle_race(batch, enqueue=enqueue)
+            if settled is not None:
+                return settled
+            continue  # the other landing failed meanwhile: this batch may land now
+        if flipped and enqueue:
+            import_string(COMMIT_TASK).enqueue(batch.pk)
+        batch.refresh_from_db()
+        return batch
+    raise CommitRefused(ALREADY_LANDING)
+
+
+def _settle_race(batch: AcquisitionBatch, *, enqueue: bool) -> AcquisitionBatch | None:
+    """Another batch of this artifact is committing or committed on this connection (see ``start_commit``).
+
+    Returns what the caller should show, or None when that batch failed in the meantime.
+    """
+    winner = (
+        AcquisitionBatch.objects.filter(
+            connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status__in=LANDING
+        )
+        .order_by("pk")
+        .first()
+    )
+    if winner is None:
+        return None
+    if winner.status == Status.COMMITTING:
+        if enqueue:
+            raise CommitRefused(ALREADY_LANDING)
+        winner, landed_here = _land_with_retries(winner.pk, None)
+        if landed_here and winner.status == Status.COMMITTED:
+            discard_preview(batch)
+            return winner
+    if winner.status == Status.COMMITTED:
+        return mark_duplicate(batch, winner)
+    return None
+
+
+def requeue_stalled(now: datetime, *, older_than: timedelta = STALLED_AFTER) -> list[int]:
+    """Enqueue the commit again for batches left ``committing`` by a process that is gone.
+
+    At once when the process that claimed the batch has ended (``claims.recover`` says how
+    that is told, on any host); the task rows it left ``RUNNING`` are marked failed. A batch
+    nobody claimed is enqueued again once no task for it is waiting, or after ``older_than``
+    when its task is still marked running. A live claimer is left alone however long it
+    takes. Returns the batch ids enqueued.
+    """
+    task = import_string(COMMIT_TASK)
+    return claims.recover(now, older_than=older_than, task_path=task.module_path, enqueue=task.enqueue)
+
+
+def land_batch(batch_id: int, *, now: datetime | None = None) -> AcquisitionBatch:
+    """Land a ``committing`` batch (the body of the ``commit_batch`` task, and of the CLI's commit).
+
+    Chunk by chunk, each its own transaction: new records from staging, provenance rows; the
+    last chunk also the recount (``data_changed`` when it differs from the preview), status
+    ``committed``, lane and coverage summaries. Idempotent: any other status returns the batch
+    untouched, and a crash (a killed process) leaves the batch ``committing`` with its tally
+    and staging rows, ready to be run again. A landing that raises is tried again at once;
+    after ``MAX_COMMIT_ATTEMPTS`` failed tries (counted on the batch, across processes) the
+    batch is ``failed``, with the reason in owner words, and returned: nothing of it is
+    visible and the file may be committed again (``retry_commit``) or uploaded again.
+    """
+    return _land_with_retries(batch_id, now)[0]
+
+
+def _land_with_retries(batch_id: int, now: datetime | None) -> tuple[AcquisitionBatch, bool]:
+    """``land_batch``, and whether this call is what landed the batch."""
+    while True:
+        try:
+            return _land_committing(batch_id, now)
+        except _CommitFailed as exc:
+            batch = _note_failed_try(batch_id, str(exc), final=True)
+        except Exception:
+            log.exception("landing batch %s failed", batch_id)
+            batch = _note_failed_try(batch_id, "", final=False)
+        if batch.status != Status.COMMITTING:
+            return batch, False
+        time.sleep(0.2 * batch.commit_attempts)  # a lock timeout or a restarting server may pass
+
+
+def _note_failed_try(batch_id: int, reason: str, *, final: bool) -> AcquisitionBatch:
+    """Count a failed landing; the last allowed one (or a hopeless one) makes the batch ``failed``."""
+    with transaction.atomic():
+        batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != Status.COMMITTING:
+            return batch
+        batch.commit_attempts += 1
+        if final or batch.commit_attempts >= MAX_COMMIT_ATTEMPTS:
+            tries = "once" if batch.commit_attempts == 1 else f"{batch.commit_attempts} times"
+            batch.status = Status.FAILED
+            batch.failure_reason = (reason or FAILED_WORDS.format(tries=tries))[:500]
+            if batch.landing:
+                # The chunks landed so far go ("nothing from it was saved"), and so do the staged
+                # rows left: landed chunks took theirs, so a retry reads the stored file again.
+                undo_landing(batch)
+                drop_staging(batch.pk)
+                batch.landing = None
+        batch.save(update_fields=["commit_attempts", "status", "failure_reason", "landing"])
+    return batch
+
+
+def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBatch, bool]:
+    """Land the batch chunk by chunk (``landing.land_chunk``), each chunk one short transaction.
+
+    The connection lock is taken and let go for every chunk, so pushes to the same source
+    wait for one chunk at most. The last chunk moves the summaries and sets ``committed``
+    in its transaction: until then the owner sees none of the batch.
+    """
+    connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
+    first = True
+    while True:
+        with transaction.atomic():
+            connection = Connection.objects.select_for_update().get(pk=connection_id)
+            batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
+            batch.connection = connection
+            if batch.status != Status.COMMITTING:
+                return batch, False
+            if first and not batch.landing and batch.artifact_name and not batch.is_measured:
+                _read_whole_artifact(batch)
+            elif first:
+                _restage_if_lost(batch)
+            first = False
+            tally = Tally.load(batch)
+            done = land_chunk(batch, tally)
+            batch.landing = tally_json(tally)
+            batch.progress = tally.staged
+            if not done:
+                batch.save()
+                continue
+            _finish_commit(batch, tally, now or timezone.now())
+        return batch, True
+
+
+def _finish_commit(batch: AcquisitionBatch, tally: Tally, now: datetime) -> None:
+    """The last chunk's transaction: summaries, counts, status ``committed``, leftovers of staging."""
+    round_ = Round(
+        parsed=batch.count_parsed,
+        earliest=batch.event_earliest,
+        latest=batch.event_latest,
+        partial=batch.partial,
+        media_not_attached=batch.media_missing + batch.media_omitted,
+    )
+    landed = tally.as_landed()
+    update_summaries(batch, round_, now, new_batch=True, landed=landed)
+    drop_staging(batch.pk)  # rows of a span landed before a lost staging was read again
+    batch.count_accepted = landed.accepted
+    batch.count_duplicate = batch.count_parsed - landed.accepted
+    batch.day_counts = landed.measure.day_counts
+    batch.duplicate_sources = landed.measure.duplicate_sources
+    if batch.preview_counts is not None and batch.preview_counts != counts(batch):
+        batch.data_changed = True
+    batch.landing = None
+    batch.status = Status.COMMITTED
+    batch.committed_at = now
+    for phase in ("committed", "indexed", "health_projected"):
+        stamp(batch, phase)
+    batch.save()
+    _settle_failed_copies(batch)
+
+
+def _settle_failed_copies(batch: AcquisitionBatch) -> None:
+    """Earlier failed imports of the file that just landed are now its duplicates (no retry left to offer)."""
+    if not batch.artifact_sha256:
+        return
+    for failed in AcquisitionBatch.objects.filter(
+        connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status=Status.FAILED
+    ):
+        mark_duplicate(failed, batch)
+
+
+def _read_whole_artifact(batch: AcquisitionBatch) -> None:
+    """Stage the stored artifact again, all of it, for a batch whose preview never finished.
+
+    An older Ownerhub let such a preview be committed, with the counts of half a file. The
+    caller holds the connection lock. A file that cannot be read fails the commit for good.
+    """
+    log.warning("batch %s: its preview never finished; reading the stored artifact again", batch.pk)
+    drop_staging(batch.pk)
+    facts = BatchFacts()
+    try:
+        staged = stage_artifact(batch, artifact_parser(batch.connection.manifest), facts)
+    except (ArtifactRejected, OSError, NotAnArtifactSource) as exc:
+        raise _CommitFailed("The stored copy of this file could not be read again. Upload the file again.") from exc
+    add_facts(batch, facts, staged, replace=True)
+    stamp(batch, "parsed")
+    stamp(batch, "deduplicated")
+
+
+def _restage_if_lost(batch: AcquisitionBatch) -> None:
+    """Read the stored artifact again when a previewed batch's staged rows are gone.
+
+    Staging is a cache of the artifact (on PostgreSQL an UNLOGGED table, emptied when the
+    server restarts after a crash). The caller holds the connection lock. If the file cannot
+    be read either, the batch lands what there is and its receipt says the data changed.
+    """
+    if not batch.count_parsed or not batch.artifact_name:
+        return
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(STAGING_TABLE)} WHERE batch_id = %s LIMIT 1", [batch.pk])
+        if cursor.fetchone() is not None:
+            return
+    log.warning("batch %s: staged records are gone; reading the stored artifact again", batch.pk)
+    try:
+        stage_artifact(batch, artifact_parser(batch.connection.manifest), BatchFacts())
+    except (ArtifactRejected, OSError):
+        log.exception("batch %s: the stored artifact could not be read again", batch.pk)
+        drop_staging(batch.pk)
