@@ -29,11 +29,13 @@ from django.db import connection as db
 
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import summaries
+from .measures import Landed, Measure, Round
 from .staging import STAGING_TABLE, drop_staging, quote
 from .summaries import day_text, earliest_of, gaps, latest_of, merge_counts, merge_sources
 
-# The pipeline's day and count helpers live with the summaries; re-exported for its other modules.
-__all__ = ["day_text", "earliest_of", "gaps", "latest_of", "merge_counts", "merge_sources"]
+# The value types (``measures``) and the day and count helpers (``summaries``), re-exported for
+# the pipeline's other modules.
+__all__ = ["Landed", "Measure", "Round", "day_text", "earliest_of", "gaps", "latest_of", "merge_counts", "merge_sources"]
 
 LAND_CHUNK = 20_000  # staged rows per commit transaction: about a tenth of a second of writing
 
@@ -83,19 +85,6 @@ def drop_span(batch_id: int, span: Span) -> None:
 
 
 # --- measuring (preview and commit share it) -------------------------------------------------------
-@dataclass
-class Measure:
-    accepted: int = 0
-    days: list[int] = field(default_factory=list)  # ordinal days with any staged record
-    day_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC day
-    media_days: list[str] = field(default_factory=list)  # days with media missing or omitted
-    duplicate_sources: list[dict] = field(default_factory=list)
-    new_media: dict[str, int] = field(default_factory=dict)  # media state -> new records
-    staged: int = 0  # distinct staged rows
-    staged_media: dict[str, int] = field(default_factory=dict)  # media state -> staged rows
-    held: bool = False  # the connection held records before (else every staged row is new)
-
-
 def _sql_names() -> dict:
     return {
         "S": quote(STAGING_TABLE),
@@ -225,26 +214,6 @@ def small_sorts(cursor) -> Iterator[None]:
 
 
 # --- landing -------------------------------------------------------------------------------------
-@dataclass
-class Round:
-    """What one staging round brings, for the summaries."""
-
-    parsed: int
-    earliest: datetime | None
-    latest: datetime | None
-    partial: bool
-    media_not_attached: int
-
-
-@dataclass
-class Landed:
-    accepted: int
-    measure: Measure
-    lane_days: dict[str, int] = field(default_factory=dict)  # records this lane delivered, per day
-    new_days: dict[str, int] = field(default_factory=dict)  # new records, per day
-    upgraded: dict[str, int] = field(default_factory=lambda: {"missing": 0, "omitted": 0})
-
-
 def land_rows(batch: AcquisitionBatch, measure: Measure, span: Span | None = None) -> Landed:
     """Move staged rows (of ``span``, or all) into ``Record``, with provenance for held ones.
 

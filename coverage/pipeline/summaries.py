@@ -1,18 +1,15 @@
 """Coverage summaries: the lane and connection rows every surface reads, moved in the landing's transaction.
 
-``update_lane`` and ``update_summary`` add what one landing brought (``landing.Landed``); the
+``update_lane`` and ``update_summary`` add what one landing brought (``measures.Landed``); the
 caller holds the connection lock. Days are the UTC days of the staged rows (``day_text``).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary
-
-if TYPE_CHECKING:
-    from .landing import Landed, Round
+from .measures import Landed, Round
 
 
 def day_text(ordinal: int) -> str:

@@ -36,6 +36,37 @@ def test_each_stage_of_the_pipeline_is_a_short_module_of_its_own():
     assert [f for p in modules.values() for f in _long_functions(p)] == []
 
 
+def _imports(path: Path, package: str) -> set[str]:
+    """Modules ``path`` imports (relative imports resolved; ``from . import x`` names the module x)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
+    return found
+
+
+def test_the_stages_import_each_other_one_way_only():
+    """No cycle among the pipeline's modules and the task module (type-only imports count too)."""
+    modules = {f"coverage.pipeline.{p.stem}": p for p in PIPELINE.glob("*.py") if p.stem != "__init__"}
+    modules["coverage.tasks"] = ROOT / "coverage" / "tasks.py"
+    graph = {
+        name: {m for m in _imports(path, name.rpartition(".")[0]) if m in modules and m != name}
+        for name, path in modules.items()
+    }
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and not seen.add(n) and reaches(n, goal, seen)) for n in graph[start])
+
+    assert sorted(name for name in graph if reaches(name, name, set())) == []
+
+
 def test_the_connections_app_deletes_no_coverage_rows_itself():
     services = ROOT / "connections" / "services.py"
     tree = ast.parse(services.read_text())
