@@ -28,7 +28,7 @@ def all_manifests() -> list[Manifest]:
 def _load() -> None:
     if _REGISTRY:
         return
-    from . import apple_health, google_timeline, ical_feed, owntracks, whatsapp
+    from . import apple_health, google_timeline, gpx, ical_feed, owntracks, whatsapp
 
-    for module in (whatsapp, google_timeline, apple_health, owntracks, ical_feed):
+    for module in (whatsapp, google_timeline, apple_health, owntracks, ical_feed, gpx):
         register(module.MANIFEST)

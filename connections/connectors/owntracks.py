@@ -18,19 +18,21 @@ A body that cannot be read as such a payload at all raises ``PayloadRejected``
 ``locations`` keyed by ``base.location_key``, the key Google Timeline exports
 use, so a fix delivered by both is stored once with two provenance rows.
 
-The manifest also offers a Google Timeline export as a second path into the
-same connection, so an owner can fill the phone source's history from an
-export (the same-stream case above).
+The manifest also offers an export as a second path into the same connection,
+so an owner can fill the phone source's history from it (the same-stream case
+above): a Google Timeline export, or a GPX file (or a zip of them) from a GPS
+app. ``parse_export`` tells them apart by content and hands the file on.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from . import google_timeline
-from .base import BatchFacts, ParsedRecord, location_key
+from . import google_timeline, gpx
+from .base import Artifact, BatchFacts, ParsedRecord, ParseOptions, location_key
 from .manifest import AcquisitionPath, Manifest
 
 PARSER_VERSION = "owntracks/1"
@@ -216,6 +218,15 @@ def overland_device(body_records: list[ParsedRecord]) -> str | None:
     return next((r.payload["device"] for r in body_records if r.payload.get("device")), None)
 
 
+# ---------------------------------------------------------------- the export path
+
+
+def parse_export(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+    """A GPX file or a zip of them goes to the GPX parser; anything else to the Timeline parser, as before."""
+    parser = gpx.parse if gpx.looks_like_gpx(artifact.path) else google_timeline.parse
+    yield from parser(artifact, facts, options)
+
+
 _timeline = google_timeline.MANIFEST.path("owner_artifact")
 
 MANIFEST = Manifest(
@@ -241,9 +252,12 @@ MANIFEST = Manifest(
             method="owner_artifact",
             job="Add older locations from a Google Timeline export",
             trigger="manual",
-            accepted_formats=_timeline.accepted_formats,
-            instructions=_timeline.instructions,
-            parser=_timeline.parser,
+            accepted_formats=(*_timeline.accepted_formats, ".gpx"),
+            instructions=(
+                *_timeline.instructions,
+                "Or upload a GPX file (.gpx, or a .zip of them) from a GPS app, watch or bike computer.",
+            ),
+            parser=parse_export,
         ),
     ),
     streams=("locations",),
@@ -253,6 +267,7 @@ MANIFEST = Manifest(
     recovery=(
         "For the phone: check the app's URL and token. For an export: "
         + google_timeline.MANIFEST.recovery
+        + " A GPX file (.gpx) from a GPS app works too."
     ),
     extra={"push_endpoints": {"owntracks": "/ingest/owntracks", "overland": "/ingest/overland"}},
 )
