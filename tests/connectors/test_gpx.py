@@ -37,6 +37,7 @@ _spec = importlib.util.spec_from_file_location("gpx_fixtures", FIXTURES / "make_
 make_fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_fixtures)
 point = make_fixtures.point
+START = make_fixtures.START
 
 
 def run(path: Path, parser=None) -> tuple[list[ParsedRecord], BatchFacts]:
@@ -99,6 +100,18 @@ def test_a_time_with_an_offset_or_fractional_seconds_is_read_as_the_instant_it_n
     komoot, _ = run(FIXTURES / "komoot.gpx")  # 07:01:40.140Z
     assert gpslogger[0].event_at == point(50)[0]
     assert komoot[0].event_at == point(20)[0] + timedelta(milliseconds=140)
+
+
+def test_a_time_without_a_zone_is_read_as_utc_as_gpx_says_and_the_receipt_names_it(tmp_path):
+    path = tmp_path / "old_logger.gpx"
+    path.write_bytes(make_fixtures._doc(
+        'version="1.0" creator="old logger"',
+        '<trk><trkseg><trkpt lat="52.5" lon="13.4"><time>2024-05-04T07:00:00</time></trkpt></trkseg></trk>\n',
+    ))
+    records, facts = run(path)
+    assert [r.event_at for r in records] == [START]
+    assert facts.time_zone_assumed == "UTC"
+    assert "1 point had a time without a zone; GPX times are in UTC, so they were read as UTC." in details(facts)
 
 
 def test_elevation_and_cheap_extension_numbers_are_kept_in_the_payload():
