@@ -577,7 +577,7 @@ def test_dates_beyond_the_calendar_in_a_zone_fail_cleanly(tmp_path):
 
 
 def test_fitted_header_regex_reads_exactly_like_the_general_one(tmp_path, monkeypatch):
-    import connections.connectors.whatsapp as whatsapp
+    from connections.connectors.whatsapp import scan
 
     mixed = chat_file(
         tmp_path,
@@ -592,7 +592,7 @@ def test_fitted_header_regex_reads_exactly_like_the_general_one(tmp_path, monkey
     )
     paths = [mixed] + [FIXTURES / name for name in ("android_newer.txt", "ios_12h_media.zip")]
     fitted = [read(path) for path in paths]
-    monkeypatch.setattr(whatsapp, "_specialize", lambda match: None)
+    monkeypatch.setattr(scan, "_specialize", lambda match: None)
     general = [read(path) for path in paths]
 
     for (records, facts), (expected, expected_facts) in zip(fitted, general, strict=True):
@@ -604,12 +604,12 @@ def test_fitted_header_regex_reads_exactly_like_the_general_one(tmp_path, monkey
 def test_records_are_ordinary_frozen_parsed_records():
     import dataclasses
 
-    import connections.connectors.whatsapp as whatsapp
+    from connections.connectors import drafts
 
     (record, *_), _ = fixture("android_dayfirst_24h.txt")
     rebuilt = ParsedRecord(record.stream, record.key, record.event_at, record.payload, record.media)
 
-    assert whatsapp._FAST_RECORDS  # the shape the fast record path relies on still holds
+    assert drafts.FAST  # the shape the fast record path relies on still holds
     assert type(record) is ParsedRecord
     assert record == rebuilt
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -1,0 +1,147 @@
+"""WhatsApp "Export chat": Android and iOS text exports, with or without media.
+
+The parser makes two streaming passes over the chat text. The first checks that the file is a
+WhatsApp chat at all (a timestamped line within the first 50 non-empty lines) and searches the
+whole text for evidence of its day/month order (a first field over 12 means day-first, a second
+one month-first). The second pass yields one record per message.
+
+Memory stays bounded: the text is read in 512 KiB chunks, a line longer than ``MAX_LINE_CHARS``
+is dropped while it streams past, a message longer than that is skipped, and the occurrence
+counter behind duplicate keys only remembers the messages of the current timestamp.
+
+A message's key is ``YYYYMMDDTHHMMSS-<32 hex>``: the date and time as the file writes them
+(seconds 00 when the format has none; never shifted by a time zone), then a blake2b digest of
+the UTC time, author, text and occurrence number. Keys that start with the time arrive almost
+in order, so the B-tree inserts of a large import land on neighbouring index pages.
+
+Modules: ``lines`` (decoded blocks of whole lines), ``source`` (the text in a .txt or a zip),
+``grammar`` (the header line's layout), ``scan`` (pass 1), ``reader`` (pass 2, the message
+loop), ``clock`` (a header's time in the owner's zone), ``media`` and ``words`` (what a
+message is, from the words WhatsApp writes), ``keys`` (a message's key and record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta, tzinfo
+
+from ..base import Artifact, ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
+from ..manifest import AcquisitionPath, Manifest
+from .lines import _blocks, _ReadError
+from .reader import _Reader
+from .scan import _Scan, _scan
+from .source import _Source
+
+__all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
+
+PARSER_VERSION = "whatsapp/1"
+
+
+def _zone_name(tz: tzinfo) -> str:
+    return getattr(tz, "key", None) or str(tz)
+
+
+def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+    """Read one WhatsApp chat export (.txt, or .zip from Android or iOS); see the package doc."""
+    facts.parser_version = PARSER_VERSION
+    source = _Source(artifact, facts)
+    try:
+        try:
+            fh = source.open()
+            try:
+                scan = _scan(fh)
+            finally:
+                fh.close()
+        except _ReadError as exc:
+            raise ArtifactRejected(
+                "malformed", "The chat text is damaged and cannot be read."
+            ) from exc
+
+        facts.source_format = f"whatsapp_{scan.platform}_{'zip' if source.zipped else 'txt'}"
+        tz = options.time_zone
+        facts.time_zone_assumed = _zone_name(tz)
+        order = _date_order(scan, options, facts)
+        if order is _ASK:
+            return
+        reader = _Reader(facts, source.media, source.chat_name_hint, order, tz, scan.fast)
+        try:
+            fh = source.open()
+            try:
+                for block in _blocks(fh):
+                    yield from reader.feed(block)
+                yield from reader.finish()
+            finally:
+                fh.close()
+        except _ReadError:
+            # It read cleanly in the first pass; failing now means the file changed or the disk
+            # failed mid-way. Records already yielded stand, so report a partial import.
+            facts.partial = True
+            facts.warn("unreadable_rest", "The chat text could not be read to its end.")
+    finally:
+        source.close()
+
+
+_ASK = "ask"  # the owner must say which day/month order the phone uses
+
+
+def _date_order(scan: _Scan, options: ParseOptions, facts: BatchFacts) -> str | None:
+    """The day/month order to read dates with: the file's own evidence, else the owner's answer.
+
+    None when no date needs an order; ``_ASK`` (with the question in the facts) when the
+    file cannot tell and the owner has not answered yet.
+    """
+    if scan.needs_order is None:
+        return None
+    answer = options.date_order if options.date_order in ("dmy", "mdy") else None
+    dmy, mdy = scan.day_first, scan.month_first
+    settled = "dmy" if dmy and not mdy else "mdy" if mdy and not dmy else None
+    if settled is not None:
+        if answer is not None and answer != settled:
+            facts.warn(
+                "date_order_from_file",
+                f"The file shows its dates are {'day' if settled == 'dmy' else 'month'} "
+                "first, so that order was used instead of the one you chose.",
+            )
+        return settled
+    if answer is not None:
+        return answer
+    example = scan.needs_order
+    facts.needs_answer = {"question": "date_order", "choices": ["dmy", "mdy"], "example": example}
+    facts.warn(
+        "ambiguous_date_order",
+        f"Dates like {example} could be day/month or month/day; say which this phone uses.",
+    )
+    return _ASK
+
+
+MANIFEST = Manifest(
+    id="whatsapp",
+    name="WhatsApp",
+    record_noun=("message", "messages"),
+    summary="One chat, from the chat export on your phone.",
+    paths=(
+        AcquisitionPath(
+            method="owner_artifact",
+            job="Import a chat from an export",
+            trigger="manual",
+            recommended=True,
+            accepted_formats=(".txt", ".zip"),
+            instructions=(
+                "Open the chat in WhatsApp on your phone.",
+                "Tap the chat name (iPhone) or the ⋮ menu then More (Android), then Export chat.",
+                "Choose Attach media to keep photos and voice notes, or Without media for a smaller file.",
+                "Save the .zip or .txt file and upload it here.",
+            ),
+            parser=parse,
+        ),
+    ),
+    streams=("messages",),
+    record_key_rule="time, author and text of the message",
+    expected_refresh=timedelta(days=30),
+    recovery=(
+        "Upload the file WhatsApp made with Export chat: a .txt, or a .zip holding "
+        "_chat.txt or 'WhatsApp Chat with ….txt'. Do not unzip or edit it, and do not "
+        "add a password."
+    ),
+    re_export_hint="Export the chat again from your phone to add newer messages.",
+)

@@ -1,0 +1,197 @@
+"""The time of a message header: the wall-clock date and time as written, read in the owner's
+zone, with the caches that make a million headers cheap."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from .grammar import _CLOCK, _date_fields
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_CACHE_CAP = 100_000  # distinct dates/clocks/hours remembered; a hostile file cannot grow them
+_MISS = object()
+# Days (since 1970) too near the ends of datetime's calendar for offset arithmetic to be safe.
+_FIRST_DAY = datetime(1, 1, 2).toordinal() - _EPOCH_ORDINAL
+_LAST_DAY = datetime(9999, 12, 30).toordinal() - _EPOCH_ORDINAL
+# Zones that are UTC all year: read without any offset lookups.
+_UTC_KEYS = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"}
+)
+
+
+def _ymd(date: str, order: str | None) -> tuple[int, int, int] | None:
+    fields = _date_fields(date)
+    if fields is None:
+        return None
+    a, b, c = fields
+    if len(a) == 4:
+        if len(c) > 2:
+            return None
+        y, mo, d = int(a), int(b), int(c)
+    elif len(a) <= 2 and len(c) in (2, 4):
+        y = int(c) + (2000 if len(c) == 2 else 0)
+        if order == "dmy":
+            d, mo = int(a), int(b)
+        elif order == "mdy":
+            mo, d = int(a), int(b)
+        else:
+            return None
+    else:
+        return None
+    try:
+        datetime(y, mo, d)
+    except ValueError:
+        return None
+    return y, mo, d
+
+
+def _clock(sec: int) -> tuple[int, timedelta, str]:
+    h, r = divmod(sec, 3600)
+    return sec, timedelta(seconds=sec), f"T{h:02d}{r // 60:02d}{r % 60:02d}-"
+
+
+def _seconds_of_day(time: str) -> int | None:
+    m = _CLOCK.match(time)
+    if m is None:
+        return None
+    h, mi = int(m.group(1)), int(m.group(2))
+    s = int(m.group(3)) if m.group(3) else 0
+    ap = m.group(4)
+    if ap:
+        if h > 12:
+            return None
+        if ap in "aA\u0635":
+            h = 0 if h == 12 else h
+        elif h != 12:
+            h += 12
+    if h > 23 or mi > 59 or s > 59:
+        return None
+    return h * 3600 + mi * 60 + s
+
+
+class _Clock:
+    """Reads header times for one file: its day/month order, in the owner's zone.
+
+    Caches (bounded by ``_CACHE_CAP``):
+      days[date]   (local day number, UTC instant of its local midnight, UTC epoch second of
+                   that midnight, "YYYYMMDD") when the whole local day has one UTC offset, with
+                   the middle two None when it holds a transition; () for an impossible date.
+      clocks[time] (second of the day, as a timedelta, "THHMMSS-"), or () for an impossible
+                   time. The two texts make the key prefix: the time as written, in any zone.
+      isos[n]      ISO date of UTC day n;  tods[s]  "THH:MM:SS+00:00" of second s of a day.
+    """
+
+    __slots__ = ("order", "tz", "is_utc", "days", "clocks", "isos", "tods", "offsets")
+
+    def __init__(self, order: str | None, tz: tzinfo):
+        self.order = order
+        self.tz = tz
+        self.is_utc = tz is UTC or getattr(tz, "key", None) in _UTC_KEYS
+        self.days: dict[str, tuple] = {}
+        self.clocks: dict[str, tuple] = {}
+        self.isos: dict[int, str] = {}
+        self.tods: dict[int, str] = {}  # at most 86,400
+        self.offsets: dict[int, int | None] = {}
+
+    def read(self, date: str, time: str) -> tuple[datetime, str, str] | None:
+        """(UTC instant, its ISO text, key prefix) of a header; None if impossible.
+
+        A day with one offset throughout and a known clock take three dict lookups.
+        """
+        d = self.days.get(date)
+        c = self.clocks.get(time)
+        if d and c and d[2] is not None:
+            t = d[2] + c[0]
+            date_iso = self.isos.get(t // 86400)
+            tod = self.tods.get(t % 86400)
+            if date_iso is not None and tod is not None:
+                return d[1] + c[1], date_iso + tod, d[3] + c[2]
+            return d[1] + c[1], self._iso(t), d[3] + c[2]
+        return self._stamp(date, time)
+
+    def _stamp(self, date: str, time: str) -> tuple[datetime, str, str] | None:
+        """(UTC instant, its ISO text, the key prefix "YYYYMMDDTHHMMSS-" of the local time) of a
+        wall-clock date and time, or None if impossible."""
+        d = self.days.get(date)
+        if d is None:
+            if len(self.days) >= _CACHE_CAP:
+                self.days.clear()
+            ymd = _ymd(date, self.order)
+            d = self.days[date] = () if ymd is None else self._day(ymd)
+        c = self.clocks.get(time)
+        if c is None:
+            if len(self.clocks) >= _CACHE_CAP:
+                self.clocks.clear()
+            sec = _seconds_of_day(time)
+            c = self.clocks[time] = () if sec is None else _clock(sec)
+        if not d or not c:
+            return None
+        if d[2] is not None:
+            t = d[2] + c[0]
+            at = d[1] + c[1]
+        else:  # a day with a transition (or at the ends of the calendar): second by second
+            offset = self._offset(d[0] * 86400 + c[0])
+            if offset is None:
+                return None
+            t = d[0] * 86400 + c[0] - offset
+            try:
+                at = _EPOCH + timedelta(seconds=t)
+            except OverflowError:
+                return None
+        return at, self._iso(t), d[3] + c[2]
+
+    def _day(self, ymd: tuple[int, int, int]) -> tuple:
+        day = datetime(*ymd).toordinal() - _EPOCH_ORDINAL
+        compact = f"{ymd[0]:04d}{ymd[1]:02d}{ymd[2]:02d}"
+        if not _FIRST_DAY < day < _LAST_DAY:
+            return day, None, None, compact
+        if self.is_utc:
+            return day, _EPOCH + timedelta(days=day), day * 86400, compact
+        start = day * 86400
+        offset = self._exact_offset(start)
+        if offset is None or any(
+            self._exact_offset(start + s) != offset for s in (21600, 43200, 64800, 86399)
+        ):
+            return day, None, None, compact
+        return day, _EPOCH + timedelta(seconds=start - offset), start - offset, compact
+
+    def _iso(self, t: int) -> str:
+        day, sec = divmod(t, 86400)
+        date = self.isos.get(day)
+        if date is None:
+            if len(self.isos) >= _CACHE_CAP:
+                self.isos.clear()
+            date = self.isos[day] = (_EPOCH + timedelta(days=day)).date().isoformat()
+        tod = self.tods.get(sec)
+        if tod is None:
+            h, r = divmod(sec, 3600)
+            tod = self.tods[sec] = f"T{h:02d}:{r // 60:02d}:{r % 60:02d}+00:00"
+        return date + tod
+
+    def _offset(self, local: int) -> int | None:
+        """UTC offset in seconds of a local wall-clock time (seconds since 1970-01-01 local).
+
+        Read once per local hour: an hour with the same offset at its first and last second has
+        it throughout. An hour holding a transition is looked up second by second.
+        """
+        hour = local // 3600
+        offset = self.offsets.get(hour, _MISS)
+        if offset is _MISS:
+            if len(self.offsets) >= _CACHE_CAP:
+                self.offsets.clear()
+            first = self._exact_offset(hour * 3600)
+            offset = first if first == self._exact_offset(hour * 3600 + 3599) else None
+            self.offsets[hour] = offset
+        if offset is None:
+            return self._exact_offset(local)
+        return offset
+
+    def _exact_offset(self, local: int) -> int | None:
+        try:
+            wall = (_EPOCH_NAIVE + timedelta(seconds=local)).replace(tzinfo=self.tz)
+            delta = wall.utcoffset()
+        except (OverflowError, ValueError):
+            return None
+        return int(delta.total_seconds()) if delta is not None else 0

@@ -1,0 +1,339 @@
+"""Pass 2: the reader, a state machine fed decoded blocks that yields one record per message.
+
+A message is a header line plus the lines up to the next header. The loop in ``_segment``
+names its steps: split a block into headers (``_split``), read a header's time
+(``_Clock.read``), split "Author: body" (``_author_and_body``), and finish a message
+(``_finish_message``: tidy the body, classify its first line, make its key and record).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, tzinfo
+from itertools import chain
+
+from ..base import MAX_LINE_CHARS, BatchFacts, ParsedRecord
+from ..drafts import FAST, Draft, new
+from .clock import _CACHE_CAP, _EPOCH, _Clock
+from .grammar import _HEADER, _HEADER_NL, _LEAD_MARKS, _MARK_RE, _MARK_TABLE, _has_marks
+from .keys import _STREAM, _key
+from .lines import _TOO_LONG, _Undecodable
+from .media import SYSTEM, count_media, special_kind
+from .words import DOCUMENT_OMITTED, EDITED_RE, EXACT, POLL_PREFIXES, SPECIAL_TAILS
+
+_MAX_BODY = MAX_LINE_CHARS  # a message (all its lines) longer than this is skipped
+_NONE, _OPEN, _SWALLOW = 0, 1, 2  # no message yet / collecting one / inside a skipped or failed one
+
+
+def _author_and_body(rest: str, authors: dict[str, bool]) -> tuple[str, str] | None:
+    """Split the text after a header into author and body; None for a notice (no author).
+
+    ``authors`` remembers which author texts are plausible: a notice quoting something
+    that holds a colon is not a message.
+    """
+    i = rest.find(": ")
+    if i > 0 and rest.find("\n", 0, i) < 0:
+        author = rest[:i]
+        body = rest[i + 2 :]
+    else:
+        first, _, more = rest.partition("\n")
+        if len(first) > 1 and first[-1] == ":":
+            author = first[:-1]  # "Author:" with an empty first line
+            body = more
+        else:
+            return None  # Android system notice: no "Author: " part
+    ok = authors.get(author)
+    if ok is None:
+        if len(authors) >= _CACHE_CAP:
+            authors.clear()
+        ok = authors[author] = not (
+            len(author) > 100 or '"' in author or "\u201c" in author or "\u201e" in author
+        )
+    return (author, body) if ok else None
+
+
+def _tidy_lines(body: str) -> str:
+    """A body of several lines without trailing spaces on any line or at the end."""
+    return "\n".join([part.rstrip() for part in body.split("\n")]).rstrip()
+
+
+def _without_edit_marker(body: str, edited: re.Match[str]) -> tuple[str, str]:
+    """(body, first line) without the "<This message was edited>" marker at the end."""
+    body = body[: edited.start()]
+    return body, body.partition("\n")[0]
+
+
+def _line_of(parts: list[str], base: int, k: int) -> int:
+    """Line number of the k-th header of a split segment (only on failures: a plain count)."""
+    return (
+        base + 1 + parts[0].count("\n") + sum(1 + r.count("\n") for r in parts[3 : 3 * k + 1 : 3])
+    )
+
+
+class _Reader:
+    """Fed decoded blocks; yields one record per message.
+
+    ``_HEADER_NL.split`` cuts a block into messages in C, so continuation lines cost nothing
+    in Python; a message that runs past the end of a block is carried as ``pending`` text
+    into the next one.
+    """
+
+    def __init__(
+        self,
+        facts: BatchFacts,
+        media: frozenset[str],
+        chat_name: str | None,
+        order: str | None,
+        tz: tzinfo,
+        fast: re.Pattern[str] | None = None,
+    ):
+        self.facts = facts
+        self.fast = fast  # see _specialize; dropped after a few blocks it did not fit
+        self.misfits = 0
+        self.media = media
+        self.chat_name = chat_name
+        self.clock = _Clock(order, tz)
+        # n of the key: identical (author, body) messages seen at the current timestamp. Only
+        # the current timestamp's are remembered: an export lists a minute's messages together,
+        # and memory stays bounded.
+        self.occ: dict[tuple[str, str], int] = {}
+        self.occ_iso = ""
+        self.base = 0  # lines before the current segment
+        self.state = _NONE
+        self.author = ""
+        self.pending: str | None = None  # body so far of a message carried across segments
+        self.pending_marks = False  # whether that body's text may hold invisible marks
+        self.open_line = 0  # header line of the carried message
+        self.at = _EPOCH
+        self.iso = ""
+        self.stamp = ""  # key prefix: the open message's local time as written, YYYYMMDDTHHMMSS-
+        self.last_date: str | None = None
+        self.last_time: str | None = None
+        self.last: tuple[datetime, str, str] | None = None
+        self.authors: dict[str, bool] = {}  # author text -> plausible as an author
+
+    # -- feeding --------------------------------------------------------------------------------
+    def feed(self, block: str | list) -> Iterator[ParsedRecord]:
+        """The records completed by one decoded block."""
+        if type(block) is str:
+            return self._segment("\n" + block[:-1])
+        return self._mixed(block)
+
+    def finish(self) -> Iterator[ParsedRecord]:
+        """End of the text (or a lost header line): the open message is complete."""
+        return self._segment("", final=True)
+
+    def _mixed(self, block: list) -> Iterator[ParsedRecord]:
+        run: list[str] = []
+        for line in block:
+            if type(line) is str:
+                run.append(line)
+                continue
+            if run:
+                yield from self._segment("\n" + "\n".join(run))
+                run = []
+            yield from self._special(line)
+        if run:
+            yield from self._segment("\n" + "\n".join(run))
+
+    def _special(self, line: object) -> Iterator[ParsedRecord]:
+        """One line that is too long or not UTF-8: counted as failed, never appended."""
+        self.base += 1
+        position = f"line {self.base}"
+        if line is _TOO_LONG:
+            self.facts.fail(
+                f"A line is longer than {MAX_LINE_CHARS:,} characters and was skipped.", position
+            )
+            return
+        self.facts.fail("A line is not valid UTF-8 text and was skipped.", position)
+        if isinstance(line, _Undecodable) and _HEADER.match(line.text) is not None:
+            # It started a message: that message is lost, with its continuation lines.
+            yield from self.finish()
+
+    def _stray(self, text: str, lineno: int) -> None:
+        """Fail the non-empty lines found before the first message; ``lineno`` is the first's."""
+        for part in text.split("\n"):
+            if part.strip():
+                self.facts.fail("Text before the first message was skipped.", f"line {lineno}")
+            lineno += 1
+
+    def _too_long(self, lineno: int) -> None:
+        self.facts.fail(
+            f"A message is longer than {_MAX_BODY:,} characters and was skipped.", f"line {lineno}"
+        )
+
+    # -- the loop -------------------------------------------------------------------------------
+    def _segment(self, text: str, final: bool = False) -> Iterator[ParsedRecord]:
+        """Read ``text``: whole lines, each one preceded by a newline (or "" with ``final``).
+
+        ``_split`` cuts it into [before, date, time, rest, date, time, rest, ...] where each
+        rest is "Author: body" plus its continuation lines. A message is finished when the
+        next header (or, with ``final``, the end) is reached.
+        """
+        parts = self._split(text)
+        facts, authors = self.facts, self.authors
+        finish, read_time = self._finish_message, self.clock.read
+        marks = _has_marks(text)  # most Android files hold none at all
+        state, pending, author = self.state, self.pending, self.author
+        pmarks = self.pending_marks
+        at, iso, stamp = self.at, self.iso, self.stamp
+        last_date, last_time, last = self.last_date, self.last_time, self.last
+        open_k = -1  # index of the open message's header in this segment, -1 if carried in
+
+        before = parts[0]
+        if before:  # continuation lines of a message carried in, or stray text
+            if state == _OPEN:
+                pending = f"{pending}\n{before[1:]}"
+                pmarks = pmarks or marks
+            elif state == _NONE:
+                self._stray(before[1:], self.base + 1)
+
+        it = iter(parts)
+        next(it)
+        triples: Iterator[tuple] = zip(it, it, it, strict=False)
+        if final:
+            triples = chain(triples, ((None, None, None),))
+        for k, (date, time, rest) in enumerate(triples):
+            if state == _OPEN:
+                state = _SWALLOW
+                if len(pending) > _MAX_BODY:
+                    line = self.open_line if open_k < 0 else _line_of(parts, self.base, open_k)
+                    self._too_long(line)
+                elif (record := finish(author, pending, pmarks, at, iso, stamp)) is not None:
+                    yield record
+            if date is None:
+                break  # the end (final)
+            if date != last_date or time != last_time:
+                last_date, last_time = date, time
+                last = read_time(date, time)
+            if last is None:
+                shown = f"{date}, {time}".translate(_MARK_TABLE)
+                line = _line_of(parts, self.base, k)
+                facts.fail(f"The date or time {shown} is not a real one.", f"line {line}")
+                continue
+            at, iso, stamp = last
+            split = _author_and_body(rest, authors)
+            if split is None:
+                facts.skipped += 1  # a notice, not a message
+                continue
+            author, pending = split
+            state, pmarks, open_k = _OPEN, marks, k
+
+        self.at, self.iso, self.stamp = at, iso, stamp
+        self.last_date, self.last_time, self.last = last_date, last_time, last
+        self._carry(text, parts, state, pending, author, pmarks, open_k)
+
+    def _carry(
+        self,
+        text: str,
+        parts: list[str],
+        state: int,
+        pending: str | None,
+        author: str,
+        pmarks: bool,
+        open_k: int,
+    ) -> None:
+        """Keep what the next segment continues: the open message, if any, and the line count."""
+        base = self.base
+        lines = text.count("\n")
+        if state == _OPEN:
+            if open_k >= 0:  # the open message is the last one: count back from the end
+                self.open_line = base + lines - parts[-1].count("\n")
+            if len(pending) > _MAX_BODY:
+                self._too_long(self.open_line)
+                state = _SWALLOW
+        if state != _OPEN:
+            pending = None
+        self.base = base + lines
+        self.state, self.pending, self.author, self.pending_marks = state, pending, author, pmarks
+
+    def _split(self, text: str) -> list[str]:
+        fast = self.fast
+        if fast is None:
+            return _HEADER_NL.split(text)
+        parts = fast.split(text)
+        # A header the fitted regex missed can only hide after a newline inside a chunk: one
+        # search over the chunks joined finds it (or, rarely, a false alarm across a joint,
+        # which only costs the general split below).
+        search = _HEADER_NL.search
+        if search(parts[0]) is None and search("".join(parts[3::3])) is None:
+            return parts
+        self.misfits += 1
+        if self.misfits >= 3:
+            self.fast = None
+        return _HEADER_NL.split(text)
+
+    # -- one message ----------------------------------------------------------------------------
+    def _finish_message(
+        self, author: str, body: str, pmarks: bool, at: datetime, iso: str, stamp: str
+    ) -> ParsedRecord | None:
+        """The record of a complete message; None for a system notice (counted as skipped)."""
+        lead = False
+        if pmarks:  # (isascii is O(1): no mark in ASCII text)
+            lead = body.startswith(_LEAD_MARKS)
+            if not body.isascii() and _MARK_RE.search(body) is not None:
+                body = body.translate(_MARK_TABLE)
+            if not author.isascii() and _MARK_RE.search(author) is not None:
+                author = author.translate(_MARK_TABLE).strip()
+        if "\n" in body:
+            body = _tidy_lines(body)
+            head = body.partition("\n")[0]
+        else:
+            head = body = body.rstrip()
+        tail = head[-1:]
+        if tail == ">" and (edited := EDITED_RE.search(body)) is not None:
+            body, head = _without_edit_marker(body, edited)
+            tail = head[-1:]
+        # Classify: plain text unless a cheap test says it may be something else.
+        exact = EXACT.get(head)
+        if (
+            exact is None
+            and not lead
+            and tail not in SPECIAL_TAILS
+            and not head.endswith(DOCUMENT_OMITTED)
+            and "maps" not in head
+            and not head.startswith(POLL_PREFIXES)
+        ):
+            kind, media_name, media_state = "text", None, None
+        else:
+            kind, media_name, media_state = self._classify(author, head, exact, lead)
+            if kind is None:
+                return None
+        occ = self.occ
+        ident = (author, body)
+        if iso != self.occ_iso:  # a new timestamp: the first of its messages
+            occ.clear()
+            self.occ_iso = iso
+            n = 0
+        else:
+            n = occ.get(ident, 0)
+        occ[ident] = n + 1
+        key = _key(stamp, iso, author, body, n)
+        payload = {"author": author, "text": body, "kind": kind, "media_name": media_name}
+        if not FAST:  # pragma: no cover - see connections.connectors.drafts
+            return ParsedRecord(_STREAM, key, at, payload, media_state)
+        record = new(Draft)
+        record.stream, record.key, record.event_at = _STREAM, key, at
+        record.payload, record.media = payload, media_state
+        record.__class__ = ParsedRecord
+        return record
+
+    def _classify(
+        self, author: str, head: str, exact: str | None, lead: bool
+    ) -> tuple[str | None, str | None, str | None]:
+        """(kind, media name, media state) of a first line that may not be plain text, counting
+        its media; kind None for an iOS system notice (counted as skipped)."""
+        kind, media_name, media_state = special_kind(head, exact, lead)
+        if kind == SYSTEM:
+            if self.chat_name is None:
+                self.chat_name = author
+            kind = None
+        elif lead and kind == "text" and author == self.chat_name:
+            kind = None  # iOS system notice whose author is the chat's name
+        if kind is None:
+            self.facts.skipped += 1
+            return None, None, None
+        if kind == "media":
+            media_state = count_media(self.facts, self.media, media_name, media_state)
+        return kind, media_name, media_state
