@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connections.connectors import apple_health
-from connections.connectors.apple_health import PARSER_VERSION, parse
+from connections.connectors.apple_health import PARSER_VERSION, parse, safe_xml
 from connections.connectors.base import (
     Artifact,
     ArtifactRejected,
@@ -605,7 +604,7 @@ def _max_live_blocks(path: Path) -> tuple[int, int]:
 def test_memory_peak_does_not_grow_with_the_number_of_records(tmp_path, monkeypatch):
     """tracemalloc peak, 2k vs 20k records in 64 KB chunks (tracemalloc is too slow for 200k here;
     the 20k vs 200k tracemalloc measurement is in the connector report)."""
-    monkeypatch.setattr(apple_health, "CHUNK_SIZE", 1 << 16)
+    monkeypatch.setattr(safe_xml, "CHUNK_SIZE", 1 << 16)
     small = _traced_peak(_write_compact_export(tmp_path / "small.xml", 2_000))
     large = _traced_peak(_write_compact_export(tmp_path / "large.xml", 20_000))
     assert (small[0], large[0]) == (2_000, 20_000)

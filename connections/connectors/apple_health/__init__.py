@@ -1,0 +1,139 @@
+"""Apple Health export.zip (export.xml streamed defensively).
+
+The main XML is found by its root element ``<HealthData`` (some locales rename
+the file) and streamed straight out of the zip through an expat pull parser
+with the defusedxml settings ``forbid_dtd=False, forbid_entities=True,
+forbid_external=True``: Apple's long internal DTD of ``<!ELEMENT>`` and
+``<!ATTLIST>`` declarations is accepted, any ``<!ENTITY>`` declaration or
+external reference is refused. No tree is built: each top-level element is
+turned into a record as soon as its start tag (or, for workouts, its end tag)
+is seen, so memory stays flat for multi-GB exports.
+
+Streams:
+
+- ``samples``: top-level ``<Record>``. Records nested in a ``<Correlation>``
+  also appear at the top level, so the nested copies are ignored and the
+  correlation itself is counted as skipped.
+- ``workouts``: ``<Workout>`` with distance and energy from its attributes
+  (old exports) or its ``<WorkoutStatistics>`` children (new exports); a
+  ``<WorkoutRoute><FileReference path=...>`` is the workout's media (a GPX file).
+- ``activity_summaries``: ``<ActivitySummary dateComponents="YYYY-MM-DD">``,
+  a calendar day read in the owner's time zone.
+
+Keys of samples and workouts are ``YYYYMMDDTHHMMSS-<32 hex>``: the start time in UTC
+(from the file's own offset, never the owner's zone), then a blake2b digest of the
+fields that identify the item. Keys that start with the time arrive almost in order,
+so the B-tree inserts of a large import land on neighbouring index pages. Activity
+summaries are keyed ``activity:YYYY-MM-DD``, which is ordered already.
+
+Modules: ``safe_xml`` (expat with defusedxml's settings), ``members`` (finding export.xml and
+routes in the zip), ``stream`` (the element handlers and the feeding loop), ``values``
+(dates, numbers, digests), ``items`` (workouts, activity summaries, failures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+from ..base import (
+    Artifact,
+    ArtifactRejected,
+    BatchFacts,
+    ParsedRecord,
+    ParseOptions,
+    is_zip,
+    open_zip,
+    safe_member_names,
+    sniff,
+)
+from ..manifest import AcquisitionPath, Manifest
+from .members import _find_main_member, _route_resolver
+from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
+from .stream import _stream
+
+__all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
+
+PARSER_VERSION = "apple_health/1"
+
+SOURCE_ZIP = "apple_health_zip"
+SOURCE_XML = "apple_health_xml"
+
+
+def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+    facts.parser_version = PARSER_VERSION
+    path = Path(artifact.path)
+    try:
+        size = path.stat().st_size
+        head = sniff(path) if size else b""
+    except OSError as exc:
+        raise ArtifactRejected("malformed", "The file could not be read.") from exc
+    if size == 0:
+        raise ArtifactRejected("empty", "The file is empty.")
+    if is_zip(head):
+        yield from _parse_zip(path, facts, options)
+    else:
+        yield from _parse_bare_xml(path, head, size, facts, options)
+
+
+def _parse_bare_xml(
+    path: Path, head: bytes, size: int, facts: BatchFacts, options: ParseOptions
+) -> Iterator[ParsedRecord]:
+    start = head.removeprefix(b"\xef\xbb\xbf").translate(None, _CONTROL_BYTES).lstrip(b" \t\r\n")
+    if not start:
+        if size <= len(head):
+            raise ArtifactRejected("empty", "The file holds nothing but blank space.")
+        raise ArtifactRejected("wrong_source", _NOT_HEALTH)
+    if not start.startswith(b"<"):
+        raise ArtifactRejected("wrong_source", _NOT_HEALTH)
+    facts.source_format = SOURCE_XML
+    try:
+        fh = open(path, "rb")  # closed by the with below, also when the caller stops early
+    except OSError as exc:
+        raise ArtifactRejected("malformed", "The file could not be read.") from exc
+    with fh:
+        yield from _stream(fh, facts, options, lambda ref: None)
+
+
+def _parse_zip(path: Path, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+    zf = open_zip(path)
+    with zf:
+        names = safe_member_names(zf)
+        main = _find_main_member(zf, names)
+        facts.source_format = SOURCE_ZIP
+        resolve = _route_resolver(main, names)
+        try:
+            raw = zf.open(main)
+        except (*_READ_ERRORS, ValueError) as exc:
+            raise ArtifactRejected("malformed", _DAMAGED) from exc
+        with raw:
+            yield from _stream(raw, facts, options, resolve)
+
+
+MANIFEST = Manifest(
+    id="apple_health",
+    name="Apple Health",
+    record_noun=("sample", "samples"),
+    summary="Steps, heart rate, sleep and workouts from the Health app.",
+    paths=(
+        AcquisitionPath(
+            method="owner_artifact",
+            job="Import history from an export",
+            trigger="manual",
+            recommended=True,
+            accepted_formats=(".zip", ".xml"),
+            instructions=(
+                "Open the Health app on your iPhone and tap your picture.",
+                "Tap Export All Health Data and confirm.",
+                "Save export.zip and upload it here.",
+            ),
+            parser=parse,
+        ),
+    ),
+    streams=("samples", "workouts", "activity_summaries"),
+    record_key_rule="type, source, start, end and value of the sample",
+    expected_refresh=timedelta(days=30),
+    recovery="Upload export.zip exactly as the Health app made it (Export All Health Data).",
+    re_export_hint="Export your health data again from the Health app to add newer samples.",
+)

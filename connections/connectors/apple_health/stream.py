@@ -1,0 +1,225 @@
+"""Streaming export.xml: expat's handlers turn each top-level element into a record.
+
+No tree is built: a ``<Record>`` becomes a sample at its start tag (``_sample``, the hot
+path), a ``<Workout>`` a workout at its end tag, with its statistics and routes gathered
+in between. Records are handed out after each chunk fed to expat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, tzinfo
+from typing import IO
+
+from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
+
+from ..base import ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
+from ..drafts import FAST, Draft, new
+from .items import (
+    _activity_summary,
+    _begin_workout,
+    _fail_element,
+    _finish_workout,
+    _Workout,
+    _workout_statistic,
+)
+from .safe_xml import (
+    _DAMAGED,
+    _ENTITIES_DETAIL,
+    _NOT_HEALTH,
+    _READ_ERRORS,
+    _XML_ERRORS,
+    ROOT,
+    _filtered_chunks,
+    _new_parser,
+    _WrongRoot,
+)
+from .values import _KEY_MINUTE_SECOND, _MINUTE_SECOND, _compact, _number, _when_slow
+
+_SAMPLE_ERRORS = (KeyError, ValueError, TypeError, OverflowError)
+# What stops the reading of the whole export (see _problem).
+_STOPS = (EntitiesForbidden, ExternalReferenceForbidden, _WrongRoot, *_XML_ERRORS, *_READ_ERRORS)
+
+
+def _sample(
+    attrs: dict,
+    hours: dict[str, tuple[datetime, str, str]],
+    minute_second=_MINUTE_SECOND.get,  # bound once: this runs for every sample
+    blake2b=hashlib.blake2b,
+) -> ParsedRecord:
+    """The record of a top-level ``<Record>``; raises one of ``_SAMPLE_ERRORS`` when unreadable.
+
+    A time whose hour (with its offset) was seen before is the hour's UTC value plus the
+    minutes and seconds (``hours``, filled by ``_when_slow``); others are read in full.
+    """
+    typ = attrs["type"]
+    text = attrs["startDate"]
+    hour = hours.get(text[:14] + text[19:])
+    ms = text[14:19]
+    step = minute_second(ms)
+    if hour is None or step is None:
+        start, start_iso = _when_slow(text, hours)
+        prefix = _compact(start_iso) + "-"
+    else:
+        start = hour[0] + step
+        start_iso = hour[1] + ms + "+00:00"
+        prefix = hour[2] + _KEY_MINUTE_SECOND[ms]
+    end_text = attrs.get("endDate")
+    if not end_text or end_text == text:
+        end_iso = start_iso
+    else:
+        hour = hours.get(end_text[:14] + end_text[19:])
+        if hour is None or end_text[14:19] not in _MINUTE_SECOND:
+            end_iso = _when_slow(end_text, hours)[1]
+        else:
+            end_iso = hour[1] + end_text[14:19] + "+00:00"
+    source = attrs.get("sourceName", "")
+    unit = attrs.get("unit")
+    value = attrs.get("value")
+    digest = blake2b(
+        "\x1f".join((typ, source, start_iso, end_iso, value or "", unit or "")).encode(),
+        digest_size=16,
+    ).hexdigest()
+    payload = {
+        "type": typ,
+        "source": source,
+        "unit": unit,
+        "value": _number(value),
+        "start": start_iso,
+        "end": end_iso,
+    }
+    key = prefix + digest  # time first: see the package docstring
+    if not FAST:  # pragma: no cover - see connections.connectors.drafts
+        return ParsedRecord("samples", key, start, payload)
+    record = new(Draft)
+    record.stream, record.key, record.event_at = "samples", key, start
+    record.payload, record.media = payload, None
+    record.__class__ = ParsedRecord
+    return record
+
+
+class _Handlers:
+    """expat's start and end handlers for one export; records go to ``out``."""
+
+    __slots__ = (
+        "out",
+        "append",
+        "facts",
+        "tz",
+        "resolve_route",
+        "hours",
+        "depth",
+        "ordinal",
+        "workout",
+    )
+
+    def __init__(self, facts: BatchFacts, tz: tzinfo, resolve_route: Callable[[str], str | None]):
+        self.out: list[ParsedRecord] = []
+        self.append = self.out.append
+        self.facts = facts
+        self.tz = tz
+        self.resolve_route = resolve_route
+        self.hours: dict[str, tuple[datetime, str, str]] = {}
+        self.depth = 0
+        self.ordinal = 0  # position of the current top-level element (child of HealthData)
+        self.workout: _Workout | None = None  # the open top-level <Workout>, until its end tag
+
+    def on_start(self, name: str, attrs: dict) -> None:
+        depth = self.depth = self.depth + 1
+        if depth == 2:
+            ordinal = self.ordinal = self.ordinal + 1
+            if name == "Record":
+                try:
+                    self.append(_sample(attrs, self.hours))
+                except _SAMPLE_ERRORS as exc:
+                    _fail_element(self.facts.fail, "sample", attrs, exc, ordinal)
+            else:
+                self._other(name, attrs, ordinal)
+        elif depth == 1:
+            if name != ROOT:
+                raise _WrongRoot(name)
+        elif self.workout is not None:
+            if name == "WorkoutStatistics":
+                if depth == 3:
+                    _workout_statistic(self.workout, attrs)
+            elif name == "FileReference":
+                ref = attrs.get("path")
+                if ref:
+                    self.workout.routes.append(ref)
+
+    def _other(self, name: str, attrs: dict, ordinal: int) -> None:
+        """A top-level element other than a sample."""
+        if name == "Workout":
+            self.workout = _begin_workout(attrs, self.facts.fail, ordinal)
+        elif name == "ActivitySummary":
+            record = _activity_summary(attrs, self.tz, self.facts.fail, ordinal)
+            if record is not None:
+                self.append(record)
+        elif name == "Correlation":
+            self.facts.skipped += 1
+
+    def on_end(self, name: str) -> None:
+        self.depth -= 1
+        if self.depth == 1 and self.workout is not None:
+            record = _finish_workout(self.workout, self.facts, self.resolve_route)
+            self.workout = None
+            if record is not None:
+                self.append(record)
+
+
+def _stream(
+    raw: IO[bytes],
+    facts: BatchFacts,
+    options: ParseOptions,
+    resolve_route: Callable[[str], str | None],
+) -> Iterator[ParsedRecord]:
+    handlers = _Handlers(facts, options.time_zone or UTC, resolve_route)
+    out = handlers.out
+    parser = _new_parser()
+    parser.StartElementHandler = handlers.on_start
+    parser.EndElementHandler = handlers.on_end
+    feed = parser.Parse
+    chunks = _filtered_chunks(raw)
+    produced = 0  # records parsed so far (yielded or buffered)
+    problem: str | None = None
+    while True:
+        try:
+            chunk = next(chunks, None)
+            if chunk is None:
+                feed(b"", True)
+            else:
+                feed(chunk, False)
+        except _STOPS as exc:
+            problem = _problem(exc, handlers.ordinal, produced + len(out) == 0)
+        if out:
+            produced += len(out)
+            yield from out
+            out.clear()
+        if problem is not None:
+            facts.partial = True
+            facts.warn("truncated", problem, f"element {handlers.ordinal}")
+            return
+        if chunk is None:
+            return
+
+
+def _problem(exc: Exception, ordinal: int, nothing_read: bool) -> str:
+    """What stopped the reading, in the owner's words; rejects the file when nothing was read."""
+    if isinstance(exc, (EntitiesForbidden, ExternalReferenceForbidden)):
+        if nothing_read:
+            raise ArtifactRejected("unsupported", _ENTITIES_DETAIL) from exc
+        return "The export declares XML entities part-way through; reading stopped there."
+    if isinstance(exc, _WrongRoot):
+        raise ArtifactRejected("wrong_source", _NOT_HEALTH) from exc
+    if nothing_read:
+        raise ArtifactRejected("malformed", _DAMAGED) from exc
+    if isinstance(exc, _XML_ERRORS):
+        return (
+            "The export ends early or is damaged after element "
+            f"{ordinal}; the items before that point were read."
+        )
+    return (
+        "The zip is damaged part-way through export.xml (after element "
+        f"{ordinal}); the items before that point were read."
+    )
