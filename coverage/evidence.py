@@ -2,7 +2,8 @@
 
 Five queries whatever the number of connections or the size of their history:
 connections (with whether a credential is captured, their newest success and
-failure, and their newest failed import, as indexed single-row subqueries), active conditions, the newest runs
+failure, their newest failed import and their owner's time zone, as indexed single-row
+subqueries), active conditions, the newest runs
 per connection (a UNION ALL of "n-th newest run" picks, each an index probe per
 connection, so old runs are never scanned), coverage summaries (with the latest
 batch), lanes. Batches and records are never scanned: the summaries are kept in
@@ -12,15 +13,16 @@ the same transaction as the evidence.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from connections.connectors import get as get_manifest
-from connections.models import CollectionRun, Condition, Connection, DeviceToken
+from connections.models import CollectionRun, Condition, Connection, DeviceToken, OwnerProfile
 
+from . import words
 from .models import AcquisitionBatch, CoverageSummary, LaneSummary
 from .projection import (
     FAILING_AFTER,
@@ -48,6 +50,7 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
             last_success=_last_finished("success"),
             last_not_modified=_last_finished("not_modified"),
             last_failure=_last_finished("failure"),
+            owner_zone=Subquery(OwnerProfile.objects.filter(owner=OuterRef("owner")).values("time_zone")[:1]),
             **_newest_failed_import(),
         ).order_by("name", "pk")
     )
@@ -105,9 +108,21 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
                     if conn.failed_id is not None
                     else None
                 ),
+                time_zone=owner_zone(conn.owner_zone),
             )
         )
     return evidence
+
+
+def owner_zone(name: str | None) -> tzinfo:
+    """The owner's zone (DESIGN.md, "Time"): their profile's, else the installation's ``TIME_ZONE``."""
+    return words.zone(name or settings.TIME_ZONE)
+
+
+def zone_of(owner) -> tzinfo:
+    """The zone of one owner (one query): for a receipt or a command outside the loader."""
+    profile = OwnerProfile.objects.filter(owner=owner).values_list("time_zone", flat=True).first()
+    return owner_zone(profile)
 
 
 def _newest_failed_import() -> dict[str, Subquery]:
@@ -141,21 +156,23 @@ def load_one(connection: Connection, now: datetime | None = None) -> ConnectionH
 
 
 def load_receipt(batch: AcquisitionBatch, now: datetime | None = None) -> Receipt:
-    """The receipt of ``batch`` as every surface shows it (page, API, CLI).
+    """The receipt of ``batch`` as every surface shows it (page, API, CLI), in its owner's zone.
 
     ``batch.connection`` (and ``duplicate_of``) should be loaded. A ``committing`` batch is
     told whether the worker that lands it is running: the condition the system projection
     reads (its heartbeat), one query, only then.
     """
     worker_down = batch.status == AcquisitionBatch.Status.COMMITTING and load_system(now).state != "healthy"
-    return build_receipt(batch, worker_down=worker_down)
+    return build_receipt(batch, worker_down=worker_down, tz=zone_of(batch.connection.owner_id))
 
 
-def load_system(now: datetime | None = None) -> SystemHealth:
+def load_system(now: datetime | None = None, tz: tzinfo | None = None) -> SystemHealth:
+    """The installation's runtime, its times in ``tz`` (the owner's zone; the active zone when not given)."""
     now = now or timezone.now()
     heartbeat = (
         Condition.objects.filter(connection__isnull=True, type=Condition.Type.WORKER_HEARTBEAT)
         .order_by("-observed_at")
         .first()
     )
-    return project_system(heartbeat, now, settings.OWNERHUB_WORKER_HEARTBEAT_SECONDS)
+    return project_system(heartbeat, now, settings.OWNERHUB_WORKER_HEARTBEAT_SECONDS,
+                          tz or timezone.get_current_timezone())

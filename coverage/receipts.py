@@ -10,13 +10,16 @@ the batch (is the background worker running?) are passed in by the caller
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+
+from django.utils import timezone
 
 from connections.connectors import get as get_manifest
 from connections.connectors.manifest import METHOD_LABELS
 
+from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
-from .words import ITEM, MEDIA_FILE, count, day, pick
+from .words import ITEM, MEDIA_FILE, between, count, day, pick, zone_name
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Receipt:
     completeness_text: str
     duplicate_of: int | None
     duplicate_sources: tuple[DuplicateSource, ...]
+    time_zone: str  # the owner's zone (IANA name): the zone this receipt's words use, and a client shows its times in
     time_zone_assumed: str | None
     question: dict | None
     reject_reason: str | None
@@ -128,9 +132,13 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def build_receipt(
-    batch: AcquisitionBatch, *, original: AcquisitionBatch | None = None, worker_down: bool = False
+    batch: AcquisitionBatch,
+    *,
+    original: AcquisitionBatch | None = None,
+    worker_down: bool = False,
+    tz: tzinfo | None = None,
 ) -> Receipt:
-    """The receipt of ``batch``.
+    """The receipt of ``batch``, its words in ``tz`` (the owner's zone; the active zone when not given).
 
     ``batch.connection`` must be loaded. For a ``duplicate`` batch, pass the
     earlier committed batch as ``original`` (defaults to ``batch.duplicate_of``):
@@ -138,22 +146,13 @@ def build_receipt(
     ``worker_down``: the installation's background worker is not running (the
     system projection says so); a ``committing`` batch then says it waits for it.
     """
-    connection = batch.connection
-    manifest = get_manifest(connection.connector)
-    facts = batch
-    if batch.status == AcquisitionBatch.Status.DUPLICATE:
-        facts = original or batch.duplicate_of or batch
+    tz = tz or timezone.get_current_timezone()
+    connection, manifest = batch.connection, get_manifest(batch.connection.connector)
+    duplicate = batch.status == AcquisitionBatch.Status.DUPLICATE
+    facts = (original or batch.duplicate_of or batch) if duplicate else batch
     media_missing = facts.media_missing + facts.media_omitted
-    counts = Counts(
-        parsed=facts.count_parsed,
-        accepted=0 if batch.status == AcquisitionBatch.Status.DUPLICATE else facts.count_accepted,
-        duplicate=facts.count_parsed if batch.status == AcquisitionBatch.Status.DUPLICATE else facts.count_duplicate,
-        skipped=facts.count_skipped,
-        failed=facts.count_failed,
-    )
-    artifact = None
-    if batch.artifact_sha256:
-        artifact = Artifact(batch.artifact_filename, batch.artifact_sha256, batch.artifact_bytes)
+    counts = _counts(facts, duplicate=duplicate)
+    failed = batch.status == AcquisitionBatch.Status.FAILED
     return Receipt(
         batch_id=batch.pk,
         connection=ReceiptConnection(connection.slug, connection.name, connection.connector),
@@ -162,28 +161,27 @@ def build_receipt(
         method_label=METHOD_LABELS.get(batch.method, batch.method),
         source_format=facts.source_format,
         parser_version=facts.parser_version,
-        artifact=artifact,
+        artifact=(Artifact(batch.artifact_filename, batch.artifact_sha256, batch.artifact_bytes)
+                  if batch.artifact_sha256 else None),
         status=batch.status,
-        sentence=_sentence(batch, facts, counts, media_missing, manifest.record_noun),
+        sentence=_sentence(batch, facts, counts, media_missing, manifest.record_noun, tz),
         event_time=EventTime(facts.event_earliest, facts.event_latest),
         counts=counts,
         media=Media(facts.media_declared, facts.media_attached, media_missing),
-        gaps=tuple(Gap(g["start"], g["end"], g["days"]) for g in facts.gaps or ()),
+        gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, tz)),
         warnings=tuple(
             ReceiptWarning(w.get("kind", ""), w.get("detail", ""), w.get("position")) for w in facts.warnings or ()
         ),
         completeness_claim=facts.completeness_claim,
         completeness_text=_completeness_text(facts.completeness_claim, batch.method, manifest.record_noun),
         duplicate_of=batch.duplicate_of_id,
-        duplicate_sources=tuple(
-            DuplicateSource(s["batch_id"], s["count"], _parse_time(s.get("committed_at")))
-            for s in batch.duplicate_sources or ()
-        ),
+        duplicate_sources=_duplicate_sources(batch),
+        time_zone=zone_name(tz),
         time_zone_assumed=facts.time_zone_assumed or None,
         question=batch.question,
         reject_reason=batch.reject_reason or None,
         data_changed=batch.data_changed,
-        failure_reason=(batch.failure_reason or None) if batch.status == AcquisitionBatch.Status.FAILED else None,
+        failure_reason=(batch.failure_reason or None) if failed else None,
         waiting_for_worker=worker_down and batch.status == AcquisitionBatch.Status.COMMITTING,
         next_action=_next_action(batch, facts, media_missing, manifest, worker_down=worker_down),
         created_at=batch.created_at,
@@ -193,12 +191,30 @@ def build_receipt(
     )
 
 
-def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str, str]) -> str:
+def _counts(facts: AcquisitionBatch, *, duplicate: bool) -> Counts:
+    """A duplicate upload adds nothing: everything it holds was already imported."""
+    return Counts(
+        parsed=facts.count_parsed,
+        accepted=0 if duplicate else facts.count_accepted,
+        duplicate=facts.count_parsed if duplicate else facts.count_duplicate,
+        skipped=facts.count_skipped,
+        failed=facts.count_failed,
+    )
+
+
+def _duplicate_sources(batch: AcquisitionBatch) -> tuple[DuplicateSource, ...]:
+    return tuple(
+        DuplicateSource(s["batch_id"], s["count"], _parse_time(s.get("committed_at")))
+        for s in batch.duplicate_sources or ()
+    )
+
+
+def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str, str], tz: tzinfo) -> str:
     status = batch.status
     if status == AcquisitionBatch.Status.REJECTED:
         return f"This file could not be imported: {batch.reject_detail}".strip()
     if status == AcquisitionBatch.Status.DUPLICATE:
-        return f"Already imported on {day(facts.committed_at)}: no new records."
+        return f"Already imported on {day(facts.committed_at, tz)}: no new records."
     if status == AcquisitionBatch.Status.FAILED:
         return f"This import did not finish. {batch.failure_reason}".strip()
     if batch.question:
@@ -209,7 +225,7 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         return f"No {noun[1]} were found in this file."
     span = ""
     if facts.event_earliest and facts.event_latest:
-        span = f" from {day(facts.event_earliest)} to {day(facts.event_latest)}"
+        span = f" {between(facts.event_earliest, facts.event_latest, tz)}"
     parts = [f"{counts.accepted:,} new {pick(counts.accepted, noun)}{span}."]
     if counts.accepted == 0:
         parts = [f"No new {noun[1]}{span}: all {counts.parsed:,} were already imported."]
@@ -235,7 +251,7 @@ def _completeness_text(claim: str, method: str, noun: tuple[str, str]) -> str:
 def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: bool = False) -> NextAction | None:
     status = batch.status
     if status == AcquisitionBatch.Status.REJECTED:
-        return NextAction("re_export", "Export again", manifest.recovery or "Export the data again and upload it.")
+        return NextAction("re_export", "Upload a newer export", manifest.recovery or "Export the data again and upload it.")
     if status == AcquisitionBatch.Status.DUPLICATE:
         return None
     if status == AcquisitionBatch.Status.FAILED:
@@ -259,7 +275,7 @@ def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: boo
         return None
     if status == AcquisitionBatch.Status.COMMITTED:
         if media_missing:
-            return NextAction("add_media", "Add media", "Export again with media included to add the missing files.")
+            return NextAction("add_media", "Add the missing media", "Export again with media included to add the missing files.")
         if facts.partial:
-            return NextAction("re_export", "Export again", "The file looked cut short; export it again.")
+            return NextAction("re_export", "Upload a newer export", "The file looked cut short; export it again.")
     return None

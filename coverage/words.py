@@ -1,21 +1,24 @@
 """Owner words: days, spans, times, counts, "ago", durations, sizes and format names.
 
 Every owner-facing date, count and size is written by this module; the projection,
-the receipts, the timeline and the template filters only call it (UI.md, "Words").
+the receipts, the timeline, the commands and the template filters only call it (UI.md, "Words").
 
-A function that shows a date or a time takes ``tz``, the zone to show it in. The
-default keeps each caller's behaviour of today: ``None`` shows an aware datetime
-in the zone it carries (the projection and the receipts pass UTC instants), and
-the template filters pass the current zone; ``clock`` shows UTC. Issue 11 passes the owner's zone.
+A function that shows a date or a time takes ``tz``, the zone to show it in: the owner's
+(DESIGN.md, "Time"). ``None`` shows an aware datetime in the zone it carries. A time of
+day always names its zone ("today at 09:41 NZDT"); days are the owner's days.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Noun = tuple[str, str]  # (singular, plural): ("message", "messages")
 ITEM: Noun = ("item", "items")
 MEDIA_FILE: Noun = ("media file", "media files")
+DAY: Noun = ("day", "days")
+NOTE: Noun = ("note", "notes")
+NOUNS: dict[str, Noun] = {noun[0]: noun for noun in (ITEM, MEDIA_FILE, DAY, NOTE)}  # for the templates
 
 
 # ---------------------------------------------------------------- counts
@@ -29,6 +32,11 @@ def pick(n: int, forms: Noun) -> str:
 def count(n: int, noun: Noun) -> str:
     """A number and its noun in agreement: '1 message', '1,200 messages'."""
     return f"{n:,} {pick(n, noun)}"
+
+
+def part_of(n: int, total: int, noun: Noun) -> str:
+    """A part of a whole, the noun agreeing with the whole: '1 of 4 media files', '1 of 1 media file'."""
+    return f"{n:,} of {count(total, noun)}"
 
 
 # ---------------------------------------------------------------- days and times
@@ -60,6 +68,11 @@ def month(value: date) -> str:
     return f"{value:%B %Y}"
 
 
+def local_date(value: date | datetime, tz: tzinfo | None) -> date:
+    """The owner's calendar day of ``value`` (a date is already a day)."""
+    return in_zone(value, tz).date() if isinstance(value, datetime) else value
+
+
 def span(start: datetime, end: datetime, tz: tzinfo | None = None) -> str:
     """The days from ``start`` to ``end``, the year said once when both share it.
 
@@ -72,16 +85,57 @@ def span(start: datetime, end: datetime, tz: tzinfo | None = None) -> str:
     return f"{first} to {day(end)}"
 
 
-def day_and_time(value: datetime, tz: tzinfo | None = None) -> str:
-    """A day and a time of day: '12 Mar 2023, 14:05'."""
+def between(start: datetime, end: datetime, tz: tzinfo | None = None) -> str:
+    """The days of a range after a count: 'from 12 Mar to 25 Mar 2023', or 'on 1 Dec 2026' for one day."""
+    text = span(start, end, tz)
+    return f"on {text}" if " to " not in text else f"from {text}"
+
+
+def time_of_day(value: datetime, tz: tzinfo | None = None) -> str:
+    """A time of day with its zone: '09:41 NZDT'."""
     value = in_zone(value, tz)
-    return f"{value.day} {value:%b %Y, %H:%M}"
+    return f"{value:%H:%M} {value.tzname() or ''}".strip()
 
 
-def clock(value: datetime, tz: tzinfo | None = None) -> str:
-    """A moment with its zone: '2026-11-25 12:30 UTC' (UTC unless ``tz`` says otherwise)."""
-    value = value.astimezone(tz or UTC)
-    return f"{value:%Y-%m-%d %H:%M} {value.tzname()}"
+def day_and_time(value: datetime, tz: tzinfo | None = None) -> str:
+    """A day and a time of day, the zone named: '12 Mar 2023 at 14:05 NZDT'."""
+    return f"{day(value, tz)} at {time_of_day(value, tz)}"
+
+
+_NEAR_DAYS = {-1: "yesterday", 0: "today", 1: "tomorrow"}
+
+
+def moment(value: datetime, tz: tzinfo | None = None, now: datetime | None = None) -> str:
+    """A moment as an owner reads it: 'today at 09:41 NZDT', 'tomorrow at 09:41 NZDT', '12 Mar 2023 at 14:05 NZDT'.
+
+    Near ``now`` (the day before, the same day, the day after, in ``tz``) the day is a word.
+    """
+    if now is not None:
+        offset = (local_date(value, tz) - local_date(now, tz)).days
+        if offset in _NEAR_DAYS:
+            return f"{_NEAR_DAYS[offset]} at {time_of_day(value, tz)}"
+    return day_and_time(value, tz)
+
+
+def when(value: datetime, tz: tzinfo | None = None, now: datetime | None = None) -> str:
+    """A moment after a verb: 'today at 09:41 NZDT', 'on 12 Mar 2023 at 14:05 NZDT'."""
+    text = moment(value, tz, now)
+    return text if text.split(" ", 1)[0] in _NEAR_DAYS.values() else f"on {text}"
+
+
+def zone_name(tz: tzinfo | None) -> str:
+    """The IANA name of ``tz`` ('Pacific/Auckland'); 'UTC' for UTC or no zone."""
+    if tz is None:
+        return "UTC"
+    return getattr(tz, "key", None) or tz.tzname(None) or "UTC"
+
+
+def zone(name: str | None) -> tzinfo:
+    """The zone called ``name`` (an IANA name); UTC when there is none or it is unknown."""
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 # ---------------------------------------------------------------- durations

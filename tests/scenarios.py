@@ -195,7 +195,7 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
             "state": "attention",
             "label": "Needs a refresh",
             "tone": "info",
-            "actions": ["re_export", "add_artifact"],
+            "actions": ["add_artifact"],
             "advisories": ["stale_owner_artifact"],
             "coverage.covered_through": OLD,
             "coverage.freshness": "stale",
@@ -392,7 +392,7 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
             batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "partial": True, "count_parsed": 50,
                    "count_accepted": 50},
         ),
-        {"state": "attention", "advisories": ["partial_artifact"], "actions": ["re_export"]},
+        {"state": "attention", "advisories": ["partial_artifact"], "actions": ["add_artifact"]},
     ),
     "hole_in_coverage_is_attention": (
         Scenario(
@@ -443,6 +443,6 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
             batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
         ),
         {"state": "attention", "label": "Needs a refresh", "advisories": ["stale_owner_artifact", "missing_media"],
-         "actions": ["re_export", "add_artifact", "add_media"], "coverage.media.missing": 3},
+         "actions": ["add_artifact", "add_media"], "coverage.media.missing": 3},
     ),
 }

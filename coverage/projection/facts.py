@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from connections.connectors.manifest import METHOD_LABELS, METHODS
 from connections.models import CollectionRun, Condition, Connection
 
+from ..days import owner_gaps
 from ..receipts import Gap, Media
 from ..words import ITEM, count, day
 from .types import (
@@ -146,7 +147,7 @@ def coverage_of(ev: Evidence, now: datetime) -> Coverage:
             summary.media_attached if summary else 0,
             (summary.media_missing + summary.media_omitted) if summary else 0,
         ),
-        gaps=tuple(Gap(h["start"], h["end"], h["days"]) for h in (summary.holes if summary else ()) or ()),
+        gaps=tuple(Gap(*g) for g in owner_gaps(summary.holes if summary else (), ev.time_zone)),
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from connections.models import Condition
 
-from ..words import clock, count, pick
+from ..words import count, moment, pick
 from .types import ConnectionHealth, DashboardSummary, ReadinessFact, SystemHealth
 
 
@@ -23,8 +23,9 @@ def summarize(healths: list[ConnectionHealth]) -> DashboardSummary:
     return DashboardSummary(len(healths), needs, suggestions, healthy, " · ".join(parts))
 
 
-def project_system(heartbeat: Condition | None, now: datetime, interval_seconds: int) -> SystemHealth:
-    """The installation's runtime from the worker's latest heartbeat.
+def project_system(heartbeat: Condition | None, now: datetime, interval_seconds: int,
+                   tz: tzinfo | None = None) -> SystemHealth:
+    """The installation's runtime from the worker's latest heartbeat, its times in ``tz`` (the owner's zone).
 
     The worker is ``unavailable`` when its heartbeat is older than twice its interval.
     """
@@ -39,7 +40,7 @@ def project_system(heartbeat: Condition | None, now: datetime, interval_seconds:
         return SystemHealth(
             "degraded",
             "warning",
-            f"The background worker has not reported since {clock(heartbeat.observed_at)}: "
+            f"The background worker has not reported since {moment(heartbeat.observed_at, tz or UTC, now)}: "
             "imports and scheduled collections wait until it is back.",
             fact,
         )

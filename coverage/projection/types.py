@@ -72,6 +72,7 @@ class ConnectionRef:
     name: str
     connector: str
     connector_name: str
+    time_zone: str = "UTC"  # the owner's zone (IANA name): the zone a client shows these instants in
 
 
 @dataclass(frozen=True)

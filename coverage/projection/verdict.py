@@ -9,14 +9,15 @@ Labels and advisory actions are tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Literal, NamedTuple
 
 from connections.connectors.manifest import Manifest
 from connections.models import Connection
 
 from ..receipts import build_receipt
-from ..words import clock, day, span
+from ..words import day, span, zone_name
+from ..words import when as when_
 from .facts import (
     advisories_of,
     coverage_of,
@@ -75,7 +76,8 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
     asks = [*_failed_import_asks(facts), *say.asks, *_advisory_asks(facts.advisories)]
     conn = evidence.connection
     return ConnectionHealth(
-        connection=ConnectionRef(conn.slug, conn.name, conn.connector, evidence.manifest.name),
+        connection=ConnectionRef(conn.slug, conn.name, conn.connector, evidence.manifest.name,
+                                 zone_name(facts.tz)),
         verdict=Verdict(state, _label(state, facts), TONES[state], say.headline, say.forward),
         readiness=Readiness(facts.credential, facts.runtime),
         schedule=facts.schedule,
@@ -83,7 +85,8 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
         coverage=facts.coverage,
         advisories=facts.advisories,
         actions=_actions(conn.slug, asks),
-        latest_receipt=build_receipt(evidence.latest_batch) if evidence.latest_batch is not None else None,
+        latest_receipt=(build_receipt(evidence.latest_batch, tz=facts.tz)
+                        if evidence.latest_batch is not None else None),
     )
 
 
@@ -114,16 +117,18 @@ class _Facts:
     schedule: Schedule
     coverage: Coverage
     advisories: tuple[Advisory, ...]
+    now: datetime
 
     @classmethod
     def of(cls, ev: Evidence, now: datetime) -> _Facts:
         coverage = coverage_of(ev, now)
         return cls(ev, credential_of(ev, now), runtime_of(ev, now), work_of(ev), schedule_of(ev.connection, now),
-                   coverage, advisories_of(ev, coverage))
+                   coverage, advisories_of(ev, coverage), now)
 
     @property
-    def tz(self) -> tzinfo | None:
-        return self.ev.time_zone
+    def tz(self) -> tzinfo:
+        """The owner's zone; evidence without one is read in UTC."""
+        return self.ev.time_zone or UTC
 
     @property
     def connection(self) -> Connection:
@@ -185,10 +190,10 @@ def _setup_required(f: _Facts) -> _Say:
                     (_Ask("connect", "Connect", "#connect", "now"),))
     if f.ev.failed_import is not None:  # a failed import is all there is
         return _Say(f.advisories[0].detail, _forward_for("failed_import", f.manifest),
-                    (_Ask("add_artifact", "Import an export", "upload/", "now"),))
+                    (_Ask("add_artifact", "Upload the export", "upload/", "now"),))
     if f.manifest.is_manual:
-        return _Say(f"No {noun[1]} imported yet", "Import an export to see what data you have.",
-                    (_Ask("add_artifact", "Import an export", "upload/", "now"),))
+        return _Say(f"No {noun[1]} imported yet", "Upload the export to see what data you have.",
+                    (_Ask("add_artifact", "Upload the export", "upload/", "now"),))
     return _Say(f"No {noun[1]} received yet",
                 "Finish setting up the source; its data appears here when the first batch arrives.",
                 (_Ask("connect", "Finish setup", "#connect", "now"),))
@@ -217,7 +222,7 @@ def _failing(f: _Facts) -> _Say:
 
 def _degraded(f: _Facts) -> _Say:
     if f.work.consecutive_failures:
-        when = f" at {clock(f.schedule.next_due_at, f.tz)}" if f.schedule.next_due_at else ""
+        when = f" {when_(f.schedule.next_due_at, f.tz, f.now)}" if f.schedule.next_due_at else ""
         return _Say(f"The last collection failed on {day(f.work.last_failure_at, f.tz)}",
                     f"Ownerhub will try again{when}; you can also retry now.", (_Ask("retry", "Retry now", "retry/"),))
     if f.runtime.state == "unavailable":
@@ -240,10 +245,10 @@ def _attention(f: _Facts) -> _Say:
 def _healthy(f: _Facts) -> _Say:
     headline = f.span if f.measured else f"{f.span} · not measured yet" if f.span else "Not measured yet"
     if f.manifest.is_manual:
-        return _Say(headline, "Nothing needs you now. Import a newer export whenever you like.",
-                    (_Ask("add_artifact", "Import a newer export", "upload/"),))
+        return _Say(headline, "Nothing needs you now. Upload a newer export whenever you like.",
+                    (_Ask("add_artifact", "Upload a newer export", "upload/"),))
     if f.schedule.next_due_at and f.schedule.policy == "interval":
-        return _Say(headline, f"Nothing needs you now. Next collection at {clock(f.schedule.next_due_at, f.tz)}.")
+        return _Say(headline, f"Nothing needs you now. Next collection {when_(f.schedule.next_due_at, f.tz, f.now)}.")
     return _Say(headline, "Nothing needs you now. New data arrives as the source sends it.")
 
 
@@ -273,9 +278,9 @@ def _label(state: State, f: _Facts) -> str:
 
 # advisory kind -> its actions (kind, label, page part); the first carries the advisory's severity
 _ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "stale_owner_artifact": (("re_export", "Re-export", "#re-export"), ("add_artifact", "Upload a newer export", "upload/")),
-    "missing_media": (("add_media", "Add media", "upload/"),),
-    "partial_artifact": (("re_export", "Re-export", "#re-export"),),
+    "stale_owner_artifact": (("add_artifact", "Upload a newer export", "upload/"),),
+    "missing_media": (("add_media", "Add the missing media", "upload/"),),
+    "partial_artifact": (("add_artifact", "Upload a newer export", "upload/"),),
     "coverage_hole": (("add_artifact", "Fill the gap", "upload/"),),
     "parser_warning": (("review_import", "Review the import", ""),),
     "failed_import": (("retry", "Try again now", "import/retry/"),),

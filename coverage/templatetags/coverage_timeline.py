@@ -1,7 +1,8 @@
 """Layout of the coverage timeline: one strip per lane, one cell per day (or week, or month).
 
 Only geometry and shading; the facts (records per day, holes, days with media
-not attached) come from the coverage summaries kept with the evidence.
+not attached) come from the coverage summaries kept with the evidence, in the owner's
+days (``coverage.days``: the summaries count UTC days).
 Long ranges are bucketed so the SVG stays small: up to ``MAX_DAY_CELLS`` days
 are drawn one cell per day, then weeks, then calendar months.
 """
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 
 from django import template
+from django.utils import timezone
 
 from connections.connectors.manifest import METHOD_LABELS, METHODS
+from coverage.days import owner_day_counts, owner_days, owner_gaps
 from coverage.words import count, day, month
 
 register = template.Library()
@@ -129,15 +132,16 @@ class _Grid:
         return max((n for row in self.totals for n in row), default=0)
 
 
-def build(lanes, holes, noun: tuple[str, str]) -> Timeline | None:
-    """The timeline of ``lanes`` (LaneSummary rows with day_counts) and ``holes`` ([{start, end}])."""
+def build(lanes, holes, noun: tuple[str, str], tz: tzinfo | None = None) -> Timeline | None:
+    """The timeline of ``lanes`` (LaneSummary rows with day_counts) and ``holes`` ([{start, end}]) in ``tz``'s days."""
     lanes = sorted(lanes, key=_method_order)
-    per_lane, media = [_day_counts(lane) for lane in lanes], [_media_days(lane) for lane in lanes]
+    per_lane = [owner_day_counts(lane.day_counts, tz, lane.earliest_event_at, lane.covered_through) for lane in lanes]
+    media = [owner_days(lane.media_days, tz, lane.earliest_event_at, lane.covered_through) for lane in lanes]
     all_days = [d for counts in per_lane for d in counts] + [d for days in media for d in days]
     if not all_days:
         return None
     start, end = min(all_days), max(all_days)
-    grid = _grid(*_buckets(start, end), per_lane, media, _hole_days(holes))
+    grid = _grid(*_buckets(start, end), per_lane, media, _hole_days(owner_gaps(holes, tz)))
     cell = _cell_size(len(grid.buckets))
     row_height = cell + 12
     strips = _strips(lanes, grid, cell, row_height, noun)
@@ -166,14 +170,6 @@ def _method_order(lane) -> int:
     return METHODS.index(lane.method) if lane.method in METHODS else 99
 
 
-def _day_counts(lane) -> dict[date, int]:
-    return {d: n for k, n in (lane.day_counts or {}).items() if (d := _d(k))}
-
-
-def _media_days(lane) -> set[date]:
-    return {d for k in (lane.media_days or ()) if (d := _d(k))}
-
-
 def _cell_size(buckets: int) -> int:
     # Few cells are drawn larger so a short range is still easy to read and to point at.
     return 24 if buckets <= 15 else 16 if buckets <= 40 else CELL
@@ -188,7 +184,7 @@ def _axis(start: date, end: date, width: int, buckets: int) -> tuple[tuple[int, 
 def _hole_days(holes) -> set[date]:
     days: set[date] = set()
     for hole in holes or ():
-        h_start, h_end = _d(hole.get("start")), _d(hole.get("end"))
+        h_start, h_end = _d(hole[0]), _d(hole[1])
         if h_start and h_end:
             days.update(h_start + timedelta(i) for i in range((h_end - h_start).days + 1))
     return days
@@ -265,5 +261,5 @@ def _overlaps(bucket: Bucket, d: date) -> bool:
 
 @register.simple_tag
 def coverage_timeline(lanes, holes, noun):
-    """``{% coverage_timeline lanes holes noun as timeline %}``"""
-    return build(lanes, holes, noun)
+    """``{% coverage_timeline lanes holes noun as timeline %}``, in the active zone (the owner's)."""
+    return build(lanes, holes, noun, timezone.get_current_timezone())

@@ -61,8 +61,14 @@ def owner_day(value) -> str:
 
 @register.filter
 def owner_time(value) -> str:
-    """'12 Mar 2023, 14:05' in the current zone."""
-    return words.day_and_time(value, timezone.get_current_timezone()) if value else ""
+    """'today at 09:41 NZDT', '12 Mar 2023 at 14:05 NZDT': in the current zone (the owner's), the zone named."""
+    return words.moment(value, timezone.get_current_timezone(), timezone.now()) if value else ""
+
+
+@register.filter
+def owner_span(start, end) -> str:
+    """'12 Mar to 25 Mar 2023' (one day alone: '1 Dec 2026'), the owner's days."""
+    return words.span(start, end, timezone.get_current_timezone()) if start and end else ""
 
 
 @register.filter
@@ -106,6 +112,32 @@ def phase_steps(phases) -> list[dict]:
 def interval_words(seconds) -> str:
     """3600 -> 'hour', 7200 -> '2 hours', 900 -> '15 minutes'."""
     return words.interval(seconds)
+
+
+@register.filter
+def count_of(n, noun: str) -> str:
+    """12, 'day' -> '12 days'; 1, 'media file' -> '1 media file' (the owner nouns of ``coverage.words``)."""
+    return words.count(int(n or 0), words.NOUNS[noun])
+
+
+@register.filter
+def of(total, noun: str) -> str:
+    """A whole and its owner noun, for ``part_of``: ``{% with whole=declared|of:"media file" %}``."""
+    return f"{int(total or 0)}:{noun}"
+
+
+@register.filter
+def part_of(n, whole: str) -> str:
+    """``{{ attached|part_of:whole }}`` -> '1 of 4 media files' (``whole`` from ``of``)."""
+    total, _, noun = str(whole).partition(":")
+    return words.part_of(int(n or 0), int(total or 0), words.NOUNS[noun])
+
+
+@register.filter
+def agree(n, forms: str) -> str:
+    """1, 'was,were' -> 'was'; 2 -> 'were'."""
+    one, _, many = forms.partition(",")
+    return words.pick(int(n or 0), (one, many))
 
 
 @register.filter

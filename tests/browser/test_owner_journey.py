@@ -49,7 +49,7 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     shots(page, "new-source")
 
     # Upload: the preview shows what the file holds; nothing is imported yet.
-    card.get_by_role("link", name="Import an export").click()
+    card.get_by_role("link", name="Upload the export").click()
     page.get_by_label("Export file").set_input_files(str(export("whatsapp/ios_missing_media.zip")))
     page.get_by_role("button", name="Preview the file").click()
     expect(page.get_by_role("heading", name="Preview: nothing imported yet")).to_be_visible()
@@ -75,17 +75,14 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     page.get_by_role("link", name="All sources").click()
     card = page.locator("#source-family-chat-card")
     expect(card.locator(".pill")).to_have_text(re.compile("Needs a refresh"))
-    expect(card.get_by_role("link", name="Re-export")).to_be_visible()
+    expect(card.get_by_role("link", name="Upload a newer export")).to_be_visible()
     expect(card).to_contain_text("media files were not included")
     expect(card).not_to_contain_text("Can't collect")
     expect(page.locator(".summary-line")).to_contain_text("0 sources need you · 1 has suggestions")
     shots(page, "dashboard-attention")
 
     # The same file again: a duplicate receipt, no new records.
-    card.get_by_role("link", name="Re-export").click()
-    expect(page.locator("#re-export")).to_be_visible()
-    shots(page, "source-detail")
-    page.get_by_role("link", name="Upload an export").click()
+    card.get_by_role("link", name="Upload a newer export").click()
     page.get_by_label("Export file").set_input_files(str(export("whatsapp/ios_missing_media.zip")))
     page.get_by_role("button", name="Preview the file").click()
     expect(page.get_by_role("heading", name="Already imported")).to_be_visible()
@@ -114,7 +111,7 @@ def test_keyboard_reaches_the_primary_action_and_menu(page, live_server, owner, 
         seen.append(page.evaluate("document.activeElement.textContent.trim()"))
         if "More" in seen[-1]:
             break
-    assert "Import an export" in seen
+    assert "Upload the export" in seen
     page.keyboard.press("Enter")
     expect(page.locator("details.menu")).to_have_attribute("open", "")
     expect(page.get_by_role("link", name="Source details")).to_be_visible()

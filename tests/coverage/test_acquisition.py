@@ -68,7 +68,7 @@ def test_preview_of_an_android_chat_counts_every_message_and_imports_nothing(cha
     assert r.artifact.filename == "android_dayfirst_24h.txt" and len(r.artifact.sha256) == 64
     assert r.artifact.bytes == fixture_path("whatsapp", "android_dayfirst_24h.txt").stat().st_size
     assert r.next_action.kind == "commit"
-    assert r.sentence.startswith("20 new messages from 12 Mar 2023 to 25 Mar 2023.")
+    assert r.sentence.startswith("20 new messages from 12 Mar to 25 Mar 2023.")
     assert {p.name for p in r.phases if p.at} == {"received", "parsed", "deduplicated"}
     assert sum(batch.day_counts.values()) == 20 and batch.day_counts["2023-03-12"] == 4
     assert batch.media_days == ["2023-03-12", "2023-03-14"]

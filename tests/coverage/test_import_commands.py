@@ -35,7 +35,7 @@ def latest() -> AcquisitionBatch:
 def test_importing_a_chat_prints_the_receipt_and_commits(chat):
     out, _ = run("import_artifact", "family-chat", chat_file())
 
-    assert out.startswith("20 new messages from 12 Mar 2023 to 25 Mar 2023.")
+    assert out.startswith("20 new messages from 12 Mar to 25 Mar 2023.")
     assert "parsed  accepted  duplicate  skipped  failed" in out
     assert "committed" in out
     assert latest().status == Status.COMMITTED
@@ -120,7 +120,7 @@ def test_an_ambiguous_chat_asks_for_the_date_order_then_imports_with_it(chat):
 
     out, _ = run("import_artifact", "family-chat", chat_file("ambiguous.txt"), "--date-order", "dmy")
 
-    assert "4 new messages from 3 Apr 2023" in out
+    assert "4 new messages from 3 Apr to 11 Dec 2023" in out
     assert Record.objects.count() == 4
 
 
@@ -148,7 +148,7 @@ def test_receipt_command_prints_a_batch_as_text_or_api_json(chat):
     raw, _ = run("receipt", str(batch.pk), "--json")
 
     assert "Media    3 declared, 2 attached, 1 missing" in text
-    assert "Next     Add media" in text
+    assert "Next     Add the missing media" in text
     assert json.loads(raw) == receipt_json(build_receipt(batch))
     with pytest.raises(CommandError, match="No batch"):
         run("receipt", "999999")

@@ -85,21 +85,49 @@ def test_a_span_names_its_days_once(start, end, tz, expected):
 @pytest.mark.parametrize(
     ("value", "tz", "expected"),
     [
-        (datetime(2023, 3, 12, 14, 5, tzinfo=UTC), None, "12 Mar 2023, 14:05"),
-        (datetime(2023, 3, 12, 14, 5, tzinfo=UTC), AUCKLAND, "13 Mar 2023, 03:05"),
+        (datetime(2023, 3, 12, 14, 5, tzinfo=UTC), None, "12 Mar 2023 at 14:05 UTC"),
+        (datetime(2023, 3, 12, 14, 5, tzinfo=UTC), AUCKLAND, "13 Mar 2023 at 03:05 NZDT"),
     ],
 )
-def test_a_day_and_time(value, tz, expected):
+def test_a_day_and_time_names_the_zone(value, tz, expected):
     assert words.day_and_time(value, tz) == expected
 
 
 @pytest.mark.parametrize(
-    ("tz", "expected"),
-    [(UTC, "2026-12-01 09:41 UTC"), (ZoneInfo("UTC"), "2026-12-01 09:41 UTC"),
-     (AUCKLAND, "2026-12-01 22:41 NZDT"), (LOS_ANGELES, "2026-12-01 01:41 PST")],
+    ("value", "tz", "expected"),
+    [
+        pytest.param(NOW, UTC, "today at 09:41 UTC", id="today"),
+        pytest.param(NOW, ZoneInfo("UTC"), "today at 09:41 UTC", id="today_zoneinfo_utc"),
+        pytest.param(NOW, AUCKLAND, "today at 22:41 NZDT", id="today_in_auckland"),
+        pytest.param(NOW + timedelta(hours=3), AUCKLAND, "tomorrow at 01:41 NZDT", id="past_midnight_in_auckland"),
+        pytest.param(NOW, LOS_ANGELES, "today at 01:41 PST", id="today_in_los_angeles"),
+        pytest.param(NOW - timedelta(hours=2), LOS_ANGELES, "yesterday at 23:41 PST", id="before_midnight_in_la"),
+        pytest.param(NOW - timedelta(days=9), AUCKLAND, "22 Nov 2026 at 22:41 NZDT", id="a_date_beyond"),
+    ],
 )
-def test_a_clock_time_names_its_zone(tz, expected):
-    assert words.clock(NOW, tz) == expected
+def test_a_moment_near_now_says_its_day_in_words_and_names_the_zone(value, tz, expected):
+    assert words.moment(value, tz, NOW) == expected
+
+
+def test_a_moment_after_a_verb_says_on_for_a_date():
+    assert words.when(NOW + timedelta(days=5), AUCKLAND, NOW) == "on 6 Dec 2026 at 22:41 NZDT"
+    assert words.when(NOW, AUCKLAND, NOW) == "today at 22:41 NZDT"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (datetime(2023, 3, 12, 9, 15, tzinfo=UTC), datetime(2023, 3, 25, 22, 10, tzinfo=UTC), "from 12 Mar to 25 Mar 2023"),
+        (datetime(2026, 12, 1, 8, 0, tzinfo=UTC), datetime(2026, 12, 1, 20, 0, tzinfo=UTC), "on 1 Dec 2026"),
+    ],
+)
+def test_a_range_after_a_count_is_from_to_or_on_one_day(start, end, expected):
+    assert words.between(start, end, UTC) == expected
+
+
+def test_a_part_agrees_with_its_whole():
+    assert words.part_of(1, 4, words.MEDIA_FILE) == "1 of 4 media files"
+    assert words.part_of(1, 1, words.MEDIA_FILE) == "1 of 1 media file"
 
 
 @pytest.mark.parametrize(
@@ -153,14 +181,16 @@ def test_a_format_name_an_owner_can_read(source_format, expected):
 
 
 @override_settings(TIME_ZONE="Pacific/Auckland")
-def test_template_filters_write_days_in_the_current_zone():
+def test_template_filters_write_days_in_the_current_zone(time_machine):
+    time_machine.move_to(datetime(2026, 12, 20, tzinfo=UTC), tick=False)  # beyond "yesterday": a date
     template = Template(
         "{% load owner_ui %}{{ at|owner_day }} · {{ at|owner_time }} · {{ iso|owner_day }} · {{ n|count_noun:noun }}"
-        " · {{ every|interval_words }} · {{ fmt|format_words }}"
+        " · {{ every|interval_words }} · {{ fmt|format_words }} · {{ days|count_of:'day' }} · {{ n|agree:'was,were' }}"
     )
     text = template.render(Context({"at": datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "iso": "2024-05-02",
-                                    "n": 1, "noun": MESSAGE, "every": 7200, "fmt": "whatsapp_ios_zip"}))
-    assert text == "1 Dec 2026 · 1 Dec 2026, 12:30 · 2 May 2024 · 1 message · 2 hours · WhatsApp iPhone (.zip)"
+                                    "n": 1, "noun": MESSAGE, "every": 7200, "fmt": "whatsapp_ios_zip", "days": 2}))
+    assert text == ("1 Dec 2026 · 1 Dec 2026 at 12:30 NZDT · 2 May 2024 · 1 message · 2 hours · WhatsApp iPhone (.zip)"
+                    " · 2 days · was")
 
 
 def test_the_ago_filter_is_relative_to_the_clock():

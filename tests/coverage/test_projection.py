@@ -115,7 +115,7 @@ def test_stale_boundary_for_a_manual_export():
     assert "stale_owner_artifact" not in [a.kind for a in just_before.advisories]
     assert just_after.coverage.freshness == "stale"
     assert just_after.verdict.state == "attention"
-    assert [a.kind for a in just_after.actions][:2] == ["re_export", "add_artifact"]
+    assert [a.kind for a in just_after.actions][:2] == ["add_artifact", "add_media"]
 
 
 def test_dashboard_summary_counts_owner_actions_now():
@@ -160,4 +160,4 @@ def test_an_owner_in_auckland_reads_the_days_of_their_own_calendar():
 def test_a_feed_names_its_next_collection_in_the_owners_zone():
     scenario, _ = SCENARIOS["fresh_feed_with_successful_run_is_healthy"]
     health = project(replace(scenario.evidence(), time_zone=ZoneInfo("America/Los_Angeles")), NOW)
-    assert health.verdict.forward == "Nothing needs you now. Next collection at 2026-11-25 04:30 PST."
+    assert health.verdict.forward == "Nothing needs you now. Next collection today at 04:30 PST."

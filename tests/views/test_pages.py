@@ -197,7 +197,7 @@ def test_source_detail_for_a_phone_shows_how_to_connect(owner_client, owner):
 
 def test_source_detail_empty_state_says_what_to_do_first(owner_client, chat):
     text = owner_client.get("/sources/family-chat/").content.decode()
-    assert "Nothing yet. Import an export to see what data you have." in text
+    assert "Nothing yet. Upload the export to see what data you have." in text
     assert "No imports yet." in text
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Connection
+from coverage import words
 from coverage.evidence import load_health, load_system
 from coverage.serializers import health_json, healths_json
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             data = health_json(healths[0]) if slug else healths_json(healths)
             self.stdout.write(_dumps(data))
             return
-        system = load_system()
+        system = load_system(tz=words.zone(healths[0].connection.time_zone) if healths else None)
         if system.state != "healthy":  # the installation's runtime, once, above the sources
             self.stdout.write(f"Ownerhub: {system.headline}")
         if not healths:
@@ -54,7 +55,7 @@ def _dumps(data) -> str:
 def _table(healths) -> str:
     rows = [("SOURCE", "STATE", "COVERED THROUGH", "RECORDS", "HEADLINE / NEXT")]
     for h in healths:
-        through = h.coverage.covered_through.strftime("%Y-%m-%d") if h.coverage.covered_through else "-"
+        through = words.day(h.coverage.covered_through, words.zone(h.connection.time_zone), missing="-")
         primary = h.actions[0].label if h.actions else ""
         rows.append((h.connection.slug, h.verdict.label, through, f"{h.coverage.record_count:,}", h.verdict.headline))
         rows.append(("", "", "", "", f"  {h.verdict.forward}" + (f" [{primary}]" if primary else "")))

@@ -6,27 +6,26 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coverage import evidence
+from coverage import evidence, words
 from coverage.models import AcquisitionBatch
 from coverage.receipts import Receipt
 from coverage.serializers import receipt_json
 
 
 def receipt_text(receipt: Receipt) -> str:
-    """The receipt in plain text: the sentence first, then the facts behind it."""
-    counts = receipt.counts
+    """The receipt in plain text: the sentence first, then the facts behind it, in the owner's zone."""
+    counts, tz = receipt.counts, words.zone(receipt.time_zone)
     lines = [receipt.sentence, ""]
     source = f"{receipt.source} ({receipt.method_label})"
     if receipt.source_format:
         source += f", {receipt.source_format}"
     lines.append(f"Batch {receipt.batch_id}  {receipt.status}  {receipt.connection.name}  {source}")
     if receipt.artifact is not None:
-        size = f"{receipt.artifact.bytes:,} bytes" if receipt.artifact.bytes is not None else "size unknown"
+        size = words.size(receipt.artifact.bytes) if receipt.artifact.bytes is not None else "size unknown"
         lines.append(f"File     {receipt.artifact.filename}  {size}  sha256 {receipt.artifact.sha256[:12]}")
     if receipt.event_time.earliest and receipt.event_time.latest:
-        lines.append(
-            f"Events   {receipt.event_time.earliest:%Y-%m-%d %H:%M} to {receipt.event_time.latest:%Y-%m-%d %H:%M} UTC"
-        )
+        earliest, latest = receipt.event_time.earliest, receipt.event_time.latest
+        lines.append(f"Events   {words.day_and_time(earliest, tz)} to {words.day_and_time(latest, tz)}")
     if receipt.time_zone_assumed:
         lines.append(f"Zone     times without a zone read as {receipt.time_zone_assumed}")
     header = ("parsed", "accepted", "duplicate", "skipped", "failed")
@@ -40,7 +39,8 @@ def receipt_text(receipt: Receipt) -> str:
     if media.declared:
         lines.append(f"Media    {media.declared:,} declared, {media.attached:,} attached, {media.missing:,} missing")
     for gap in receipt.gaps:
-        lines.append(f"Gap      no records from {gap.start} to {gap.end} ({gap.days} days)")
+        lines.append(f"Gap      no records from {words.day(gap.start)} to {words.day(gap.end)}"
+                     f" ({words.count(gap.days, words.DAY)})")
     for source_batch in receipt.duplicate_sources:
         lines.append(f"Held     {source_batch.count:,} already imported by batch {source_batch.batch_id}")
     for warning in receipt.warnings:

@@ -1,0 +1,107 @@
+"""The owner's days from summaries kept in UTC days (DESIGN.md, "Time": days are the owner's).
+
+The summaries count records per UTC day (``LaneSummary.day_counts``, ``media_days``) and
+keep holes as runs of empty UTC days. Without reading records, this is what can be said
+in the owner's zone:
+
+- a hole: the owner's days that lie wholly inside the empty UTC days (exact: nothing was
+  recorded on them); a hole shorter than a day of the owner's drops out;
+- records per day: the first and last days are exact (from the instants). A UTC day's count
+  moves as the first and the last record moved (10 Nov 09:00 in Auckland is 9 Nov in UTC:
+  every day moves one day later); when those two moved differently, it goes to the owner's
+  day holding the UTC day's noon. The counts of UTC days are not split: records that
+  straddle the owner's midnight are counted on one side of it.
+
+``tz`` ``None`` keeps the UTC days as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from .words import local_date
+
+
+def _utc_day(key) -> date | None:
+    try:
+        return date.fromisoformat(str(key)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+def _noon_day(utc_day: date, tz: tzinfo) -> date:
+    return local_date(datetime.combine(utc_day, time(12), UTC), tz)
+
+
+def _mover(tz: tzinfo, first_at: datetime | None, last_at: datetime | None):
+    """How a UTC day becomes the owner's: the shift the first and last records show, if they agree."""
+    shifts = {local_date(t, tz) - t.astimezone(UTC).date() for t in (first_at, last_at) if t is not None}
+    if len(shifts) == 1:
+        shift = shifts.pop()
+        return lambda d: d + shift
+    return lambda d: _noon_day(d, tz)
+
+
+def _clamp(d: date, first: date | None, last: date | None) -> date:
+    if first is not None and d < first:
+        return first
+    if last is not None and d > last:
+        return last
+    return d
+
+
+def _bounds(tz: tzinfo, first_at: datetime | None, last_at: datetime | None) -> tuple[date | None, date | None]:
+    return (local_date(first_at, tz) if first_at else None, local_date(last_at, tz) if last_at else None)
+
+
+def owner_day_counts(day_counts: dict, tz: tzinfo | None, first_at: datetime | None = None,
+                     last_at: datetime | None = None) -> dict[date, int]:
+    """Records per owner's day, from records per UTC day (ISO keys); ``first_at``/``last_at`` bound them."""
+    days = {d: n for key, n in (day_counts or {}).items() if (d := _utc_day(key))}
+    if tz is None:
+        return days
+    first, last = _bounds(tz, first_at, last_at)
+    move = _mover(tz, first_at, last_at)
+    out: dict[date, int] = {}
+    for utc_day, n in days.items():
+        d = _clamp(move(utc_day), first, last)
+        out[d] = out.get(d, 0) + n
+    return out
+
+
+def owner_days(utc_days: Iterable, tz: tzinfo | None, first_at: datetime | None = None,
+               last_at: datetime | None = None) -> set[date]:
+    """The owner's days of a set of UTC days (ISO strings), bounded like ``owner_day_counts``."""
+    days = {d for key in utc_days or () if (d := _utc_day(key))}
+    if tz is None:
+        return days
+    first, last = _bounds(tz, first_at, last_at)
+    move = _mover(tz, first_at, last_at)
+    return {_clamp(move(d), first, last) for d in days}
+
+
+def owner_gaps(holes: Iterable[dict], tz: tzinfo | None) -> list[tuple[str, str, int]]:
+    """The holes (``{"start", "end", "days"}``, empty UTC days) as the owner's days wholly inside them:
+    ``(first, last, days)``, ISO days."""
+    gaps = []
+    for hole in holes or ():
+        start, end = _utc_day(hole.get("start")), _utc_day(hole.get("end"))
+        if start is None or end is None:
+            continue
+        if tz is None:
+            gaps.append((start.isoformat(), end.isoformat(), (end - start).days + 1))
+            continue
+        empty_from = datetime.combine(start, time(0), UTC)
+        empty_until = datetime.combine(end + timedelta(days=1), time(0), UTC)
+        first = local_date(empty_from, tz)
+        if _midnight(first, tz) < empty_from:
+            first += timedelta(days=1)
+        last = local_date(empty_until, tz) - timedelta(days=1)
+        if last >= first:
+            gaps.append((first.isoformat(), last.isoformat(), (last - first).days + 1))
+    return gaps
+
+
+def _midnight(d: date, tz: tzinfo) -> datetime:
+    return datetime.combine(d, time(0), tz)
