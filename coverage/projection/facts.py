@@ -11,7 +11,7 @@ from connections.models import CollectionRun, Condition, Connection
 
 from ..days import owner_gaps
 from ..receipts import Gap, Media
-from ..words import ITEM, count, day
+from ..words import ITEM, MEDIA_FILE, count, day, part_of, pick
 from .types import (
     Advisory,
     Coverage,
@@ -165,7 +165,8 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
                       summary.latest_batch_id if summary else None))
     media = coverage.media
     if media.missing:
-        found.append(("missing_media", f"{media.missing:,} of {media.declared:,} media files were not included.",
+        found.append(("missing_media", f"{part_of(media.missing, media.declared, MEDIA_FILE)} "
+                      f"{pick(media.missing, ('was', 'were'))} not included.",
                       summary.media_batch_id if summary else None))
     partial = next((lane.partial_batch_id for lane in ev.lanes if lane.partial_batch_id), None)
     if partial:

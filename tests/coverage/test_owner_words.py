@@ -203,6 +203,11 @@ OWNER_WORD_MODULES = [
     "coverage/receipts",
     "coverage/templatetags/owner_ui",
     "coverage/templatetags/coverage_timeline",
+    "coverage/days",
+    "coverage/evidence",
+    "coverage/management/commands/receipt",
+    "coverage/management/commands/health",
+    "ownerhub/owner_zone",
 ]
 DATE_FORMATTING = re.compile(r"%[bBYmdHM]|strftime|\{\w+\.day\}")
 
@@ -218,3 +223,16 @@ def test_days_are_written_only_by_the_words_module(path):
         if DATE_FORMATTING.search(line)
     ]
     assert found == []
+
+
+TEMPLATES = sorted((Path(__file__).resolve().parents[2] / "templates" / "coverage").glob("*.html"))
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_templates_write_no_date_or_plural_of_their_own(template):
+    """Owner nouns agree through ``count_of``/``count_noun``; dates through the owner filters (``|date:'c'``
+    is the machine-readable ``datetime`` attribute, not owner copy); no button says "Re-export" (UI.md)."""
+    text = template.read_text()
+    assert "|pluralize" not in text
+    assert re.findall(r"\|date:'(?!c')", text) == []
+    assert "Re-export" not in text

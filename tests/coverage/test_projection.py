@@ -161,3 +161,11 @@ def test_a_feed_names_its_next_collection_in_the_owners_zone():
     scenario, _ = SCENARIOS["fresh_feed_with_successful_run_is_healthy"]
     health = project(replace(scenario.evidence(), time_zone=ZoneInfo("America/Los_Angeles")), NOW)
     assert health.verdict.forward == "Nothing needs you now. Next collection today at 04:30 PST."
+
+
+def test_one_missing_media_file_agrees_in_number():
+    scenario, _ = SCENARIOS["missing_media_is_attention_with_add_media"]
+    health = project(scenario.evidence(), NOW)
+    assert [a.detail for a in health.advisories if a.kind == "missing_media"] == [
+        "1 of 3 media files was not included."
+    ]
