@@ -17,7 +17,7 @@ from .api_auth import TooManyFailures, owner_auth, too_many_failures
 from .api_docs import OwnerDocs
 from .api_imports import router as imports_router
 from .api_problems import problems
-from .evidence import load_health, load_system
+from .evidence import load_health, load_system, zone_of
 from .projection import ConnectionHealth, SystemHealth
 from .serializers import health_json, healths_json, system_json
 
@@ -77,7 +77,7 @@ def get_connection(request, slug: str):
 @api.get("/system", response={200: SystemHealth, **problems()}, tags=["health"])
 def get_system(request):
     """The installation's own runtime (the background worker), shown once, not on every card."""
-    return JsonResponse(system_json(load_system()))
+    return JsonResponse(system_json(load_system(tz=zone_of(request.user))))  # its words in the owner's zone
 
 
 api.add_router("", imports_router)

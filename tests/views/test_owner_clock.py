@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from connections.models import OwnerProfile
+from connections.models import Condition, OwnerProfile
 from connections.services import add_connection
 from connections.tokens import issue_access_token
 from coverage.models import AcquisitionBatch
@@ -126,3 +126,28 @@ def test_a_receipt_names_its_zone_and_shows_no_raw_utc_time(imported, owner, cli
         assert f"{at} {abbreviation}" in text  # a time of day names its zone
         assert not re.search(r"\d{4}-\d\d-\d\d|\d\d:\d\d UTC", text), text
         assert _wrong_day(text, wrong) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("installation", INSTALLATIONS)
+def test_a_stopped_worker_is_told_in_the_owners_time_on_the_dashboard_the_cli_and_the_api(
+    owner, client, settings, time_machine, installation
+):
+    settings.TIME_ZONE = installation
+    time_machine.move_to(NOW, tick=False)
+    OwnerProfile.objects.create(owner=owner, time_zone="Pacific/Auckland")
+    add_connection(owner, "whatsapp", "family-chat", "Family chat")
+    Condition.objects.create(connection=None, type=Condition.Type.WORKER_HEARTBEAT, status="ready",
+                             observed_at=NOW - timedelta(hours=2))  # 11:30 NZDT on 1 Dec, the owner's today
+    said = "The background worker has not reported since today at 11:30 NZDT"
+
+    client.force_login(owner)
+    assert said in _text(client.get("/").content.decode())
+    out = StringIO()
+    call_command("health", stdout=out)
+    assert said in out.getvalue()
+    _, secret = issue_access_token(owner)
+    client.logout()
+    system = client.get("/api/owner/system", headers={"Authorization": f"Bearer {secret}"}).json()
+    assert system["headline"].startswith(said)
+    assert system["worker"]["observed_at"].endswith(("Z", "+00:00"))  # JSON stays UTC
