@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.db import connection
 
 from tests.factories import OwnerFactory
 
@@ -38,6 +39,20 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _staging_left_empty(request, django_db_blocker):
+    """Transactional tests are not rolled back, and staging is no Django model the flush knows:
+    empty it after each, so one test's staged rows never meet another's checks."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM coverage_stagedrecord")
 
 
 @pytest.fixture
