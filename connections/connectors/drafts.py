@@ -1,4 +1,4 @@
-"""Records made fast, for a parser's hot loop (WhatsApp messages, Apple Health samples).
+"""Records made fast, for a parser's hot loop (WhatsApp messages, Health samples, Timeline points).
 
 A record is filled in as a ``Draft``: a class with ParsedRecord's slots that can be written.
 The draft then becomes a ParsedRecord by changing its class, which CPython allows between

@@ -3,6 +3,13 @@
 Most elements have the usual shape and take the plain path, ``_plain_record``, which
 formats the key inline; anything unusual takes the careful path, ``_records_element``.
 A property test checks the two agree.
+
+The plain path formats ``location_key``'s key inline (see ``common._inline_key_matches``):
+for a UTC time from ``timestamp``, or from ``timestampMs`` in [0, 4e12) where
+``fromtimestamp(ms / 1000)`` is exact to the microsecond, the whole second is
+``int(at.timestamp())``. It takes optional fields only in their plain shapes (what
+``_number`` and ``_text`` pass unchanged), and makes the record as a draft
+(``connections.connectors.drafts``).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from ..base import ParsedRecord
+from ..drafts import FAST, Draft, new
 from . import common
 from .common import STREAM, _Bad, _Ctx, _e7, _epoch_ms, _iso, _number, _record, _Slow, _text
 
@@ -67,14 +75,7 @@ def _plain_record(
     fromisoformat=datetime.fromisoformat,  # bound once: this runs for every element
     fromtimestamp=datetime.fromtimestamp,
 ) -> ParsedRecord:
-    """The record of an element of the usual shape; raises anything when it is not.
-
-    The key is ``location_key``'s, formatted inline (see ``common._inline_key_matches``):
-    for a UTC time from ``timestamp``, or from ``timestampMs`` in [0, 4e12) where
-    ``fromtimestamp(ms / 1000)`` is exact to the microsecond, the whole second is
-    ``int(at.timestamp())``. Optional fields take only the plain shapes here (what
-    ``_number`` and ``_text`` pass unchanged).
-    """
+    """The record of an element of the usual shape (see the module doc); raises when it is not."""
     lat = item["latitudeE7"]
     lon = item["longitudeE7"]
     if (
@@ -117,7 +118,13 @@ def _plain_record(
         if type(value) is not int or not -1_000_000 < value < 1_000_000:
             raise _Slow
         payload["altitude"] = value
-    return ParsedRecord(STREAM, f"{second}:{lat:.5f}:{lon:.5f}", at, payload)
+    if not FAST:  # pragma: no cover - see connections.connectors.drafts
+        return ParsedRecord(STREAM, f"{second}:{lat:.5f}:{lon:.5f}", at, payload)
+    record = new(Draft)
+    record.stream, record.key, record.event_at = STREAM, f"{second}:{lat:.5f}:{lon:.5f}", at
+    record.payload, record.media = payload, None
+    record.__class__ = ParsedRecord
+    return record
 
 
 def _never_plain(item) -> ParsedRecord:
