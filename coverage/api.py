@@ -17,6 +17,7 @@ from .api_auth import TooManyFailures, owner_auth, too_many_failures
 from .api_docs import OwnerDocs
 from .api_imports import router as imports_router
 from .api_problems import problems
+from .api_records import router as records_router
 from .evidence import load_health, load_system, zone_of
 from .projection import ConnectionHealth, SystemHealth
 from .serializers import health_json, healths_json, system_json
@@ -81,3 +82,4 @@ def get_system(request):
 
 
 api.add_router("", imports_router)
+api.add_router("", records_router)

@@ -1,0 +1,142 @@
+"""Owner API: the owner's records themselves, to look at or to take away.
+
+``GET /api/owner/connections/{slug}/records`` answers JSON pages with a ``next_cursor``, or,
+asked with ``Accept: application/x-ndjson``, streams every matching record as one JSON object
+a line. Both walk the records in (stream, key) order through the unique index
+``record_key_per_stream`` (connection, stream, key), ``STREAM_CHUNK`` rows a query, so memory
+stays flat for millions of records; keys are time-first for every connector, so the order is
+close to time order within a stream. Only records the owner may see are answered
+(``Record.objects.visible()``: a batch still being committed is not the owner's data yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import orjson
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from connections.models import Connection
+
+from .api_problems import problems
+from .models import Record, RecordProvenance
+
+router = Router(tags=["records"])
+
+PAGE = 500  # records in one JSON page (the most a ``limit`` may ask)
+STREAM_CHUNK = 2_000  # records a query while streaming NDJSON
+NDJSON = "application/x-ndjson"
+
+
+class RecordOut(Schema):
+    stream: str
+    key: str
+    event_at: datetime
+    payload: dict
+    media: str
+    methods: list[str]  # how it arrived: the first delivery's method, then later ones
+
+
+class RecordsPage(Schema):
+    records: list[RecordOut]
+    next_cursor: str | None
+
+
+class RecordFilters(Schema):
+    stream: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    method: str | None = None
+    cursor: str | None = Field(None, description="the `next_cursor` of the previous page: `STREAM:KEY`")
+    limit: int = Field(PAGE, ge=1, le=PAGE)
+
+
+def _cursor(stream: str, key: str) -> str:
+    return f"{stream}:{key}"
+
+
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    """The position after which to go on. Any text is a position (stream names hold no colon)."""
+    if not cursor:
+        return None
+    stream, _, key = cursor.partition(":")
+    return stream, key
+
+
+def _matching(connection: Connection, f: RecordFilters):
+    records = Record.objects.filter(connection=connection).visible()
+    if f.stream:
+        records = records.filter(stream=f.stream)
+    if f.since:
+        records = records.filter(event_at__gte=f.since)
+    if f.until:
+        records = records.filter(event_at__lt=f.until)
+    if f.method:
+        later = RecordProvenance.objects.filter(method=f.method).values("record_id")
+        records = records.filter(first_batch__method=f.method) | records.filter(pk__in=later)
+    return records.order_by("stream", "key")
+
+
+def _chunk(records, after: tuple[str, str] | None, size: int) -> list[dict]:
+    if after is not None:
+        stream, key = after
+        records = records.filter(stream__gt=stream) | records.filter(stream=stream, key__gt=key)
+    rows = list(
+        records.values("id", "stream", "key", "event_at", "payload", "media", "first_batch__method")[:size]
+    )
+    later: dict[int, list[str]] = {}
+    for record_id, method in RecordProvenance.objects.filter(record_id__in=[r["id"] for r in rows]).order_by(
+        "batch_id"
+    ).values_list("record_id", "method"):
+        later.setdefault(record_id, []).append(method)
+    return [
+        {
+            "stream": r["stream"],
+            "key": r["key"],
+            "event_at": r["event_at"],
+            "payload": r["payload"],
+            "media": r["media"],
+            "methods": [r["first_batch__method"], *later.get(r["id"], [])],
+        }
+        for r in rows
+    ]
+
+
+def _ndjson(records, after: tuple[str, str] | None) -> Iterator[bytes]:
+    while True:
+        rows = _chunk(records, after, STREAM_CHUNK)
+        for row in rows:
+            yield orjson.dumps(row, option=orjson.OPT_UTC_Z) + b"\n"
+        if len(rows) < STREAM_CHUNK:
+            return
+        after = (rows[-1]["stream"], rows[-1]["key"])
+
+
+@router.get(
+    "/connections/{slug}/records",
+    response={200: RecordsPage, **problems(400, 404)},
+    openapi_extra={"responses": {200: {"content": {NDJSON: {"schema": {"$ref": "#/components/schemas/RecordOut"}}}}}},
+)
+def list_records(request: HttpRequest, slug: str, filters: Query[RecordFilters]):
+    """The connection's records, filtered by ``stream``, ``since``/``until`` (event time) and ``method``.
+
+    JSON: a page of at most ``limit`` records (1 to 500) and the ``next_cursor`` to ask for the
+    next (null at the end). ``Accept: application/x-ndjson``: every matching record, one JSON
+    object a line, streamed from the ``cursor`` on (``limit`` does not apply).
+    """
+    connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
+    records = _matching(connection, filters)
+    after = _after(filters.cursor)
+    if NDJSON in request.headers.get("Accept", ""):
+        response = StreamingHttpResponse(_ndjson(records, after), content_type=NDJSON)
+        response["Cache-Control"] = "no-store"
+        return response
+    rows = _chunk(records, after, filters.limit + 1)
+    more = len(rows) > filters.limit
+    rows = rows[: filters.limit]
+    next_cursor = _cursor(rows[-1]["stream"], rows[-1]["key"]) if more else None
+    body = orjson.dumps({"records": rows, "next_cursor": next_cursor}, option=orjson.OPT_UTC_Z)
+    return JsonResponse(orjson.loads(body), safe=False)

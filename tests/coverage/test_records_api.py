@@ -1,0 +1,117 @@
+"""An owner (or their script) takes their records out through the owner API: pages or one stream."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from coverage.models import Record, RecordProvenance
+from coverage.services import issue_access_token
+from tests.factories import BatchFactory, ConnectionFactory, OwnerFactory
+
+pytestmark = pytest.mark.django_db
+START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def bearer(owner):
+    _, secret = issue_access_token(owner, "export script")
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def phone(owner):
+    return ConnectionFactory(owner=owner, connector="owntracks", slug="phone")
+
+
+def hold(connection, count: int, *, method="owner_artifact", status="committed", stream="locations", start=0):
+    """``count`` records of one batch, one a minute from START + ``start`` minutes."""
+    batch = BatchFactory(connection=connection, method=method, status=status)
+    Record.objects.bulk_create(
+        Record(connection=connection, first_batch=batch, stream=stream, key=f"{1_700_000_000 + 60 * i}:52.5:13.4",
+               event_at=START + timedelta(minutes=i), payload={"n": i}, media="")
+        for i in range(start, start + count)
+    )
+    return batch
+
+
+def test_pages_walk_every_record_once_in_key_order(client, bearer, phone):
+    hold(phone, 1_234)
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/owner/connections/phone/records", query, **bearer)
+        assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+        body = page.json()
+        seen += [r["key"] for r in body["records"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3 and len(seen) == len(set(seen)) == 1_234 and seen == sorted(seen)
+    first = client.get("/api/owner/connections/phone/records", {"limit": 1}, **bearer).json()["records"][0]
+    assert first == {"stream": "locations", "key": "1700000000:52.5:13.4", "event_at": "2026-03-01T00:00:00Z",
+                     "payload": {"n": 0}, "media": "", "methods": ["owner_artifact"]}
+
+
+def test_filters_by_stream_time_and_how_it_arrived(client, bearer, phone):
+    export = hold(phone, 100)
+    hold(phone, 10, method="device_sync", start=100)
+    # The phone also sent the first 5 points the export holds: one record, two deliveries.
+    pushed = BatchFactory(connection=phone, method="device_sync")
+    for record in Record.objects.filter(first_batch=export).order_by("key")[:5]:
+        RecordProvenance.objects.create(record=record, batch=pushed, method="device_sync")
+
+    def keys(**query):
+        response = client.get("/api/owner/connections/phone/records", query, **bearer)
+        assert response.status_code == 200, response.content
+        return response.json()["records"]
+
+    assert len(keys(stream="locations")) == 110 and keys(stream="messages") == []
+    since = (START + timedelta(minutes=90)).isoformat()
+    until = (START + timedelta(minutes=95)).isoformat()
+    assert [r["payload"]["n"] for r in keys(since=since, until=until)] == [90, 91, 92, 93, 94]
+    by_phone = keys(method="device_sync")
+    assert len(by_phone) == 15
+    assert [r["methods"] for r in by_phone[:5]] == [["owner_artifact", "device_sync"]] * 5
+
+
+def test_a_batch_still_being_committed_is_not_answered(client, bearer, phone):
+    hold(phone, 20)
+    hold(phone, 30, status="committing", start=20)
+    assert len(client.get("/api/owner/connections/phone/records", **bearer).json()["records"]) == 20
+
+
+def test_ndjson_streams_every_record_in_flat_memory(client, bearer, phone):
+    def streamed(count: int) -> tuple[int, int]:
+        Record.objects.all().delete()
+        hold(phone, count)
+        response = client.get("/api/owner/connections/phone/records", HTTP_ACCEPT="application/x-ndjson", **bearer)
+        assert response.status_code == 200 and response["Content-Type"] == "application/x-ndjson"
+        tracemalloc.start()
+        lines = 0
+        for chunk in response.streaming_content:
+            lines += chunk.count(b"\n")
+            if lines == 1:
+                assert json.loads(chunk.split(b"\n")[0])["key"] == "1700000000:52.5:13.4"
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return lines, peak
+
+    small, small_peak = streamed(2_000)
+    large, large_peak = streamed(20_000)
+    assert (small, large) == (2_000, 20_000)
+    assert large_peak < 3 * small_peak  # ten times the records, not ten times the memory
+
+
+def test_another_owners_source_is_404_and_bad_input_is_refused_in_json(client, bearer, phone):
+    ConnectionFactory(owner=OwnerFactory(username="bob"), slug="bobs-phone", connector="owntracks")
+    assert client.get("/api/owner/connections/bobs-phone/records", **bearer).status_code == 404
+    past_the_end = client.get("/api/owner/connections/phone/records", {"cursor": "zzz"}, **bearer)
+    assert past_the_end.status_code == 200 and past_the_end.json() == {"records": [], "next_cursor": None}
+    too_many = client.get("/api/owner/connections/phone/records", {"limit": 501}, **bearer)
+    assert too_many.status_code == 400 and "limit" in too_many.json()["detail"]
+    assert client.get("/api/owner/connections/phone/records").status_code == 401
