@@ -123,6 +123,11 @@ def when(value: datetime, tz: tzinfo | None = None, now: datetime | None = None)
     return text if text.split(" ", 1)[0] in _NEAR_DAYS.values() else f"on {text}"
 
 
+def import_name(at: datetime, filename: str, tz: tzinfo | None = None) -> str:
+    """An import as the owner names it: its day and its file, '1 Dec 2026 · WhatsApp Chat with Alice.txt'."""
+    return f"{day(at, tz)} · {filename}" if filename else day(at, tz)
+
+
 def zone_name(tz: tzinfo | None) -> str:
     """The IANA name of ``tz`` ('Pacific/Auckland'); 'UTC' for UTC or no zone."""
     if tz is None:

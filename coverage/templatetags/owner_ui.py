@@ -66,6 +66,13 @@ def owner_time(value) -> str:
 
 
 @register.filter
+def import_name(receipt) -> str:
+    """'1 Dec 2026 · WhatsApp Chat with Alice.txt': an import by its day and file, never by a number (UI.md)."""
+    filename = receipt.artifact.filename if receipt.artifact is not None else receipt.method_label
+    return words.import_name(receipt.created_at, filename, timezone.get_current_timezone())
+
+
+@register.filter
 def owner_span(start, end) -> str:
     """'12 Mar to 25 Mar 2023' (one day alone: '1 Dec 2026'), the owner's days."""
     return words.span(start, end, timezone.get_current_timezone()) if start and end else ""

@@ -67,7 +67,9 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     expect(page.locator(".phase-current")).to_contain_text("Saved")
     shots(page, "importing")
     worker()
-    expect(page.get_by_role("heading", name=f"Import #{batch.pk}")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name=re.compile(rf"\d+ \w+ \d{{4}} · {re.escape(batch.artifact_filename)}"))).to_be_visible(
+        timeout=15_000
+    )
     expect(page.locator(".lead")).to_contain_text(f"{batch.count_accepted} new messages")
     shots(page, "receipt")
 

@@ -67,7 +67,7 @@ def test_import_lands_and_the_receipt_reads_like_the_preview(owner_client, chat,
     batch.refresh_from_db()
     assert batch.status == "committed" and batch.count_accepted == previewed
     text = owner_client.get(f"/receipts/{batch.pk}/").content.decode()
-    assert f"Import #{batch.pk}" in text
+    assert f"· {batch.artifact_filename}" in text and "Import #" not in text  # named by its day and file
     assert "not included in this export" in text
     assert "hx-trigger" not in text
     assert chat.records.count() == previewed
@@ -97,7 +97,7 @@ def test_phases_poll_while_the_import_is_saved_then_stop(owner_client, chat):
     land_batch(batch.pk)
     done = owner_client.get(f"/receipts/{batch.pk}/status/", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in done
-    assert f"Import #{batch.pk}" in done and "hx-trigger" not in done
+    assert batch.artifact_filename in done and "Import #" not in done and "hx-trigger" not in done
     card = owner_client.get("/sources/family-chat/card/", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in card and "hx-trigger" not in card
 

@@ -24,7 +24,7 @@ from connections.tokens import issue_access_token
 from coverage.models import AcquisitionBatch
 from coverage.pipeline import land_batch, preview_artifact, start_commit
 
-NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+NOW = datetime(2026, 12, 3, 0, 30, tzinfo=UTC)
 
 # owner zone -> (local time of day of every message, the zone's abbreviation, days UTC would wrongly say)
 OWNERS = {
@@ -35,6 +35,7 @@ INSTALLATIONS = ("Pacific/Kiritimati", "Pacific/Pago_Pago")  # far east (UTC+14)
 ROWS = [pytest.param((o, i), id=f"owner-{o.split('/')[1]}-installation-{i.split('/')[1]}")
         for o in OWNERS for i in INSTALLATIONS]
 SPAN = "10 Nov to 29 Nov 2026"
+IMPORTED_ON = {"Pacific/Auckland": "3 Dec 2026", "America/Los_Angeles": "2 Dec 2026"}  # NOW, in each zone
 
 
 def _chat(at: str) -> bytes:
@@ -115,10 +116,16 @@ def test_a_chat_reads_the_same_days_on_every_surface(imported, owner, client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("imported", ROWS, indirect=True)
 def test_a_receipt_names_its_zone_and_shows_no_raw_utc_time(imported, owner, client):
-    zone, _, batch = imported
+    zone, chat, batch = imported
     at, abbreviation, wrong = OWNERS[zone]
     client.force_login(owner)
-    page = _text(client.get(f"/receipts/{batch.pk}/").content.decode())
+    raw = client.get(f"/receipts/{batch.pk}/").content.decode()
+    page = _text(raw)
+    # An import is named by its date (the owner's) and its file, never by a number (UI.md).
+    named = re.search(r"<h1>\s*(.*?)\s*</h1>", raw, re.S).group(1)
+    assert named == f"{IMPORTED_ON[zone]} · WhatsApp Chat with Ana.txt"
+    source = _text(client.get(f"/sources/{chat.slug}/").content.decode())
+    assert f"{IMPORTED_ON[zone]} · WhatsApp Chat with Ana.txt" in source and "Import #" not in source + page
     out = StringIO()
     call_command("receipt", str(batch.pk), stdout=out)
     for text in (page, out.getvalue()):
@@ -138,7 +145,7 @@ def test_a_stopped_worker_is_told_in_the_owners_time_on_the_dashboard_the_cli_an
     OwnerProfile.objects.create(owner=owner, time_zone="Pacific/Auckland")
     add_connection(owner, "whatsapp", "family-chat", "Family chat")
     Condition.objects.create(connection=None, type=Condition.Type.WORKER_HEARTBEAT, status="ready",
-                             observed_at=NOW - timedelta(hours=2))  # 11:30 NZDT on 1 Dec, the owner's today
+                             observed_at=NOW - timedelta(hours=2))  # 11:30 NZDT on 3 Dec, the owner's today
     said = "The background worker has not reported since today at 11:30 NZDT"
 
     client.force_login(owner)
