@@ -17,7 +17,7 @@ in order, so the B-tree inserts of a large import land on neighbouring index pag
 Modules: ``lines`` (decoded blocks of whole lines), ``source`` (the text in a .txt or a zip),
 ``grammar`` (the header line's layout), ``scan`` (pass 1), ``reader`` (pass 2, the message
 loop), ``clock`` (a header's time in the owner's zone), ``media`` and ``words`` (what a
-message is, from the words WhatsApp writes), ``keys`` (a message's key and record).
+message is, from the words WhatsApp writes).
 """
 
 from __future__ import annotations
