@@ -1,15 +1,15 @@
-"""Operator admin over the pipe evidence. Read-mostly: evidence rows are never edited here."""
+"""Operator admin over the pipe evidence. Read-mostly: evidence rows are never edited here.
+
+A connection's projected verdict and health, and its removal with its evidence, are coverage's:
+``coverage.admin`` registers the ``Connection`` admin, ``ConnectionAdmin`` with them added.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from coverage.pipeline import remove_connection
-
 from .collect import masked_feed_url
-from .models import AccessToken, CollectionRun, Condition, Connection, DeviceToken, OwnerProfile
-
-STATES = ("setup_required", "paused", "failing", "degraded", "attention", "healthy")
+from .models import AccessToken, CollectionRun, Condition, DeviceToken, OwnerProfile
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -22,71 +22,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def _project_rows(queryset):
-    """(pk, projection) for every connection in ``queryset``, in constant queries."""
-    from django.utils import timezone
-
-    from coverage.evidence import load_evidence
-    from coverage.projection import project
-
-    now = timezone.now()
-    return [(ev.connection.pk, project(ev, now)) for ev in load_evidence(queryset, now)]
-
-
-class VerdictFilter(admin.SimpleListFilter):
-    title = "projected state"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [(s, s.replace("_", " ")) for s in STATES]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        matching = [pk for pk, h in _project_rows(queryset) if h.verdict.state == self.value()]
-        return queryset.filter(pk__in=matching)
-
-
-@admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "owner", "connector", "verdict", "schedule_policy", "created_at")
-    list_filter = ("connector", VerdictFilter, "schedule_policy")
+    """The connection's own fields; ``coverage.admin.ConnectionHealthAdmin`` adds the projection."""
+
+    list_display = ("name", "slug", "owner", "connector", "schedule_policy", "created_at")
+    list_filter = ("connector", "schedule_policy")
     search_fields = ("slug", "name", "owner__username", "owner__email")
     list_select_related = ("owner",)
-    readonly_fields = ("owner", "connector", "slug", "created_at", "feed_url_masked", "health")
+    readonly_fields = ("owner", "connector", "slug", "created_at", "feed_url_masked")
     fields = ("owner", "connector", "slug", "name", "schedule_policy", "interval_seconds", "next_due_at",
-              "feed_url_masked", "created_at", "health")
+              "feed_url_masked", "created_at")
 
     def has_add_permission(self, request):
         return False
-
-    def delete_model(self, request, obj):
-        remove_connection(obj)  # with its evidence: records, staged rows, stored files
-
-    def delete_queryset(self, request, queryset):
-        for connection in queryset:
-            remove_connection(connection)
-
-    def get_changelist_instance(self, request):
-        # Project the whole page at once: constant queries, not one per row.
-        cl = super().get_changelist_instance(request)
-        by_pk = dict(_project_rows(Connection.objects.filter(pk__in=[r.pk for r in cl.result_list])))
-        for row in cl.result_list:
-            row._health = by_pk.get(row.pk)
-        return cl
-
-    @admin.display(description="verdict")
-    def verdict(self, obj):
-        health = getattr(obj, "_health", None)
-        return f"{health.verdict.state}: {health.verdict.headline}" if health else "-"
-
-    @admin.display(description="projection")
-    def health(self, obj):
-        from coverage.evidence import load_one
-
-        h = load_one(obj)
-        actions = ", ".join(f"{a.kind} ({a.urgency})" for a in h.actions) or "none"
-        return f"{h.verdict.state} / {h.verdict.label}: {h.verdict.headline}. {h.verdict.forward} Actions: {actions}"
 
     @admin.display(description="feed url")
     def feed_url_masked(self, obj):

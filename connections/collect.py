@@ -1,8 +1,7 @@
-"""Scheduled pulls of provider feeds (provider_api): ``pull``, ``run_due``, backoff.
+"""Provider feeds (provider_api) without the pipeline: addresses, backoff, claiming due pulls.
 
-One pull is one ``CollectionRun`` and, when the feed answered with a body, one
-committed batch through ``coverage.pipeline.acquire_records``. What each
-answer becomes:
+``coverage.pipeline.pull`` runs a pull with these rules. One pull is one ``CollectionRun``
+and, when the feed answered with a body, one committed batch. What each answer becomes:
 
 - 200: events parsed, batch committed, run ``success``; the validators
   (ETag, Last-Modified) are kept and sent back next time.
@@ -35,20 +34,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from .connectors import all_manifests
-from .connectors.base import ArtifactRejected, BatchFacts, ParseOptions
-from .connectors.ical_feed import parse_calendar
 from .fetch import FeedUrlInvalid as FeedUrlInvalid  # pages and services catch it from here
-from .fetch import FetchFailed, check_feed_address, fetch
+from .fetch import check_feed_address
 from .models import CollectionRun, Condition, Connection
-from .runtime import active_conditions, blocked_by_credential, clear_conditions, record_condition
+from .runtime import blocked_by_credential, clear_conditions
 
 FEED_TIMEOUT_SECONDS = getattr(settings, "OWNERHUB_FEED_TIMEOUT_SECONDS", 20)
 MAX_FEED_BYTES = getattr(settings, "OWNERHUB_MAX_FEED_BYTES", 20 * 1024**2)
 BACKOFF_BASE = timedelta(minutes=1)
 DEFAULT_INTERVAL = timedelta(hours=1)
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed pull is not picked again by another worker for this long
-
-PARSERS = {"ical_feed": parse_calendar}
 
 Outcome = CollectionRun.Outcome
 
@@ -119,21 +114,10 @@ def set_feed_url(connection: Connection, url: str, *, now: datetime | None = Non
     return connection
 
 
-# ---------------------------------------------------------------- reading the answer
+# ---------------------------------------------------------------- the owner's zone for a feed's floating times
 
 
-def _decode(body: bytes, charset: str | None) -> str:
-    for encoding in (charset, "utf-8-sig"):
-        if not encoding:
-            continue
-        try:
-            return body.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("latin-1")
-
-
-def _owner_zone(connection: Connection):
+def owner_zone(connection: Connection):
     profile = getattr(connection.owner, "profile", None)  # absent profile: installation zone
     name = profile.zone_name if profile is not None else settings.TIME_ZONE
     try:
@@ -142,7 +126,7 @@ def _owner_zone(connection: Connection):
         return ZoneInfo("UTC")
 
 
-# ---------------------------------------------------------------- one pull
+# ---------------------------------------------------------------- a pull's run and the next one
 
 
 def interval_of(connection: Connection) -> timedelta:
@@ -156,7 +140,8 @@ def backoff(connection: Connection, failures_in_a_row: int) -> timedelta:
     return min(interval_of(connection), step)
 
 
-def _failures_in_a_row(connection: Connection) -> int:
+def failure_streak(connection: Connection) -> int:
+    """Failed runs in a row, the latest first (at most 20 are looked at)."""
     count = 0
     for outcome in (
         CollectionRun.objects.filter(connection=connection)
@@ -170,81 +155,27 @@ def _failures_in_a_row(connection: Connection) -> int:
     return count
 
 
-def pull(connection: Connection, now: datetime | None = None, *, trigger: str = "scheduled") -> CollectionRun:
-    """Fetch the connection's feed once and record the run, batch and conditions (see module doc)."""
-    from coverage.pipeline import acquire_records  # coverage depends on connections, not back
-
-    now = now or timezone.now()
-    started = time.monotonic()
-    run = CollectionRun.objects.create(connection=connection, trigger=trigger, started_at=now)
-    current = active_conditions(connection, now)
-
-    def finish(outcome: str, *, error_class: str = "", message: str = "", records: int = 0) -> CollectionRun:
-        run.outcome, run.error_class, run.message, run.records = outcome, error_class, message[:300], records
-        run.finished_at = now + timedelta(seconds=time.monotonic() - started)
-        run.save(update_fields=["outcome", "error_class", "message", "records", "finished_at"])
-        if outcome == Outcome.FAILURE:
-            wait = backoff(connection, _failures_in_a_row(connection))
-        else:
-            wait = interval_of(connection)
-        if connection.schedule_policy == Connection.Policy.INTERVAL:
-            Connection.objects.filter(pk=connection.pk).update(next_due_at=now + wait)
-            connection.next_due_at = now + wait
-        return run
-
-    parser = PARSERS.get(connection.connector)
-    if parser is None or not connection.feed_url:
-        return finish(Outcome.FAILURE, error_class="not_configured", message="No feed address is set.")
-    try:
-        url = normalize_feed_url(connection.feed_url)
-        fetched = fetch(url, etag=connection.feed_etag, last_modified=connection.feed_last_modified,
-                        timeout=FEED_TIMEOUT_SECONDS, max_bytes=MAX_FEED_BYTES)
-    except FeedUrlInvalid as exc:
-        record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED, now=now,
-                         reason="bad_address", message=str(exc), current=current)
-        return finish(Outcome.FAILURE, error_class="bad_address", message=str(exc))
-    except FetchFailed as exc:
-        if exc.error_class in ("credential_rejected", "internal_address"):
-            # The owner must give another address; no retry loop against this one.
-            reason = f"http_{exc.status}" if exc.status else exc.error_class
-            record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED, now=now,
-                             reason=reason, message=exc.message, current=current)
-        return finish(Outcome.FAILURE, error_class=exc.error_class, message=exc.message)
-
-    record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.READY, now=now,
-                     reason="feed_answered", current=current)
-    if fetched.status == 304:
-        record_condition(connection, Condition.Type.RUNTIME, Condition.Status.READY, now=now,
-                         reason="pull_ok", current=current)
-        return finish(Outcome.NOT_MODIFIED, message="The feed has not changed.")
-
-    facts = BatchFacts()
-    options = ParseOptions(time_zone=_owner_zone(connection))
-    try:
-        records = list(parser(_decode(fetched.body, fetched.charset), facts, options))
-    except ArtifactRejected as exc:
-        return finish(Outcome.FAILURE, error_class="not_a_feed", message=exc.detail)
-    batch = acquire_records(
-        connection, method="provider_api", trigger=trigger, records=records, facts=facts, run=run, now=now
-    )
-    Connection.objects.filter(pk=connection.pk).update(
-        feed_etag=fetched.etag[:200], feed_last_modified=fetched.last_modified[:64]
-    )
-    connection.feed_etag, connection.feed_last_modified = fetched.etag[:200], fetched.last_modified[:64]
-    record_condition(connection, Condition.Type.RUNTIME, Condition.Status.READY, now=now,
-                     reason="pull_ok", current=current)
-    noun = connection.manifest.record_noun
-    message = f"{len(records):,} {noun[0] if len(records) == 1 else noun[1]} read, {batch.count_accepted:,} new"
-    if facts.failed:
-        message += f", {facts.failed:,} could not be read"
-    return finish(Outcome.SUCCESS, message=message + ".", records=len(records))
+def finish_run(connection: Connection, run: CollectionRun, outcome: str, *, now: datetime, started: float,
+               error_class: str = "", message: str = "", records: int = 0) -> CollectionRun:
+    """Close a pull's run and set the next one: the interval after a success, a backoff after a failure."""
+    run.outcome, run.error_class, run.message, run.records = outcome, error_class, message[:300], records
+    run.finished_at = now + timedelta(seconds=time.monotonic() - started)
+    run.save(update_fields=["outcome", "error_class", "message", "records", "finished_at"])
+    if outcome == Outcome.FAILURE:
+        wait = backoff(connection, failure_streak(connection))
+    else:
+        wait = interval_of(connection)
+    if connection.schedule_policy == Connection.Policy.INTERVAL:
+        Connection.objects.filter(pk=connection.pk).update(next_due_at=now + wait)
+        connection.next_due_at = now + wait
+    return run
 
 
 # ---------------------------------------------------------------- the schedule
 
 
 def pulled_connectors() -> list[str]:
-    return [m.id for m in all_manifests() if m.path("provider_api") is not None and m.id in PARSERS]
+    return [m.id for m in all_manifests() if (p := m.path("provider_api")) is not None and p.parser is not None]
 
 
 def claim_due(now: datetime, *, limit: int = 50) -> list[Connection]:
@@ -273,12 +204,3 @@ def claim_due(now: datetime, *, limit: int = 50) -> list[Connection]:
         if claimed:
             Connection.objects.filter(pk__in=[c.pk for c in claimed]).update(next_due_at=now + CLAIM_LEASE)
     return claimed
-
-
-def run_due(now: datetime | None = None, *, limit: int = 50) -> list[CollectionRun]:
-    """Pull every connection that is due (see ``claim_due``), once. Returns the runs made."""
-    now = now or timezone.now()
-    runs = []
-    for connection in claim_due(now, limit=limit):
-        runs.append(pull(connection, now))
-    return runs

@@ -8,8 +8,8 @@ heartbeat is the one installation-wide condition: a single row whose
 ``observed_at`` moves forward, never a row per beat.
 
 The worker loop's other duties (re-enqueueing abandoned commits, sweeping expired
-previews) belong to the ``coverage`` app, which registers them with ``every_round``:
-this module imports nothing from ``coverage``. ``PROCESS`` names this process
+previews, pulling due feeds) belong to the ``coverage`` app, which registers them with
+``every_round`` and ``pull_with``: this module imports nothing from ``coverage``. ``PROCESS`` names this process
 (``host:pid:start``) so that work it claims can be told apart from work whose process
 is gone (``process_gone``).
 """
@@ -181,6 +181,16 @@ RoundJob = Callable[[datetime], object]
 ROUND_JOBS: dict[str, RoundJob] = {}
 
 
+Claim = Callable[..., list[Connection]]
+Pull = Callable[[Connection, datetime], object]
+PULLS: dict[str, Callable] = {}
+
+
+def pull_with(claim: Claim, pull: Pull) -> None:
+    """How the loop pulls: ``claim(now, limit=n)`` picks due connections, ``pull(connection, now)`` pulls one."""
+    PULLS.update(claim=claim, pull=pull)
+
+
 def every_round(name: str, job: RoundJob) -> None:
     """Have the worker loop call ``job(now)`` each round, after the heartbeat (apps register theirs)."""
     ROUND_JOBS[name] = job
@@ -239,8 +249,6 @@ class WorkerLoop(threading.Thread):
             db_connection.close()
 
     def round(self) -> None:
-        from .collect import claim_due, pull  # collect imports this module
-
         beat(timezone.now())
         jobs = {"connections.fail_tasks_of_gone_workers": fail_tasks_of_gone_workers, **self.jobs}
         for name, job in jobs.items():
@@ -250,6 +258,9 @@ class WorkerLoop(threading.Thread):
                 job(timezone.now())
             except Exception:  # noqa: BLE001 - one job's fault must not stop the others
                 log.exception("worker job %s failed", name)
+        if not PULLS:
+            return
+        claim_due, pull = PULLS["claim"], PULLS["pull"]
         for connection in claim_due(timezone.now(), limit=self.pulls_per_round):
             if self.stopping.is_set():
                 # Claimed but not pulled: make it due again for the next worker.

@@ -1,7 +1,8 @@
-"""Owner pages for managing connections: the add-source catalog, create, pause, resume, retry, remove.
+"""Owner pages for setting up connections: the add-source catalog, create, a phone's token, a feed address.
 
-Each view loads owner-scoped rows, calls a service from ``connections.services``
-and redirects (or, for htmx, returns the refreshed card).
+Each view loads owner-scoped rows, calls a service from ``connections.services`` and
+redirects to the source page. Pages that show a source's card (pause, resume, retry,
+remove) are coverage's (``coverage.views``).
 """
 
 from __future__ import annotations
@@ -10,36 +11,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coverage.evidence import load_one
-from coverage.pipeline import remove_connection
-
 from . import services
+from .collect import FeedUrlInvalid, set_feed_url
 from .connectors import all_manifests
 from .connectors import get as get_manifest
 from .models import Connection
+from .tokens import TokenRefused, issue_device_token
 
 RESERVED_SLUGS = services.RESERVED_SLUGS
 
 
 def _owned(request: HttpRequest, slug: str) -> Connection:
     return get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
-
-
-def _back(request: HttpRequest, connection: Connection):
-    """Where a state-changing form returns: its ``next`` when it is ours, else the source page."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("coverage:source", connection.slug)
-
-
-def _card(request: HttpRequest, connection: Connection) -> HttpResponse:
-    context = {"health": load_one(connection), "busy_slugs": set()}
-    return render(request, "coverage/dashboard.html#coverage-card", context)
 
 
 def _ordered_paths(manifest):
@@ -87,73 +74,28 @@ def create(request: HttpRequest, connector: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def pause(request: HttpRequest, slug: str) -> HttpResponse:
-    connection = services.pause_connection(_owned(request, slug))
-    if request.htmx:
-        return _card(request, connection)
-    messages.info(request, f"Paused “{connection.name}”. Nothing is collected until you resume it.")
-    return _back(request, connection)
-
-
-@require_POST
-@login_required
-def resume(request: HttpRequest, slug: str) -> HttpResponse:
-    connection = services.resume_connection(_owned(request, slug))
-    if request.htmx:
-        return _card(request, connection)
-    messages.info(request, f"Resumed “{connection.name}”.")
-    return _back(request, connection)
-
-
-@require_POST
-@login_required
-def retry(request: HttpRequest, slug: str) -> HttpResponse:
-    connection = _owned(request, slug)
-    # Due now: the scheduler picks it up on its next pass.
-    connection.next_due_at = timezone.now()
-    connection.save(update_fields=["next_due_at"])
-    if request.htmx:
-        return _card(request, connection)
-    messages.info(request, f"Ownerhub will collect “{connection.name}” again in a moment.")
-    return _back(request, connection)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def remove(request: HttpRequest, slug: str) -> HttpResponse:
-    connection = _owned(request, slug)
-    if request.method == "POST":
-        name = connection.name
-        remove_connection(connection)
-        messages.success(request, f"Removed “{name}” with its imported data. Your other sources were not changed.")
-        return redirect("coverage:dashboard")
-    health = load_one(connection)
-    return render(request, "connections/remove.html", {"connection": connection, "health": health})
-
-
-@require_POST
-@login_required
 def device_token(request: HttpRequest, slug: str) -> HttpResponse:
     """Create (or replace) the phone's token and show it once; only its hash is kept."""
-    from .tokens import TokenRefused, issue_device_token
-
     connection = _owned(request, slug)
     rotate = connection.device_tokens.live().exists()
     try:
         token, secret = issue_device_token(connection, rotate=rotate)
     except TokenRefused as exc:
         raise Http404(str(exc)) from None
-    response = render(
-        request,
-        "connections/device_token.html",
+    path = connection.manifest.path("device_sync")
+    apps = [
         {
-            "connection": connection,
-            "secret": secret,
-            "rotated": rotate,
-            "owntracks_url": request.build_absolute_uri("/ingest/owntracks"),
-            "overland_url": request.build_absolute_uri("/ingest/overland"),
-        },
-    )
+            "name": endpoint.app,
+            "setup": format_html(
+                endpoint.setup,
+                url=format_html("<code>{}</code>", request.build_absolute_uri(f"/ingest/{endpoint.name}")),
+                user=format_html("<code>{}</code>", request.user.get_username()),
+            ),
+        }
+        for endpoint in path.endpoints
+    ]
+    context = {"connection": connection, "secret": secret, "rotated": rotate, "apps": apps}
+    response = render(request, "connections/device_token.html", context)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -162,8 +104,6 @@ def device_token(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def feed(request: HttpRequest, slug: str) -> HttpResponse:
     """Save a (new or re-entered) feed address: the reconnect after a refusal; collects soon."""
-    from .collect import FeedUrlInvalid, set_feed_url
-
     connection = _owned(request, slug)
     if connection.manifest.path("provider_api") is None:
         raise Http404("This source has no feed address.")
@@ -177,6 +117,4 @@ def feed(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def connection_url(connection: Connection) -> str:
-    from django.urls import reverse
-
     return reverse("coverage:source", args=[connection.slug])

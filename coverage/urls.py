@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .pipeline import push
 
 app_name = "coverage"
 
@@ -9,6 +10,10 @@ urlpatterns = [
     path("sources/<slug:slug>/", views.source, name="source"),
     path("sources/<slug:slug>/card/", views.card, name="card"),
     path("sources/<slug:slug>/upload/", views.upload, name="upload"),
+    path("sources/<slug:slug>/pause/", views.pause, name="pause"),
+    path("sources/<slug:slug>/resume/", views.resume, name="resume"),
+    path("sources/<slug:slug>/retry/", views.retry_collect, name="retry_collect"),
+    path("sources/<slug:slug>/remove/", views.remove, name="remove"),
     path("sources/<slug:slug>/import/retry/", views.retry_import, name="retry_import"),
     path("receipts/<int:batch_id>/", views.receipt, name="receipt"),
     path("receipts/<int:batch_id>/status/", views.receipt_status, name="receipt_status"),
@@ -16,4 +21,5 @@ urlpatterns = [
     path("receipts/<int:batch_id>/answer/", views.answer, name="answer"),
     path("receipts/<int:batch_id>/retry/", views.retry, name="retry"),
     path("receipts/<int:batch_id>/cancel/", views.cancel, name="cancel"),
+    path("ingest/<slug:endpoint>", push.ingest, name="ingest"),  # /ingest/owntracks, /ingest/overland
 ]

@@ -12,8 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from connections import services
 from connections.models import Connection
 
 from . import pipeline
@@ -202,3 +205,65 @@ def cancel(request: HttpRequest, batch_id: int) -> HttpResponse:
     if pipeline.discard_preview(batch):
         messages.info(request, "Cancelled. Nothing was imported.")
     return redirect("coverage:source", connection.slug)
+
+
+# ---------------------------------------------------------------- managing a source (pages that show its card)
+
+
+def _back(request: HttpRequest, connection: Connection):
+    """Where a state-changing form returns: its ``next`` when it is ours, else the source page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("coverage:source", connection.slug)
+
+
+def _managed_card(request: HttpRequest, connection: Connection) -> HttpResponse:
+    context = {"health": load_one(connection), "busy_slugs": set()}
+    return render(request, "coverage/dashboard.html#coverage-card", context)
+
+
+@require_POST
+@login_required
+def pause(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = services.pause_connection(_owned(request, slug))
+    if request.htmx:
+        return _managed_card(request, connection)
+    messages.info(request, f"Paused “{connection.name}”. Nothing is collected until you resume it.")
+    return _back(request, connection)
+
+
+@require_POST
+@login_required
+def resume(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = services.resume_connection(_owned(request, slug))
+    if request.htmx:
+        return _managed_card(request, connection)
+    messages.info(request, f"Resumed “{connection.name}”.")
+    return _back(request, connection)
+
+
+@require_POST
+@login_required
+def retry_collect(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = _owned(request, slug)
+    # Due now: the scheduler picks it up on its next pass.
+    connection.next_due_at = timezone.now()
+    connection.save(update_fields=["next_due_at"])
+    if request.htmx:
+        return _managed_card(request, connection)
+    messages.info(request, f"Ownerhub will collect “{connection.name}” again in a moment.")
+    return _back(request, connection)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def remove(request: HttpRequest, slug: str) -> HttpResponse:
+    connection = _owned(request, slug)
+    if request.method == "POST":
+        name = connection.name
+        pipeline.remove_connection(connection)
+        messages.success(request, f"Removed “{name}” with its imported data. Your other sources were not changed.")
+        return redirect("coverage:dashboard")
+    health = load_one(connection)
+    return render(request, "connections/remove.html", {"connection": connection, "health": health})

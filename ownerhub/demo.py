@@ -22,6 +22,9 @@ from django.utils import timezone
 
 from connections.models import Connection
 from connections.services import add_connection
+from coverage.pipeline import land_batch, preview_artifact, start_commit
+from coverage.receipts import build_receipt
+from ownerhub.demo_live import seed_live
 
 OLD_CHAT_START = datetime(2023, 3, 12, 9, 15)
 
@@ -105,9 +108,6 @@ def health_export_zip(today: datetime) -> bytes:
 
 def _import(connection: Connection, filename: str, data: bytes) -> str:
     """Preview then commit through the real pipeline, in-process (the worker may not run yet)."""
-    from coverage.pipeline import land_batch, preview_artifact, start_commit
-    from coverage.receipts import build_receipt
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / filename
         path.write_bytes(data)
@@ -148,8 +148,4 @@ def seed_demo(owner, now: datetime | None = None) -> Iterator[str]:
 
 def _seed_live(owner, now, source) -> Iterator[str]:
     """Phones and calendars: evidence from the real push and pull services."""
-    try:
-        from ownerhub.demo_live import seed_live
-    except ImportError:
-        return
     yield from seed_live(owner, now, source)

@@ -17,13 +17,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from django.test import RequestFactory
 from django.test.utils import override_settings
 
-from connections.collect import pull, set_feed_url
+from connections.collect import set_feed_url
 from connections.connectors.base import BatchFacts, ParsedRecord, location_key
-from connections.ingest import owntracks
 from connections.models import Condition, Connection
 from connections.runtime import record_condition
 from connections.services import pause_connection
 from connections.tokens import issue_device_token
+from coverage.pipeline import acquire_records
+from coverage.pipeline.pull import pull
+from coverage.pipeline.push import ingest
 
 DAY_SECONDS = 86_400
 
@@ -71,7 +73,7 @@ def _push(connection: Connection, secret: str, points: list[tuple[datetime, floa
         body = {"_type": "location", "lat": lat, "lon": lon, "tst": int(at.timestamp()), "tid": "ph", "acc": 8}
         request = factory.post("/ingest/owntracks", data=json.dumps(body), content_type="application/json",
                                HTTP_AUTHORIZATION=f"Basic {credentials}")
-        status = owntracks(request).status_code
+        status = ingest(request, "owntracks").status_code
     return status
 
 
@@ -85,8 +87,6 @@ def seed_live(owner, now: datetime, source) -> Iterator[str]:
 
     conn, new = source("owntracks", "old-phone", "Old phone")
     if new:
-        from coverage.pipeline import acquire_records
-
         issue_device_token(conn)
         then = now - timedelta(days=2)
         points = [then - timedelta(minutes=30 * i) for i in range(20)]

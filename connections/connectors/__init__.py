@@ -1,8 +1,14 @@
-"""The connector registry: one module per connector, each exporting ``MANIFEST``."""
+"""The connector registry: one module per connector, each exporting ``MANIFEST``.
+
+Adding a connector is one module and one line in ``CONNECTORS``.
+"""
 
 from __future__ import annotations
 
-from .manifest import Manifest
+from . import apple_health, google_timeline, gpx, ical_feed, owntracks, whatsapp
+from .manifest import AcquisitionPath, Manifest, PushEndpoint
+
+CONNECTORS = (whatsapp, google_timeline, apple_health, owntracks, ical_feed, gpx)
 
 _REGISTRY: dict[str, Manifest] = {}
 
@@ -12,8 +18,11 @@ def register(manifest: Manifest) -> Manifest:
     return manifest
 
 
+for _module in CONNECTORS:
+    register(_module.MANIFEST)
+
+
 def get(connector_id: str) -> Manifest:
-    _load()
     try:
         return _REGISTRY[connector_id]
     except KeyError:
@@ -21,14 +30,14 @@ def get(connector_id: str) -> Manifest:
 
 
 def all_manifests() -> list[Manifest]:
-    _load()
     return list(_REGISTRY.values())
 
 
-def _load() -> None:
-    if _REGISTRY:
-        return
-    from . import apple_health, google_timeline, gpx, ical_feed, owntracks, whatsapp
-
-    for module in (whatsapp, google_timeline, apple_health, owntracks, ical_feed, gpx):
-        register(module.MANIFEST)
+def push_endpoint(name: str) -> tuple[Manifest, AcquisitionPath, PushEndpoint] | None:
+    """The connector, path and endpoint that ``/ingest/<name>`` serves, or None."""
+    for manifest in _REGISTRY.values():
+        for path in manifest.paths:
+            for endpoint in path.endpoints:
+                if endpoint.name == name:
+                    return manifest, path, endpoint
+    return None

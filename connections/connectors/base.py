@@ -2,9 +2,11 @@
 
 A parser is a pure, streaming function::
 
-    parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]
+    parse(source: Artifact | Body, facts: BatchFacts, options: ParseOptions) -> Iterable[ParsedRecord]
 
-It reads the file at ``artifact.path`` incrementally (never whole into memory),
+One signature for every acquisition path: an export's parser gets an ``Artifact`` (a file on
+disk), a push endpoint's and a pull's parser get a ``Body`` (the bytes a phone sent or a feed
+answered). An export parser reads the file at ``artifact.path`` incrementally (never whole into memory),
 yields one ``ParsedRecord`` per item of the owner's data, and fills ``facts``
 as it goes (source format, counts of skipped and failed items with positions,
 media, warnings). It never touches the database and never reads the clock.
@@ -33,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -68,12 +70,40 @@ class ArtifactRejected(Exception):
         self.detail = detail
 
 
+class PayloadRejected(ValueError):
+    """A push body that is not a readable payload. ``reason`` is a short code, ``detail`` owner words."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
 @dataclass(frozen=True, slots=True)
 class Artifact:
     """An uploaded file on local disk. ``filename`` is the owner's name for it (a hint only)."""
 
     path: Path
     filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The bytes of one push or one feed answer, with the charset the sender named (if any)."""
+
+    data: bytes
+    charset: str | None = None
+
+    def text(self) -> str:
+        """The body as text: the named charset, else UTF-8 (a BOM dropped), else Latin-1."""
+        for encoding in (self.charset, "utf-8-sig"):
+            if not encoding:
+                continue
+            try:
+                return self.data.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                continue
+        return self.data.decode("latin-1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +182,7 @@ class BatchFacts:
         self.warn("unparsed_item", detail, position)
 
 
-Parser = Callable[[Artifact, BatchFacts, ParseOptions], Iterator[ParsedRecord]]
+Parser = Callable[["Artifact | Body", BatchFacts, ParseOptions], Iterable[ParsedRecord]]
 
 
 # ---------------------------------------------------------------- cleaning values

@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .base import ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
-from .manifest import AcquisitionPath, Manifest
+from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions
+from .manifest import AcquisitionPath, FetchPolicy, Manifest
 
 PARSER_VERSION = "ical/1"
 STREAM = "events"
@@ -257,6 +257,11 @@ def parse_calendar(text: str, facts: BatchFacts, options: ParseOptions) -> Itera
         facts.fail("The feed ended inside an event.", f"event {n}")
 
 
+def parse_feed(body: Body, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+    """The pull path's parser: the feed's answer as text, read by ``parse_calendar``."""
+    return parse_calendar(body.text(), facts, options)
+
+
 MANIFEST = Manifest(
     id="ical_feed",
     name="Calendar feed",
@@ -273,10 +278,12 @@ MANIFEST = Manifest(
                 "In your calendar's settings, copy the secret address in iCal format.",
                 "Paste it here; Ownerhub fetches it on the schedule you choose.",
             ),
+            parser=parse_feed,
+            fetch=FetchPolicy(),
         ),
     ),
     streams=("events",),
-    record_key_rule="event UID and recurrence id",
+    record_key_rule="identifier the calendar gives the event and, for a repeating event, the occurrence",
     expected_refresh=timedelta(days=1),
     recovery="Copy the calendar's secret iCal address again and paste it here.",
 )

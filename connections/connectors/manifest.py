@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
-from .base import Parser
+from .base import ParsedRecord, Parser
 
 Method = Literal["provider_api", "owner_artifact", "device_sync", "device_backup", "browser_polyfill"]
 METHODS: tuple[str, ...] = (
@@ -26,6 +27,40 @@ METHOD_LABELS = {
 Trigger = Literal["manual", "scheduled", "push"]
 
 
+Auth = Literal["basic", "bearer"]
+
+
+@dataclass(frozen=True)
+class PushEndpoint:
+    """A device push served at ``/ingest/<name>`` (see ``coverage.pipeline.push``).
+
+    ``auth``: ``"basic"`` (user name = the owner's, password = a device token) or ``"bearer"``
+    (``Authorization: Bearer <device token>``). ``reply``: the JSON the app expects for an
+    accepted push (any other answer may make it send the batch again). ``parser`` has the one
+    parser signature; it reads a ``Body``. ``device`` names the phone from the request's headers
+    and query (``hints``) and the parsed records, or returns "".
+    """
+
+    name: str
+    auth: Auth
+    reply: list | dict
+    parser: Parser
+    app: str  # the app's name, in owner words: "OwnTracks (HTTP mode)"
+    setup: str  # where the address and token go, with {url}, {user} and "the token"
+    device: Callable[[Mapping[str, str], list[ParsedRecord]], str] = lambda hints, records: ""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How a pull fetches: conditional requests (ETag, Last-Modified) or not, and the path's own
+    timeout and size cap (None: the installation's, ``connections.collect.FEED_TIMEOUT_SECONDS``
+    and ``MAX_FEED_BYTES``)."""
+
+    conditional: bool = True
+    timeout_seconds: float | None = None
+    max_bytes: int | None = None
+
+
 @dataclass(frozen=True)
 class AcquisitionPath:
     """One way a connector's data reaches us, presented to the owner as a job."""
@@ -37,7 +72,9 @@ class AcquisitionPath:
     accepted_formats: tuple[str, ...] = ()  # file extensions for an upload picker
     needs_credential: bool = False
     recommended: bool = False
-    parser: Parser | None = None
+    parser: Parser | None = None  # an export's or a pull's parser (a push's are its endpoints')
+    endpoints: tuple[PushEndpoint, ...] = ()  # a push path's endpoints
+    fetch: FetchPolicy | None = None  # a pull path's fetch policy
 
 
 @dataclass(frozen=True)
@@ -46,8 +83,8 @@ class Manifest:
     name: str
     record_noun: tuple[str, str]  # ("message", "messages")
     paths: tuple[AcquisitionPath, ...]
-    streams: tuple[str, ...]
-    record_key_rule: str  # owner-readable statement of the stable key
+    streams: tuple[str, ...]  # every record's ``stream`` is one of these (tests check each parser)
+    record_key_rule: str  # owner-readable statement of the stable key (the catalog shows it)
     expected_refresh: timedelta  # how old covered data may be before it is stale
     blocking_gaps: frozenset[str] = frozenset()
     recovery: str = ""  # what to do when a file is rejected

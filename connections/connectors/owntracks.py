@@ -32,22 +32,21 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from . import google_timeline, gpx
-from .base import Artifact, BatchFacts, ParsedRecord, ParseOptions, location_key
-from .manifest import AcquisitionPath, Manifest
+from .base import (
+    Artifact,
+    BatchFacts,
+    Body,
+    ParsedRecord,
+    ParseOptions,
+    PayloadRejected,
+    location_key,
+)
+from .manifest import AcquisitionPath, Manifest, PushEndpoint
 
 PARSER_VERSION = "owntracks/1"
 STREAM = "locations"
 MAX_POINTS = 5000  # per request; a bigger batch is refused, the phone splits it on retry
 _MAX_TEXT = 60
-
-
-class PayloadRejected(ValueError):
-    """A push body that is not a readable payload. ``reason`` is a short code, ``detail`` owner words."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 def _number(value) -> float | None:
@@ -218,6 +217,43 @@ def overland_device(body_records: list[ParsedRecord]) -> str | None:
     return next((r.payload["device"] for r in body_records if r.payload.get("device")), None)
 
 
+# ---------------------------------------------------------------- the push endpoints
+
+
+def push_owntracks(body: Body, facts: BatchFacts, options: ParseOptions) -> list[ParsedRecord]:
+    return parse_owntracks(body.data, facts)
+
+
+def push_overland(body: Body, facts: BatchFacts, options: ParseOptions) -> list[ParsedRecord]:
+    return parse_overland(body.data, facts)
+
+
+def owntracks_device(hints, records: list[ParsedRecord]) -> str:
+    """OwnTracks names the device in ``X-Limit-D`` (or ``?d=``), else in each point's ``tid``."""
+    tracker = next((r.payload["tracker"] for r in records if r.payload.get("tracker")), "")
+    return hints.get("X-Limit-D") or hints.get("d") or tracker
+
+
+OWNTRACKS = PushEndpoint(
+    name="owntracks",
+    auth="basic",
+    reply=[],
+    parser=push_owntracks,
+    device=owntracks_device,
+    app="OwnTracks (HTTP mode)",
+    setup="URL {url}, user name {user}, password: the token.",
+)
+OVERLAND = PushEndpoint(
+    name="overland",
+    auth="bearer",
+    reply={"result": "ok"},
+    parser=push_overland,
+    device=lambda hints, records: overland_device(records) or "",
+    app="Overland",
+    setup="Receiver endpoint {url}, access token: the token.",
+)
+
+
 # ---------------------------------------------------------------- the export path
 
 
@@ -247,6 +283,7 @@ MANIFEST = Manifest(
                 "OwnTracks: URL /ingest/owntracks, user name your Ownerhub user, password the token.",
                 "Overland: receiver URL /ingest/overland, access token the token.",
             ),
+            endpoints=(OWNTRACKS, OVERLAND),
         ),
         AcquisitionPath(
             method="owner_artifact",
@@ -269,5 +306,4 @@ MANIFEST = Manifest(
         + google_timeline.MANIFEST.recovery
         + " A GPX file (.gpx) from a GPS app works too."
     ),
-    extra={"push_endpoints": {"owntracks": "/ingest/owntracks", "overland": "/ingest/overland"}},
 )

@@ -25,10 +25,12 @@ from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
 
-from connections.runtime import every_round
+from connections.collect import claim_due
+from connections.runtime import every_round, pull_with
 
 from ..models import AcquisitionBatch
 from .commit import requeue_stalled
+from .pull import pull
 from .removal import discard_preview, discard_staging
 from .staging import STAGING_TABLE
 from .uploads import remove_crashed_uploads
@@ -110,3 +112,4 @@ def register() -> None:
     """Give the worker loop the coverage app's jobs."""
     every_round("coverage.recover_commits", recover_commits)
     every_round("coverage.sweep", Sweeper())
+    pull_with(claim_due, pull)

@@ -18,10 +18,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from werkzeug import Response
 
-from connections.collect import pull
 from connections.models import CollectionRun, Condition, Connection
 from connections.services import ConnectionError_, add_connection
 from coverage.models import AcquisitionBatch, Record
+from coverage.pipeline.pull import pull
 from tests.live.conftest import FEED_PATH, ical
 
 pytestmark = pytest.mark.django_db

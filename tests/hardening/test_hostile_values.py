@@ -18,7 +18,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from werkzeug import Response
 
-from connections.collect import pull
 from connections.connectors.base import (
     MAX_KEY_CHARS,
     MAX_TEXT_CHARS,
@@ -34,6 +33,7 @@ from connections.models import CollectionRun
 from connections.services import add_connection
 from connections.tokens import issue_device_token
 from coverage.models import AcquisitionBatch, Record
+from coverage.pipeline.pull import pull
 
 pytestmark = [pytest.mark.django_db]
 IMMEDIATE = "django_tasks.backends.immediate.ImmediateBackend"

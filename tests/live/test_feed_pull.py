@@ -11,11 +11,12 @@ from django.utils import timezone
 from werkzeug import Request, Response
 
 from connections import collect
-from connections.collect import masked_feed_url, pull, run_due, set_feed_url
+from connections.collect import masked_feed_url, set_feed_url
 from connections.models import CollectionRun, Condition, Connection
 from connections.services import pause_connection, resume_connection
 from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch, Record
+from coverage.pipeline.pull import pull, run_due
 from tests.live.conftest import FEED_PATH, ical
 
 pytestmark = pytest.mark.django_db

@@ -18,13 +18,12 @@ from django.db import connection as db
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from connections import collect
-from connections.collect import pull
 from connections.connectors.base import (
     MAX_TEXT_CHARS,
     Artifact,
     ArtifactRejected,
     BatchFacts,
+    Body,
     ParseOptions,
     clean_key,
 )
@@ -34,6 +33,7 @@ from connections.models import CollectionRun
 from connections.services import add_connection
 from connections.tokens import issue_device_token
 from coverage.models import AcquisitionBatch, Record
+from coverage.pipeline.pull import pull
 
 HEALTH_HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<HealthData locale="en_US">\n'
@@ -266,7 +266,7 @@ def test_hostile_calendar_values_are_pulled_or_refused_never_a_crash(httpserver,
     httpserver.expect_request(path).respond_with_data(body, content_type="text/calendar; charset=utf-8")
     connection = _new_connection("ical_feed", feed_url=httpserver.url_for(path))
     expected = _expected(lambda: list(parse_calendar(
-        collect._decode(body, "utf-8"), BatchFacts(), ParseOptions(time_zone=ZoneInfo(dj_settings.TIME_ZONE)))))
+        Body(body, "utf-8").text(), BatchFacts(), ParseOptions(time_zone=ZoneInfo(dj_settings.TIME_ZONE)))))
 
     run = pull(connection)
     event("refused" if expected is None else "pulled")

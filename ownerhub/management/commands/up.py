@@ -18,6 +18,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from waitress import create_server
+
+from ownerhub.demo import seed_demo
+from ownerhub.wsgi import application
 
 OWNER = "owner"
 
@@ -42,14 +46,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         owner, password = self._owner()
         if demo:
-            from ownerhub.demo import seed_demo
-
             for line in seed_demo(owner):
                 self.stdout.write(f"  demo: {line}")
-        from waitress import create_server
-
-        from ownerhub.wsgi import application
-
         server = create_server(application, **server_options(host, port, threads, trusted_proxy))  # bound from here on
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"Ownerhub is at {url}"))

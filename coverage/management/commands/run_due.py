@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from connections.collect import run_due
+from coverage.pipeline.pull import run_due
 
 
 class Command(BaseCommand):

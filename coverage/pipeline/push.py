@@ -1,0 +1,131 @@
+"""Device pushes into the pipeline: one view serves ``POST /ingest/<endpoint>`` for every push endpoint.
+
+The endpoint is looked up in the connector registry (``PushEndpoint`` on a device_sync path):
+it names its auth scheme, its parser and the reply its app expects (OwnTracks ``[]``,
+Overland ``{"result": "ok"}``). What each request becomes:
+
+- accepted: the points go through ``acquire_records`` into one batch per device per hour
+  (``window_key = "<device>:<YYYY-MM-DDTHH>"``); the credential and runtime conditions become
+  ``ready`` (a row only when that changes).
+- unknown token: 401. Revoked token (or a token sent with another owner's user name): 401 and
+  a ``rejected`` credential condition on the token's connection. The token is checked first,
+  so a valid one is always answered; only refused ones are counted (``throttle.note_failure``,
+  per client address and per token) and, past the limit, answered 429 with ``Retry-After``.
+- unreadable payload: 400 with a reason, counted in the hour's failed push run
+  (``connections.ingest.count_bad_payload``).
+- paused connection: 503 with ``Retry-After``; nothing is collected and the phone keeps its
+  queue until the owner resumes.
+- an endpoint no connector declares: 404.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import ChainMap
+from contextlib import nullcontext
+
+from django.db import connection as db
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from connections import throttle
+from connections.connectors import push_endpoint
+from connections.connectors.base import BatchFacts, Body, ParseOptions, PayloadRejected
+from connections.connectors.manifest import PushEndpoint
+from connections.ingest import (
+    MAX_PUSH_BYTES,
+    PAUSED_RETRY_AFTER,
+    basic_credentials,
+    bearer_token,
+    clear_push_failures,
+    count_bad_payload,
+    refusal,
+)
+from connections.models import Condition
+from connections.runtime import active_conditions, record_condition
+from connections.tokens import find_device_token, touch
+
+from .live import acquire_records
+
+_DEVICE = re.compile(r"[^A-Za-z0-9_.\-]")
+_CHALLENGES = {"basic": 'Basic realm="Ownerhub"', "bearer": 'Bearer realm="Ownerhub"'}
+# SQLite takes one writer at a time, and a writer that finds the database locked sleeps in
+# growing steps before it retries. Queuing this process's push writers on a lock wakes the
+# next one as soon as the last commits. (Other processes still meet SQLite's own lock, and
+# PostgreSQL needs neither: its row locks are taken inside acquire_records.)
+_SQLITE_WRITES = threading.Lock()
+
+
+@csrf_exempt
+@require_POST
+def ingest(request: HttpRequest, endpoint: str) -> HttpResponse:
+    found = push_endpoint(endpoint)
+    if found is None:
+        raise Http404("No such push endpoint.")
+    push = found[2]
+    if push.auth == "basic":
+        username, secret = basic_credentials(request)
+    else:
+        username, secret = None, bearer_token(request)
+    now = timezone.now()
+    token = find_device_token(secret)
+    refused = refusal(token, username)
+    if refused is not None:
+        if token is not None:
+            record_condition(token.connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED,
+                             now=now, reason=refused[0], message=refused[1])
+        wait = throttle.note_failure("device", request.META.get("REMOTE_ADDR", ""), secret, now=now)
+        if wait is not None:
+            return _error(429, "too_many_failures", "Too many failed attempts; wait a few minutes.",
+                          headers={"Retry-After": str(wait)})
+        return _error(401, "unauthorized", "The device token was not accepted.",
+                      headers={"WWW-Authenticate": _CHALLENGES[push.auth]})
+    if token.connection.is_paused:
+        return _error(503, "paused", "This source is paused; the phone should keep its points and retry later.",
+                      headers={"Retry-After": str(PAUSED_RETRY_AFTER)})
+    return _receive(request, push, token, now)
+
+
+def _receive(request: HttpRequest, push: PushEndpoint, token, now) -> HttpResponse:
+    connection = token.connection
+    length = request.META.get("CONTENT_LENGTH") or ""
+    too_large = f"A push may carry at most {MAX_PUSH_BYTES // 1024**2} MB."
+    if length.isdigit() and int(length) > MAX_PUSH_BYTES:
+        return _error(413, "too_large", too_large)
+    data = request.read(MAX_PUSH_BYTES + 1)
+    if len(data) > MAX_PUSH_BYTES:
+        return _error(413, "too_large", too_large)
+
+    touch(token, now)
+    facts = BatchFacts()
+    try:
+        records = list(push.parser(Body(data, request.encoding), facts, ParseOptions()))
+    except PayloadRejected as exc:
+        count_bad_payload(connection, exc.reason, exc.detail, now)
+        return _error(400, exc.reason, exc.detail)
+    if not records and not facts.skipped and not facts.failed:
+        return _reply(push)  # an empty body: nothing to record
+
+    hints = ChainMap(request.headers, request.GET)
+    name = _DEVICE.sub("", push.device(hints, records) or "")[:60] or f"token-{token.pk}"
+    with _SQLITE_WRITES if db.vendor == "sqlite" else nullcontext():
+        acquire_records(connection, method="device_sync", trigger="push", records=records, facts=facts,
+                        window_key=f"{name}:{now:%Y-%m-%dT%H}", now=now)
+        current = active_conditions(connection, now)
+        record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.READY, now=now,
+                         reason="token_accepted", current=current)
+        record_condition(connection, Condition.Type.RUNTIME, Condition.Status.READY, now=now,
+                         reason="push_received", current=current)
+        clear_push_failures(connection, now)
+    return _reply(push)
+
+
+def _reply(push: PushEndpoint) -> JsonResponse:
+    return JsonResponse(push.reply, safe=False)
+
+
+def _error(status: int, reason: str, detail: str, *, headers: dict | None = None) -> JsonResponse:
+    return JsonResponse({"error": reason, "detail": detail}, status=status, headers=headers)
