@@ -75,10 +75,11 @@ _SECRETISH = re.compile(r"[A-Za-z0-9_\-%.~]{12,}")
 
 
 def masked_feed_url(url: str) -> str:
-    """The address with its secret parts hidden: host shown, user info, query and long path segments masked.
+    """The address with its secret parts hidden: host shown; user info, query and long path segments
+    replaced whole, so no character of a secret shows (to the owner or to an operator in the admin).
 
     ``https://calendar.google.com/calendar/ical/ada%40gmail.com/private-0123abcd.../basic.ics``
-    becomes ``https://calendar.google.com/calendar/ical/ada%40…/priv…/basic.ics``.
+    becomes ``https://calendar.google.com/calendar/ical/…/…/basic.ics``.
     """
     if not url:
         return ""
@@ -88,10 +89,8 @@ def masked_feed_url(url: str) -> str:
         host = f"{host}:{parts.port}"
     segments = []
     for segment in parts.path.split("/"):
-        if _SECRETISH.fullmatch(segment) and not segment.endswith(".ics"):
-            segment = segment[:4] + "…"
-        elif len(segment) > 24:
-            segment = segment[:4] + "…"
+        if (_SECRETISH.fullmatch(segment) and not segment.endswith(".ics")) or len(segment) > 24:
+            segment = "…"
         segments.append(segment)
     query = "…" if parts.query else ""
     return urlunsplit((parts.scheme, host, "/".join(segments), query, ""))

@@ -12,7 +12,7 @@ close to time order within a stream. Only records the owner may see are answered
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
@@ -66,14 +66,27 @@ def _after(cursor: str | None) -> tuple[str, str] | None:
     return stream, key
 
 
+def _utc(value: datetime) -> datetime:
+    """``value`` as UTC (a time without a zone is UTC), clamped to what can be written.
+
+    Databases refuse some offsets Python allows (PostgreSQL: ±15:59); the instant is the same.
+    """
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
 def _matching(connection: Connection, f: RecordFilters):
     records = Record.objects.filter(connection=connection).visible()
     if f.stream:
         records = records.filter(stream=f.stream)
     if f.since:
-        records = records.filter(event_at__gte=f.since)
+        records = records.filter(event_at__gte=_utc(f.since))
     if f.until:
-        records = records.filter(event_at__lt=f.until)
+        records = records.filter(event_at__lt=_utc(f.until))
     if f.method:
         later = RecordProvenance.objects.filter(method=f.method).values("record_id")
         records = records.filter(first_batch__method=f.method) | records.filter(pk__in=later)

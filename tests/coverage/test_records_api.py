@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -74,6 +74,10 @@ def test_filters_by_stream_time_and_how_it_arrived(client, bearer, phone):
     since = (START + timedelta(minutes=90)).isoformat()
     until = (START + timedelta(minutes=95)).isoformat()
     assert [r["payload"]["n"] for r in keys(since=since, until=until)] == [90, 91, 92, 93, 94]
+    # The same instants written with an offset PostgreSQL would refuse (+23:00): same answer.
+    far = (START + timedelta(minutes=90)).astimezone(timezone(timedelta(hours=23))).isoformat()
+    assert [r["payload"]["n"] for r in keys(since=far, until=until)] == [90, 91, 92, 93, 94]
+    assert len(keys(since="0001-01-01T00:00:00-23:00")) == 110
     by_phone = keys(method="device_sync")
     assert len(by_phone) == 15
     assert [r["methods"] for r in by_phone[:5]] == [["owner_artifact", "device_sync"]] * 5
