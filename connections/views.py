@@ -66,6 +66,8 @@ def create(request: HttpRequest, connector: str) -> HttpResponse:
                 error = str(exc)
             else:
                 messages.success(request, f"Added “{connection.name}”.")
+                if manifest.is_manual:  # its data arrives as files: straight to the upload page and its steps
+                    return redirect("coverage:upload", connection.slug)
                 return redirect("coverage:source", connection.slug)
     context = {"manifest": manifest, "paths": _ordered_paths(manifest), "name": name, "feed_url": feed_url,
                "needs_feed": needs_feed, "error": error}

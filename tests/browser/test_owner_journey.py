@@ -43,6 +43,9 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     page.get_by_role("link", name="Add WhatsApp").click()
     page.get_by_label("Name").fill("Family chat")
     page.get_by_role("button", name="Add source").click()
+    # An export source: the owner lands on its upload page, which carries the steps.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import into Family chat")
+    page.locator(".crumbs").get_by_role("link", name="Family chat").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Family chat")
     card = page.locator("#source-family-chat-card")
     expect(card.locator(".pill")).to_have_text(re.compile("Finish setup"))

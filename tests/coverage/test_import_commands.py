@@ -56,6 +56,7 @@ def test_preview_only_writes_no_records(chat):
     out, _ = run("import_artifact", "family-chat", chat_file(), "--preview")
 
     assert "20 new messages" in out and "Next     Import: Import 20 messages." in out
+    assert "This preview is kept for 24 hours" in out  # the worker removes it after that
     assert latest().status == Status.PREVIEW
     assert Record.objects.count() == 0
 

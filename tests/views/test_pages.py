@@ -132,7 +132,7 @@ def test_create_adds_a_connection_with_a_slug_from_its_name(owner_client, owner)
     response = owner_client.post("/sources/new/whatsapp/", {"name": "Family chat"})
     conn = Connection.objects.for_owner(owner).get()
     assert (conn.slug, conn.name, conn.connector) == ("family-chat", "Family chat", "whatsapp")
-    assert response["Location"] == "/sources/family-chat/"
+    assert response["Location"] == "/sources/family-chat/upload/"  # an export source: its upload page next
     owner_client.post("/sources/new/whatsapp/", {"name": "Family chat"})
     assert Connection.objects.for_owner(owner).filter(slug="family-chat-2").exists()
 
@@ -151,7 +151,8 @@ def test_create_asks_for_a_name(owner_client, owner):
 def test_create_takes_a_feed_address_for_a_feed(owner_client, owner):
     assert 'name="feed_url"' in owner_client.get("/sources/new/ical_feed/").content.decode()
     assert 'name="feed_url"' not in owner_client.get("/sources/new/whatsapp/").content.decode()
-    owner_client.post("/sources/new/ical_feed/", {"name": "Work", "feed_url": "https://example.org/c.ics?k=s"})
+    added = owner_client.post("/sources/new/ical_feed/", {"name": "Work", "feed_url": "https://example.org/c.ics?k=s"})
+    assert added["Location"] == "/sources/work/"  # a feed has no upload page: its source page next
     assert Connection.objects.get().feed_url == "https://example.org/c.ics?k=s"
     page = owner_client.get("/sources/work/").content.decode()
     assert "k=s" not in page  # the secret address is never shown

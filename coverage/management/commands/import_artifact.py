@@ -16,10 +16,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Connection
+from coverage import words
 from coverage.models import AcquisitionBatch
 from coverage.pipeline import (
     DATE_ORDERS,
@@ -75,6 +77,12 @@ class Command(BaseCommand):
 
         receipt = load_receipt(batch)
         self.stdout.write(dumps(receipt) if json else receipt_text(receipt), ending="\n" if json else "")
+        if batch.status == AcquisitionBatch.Status.PREVIEW and not json:
+            kept = words.count(settings.OWNERHUB_PREVIEW_TTL_HOURS, ("hour", "hours"))
+            self.stdout.write(
+                f"This preview is kept for {kept}: import it from the source's page, "
+                "or run this command again without --preview. Nothing was imported."
+            )
         if batch.status == AcquisitionBatch.Status.REJECTED:
             raise CommandError(f"Rejected ({batch.reject_reason}): {batch.reject_detail}", returncode=2)
         if batch.status == AcquisitionBatch.Status.FAILED:
