@@ -11,7 +11,7 @@ from connections.models import CollectionRun, Condition, Connection
 
 from ..days import owner_gaps
 from ..receipts import Gap, Media
-from ..words import ITEM, MEDIA_FILE, count, day, part_of, pick
+from ..words import ITEM, MEDIA_FILE, count, day, interval, part_of, pick, when
 from .types import (
     Advisory,
     Coverage,
@@ -38,6 +38,23 @@ def _active(conditions, type_: str, now: datetime) -> Condition | None:
     return max(live, key=lambda c: (c.observed_at, c.pk or 0), default=None)
 
 
+def exports_only(ev: Evidence) -> bool:
+    """A source that can be connected (a phone, a feed) but holds only what the owner uploaded.
+
+    No credential is captured and every lane came by a path that needs none: it is judged
+    like an export source (its covered data against the cadence), and connecting is a suggestion.
+    """
+    if ev.credential_captured or not ev.lanes:
+        return False
+    paths = [ev.manifest.path(lane.method) for lane in ev.lanes]
+    return all(p is not None and not p.needs_credential for p in paths)
+
+
+def judged_by_exports(ev: Evidence) -> bool:
+    """Freshness from covered data, and stale data an advisory: an export source, or one holding only exports."""
+    return ev.manifest.is_manual or exports_only(ev)
+
+
 def credential_of(ev: Evidence, now: datetime) -> ReadinessFact:
     if not any(p.needs_credential for p in ev.manifest.paths):
         return ReadinessFact("not_required", "", None)
@@ -53,7 +70,7 @@ def runtime_of(ev: Evidence, now: datetime) -> ReadinessFact:
     cond = _active(ev.conditions, Condition.Type.RUNTIME, now)
     if cond is not None:
         return ReadinessFact(cond.status, cond.reason or cond.status, cond.observed_at)
-    if ev.manifest.is_manual:
+    if judged_by_exports(ev):  # nothing runs for it: uploads are read by the installation's worker
         return ReadinessFact("not_required", "", None)
     return ReadinessFact("unknown", "not_probed", None)
 
@@ -80,13 +97,23 @@ def work_of(ev: Evidence) -> Work:
     )
 
 
-def schedule_of(conn: Connection, now: datetime) -> Schedule:
-    overdue = bool(
-        conn.schedule_policy == Connection.Policy.INTERVAL
-        and conn.next_due_at is not None
-        and now > conn.next_due_at + OVERDUE_GRACE
-    )
-    return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, overdue)
+def schedule_of(ev: Evidence, credential: ReadinessFact, now: datetime) -> Schedule:
+    """The schedule as it stands: a refused credential holds every pull until the owner reconnects."""
+    conn, tz = ev.connection, ev.time_zone
+    if conn.schedule_policy == Connection.Policy.PAUSED:
+        text = "Paused: uploads still work, reminders stop" if ev.manifest.is_manual else "Paused"
+        return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, False, text)
+    if conn.schedule_policy != Connection.Policy.INTERVAL:
+        text = "When you upload an export" if ev.manifest.is_manual else "When the source sends data"
+        return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, False, text)
+    every = f"Every {interval(conn.interval_seconds)}"
+    if credential.state in ("rejected", "expired"):
+        return Schedule(conn.schedule_policy, conn.interval_seconds, None, False, "Paused until you reconnect")
+    overdue = bool(conn.next_due_at is not None and now > conn.next_due_at + OVERDUE_GRACE)
+    text = every
+    if conn.next_due_at is not None:
+        text += "; the next collection is late" if overdue else f"; next {when(conn.next_due_at, tz, now)}"
+    return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, overdue, text)
 
 
 def push_reference(ev: Evidence) -> datetime | None:
@@ -98,7 +125,7 @@ def _freshness(ev: Evidence, covered_through: datetime | None, now: datetime):
     """(freshness, stale_since). Manual sources by covered data; pulls by last success; pushes by last report."""
     manifest = ev.manifest
     threshold = manifest.expected_refresh
-    if manifest.is_manual:
+    if judged_by_exports(ev):
         reference = covered_through
     elif manifest.path("provider_api"):
         reference = ev.last_success_at or max(
@@ -160,7 +187,7 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
         name = f" of {failed.filename}" if failed.filename else ""
         found.append(("failed_import", f"The import{name} on {day(failed.created_at, ev.time_zone)} did not finish.",
                       failed.batch_id))
-    if manifest.is_manual and coverage.freshness == "stale":
+    if judged_by_exports(ev) and coverage.freshness == "stale":
         found.append(("stale_owner_artifact", f"The newest {noun[0]} imported is from {day(coverage.covered_through, ev.time_zone)}.",
                       summary.latest_batch_id if summary else None))
     media = coverage.media

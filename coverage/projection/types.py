@@ -103,6 +103,7 @@ class Schedule:
     interval_seconds: int | None
     next_due_at: datetime | None
     overdue: bool
+    text: str = ""  # the schedule in owner words ("Every hour; next today at 13:00 UTC", "Paused until you reconnect")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .facts import (
     advisories_of,
     coverage_of,
     credential_of,
+    exports_only,
     push_reference,
     runtime_of,
     schedule_of,
@@ -73,12 +74,12 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
     facts = _Facts.of(evidence, now)
     state = _state(facts)
     say = _SAY[state](facts)
-    asks = [*_failed_import_asks(facts), *say.asks, *_advisory_asks(facts.advisories)]
+    asks = [*_failed_import_asks(facts), *_connect_asks(facts), *say.asks, *_advisory_asks(facts.advisories)]
     conn = evidence.connection
     return ConnectionHealth(
         connection=ConnectionRef(conn.slug, conn.name, conn.connector, evidence.manifest.name,
                                  zone_name(facts.tz)),
-        verdict=Verdict(state, _label(state, facts), TONES[state], say.headline, say.forward),
+        verdict=Verdict(state, _label(state, facts), _tone(state, facts), say.headline, say.forward),
         readiness=Readiness(facts.credential, facts.runtime),
         schedule=facts.schedule,
         work=facts.work,
@@ -92,7 +93,7 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
 
 def _state(f: _Facts) -> State:
     """DESIGN.md, "Composition of verdict.state": the first that applies."""
-    if f.credential.state == "missing" or not f.has_evidence:
+    if (f.credential.state == "missing" and not f.exports_only) or not f.has_evidence:
         return "setup_required"
     if f.connection.schedule_policy == Connection.Policy.PAUSED:
         return "paused"
@@ -122,7 +123,8 @@ class _Facts:
     @classmethod
     def of(cls, ev: Evidence, now: datetime) -> _Facts:
         coverage = coverage_of(ev, now)
-        return cls(ev, credential_of(ev, now), runtime_of(ev, now), work_of(ev), schedule_of(ev.connection, now),
+        credential = credential_of(ev, now)
+        return cls(ev, credential, runtime_of(ev, now), work_of(ev), schedule_of(ev, credential, now),
                    coverage, advisories_of(ev, coverage), now)
 
     @property
@@ -144,13 +146,18 @@ class _Facts:
         return bool(ev.lanes or ev.runs or (ev.summary is not None and ev.summary.latest_batch_id))
 
     @property
+    def exports_only(self) -> bool:
+        """It could be connected, but holds only uploaded exports: connecting is a suggestion."""
+        return self.credential.state == "missing" and exports_only(self.ev)
+
+    @property
     def blocking(self) -> tuple[Advisory, ...]:
         return tuple(a for a in self.advisories if a.severity == "blocking")
 
     @property
     def stale_pipe(self) -> bool:
         """A push or pull source whose data stopped arriving (a manual source is never degraded for that)."""
-        return not self.manifest.is_manual and self.coverage.freshness == "stale"
+        return not self.manifest.is_manual and not self.exports_only and self.coverage.freshness == "stale"
 
     @property
     def measured(self) -> bool:
@@ -200,8 +207,10 @@ def _setup_required(f: _Facts) -> _Say:
 
 
 def _paused(f: _Facts) -> _Say:
-    return _Say(f"Paused · {f.span}" if f.span else "Paused", "Nothing is collected while paused. Resume to continue.",
-                (_Ask("resume", "Resume", "resume/"),))
+    forward = ("While paused, uploads still work and Ownerhub stops reminding you to upload a newer export. "
+               "Resume to be reminded again." if f.manifest.is_manual
+               else "Nothing is collected while paused. Resume to continue.")
+    return _Say(f"Paused · {f.span}" if f.span else "Paused", forward, (_Ask("resume", "Resume", "resume/"),))
 
 
 def _failing(f: _Facts) -> _Say:
@@ -239,11 +248,17 @@ def _degraded(f: _Facts) -> _Say:
 
 
 def _attention(f: _Facts) -> _Say:
-    return _Say(f.span or f"No {f.manifest.record_noun[1]} yet", _forward_for(f.advisories[0].kind, f.manifest))
+    forward = _forward_for(f.advisories[0].kind, f.manifest)
+    if f.exports_only and f.advisories[0].kind == "stale_owner_artifact":
+        forward = f"{_connect_sentence(f)} or upload a newer export."
+    return _Say(f.span or f"No {f.manifest.record_noun[1]} yet", forward)
 
 
 def _healthy(f: _Facts) -> _Say:
     headline = f.span if f.measured else f"{f.span} · not measured yet" if f.span else "Not measured yet"
+    if f.exports_only:
+        return _Say(headline, f"Nothing needs you now. {_connect_sentence(f)}, or upload a newer export when you like.",
+                    (_Ask("add_artifact", "Upload a newer export", "upload/"),))
     if f.manifest.is_manual:
         return _Say(headline, "Nothing needs you now. Upload a newer export whenever you like.",
                     (_Ask("add_artifact", "Upload a newer export", "upload/"),))
@@ -262,10 +277,27 @@ _SAY = {
 }
 
 
+def _connect_sentence(f: _Facts) -> str:
+    what = "the phone" if f.manifest.path("device_sync") else "this source"
+    return f"Connect {what} so new {f.manifest.record_noun[1]} arrive by themselves"
+
+
+def _connect_asks(f: _Facts) -> tuple[_Ask, ...]:
+    """A source holding only exports may be connected: a suggestion, never urgent."""
+    if not f.exports_only:
+        return ()
+    return (_Ask("connect", "Connect the phone" if f.manifest.path("device_sync") else "Connect", "#connect"),)
+
+
+def _tone(state: State, f: _Facts) -> str:
+    """The state's tone; never a green tick for what was not measured."""
+    return "neutral" if state == "healthy" and not f.measured else TONES[state]
+
+
 def _label(state: State, f: _Facts) -> str:
     """The pill (UI.md): one word per state; attention and healthy say which kind."""
     if state == "healthy":
-        return "Up to date" if f.measured else "No problems found"
+        return "Up to date" if f.measured else "Not measured yet"
     if state == "attention":
         kinds = {a.kind for a in f.advisories}
         if kinds == {"missing_media"}:

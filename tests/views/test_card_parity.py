@@ -12,12 +12,13 @@ import re
 import pytest
 from django.template.loader import render_to_string
 
+from connections.connectors import get as get_manifest
 from connections.models import Connection
 from coverage.projection import project
 from tests.scenarios import NOW, SCENARIOS
 
 ROWS = [pytest.param(scenario, id=name) for name, (scenario, _) in SCENARIOS.items()]
-PILL_LABELS = {"Up to date", "No problems found", "Needs a refresh", "Needs a look", "Media missing",
+PILL_LABELS = {"Up to date", "Not measured yet", "Needs a refresh", "Needs a look", "Media missing",
                "Having trouble", "Can't collect", "Paused", "Finish setup"}
 NEVER_ON_A_CARD = ("sync failed", "Traceback", "connection_id", "sha256", "batch_id", "None")
 
@@ -78,3 +79,19 @@ def test_dashboard_and_source_page_agree_with_the_projection(scenario, owner, cl
         assert card, url
         _assert_card_matches(card.group(0), health)
     assert Connection.objects.count() == 1
+
+
+CONNECTABLE = [pytest.param(scenario, id=name) for name, (scenario, _) in SCENARIOS.items()
+               if not get_manifest(scenario.connector).is_manual]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scenario", CONNECTABLE)
+def test_source_page_states_the_schedule_of_the_projection(scenario, owner, client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    conn = scenario.save(owner)
+    health = project(scenario.evidence(pk=conn.pk), NOW)
+    client.force_login(owner)
+    page = _text(client.get(f"/sources/{conn.slug}/").content.decode())
+    assert f"Schedule {health.schedule.text}" in page
+    assert " ago" not in page.split("Schedule ", 1)[1].split(" Last", 1)[0]  # never "next 30 minutes ago"
