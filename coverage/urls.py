@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_days
 from .pipeline import push
 
 app_name = "coverage"
@@ -8,6 +8,7 @@ app_name = "coverage"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sources/<slug:slug>/", views.source, name="source"),
+    path("sources/<slug:slug>/days/<str:day>/", views_days.day, name="day"),
     path("sources/<slug:slug>/card/", views.card, name="card"),
     path("sources/<slug:slug>/upload/", views.upload, name="upload"),
     path("sources/<slug:slug>/pause/", views.pause, name="pause"),

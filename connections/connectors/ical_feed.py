@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions
-from .manifest import AcquisitionPath, FetchPolicy, Manifest
+from .manifest import AcquisitionPath, FetchPolicy, Manifest, StreamView
 
 PARSER_VERSION = "ical/1"
 STREAM = "events"
@@ -283,6 +283,7 @@ MANIFEST = Manifest(
         ),
     ),
     streams=("events",),
+    views={"events": StreamView("agenda", ("summary", "location", "status", "all_day"))},
     record_key_rule="identifier the calendar gives the event and, for a repeating event, the occurrence",
     expected_refresh=timedelta(days=1),
     recovery="Copy the calendar's secret iCal address again and paste it here.",

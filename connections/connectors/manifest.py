@@ -77,6 +77,21 @@ class AcquisitionPath:
     fetch: FetchPolicy | None = None  # a pull path's fetch policy
 
 
+ViewKind = Literal["messages", "points", "table", "agenda"]
+
+
+@dataclass(frozen=True)
+class StreamView:
+    """How a stream's records are shown on a day page: one template per ``kind``
+    (``templates/coverage/day_<kind>.html``) and the payload ``fields`` it shows, in order.
+    ``group_by``: a payload field whose value heads a group of rows (a table by type)."""
+
+    kind: ViewKind
+    fields: tuple[str, ...] = ()
+    group_by: str = ""
+    labels: tuple[str, ...] = ()  # column heads for ``fields`` (default: the field names in words)
+
+
 @dataclass(frozen=True)
 class Manifest:
     id: str
@@ -92,6 +107,7 @@ class Manifest:
     hole_after: timedelta | None = None  # empty span inside coverage that counts as a hole
     summary: str = ""
     extra: dict = field(default_factory=dict)
+    views: Mapping[str, StreamView] = field(default_factory=dict)  # stream -> how a day page shows it
 
     def path(self, method: str) -> AcquisitionPath | None:
         return next((p for p in self.paths if p.method == method), None)

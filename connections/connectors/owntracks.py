@@ -41,7 +41,7 @@ from .base import (
     PayloadRejected,
     location_key,
 )
-from .manifest import AcquisitionPath, Manifest, PushEndpoint
+from .manifest import AcquisitionPath, Manifest, PushEndpoint, StreamView
 
 PARSER_VERSION = "owntracks/1"
 STREAM = "locations"
@@ -298,6 +298,7 @@ MANIFEST = Manifest(
         ),
     ),
     streams=("locations",),
+    views={"locations": StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))},
     record_key_rule="time of the fix and its position to about a metre",
     expected_refresh=timedelta(hours=6),
     hole_after=timedelta(days=2),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 
 from connections.connectors.manifest import METHOD_LABELS, METHODS
@@ -39,6 +40,7 @@ class Cell:
     hole: bool
     media_missing: bool
     title: str
+    href: str = ""  # the day's records (a day cell with records, when the source is known)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class TableRow:
     label: str
     counts: tuple[int, ...]
     note: str
+    href: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ class _Grid:
         return max((n for row in self.totals for n in row), default=0)
 
 
-def build(lanes, holes, noun: tuple[str, str], tz: tzinfo | None = None) -> Timeline | None:
+def build(lanes, holes, noun: tuple[str, str], tz: tzinfo | None = None, slug: str = "") -> Timeline | None:
     """The timeline of ``lanes`` (LaneSummary rows with day_counts) and ``holes`` ([{start, end}]) in ``tz``'s days."""
     lanes = sorted(lanes, key=_method_order)
     per_lane = [owner_day_counts(lane.day_counts, tz, lane.earliest_event_at, lane.covered_through) for lane in lanes]
@@ -144,7 +147,8 @@ def build(lanes, holes, noun: tuple[str, str], tz: tzinfo | None = None) -> Time
     grid = _grid(*_buckets(start, end), per_lane, media, _hole_days(owner_gaps(holes, tz)))
     cell = _cell_size(len(grid.buckets))
     row_height = cell + 12
-    strips = _strips(lanes, grid, cell, row_height, noun)
+    links = _links(grid, slug)
+    strips = _strips(lanes, grid, cell, row_height, noun, links)
     width = LABEL_WIDTH + max(len(grid.buckets) * (cell + GAP), AXIS_LABELS_WIDTH)
     axis_y = AXIS_HEIGHT // 2 + len(lanes) * row_height + 4
     total = sum(sum(row) for row in grid.totals)
@@ -160,7 +164,7 @@ def build(lanes, holes, noun: tuple[str, str], tz: tzinfo | None = None) -> Time
         axis=_axis(start, end, width, len(grid.buckets)),
         axis_y=axis_y + 8,
         lane_labels=tuple(s.label for s in strips),
-        rows=_table(grid),
+        rows=_table(grid, links),
         summary=f"Coverage from {day(start)} to {day(end)}, one cell per {grid.unit}: "
         f"{count(total, noun)} across {count(len(lanes), ('lane', 'lanes'))}.",
     )
@@ -208,18 +212,29 @@ def _grid(unit: str, buckets: list[Bucket], per_lane: list[dict[date, int]], med
     return _Grid(unit, buckets, totals, flagged, in_hole)
 
 
-def _strips(lanes, grid: _Grid, cell: int, row_height: int, noun: tuple[str, str]) -> tuple[Strip, ...]:
+def _links(grid: _Grid, slug: str) -> list[str]:
+    """Per bucket, the address of its day's records: a day with records, when the source is known."""
+    if not slug or grid.unit != "day":
+        return [""] * len(grid.buckets)
+    return [
+        reverse("coverage:day", args=[slug, b.start.isoformat()]) if any(row[j] for row in grid.totals) else ""
+        for j, b in enumerate(grid.buckets)
+    ]
+
+
+def _strips(lanes, grid: _Grid, cell: int, row_height: int, noun: tuple[str, str],
+            links: list[str]) -> tuple[Strip, ...]:
     top, step = grid.top, cell + GAP
     strips = []
     for i, lane in enumerate(lanes):
         y = AXIS_HEIGHT // 2 + i * row_height
-        cells = tuple(_cell(grid, i, j, LABEL_WIDTH + j * step, top, noun) for j in range(len(grid.buckets)))
+        cells = tuple(_cell(grid, i, j, LABEL_WIDTH + j * step, top, noun, links[j]) for j in range(len(grid.buckets)))
         label = METHOD_LABELS.get(lane.method, lane.method)
         strips.append(Strip(label, y, y + cell // 2 + 4, y + cell + 2, cells, sum(grid.totals[i])))
     return tuple(strips)
 
 
-def _cell(grid: _Grid, i: int, j: int, x: int, top: int, noun: tuple[str, str]) -> Cell:
+def _cell(grid: _Grid, i: int, j: int, x: int, top: int, noun: tuple[str, str], href: str = "") -> Cell:
     """Lane ``i``, bucket ``j``: its shade, and a title that says the day, the count and any note."""
     n, media_missing = grid.totals[i][j], grid.flagged[i][j]
     hole = grid.in_hole[j] and n == 0
@@ -228,10 +243,10 @@ def _cell(grid: _Grid, i: int, j: int, x: int, top: int, noun: tuple[str, str]) 
         title += " (a gap: nothing recorded)"
     if media_missing:
         title += " (media missing)"
-    return Cell(x, _level(n, top), n, hole, media_missing, title)
+    return Cell(x, _level(n, top), n, hole, media_missing, title, href if n else "")
 
 
-def _table(grid: _Grid) -> tuple[TableRow, ...]:
+def _table(grid: _Grid, links: list[str]) -> tuple[TableRow, ...]:
     """The accessible table: a row per bucket that has records or a note."""
     rows = []
     for j, bucket in enumerate(grid.buckets):
@@ -242,7 +257,7 @@ def _table(grid: _Grid) -> tuple[TableRow, ...]:
         if any(row[j] for row in grid.flagged):
             notes.append("media missing")
         if any(counts) or notes:
-            rows.append(TableRow(bucket.label, counts, ", ".join(notes)))
+            rows.append(TableRow(bucket.label, counts, ", ".join(notes), links[j]))
     return tuple(rows)
 
 
@@ -260,6 +275,7 @@ def _overlaps(bucket: Bucket, d: date) -> bool:
 
 
 @register.simple_tag
-def coverage_timeline(lanes, holes, noun):
-    """``{% coverage_timeline lanes holes noun as timeline %}``, in the active zone (the owner's)."""
-    return build(lanes, holes, noun, timezone.get_current_timezone())
+def coverage_timeline(lanes, holes, noun, slug=""):
+    """``{% coverage_timeline lanes holes noun slug as timeline %}``, in the active zone (the owner's);
+    with the source's ``slug``, a day cell links to that day's records."""
+    return build(lanes, holes, noun, timezone.get_current_timezone(), slug)

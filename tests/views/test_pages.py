@@ -182,7 +182,8 @@ def test_source_detail_shows_card_lanes_timeline_and_receipts(owner_client, owne
     assert "<title>13 Mar 2023: 1 message (media missing)</title>" in text
     assert "<title>16 Mar 2023: 0 messages (a gap: nothing recorded)</title>" in text
     assert 'fill="url(#hatch)"' in text
-    assert "The same facts as a table" in text and "<th scope=\"row\">25 Mar 2023</th>" in text
+    assert "The same facts as a table" in text
+    assert f'<th scope="row"><a href="/sources/{conn.slug}/days/2023-03-25/">25 Mar 2023</a></th>' in text
     assert 'id="re-export"' in text and "Export chat" in text
     assert "Recent imports" in text and "Import #" not in text  # an import is named by its day and file
 

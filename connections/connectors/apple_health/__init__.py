@@ -48,7 +48,7 @@ from ..base import (
     safe_member_names,
     sniff,
 )
-from ..manifest import AcquisitionPath, Manifest
+from ..manifest import AcquisitionPath, Manifest, StreamView
 from .members import _find_main_member, _route_resolver
 from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
 from .stream import _stream
@@ -132,6 +132,15 @@ MANIFEST = Manifest(
         ),
     ),
     streams=("samples", "workouts", "activity_summaries"),
+    views={
+        "samples": StreamView("table", ("value", "unit", "source"), group_by="type"),
+        "workouts": StreamView("table", ("duration", "duration_unit", "distance", "distance_unit"), group_by="type"),
+        "activity_summaries": StreamView(
+            "table",
+            ("activeEnergyBurned", "activeEnergyBurnedUnit", "appleExerciseTime", "appleStandHours"),
+            labels=("Active energy", "Unit", "Exercise minutes", "Stand hours"),
+        ),
+    },
     record_key_rule="type, source, start, end and value of the sample",
     expected_refresh=timedelta(days=30),
     recovery="Upload export.zip exactly as the Health app made it (Export All Health Data).",

@@ -52,7 +52,7 @@ from ..base import (
     is_zip,
     sniff,
 )
-from ..manifest import AcquisitionPath, Manifest
+from ..manifest import AcquisitionPath, Manifest, StreamView
 from .common import ANDROID, IOS, PARSER_VERSION, RECORDS, SEMANTIC, STREAM, _Hostile, _Unreadable
 from .detect import _classify, _reject_by_head
 from .reader import _read_all
@@ -128,6 +128,7 @@ MANIFEST = Manifest(
         ),
     ),
     streams=("locations",),
+    views={"locations": StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))},
     record_key_rule="time of the fix and its position to about a metre",
     expected_refresh=timedelta(days=30),
     hole_after=timedelta(days=3),

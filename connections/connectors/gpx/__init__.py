@@ -42,7 +42,7 @@ from ..base import (
     safe_member_names,
     sniff,
 )
-from ..manifest import AcquisitionPath, Manifest
+from ..manifest import AcquisitionPath, Manifest, StreamView
 from .document import DTD_DETAIL, HOSTILE, STREAM, Document, NotGpx, Tally
 from .zip_reader import parse_zip
 
@@ -185,6 +185,7 @@ MANIFEST = Manifest(
         ),
     ),
     streams=(STREAM,),
+    views={STREAM: StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))},
     record_key_rule="time of the fix and its position to about a metre",
     # Tracks are recorded now and then, so an empty week is no hole (no hole_after); a month
     # without a new upload invites the owner to add newer activities.

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from datetime import timedelta, tzinfo
 
 from ..base import Artifact, ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
-from ..manifest import AcquisitionPath, Manifest
+from ..manifest import AcquisitionPath, Manifest, StreamView
 from .lines import _blocks, _ReadError
 from .reader import _Reader
 from .scan import _Scan, _scan
@@ -136,6 +136,7 @@ MANIFEST = Manifest(
         ),
     ),
     streams=("messages",),
+    views={"messages": StreamView("messages", ("author", "text", "media_name"))},
     record_key_rule="time, author and text of the message",
     expected_refresh=timedelta(days=30),
     recovery=(

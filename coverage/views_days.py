@@ -1,0 +1,180 @@
+"""A source's day: the records the owner holds whose time falls within one of the owner's days.
+
+``/sources/<slug>/days/<YYYY-MM-DD>/``, in the owner's zone (active on owner pages through
+``ownerhub.owner_zone``). Each stream is shown as its connector's manifest declares
+(``Manifest.views``: a kind of view and the payload fields it shows), one template per kind,
+never by the source's id. Each record says which imports or pushes delivered it; provenance is
+loaded for the whole page in two queries, whatever the number of records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from connections.connectors.manifest import METHOD_LABELS, StreamView
+
+from . import words
+from .models import AcquisitionBatch, Record, RecordProvenance
+from .views import _owned
+
+PAGE = 500  # records a page
+FALLBACK = StreamView("table")  # a stream its manifest does not declare: a plain table of its payload
+
+# Deliveries without a file, named by how they came (owner words).
+_ARRIVED = {
+    "device_sync": "the phone",
+    "provider_api": "the feed",
+    "device_backup": "a backup",
+    "browser_polyfill": "the browser",
+}
+
+
+@dataclass
+class Item:
+    """One record as the day page shows it."""
+
+    time: str
+    fields: dict
+    media: str  # "attached", "missing", "omitted" or ""
+    provenance: str
+    group: str = ""
+
+
+@dataclass
+class Section:
+    stream: str
+    view: StreamView
+    template: str
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def groups(self) -> list[tuple[str, list[Item]]]:
+        """Items by ``view.group_by`` (a table by type), groups in name order, items in time order."""
+        out: dict[str, list[Item]] = {}
+        for item in self.items:
+            out.setdefault(item.group, []).append(item)
+        return sorted(out.items())
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The declared fields as column heads: 'media_name' -> 'Media name'."""
+        return self.view.labels or tuple(name.replace("_", " ").capitalize() for name in self.view.fields)
+
+
+def _bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The UTC instants where the owner's ``day`` starts and the next one starts."""
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _delivery(batch: AcquisitionBatch, tz: tzinfo) -> str:
+    if batch.artifact_filename:
+        return f"the import of {words.import_name(batch.created_at, batch.artifact_filename, tz)}"
+    return _ARRIVED.get(batch.method, f"the {METHOD_LABELS.get(batch.method, batch.method).lower()}")
+
+
+def provenance(records: list[Record], tz: tzinfo) -> dict[int, str]:
+    """Record id -> 'from the phone and from the import of 12 Mar 2023 · WhatsApp Chat.txt'.
+
+    Two queries for any number of records: later deliveries, then every delivering batch.
+    """
+    later: dict[int, list[int]] = {}
+    rows = RecordProvenance.objects.filter(record_id__in=[r.pk for r in records]).order_by("batch_id")
+    for record_id, batch_id in rows.values_list("record_id", "batch_id"):
+        later.setdefault(record_id, []).append(batch_id)
+    ids = {r.first_batch_id for r in records} | {b for bs in later.values() for b in bs}
+    batches = AcquisitionBatch.objects.filter(pk__in=ids).only("method", "artifact_filename", "created_at")
+    names = {b.pk: _delivery(b, tz) for b in batches}
+    out = {}
+    for record in records:
+        said = list(dict.fromkeys(names[b] for b in [record.first_batch_id, *later.get(record.pk, [])] if b in names))
+        out[record.pk] = "from " + " and from ".join(said) if said else ""
+    return out
+
+
+def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
+    manifest = connection.manifest
+    said = provenance(records, tz)
+    sections: dict[str, Section] = {}
+    for record in records:
+        section = sections.get(record.stream)
+        if section is None:
+            view = manifest.views.get(record.stream, FALLBACK)
+            section = sections[record.stream] = Section(record.stream, view, f"coverage/day_{view.kind}.html")
+        payload = record.payload if isinstance(record.payload, dict) else {}
+        shown = section.view.fields or tuple(k for k in payload if k != section.view.group_by)
+        section.items.append(
+            Item(
+                time=words.time_of_day(record.event_at, tz),
+                fields={name: payload.get(name) for name in shown},
+                media=record.media,
+                provenance=said.get(record.pk, ""),
+                group=str(payload.get(section.view.group_by, "")) if section.view.group_by else "",
+            )
+        )
+    order = {stream: i for i, stream in enumerate(manifest.streams)}
+    return sorted(sections.values(), key=lambda s: (order.get(s.stream, 99), s.stream))
+
+
+def _page(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@require_GET
+@login_required
+def day(request: HttpRequest, slug: str, day: str) -> HttpResponse:
+    connection = _owned(request, slug)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise Http404("No such day") from None
+    tz = timezone.get_current_timezone()
+    start, end = _bounds(when, tz)
+    page = _page(request)
+    rows = list(
+        Record.objects.visible()
+        .filter(connection=connection, event_at__gte=start, event_at__lt=end)
+        .order_by("event_at", "stream", "key")
+        .only("stream", "event_at", "payload", "media", "first_batch_id")[(page - 1) * PAGE : page * PAGE + 1]
+    )
+    more, rows = len(rows) > PAGE, rows[:PAGE]
+    noun = connection.manifest.record_noun
+
+    def day_url(d: date) -> str:
+        return reverse("coverage:day", args=[connection.slug, d.isoformat()])
+
+    here = day_url(when)
+    context = {
+        "connection": connection,
+        "manifest": connection.manifest,
+        "day_text": words.day(when),
+        "zone": words.zone_name(tz),
+        "sections": _sections(connection, rows, tz),
+        "shown": words.count(len(rows), noun),
+        "first": (page - 1) * PAGE + 1,
+        "last": (page - 1) * PAGE + len(rows),
+        "previous_day": day_url(when - timedelta(days=1)),
+        "next_day": day_url(when + timedelta(days=1)),
+        "previous_day_text": words.day(when - timedelta(days=1)),
+        "next_day_text": words.day(when + timedelta(days=1)),
+        "next_page": f"{here}?page={page + 1}" if more else "",
+        "previous_page": (f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else "",
+        "paged": more or page > 1,
+        "empty_text": f"No {noun[1]} on {words.day(when)}.",
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "coverage/day.html#day-records", context)
+    return render(request, "coverage/day.html", context)
