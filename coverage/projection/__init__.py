@@ -20,6 +20,7 @@ schedule, coverage, advisories), ``verdict`` (the state ladder, its words and ac
 from .facts import OVERDUE_GRACE
 from .system import project_system, summarize
 from .types import (
+    BUCKETS,
     Action,
     Advisory,
     ConnectionHealth,
@@ -35,6 +36,7 @@ from .types import (
     ReadinessState,
     Schedule,
     State,
+    SummaryPart,
     SystemHealth,
     Tone,
     Verdict,
@@ -43,9 +45,9 @@ from .types import (
 from .verdict import FAILING_AFTER, POST_ACTIONS, TONES, project, source_url
 
 __all__ = [
-    "FAILING_AFTER", "OVERDUE_GRACE", "POST_ACTIONS", "TONES",
+    "BUCKETS", "FAILING_AFTER", "OVERDUE_GRACE", "POST_ACTIONS", "TONES",
     "Action", "Advisory", "ConnectionHealth", "ConnectionRef", "Coverage", "DashboardSummary", "Evidence",
     "FailedImport", "Lane", "LastRun", "Readiness", "ReadinessFact", "ReadinessState",
-    "Schedule", "State", "SystemHealth", "Tone", "Verdict", "Work",
+    "Schedule", "State", "SummaryPart", "SystemHealth", "Tone", "Verdict", "Work",
     "project", "project_system", "source_url", "summarize",
 ]

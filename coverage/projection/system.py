@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from connections.models import Condition
 
-from ..words import count, moment, pick
-from .types import ConnectionHealth, DashboardSummary, ReadinessFact, SystemHealth
+from ..words import moment, pick
+from .types import (
+    BUCKETS,
+    ConnectionHealth,
+    DashboardSummary,
+    ReadinessFact,
+    SummaryPart,
+    SystemHealth,
+)
 
 
 def summarize(healths: list[ConnectionHealth]) -> DashboardSummary:
-    """The dashboard's first line: who needs the owner now, who has suggestions, who is fine."""
-    needs = sum(1 for h in healths if h.needs_owner_now)
-    suggestions = sum(1 for h in healths if not h.needs_owner_now and h.advisories)
-    healthy = sum(1 for h in healths if h.verdict.state == "healthy")
-    parts = [
-        f"{count(needs, ('source needs', 'sources need'))} you",
-        f"{suggestions} {pick(suggestions, ('has', 'have'))} suggestions",
-        f"{healthy} up to date",
-    ]
-    return DashboardSummary(len(healths), needs, suggestions, healthy, " · ".join(parts))
+    """The dashboard's first line and its cards in order of urgency, then by name (UI.md, "Layout").
+
+    Every card is counted once, in the first bucket that applies ("1 can't collect · 2 need you · 4 up to date").
+    """
+    order = list(BUCKETS)
+    cards = tuple(sorted(healths, key=lambda h: (order.index(h.bucket), h.connection.name.lower(),
+                                                 h.connection.slug)))
+    counts = Counter(h.bucket for h in healths)
+    parts = tuple(SummaryPart(key, counts[key], f"{counts[key]} {pick(counts[key], BUCKETS[key])}")
+                  for key in order if counts[key])
+    return DashboardSummary(len(healths), counts["needs_you"], counts["suggestions"], counts["up_to_date"],
+                            " · ".join(part.text for part in parts), parts, cards)
 
 
 def project_system(heartbeat: Condition | None, now: datetime, interval_seconds: int,

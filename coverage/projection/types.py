@@ -182,14 +182,55 @@ class ConnectionHealth:
     def needs_owner_now(self) -> bool:
         return any(a.audience == "owner" and a.urgency == "now" for a in self.actions)
 
+    @property
+    def bucket(self) -> str:
+        """Where the dashboard counts and places this card: the first of ``BUCKETS`` that applies."""
+        state = self.verdict.state
+        if state == "failing":
+            return "cant_collect"
+        if state == "degraded":
+            return "having_trouble"
+        if self.needs_owner_now:
+            return "needs_you"
+        if state == "paused":
+            return "paused"
+        if state == "attention" or self.advisories:
+            return "suggestions"
+        if state == "healthy" and self.verdict.tone == "ok":
+            return "up_to_date"
+        return "not_measured"
+
+
+# The dashboard's buckets in order of urgency (UI.md, "Layout"), each with its words (one, many).
+BUCKETS: dict[str, tuple[str, str]] = {
+    "cant_collect": ("can't collect", "can't collect"),
+    "having_trouble": ("having trouble", "having trouble"),
+    "needs_you": ("needs you", "need you"),
+    "suggestions": ("has suggestions", "have suggestions"),
+    "paused": ("paused", "paused"),
+    "not_measured": ("not measured yet", "not measured yet"),
+    "up_to_date": ("up to date", "up to date"),
+}
+
+
+@dataclass(frozen=True)
+class SummaryPart:
+    key: str  # a key of ``BUCKETS``
+    count: int
+    text: str  # "2 need you"
+
 
 @dataclass(frozen=True)
 class DashboardSummary:
+    """The dashboard's first line and its cards: every card in exactly one bucket, in order of urgency."""
+
     total: int
     needs_you: int
     suggestions: int
-    healthy: int
+    healthy: int  # "Up to date" cards only; never-measured ones are not counted here
     sentence: str
+    parts: tuple[SummaryPart, ...] = ()
+    cards: tuple[ConnectionHealth, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -118,14 +118,44 @@ def test_stale_boundary_for_a_manual_export():
     assert [a.kind for a in just_after.actions][:2] == ["add_artifact", "add_media"]
 
 
-def test_dashboard_summary_counts_owner_actions_now():
-    healths = [project(s.evidence(i), NOW) for i, (s, _) in enumerate(SCENARIOS.values(), start=1)]
+URGENCY = ("cant_collect", "having_trouble", "needs_you", "suggestions", "paused", "not_measured", "up_to_date")
+
+
+def _all_healths():
+    return [project(s.evidence(i), NOW) for i, (s, _) in enumerate(SCENARIOS.values(), start=1)]
+
+
+def test_dashboard_summary_counts_every_card_once_in_the_pills_words():
+    healths = _all_healths()
     summary = summarize(healths)
-    expected_now = sum(1 for h in healths if any(a.urgency == "now" and a.audience == "owner" for a in h.actions))
-    assert summary.needs_you == expected_now
-    assert summary.healthy == sum(1 for h in healths if h.verdict.state == "healthy")
-    assert summary.total == len(SCENARIOS)
-    assert f"{summary.needs_you} sources need you" in summary.sentence
+    assert sum(part.count for part in summary.parts) == summary.total == len(SCENARIOS)
+    assert [part.key for part in summary.parts] == [k for k in URGENCY if any(p.key == k for p in summary.parts)]
+    assert summary.sentence == " · ".join(part.text for part in summary.parts)
+    by_key = {part.key: part for part in summary.parts}
+    assert by_key["cant_collect"].count == sum(1 for h in healths if h.verdict.label == "Can't collect")
+    assert by_key["cant_collect"].text.endswith(" can't collect")
+    assert by_key["having_trouble"].count == sum(1 for h in healths if h.verdict.label == "Having trouble")
+    assert by_key["paused"].count == sum(1 for h in healths if h.verdict.label == "Paused")
+    # Never measured is not "up to date": only the "Up to date" pill counts there.
+    assert summary.healthy == by_key["up_to_date"].count == sum(1 for h in healths if h.verdict.label == "Up to date")
+    assert by_key["not_measured"].count == sum(1 for h in healths if h.verdict.label == "Not measured yet")
+    assert by_key["up_to_date"].text == f"{summary.healthy} up to date"
+    needs = [h for h in healths if h.needs_owner_now and h.verdict.state not in ("failing", "degraded")]
+    assert summary.needs_you == by_key["needs_you"].count == len(needs)
+    assert by_key["needs_you"].text == f"{len(needs)} need you"
+
+
+def test_one_card_that_needs_you_agrees_in_number():
+    scenario, _ = SCENARIOS["no_evidence_at_all_is_setup_required"]
+    assert summarize([project(scenario.evidence(), NOW)]).sentence == "1 needs you"
+
+
+def test_dashboard_orders_cards_by_urgency_then_by_name():
+    summary = summarize(list(reversed(_all_healths())))
+    ranks = [(URGENCY.index(h.bucket), h.connection.name.lower()) for h in summary.cards]
+    assert ranks == sorted(ranks)
+    assert summary.cards[0].verdict.label == "Can't collect" and summary.cards[-1].verdict.label == "Up to date"
+    assert len(summary.cards) == len(SCENARIOS)
 
 
 @pytest.mark.parametrize(

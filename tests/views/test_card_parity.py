@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 
 from connections.connectors import get as get_manifest
 from connections.models import Connection
-from coverage.projection import project
+from coverage.projection import project, summarize
 from tests.scenarios import NOW, SCENARIOS
 
 ROWS = [pytest.param(scenario, id=name) for name, (scenario, _) in SCENARIOS.items()]
@@ -95,3 +95,23 @@ def test_source_page_states_the_schedule_of_the_projection(scenario, owner, clie
     page = _text(client.get(f"/sources/{conn.slug}/").content.decode())
     assert f"Schedule {health.schedule.text}" in page
     assert " ago" not in page.split("Schedule ", 1)[1].split(" Last", 1)[0]  # never "next 30 minutes ago"
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_cards_by_urgency_and_counts_each_once(owner, client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    slugs = {}
+    for name, (scenario, _) in SCENARIOS.items():
+        slugs[scenario.save(owner).slug] = name
+    client.force_login(owner)
+    page = client.get("/").content.decode()
+    shown = re.findall(r'<article class="card[^"]*" id="source-([\w-]+)-card"', page)
+    healths = {h.connection.slug: h for h in (project(SCENARIOS[n][0].evidence(), NOW) for n in slugs.values())}
+    summary = summarize(list(healths.values()))
+    assert shown == [h.connection.slug for h in summary.cards]
+    pills = [healths[slug].verdict.label for slug in shown]
+    assert pills[0] == "Can't collect" and pills[-1] == "Up to date"
+    line = _text(re.search(r'<p class="summary-line">(.*?)</p>', page, re.S).group(1))
+    assert line == summary.sentence
+    assert sum(int(part.split(" ", 1)[0]) for part in line.split(" · ")) == len(SCENARIOS)
+    assert "can't collect" in line and "having trouble" in line and "up to date" in line
