@@ -223,7 +223,9 @@ def test_the_page_loads_provenance_in_a_constant_number_of_queries(owner, owner_
 
 def test_another_owners_day_is_not_found(owner, other_owner, client):
     add_connection(other_owner, "gpx", "theirs", "Theirs")
+    add_connection(owner, "gpx", "mine", "Mine")
     client.force_login(owner)
+    assert "No points on 4 May 2024." in client.get("/sources/mine/days/2024-05-04/").content.decode()
     assert client.get("/sources/theirs/days/2024-05-04/").status_code == 404
     assert client.get("/sources/nothing/days/2024-05-04/").status_code == 404
 
