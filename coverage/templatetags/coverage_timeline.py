@@ -10,6 +10,7 @@ are drawn one cell per day, then weeks, then calendar months.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
@@ -147,7 +148,7 @@ def build(lanes, holes, noun: tuple[str, str], tz: tzinfo | None = None, slug: s
     grid = _grid(*_buckets(start, end), per_lane, media, _hole_days(owner_gaps(holes, tz)))
     cell = _cell_size(len(grid.buckets))
     row_height = cell + 12
-    links = _links(grid, slug)
+    links = _links(grid, slug, sorted({d for counts in per_lane for d, n in counts.items() if n}))
     strips = _strips(lanes, grid, cell, row_height, noun, links)
     width = LABEL_WIDTH + max(len(grid.buckets) * (cell + GAP), AXIS_LABELS_WIDTH)
     axis_y = AXIS_HEIGHT // 2 + len(lanes) * row_height + 4
@@ -212,14 +213,15 @@ def _grid(unit: str, buckets: list[Bucket], per_lane: list[dict[date, int]], med
     return _Grid(unit, buckets, totals, flagged, in_hole)
 
 
-def _links(grid: _Grid, slug: str) -> list[str]:
-    """Per bucket, the address of its day's records: a day with records, when the source is known."""
-    if not slug or grid.unit != "day":
-        return [""] * len(grid.buckets)
-    return [
-        reverse("coverage:day", args=[slug, b.start.isoformat()]) if any(row[j] for row in grid.totals) else ""
-        for j, b in enumerate(grid.buckets)
-    ]
+def _links(grid: _Grid, slug: str, days: list[date]) -> list[str]:
+    """Per bucket, when the source is known, the address of its first day with records (a day
+    cell: that day; a week or a month: its first day that has any), or "" when it has none."""
+    links = []
+    for bucket in grid.buckets:
+        i = bisect_left(days, bucket.start)
+        first = days[i] if i < len(days) and days[i] <= bucket.end else None
+        links.append(reverse("coverage:day", args=[slug, first.isoformat()]) if slug and first else "")
+    return links
 
 
 def _strips(lanes, grid: _Grid, cell: int, row_height: int, noun: tuple[str, str],

@@ -236,3 +236,15 @@ def test_an_htmx_request_gets_the_records_alone(owner, owner_client):
     page = owner_client.get("/sources/tracks/days/2024-05-04/", HTTP_HX_REQUEST="true").content.decode()
     assert page.lstrip().startswith('<div id="day-records"') and "<html" not in page
     assert owner_client.get("/sources/tracks/days/not-a-day/").status_code == 404
+
+
+def test_a_week_of_a_long_timeline_links_to_its_first_day_with_records(owner, owner_client):
+    tracks = add_connection(owner, "gpx", "tracks", "Walks")
+    start = datetime(2024, 1, 3, 12, 0, tzinfo=UTC)  # a Wednesday; 200 days draw one cell a week
+    _import(tracks, _gpx([((start + timedelta(days=i)).isoformat(), 10.0, 20.0) for i in range(0, 200, 3)]), "year.gpx")
+
+    source = owner_client.get("/sources/tracks/").content.decode()
+    assert "One cell per week." in source
+    assert '<a href="/sources/tracks/days/2024-01-03/" class="day-link">' in source
+    assert '<a href="/sources/tracks/days/2024-01-09/" class="day-link">' in source  # week of 8 Jan: 9 Jan
+    assert "12:00 UTC 10.00000 20.00000" in _text(_day(owner_client, "tracks", "2024-01-09"))
