@@ -175,6 +175,8 @@ def coverage_of(ev: Evidence, now: datetime) -> Coverage:
             (summary.media_missing + summary.media_omitted) if summary else 0,
         ),
         gaps=tuple(Gap(*g) for g in owner_gaps(summary.holes if summary else (), ev.time_zone)),
+        freshness_text=(f"Stale since {day(stale_since, ev.time_zone)}" if freshness == "stale"
+                        else "Freshness not measured yet" if freshness == "unknown" else ""),
     )
 
 

@@ -145,6 +145,7 @@ class Coverage:
     lanes: tuple[Lane, ...]
     media: Media  # the same type as a receipt's
     gaps: tuple[Gap, ...]
+    freshness_text: str = ""  # "Stale since 27 Sep 2026", "Freshness not measured yet"; empty when fresh
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connections.models import AccessToken, Condition, Connection
+from coverage import words
 from coverage.evidence import load_health
 from coverage.projection import project
 from coverage.serializers import health_json
@@ -215,3 +216,20 @@ def test_a_stopped_worker_is_said_once_on_every_surface(owner, client, bearer):
     out = StringIO()
     call_command("health", "--owner", owner.username, stdout=out)
     assert not out.getvalue().startswith("Ownerhub: ")
+
+
+@pytest.mark.parametrize("scenario", ROWS)
+def test_health_text_says_every_advisory_and_stale_since_the_card_says(scenario, owner, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    conn = scenario.save(owner)
+    health = load_health(Connection.objects.filter(pk=conn.pk), now=NOW)[0]
+    out = StringIO()
+    call_command("health", conn.slug, "--owner", owner.username, stdout=out)
+    text = out.getvalue()
+    for advisory in health.advisories:
+        assert advisory.detail in text
+    if health.coverage.freshness == "stale":
+        assert f"Stale since {words.day(health.coverage.stale_since, words.zone(health.connection.time_zone))}" in text
+    elif health.coverage.freshness == "unknown":
+        assert "Freshness not measured yet" in text
+    assert health.verdict.label in text and health.verdict.forward in text

@@ -58,6 +58,10 @@ def _table(healths) -> str:
         through = words.day(h.coverage.covered_through, words.zone(h.connection.time_zone), missing="-")
         primary = h.actions[0].label if h.actions else ""
         rows.append((h.connection.slug, h.verdict.label, through, f"{h.coverage.record_count:,}", h.verdict.headline))
+        # What the card says under its headline: freshness, then every advisory.
+        notes = [h.coverage.freshness_text] if h.coverage.freshness_text else []
+        notes += [f"{'Blocking: ' if a.severity == 'blocking' else ''}{a.detail}" for a in h.advisories]
+        rows.extend(("", "", "", "", f"  - {note}") for note in notes)
         rows.append(("", "", "", "", f"  {h.verdict.forward}" + (f" [{primary}]" if primary else "")))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4] for r in rows)
