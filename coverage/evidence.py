@@ -2,8 +2,8 @@
 
 Five queries whatever the number of connections or the size of their history:
 connections (with whether a credential is captured, their newest success and
-failure, their newest failed import and their owner's time zone, as indexed single-row
-subqueries), active conditions, the newest runs
+failure, their newest failed import, their newest import being saved, their owner's time
+zone and the worker's newest heartbeat, as indexed single-row subqueries), active conditions, the newest runs
 per connection (a UNION ALL of "n-th newest run" picks, each an index probe per
 connection, so old runs are never scanned), coverage summaries (with the latest
 batch), lanes. Batches and records are never scanned: the summaries are kept in
@@ -29,6 +29,7 @@ from .projection import (
     ConnectionHealth,
     Evidence,
     FailedImport,
+    Importing,
     SystemHealth,
     project,
     project_system,
@@ -52,6 +53,11 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
             last_failure=_last_finished("failure"),
             owner_zone=Subquery(OwnerProfile.objects.filter(owner=OuterRef("owner")).values("time_zone")[:1]),
             **_newest_failed_import(),
+            **_newest_import_in_flight(),
+            worker_seen=Subquery(
+                Condition.objects.filter(connection__isnull=True, type=Condition.Type.WORKER_HEARTBEAT)
+                .order_by("-observed_at").values("observed_at")[:1]
+            ),
         ).order_by("name", "pk")
     )
     if not rows:
@@ -85,6 +91,8 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
     for lane in LaneSummary.objects.filter(connection__in=ids).defer("day_counts", "media_days"):
         lanes[lane.connection_id].append(lane)
 
+    heartbeat = rows[0].worker_seen and Condition(type=Condition.Type.WORKER_HEARTBEAT, observed_at=rows[0].worker_seen)
+    worker_down = project_system(heartbeat or None, now, settings.OWNERHUB_WORKER_HEARTBEAT_SECONDS).state != "healthy"
     evidence = []
     for conn in rows:
         summary = summaries.get(conn.pk)
@@ -109,6 +117,13 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
                     else None
                 ),
                 time_zone=owner_zone(conn.owner_zone),
+                importing=(
+                    (Importing(conn.saving_id, conn.saving_filename, conn.saving_at, conn.saving_counted or 0,
+                               conn.saving_total or 0),)
+                    if conn.saving_id is not None
+                    else ()
+                ),
+                worker_down=worker_down,
             )
         )
     return evidence
@@ -134,6 +149,18 @@ def _newest_failed_import() -> dict[str, Subquery]:
         f"failed_{name}": Subquery(newest.values(field)[:1])
         for name, field in (("id", "pk"), ("filename", "artifact_filename"), ("at", "created_at"),
                             ("reason", "failure_reason"))
+    }
+
+
+def _newest_import_in_flight() -> dict[str, Subquery]:
+    """The newest import being saved (``committing``) of each connection, field by field (same index)."""
+    newest = AcquisitionBatch.objects.filter(
+        connection=OuterRef("pk"), status=AcquisitionBatch.Status.COMMITTING
+    ).order_by("-created_at", "-pk")
+    return {
+        f"saving_{name}": Subquery(newest.values(field)[:1])
+        for name, field in (("id", "pk"), ("filename", "artifact_filename"), ("at", "created_at"),
+                            ("counted", "progress"), ("total", "count_parsed"))
     }
 
 

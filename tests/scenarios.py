@@ -13,7 +13,7 @@ from connections.connectors import get as get_manifest
 from connections.connectors import register
 from connections.models import Connection, hash_secret
 from coverage.models import AcquisitionBatch
-from coverage.projection import Evidence, FailedImport
+from coverage.projection import Evidence, FailedImport, Importing
 from tests.factories import (
     BatchFactory,
     CollectionRunFactory,
@@ -48,6 +48,7 @@ class Scenario:
     lanes: list[dict] = field(default_factory=list)
     batch: dict | None = None  # the latest committed batch
     failed: dict | None = None  # an import whose commit failed for good: filename, created_at, failure_reason
+    importing: dict | None = None  # an import being saved (the worker is running): filename, started_at, counted, total
 
     def evidence(self, pk: int = 1) -> Evidence:
         """Unsaved rows, for the pure projection."""
@@ -74,6 +75,12 @@ class Scenario:
                              self.failed["failure_reason"])
                 if self.failed is not None
                 else None
+            ),
+            importing=(
+                (Importing(11, self.importing["artifact_filename"], self.importing["created_at"],
+                           self.importing["progress"], self.importing["count_parsed"]),)
+                if self.importing is not None
+                else ()
             ),
         )
 
@@ -133,6 +140,10 @@ class Scenario:
             LaneSummaryFactory(connection=conn, last_batch=batch, **lane)
         if self.failed is not None:
             BatchFactory(connection=conn, status=AcquisitionBatch.Status.FAILED, source_format="", **self.failed)
+        if self.importing is not None:
+            BatchFactory(connection=conn, status=AcquisitionBatch.Status.COMMITTING, **self.importing)
+            ConditionFactory(connection=None, type="worker_heartbeat", status="ready", reason="heartbeat",
+                             observed_at=NOW)
         return conn
 
 
@@ -444,6 +455,17 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
         ),
         {"state": "attention", "label": "Needs a refresh", "advisories": ["stale_owner_artifact", "missing_media"],
          "actions": ["add_artifact", "add_media"], "coverage.media.missing": 3},
+    ),
+    "first_import_being_saved_does_not_need_you": (
+        Scenario(
+            "saving_chat",
+            importing={"artifact_filename": "WhatsApp Chat with Bob.txt", "created_at": NOW - timedelta(minutes=2),
+                       "progress": 1200, "count_parsed": 5000},
+        ),
+        {"state": "setup_required", "label": "Not measured yet", "tone": "neutral",
+         "headline_has": "Saving your import · 1,200 of 5,000 messages",
+         "actions": [], "needs_now": False, "work.imports.0.phase": "saving", "work.imports.0.counted": 1200,
+         "work.imports.0.total": 5000, "work.imports.0.stalled": False},
     ),
     "phone_holding_old_exports_without_a_token_shows_them_and_suggests_connecting": (
         Scenario(

@@ -29,6 +29,8 @@ from .types import (
     DashboardSummary,
     Evidence,
     FailedImport,
+    ImportInFlight,
+    Importing,
     Lane,
     LastRun,
     Readiness,
@@ -47,7 +49,7 @@ from .verdict import FAILING_AFTER, POST_ACTIONS, TONES, project, source_url
 __all__ = [
     "BUCKETS", "FAILING_AFTER", "OVERDUE_GRACE", "POST_ACTIONS", "TONES",
     "Action", "Advisory", "ConnectionHealth", "ConnectionRef", "Coverage", "DashboardSummary", "Evidence",
-    "FailedImport", "Lane", "LastRun", "Readiness", "ReadinessFact", "ReadinessState",
+    "FailedImport", "ImportInFlight", "Importing", "Lane", "LastRun", "Readiness", "ReadinessFact", "ReadinessState",
     "Schedule", "State", "SummaryPart", "SystemHealth", "Tone", "Verdict", "Work",
     "project", "project_system", "source_url", "summarize",
 ]

@@ -16,6 +16,7 @@ from .types import (
     Advisory,
     Coverage,
     Evidence,
+    ImportInFlight,
     Lane,
     LastRun,
     ReadinessFact,
@@ -75,6 +76,20 @@ def runtime_of(ev: Evidence, now: datetime) -> ReadinessFact:
     return ReadinessFact("unknown", "not_probed", None)
 
 
+def imports_of(ev: Evidence) -> tuple[ImportInFlight, ...]:
+    """Imports being saved, as the card says them; stalled while the worker is down (a system fact)."""
+    found = []
+    for imp in ev.importing:
+        noun = ev.manifest.record_noun
+        so_far = (f" · {part_of(imp.counted, imp.total, noun)}" if imp.total
+                  else f" · {count(imp.counted, noun)} so far" if imp.counted else "")
+        wait = "; it waits for the background worker" if ev.worker_down else ""
+        found.append(ImportInFlight(imp.batch_id, "saving" if imp.total else "reading", imp.counted,
+                                    imp.total or None, imp.started_at, ev.worker_down,
+                                    f"Saving your import{so_far}{wait}"))
+    return tuple(found)
+
+
 def work_of(ev: Evidence) -> Work:
     finished = [r for r in ev.runs if r.outcome != CollectionRun.Outcome.RUNNING]
     failures = 0
@@ -94,6 +109,7 @@ def work_of(ev: Evidence) -> Work:
         last_success_at=last_success,
         last_failure_at=last_failure,
         consecutive_failures=failures,
+        imports=imports_of(ev),
     )
 
 

@@ -51,6 +51,8 @@ class Evidence:
     latest_batch: AcquisitionBatch | None = None
     failed_import: FailedImport | None = None
     time_zone: tzinfo | None = None
+    importing: tuple[Importing, ...] = ()
+    worker_down: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,17 @@ class FailedImport:
     filename: str
     created_at: datetime
     reason: str
+
+
+@dataclass(frozen=True)
+class Importing:
+    """An import being saved (status ``committing``): ``total`` is 0 while the file is still being read."""
+
+    batch_id: int
+    filename: str
+    started_at: datetime
+    counted: int
+    total: int
 
 
 # ---------------------------------------------------------------- output
@@ -115,11 +128,23 @@ class LastRun:
 
 
 @dataclass(frozen=True)
+class ImportInFlight:
+    batch_id: int
+    phase: Literal["reading", "saving"]
+    counted: int
+    total: int | None  # None while unknown
+    started_at: datetime
+    stalled: bool  # the background worker that saves it is not running
+    text: str  # "Saving your import · 1,200 of 5,000 messages"
+
+
+@dataclass(frozen=True)
 class Work:
     last_run: LastRun | None
     last_success_at: datetime | None
     last_failure_at: datetime | None
     consecutive_failures: int
+    imports: tuple[ImportInFlight, ...] = ()
 
 
 @dataclass(frozen=True)

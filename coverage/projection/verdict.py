@@ -192,6 +192,10 @@ class _Say(NamedTuple):
 
 def _setup_required(f: _Facts) -> _Say:
     noun = f.manifest.record_noun
+    if f.work.imports:  # the first import is being saved: nothing to ask yet
+        saving = f.work.imports[0]
+        return _Say(saving.text, "Its data is saved once the background worker is back." if saving.stalled
+                    else "Its data appears here once it is saved.")
     if f.credential.state == "missing":
         return _Say("Not connected yet", "Connect this source so Ownerhub can start collecting.",
                     (_Ask("connect", "Connect", "#connect", "now"),))
@@ -298,6 +302,8 @@ def _label(state: State, f: _Facts) -> str:
     """The pill (UI.md): one word per state; attention and healthy say which kind."""
     if state == "healthy":
         return "Up to date" if f.measured else "Not measured yet"
+    if state == "setup_required" and f.work.imports and f.ev.failed_import is None:
+        return "Not measured yet"  # the first import is being saved: nothing to finish
     if state == "attention":
         kinds = {a.kind for a in f.advisories}
         if kinds == {"missing_media"}:

@@ -203,3 +203,13 @@ def test_one_missing_media_file_agrees_in_number():
     assert [a.detail for a in health.advisories if a.kind == "missing_media"] == [
         "1 of 3 media files was not included."
     ]
+
+
+def test_an_import_saved_while_the_worker_is_down_is_stalled_not_the_owners_problem():
+    scenario, _ = SCENARIOS["first_import_being_saved_does_not_need_you"]
+    health = project(replace(scenario.evidence(), worker_down=True), NOW)
+    saving = health.work.imports[0]
+    assert saving.stalled and saving.phase == "saving"
+    assert health.verdict.headline == "Saving your import · 1,200 of 5,000 messages; it waits for the background worker"
+    assert health.verdict.forward == "Its data is saved once the background worker is back."
+    assert not health.needs_owner_now and health.actions == ()

@@ -89,7 +89,9 @@ def test_phases_poll_while_the_import_is_saved_then_stop(owner_client, chat):
     assert "The background worker has not started yet" in page  # no heartbeat: the wait is explained
     dashboard = owner_client.get("/").content.decode()
     assert 'hx-get="/sources/family-chat/card/"' in dashboard
-    assert "An import is being saved" in dashboard
+    # The card says it from the projection: the import is being saved and waits for the worker; not "needs you".
+    assert "Saving your import" in dashboard and "it waits for the background worker" in dashboard
+    assert "No messages imported yet" not in dashboard and "need you" not in dashboard
 
     partial = owner_client.get(f"/receipts/{batch.pk}/status/", HTTP_HX_REQUEST="true")
     assert partial.status_code == 200 and "<html" not in partial.content.decode()

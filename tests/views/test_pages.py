@@ -62,7 +62,7 @@ def test_dashboard_shows_summary_and_one_card_per_source(owner_client, owner):
     assert response.status_code == 200
     assert text.count('class="card ') == len(SCENARIOS)
     assert " need you · " in text and " up to date" in text
-    assert "hx-trigger" not in text  # nothing is importing, so nothing polls
+    assert text.count("hx-trigger") == 1  # only the card whose import is being saved polls
 
 
 def test_dashboard_shows_the_worker_problem_once(owner_client, owner):
