@@ -31,6 +31,7 @@ from .projection import (
     FailedImport,
     Importing,
     SystemHealth,
+    Upload,
     project,
     project_system,
 )
@@ -54,6 +55,7 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
             owner_zone=Subquery(OwnerProfile.objects.filter(owner=OuterRef("owner")).values("time_zone")[:1]),
             **_newest_failed_import(),
             **_newest_import_in_flight(),
+            **_newest_upload(),
             worker_seen=Subquery(
                 Condition.objects.filter(connection__isnull=True, type=Condition.Type.WORKER_HEARTBEAT)
                 .order_by("-observed_at").values("observed_at")[:1]
@@ -124,6 +126,12 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
                     else ()
                 ),
                 worker_down=worker_down,
+                latest_upload=(
+                    Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
+                           conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "")
+                    if conn.upload_id is not None
+                    else None
+                ),
             )
         )
     return evidence
@@ -161,6 +169,20 @@ def _newest_import_in_flight() -> dict[str, Subquery]:
         f"saving_{name}": Subquery(newest.values(field)[:1])
         for name, field in (("id", "pk"), ("filename", "artifact_filename"), ("at", "created_at"),
                             ("counted", "progress"), ("total", "count_parsed"))
+    }
+
+
+def _newest_upload() -> dict[str, Subquery]:
+    """The newest upload or push that ended (committed, duplicate, rejected), and the import it repeated."""
+    Status = AcquisitionBatch.Status
+    newest = AcquisitionBatch.objects.filter(
+        connection=OuterRef("pk"), status__in=(Status.COMMITTED, Status.DUPLICATE, Status.REJECTED)
+    ).order_by("-created_at", "-pk")
+    return {
+        f"upload_{name}": Subquery(newest.values(field)[:1])
+        for name, field in (("id", "pk"), ("status", "status"), ("filename", "artifact_filename"),
+                            ("at", "created_at"), ("reason", "reject_detail"), ("dup_id", "duplicate_of_id"),
+                            ("dup_at", "duplicate_of__created_at"), ("dup_filename", "duplicate_of__artifact_filename"))
     }
 
 

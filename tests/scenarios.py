@@ -13,7 +13,7 @@ from connections.connectors import get as get_manifest
 from connections.connectors import register
 from connections.models import Connection, hash_secret
 from coverage.models import AcquisitionBatch
-from coverage.projection import Evidence, FailedImport, Importing
+from coverage.projection import Evidence, FailedImport, Importing, Upload
 from tests.factories import (
     BatchFactory,
     CollectionRunFactory,
@@ -49,6 +49,7 @@ class Scenario:
     batch: dict | None = None  # the latest committed batch
     failed: dict | None = None  # an import whose commit failed for good: filename, created_at, failure_reason
     importing: dict | None = None  # an import being saved (the worker is running): filename, started_at, counted, total
+    duplicate_upload_at: datetime | None = None  # the latest batch's file uploaded again at this time
 
     def evidence(self, pk: int = 1) -> Evidence:
         """Unsaved rows, for the pure projection."""
@@ -76,6 +77,7 @@ class Scenario:
                 if self.failed is not None
                 else None
             ),
+            latest_upload=self.latest_upload(batch),
             importing=(
                 (Importing(11, self.importing["artifact_filename"], self.importing["created_at"],
                            self.importing["progress"], self.importing["count_parsed"]),)
@@ -114,6 +116,15 @@ class Scenario:
         batch.pk = 7
         return batch
 
+    def latest_upload(self, batch: AcquisitionBatch | None) -> Upload | None:
+        """What the loader reads as the newest upload: the duplicate when there is one, else the latest batch."""
+        if batch is None:
+            return None
+        if self.duplicate_upload_at is not None:
+            return Upload(8, "duplicate", batch.artifact_filename, self.duplicate_upload_at, "", batch.pk,
+                          batch.created_at, batch.artifact_filename)
+        return Upload(batch.pk, batch.status, batch.artifact_filename, batch.created_at)
+
     def save(self, owner) -> Connection:
         """The same evidence as rows in the database, for ``owner``."""
         conn = self.connection(owner)
@@ -140,6 +151,9 @@ class Scenario:
             LaneSummaryFactory(connection=conn, last_batch=batch, **lane)
         if self.failed is not None:
             BatchFactory(connection=conn, status=AcquisitionBatch.Status.FAILED, source_format="", **self.failed)
+        if self.duplicate_upload_at is not None:
+            BatchFactory(connection=conn, status=AcquisitionBatch.Status.DUPLICATE, duplicate_of=batch,
+                         artifact_filename=batch.artifact_filename, created_at=self.duplicate_upload_at)
         if self.importing is not None:
             BatchFactory(connection=conn, status=AcquisitionBatch.Status.COMMITTING, **self.importing)
             ConditionFactory(connection=None, type="worker_heartbeat", status="ready", reason="heartbeat",
@@ -239,10 +253,13 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
             summary=_summary(NOW - 20 * DAY, RECENT),
             lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY, batches=1)],
             batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 120,
-                   "count_accepted": 120},
+                   "count_accepted": 120, "artifact_filename": "WhatsApp Chat with Eve.txt"},
+            duplicate_upload_at=NOW - 1 * DAY,
         ),
         {"state": "healthy", "label": "Up to date", "advisories": [], "actions": ["add_artifact"],
-         "needs_now": False},
+         "needs_now": False, "latest_activity.outcome": "duplicate",
+         "latest_activity.text": "Last upload, 24 Nov 2026 · WhatsApp Chat with Eve.txt, was already imported "
+                                 "(15 Nov 2026 · WhatsApp Chat with Eve.txt): nothing new"},
     ),
     "blocking_gap_declared_by_connector_is_failing": (
         Scenario(

@@ -33,6 +33,7 @@ from .types import (
     Importing,
     Lane,
     LastRun,
+    LatestActivity,
     Readiness,
     ReadinessFact,
     ReadinessState,
@@ -41,6 +42,7 @@ from .types import (
     SummaryPart,
     SystemHealth,
     Tone,
+    Upload,
     Verdict,
     Work,
 )
@@ -49,7 +51,7 @@ from .verdict import FAILING_AFTER, POST_ACTIONS, TONES, project, source_url
 __all__ = [
     "BUCKETS", "FAILING_AFTER", "OVERDUE_GRACE", "POST_ACTIONS", "TONES",
     "Action", "Advisory", "ConnectionHealth", "ConnectionRef", "Coverage", "DashboardSummary", "Evidence",
-    "FailedImport", "ImportInFlight", "Importing", "Lane", "LastRun", "Readiness", "ReadinessFact", "ReadinessState",
+    "FailedImport", "ImportInFlight", "Importing", "Lane", "LastRun", "LatestActivity", "Upload", "Readiness", "ReadinessFact", "ReadinessState",
     "Schedule", "State", "SummaryPart", "SystemHealth", "Tone", "Verdict", "Work",
     "project", "project_system", "source_url", "summarize",
 ]

@@ -11,7 +11,7 @@ from connections.models import CollectionRun, Condition, Connection
 
 from ..days import owner_gaps
 from ..receipts import Gap, Media
-from ..words import ITEM, MEDIA_FILE, count, day, interval, part_of, pick, when
+from ..words import ITEM, MEDIA_FILE, count, day, import_name, interval, part_of, pick, when
 from .types import (
     Advisory,
     Coverage,
@@ -19,6 +19,7 @@ from .types import (
     ImportInFlight,
     Lane,
     LastRun,
+    LatestActivity,
     ReadinessFact,
     Schedule,
     Work,
@@ -88,6 +89,22 @@ def imports_of(ev: Evidence) -> tuple[ImportInFlight, ...]:
                                     imp.total or None, imp.started_at, ev.worker_down,
                                     f"Saving your import{so_far}{wait}"))
     return tuple(found)
+
+
+def activity_of(ev: Evidence) -> LatestActivity | None:
+    """What the newest upload or push did; a duplicate is "already imported", never a problem."""
+    up, tz = ev.latest_upload, ev.time_zone
+    if up is None:
+        return None
+    name = import_name(up.at, up.filename, tz)
+    if up.status == "duplicate":
+        earlier = f" ({import_name(up.duplicate_of_at, up.duplicate_of_filename, tz)})" if up.duplicate_of_at else ""
+        text = f"Last upload, {name}, was already imported{earlier}: nothing new"
+    elif up.status == "rejected":
+        text = f"Last upload, {name}, was not imported" + (f": {up.reason}" if up.reason else "")
+    else:
+        text = f"Last import: {name}"
+    return LatestActivity(up.batch_id, up.status, up.at, up.duplicate_of, text)
 
 
 def work_of(ev: Evidence) -> Work:

@@ -53,6 +53,7 @@ class Evidence:
     time_zone: tzinfo | None = None
     importing: tuple[Importing, ...] = ()
     worker_down: bool = False
+    latest_upload: Upload | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,20 @@ class Importing:
     started_at: datetime
     counted: int
     total: int
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The newest upload or push that ended (committed, duplicate or rejected), and the import it repeated."""
+
+    batch_id: int
+    status: str
+    filename: str
+    at: datetime
+    reason: str = ""  # why it was rejected, in owner words
+    duplicate_of: int | None = None
+    duplicate_of_at: datetime | None = None
+    duplicate_of_filename: str = ""
 
 
 # ---------------------------------------------------------------- output
@@ -193,6 +208,15 @@ class Action:
 
 
 @dataclass(frozen=True)
+class LatestActivity:
+    batch_id: int
+    outcome: Literal["committed", "duplicate", "rejected"]
+    at: datetime
+    duplicate_of: int | None
+    text: str  # "The upload of 24 Nov 2026 was already imported (1 Dec 2026 · chat.txt): nothing new"
+
+
+@dataclass(frozen=True)
 class ConnectionHealth:
     connection: ConnectionRef
     verdict: Verdict
@@ -203,6 +227,7 @@ class ConnectionHealth:
     advisories: tuple[Advisory, ...]
     actions: tuple[Action, ...]
     latest_receipt: Receipt | None
+    latest_activity: LatestActivity | None = None
 
     @property
     def needs_owner_now(self) -> bool:

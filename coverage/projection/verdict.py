@@ -19,6 +19,7 @@ from ..receipts import build_receipt
 from ..words import day, span, zone_name
 from ..words import when as when_
 from .facts import (
+    activity_of,
     advisories_of,
     coverage_of,
     credential_of,
@@ -88,6 +89,7 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
         actions=_actions(conn.slug, asks),
         latest_receipt=(build_receipt(evidence.latest_batch, tz=facts.tz)
                         if evidence.latest_batch is not None else None),
+        latest_activity=activity_of(evidence),
     )
 
 

@@ -57,6 +57,8 @@ def _assert_card_matches(fragment: str, health) -> None:
         assert "button primary" not in fragment
     for advisory in health.advisories:
         assert advisory.detail in text
+    if health.latest_activity is not None:  # what the last upload did, a duplicate included, never a problem
+        assert health.latest_activity.text in text
 
 
 @pytest.mark.parametrize("scenario", ROWS)
