@@ -197,8 +197,17 @@ def test_owner_creates_and_revokes_an_api_token_from_the_command_line(owner, cli
     secret = out.getvalue().strip()
     assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
     assert AccessToken.objects.get().name == "backup script"
-    call_command("access_token", "--owner", "ada", "--revoke", secret[-4:], stdout=StringIO())
+    # "--revoke=HINT": a hint may start with "-" (the secret is URL-safe base64).
+    call_command("access_token", "--owner", "ada", f"--revoke={secret[-4:]}", stdout=StringIO())
     assert client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+
+
+def test_a_token_whose_hint_starts_with_a_dash_is_revoked(owner):
+    token, _ = issue_access_token(owner, "dash")
+    AccessToken.objects.filter(pk=token.pk).update(hint="-a_b")
+    out = StringIO()
+    call_command("access_token", "--owner", "ada", "--revoke=-a_b", stdout=out)
+    assert "Revoked 'dash'" in out.getvalue() and AccessToken.objects.get().revoked_at is not None
 
 
 def test_a_stopped_worker_is_said_once_on_every_surface(owner, client, bearer):

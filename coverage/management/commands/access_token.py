@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--owner", required=True, help="username")
         parser.add_argument("--name", default="script", help="what the token is for")
-        parser.add_argument("--revoke", metavar="HINT", help="revoke the live token ending in HINT")
+        parser.add_argument(
+            "--revoke", metavar="HINT", help="revoke the live token ending in HINT (write --revoke=HINT if it starts with -)"
+        )
 
     def handle(self, *args, owner, name, revoke, **options):
         user = get_user_model().objects.filter(username=owner).first()
