@@ -202,6 +202,7 @@ _FORMAT_WORDS = {
     "icalendar": "iCalendar",
     "owntracks": "OwnTracks",
     "overland": "Overland",
+    "gpx": "GPX",
     "http": "",
 }
 _EXTENSIONS = {"zip", "txt", "json", "xml"}

@@ -174,7 +174,8 @@ def test_a_size_reads_like_an_upload_limit(n, expected):
 @pytest.mark.parametrize(
     ("source_format", "expected"),
     [("whatsapp_ios_zip", "WhatsApp iPhone (.zip)"), ("owntracks_http", "OwnTracks"),
-     ("google_takeout_records_json", "Google Takeout Records (.json)"), ("", "")],
+     ("google_takeout_records_json", "Google Takeout Records (.json)"), ("gpx", "GPX"), ("gpx_zip", "GPX (.zip)"),
+     ("", "")],
 )
 def test_a_format_name_an_owner_can_read(source_format, expected):
     assert words.format_name(source_format) == expected
