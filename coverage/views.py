@@ -218,29 +218,27 @@ def _back(request: HttpRequest, connection: Connection):
     return redirect("coverage:source", connection.slug)
 
 
-def _managed_card(request: HttpRequest, connection: Connection) -> HttpResponse:
-    context = {"health": load_one(connection), "busy_slugs": set()}
-    return render(request, "coverage/dashboard.html#coverage-card", context)
+def _managed(request: HttpRequest, connection: Connection, message: str) -> HttpResponse:
+    """After pause, resume or retry: the refreshed card for HTMX, else the message and the page before."""
+    if request.htmx:
+        context = {"health": load_one(connection), "busy_slugs": set()}
+        return render(request, "coverage/dashboard.html#coverage-card", context)
+    messages.info(request, message)
+    return _back(request, connection)
 
 
 @require_POST
 @login_required
 def pause(request: HttpRequest, slug: str) -> HttpResponse:
     connection = services.pause_connection(_owned(request, slug))
-    if request.htmx:
-        return _managed_card(request, connection)
-    messages.info(request, f"Paused “{connection.name}”. Nothing is collected until you resume it.")
-    return _back(request, connection)
+    return _managed(request, connection, f"Paused “{connection.name}”. Nothing is collected until you resume it.")
 
 
 @require_POST
 @login_required
 def resume(request: HttpRequest, slug: str) -> HttpResponse:
     connection = services.resume_connection(_owned(request, slug))
-    if request.htmx:
-        return _managed_card(request, connection)
-    messages.info(request, f"Resumed “{connection.name}”.")
-    return _back(request, connection)
+    return _managed(request, connection, f"Resumed “{connection.name}”.")
 
 
 @require_POST
@@ -250,10 +248,7 @@ def retry_collect(request: HttpRequest, slug: str) -> HttpResponse:
     # Due now: the scheduler picks it up on its next pass.
     connection.next_due_at = timezone.now()
     connection.save(update_fields=["next_due_at"])
-    if request.htmx:
-        return _managed_card(request, connection)
-    messages.info(request, f"Ownerhub will collect “{connection.name}” again in a moment.")
-    return _back(request, connection)
+    return _managed(request, connection, f"Ownerhub will collect “{connection.name}” again in a moment.")
 
 
 @require_http_methods(["GET", "POST"])
