@@ -12,12 +12,14 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from connections.models import Connection
+from exports.api import router as exports_router
 
 from .api_auth import TooManyFailures, owner_auth, too_many_failures
 from .api_docs import OwnerDocs
 from .api_imports import router as imports_router
 from .api_problems import problems
 from .api_records import router as records_router
+from .api_reread import router as reread_router
 from .evidence import load_health, load_system, zone_of
 from .projection import ConnectionHealth, SystemHealth
 from .serializers import health_json, healths_json, system_json
@@ -83,3 +85,5 @@ def get_system(request):
 
 api.add_router("", imports_router)
 api.add_router("", records_router)
+api.add_router("", reread_router)
+api.add_router("", exports_router)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_days
+from . import urls_imports, urls_reread, urls_sources, views, views_days
 from .pipeline import push
 
 app_name = "coverage"
@@ -24,3 +24,5 @@ urlpatterns = [
     path("receipts/<int:batch_id>/cancel/", views.cancel, name="cancel"),
     path("ingest/<slug:endpoint>", push.ingest, name="ingest"),  # /ingest/owntracks, /ingest/overland
 ]
+# Pages added by later work, each in its own module (names stay in the "coverage" namespace).
+urlpatterns += urls_reread.urlpatterns + urls_imports.urlpatterns + urls_sources.urlpatterns

@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "ownerhub",
     "connections",
     "coverage",
+    "search",
+    "exports",
+    "reminders",
 ]
 
 MIDDLEWARE = [

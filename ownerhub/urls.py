@@ -13,4 +13,7 @@ urlpatterns = [
     path("api/owner/", api.urls),
     path("", include("connections.urls")),
     path("", include("coverage.urls")),
+    path("", include("search.urls")),
+    path("", include("exports.urls")),
+    path("", include("reminders.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The owner's whole account as one zip, built by the worker (issue 17)."""

@@ -1,0 +1,1 @@
+"""Full-text search over the owner's text records (issue 17)."""
