@@ -2,14 +2,24 @@
 
 ``update_lane`` and ``update_summary`` add what one landing brought (``measures.Landed``); the
 caller holds the connection lock. Days are the UTC days of the staged rows (``day_text``).
+
+Media-missing days are a fact of the records' current media state, not a log: when a landing
+fills in media an earlier import lacked (``Landed.upgraded``), ``refresh_media_days`` recomputes
+them from the records, for the days the batch covers only (the upgraded records lie there).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 
-from ..models import AcquisitionBatch, CoverageSummary, LaneSummary
+from django.db.models import Q
+from django.db.models.functions import TruncDate
+
+from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
 from .measures import Landed, Round
+
+NOT_ATTACHED = ("missing", "omitted")
 
 
 def day_text(ordinal: int) -> str:
@@ -45,6 +55,39 @@ def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_ba
     lane.day_counts = merge_counts(lane.day_counts, landed.lane_days)
     lane.media_days = sorted(set(lane.media_days or ()) | set(landed.measure.media_days))
     lane.save()
+    if any(landed.upgraded.values()):
+        refresh_media_days(batch, round_.earliest, round_.latest)
+
+
+def refresh_media_days(batch: AcquisitionBatch, earliest: datetime | None, latest: datetime | None) -> None:
+    """Recompute every lane's media-missing days between ``earliest`` and ``latest`` from the records.
+
+    A day stays marked while a record of it, delivered through that lane (first or again),
+    still lacks its media. Two aggregate queries over the connection's records in that window,
+    only when a landing upgraded some media; days outside the window keep what they had.
+    Records of another import still being saved count nowhere (DESIGN: a commit is atomic).
+    """
+    if earliest is None or latest is None:
+        return
+    window = {"event_at__gte": earliest, "event_at__lte": latest}
+    visible = Q(first_batch__status=AcquisitionBatch.Status.COMMITTED) | Q(first_batch_id=batch.pk)
+    missing = Record.objects.filter(visible, connection_id=batch.connection_id, media__in=NOT_ATTACHED, **window)
+    found: dict[str, set[str]] = defaultdict(set)
+    first = missing.annotate(day=TruncDate("event_at", tzinfo=UTC)).values_list("first_batch__method", "day")
+    again = (
+        RecordProvenance.objects.filter(record__in=missing.values("pk"))
+        .annotate(day=TruncDate("record__event_at", tzinfo=UTC))
+        .values_list("method", "day")
+    )
+    for method, day in [*first.distinct(), *again.distinct()]:
+        found[method].add(day.isoformat())
+    first_day, last_day = earliest.astimezone(UTC).date().isoformat(), latest.astimezone(UTC).date().isoformat()
+    for lane in LaneSummary.objects.select_for_update().filter(connection_id=batch.connection_id):
+        kept = {d for d in lane.media_days or () if not first_day <= d[:10] <= last_day}
+        days = sorted(kept | found[lane.method])
+        if days != list(lane.media_days or ()):
+            lane.media_days = days
+            lane.save(update_fields=["media_days"])
 
 
 def update_summary(batch: AcquisitionBatch, round_: Round, now: datetime, *, landed: Landed) -> None:
