@@ -17,9 +17,10 @@ from connections.connectors.base import BatchFacts, ParsedRecord
 from connections.models import CollectionRun, Connection
 
 from ..models import AcquisitionBatch
-from .landing import Landed, Round, gaps, land, merge_counts, merge_sources
-from .preview import DEFAULT_GAP_AFTER, add_facts, stamp
+from .landing import Landed, Round, land, merge_counts, merge_sources
+from .preview import add_facts, stamp
 from .staging import Staged, stage
+from .summaries import holes
 
 Status = AcquisitionBatch.Status
 
@@ -111,5 +112,5 @@ def _add_landed(batch: AcquisitionBatch, staged: Staged, landed: Landed, *, new_
     )
     earlier_days = [] if new_batch else [date.fromisoformat(d).toordinal() for d in batch.day_counts]
     days = sorted(set(earlier_days) | set(landed.measure.days))
-    batch.gaps = gaps(days, batch.connection.manifest.hole_after or DEFAULT_GAP_AFTER)
+    batch.gaps = holes(days, batch.connection.manifest)  # the one rule (summaries.holes)
     batch.media_days = sorted(set([] if new_batch else batch.media_days) | set(landed.measure.media_days))

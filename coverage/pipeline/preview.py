@@ -31,9 +31,10 @@ from connections.models import Connection, OwnerProfile
 
 from ..models import AcquisitionBatch
 from ..words import size as size_words
-from .landing import earliest_of, gaps, latest_of, measure_staged
+from .landing import earliest_of, latest_of, measure_staged
 from .staging import Progress, Staged, drop_staging, stage
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
+from .summaries import holes
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,7 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> Non
     batch.day_counts = measure.day_counts
     batch.duplicate_sources = measure.duplicate_sources
     batch.media_days = measure.media_days
-    batch.gaps = gaps(measure.days, manifest.hole_after or DEFAULT_GAP_AFTER)
+    batch.gaps = holes(measure.days, manifest)  # the one rule (summaries.holes)
     batch.warnings = batch.warnings + _seen_elsewhere(batch)
     batch.preview_counts = counts(batch)
     stamp(batch, "deduplicated")

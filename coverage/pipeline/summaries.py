@@ -36,6 +36,18 @@ def gaps(days: list[int], longer_than: timedelta) -> list[dict]:
     return found
 
 
+def holes(days: list[int], manifest) -> list[dict]:
+    """The one rule for gaps, used by the preview, a push's receipt and the summaries alike.
+
+    A gap exists only where the connector's manifest declares an expected density
+    (``Manifest.hole_after``): a phone that records every few minutes has gaps when it goes
+    quiet; a chat or a calendar has quiet days, not gaps.
+    """
+    if manifest.hole_after is None:
+        return []
+    return gaps(sorted(days), manifest.hole_after)
+
+
 def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_batch: bool, landed: Landed) -> None:
     lane, _ = LaneSummary.objects.select_for_update().get_or_create(
         connection_id=batch.connection_id, method=batch.method
@@ -105,16 +117,14 @@ def update_summary(batch: AcquisitionBatch, round_: Round, now: datetime, *, lan
         summary.media_batch = None
     elif round_.media_not_attached:
         summary.media_batch = batch
-    hole_after = batch.connection.manifest.hole_after
-    if hole_after is None:
-        summary.holes = []
-    else:
-        days: set[int] = set()
+    manifest = batch.connection.manifest
+    days: set[int] = set()
+    if manifest.hole_after is not None:
         for counts in LaneSummary.objects.filter(connection_id=batch.connection_id).values_list(
             "day_counts", flat=True
         ):
-            days.update(date.fromisoformat(d).toordinal() for d, c in (counts or {}).items() if c)
-        summary.holes = gaps(sorted(days), hole_after)
+            days.update(date.fromisoformat(d[:10]).toordinal() for d, c in (counts or {}).items() if c)
+    summary.holes = holes(sorted(days), manifest)
     summary.latest_batch = batch
     summary.updated_at = now
     summary.save()
