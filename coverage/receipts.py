@@ -218,12 +218,8 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         return f"Already imported on {day(facts.committed_at, tz)}: no new records."
     if status == AcquisitionBatch.Status.FAILED:
         return f"This import did not finish. {batch.failure_reason}".strip()
-    if status == AcquisitionBatch.Status.REMOVED:  # coverage.pipeline.undo
-        return _removed_sentence(batch, noun, tz)
     if batch.question:
         return batch.question.get("text", "This file needs an answer before it can be read.")
-    if batch.is_reading:  # the worker reads it (coverage.pipeline.background)
-        return f"Reading… {count(batch.progress, noun)} so far." if batch.progress else "Reading the file…"
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return "This file has not been read to the end, so it cannot be imported. Upload it again."
     if counts.parsed == 0:
@@ -243,16 +239,6 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     if facts.partial:
         parts.append("The file looks cut short.")
     return " ".join(parts)
-
-
-def _removed_sentence(batch, noun: tuple[str, str], tz: tzinfo) -> str:
-    removal = batch.removal or {}
-    gone, kept = removal.get("removed", 0), removal.get("kept", 0)
-    text = f"Removed on {day(batch.removed_at, tz)}: {count(gone, noun)} went."
-    if kept:
-        text += (f" {count(kept, noun)} {pick(kept, ('stays', 'stay'))}, because another import "
-                 "or your phone delivered them too.")
-    return text
 
 
 def _completeness_text(claim: str, method: str, noun: tuple[str, str]) -> str:
@@ -282,8 +268,6 @@ def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: boo
         return None
     if batch.question:
         return NextAction("answer", "Choose the date order", "Tell us how dates are written in this file.")
-    if batch.is_reading:
-        return None
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return NextAction("add_artifact", "Upload it again", "Reading stopped before the end of the file; nothing was imported.")
     if status == AcquisitionBatch.Status.PREVIEW:
