@@ -171,9 +171,9 @@ def test_keys_start_with_the_time_written_in_the_chat_whatever_the_owner_zone():
     tokyo, _ = fixture("android_dayfirst_24h.txt", time_zone=ZoneInfo("Asia/Tokyo"))
 
     assert berlin[0].payload["text"] == "Bom dia! Are we still on for Lisbon?"
-    assert berlin[0].key.startswith("20230312T091500-")  # "12/03/2023, 09:15", no seconds
-    assert all(len(r.key) == 48 for r in berlin)
-    assert [r.key[:16] for r in berlin] == [r.key[:16] for r in tokyo]
+    assert berlin[0].key.startswith("20230312T0915-")  # "12/03/2023, 09:15", the minute
+    assert all(len(r.key) == 46 for r in berlin)
+    assert [r.key for r in berlin] == [r.key for r in tokyo]
 
 
 def test_keys_sort_in_message_time_order_and_a_re_export_repeats_them():
@@ -189,12 +189,12 @@ def test_keys_sort_in_message_time_order_and_a_re_export_repeats_them():
 
 
 # --- iOS zip, month-first, 12 h ------------------------------------------------------------------
-def test_ios_keys_carry_the_seconds_on_a_24_hour_clock():
+def test_ios_keys_carry_the_minute_on_a_24_hour_clock():
     records, _ = fixture("ios_12h_media.zip")
     key = {r.payload["text"].split("\n")[0]: r.key for r in records}
 
-    assert key["Welcome everyone!"].startswith("20230312T091640-")  # 9:16:40 AM
-    assert key["Lunch first?"].startswith("20230312T120100-")  # 12:01:00 PM
+    assert key["Welcome everyone!"].startswith("20230312T0916-")  # 9:16:40 AM
+    assert key["Lunch first?"].startswith("20230312T1201-")  # 12:01:00 PM
 
 
 def test_ios_zip_reads_the_12_hour_clock_with_narrow_spaces():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +27,22 @@ def parsed(module, path: Path, zone: str) -> list[ParsedRecord]:
     return list(module.parse(Artifact(path, path.name), BatchFacts(), options))
 
 
+def time_first_keys(records: list[ParsedRecord], zone: str) -> list[ParsedRecord]:
+    """The chat as 0007 keyed it (before 0012): local time with seconds, then a digest of the
+    UTC time, author, text and the count of identical messages at that time."""
+    tz, seen, out = ZoneInfo(zone), {}, []
+    for r in records:
+        iso = r.event_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        ident = (iso, r.payload["author"], r.payload["text"])
+        n = seen[ident] = seen.get(ident, -1) + 1
+        digest = hashlib.blake2b(
+            f"{iso}\x1f{ident[1]}\x1f{ident[2]}\x1f{n}".encode(), digest_size=16
+        )
+        stamp = r.event_at.astimezone(tz).strftime("%Y%m%dT%H%M%S-")
+        out.append(dataclasses.replace(r, key=stamp + digest.hexdigest()))
+    return out
+
+
 def old_key(record: ParsedRecord) -> str:
     """The key the parser gave before time came first: the digest alone."""
     return record.key if record.key.startswith("activity:") else record.key[16:]
@@ -39,9 +58,15 @@ def stage(batch_id: int, key: str) -> None:
 
 
 def test_stored_keys_become_what_a_new_import_of_the_same_files_gives(owner, back_to_latest):
-    berlin = parsed(whatsapp, fixture_path("whatsapp", "android_dayfirst_24h.txt"), "Europe/Berlin")
+    berlin = time_first_keys(
+        parsed(whatsapp, fixture_path("whatsapp", "android_dayfirst_24h.txt"), "Europe/Berlin"),
+        "Europe/Berlin",
+    )
     # The owner's own zone, read for a batch that recorded none (US clocks moved on 2023-03-12).
-    new_york = parsed(whatsapp, fixture_path("whatsapp", "android_newer.txt"), "America/New_York")
+    new_york = time_first_keys(
+        parsed(whatsapp, fixture_path("whatsapp", "android_newer.txt"), "America/New_York"),
+        "America/New_York",
+    )
     health = parsed(apple_health, fixture_path("apple_health", "export.zip"), "UTC")
 
     apps = migrate_to(BEFORE)

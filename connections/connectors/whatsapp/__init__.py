@@ -7,17 +7,20 @@ one month-first). The second pass yields one record per message.
 
 Memory stays bounded: the text is read in 512 KiB chunks, a line longer than ``MAX_LINE_CHARS``
 is dropped while it streams past, a message longer than that is skipped, and the occurrence
-counter behind duplicate keys only remembers the messages of the current timestamp.
+counter behind duplicate keys only remembers the last 128 minutes.
 
-A message's key is ``YYYYMMDDTHHMMSS-<32 hex>``: the date and time as the file writes them
-(seconds 00 when the format has none; never shifted by a time zone), then a blake2b digest of
-the UTC time, author, text and occurrence number. Keys that start with the time arrive almost
-in order, so the B-tree inserts of a large import land on neighbouring index pages.
+A message's key never depends on the owner's zone, the phone's language, the platform or
+whether media was attached (rule and reasons in ``keys``): ``YYYYMMDDTHHMM-<32 hex>``, the
+date and minute as the file writes them (no seconds, no zone), then a blake2b digest of that
+minute, the author, the content (the text of a plain message; for media in any state and
+language, a deletion, a call, a location or a poll, a token of its kind) and the number of
+identical (author, content) messages before it in that minute. Keys that start with the time
+arrive almost in order, so the B-tree inserts of a large import land on neighbouring pages.
 
 Modules: ``lines`` (decoded blocks of whole lines), ``source`` (the text in a .txt or a zip),
 ``grammar`` (the header line's layout), ``scan`` (pass 1), ``reader`` (pass 2, the message
-loop), ``clock`` (a header's time in the owner's zone), ``media`` and ``words`` (what a
-message is, from the words WhatsApp writes).
+loop), ``keys`` (the record key rule), ``clock`` (a header's time in the owner's zone),
+``media`` and ``words`` (what a message is, from the words WhatsApp writes).
 """
 
 from __future__ import annotations
@@ -137,7 +140,11 @@ MANIFEST = Manifest(
     ),
     streams=("messages",),
     views={"messages": StreamView("messages", ("author", "text", "media_name"))},
-    record_key_rule="time, author and text of the message",
+    record_key_rule=(
+        "minute written in the chat, the author and the text (for media, calls, deleted "
+        "messages, locations and polls only their kind), so a time zone change, a phone in "
+        "another language or an export with media never adds a message twice"
+    ),
     expected_refresh=timedelta(days=30),
     recovery=(
         "Upload the file WhatsApp made with Export chat: a .txt, or a .zip holding "

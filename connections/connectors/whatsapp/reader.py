@@ -8,7 +8,6 @@ names its steps: split a block into headers (``_split``), read a header's time
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
@@ -18,12 +17,12 @@ from ..base import MAX_LINE_CHARS, BatchFacts, ParsedRecord
 from ..drafts import FAST, Draft, new
 from .clock import _CACHE_CAP, _EPOCH, _Clock
 from .grammar import _HEADER, _HEADER_NL, _LEAD_MARKS, _MARK_RE, _MARK_TABLE, _has_marks
+from .keys import Occurrences, key_content, minute_of, record_key
 from .lines import _TOO_LONG, _Undecodable
 from .media import SYSTEM, count_media, special_kind
 from .words import DOCUMENT_OMITTED, EDITED_RE, EXACT, POLL_PREFIXES, SPECIAL_TAILS
 
 _STREAM = "messages"
-_blake2b = hashlib.blake2b
 _MAX_BODY = MAX_LINE_CHARS  # a message (all its lines) longer than this is skipped
 _NONE, _OPEN, _SWALLOW = 0, 1, 2  # no message yet / collecting one / inside a skipped or failed one
 
@@ -96,11 +95,12 @@ class _Reader:
         self.media = media
         self.chat_name = chat_name
         self.clock = _Clock(order, tz)
-        # n of the key: identical (author, body) messages seen at the current timestamp. Only
-        # the current timestamp's are remembered: an export lists a minute's messages together,
-        # and memory stays bounded.
+        # n of the key (see keys.py): identical (author, content) messages seen earlier in the
+        # same minute; ``occ`` is the current minute's counter, ``occ_stamp`` its stamp.
+        self.occurrences = Occurrences()
         self.occ: dict[tuple[str, str], int] = {}
-        self.occ_iso = ""
+        self.occ_stamp = ""
+        self.minute = ""
         self.base = 0  # lines before the current segment
         self.state = _NONE
         self.author = ""
@@ -109,7 +109,7 @@ class _Reader:
         self.open_line = 0  # header line of the carried message
         self.at = _EPOCH
         self.iso = ""
-        self.stamp = ""  # key prefix: the open message's local time as written, YYYYMMDDTHHMMSS-
+        self.stamp = ""  # the open message's local time as written, YYYYMMDDTHHMMSS-
         self.last_date: str | None = None
         self.last_time: str | None = None
         self.last: tuple[datetime, str, str] | None = None
@@ -302,19 +302,19 @@ class _Reader:
             kind, media_name, media_state = self._classify(author, head, exact, lead)
             if kind is None:
                 return None
-        occ = self.occ
-        ident = (author, body)
-        if iso != self.occ_iso:  # a new timestamp: the first of its messages
-            occ.clear()
-            self.occ_iso = iso
-            n = 0
-        else:
-            n = occ.get(ident, 0)
+        # The key (keys.py): the minute as written, author, content and occurrence number.
+        if stamp != self.occ_stamp:  # another timestamp: look its minute's counter up
+            self.occ_stamp = stamp
+            minute = minute_of(stamp)
+            if minute != self.minute:
+                self.minute = minute
+                self.occ = self.occurrences.counts(minute)
+        minute, occ = self.minute, self.occ
+        content = body if kind == "text" else key_content(kind, body)
+        ident = (author, content)
+        n = occ.get(ident, 0)
         occ[ident] = n + 1
-        # The key: the local time as written, then a digest of the UTC time, author, text and
-        # occurrence number (see the package doc). Time first, so keys arrive almost in order.
-        digest = _blake2b(f"{iso}\x1f{author}\x1f{body}\x1f{n}".encode(), digest_size=16)
-        key = stamp + digest.hexdigest()
+        key = record_key(minute, author, content, n)
         payload = {"author": author, "text": body, "kind": kind, "media_name": media_name}
         if not FAST:  # pragma: no cover - see connections.connectors.drafts
             return ParsedRecord(_STREAM, key, at, payload, media_state)
