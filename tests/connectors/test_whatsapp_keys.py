@@ -2,7 +2,7 @@
 platform that wrote the export, or whether media was attached (issue 11 section 2).
 
 The parser alone, no database; the owner scenario through the pipeline is in
-tests/coverage/test_whatsapp_rekey_import.py.
+tests/coverage/test_whatsapp_zone_change.py.
 """
 
 from __future__ import annotations
