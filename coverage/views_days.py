@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from connections.connectors.manifest import METHOD_LABELS, StreamView
 
-from . import words
+from . import maps, words
 from .models import AcquisitionBatch, Record, RecordProvenance
 from .views import _owned
 
@@ -54,6 +54,7 @@ class Section:
     view: StreamView
     template: str
     items: list[Item] = field(default_factory=list)
+    points: list[dict] = field(default_factory=list)  # a "points" view's places, to draw on a map
 
     @property
     def groups(self) -> list[tuple[str, list[Item]]]:
@@ -113,9 +114,15 @@ def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
             section = sections[record.stream] = Section(record.stream, view, f"coverage/day_{view.kind}.html")
         payload = record.payload if isinstance(record.payload, dict) else {}
         shown = section.view.fields or tuple(k for k in payload if k != section.view.group_by)
+        time = words.time_of_day(record.event_at, tz)
+        if section.view.kind == "points":
+            label = payload.get("name") or ("A visit" if payload.get("kind") == "visit" else "")
+            place = maps.point(payload.get("lat"), payload.get("lon"), time, str(label))
+            if place is not None:
+                section.points.append(place)
         section.items.append(
             Item(
-                time=words.time_of_day(record.event_at, tz),
+                time=time,
                 fields={name: payload.get(name) for name in shown},
                 media=record.media,
                 provenance=said.get(record.pk, ""),
@@ -157,12 +164,18 @@ def day(request: HttpRequest, slug: str, day: str) -> HttpResponse:
         return reverse("coverage:day", args=[connection.slug, d.isoformat()])
 
     here = day_url(when)
+    sections = _sections(connection, rows, tz)
+    places = [place for section in sections for place in section.points]
     context = {
+        "day_map": maps.config(places, title=f"Map of {words.count(len(places), connection.manifest.record_noun)}")
+        if places
+        else None,
+        "has_map": maps.has_map(connection.manifest),
         "connection": connection,
         "manifest": connection.manifest,
         "day_text": words.day(when),
         "zone": words.zone_name(tz),
-        "sections": _sections(connection, rows, tz),
+        "sections": sections,
         "shown": words.count(len(rows), noun),
         "first": (page - 1) * PAGE + 1,
         "last": (page - 1) * PAGE + len(rows),
