@@ -223,15 +223,23 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return "This file has not been read to the end, so it cannot be imported. Upload it again."
     if counts.parsed == 0:
+        if counts.failed:  # items were there, none could be read
+            return f"No {noun[1]} were found: {count(counts.failed, ITEM)} in this file could not be read."
         return f"No {noun[1]} were found in this file."
     span = ""
     if facts.event_earliest and facts.event_latest:
         span = f" {between(facts.event_earliest, facts.event_latest, tz)}"
     parts = [f"{counts.accepted:,} new {pick(counts.accepted, noun)}{span}."]
+    # ``duplicate`` counts keys held by earlier imports and repeats inside this file (DESIGN.md);
+    # the earlier imports are named in ``duplicate_sources``, so the rest repeat inside the file.
+    earlier = sum(s.get("count", 0) for s in batch.duplicate_sources or ())
+    repeated = max(0, counts.duplicate - earlier)
     if counts.accepted == 0:
-        parts = [f"No new {noun[1]}{span}: all {counts.parsed:,} were already imported."]
-    elif counts.duplicate:
-        parts.append(f"{counts.duplicate:,} already imported.")
+        parts = [f"No new {noun[1]}{span}: all {counts.parsed - repeated:,} were already imported."]
+    elif earlier:
+        parts.append(f"{earlier:,} already imported.")
+    if repeated:
+        parts.append(f"{repeated:,} repeated inside the file.")
     if media_missing:
         parts.append(f"{count(media_missing, MEDIA_FILE)} {pick(media_missing, ('was', 'were'))} not included in this export.")
     if counts.failed:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from ..base import BatchFacts, ParsedRecord, location_key
 
-PARSER_VERSION = "google_timeline/1"
+PARSER_VERSION = "google_timeline/2"  # 2: Semantic raw paths in visits, epoch strings, overlap by day
 
 STREAM = "locations"
 
@@ -50,7 +50,7 @@ class _NotFast(Exception):
 class _Ctx:
     """Per-document state shared by the element handlers."""
 
-    __slots__ = ("facts", "entry", "array", "naive_tz", "naive_seen", "read")
+    __slots__ = ("facts", "entry", "array", "naive_tz", "naive_seen", "read", "untimed")
 
     def __init__(self, facts: BatchFacts, entry: str | None, naive_tz: tzinfo):
         self.facts = facts
@@ -59,6 +59,7 @@ class _Ctx:
         self.naive_tz = naive_tz
         self.naive_seen = False
         self.read = 0  # elements read completely so far
+        self.untimed = 0  # waypoints without a time (skipped), for one sentence at the end
 
     def position(self, n: int) -> str:
         where = f"element {n}" if self.array is None else f"{self.array} element {n}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC
 
 from ..base import ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
@@ -16,12 +16,34 @@ from .semantic import _semantic_element
 _HANDLERS = {SEMANTIC: _semantic_element, IOS: _segment_element}
 
 
+# Wraps the records of one source (a Takeout zip measures Records.json against Semantic months).
+Wrap = Callable[[stream._Source, Iterator[ParsedRecord]], Iterator[ParsedRecord]]
+
+
 def _read_source(
-    source: stream._Source, facts: BatchFacts, options: ParseOptions, damages: list[_Damage]
+    source: stream._Source,
+    facts: BatchFacts,
+    options: ParseOptions,
+    damages: list[_Damage],
+    untimed: list[int],
 ) -> Iterator[ParsedRecord]:
-    """Yield the records of one JSON document; damage (truncation) is appended to ``damages``."""
+    """Yield the records of one JSON document; damage (truncation) is appended to ``damages``,
+    the count of waypoints without a time added to ``untimed[0]``."""
     naive_tz = UTC if source.fmt in (RECORDS, SEMANTIC) else options.time_zone
     ctx = _Ctx(facts, source.entry, naive_tz)
+    try:
+        yield from _records_of(source, ctx, damages)
+    finally:
+        untimed[0] += ctx.untimed
+    if ctx.naive_seen and facts.time_zone_assumed is None:
+        facts.time_zone_assumed = getattr(naive_tz, "key", None) or str(naive_tz)
+        facts.warn(
+            "time_zone_assumed",
+            f"Some times had no time zone; they were read as {facts.time_zone_assumed}.",
+        )
+
+
+def _records_of(source: stream._Source, ctx: _Ctx, damages: list[_Damage]) -> Iterator[ParsedRecord]:
     if source.fmt == ANDROID:
         yield from _read_android(source, ctx, damages)
     else:
@@ -34,12 +56,6 @@ def _read_source(
             yield from records
         except _READ_ERRORS as exc:
             damages.append(_Damage(source.entry, None, ctx.read, exc))
-    if ctx.naive_seen and facts.time_zone_assumed is None:
-        facts.time_zone_assumed = getattr(naive_tz, "key", None) or str(naive_tz)
-        facts.warn(
-            "time_zone_assumed",
-            f"Some times had no time zone; they were read as {facts.time_zone_assumed}.",
-        )
 
 
 def _damage_position(damage: _Damage) -> str:
@@ -78,13 +94,16 @@ def _report_damage(damage: _Damage, facts: BatchFacts) -> None:
 
 
 def _read_all(
-    sources: list[stream._Source], facts: BatchFacts, options: ParseOptions
+    sources: list[stream._Source], facts: BatchFacts, options: ParseOptions, wrap: Wrap | None = None
 ) -> Iterator[ParsedRecord]:
     """Read every source; reject as malformed only while nothing has been yielded."""
     damages: list[_Damage] = []
+    untimed = [0]
     yielded = False
     for source in sources:
-        records = _read_source(source, facts, options, damages)
+        records = _read_source(source, facts, options, damages, untimed)
+        if wrap is not None:
+            records = wrap(source, records)
         if not yielded:
             for record in records:
                 yielded = True
@@ -106,3 +125,10 @@ def _read_all(
         raise ArtifactRejected("malformed", detail)
     for damage in damages:
         _report_damage(damage, facts)
+    if untimed[0]:
+        n = untimed[0]
+        facts.warn(
+            "untimed_waypoints",
+            f"{n:,} waypoint{'s' if n != 1 else ''} of trips {'have' if n != 1 else 'has'} no time, "
+            f"so {'they' if n != 1 else 'it'} cannot show when you were there.",
+        )

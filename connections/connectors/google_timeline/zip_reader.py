@@ -1,4 +1,13 @@
-"""A Takeout zip: each ``.json`` member classified by content, then read in a planned order."""
+"""A Takeout zip: each ``.json`` member classified by content, then read in a planned order.
+
+Records.json and Semantic Location History months may describe the same time, or not
+(an old Takeout holds Records.json from 2015 next to months of 2021). The overlap is
+measured, never assumed: Records.json is read first and the UTC days it has points on are
+noted (one small integer per day, so memory stays flat); a Semantic record on such a day is
+left out (counted as skipped, with one sentence saying why), and every other Semantic record
+is imported. Keys do the rest: a Semantic point that is the very fix Records.json holds has
+the same key and is counted as a repeat by the pipeline.
+"""
 
 from __future__ import annotations
 
@@ -42,9 +51,53 @@ def _parse_zip(
                 "unreadable_entry", "This JSON file in the zip could not be read.", f"entry {name}"
             )
         sources = [_Source(kind, _member_opener(zf, name), name) for kind, name in plan]
-        yield from _read_all(sources, facts, options)
+        overlap = _Overlap() if found[RECORDS] and found[SEMANTIC] else None
+        yield from _read_all(sources, facts, options, overlap.wrap if overlap else None)
+        if overlap is not None:
+            overlap.report(facts)
     finally:
         zf.close()
+
+
+class _Overlap:
+    """The days Records.json covers, and the Semantic records left out because they fall on one."""
+
+    def __init__(self) -> None:
+        self.days: set[int] = set()
+        self.left_out = 0
+
+    def wrap(self, source: _Source, records: Iterator[ParsedRecord]) -> Iterator[ParsedRecord]:
+        if source.fmt == RECORDS:
+            return self._note(records)
+        if source.fmt == SEMANTIC:
+            return self._filter(records)
+        return records
+
+    def _note(self, records: Iterator[ParsedRecord]) -> Iterator[ParsedRecord]:
+        add = self.days.add
+        for record in records:
+            add(record.event_at.toordinal())
+            yield record
+
+    def _filter(self, records: Iterator[ParsedRecord]) -> Iterator[ParsedRecord]:
+        days = self.days
+        for record in records:
+            if record.event_at.toordinal() in days:
+                self.left_out += 1
+                continue
+            yield record
+
+    def report(self, facts: BatchFacts) -> None:
+        n = self.left_out
+        if not n:
+            return
+        facts.skipped += n
+        facts.warn(
+            "semantic_overlap",
+            f"{n:,} place{'s' if n != 1 else ''} from Semantic Location History "
+            f"{'were' if n != 1 else 'was'} left out: Records.json already has points on the "
+            "same days, and importing both would count those days twice.",
+        )
 
 
 def _members_by_format(zf: zipfile.ZipFile) -> tuple[dict[str, list[str]], list[str]]:
@@ -79,26 +132,12 @@ def _reject_empty_zip(unreadable: list[str]) -> None:
 
 
 def _plan(found: dict[str, list[str]], facts: BatchFacts) -> list[tuple[str, str]]:
-    """(format, member) in reading order; sets the source format and warns of skipped months.
-
-    Records.json and Semantic months cover the same time: with Records.json present,
-    the months are skipped so nothing is counted twice.
-    """
-    plan: list[tuple[str, str]] = []
-    if found[RECORDS]:
-        plan += [(RECORDS, name) for name in found[RECORDS]]
-        if found[SEMANTIC]:
-            count = len(found[SEMANTIC])
-            facts.warn(
-                "semantic_skipped",
-                f"Skipped {count} Semantic Location History file{'s' if count != 1 else ''}: "
-                "Records.json covers the same time, and importing both would double count it.",
-            )
-        fmt = RECORDS
-    else:
-        plan += [(SEMANTIC, name) for name in found[SEMANTIC]]
-        fmt = SEMANTIC if found[SEMANTIC] else (ANDROID if found[ANDROID] else IOS)
+    """(format, member) in reading order (Records.json first: see the module doc); sets the
+    source format."""
+    plan: list[tuple[str, str]] = [(RECORDS, name) for name in found[RECORDS]]
+    plan += [(SEMANTIC, name) for name in found[SEMANTIC]]
     plan += [(ANDROID, name) for name in found[ANDROID]]
     plan += [(IOS, name) for name in found[IOS]]
+    fmt = next((f for f in (RECORDS, SEMANTIC, ANDROID) if found[f]), IOS)
     facts.source_format = f"{fmt}_zip"
     return plan
