@@ -151,7 +151,9 @@ def stage_artifact(
     batch: AcquisitionBatch, parser, facts: BatchFacts, progress: Progress | None = None, phase: str | None = None
 ) -> Staged:
     """Parse the batch's stored artifact with ``parser`` (in the owner's zone and date order) into staging."""
-    options = ParseOptions(time_zone=_owner_zone(batch.connection), date_order=(batch.options or {}).get("date_order"))
+    zone = (batch.options or {}).get("time_zone")  # a re-read in a zone named for it (``pipeline.reread``)
+    tz = ZoneInfo(zone) if zone else _owner_zone(batch.connection)
+    options = ParseOptions(time_zone=tz, date_order=(batch.options or {}).get("date_order"))
     with local_path(batch.artifact_name) as path:
         records = parser(Artifact(path=path, filename=batch.artifact_filename), facts, options)
         return stage(batch.pk, records, progress, phase)

@@ -1,0 +1,477 @@
+"""Re-read: a committed import read again from its stored file, with today's reader or in another zone.
+
+An import keeps its file and the version of the reader that read it. When a connector's reader
+improves (it knows more placeholders, skips notices it used to count), or when the owner
+changes their zone and the source writes no zone (``connections.zoneless``), the import is
+read again:
+
+- ``preview_reread`` makes a new batch (trigger ``reread``, ``options["reread_of"]`` = the old
+  import's id) holding its own copy of the old import's file, parses it like any upload
+  (``preview.parse_and_measure``; with ``options["time_zone"]`` when a zone was asked for) and
+  measures the ``Difference`` against what the old import delivered: records added, records
+  that would go, records whose time moves, records reclassified.
+- ``commit_reread`` applies it in one transaction under the connection lock (a crash or an
+  error leaves the old import as it was; committing again is harmless): records that stay are
+  updated in place (same key) and now count as delivered by the re-read; records the new
+  reading no longer gives go, unless a push (a provenance row) or another import still read by
+  an older reader that spans their time delivered them too (then that delivery becomes their
+  first); new records land as any import's do (``landing.land_rows``); the summaries are
+  counted again (``recount``). The old import gets ``options["superseded_by"]`` and hands its
+  file over to the re-read, which from then on is the import of that file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from connections.connectors import CONNECTORS
+from connections.connectors.base import BatchFacts
+from connections.models import Connection
+from connections.zoneless import zoneless_connections
+
+from ..models import AcquisitionBatch, Record, RecordProvenance
+from .landing import land_rows, measure_staged
+from .preview import (
+    CommitRefused,
+    artifact_parser,
+    counts,
+    mark_duplicate,
+    parse_and_measure,
+    stage_artifact,
+    stamp,
+)
+from .recount import recount_summaries
+from .staging import STAGING_TABLE, Progress, drop_staging, quote
+from .storage import delete_stored, local_path, store
+
+log = logging.getLogger(__name__)
+
+Status = AcquisitionBatch.Status
+TRIGGER = "reread"
+ID_CHUNK = 500  # ids per IN (...) list
+
+
+class RereadRefused(CommitRefused):
+    """This import cannot be read again (the message is in owner words)."""
+
+
+@dataclass
+class Difference:
+    """What reading an import again changes, against what that import delivered."""
+
+    added: int = 0  # records the new reading gives that the source did not hold
+    going: int = 0  # records only this import delivered that the new reading no longer gives
+    kept: int = 0  # no longer given by this reading, kept because a push or another import delivered them
+    moved: int = 0  # the same records, their time moved (a reading in another zone)
+    reclassified: int = 0  # the same records, now of another kind or media kind, or another media state
+    updated: int = 0  # the same records, other details changed
+    unchanged: int = 0
+    reader_from: str = ""
+    reader_to: str = ""
+    zone_from: str = ""
+    zone_to: str = ""
+
+    @classmethod
+    def of(cls, data: dict | None) -> Difference:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __add__(self, other: Difference) -> Difference:
+        """Two imports' differences together (the counts add up; readers and zones of the last)."""
+        total = Difference(**{f.name: getattr(self, f.name) for f in fields(self)})
+        for f in fields(self):
+            value = getattr(other, f.name)
+            setattr(total, f.name, getattr(total, f.name) + value if isinstance(value, int) else value or getattr(total, f.name))
+        return total
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.added or self.going or self.moved or self.reclassified or self.updated)
+
+
+# --- which imports ------------------------------------------------------------------------------
+def current_readers() -> dict[str, str]:
+    """Each connector's reader version today ("whatsapp/2"), by connector id."""
+    return {m.MANIFEST.id: getattr(m, "PARSER_VERSION", "") for m in CONNECTORS}
+
+
+def rereadable(connections: QuerySet[Connection] | Iterable[Connection]) -> QuerySet[AcquisitionBatch]:
+    """Committed uploads of ``connections`` that still hold their file and were not read again."""
+    return (
+        AcquisitionBatch.objects.filter(connection__in=connections, status=Status.COMMITTED, method="owner_artifact")
+        .exclude(artifact_name="")
+        .exclude(artifact_sha256="")
+        .exclude(options__has_key="superseded_by")
+        .select_related("connection")
+        .order_by("created_at", "pk")
+    )
+
+
+def is_outdated(batch: AcquisitionBatch, readers: dict[str, str] | None = None) -> bool:
+    """Read by a reader other than today's (the same rule as the projection's advisory)."""
+    today = (readers or current_readers()).get(batch.connection.connector, "")
+    return bool(batch.parser_version and today and batch.parser_version != today)
+
+
+def outdated_imports(connections: QuerySet[Connection] | Iterable[Connection]) -> list[AcquisitionBatch]:
+    readers = current_readers()
+    return [b for b in rereadable(connections) if is_outdated(b, readers)]
+
+
+def zone_imports(owner, zone: str) -> list[AcquisitionBatch]:
+    """The owner's imports of sources that write no zone, read in a zone other than ``zone``."""
+    return [b for b in rereadable(zoneless_connections(owner)) if b.time_zone_assumed != zone]
+
+
+def check_zone(zone: str | None) -> str | None:
+    if not zone:
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RereadRefused(f"{zone} is not a time zone Ownerhub knows, such as Europe/Berlin.") from exc
+    return zone
+
+
+# --- preview ------------------------------------------------------------------------------------
+def preview_reread(
+    old: AcquisitionBatch | int, *, zone: str | None = None, progress: Progress | None = None
+) -> AcquisitionBatch:
+    """Read ``old`` again into a new preview batch and measure the difference (``difference``).
+
+    A measured preview of the same import and zone is reused. Raises ``RereadRefused`` when
+    ``old`` is not a committed upload that still holds its file, or was read again already.
+    """
+    old = _old_import(old)
+    zone = check_zone(zone)
+    reuse = (
+        AcquisitionBatch.objects.filter(
+            connection_id=old.connection_id, trigger=TRIGGER, status=Status.PREVIEW, options__reread_of=old.pk
+        )
+        .select_related("connection")
+        .order_by("-pk")
+    )
+    for batch in reuse:
+        if batch.is_measured and not batch.question and (batch.options or {}).get("time_zone") == zone:
+            return batch
+    manifest = old.connection.manifest
+    parser = artifact_parser(manifest)
+    options = {k: v for k, v in (old.options or {}).items() if k == "date_order"}
+    options["reread_of"] = old.pk
+    if zone:
+        options["time_zone"] = zone
+    with local_path(old.artifact_name) as path, open(path, "rb") as fh:
+        name, sha256, size = store(fh, old.connection.owner_id, old.artifact_filename, (old.artifact_bytes or 0) + 1)
+    batch = AcquisitionBatch.objects.create(
+        connection=old.connection,
+        method=old.method,
+        trigger=TRIGGER,
+        artifact_filename=old.artifact_filename,
+        artifact_name=name,
+        artifact_sha256=sha256,
+        artifact_bytes=size,
+        options=options,
+        status=Status.PREVIEW,
+        phases={},
+    )
+    batch.connection = old.connection
+    stamp(batch, "received")
+    batch.save(update_fields=["phases"])
+    batch = parse_and_measure(batch, parser, progress)
+    if batch.status == Status.PREVIEW and not batch.question:
+        _note_difference(batch, difference(batch, old), "preview")
+    return batch
+
+
+def _old_import(old: AcquisitionBatch | int) -> AcquisitionBatch:
+    batch_id = old if isinstance(old, int) else old.pk
+    old = AcquisitionBatch.objects.select_related("connection").filter(pk=batch_id).first()
+    if old is None or old.status != Status.COMMITTED or old.method != "owner_artifact":
+        raise RereadRefused("Only an imported export can be read again.")
+    if (old.options or {}).get("superseded_by"):
+        raise RereadRefused("This import was read again already; its newer reading is the one to read again.")
+    if not old.artifact_name:
+        raise RereadRefused("Ownerhub no longer holds the file of this import, so it cannot be read again.")
+    return old
+
+
+def _note_difference(batch: AcquisitionBatch, diff: Difference, stage: str) -> None:
+    options = dict(batch.options or {})
+    options["reread"] = {**options.get("reread", {}), stage: diff.as_dict()}
+    batch.options = options
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(options=options)
+
+
+def previewed(batch: AcquisitionBatch) -> Difference:
+    """The difference a re-read batch states: its committed one, else its preview's."""
+    reread = (batch.options or {}).get("reread") or {}
+    return Difference.of(reread.get("committed") or reread.get("preview"))
+
+
+# --- measuring the difference -------------------------------------------------------------------
+def _names() -> dict:
+    return {
+        "S": quote(STAGING_TABLE),
+        "R": quote(Record._meta.db_table),
+        "P": quote(RecordProvenance._meta.db_table),
+        "B": quote(AcquisitionBatch._meta.db_table),
+        "key": quote("key"),
+    }
+
+
+def _same_key(n: dict) -> str:
+    return f"s.stream = r.stream AND s.{n['key']} = r.{n['key']}"
+
+
+def _media_changes() -> str:
+    """SQL: staged row ``s`` changes record ``r``'s media (media a later export attached stays)."""
+    return "(s.media <> r.media AND NOT (r.media = 'attached' AND s.media IN ('missing', 'omitted')))"
+
+
+def _as_dict(payload) -> dict:
+    if isinstance(payload, dict):
+        return payload
+    try:
+        value = json.loads(payload or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def difference(batch: AcquisitionBatch, old: AcquisitionBatch) -> Difference:
+    """The difference between ``batch``'s staged reading and what ``old`` delivered (staging must hold it)."""
+    n = _names()
+    diff = Difference(
+        added=batch.count_accepted,
+        reader_from=old.parser_version,
+        reader_to=batch.parser_version,
+        zone_from=old.time_zone_assumed,
+        zone_to=batch.time_zone_assumed,
+    )
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.event_at <> s.event_at, r.payload, s.payload, r.media, s.media, "
+            f"{_media_changes()} FROM {n['S']} s JOIN {n['R']} r ON r.connection_id = %s AND {_same_key(n)} "
+            f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE s.batch_id = %s AND b.method = %s "
+            f"AND (r.event_at <> s.event_at OR r.payload <> s.payload OR {_media_changes()})",
+            [old.connection_id, batch.pk, old.method],
+        )
+        changed = 0
+        for moved, was, now, _, _, media_changed in cursor.fetchall():
+            changed += 1
+            diff.moved += bool(moved)
+            was, now = _as_dict(was), _as_dict(now)
+            if media_changed or any(was.get(k) != now.get(k) for k in ("kind", "media_kind")):
+                diff.reclassified += 1
+            elif was != now:
+                diff.updated += 1
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {n['S']} s JOIN {n['R']} r ON r.connection_id = %s AND {_same_key(n)} "
+            f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE s.batch_id = %s AND b.method = %s",
+            [old.connection_id, batch.pk, old.method],
+        )
+        same_lane = cursor.fetchone()[0]
+    diff.unchanged = same_lane - changed
+    for _, by_push, by_import in _leftovers(batch, old):
+        if by_push or by_import:
+            diff.kept += 1
+        else:
+            diff.going += 1
+    return diff
+
+
+def _leftovers(batch: AcquisitionBatch, old: AcquisitionBatch) -> list[tuple[int, int | None, int | None]]:
+    """Records ``old`` delivered first that ``batch``'s reading no longer gives: (id, a push's batch, an import's).
+
+    The push is a later delivery through another method (a provenance row); the import is
+    another upload of this source still read by an older reader whose time span holds the
+    record (it was read the way ``old`` was, so it delivered the record too).
+    """
+    n = _names()
+    spans = [
+        b.pk
+        for b in outdated_imports(Connection.objects.filter(pk=old.connection_id))
+        if b.pk not in (old.pk, batch.pk) and b.method == old.method
+    ]
+    by_import = (
+        f"(SELECT MIN(o.id) FROM {n['B']} o WHERE o.id IN ({', '.join(str(int(i)) for i in spans)}) "
+        "AND o.event_earliest <= r.event_at AND o.event_latest >= r.event_at)"
+        if spans
+        else "NULL"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id, (SELECT MIN(p.batch_id) FROM {n['P']} p WHERE p.record_id = r.id AND p.batch_id <> %s), "
+            f"{by_import} FROM {n['R']} r WHERE r.connection_id = %s AND r.first_batch_id = %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {n['S']} s WHERE s.batch_id = %s AND {_same_key(n)}) ORDER BY r.id",
+            [old.pk, old.connection_id, old.pk, batch.pk],
+        )
+        return [(int(i), p, b) for i, p, b in cursor.fetchall()]
+
+
+# --- commit -------------------------------------------------------------------------------------
+def commit_reread(batch: AcquisitionBatch | int, *, now: datetime | None = None) -> AcquisitionBatch:
+    """Apply a re-read preview (see the module text); returns the batch, ``committed``.
+
+    Idempotent: a committed re-read is returned as it is; a preview whose import was read again
+    meanwhile becomes that reading's ``duplicate``. One transaction: if anything raises, the old
+    import and the connection are as they were and the preview can be committed again.
+    """
+    batch_id = batch if isinstance(batch, int) else batch.pk
+    connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
+    now = now or timezone.now()
+    moved_file = ""
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection_id)
+        batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
+        batch.connection = connection
+        if batch.status in (Status.COMMITTED, Status.DUPLICATE):
+            return batch
+        _check_committable(batch)
+        old = AcquisitionBatch.objects.select_for_update().get(pk=batch.options["reread_of"])
+        old.connection = connection
+        newer = (old.options or {}).get("superseded_by")
+        if newer:
+            return mark_duplicate(batch, AcquisitionBatch.objects.filter(pk=newer).first())
+        _restage_if_lost(batch)
+        diff = difference(batch, old)
+        _apply(batch, old)
+        landed = land_rows(batch, measure_staged(batch.pk, connection.pk))
+        drop_staging(batch.pk)
+        # The old import hands its file (and the file's identity: one landed batch per file) over.
+        moved_file = old.artifact_name
+        old.options = {**(old.options or {}), "superseded_by": batch.pk}
+        old.artifact_name = old.artifact_sha256 = ""
+        old.save(update_fields=["options", "artifact_name", "artifact_sha256"])
+        batch.count_accepted = landed.accepted
+        batch.count_duplicate = batch.count_parsed - landed.accepted
+        batch.day_counts = landed.new_days
+        batch.duplicate_sources = landed.measure.duplicate_sources
+        diff.added = landed.accepted
+        batch.options = {**batch.options, "reread": {**batch.options.get("reread", {}), "committed": diff.as_dict()}}
+        preview = (batch.options["reread"] or {}).get("preview")
+        if (batch.preview_counts is not None and batch.preview_counts != counts(batch)) or (
+            preview is not None and Difference.of(preview) != diff
+        ):
+            batch.data_changed = True
+        batch.status = Status.COMMITTED
+        batch.committed_at = now
+        for phase in ("committed", "indexed"):
+            stamp(batch, phase)
+        batch.save()
+        recount_summaries(connection, batch, now)
+        stamp(batch, "health_projected")
+        batch.save(update_fields=["phases"])
+        transaction.on_commit(lambda: delete_stored([moved_file]) if moved_file else None)
+    return batch
+
+
+def _check_committable(batch: AcquisitionBatch) -> None:
+    if batch.trigger != TRIGGER or not (batch.options or {}).get("reread_of"):
+        raise RereadRefused("This is not a new reading of an import.")
+    if batch.status != Status.PREVIEW:
+        raise RereadRefused("This reading could not be prepared, so it cannot be saved.")
+    if batch.question:
+        raise RereadRefused("The reading is waiting for an answer (the date order) before it can be saved.")
+    if not batch.is_measured:
+        raise RereadRefused("This file was not read to the end, so it cannot be saved. Read it again.")
+
+
+def _restage_if_lost(batch: AcquisitionBatch) -> None:
+    """Staging is a cache (on PostgreSQL emptied by a crash): read the batch's own file again if it is gone."""
+    if not batch.count_parsed:
+        return
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(STAGING_TABLE)} WHERE batch_id = %s LIMIT 1", [batch.pk])
+        if cursor.fetchone() is not None:
+            return
+    log.warning("re-read %s: staged records are gone; reading its file again", batch.pk)
+    stage_artifact(batch, artifact_parser(batch.connection.manifest), BatchFacts())
+
+
+def _apply(batch: AcquisitionBatch, old: AcquisitionBatch) -> None:
+    """Update, hand over and take away the records ``old`` delivered (the caller holds the lock)."""
+    n = _names()
+    R, S, P, key = n["R"], n["S"], n["P"], n["key"]
+    in_staging = f"SELECT 1 FROM {S} s WHERE s.batch_id = %s AND s.stream = {R}.stream AND s.{key} = {R}.{key}"
+    lane = f"SELECT b.id FROM {n['B']} b WHERE b.connection_id = %s AND b.method = %s"
+    leftovers = _leftovers(batch, old)  # before the hand-over below makes them look taken
+    with db.cursor() as cursor:
+        # The same records, read again: their time, details and media in place (same key).
+        media = (
+            f"CASE WHEN {R}.media = 'attached' AND s.media IN ('missing', 'omitted') THEN {R}.media ELSE s.media END"
+        )
+        changed = _media_changes().replace("r.", f"{R}.")
+        cursor.execute(
+            f"UPDATE {R} SET event_at = (SELECT s.event_at FROM {S} s WHERE s.batch_id = %s AND s.stream = {R}.stream "
+            f"AND s.{key} = {R}.{key}), payload = (SELECT s.payload FROM {S} s WHERE s.batch_id = %s "
+            f"AND s.stream = {R}.stream AND s.{key} = {R}.{key}), media = (SELECT {media} FROM {S} s "
+            f"WHERE s.batch_id = %s AND s.stream = {R}.stream AND s.{key} = {R}.{key}) "
+            f"WHERE {R}.connection_id = %s AND {R}.first_batch_id IN ({lane}) AND EXISTS ({in_staging} AND "
+            f"(s.event_at <> {R}.event_at OR s.payload <> {R}.payload OR {changed}))",
+            [batch.pk, batch.pk, batch.pk, old.connection_id, old.connection_id, old.method, batch.pk],
+        )
+        # What ``old`` delivered and the new reading gives is now delivered by the new reading.
+        cursor.execute(
+            f"UPDATE {P} SET batch_id = %s WHERE batch_id = %s AND EXISTS (SELECT 1 FROM {R} WHERE "
+            f"{R}.id = {P}.record_id AND EXISTS ({in_staging}))",
+            [batch.pk, old.pk, batch.pk],
+        )
+        cursor.execute(f"DELETE FROM {P} WHERE batch_id = %s", [old.pk])
+        cursor.execute(
+            f"UPDATE {R} SET first_batch_id = %s WHERE connection_id = %s AND first_batch_id = %s "
+            f"AND EXISTS ({in_staging})",
+            [batch.pk, old.connection_id, old.pk, batch.pk],
+        )
+        # What only ``old`` gave goes; what a push or another import also delivered stays, theirs now.
+        gone = [i for i, by_push, by_import in leftovers if not (by_push or by_import)]
+        handed: dict[int, list[int]] = {}
+        for i, by_push, by_import in leftovers:
+            if by_push or by_import:
+                handed.setdefault(int(by_push or by_import), []).append(i)
+        for first, ids in handed.items():
+            for chunk in _chunks(ids):
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"UPDATE {R} SET first_batch_id = %s WHERE id IN ({marks})", [first, *chunk])
+                cursor.execute(f"DELETE FROM {P} WHERE batch_id = %s AND record_id IN ({marks})", [first, *chunk])
+        for chunk in _chunks(gone):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {P} WHERE record_id IN ({marks})", chunk)
+            cursor.execute(f"DELETE FROM {R} WHERE id IN ({marks})", chunk)
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
+
+
+# --- many imports at once -----------------------------------------------------------------------
+def reread_imports(
+    imports: Iterable[AcquisitionBatch], *, zone: str | None = None, commit: bool = True
+) -> list[AcquisitionBatch]:
+    """Read each import again (``preview_reread``), and commit each reading unless ``commit`` is false.
+
+    Returns the re-read batches, one per import, in order: ``committed`` (or ``preview``), or
+    ``rejected`` / ``preview`` with a question when a file could not be read again as it is.
+    """
+    zone = check_zone(zone)
+    done = []
+    for old in imports:
+        batch = preview_reread(old, zone=zone)
+        if commit and batch.status == Status.PREVIEW and not batch.question:
+            batch = commit_reread(batch)
+        done.append(batch)
+    return done

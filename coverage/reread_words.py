@@ -1,0 +1,62 @@
+"""Owner words for reading an import again: the difference a re-read would make, or made.
+
+One function per surface need: ``difference_lines`` (the preview says "would", the receipt
+says what happened), ``import_heading`` (an import named by its day and file, UI.md), and
+``zone_question`` (the settings page's offer after a zone change). Counts and days come from
+``coverage.words``.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from . import words
+from .models import AcquisitionBatch
+from .pipeline.reread import Difference, previewed
+
+
+def difference_lines(diff: Difference, noun: words.Noun, *, done: bool) -> list[str]:
+    """The difference in sentences: what a re-read would change (``done=False``) or changed."""
+    n = lambda count: words.count(count, noun)  # noqa: E731 - a short local alias
+    lines = []
+    if diff.added:
+        lines.append(f"{n(diff.added)} {'were' if diff.added != 1 else 'was'} added." if done
+                     else f"{n(diff.added)} would be added.")
+    if diff.reclassified:
+        verb = ("was" if diff.reclassified == 1 else "were") if done else "would be"
+        lines.append(f"{n(diff.reclassified)} {verb} recognised as another kind (media, a call, a deleted message).")
+    if diff.moved:
+        zone = f" to {diff.zone_to} time" if diff.zone_to and diff.zone_to != diff.zone_from else ""
+        lines.append(f"{n(diff.moved)} moved{zone}." if done else f"{n(diff.moved)} would move{zone}.")
+    if diff.updated:
+        verb = ("was" if diff.updated == 1 else "were") if done else "would be"
+        lines.append(f"{n(diff.updated)} {verb} read with corrected details.")
+    if diff.going:
+        lines.append(f"{n(diff.going)} as read before went: the improved reader reads them differently or skips them."
+                     if done else f"{n(diff.going)} as read before would go: the improved reader reads them "
+                     "differently or skips them.")
+    if diff.kept:
+        verb = "stay" if done else "would stay"
+        lines.append(f"{n(diff.kept)} {verb}, because another import or your phone delivered them too.")
+    if not lines:
+        lines.append("Nothing changed." if done else "Nothing would change.")
+    lines.append("Nothing was duplicated." if done else "Nothing will be duplicated.")
+    return lines
+
+
+def import_heading(batch: AcquisitionBatch, tz: tzinfo | None) -> str:
+    """'Family chat · 18 Mar 2023 · _chat.txt': the source, then the import by its day and file."""
+    return f"{batch.connection.name} · {words.import_name(batch.created_at, batch.artifact_filename, tz)}"
+
+
+def total(batches: list[AcquisitionBatch]) -> Difference:
+    diff = Difference()
+    for batch in batches:
+        diff = diff + previewed(batch)
+    return diff
+
+
+def zone_question(zone: str, moving: int, noun: words.Noun) -> str:
+    """'Read your chats again in Europe/Berlin? 1,234 messages will move; nothing will be duplicated.'"""
+    return (f"Read your chats again in {zone}? {words.count(moving, noun)} will move; "
+            "nothing will be duplicated.")
