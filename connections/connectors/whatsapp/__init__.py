@@ -37,7 +37,7 @@ from .source import _Source
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 
-PARSER_VERSION = "whatsapp/1"
+PARSER_VERSION = "whatsapp/2"
 
 
 def _zone_name(tz: tzinfo) -> str:
@@ -66,7 +66,9 @@ def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
         order = _date_order(scan, options, facts)
         if order is _ASK:
             return
-        reader = _Reader(facts, source.media, source.chat_name_hint, order, tz, scan.fast)
+        reader = _Reader(
+            facts, source.media, source.chat_name_hint, order, tz, scan.fast, scan.layout
+        )
         try:
             fh = source.open()
             try:
@@ -148,8 +150,7 @@ MANIFEST = Manifest(
     expected_refresh=timedelta(days=30),
     recovery=(
         "Upload the file WhatsApp made with Export chat: a .txt, or a .zip holding "
-        "_chat.txt or 'WhatsApp Chat with ….txt'. Do not unzip or edit it, and do not "
-        "add a password."
+        "_chat.txt or 'WhatsApp Chat with ….txt', without a password."
     ),
     re_export_hint="Export the chat again from your phone to add newer messages.",
 )

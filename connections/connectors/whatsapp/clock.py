@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from .grammar import _CLOCK, _date_fields
+from .grammar import _CLOCK, _date_fields, ampm
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
@@ -21,17 +21,69 @@ _UTC_KEYS = frozenset(
 )
 
 
+# Japanese eras: the Gregorian year of each era's first year (iOS writes "R5", "H31", "令和5").
+_ERAS = {"R": 2019, "令和": 2019, "H": 1989, "平成": 1989}
+# Years of the Persian (solar hijri) and Islamic calendars while phones wrote chats: another
+# calendar's, never a Gregorian year of a chat.
+_OTHER_CALENDAR_YEARS = range(1300, 1600)
+# Buddhist-era years (Gregorian + 543) of a Thai phone, written with or without "BE".
+_BUDDHIST_YEARS = range(2500, 2700)
+
+
+def _split_year(field: str) -> tuple[str, str, str]:
+    """(era, digits, calendar mark) of a year field: "R5" -> ("R", "5", "")."""
+    i = 0
+    while i < len(field) and not field[i].isdigit():
+        i += 1
+    j = i
+    while j < len(field) and field[j].isdigit():
+        j += 1
+    return field[:i], field[i:j], field[j:].strip(" \u00a0\u202f")
+
+
+def _year(field: str) -> int | None:
+    """The Gregorian year of a year field; None when it is in a calendar not read here."""
+    era, digits, mark = _split_year(field)
+    n = int(digits)
+    if era:
+        base = _ERAS.get(era.upper() if era.isascii() else era)
+        return None if base is None or mark else base + n - 1
+    if mark:
+        return n - 543 if mark == "BE" else None
+    if len(digits) == 2:
+        return 2000 + n
+    if len(digits) != 4:
+        return None
+    if n in _BUDDHIST_YEARS:
+        return n - 543
+    return None if n in _OTHER_CALENDAR_YEARS else n
+
+
+def _is_year(field: str) -> bool:
+    era, digits, mark = _split_year(field)
+    return bool(era or mark) or len(digits) == 4
+
+
+def unreadable_calendar(date: str) -> bool:
+    """Whether a date's year is in a calendar this reader does not know (Persian, Islamic, an
+    era before WhatsApp)."""
+    fields = _date_fields(date)
+    if fields is None:
+        return False
+    a, _, c = fields
+    year = a if _is_year(a) else c
+    return _is_year(year) and _year(year) is None
+
+
 def _ymd(date: str, order: str | None) -> tuple[int, int, int] | None:
     fields = _date_fields(date)
     if fields is None:
         return None
     a, b, c = fields
-    if len(a) == 4:
-        if len(c) > 2:
-            return None
-        y, mo, d = int(a), int(b), int(c)
-    elif len(a) <= 2 and len(c) in (2, 4):
-        y = int(c) + (2000 if len(c) == 2 else 0)
+    if _is_year(a) and not _is_year(c):
+        y, mo, d = _year(a), int(b), int(c)
+    elif len(a) <= 2 and (_is_year(c) or len(c) == 2):
+        y = _year(c)
         if order == "dmy":
             d, mo = int(a), int(b)
         elif order == "mdy":
@@ -39,6 +91,8 @@ def _ymd(date: str, order: str | None) -> tuple[int, int, int] | None:
         else:
             return None
     else:
+        return None
+    if y is None:
         return None
     try:
         datetime(y, mo, d)
@@ -53,16 +107,16 @@ def _clock(sec: int) -> tuple[int, timedelta, str]:
 
 
 def _seconds_of_day(time: str) -> int | None:
-    m = _CLOCK.match(time)
+    m = _CLOCK.search(time)
     if m is None:
         return None
     h, mi = int(m.group(1)), int(m.group(2))
     s = int(m.group(3)) if m.group(3) else 0
-    ap = m.group(4)
-    if ap:
+    pm = ampm(time)
+    if pm is not None:
         if h > 12:
             return None
-        if ap in "aA\u0635":
+        if not pm:
             h = 0 if h == 12 else h
         elif h != 12:
             h += 12

@@ -26,9 +26,17 @@ def _has_marks(text: str) -> bool:
 # Marks may sit anywhere inside the prefix (Arabic exports put U+200F between date fields).
 _M = f"[{_MARKS}]*"
 _S = "[ \u00a0\u202f]"  # space, no-break space, narrow no-break space (before AM/PM since 2023)
-_DATE = rf"\d{{1,4}}{_M}[./-]{_M}\d{{1,2}}{_M}[./-]{_M}\d{{1,4}}"
-_AMPM = rf"(?:[aApP]\.?{_S}?[mM]\.?|[\u0635\u0645])"  # AM/PM, a.m., p. m., Arabic ص/م
-_TIME = rf"\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?(?:{_S}?{_M}{_AMPM})?"
+# A year: digits, a Buddhist-era year ("2566 BE"), or a Japanese era ("R5", "H31", "令和5");
+# other calendars' marks ("AH") are read too, so that the file can be refused by name.
+_ERA = "(?:令和|平成|昭和|[A-Za-z]{1,2})"
+_YEAR = rf"(?:{_ERA}\d{{1,2}}|\d{{1,4}}(?:{_S}(?:BE|AH|AP))?)"
+_DSEP = rf"{_M}[./-]{_M} ?{_M}"  # Korean and Czech write "2023. 3. 18."
+_DATE = rf"(?:{_ERA}\d{{1,2}}|\d{{1,4}}){_DSEP}\d{{1,2}}{_DSEP}{_YEAR}"
+# 12-hour markers: after the time (AM, p. m., Arabic ص/م, Vietnamese SA/CH, Malay PG/PTG), or
+# before it (Japanese 午前/午後, Chinese 上午/下午, Korean 오전/오후).
+_AMPM = rf"(?:[aApP]\.?{_S}?[mM]\.?|[\u0635\u0645]|SA|CH|PTG|PG)"
+_AMPM_BEFORE = f"(?:午前|午後|上午|下午|오전|오후){_S}?"
+_TIME = rf"(?:{_AMPM_BEFORE})?\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?(?:{_S}?{_M}{_AMPM})?"
 # Android "31/12/2023, 21:40 - ", iOS "[12/31/23, 9:40:05 PM] ", old iOS "13/06/15 10:59:59: ".
 _SEP = rf"(?:\] |{_S}[-\u2013]{_S}|: )"
 
@@ -37,11 +45,19 @@ def _prefix(date: str, time: str) -> str:
     return rf"{_M}\[?{_M}{date}{_M}\.?{_M}[,\u060c]?{_M}{_S}?{_M}(?:klo{_S})?{time}{_M}{_SEP}"
 
 
+def _prefix_time_first(time: str, date: str) -> str:
+    """Vietnamese iOS: "[21:41:35, 27/3/22] "."""
+    return rf"{_M}\[?{_M}{time}{_M}[,\u060c]?{_M}{_S}?{_M}{date}{_M}{_SEP}"
+
+
 # One line (used on single lines), and the same grammar preceded by the newline that ends the
 # previous line: a literal first character lets the regex engine jump from line start to line
 # start in C, so whole decoded blocks are cut (split) or searched without a Python loop.
 _HEADER = re.compile(_prefix(f"({_DATE})", f"({_TIME})"))
 _HEADER_NL = re.compile("\n" + _prefix(f"({_DATE})", f"({_TIME})"))
+# Time first: the groups come (time, date); ``Layout`` reads them back in date, time order.
+_HEADER_TF = re.compile(_prefix_time_first(f"({_TIME})", f"({_DATE})"))
+_HEADER_NL_TF = re.compile("\n" + _prefix_time_first(f"({_TIME})", f"({_DATE})"))
 
 # Day/month evidence, searched over whole blocks: a header whose first field can only be a day
 # (13-31) before a possible month, or the reverse. Other lines fail within a few characters.
@@ -49,17 +65,56 @@ _A_DAY = "(?:1[3-9]|2[0-9]|3[01])"
 _A_MONTH = "(?:0?[1-9]|1[0-2])"
 
 
-def _dated(first: str, second: str) -> re.Pattern[str]:
-    date = rf"({first}{_M}[./-]{_M}{second}{_M}[./-]{_M}\d{{1,4}})"
+def _dated(first: str, second: str, time_first: bool = False) -> re.Pattern[str]:
+    date = rf"({first}{_DSEP}{second}{_DSEP}{_YEAR})"
+    if time_first:
+        return re.compile("\n" + _prefix_time_first(f"(?:{_TIME})", date))
     return re.compile("\n" + _prefix(date, f"(?:{_TIME})"))
 
 
-_DAY_FIRST = _dated(_A_DAY, _A_MONTH)
-_MONTH_FIRST = _dated(_A_MONTH, _A_DAY)
-_NOT_YEAR_FIRST = _dated(r"\d{1,2}", r"\d{1,2}")  # a date that needs an order at all
+class Layout:
+    """The header regexes of one file's layout: date first (most) or time first."""
+
+    def __init__(self, time_first: bool):
+        self.time_first = time_first
+        self.header = _HEADER_TF if time_first else _HEADER
+        self.header_nl = _HEADER_NL_TF if time_first else _HEADER_NL
+        self.day_first = _dated(_A_DAY, _A_MONTH, time_first)
+        self.month_first = _dated(_A_MONTH, _A_DAY, time_first)
+        self.not_year_first = _dated(r"\d{1,2}", r"\d{1,2}", time_first)  # needs an order at all
+
+    def date_time(self, m: re.Match[str]) -> tuple[str, str]:
+        return (m.group(2), m.group(1)) if self.time_first else (m.group(1), m.group(2))
+
+
+DATE_FIRST = Layout(False)
+TIME_FIRST = Layout(True)
+_DAY_FIRST = DATE_FIRST.day_first
+_MONTH_FIRST = DATE_FIRST.month_first
+_NOT_YEAR_FIRST = DATE_FIRST.not_year_first
 
 _DIGITS = re.compile(r"\d+")
-_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:.*?([aApP\u0635\u0645]))?", re.DOTALL)
+_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
+# The 12-hour marker of a time, once spaces, dots and marks are gone, upper-cased.
+_AM = frozenset({"AM", "A", "\u0635", "SA", "PG", "午前", "上午", "오전"})
+_PM = frozenset({"PM", "P", "\u0645", "CH", "PTG", "午後", "下午", "오후"})
+_MARKER_TABLE = {ord(c): None for c in f"{_MARKS} .\u00a0\u202f"}
+# Digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, Thai) -> ASCII.
+_DIGIT_TABLE = {
+    zero + i: ord("0") + i for zero in (0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50) for i in range(10)
+}
+
+
+def ampm(time: str) -> bool | None:
+    """True for PM, False for AM, None for a 24-hour time (or an unknown marker)."""
+    marker = _CLOCK.sub("", time).translate(_MARKER_TABLE).upper()
+    if not marker:
+        return None
+    if marker in _PM:
+        return True
+    if marker in _AM:
+        return False
+    return None
 
 
 _FIELD_WIDTH = {1: r"\d{1,2}", 2: r"\d{1,2}", 4: r"\d{4}"}
@@ -101,8 +156,12 @@ def _specialize(m: re.Match[str]) -> re.Pattern[str] | None:
     return re.compile(f"\n{lead}({date_rx}){re.escape(between)}({time_rx}){re.escape(after)}")
 
 
+_FIELD = re.compile(rf"{_ERA}?\d+(?:{_S}(?:BE|AH|AP))?")
+
+
 def _date_fields(date: str) -> tuple[str, str, str] | None:
-    parts = _DIGITS.findall(date)
+    """The three fields of a date as written, an era or calendar mark kept with its year."""
+    parts = _FIELD.findall(date.translate(_MARK_TABLE))
     if len(parts) != 3:
         return None
     return parts[0], parts[1], parts[2]

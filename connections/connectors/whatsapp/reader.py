@@ -16,10 +16,10 @@ from itertools import chain
 from ..base import MAX_LINE_CHARS, BatchFacts, ParsedRecord
 from ..drafts import FAST, Draft, new
 from .clock import _CACHE_CAP, _EPOCH, _Clock
-from .grammar import _HEADER, _HEADER_NL, _LEAD_MARKS, _MARK_RE, _MARK_TABLE, _has_marks
+from .grammar import _LEAD_MARKS, _MARK_RE, _MARK_TABLE, DATE_FIRST, Layout, _has_marks
 from .keys import Occurrences, key_content, minute_of, record_key
 from .lines import _TOO_LONG, _Undecodable
-from .media import SYSTEM, count_media, special_kind
+from .media import SYSTEM, classify, count_media, is_encryption_notice
 from .words import DOCUMENT_OMITTED, EDITED_RE, EXACT, POLL_PREFIXES, SPECIAL_TAILS
 
 _STREAM = "messages"
@@ -88,8 +88,11 @@ class _Reader:
         order: str | None,
         tz: tzinfo,
         fast: re.Pattern[str] | None = None,
+        layout: Layout = DATE_FIRST,
     ):
         self.facts = facts
+        self.layout = layout
+        self.header, self.header_nl = layout.header, layout.header_nl
         self.fast = fast  # see _specialize; dropped after a few blocks it did not fit
         self.misfits = 0
         self.media = media
@@ -114,6 +117,7 @@ class _Reader:
         self.last_time: str | None = None
         self.last: tuple[datetime, str, str] | None = None
         self.authors: dict[str, bool] = {}  # author text -> plausible as an author
+        self.started = False  # a message was read: the encryption notice can only come first
 
     # -- feeding --------------------------------------------------------------------------------
     def feed(self, block: str | list) -> Iterator[ParsedRecord]:
@@ -149,7 +153,7 @@ class _Reader:
             )
             return
         self.facts.fail("A line is not valid UTF-8 text and was skipped.", position)
-        if isinstance(line, _Undecodable) and _HEADER.match(line.text) is not None:
+        if isinstance(line, _Undecodable) and self.header.match(line.text) is not None:
             # It started a message: that message is lost, with its continuation lines.
             yield from self.finish()
 
@@ -252,19 +256,23 @@ class _Reader:
 
     def _split(self, text: str) -> list[str]:
         fast = self.fast
+        header_nl = self.header_nl
         if fast is None:
-            return _HEADER_NL.split(text)
+            parts = header_nl.split(text)
+            if self.layout.time_first:  # (time, date) -> (date, time)
+                parts[1::3], parts[2::3] = parts[2::3], parts[1::3]
+            return parts
         parts = fast.split(text)
         # A header the fitted regex missed can only hide after a newline inside a chunk: one
         # search over the chunks joined finds it (or, rarely, a false alarm across a joint,
         # which only costs the general split below).
-        search = _HEADER_NL.search
+        search = header_nl.search
         if search(parts[0]) is None and search("".join(parts[3::3])) is None:
             return parts
         self.misfits += 1
         if self.misfits >= 3:
             self.fast = None
-        return _HEADER_NL.split(text)
+        return header_nl.split(text)
 
     # -- one message ----------------------------------------------------------------------------
     def _finish_message(
@@ -296,12 +304,15 @@ class _Reader:
             and not head.endswith(DOCUMENT_OMITTED)
             and "maps" not in head
             and not head.startswith(POLL_PREFIXES)
+            and self.started
+            and author != self.chat_name
         ):
-            kind, media_name, media_state = "text", None, None
+            kind, media_name, media_state, media_kind = "text", None, None, None
         else:
-            kind, media_name, media_state = self._classify(author, head, exact, lead)
+            kind, media_name, media_state, media_kind = self._classify(author, head, exact, lead)
             if kind is None:
                 return None
+        self.started = True
         # The key (keys.py): the minute as written, author, content and occurrence number.
         if stamp != self.occ_stamp:  # another timestamp: look its minute's counter up
             self.occ_stamp = stamp
@@ -316,6 +327,8 @@ class _Reader:
         occ[ident] = n + 1
         key = record_key(minute, author, content, n)
         payload = {"author": author, "text": body, "kind": kind, "media_name": media_name}
+        if media_kind is not None:
+            payload["media_kind"] = media_kind
         if not FAST:  # pragma: no cover - see connections.connectors.drafts
             return ParsedRecord(_STREAM, key, at, payload, media_state)
         record = new(Draft)
@@ -325,11 +338,14 @@ class _Reader:
         return record
 
     def _classify(
-        self, author: str, head: str, exact: str | None, lead: bool
-    ) -> tuple[str | None, str | None, str | None]:
-        """(kind, media name, media state) of a first line that may not be plain text, counting
-        its media; kind None for an iOS system notice (counted as skipped)."""
-        kind, media_name, media_state = special_kind(head, exact, lead)
+        self, author: str, head: str, exact: tuple | None, lead: bool
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """(kind, media name, media state, media kind) of a first line that may not be plain
+        text, counting its media; kind None for a system notice (counted as skipped)."""
+        kind, media_name, media_state, media_kind = classify(head, exact, lead)
+        if kind == "text" and not lead and is_encryption_notice(head):
+            # The encryption notice without its mark: the first line, or under the chat's name.
+            kind = SYSTEM
         if kind == SYSTEM:
             if self.chat_name is None:
                 self.chat_name = author
@@ -338,7 +354,7 @@ class _Reader:
             kind = None  # iOS system notice whose author is the chat's name
         if kind is None:
             self.facts.skipped += 1
-            return None, None, None
+            return None, None, None, None
         if kind == "media":
             media_state = count_media(self.facts, self.media, media_name, media_state)
-        return kind, media_name, media_state
+        return kind, media_name, media_state, media_kind

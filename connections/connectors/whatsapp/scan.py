@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import IO
 
 from ..base import ArtifactRejected
+from .clock import unreadable_calendar
 from .grammar import (
-    _DAY_FIRST,
-    _HEADER,
+    _DIGIT_TABLE,
     _MARK_TABLE,
-    _MONTH_FIRST,
-    _NOT_YEAR_FIRST,
+    DATE_FIRST,
+    TIME_FIRST,
+    Layout,
     _specialize,
 )
 from .lines import _blocks, _lines, _Undecodable
@@ -27,7 +28,25 @@ class _Scan:
     day_first: bool = False  # some date can only be read day-first
     month_first: bool = False  # some date can only be read month-first
     fast: re.Pattern[str] | None = None  # a header regex fitted to this file, see _specialize
+    layout: Layout = DATE_FIRST  # date first (most) or time first (Vietnamese iOS)
+    digits: bool = False  # dates written in digits of another script (Arabic, Bengali, ...)
 
+
+# Said of a file that looks changed after WhatsApp wrote it (and only of such a file).
+_EDITED = (
+    " If it was unzipped, renamed inside or edited, export the chat again and upload the file "
+    "exactly as WhatsApp made it."
+)
+
+
+def _unreadable(date: str) -> ArtifactRejected:
+    shown = date.translate(_MARK_TABLE)
+    return ArtifactRejected(
+        "unsupported",
+        f"Dates like {shown} are in a calendar Ownerhub cannot read yet. Set the phone's "
+        "calendar to Gregorian (Settings, General, Language & Region, Calendar), export the "
+        "chat again and upload it.",
+    )
 
 def _platform(prefix: str) -> str:
     return "android" if prefix.rstrip().endswith(("-", "\u2013")) else "ios"
@@ -46,10 +65,16 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
                     nonempty += 1
                     bad += isinstance(line, _Undecodable)
                 elif line.strip():
-                    m = _HEADER.match(line)
+                    m = DATE_FIRST.header.match(line)
+                    if m is None and (m := TIME_FIRST.header.match(line)) is not None:
+                        scan.layout = TIME_FIRST
                     if m is not None:
+                        date, _ = scan.layout.date_time(m)
+                        if unreadable_calendar(date):
+                            raise _unreadable(date)
                         scan.platform = _platform(m.group(0))
-                        scan.fast = _specialize(m)
+                        scan.fast = _specialize(m) if scan.layout is DATE_FIRST else None
+                        scan.digits = not date.translate(_MARK_TABLE).isascii()
                         sniffing = False
                         break
                     nonempty += 1
@@ -68,18 +93,22 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
             text = "\n" + block
         else:
             text = "\n" + "\n".join(line for line in block if type(line) is str)
-        if scan.needs_order is None and (m := _NOT_YEAR_FIRST.search(text)) is not None:
+        if scan.digits:
+            text = text.translate(_DIGIT_TABLE)
+        layout = scan.layout
+        if scan.needs_order is None and (m := layout.not_year_first.search(text)) is not None:
             scan.needs_order = m.group(1).translate(_MARK_TABLE)
         if not scan.day_first:
-            scan.day_first = _DAY_FIRST.search(text) is not None
+            scan.day_first = layout.day_first.search(text) is not None
         if not scan.month_first:
-            scan.month_first = _MONTH_FIRST.search(text) is not None
+            scan.month_first = layout.month_first.search(text) is not None
     if sniffing:
         if nonempty == 0:
             raise ArtifactRejected("empty", "The chat text is empty.")
         if bad * 2 >= nonempty:
-            raise ArtifactRejected("malformed", "The file is not readable text (not UTF-8).")
+            raise ArtifactRejected("malformed", "The file is not readable text (not UTF-8)." + _EDITED)
         raise ArtifactRejected(
-            "wrong_source", "This does not look like a WhatsApp chat export: no dated messages."
+            "wrong_source",
+            "This does not look like a WhatsApp chat export: no dated messages." + _EDITED,
         )
     return scan

@@ -1,0 +1,156 @@
+"""WhatsApp exports in every language, calendar and layout (issue 13): the same chat, written by
+phones set to 27 languages (iOS and Android), gives the same messages, media kinds, notices and
+range. Fixtures: tests/fixtures/whatsapp/locales (make_fixtures.py writes them)."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connections.connectors.base import Artifact, ArtifactRejected, BatchFacts, ParseOptions
+from connections.connectors.whatsapp import PARSER_VERSION, parse
+from connections.connectors.whatsapp.words import LOCALES
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "whatsapp" / "locales"
+sys.path.insert(0, str(LOCALE_DIR))
+import make_fixtures  # noqa: E402
+
+START = datetime(2023, 3, 18, 21, 41, 35, tzinfo=UTC)
+
+# What every iOS file must give: 12 messages (14 lines less the encryption and security-code
+# notices), the six media placeholders and the document by kind (omitted), the photo attached
+# by reference (missing: a .txt holds no media), one deleted message, one missed call.
+IOS = {
+    "records": 12,
+    "skipped": 2,
+    "kinds": {"text": 2, "media": 8, "deleted": 1, "call": 1},
+    "media": {"image": 2, "video": 1, "audio": 1, "sticker": 1, "gif": 1, "contact": 1, "document": 1},
+    "omitted": 7,
+    "missing": 1,
+    "first": START + timedelta(minutes=1),
+    "last": START + timedelta(minutes=13),
+}
+# Android: one "<Media omitted>" for every type (kind unknown), the photo by file name, no call
+# lines, no seconds.
+ANDROID = {
+    "records": 11,
+    "skipped": 2,
+    "kinds": {"text": 2, "media": 8, "deleted": 1},
+    "media": {"unknown": 7, "image": 1},
+    "omitted": 7,
+    "missing": 1,
+    "first": START.replace(second=0) + timedelta(minutes=1),
+    "last": START.replace(second=0) + timedelta(minutes=13),
+}
+CASES = [(tag, "ios", IOS) for tag in LOCALES] + [(tag, "android", ANDROID) for tag in LOCALES]
+CASES += [(name, "ios", IOS) for name in make_fixtures.EXTRA_LAYOUTS]
+
+
+def read(path: Path, **options):
+    facts = BatchFacts()
+    records = list(parse(Artifact(path=path, filename=path.name), facts, ParseOptions(**options)))
+    return records, facts
+
+
+def summary(records, facts) -> dict:
+    media = Counter(r.payload.get("media_kind") for r in records if r.payload["kind"] == "media")
+    return {
+        "records": len(records),
+        "skipped": facts.skipped,
+        "kinds": dict(Counter(r.payload["kind"] for r in records)),
+        "media": dict(media),
+        "omitted": facts.media_omitted,
+        "missing": facts.media_missing,
+        "first": min(r.event_at for r in records),
+        "last": max(r.event_at for r in records),
+    }
+
+
+@pytest.mark.parametrize(("tag", "platform", "expected"), CASES, ids=[f"{t}-{p}" for t, p, _ in CASES])
+def test_a_chat_exported_in_any_language_gives_its_messages_media_by_kind_and_skips_notices(
+    tag, platform, expected
+):
+    records, facts = read(LOCALE_DIR / f"{tag}.{platform}.txt")
+
+    assert facts.failed == 0
+    assert facts.needs_answer is None
+    assert facts.parser_version == PARSER_VERSION == "whatsapp/2"
+    assert summary(records, facts) == expected
+    assert {r.payload["author"] for r in records} == {"Ana Souza", "Ben Carter"}
+
+
+def test_the_committed_fixtures_are_what_the_script_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(make_fixtures, "HERE", tmp_path)
+    make_fixtures.main()
+    for made in tmp_path.glob("*.txt"):
+        assert made.read_bytes() == (LOCALE_DIR / made.name).read_bytes(), made.name
+
+
+def keyed(path: Path) -> list[tuple]:
+    records, _ = read(path)
+    return [(r.key, r.event_at, r.payload["kind"], r.payload.get("media_kind")) for r in records]
+
+
+@given(
+    st.sampled_from(sorted(LOCALES)),
+    st.sampled_from(sorted(LOCALES)),
+    st.sampled_from(["ios", "android"]),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_same_chat_in_any_two_languages_gives_the_same_records(first, second, platform):
+    assert keyed(LOCALE_DIR / f"{first}.{platform}.txt") == keyed(LOCALE_DIR / f"{second}.{platform}.txt")
+
+
+@pytest.mark.parametrize("name", sorted(make_fixtures.EXTRA_LAYOUTS))
+def test_other_calendars_and_layouts_give_the_same_records_as_the_gregorian_chat(name):
+    assert keyed(LOCALE_DIR / f"{name}.ios.txt") == keyed(LOCALE_DIR / "en.ios.txt")
+
+
+@pytest.mark.parametrize(
+    ("first_line", "seen"),
+    [
+        ("[1402/12/27, 21:41:35] Ana: سلام", "1402/12/27"),  # the Persian (solar hijri) calendar
+        ("[18/3/1444 AH, 21:41:35] Ana: hi", "18/3/1444 AH"),  # the Islamic calendar
+        ("[3/18/S64, 9:41:35 PM] Ana: hi", "3/18/S64"),  # a Japanese era before WhatsApp
+    ],
+)
+def test_a_calendar_ownerhub_cannot_read_is_named_not_called_an_edited_file(tmp_path, first_line, seen):
+    path = tmp_path / "_chat.txt"
+    path.write_text(first_line + "\n", encoding="utf-8")
+    with pytest.raises(ArtifactRejected) as caught:
+        read(path)
+    assert caught.value.reason == "unsupported"
+    assert caught.value.detail.startswith(f"Dates like {seen} are in a calendar Ownerhub cannot read yet")
+    assert "edit" not in caught.value.detail
+
+
+def test_only_a_file_that_looks_edited_is_told_not_to_edit_it(tmp_path):
+    from connections.connectors.whatsapp import MANIFEST
+
+    path = tmp_path / "_chat.txt"
+    path.write_text("Ana: hi\nBen: hello\n", encoding="utf-8")
+    with pytest.raises(ArtifactRejected) as caught:
+        read(path)
+    assert caught.value.reason == "wrong_source"
+    assert "edit" in caught.value.detail
+    assert "edit" not in MANIFEST.recovery  # the recovery is added to every rejection
+
+
+def test_a_group_encryption_notice_without_its_mark_is_a_notice_not_the_first_message(tmp_path):
+    path = tmp_path / "_chat.txt"
+    path.write_text(
+        "[1/5/23, 10:00:00] Trip 2024: Messages and calls are end-to-end encrypted. Only people in "
+        "this chat can read, listen to, or share them.\n"
+        "[3/18/23, 21:42:35] Ana Souza: Hello everyone\n",
+        encoding="utf-8",
+    )
+    records, facts = read(path)
+    assert [r.payload["text"] for r in records] == ["Hello everyone"]
+    assert facts.skipped == 1
+    assert records[0].event_at == START + timedelta(minutes=1)
