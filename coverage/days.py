@@ -1,8 +1,10 @@
-"""The owner's days from summaries kept in UTC days (DESIGN.md, "Time": days are the owner's).
+"""The owner's days from summaries kept in UTC (DESIGN.md, "Time": days are the owner's).
 
-The summaries count records per UTC day (``LaneSummary.day_counts``, ``media_days``) and
-keep holes as runs of empty UTC days. Without reading records, this is what can be said
-in the owner's zone:
+The lane summaries count records per UTC hour or quarter hour (``LaneSummary.day_counts``,
+``media_days``; ``pipeline.slots``): each slot lies within one owner's day, so those counts are
+exact in any zone. Summaries written before slots hold UTC days, and the summaries keep holes
+as runs of empty UTC days. Without reading records, this is what can be said of those in the
+owner's zone:
 
 - a hole: the owner's days that lie wholly inside the empty UTC days (exact: nothing was
   recorded on them); a hole shorter than a day of the owner's drops out;
@@ -55,30 +57,66 @@ def _bounds(tz: tzinfo, first_at: datetime | None, last_at: datetime | None) -> 
     return (local_date(first_at, tz) if first_at else None, local_date(last_at, tz) if last_at else None)
 
 
+def slot_start(key: str) -> tuple[datetime, timedelta] | None:
+    """The UTC start and length of a slot key; ``None`` for a day key (or anything else)."""
+    text = str(key)
+    if len(text) < 13 or text[10] != "T":
+        return None
+    try:
+        start = datetime.fromisoformat(text[:13] + (text[13:] if len(text) > 13 else ":00")).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return start, timedelta(minutes=15 if len(text) > 13 else 60)
+
+
+def _slot_day(key, tz: tzinfo | None) -> date | None:
+    """The owner's day of a slot key (``pipeline.slots``: a UTC hour or quarter hour), else ``None``.
+
+    Exact: a slot lies within one owner's day (for an owner whose zone was hour-aligned when an
+    hour was kept and later moved to a +05:45 zone, the slot's start decides)."""
+    found = slot_start(key)
+    if found is None:
+        return None
+    return local_date(found[0], tz) if tz is not None else found[0].date()
+
+
 def owner_day_counts(day_counts: dict, tz: tzinfo | None, first_at: datetime | None = None,
                      last_at: datetime | None = None) -> dict[date, int]:
-    """Records per owner's day, from records per UTC day (ISO keys); ``first_at``/``last_at`` bound them."""
-    days = {d: n for key, n in (day_counts or {}).items() if (d := _utc_day(key))}
+    """Records per owner's day, from records per UTC slot (exact) or per UTC day (ISO keys, kept before
+    slots: approximate); ``first_at``/``last_at`` bound the latter."""
+    out: dict[date, int] = {}
+    days: dict[date, int] = {}
+    for key, n in (day_counts or {}).items():
+        if (d := _slot_day(key, tz)) is not None:
+            out[d] = out.get(d, 0) + n
+        elif (d := _utc_day(key)) is not None:
+            days[d] = days.get(d, 0) + n
     if tz is None:
-        return days
+        return _add_counts(out, days)
     first, last = _bounds(tz, first_at, last_at)
     move = _mover(tz, first_at, last_at)
-    out: dict[date, int] = {}
     for utc_day, n in days.items():
         d = _clamp(move(utc_day), first, last)
         out[d] = out.get(d, 0) + n
     return out
 
 
+def _add_counts(left: dict[date, int], right: dict[date, int]) -> dict[date, int]:
+    for d, n in right.items():
+        left[d] = left.get(d, 0) + n
+    return left
+
+
 def owner_days(utc_days: Iterable, tz: tzinfo | None, first_at: datetime | None = None,
                last_at: datetime | None = None) -> set[date]:
-    """The owner's days of a set of UTC days (ISO strings), bounded like ``owner_day_counts``."""
-    days = {d for key in utc_days or () if (d := _utc_day(key))}
+    """The owner's days of a set of UTC slots or UTC days (ISO strings), bounded like ``owner_day_counts``."""
+    exact = {d for key in utc_days or () if (d := _slot_day(key, tz)) is not None}
+    days = {d for key in utc_days or () if _slot_day(key, tz) is None and (d := _utc_day(key))}
     if tz is None:
-        return days
+        return exact | days
     first, last = _bounds(tz, first_at, last_at)
     move = _mover(tz, first_at, last_at)
-    return {_clamp(move(d), first, last) for d in days}
+    return exact | {_clamp(move(d), first, last) for d in days}
 
 
 def owner_gaps(holes: Iterable[dict], tz: tzinfo | None) -> list[tuple[str, str, int]]:

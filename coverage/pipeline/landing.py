@@ -28,7 +28,7 @@ from datetime import datetime
 from django.db import connection as db
 
 from ..models import AcquisitionBatch, Record, RecordProvenance
-from . import summaries
+from . import slots, summaries
 from .measures import Landed, Measure, Round
 from .staging import STAGING_TABLE, drop_staging, quote
 from .summaries import day_text, earliest_of, gaps, latest_of, merge_counts, merge_sources
@@ -119,15 +119,16 @@ def measure_staged(
     """
     n = _sql_names()
     where, span_params = (span or Span()).sql()
-    measure = Measure()
+    measure = Measure(slot_minutes=slots.minutes_for_connection(connection_id))
+    slot = slots.slot_sql("s.event_at", measure.slot_minutes)
     with db.cursor() as cursor:
         measure.held = holds_records(connection_id) if held is None else held
         new = f"SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END)" if measure.held else "COUNT(*)"
         params = [connection_id, batch_id] if measure.held else [batch_id]
         with small_sorts(cursor):
             cursor.execute(
-                f"SELECT s.event_day, s.media, COUNT(*), {new} FROM {n['S']} s WHERE s.batch_id = %s{where} "
-                "GROUP BY s.event_day, s.media ORDER BY s.event_day",
+                f"SELECT s.event_day, {slot}, s.media, COUNT(*), {new} FROM {n['S']} s WHERE s.batch_id = %s{where} "
+                f"GROUP BY s.event_day, {slot}, s.media ORDER BY s.event_day",
                 params + span_params,
             )
             _add_groups(measure, cursor.fetchall())
@@ -147,10 +148,11 @@ def measure_staged(
 
 
 def _add_groups(measure: Measure, rows: list[tuple]) -> None:
-    """Add the (day, media, staged, new) groups, in day order, to ``measure``."""
+    """Add the (day, slot, media, staged, new) groups, in day order, to ``measure``."""
     last = None
     day_new = day_media = 0
-    for ordinal, media, count, fresh in [*rows, (None, "", 0, 0)]:
+    media_slots: set[str] = set()
+    for ordinal, slot, media, count, fresh in [*rows, (None, "", "", 0, 0)]:
         if ordinal != last:
             if last is not None:
                 measure.days.append(last)
@@ -165,12 +167,16 @@ def _add_groups(measure: Measure, rows: list[tuple]) -> None:
         measure.staged += count
         measure.accepted += fresh
         day_new += fresh
+        if fresh:
+            measure.slot_counts[slot] = measure.slot_counts.get(slot, 0) + fresh
         if media:
             measure.staged_media[media] = measure.staged_media.get(media, 0) + count
             if media in ("missing", "omitted"):
                 day_media += count
+                media_slots.add(slot)
             if fresh:
                 measure.new_media[media] = measure.new_media.get(media, 0) + fresh
+    measure.media_slots = sorted(media_slots)
 
 
 def _duplicate_sources(held_by: list[tuple[int, int]]) -> list[dict]:
@@ -221,13 +227,13 @@ def land_rows(batch: AcquisitionBatch, measure: Measure, span: Span | None = Non
     """
     rows = _Rows(batch, span or Span())
     with db.cursor() as cursor:
-        held_days = _add_provenance(cursor, rows, measure)  # before the new records exist
-        accepted, new_days = _insert_records(cursor, rows, measure)
+        held_slots = _add_provenance(cursor, rows, measure)  # before the new records exist
+        accepted, new_days, new_slots = _insert_records(cursor, rows, measure)
         upgraded = _upgrade_media(cursor, rows, measure)
     return Landed(
         accepted=accepted,
         measure=measure,
-        lane_days=merge_counts(held_days, new_days),
+        lane_days=merge_counts(held_slots, new_slots),
         new_days=new_days,
         upgraded=upgraded,
     )
@@ -243,7 +249,7 @@ class _Rows:
 
 
 def _add_provenance(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
-    """Provenance rows for held records this lane delivers for the first time; returns them per day.
+    """Provenance rows for held records this lane delivers for the first time; returns them per slot.
 
     A record's first delivery is the record itself (``first_batch``, whose method is the first
     lane); a held record gains a provenance row when it arrived before only through other
@@ -260,9 +266,10 @@ def _add_provenance(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
         f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
     )
     source_params = [rows.connection_id, rows.batch_id, *rows.params, method, method]
+    slot = slots.slot_sql("s.event_at", measure.slot_minutes)
     with small_sorts(cursor):
-        cursor.execute(f"SELECT s.event_day, COUNT(*) {held_source} GROUP BY s.event_day", source_params)
-        held_days = {day_text(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+        cursor.execute(f"SELECT {slot}, COUNT(*) {held_source} GROUP BY {slot}", source_params)
+        held_days = {key: int(count) for key, count in cursor.fetchall()}
     if held_days:
         cursor.execute(
             f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
@@ -272,8 +279,8 @@ def _add_provenance(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
     return held_days
 
 
-def _insert_records(cursor, rows: _Rows, measure: Measure) -> tuple[int, dict[str, int]]:
-    """Insert the staged rows the connection does not hold; returns how many, and per day.
+def _insert_records(cursor, rows: _Rows, measure: Measure) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Insert the staged rows the connection does not hold; returns how many, per day and per slot.
 
     ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
     When the caller knows the connection holds none of these keys, staging's own key (batch,
@@ -292,15 +299,21 @@ def _insert_records(cursor, rows: _Rows, measure: Measure) -> tuple[int, dict[st
     )
     accepted = max(cursor.rowcount, 0)
     if accepted == measure.accepted:
-        return accepted, measure.day_counts
+        return accepted, measure.day_counts, measure.slot_counts
     # Not under the lock: count the inserted records to be exact.
+    slot = slots.slot_sql("s.event_at", measure.slot_minutes)
     cursor.execute(
-        f"SELECT s.event_day, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+        f"SELECT s.event_day, {slot}, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
         f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-        f"WHERE s.batch_id = %s{rows.where} AND r.first_batch_id = %s AND r.id > %s GROUP BY s.event_day",
+        f"WHERE s.batch_id = %s{rows.where} AND r.first_batch_id = %s AND r.id > %s GROUP BY s.event_day, {slot}",
         [rows.connection_id, batch_id, *rows.params, batch_id, before],
     )
-    return accepted, {day_text(ordinal): int(count) for ordinal, count in cursor.fetchall()}
+    per_day: dict[str, int] = {}
+    per_slot: dict[str, int] = {}
+    for ordinal, key, count in cursor.fetchall():
+        per_day[day_text(ordinal)] = per_day.get(day_text(ordinal), 0) + int(count)
+        per_slot[key] = per_slot.get(key, 0) + int(count)
+    return accepted, per_day, per_slot
 
 
 def _upgrade_media(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
@@ -350,6 +363,7 @@ class Tally:
     day_counts: dict[str, int] = field(default_factory=dict)
     lane_days: dict[str, int] = field(default_factory=dict)
     media_days: list[str] = field(default_factory=list)
+    media_slots: list[str] = field(default_factory=list)
     new_media: dict[str, int] = field(default_factory=dict)
     staged_media: dict[str, int] = field(default_factory=dict)
     duplicate_sources: list[dict] = field(default_factory=list)
@@ -369,6 +383,7 @@ class Tally:
         self.day_counts = merge_counts(self.day_counts, landed.new_days)
         self.lane_days = merge_counts(self.lane_days, landed.lane_days)
         self.media_days = sorted(set(self.media_days) | set(m.media_days))
+        self.media_slots = sorted(set(self.media_slots) | set(m.media_slots))
         self.new_media = merge_counts(self.new_media, m.new_media)
         self.staged_media = merge_counts(self.staged_media, m.staged_media)
         self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
@@ -382,6 +397,7 @@ class Tally:
             days=self.days,
             day_counts=self.day_counts,
             media_days=self.media_days,
+            media_slots=self.media_slots,
             duplicate_sources=self.duplicate_sources,
             new_media=self.new_media,
             staged=self.staged,

@@ -21,6 +21,9 @@ class Measure:
     staged: int = 0  # distinct staged rows
     staged_media: dict[str, int] = field(default_factory=dict)  # media state -> staged rows
     held: bool = False  # the connection held records before (else every staged row is new)
+    slot_minutes: int = 60  # the length of the slots below (``slots``: an hour, or a quarter hour)
+    slot_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC slot
+    media_slots: list[str] = field(default_factory=list)  # slots with media missing or omitted
 
 
 @dataclass
@@ -38,6 +41,6 @@ class Round:
 class Landed:
     accepted: int
     measure: Measure
-    lane_days: dict[str, int] = field(default_factory=dict)  # records this lane delivered, per day
+    lane_days: dict[str, int] = field(default_factory=dict)  # records this lane delivered, per UTC slot (``slots``)
     new_days: dict[str, int] = field(default_factory=dict)  # new records, per day
     upgraded: dict[str, int] = field(default_factory=lambda: {"missing": 0, "omitted": 0})

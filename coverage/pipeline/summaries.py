@@ -1,7 +1,9 @@
 """Coverage summaries: the lane and connection rows every surface reads, moved in the landing's transaction.
 
 ``update_lane`` and ``update_summary`` add what one landing brought (``measures.Landed``); the
-caller holds the connection lock. Days are the UTC days of the staged rows (``day_text``).
+caller holds the connection lock. A lane counts its records and media-missing records per UTC
+slot (``slots``: an hour, or a quarter hour), so the loader can tell the owner's days exactly;
+holes are runs of empty UTC days (``day_text``).
 
 Media-missing days are a fact of the records' current media state, not a log: when a landing
 fills in media an earlier import lacked (``Landed.upgraded``), ``refresh_media_days`` recomputes
@@ -11,15 +13,14 @@ them from the records, for the days the batch covers only (the upgraded records 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q
-from django.db.models.functions import TruncDate
+from django.db import connection as db
 
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from . import slots
 from .measures import Landed, Round
-
-NOT_ATTACHED = ("missing", "omitted")
+from .staging import quote
 
 
 def day_text(ordinal: int) -> str:
@@ -65,40 +66,47 @@ def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_ba
     elif round_.partial:
         lane.partial_batch = batch
     lane.day_counts = merge_counts(lane.day_counts, landed.lane_days)
-    lane.media_days = sorted(set(lane.media_days or ()) | set(landed.measure.media_days))
+    lane.media_days = sorted(set(lane.media_days or ()) | set(landed.measure.media_slots))
     lane.save()
     if any(landed.upgraded.values()):
         refresh_media_days(batch, round_.earliest, round_.latest)
 
 
 def refresh_media_days(batch: AcquisitionBatch, earliest: datetime | None, latest: datetime | None) -> None:
-    """Recompute every lane's media-missing days between ``earliest`` and ``latest`` from the records.
+    """Recompute every lane's media-missing slots between ``earliest`` and ``latest`` from the records.
 
-    A day stays marked while a record of it, delivered through that lane (first or again),
-    still lacks its media. Two aggregate queries over the connection's records in that window,
-    only when a landing upgraded some media; days outside the window keep what they had.
+    A slot stays marked while a record of it, delivered through that lane (first or again),
+    still lacks its media. One aggregate query over the connection's records in that window,
+    only when a landing upgraded some media; slots on other UTC days keep what they had.
     Records of another import still being saved count nowhere (DESIGN: a commit is atomic).
     """
     if earliest is None or latest is None:
         return
-    window = {"event_at__gte": earliest, "event_at__lte": latest}
-    visible = Q(first_batch__status=AcquisitionBatch.Status.COMMITTED) | Q(first_batch_id=batch.pk)
-    missing = Record.objects.filter(visible, connection_id=batch.connection_id, media__in=NOT_ATTACHED, **window)
-    found: dict[str, set[str]] = defaultdict(set)
-    first = missing.annotate(day=TruncDate("event_at", tzinfo=UTC)).values_list("first_batch__method", "day")
-    again = (
-        RecordProvenance.objects.filter(record__in=missing.values("pk"))
-        .annotate(day=TruncDate("record__event_at", tzinfo=UTC))
-        .values_list("method", "day")
-    )
-    for method, day in [*first.distinct(), *again.distinct()]:
-        found[method].add(day.isoformat())
-    first_day, last_day = earliest.astimezone(UTC).date().isoformat(), latest.astimezone(UTC).date().isoformat()
+    n = {"R": quote(Record._meta.db_table), "P": quote(RecordProvenance._meta.db_table),
+         "B": quote(AcquisitionBatch._meta.db_table)}
+    slot = slots.slot_sql("r.event_at", slots.minutes_for_connection(batch.connection_id))
+    first_day, last_day = earliest.astimezone(UTC).date(), latest.astimezone(UTC).date()
+    window = [db.ops.adapt_datetimefield_value(datetime.combine(d, time(0), UTC))
+              for d in (first_day, last_day + timedelta(days=1))]
+    where = ("r.connection_id = %s AND r.media IN ('missing', 'omitted') AND r.event_at >= %s AND r.event_at < %s "
+             "AND (b.status = %s OR b.id = %s)")
+    params = [batch.connection_id, *window, AcquisitionBatch.Status.COMMITTED, batch.pk]
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT b.method, {slot} FROM {n['R']} r JOIN {n['B']} b ON b.id = r.first_batch_id WHERE {where} "
+            f"UNION SELECT p.method, {slot} FROM {n['P']} p JOIN {n['R']} r ON r.id = p.record_id "
+            f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE {where}",
+            params + params,
+        )
+        found: dict[str, set[str]] = defaultdict(set)
+        for method, key in cursor.fetchall():
+            found[method].add(key)
+    first_text, last_text = first_day.isoformat(), last_day.isoformat()
     for lane in LaneSummary.objects.select_for_update().filter(connection_id=batch.connection_id):
-        kept = {d for d in lane.media_days or () if not first_day <= d[:10] <= last_day}
-        days = sorted(kept | found[lane.method])
-        if days != list(lane.media_days or ()):
-            lane.media_days = days
+        kept = {d for d in lane.media_days or () if not first_text <= d[:10] <= last_text}
+        keys = sorted(kept | found[lane.method])
+        if keys != list(lane.media_days or ()):
+            lane.media_days = keys
             lane.save(update_fields=["media_days"])
 
 

@@ -1,0 +1,58 @@
+"""Time slots of the lane summaries: records per UTC hour (or quarter hour), so owner days are exact.
+
+The lane summaries (``LaneSummary.day_counts`` and ``media_days``) are keyed by slot: the UTC hour
+``"2023-11-20T10"``, or the quarter hour ``"2023-11-20T10:45"`` when the owner's zone is not a whole
+number of hours from UTC (Asia/Kathmandu, +05:45; India, +05:30). A slot never straddles the owner's
+midnight, so ``coverage.days`` buckets it into exactly one owner's day whatever the zone; summaries
+written before slots hold UTC days (``"2023-11-20"``) and are read approximately.
+
+Slots are cut in SQL, one expression per database (both store ``event_at`` in UTC: SQLite as text
+``YYYY-MM-DD HH:MM:SS``, PostgreSQL as ``timestamptz``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from django.conf import settings
+from django.db import connection as db
+
+from connections.models import OwnerProfile
+
+from ..days import slot_start
+from ..words import zone
+
+__all__ = ["HOUR", "QUARTER", "minutes_for", "minutes_for_connection", "slot_sql", "slot_start"]
+
+HOUR, QUARTER = 60, 15
+
+
+def minutes_for(tz: tzinfo) -> int:
+    """Slot length for an owner in ``tz``: an hour, or a quarter hour where the zone's offset needs it."""
+    year = datetime.now(UTC).year
+    for month in (1, 4, 7, 10):
+        offset = datetime(year, month, 1, 12, tzinfo=UTC).astimezone(tz).utcoffset() or timedelta(0)
+        if offset.total_seconds() % 3600:
+            return QUARTER
+    return HOUR
+
+
+def minutes_for_connection(connection_id: int) -> int:
+    """Slot length for the owner of a connection (one query)."""
+    name = OwnerProfile.objects.filter(owner__connections__pk=connection_id).values_list("time_zone", flat=True).first()
+    return minutes_for(zone(name or settings.TIME_ZONE))
+
+
+def slot_sql(column: str, minutes: int) -> str:
+    """SQL for the slot key of the UTC instant in ``column`` (a trusted column reference)."""
+    if db.vendor == "postgresql":
+        utc = f"({column} AT TIME ZONE 'UTC')"
+        hour = f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24')"
+        minute = f"EXTRACT(MINUTE FROM {utc})"
+    else:
+        hour = f"(substr({column}, 1, 10) || 'T' || substr({column}, 12, 2))"
+        minute = f"CAST(substr({column}, 15, 2) AS INTEGER)"
+    if minutes == HOUR:
+        return hour
+    quarter = f"CASE WHEN {minute} < 15 THEN '00' WHEN {minute} < 30 THEN '15' WHEN {minute} < 45 THEN '30' ELSE '45' END"
+    return f"({hour} || ':' || {quarter})"
