@@ -355,21 +355,24 @@ def test_an_export_with_the_media_fills_in_what_was_missing(chat):
 
 # --- other sources -------------------------------------------------------------------------------
 def test_timeline_takeout_zip_counts_the_repeated_point_as_a_duplicate(timeline):
+    # Records.json covers 8 to 10 May 2023, the Semantic month August: both are read (issue 13).
     batch = imported(timeline, "takeout.zip")
 
     r = receipt(batch)
     assert r.source_format == "takeout_records_zip"
     assert (r.counts.parsed, r.counts.accepted, r.counts.duplicate, r.counts.skipped, r.counts.failed) == (
-        30,
-        29,
-        1,
-        1,
-        1,
+        30 + 15,
+        29 + 12,
+        1 + 3,
+        1 + 4,
+        1 + 1,
     )
     assert any(w.position for w in r.warnings)
     assert r.event_time.earliest == utc(2023, 5, 8, 6, 0)
-    assert Record.objects.filter(connection=timeline, stream="locations").count() == 29
-    assert CoverageSummary.objects.get(connection=timeline).holes == []
+    assert Record.objects.filter(connection=timeline, stream="locations").count() == 41
+    assert CoverageSummary.objects.get(connection=timeline).holes == [
+        {"start": "2023-05-11", "end": "2023-07-31", "days": 82}
+    ]
 
 
 @pytest.mark.parametrize("chunk", [3, 50_000])
