@@ -4,6 +4,7 @@ range. Fixtures: tests/fixtures/whatsapp/locales (make_fixtures.py writes them).
 
 from __future__ import annotations
 
+import io
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,15 @@ IOS = {
     "records": 12,
     "skipped": 2,
     "kinds": {"text": 2, "media": 8, "deleted": 1, "call": 1},
-    "media": {"image": 2, "video": 1, "audio": 1, "sticker": 1, "gif": 1, "contact": 1, "document": 1},
+    "media": {
+        "image": 2,
+        "video": 1,
+        "audio": 1,
+        "sticker": 1,
+        "gif": 1,
+        "contact": 1,
+        "document": 1,
+    },
     "omitted": 7,
     "missing": 1,
     "first": START + timedelta(minutes=1),
@@ -72,7 +81,9 @@ def summary(records, facts) -> dict:
     }
 
 
-@pytest.mark.parametrize(("tag", "platform", "expected"), CASES, ids=[f"{t}-{p}" for t, p, _ in CASES])
+@pytest.mark.parametrize(
+    ("tag", "platform", "expected"), CASES, ids=[f"{t}-{p}" for t, p, _ in CASES]
+)
 def test_a_chat_exported_in_any_language_gives_its_messages_media_by_kind_and_skips_notices(
     tag, platform, expected
 ):
@@ -102,9 +113,13 @@ def keyed(path: Path) -> list[tuple]:
     st.sampled_from(sorted(LOCALES)),
     st.sampled_from(["ios", "android"]),
 )
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_the_same_chat_in_any_two_languages_gives_the_same_records(first, second, platform):
-    assert keyed(LOCALE_DIR / f"{first}.{platform}.txt") == keyed(LOCALE_DIR / f"{second}.{platform}.txt")
+    assert keyed(LOCALE_DIR / f"{first}.{platform}.txt") == keyed(
+        LOCALE_DIR / f"{second}.{platform}.txt"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(make_fixtures.EXTRA_LAYOUTS))
@@ -120,13 +135,17 @@ def test_other_calendars_and_layouts_give_the_same_records_as_the_gregorian_chat
         ("[3/18/S64, 9:41:35 PM] Ana: hi", "3/18/S64"),  # a Japanese era before WhatsApp
     ],
 )
-def test_a_calendar_ownerhub_cannot_read_is_named_not_called_an_edited_file(tmp_path, first_line, seen):
+def test_a_calendar_ownerhub_cannot_read_is_named_not_called_an_edited_file(
+    tmp_path, first_line, seen
+):
     path = tmp_path / "_chat.txt"
     path.write_text(first_line + "\n", encoding="utf-8")
     with pytest.raises(ArtifactRejected) as caught:
         read(path)
     assert caught.value.reason == "unsupported"
-    assert caught.value.detail.startswith(f"Dates like {seen} are in a calendar Ownerhub cannot read yet")
+    assert caught.value.detail.startswith(
+        f"Dates like {seen} are in a calendar Ownerhub cannot read yet"
+    )
     assert "edit" not in caught.value.detail
 
 
@@ -154,3 +173,104 @@ def test_a_group_encryption_notice_without_its_mark_is_a_notice_not_the_first_me
     assert [r.payload["text"] for r in records] == ["Hello everyone"]
     assert facts.skipped == 1
     assert records[0].event_at == START + timedelta(minutes=1)
+
+
+# --- through the real pipeline ----------------------------------------------------------------
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("immediate_tasks")
+@pytest.mark.parametrize(("first", "second"), [("fr", "de"), ("ar", "ja"), ("en", "pt-BR")])
+def test_the_same_chat_exported_in_two_languages_imports_once(owner, first, second):
+    from connections.services import add_connection
+    from coverage.models import AcquisitionBatch, Record
+    from coverage.pipeline import preview_artifact, start_commit
+
+    chat = add_connection(owner, "whatsapp", "trip", "Trip 2024")
+    batches = []
+    for tag in (first, second):
+        data = (LOCALE_DIR / f"{tag}.ios.txt").read_bytes()
+        name = f"WhatsApp Chat with Trip 2024 ({tag}).txt"
+        batch = start_commit(preview_artifact(chat, io.BytesIO(data), name))
+        batches.append(AcquisitionBatch.objects.get(pk=batch.pk))
+
+    assert [b.status for b in batches] == ["committed", "committed"]
+    assert (batches[0].count_accepted, batches[0].count_duplicate) == (12, 0)
+    assert (batches[1].count_accepted, batches[1].count_duplicate) == (0, 12)
+    assert Record.objects.filter(connection=chat).count() == 12
+    media = Counter(
+        r["payload"].get("media_kind")
+        for r in Record.objects.filter(connection=chat).values("payload")
+    )
+    assert media[None] == 4 and media["image"] == 2 and media["document"] == 1
+
+
+# --- any chat, any language, any layout -------------------------------------------------------
+KINDS = ("text", "image", "video", "audio", "sticker", "gif", "contact", "deleted")
+NAMES = ("Ana Souza", "Ben Carter", "Chloé Martin", "Dário", "李雷", "محمد")
+TEXT = (
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp", "Cf")),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(lambda t: t and ": " not in t and not t.endswith((")", ">", ":")))
+)
+MESSAGES = st.lists(
+    st.tuples(
+        st.integers(0, 3 * 24 * 60),  # minutes after the previous message (0: the same minute)
+        st.integers(0, 59),  # its second
+        st.sampled_from(NAMES),
+        st.sampled_from(KINDS),
+        TEXT,
+    ),
+    min_size=1,
+    max_size=25,
+)
+LAYOUT_TAGS = sorted(make_fixtures.LAYOUTS)
+
+
+def render_chat(messages, tag: str, platform: str) -> str:
+    words, layout = LOCALES[tag], make_fixtures.LAYOUTS[tag]
+    android = platform == "android"
+    at = START.replace(tzinfo=None)
+    lines = []
+    for gap, second, author, kind, text in messages:
+        at = (at + timedelta(minutes=gap)).replace(second=second)
+        if kind == "text":
+            body = text
+        elif android and kind != "deleted":
+            body = words["media_omitted"][0]
+        else:
+            body = make_fixtures.LRM + words[kind if kind != "deleted" else "deleted"][0]
+        lines.append(f"{layout(at, android)}{author}: {body}")
+    return "\n".join(lines) + "\n"
+
+
+def records_of(text: str, tmp_dir: Path, name: str) -> list[tuple]:
+    path = tmp_dir / name
+    path.write_text(text, encoding="utf-8")
+    records, facts = read(path, date_order="dmy" if "/" in text or "." in text else None)
+    return [(r.key, r.event_at, r.payload["kind"], r.payload.get("media_kind")) for r in records]
+
+
+@given(
+    MESSAGES,
+    st.sampled_from(LAYOUT_TAGS),
+    st.sampled_from(LAYOUT_TAGS),
+    st.sampled_from(["ios", "android"]),
+)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_chat_rendered_in_any_two_languages_and_layouts_gives_the_same_records(
+    tmp_path, messages, first, second, platform
+):
+    ones = records_of(render_chat(messages, first, platform), tmp_path, "first.txt")
+    others = records_of(render_chat(messages, second, platform), tmp_path, "second.txt")
+    assert ones == others
+    assert len(ones) == len(messages)

@@ -48,6 +48,7 @@ def _unreadable(date: str) -> ArtifactRejected:
         "chat again and upload it.",
     )
 
+
 def _platform(prefix: str) -> str:
     return "android" if prefix.rstrip().endswith(("-", "\u2013")) else "ios"
 
@@ -106,7 +107,9 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
         if nonempty == 0:
             raise ArtifactRejected("empty", "The chat text is empty.")
         if bad * 2 >= nonempty:
-            raise ArtifactRejected("malformed", "The file is not readable text (not UTF-8)." + _EDITED)
+            raise ArtifactRejected(
+                "malformed", "The file is not readable text (not UTF-8)." + _EDITED
+            )
         raise ArtifactRejected(
             "wrong_source",
             "This does not look like a WhatsApp chat export: no dated messages." + _EDITED,

@@ -152,7 +152,13 @@ _ANDROID_PREFIX = {
     "STK": "sticker",
     "DOC": "document",
 }
-_IOS_WORD = {"PHOTO": "image", "VIDEO": "video", "AUDIO": "audio", "STICKER": "sticker", "GIF": "gif"}
+_IOS_WORD = {
+    "PHOTO": "image",
+    "VIDEO": "video",
+    "AUDIO": "audio",
+    "STICKER": "sticker",
+    "GIF": "gif",
+}
 _EXTENSION = {
     **dict.fromkeys(("jpg", "jpeg", "png", "heic", "heif", "bmp"), "image"),
     **dict.fromkeys(("mp4", "mov", "3gp", "mkv", "avi", "webm"), "video"),

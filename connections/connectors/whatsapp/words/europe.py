@@ -71,7 +71,11 @@ EN = {
 }
 
 ES = {
-    "media_omitted": ("<Multimedia omitido>", "<Multimedia omitidos>", "<Archivo omitido>"),  # [V1] [WJ]
+    "media_omitted": (
+        "<Multimedia omitido>",
+        "<Multimedia omitidos>",
+        "<Archivo omitido>",
+    ),  # [V1] [WJ]
     "image": ("imagen omitida",),  # [WJ]
     "video": ("Video omitido", "video omitido"),  # [WJ]
     "audio": ("audio omitido",),  # [WJ]
@@ -94,7 +98,11 @@ ES = {
 }
 
 PT_BR = {
-    "media_omitted": ("<Mídia oculta>", "<Arquivo de mídia oculto>", "<Mídia omitida>"),  # [V1] [WJ]
+    "media_omitted": (
+        "<Mídia oculta>",
+        "<Arquivo de mídia oculto>",
+        "<Mídia omitida>",
+    ),  # [V1] [WJ]
     "image": ("imagem ocultada", "imagem oculta"),  # [V1] [QC]
     "video": ("vídeo omitido", "vídeo ocultado"),  # [WJ] [V1]
     "audio": ("áudio ocultado", "áudio oculto"),  # [V1] [QC]
@@ -142,7 +150,12 @@ DE = {
     "contact": ("Kontaktkarte weggelassen", "Kontaktkarte ausgelassen"),  # [V1] [WJ]
     "document": ("Dokument weggelassen",),  # [WJ]
     "deleted": ("Diese Nachricht wurde gelöscht", "Du hast diese Nachricht gelöscht"),  # [WJ]
-    "calls": ("Verpasster Sprachanruf", "Verpasster Videoanruf", "Sprachanruf", "Videoanruf"),  # [WJ] [V1]
+    "calls": (
+        "Verpasster Sprachanruf",
+        "Verpasster Videoanruf",
+        "Sprachanruf",
+        "Videoanruf",
+    ),  # [WJ] [V1]
     "file_attached": ("Datei angehängt",),  # [WJ]
     "attached": ("angehängt", "Anhang"),  # [WJ]
     "notices": (  # [WJ] [V1]
@@ -187,7 +200,11 @@ IT = {
     "calls": ("Chiamata vocale persa", "Videochiamata persa"),  # [WJ]
     "file_attached": ("file allegato",),  # [WJ]
     "attached": ("allegato",),  # [WJ]
-    "notices": ("crittografati end-to-end", "crittografia end-to-end", "codice di sicurezza"),  # [WJ] [V1]
+    "notices": (
+        "crittografati end-to-end",
+        "crittografia end-to-end",
+        "codice di sicurezza",
+    ),  # [WJ] [V1]
     "edited": ("Questo messaggio è stato modificato",),  # [V1]
     "poll": ("SONDAGGIO:",),  # [V1]
 }
@@ -201,8 +218,17 @@ NL = {
     "gif": ("GIF weggelaten",),  # [WJ]
     "contact": ("Visitekaartje weggelaten",),  # [WJ]
     "document": ("document weggelaten",),  # [WJ]
-    "deleted": ("Dit bericht is verwijderd", "U hebt dit bericht verwijderd", "Je hebt dit bericht verwijderd"),  # [WJ]
-    "calls": ("Gemist spraakgesprek", "Gemist videogesprek", "Gemiste spraakoproep", "Gemiste video-oproep"),  # [WJ]
+    "deleted": (
+        "Dit bericht is verwijderd",
+        "U hebt dit bericht verwijderd",
+        "Je hebt dit bericht verwijderd",
+    ),  # [WJ]
+    "calls": (
+        "Gemist spraakgesprek",
+        "Gemist videogesprek",
+        "Gemiste spraakoproep",
+        "Gemiste video-oproep",
+    ),  # [WJ]
     "file_attached": ("bestand bijgevoegd",),  # [WJ]
     "attached": ("bijgevoegd", "bijlage"),  # [WJ] [V1]
     "notices": ("end-to-end versleuteld", "beveiligingscode"),  # [WJ]
@@ -223,7 +249,11 @@ PL = {
         "Usunąłeś(aś) tę wiadomość",
         "Usunięto tę wiadomość",
     ),
-    "calls": ("Nieodebrane połączenie głosowe", "Nieodebrane poł. głosowe", "Nieodebrane poł. wideo"),  # [WJ]
+    "calls": (
+        "Nieodebrane połączenie głosowe",
+        "Nieodebrane poł. głosowe",
+        "Nieodebrane poł. wideo",
+    ),  # [WJ]
     "file_attached": ("załączony plik", "plik załączony"),  # [WJ] [PL]
     "attached": ("załączono",),  # [WJ]
     "notices": ("w pełni zaszyfrowane", "szyfrowane end-to-end", "kod zabezpieczeń"),  # [WJ] [PL]
@@ -277,7 +307,12 @@ ID = {
     "gif": ("GIF tidak disertakan",),  # [WJ]
     "contact": ("Kartu kontak tidak disertakan",),  # [WJ]
     "document": ("dokumen tidak disertakan",),  # [WJ]
-    "deleted": ("Pesan ini dihapus", "Pesan ini telah dihapus", "Anda menghapus pesan ini", "Anda telah menghapus pesan ini"),  # [WJ]
+    "deleted": (
+        "Pesan ini dihapus",
+        "Pesan ini telah dihapus",
+        "Anda menghapus pesan ini",
+        "Anda telah menghapus pesan ini",
+    ),  # [WJ]
     "calls": ("Panggilan suara tak terjawab", "Panggilan video tak terjawab"),  # [WJ]
     "file_attached": ("file terlampir",),  # [WJ]
     "attached": ("terlampir",),  # [WJ]
@@ -309,7 +344,12 @@ VI = {
     "gif": ("Đã bỏ qua ảnh GIF",),  # [WJ]
     "contact": ("Bỏ qua thẻ liên lạc",),  # [WJ]
     "document": ("đã bỏ qua tài liệu",),  # [WJ]
-    "deleted": ("Tin nhắn này đã bị xóa", "Tin nhắn này đã bị xoá", "Bạn đã xóa tin nhắn này", "Bạn đã xoá tin nhắn này"),  # [WJ]
+    "deleted": (
+        "Tin nhắn này đã bị xóa",
+        "Tin nhắn này đã bị xoá",
+        "Bạn đã xóa tin nhắn này",
+        "Bạn đã xoá tin nhắn này",
+    ),  # [WJ]
     "calls": ("Cuộc gọi nhỡ", "Cuộc gọi nhỡ video"),  # [WJ]
     "file_attached": ("tệp đính kèm",),  # [WJ]
     "attached": ("đính kèm",),  # [WJ]
