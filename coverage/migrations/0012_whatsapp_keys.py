@@ -1,6 +1,453 @@
+"""Stored WhatsApp messages take the key rule that never moves, and copies are merged.
+
+Until now a message's key was ``YYYYMMDDTHHMMSS-`` (the local time as written, with seconds)
+plus a digest of the UTC instant, author, text and n (identical messages at that instant).
+The UTC instant depends on the zone the chat was read in and the text on the phone's
+language and on whether media was attached, so an owner who corrected their zone, or
+imported the chat from a phone in another language, or with media, holds copies. The rule is
+now ``connections.connectors.whatsapp.keys.record_key``: the minute as written, author,
+content (plain text, or a language-free token of the kind) and n within the minute.
+
+Forward, per WhatsApp connection, in key order and in bounded memory (a minute at a time):
+
+- The old n is recovered from the old digest (it is the only unstored part). Within a minute,
+  author and content, each record gets a slot: a copy from a zone change (same local second,
+  text and old n) joins its original; otherwise the records of each import are numbered in
+  file order (second, old n, id) and the k-th joins slot k, unless that slot already holds a
+  record of the same import or one proven different (same second and text, another old n):
+  then it opens a new slot. The slot number is the new n.
+- Where a slot holds several records, one is kept: its first delivery is the earliest
+  committed import. Every other delivery (the copies' imports and their provenance rows)
+  becomes a provenance row of the kept record when it came through a method the record does
+  not have yet, the pipeline's own rule. The best media state wins (attached, then missing,
+  then omitted), with its file name. The copies go, and the connection's lane and coverage
+  counts are taken again from the records it holds (the covered range stays: it comes from
+  the batches, which all stay).
+- Staged rows of WhatsApp batches are deleted: a preview read again at commit gives the new
+  keys (as in 0007).
+
+Backward regenerates the old keys from what is stored: the local second is the minute of the
+key and the second of ``event_at``; n counts identical messages at that instant. Merged copies
+stay merged: nothing records which copy a delivery came with, and the copies were the bug.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import UTC
+
 from django.db import migrations
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+
+from connections.connectors.whatsapp.keys import key_content, record_key
+
+CHUNK = 2000
+MINUTE = len("YYYYMMDDTHHMM")
+OLD_PREFIX = len("YYYYMMDDTHHMMSS-")
+MAX_N = 512  # identical messages in one second/minute searched for when recovering an n
+MEDIA_RANK = {"attached": 3, "missing": 2, "omitted": 1}
+NOT_ATTACHED = ("missing", "omitted")
+
+
+def _is_old(key: str) -> bool:
+    return len(key) == OLD_PREFIX + 32 and key[8] == "T" and key[OLD_PREFIX - 1] == "-"
+
+
+def _is_new(key: str) -> bool:
+    return len(key) == MINUTE + 33 and key[8] == "T" and key[MINUTE] == "-"
+
+
+def _iso(at) -> str:
+    """The UTC instant as the old reader wrote it into the digest."""
+    at = at.astimezone(UTC)
+    return f"{at.date().isoformat()}T{at.hour:02d}:{at.minute:02d}:{at.second:02d}+00:00"
+
+
+def _old_digest(iso: str, author: str, text: str, n: int) -> str:
+    return hashlib.blake2b(
+        f"{iso}\x1f{author}\x1f{text}\x1f{n}".encode(), digest_size=16
+    ).hexdigest()
+
+
+class _Row:
+    __slots__ = (
+        "pk",
+        "key",
+        "at",
+        "batch",
+        "payload",
+        "media",
+        "author",
+        "text",
+        "content",
+        "second",
+        "old_n",
+    )
+
+    def __init__(self, pk, key, at, batch, payload, media):
+        self.pk, self.key, self.at, self.batch, self.payload, self.media = (
+            pk,
+            key,
+            at,
+            batch,
+            payload,
+            media,
+        )
+        payload = payload if isinstance(payload, dict) else {}
+        self.author, self.text = payload.get("author"), payload.get("text")
+        kind = payload.get("kind") or "text"
+        self.content = (
+            None if self.author is None or self.text is None else key_content(kind, self.text)
+        )
+        self.second = key[MINUTE : MINUTE + 2]
+        self.old_n = None
+
+
+def _fetch(Record, connection_id: int, after: str | None) -> list[_Row]:
+    rows = Record.objects.filter(connection_id=connection_id, stream="messages")
+    if after is not None:
+        rows = rows.filter(key__gt=after)
+    fields = ("pk", "key", "event_at", "first_batch_id", "payload", "media")
+    return [_Row(*row) for row in rows.order_by("key").values_list(*fields)[:CHUNK]]
+
+
+def _minutes(Record, connection_id: int):
+    """Lists of the connection's message rows, one minute (key prefix) at a time, in key order.
+
+    Keyset pages (no open cursor while keys are rewritten); a rewritten key sorts at or before
+    its own minute, so no row is read twice.
+    """
+    carried: list[_Row] = []
+    after = None
+    while True:
+        page = _fetch(Record, connection_id, after)
+        if not page:
+            break
+        after = page[-1].key
+        rows = carried + page
+        last_minute = rows[-1].key[:MINUTE]
+        cut = len(rows)
+        while cut and rows[cut - 1].key[:MINUTE] == last_minute:
+            cut -= 1
+        carried = rows[cut:]
+        start = 0
+        for i in range(1, cut + 1):
+            if i == cut or rows[i].key[:MINUTE] != rows[start].key[:MINUTE]:
+                yield rows[start:i]
+                start = i
+    if carried:
+        yield carried
+
+
+# -- forward ------------------------------------------------------------------------------------
+def _recover_old_n(row: _Row) -> None:
+    iso, digest = _iso(row.at), row.key[OLD_PREFIX:]
+    for n in range(MAX_N):
+        if _old_digest(iso, row.author, row.text, n) == digest:
+            row.old_n = n
+            return
+
+
+def _new_n(row: _Row, minute: str) -> int | None:
+    for n in range(MAX_N):
+        if record_key(minute, row.author, row.content, n) == row.key:
+            return n
+    return None
+
+
+def _slots(rows: list[_Row], minute: str) -> list[list[_Row]]:
+    """The records of one minute, author and content, in slots: slot k holds the k-th message."""
+    slots: list[list[_Row]] = []
+
+    def put(index: int, row: _Row) -> None:
+        while len(slots) <= index:
+            slots.append([])
+        slots[index].append(row)
+
+    old = []
+    for row in rows:
+        if _is_new(row.key):
+            n = _new_n(row, minute)
+            if n is not None:
+                put(n, row)
+        else:
+            _recover_old_n(row)
+            old.append(row)
+    by_identity: dict[tuple, int] = {}
+    by_batch: dict[int, list[_Row]] = defaultdict(list)
+    for row in sorted(
+        old, key=lambda r: (r.batch, r.second, MAX_N if r.old_n is None else r.old_n, r.pk)
+    ):
+        by_batch[row.batch].append(row)
+
+    def fits(index: int, row: _Row) -> bool:
+        if index >= len(slots):
+            return True
+        for other in slots[index]:
+            if other.batch == row.batch:
+                return False
+            same_words = (other.second, other.text) == (row.second, row.text)
+            known = other.old_n is not None and row.old_n is not None
+            if same_words and known and other.old_n != row.old_n:
+                return False  # same second and words, another n: two messages, not copies
+        return True
+
+    for batch in sorted(by_batch):
+        for rank, row in enumerate(by_batch[batch]):
+            identity = None if row.old_n is None else (row.second, row.text, row.old_n)
+            index = by_identity.get(identity) if identity is not None else None
+            if index is None or not fits(index, row):
+                index = rank if fits(rank, row) else len(slots)
+            put(index, row)
+            if identity is not None:
+                by_identity.setdefault(identity, index)
+    return slots
+
+
+class _Plan:
+    """What one connection's rewrite does, flushed in chunks: keys, merges, media."""
+
+    def __init__(self, apps, schema_editor, connection_id: int):
+        self.apps, self.schema_editor = apps, schema_editor
+        Batch = apps.get_model("coverage", "AcquisitionBatch")
+        self.batches = {
+            pk: (method, status)
+            for pk, method, status in Batch.objects.filter(connection_id=connection_id).values_list(
+                "pk", "method", "status"
+            )
+        }
+        self.keys: list[tuple[int, str]] = []
+        self.merges: list[tuple[_Row, list[_Row]]] = []
+        self.media: list[_Row] = []
+        self.merged = False
+
+    def survivor(self, slot: list[_Row]) -> _Row:
+        def order(row: _Row):
+            committed = self.batches.get(row.batch, ("", ""))[1] == "committed"
+            return (not _is_new(row.key), not committed, row.batch, row.pk)
+
+        return min(slot, key=order)
+
+    def add(self, slot: list[_Row], key: str) -> None:
+        keep = self.survivor(slot)
+        copies = [row for row in slot if row is not keep]
+        if copies:
+            self.merges.append((keep, copies))
+            self.merged = True
+            best = max(slot, key=lambda r: MEDIA_RANK.get(r.media, 0))
+            if MEDIA_RANK.get(best.media, 0) > MEDIA_RANK.get(keep.media, 0):
+                keep.media = best.media
+                keep.payload = {**keep.payload, "media_name": best.payload.get("media_name")}
+                self.media.append(keep)
+        if keep.key != key:
+            self.keys.append((keep.pk, key))
+        if len(self.keys) + len(self.merges) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        Record = self.apps.get_model("coverage", "Record")
+        Provenance = self.apps.get_model("coverage", "RecordProvenance")
+        if self.merges:
+            involved = [row.pk for keep, copies in self.merges for row in (keep, *copies)]
+            held: dict[int, list[tuple[int, str]]] = defaultdict(list)
+            for record_id, batch_id, method in (
+                Provenance.objects.filter(record_id__in=involved)
+                .order_by("batch_id")
+                .values_list("record_id", "batch_id", "method")
+            ):
+                held[record_id].append((batch_id, method))
+            added = []
+            for keep, copies in self.merges:
+                methods = {
+                    self.batches.get(keep.batch, ("", ""))[0],
+                    *(m for _, m in held[keep.pk]),
+                }
+                batches = {b for b, _ in held[keep.pk]}
+                deliveries = sorted(
+                    (
+                        d
+                        for copy in copies
+                        for d in [
+                            (copy.batch, self.batches.get(copy.batch, ("", ""))[0]),
+                            *held[copy.pk],
+                        ]
+                    ),
+                )
+                for batch_id, method in deliveries:
+                    if method and method not in methods and batch_id not in batches:
+                        methods.add(method)
+                        batches.add(batch_id)
+                        added.append(
+                            Provenance(record_id=keep.pk, batch_id=batch_id, method=method)
+                        )
+            gone = [copy.pk for _, copies in self.merges for copy in copies]
+            alias = self.schema_editor.connection.alias
+            for start in range(0, len(gone), CHUNK):
+                part = gone[start : start + CHUNK]
+                Provenance.objects.filter(record_id__in=part)._raw_delete(alias)
+                Record.objects.filter(pk__in=part)._raw_delete(alias)
+            Provenance.objects.bulk_create(added, batch_size=CHUNK, ignore_conflicts=True)
+        _update_keys(self.schema_editor, Record, self.keys)
+        if self.media:
+            rows = [Record(pk=row.pk, media=row.media, payload=row.payload) for row in self.media]
+            Record.objects.bulk_update(rows, ["media", "payload"], batch_size=500)
+        self.keys, self.merges, self.media = [], [], []
+
+
+def _update_keys(schema_editor, Record, changed: list[tuple[int, str]]) -> None:
+    """Write (pk, key) pairs (not ``bulk_update``: see 0007)."""
+    if not changed:
+        return
+    q = schema_editor.quote_name
+    table, pk, key = q(Record._meta.db_table), q(Record._meta.pk.column), q("key")
+    with schema_editor.connection.cursor() as cursor:
+        if schema_editor.connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET {key} = v.new_key "
+                "FROM unnest(%s::bigint[], %s::text[]) AS v(id, new_key) "
+                f"WHERE {table}.{pk} = v.id",
+                [[p for p, _ in changed], [k for _, k in changed]],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {key} = %s WHERE {pk} = %s", [(k, p) for p, k in changed]
+            )
+
+
+def _rekey_connection(apps, schema_editor, connection_id: int) -> bool:
+    """Give one connection's messages the new keys, merging copies; True if any merged."""
+    Record = apps.get_model("coverage", "Record")
+    plan = _Plan(apps, schema_editor, connection_id)
+    for rows in _minutes(Record, connection_id):
+        minute = rows[0].key[:MINUTE]
+        groups: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+        for row in rows:
+            if row.content is not None and (_is_old(row.key) or _is_new(row.key)):
+                groups[(row.author, row.content)].append(row)
+        for (author, content), group in groups.items():
+            for n, slot in enumerate(_slots(group, minute)):
+                if slot:
+                    plan.add(slot, record_key(minute, author, content, n))
+    plan.flush()
+    return plan.merged
+
+
+def _recount(apps, connection_id: int) -> None:
+    """The connection's lane and coverage counts taken again from the records it holds.
+
+    The same meaning as the pipeline gives them (``coverage.pipeline.summaries``): days are UTC
+    days, a lane's ``records`` counts what it delivered first or again, ``accepted`` what it
+    delivered first; only visible records (first delivery committed) count. What merging
+    copies does not change is kept: batch counts, last batches, holes, and the covered range
+    (the pipeline takes it from the committed batches' event ranges, which stay).
+    """
+    Record = apps.get_model("coverage", "Record")
+    Provenance = apps.get_model("coverage", "RecordProvenance")
+    Lane = apps.get_model("coverage", "LaneSummary")
+    Summary = apps.get_model("coverage", "CoverageSummary")
+    visible = Record.objects.filter(connection_id=connection_id, first_batch__status="committed")
+    later = Provenance.objects.filter(
+        record__connection_id=connection_id,
+        record__first_batch__status="committed",
+        batch__status="committed",
+    )
+    days: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    first: dict[str, int] = defaultdict(int)
+    media_days: dict[str, set[str]] = defaultdict(set)
+    first_rows = (
+        visible.annotate(day=TruncDate("event_at", tzinfo=UTC))
+        .values("first_batch__method", "day", "media")
+        .annotate(n=Count("id"))
+        .values_list("first_batch__method", "day", "media", "n")
+    )
+    later_rows = (
+        later.annotate(day=TruncDate("record__event_at", tzinfo=UTC))
+        .values("method", "day", "record__media")
+        .annotate(n=Count("id"))
+        .values_list("method", "day", "record__media", "n")
+    )
+    for is_first, rows in ((True, first_rows), (False, later_rows)):
+        for method, day, media, n in rows:
+            text = day.isoformat() if hasattr(day, "isoformat") else str(day)
+            days[method][text] += n
+            first[method] += n if is_first else 0
+            if media in NOT_ATTACHED:
+                media_days[method].add(text)
+    for row in Lane.objects.filter(connection_id=connection_id):
+        row.day_counts = dict(sorted(days[row.method].items()))
+        row.records = sum(row.day_counts.values())
+        row.accepted = first[row.method]
+        row.media_days = sorted(media_days[row.method])
+        row.save(update_fields=["day_counts", "records", "accepted", "media_days"])
+    summary = Summary.objects.filter(connection_id=connection_id).first()
+    if summary is None:
+        return
+    media = dict(
+        visible.exclude(media="").values("media").annotate(n=Count("id")).values_list("media", "n")
+    )
+    summary.record_count = visible.count()
+    summary.media_declared = sum(media.values())
+    summary.media_attached = media.get("attached", 0)
+    summary.media_missing = media.get("missing", 0)
+    summary.media_omitted = media.get("omitted", 0)
+    if not (summary.media_missing or summary.media_omitted):
+        summary.media_batch = None
+    summary.save()
+
+
+def _drop_staged(apps, schema_editor) -> None:
+    """Delete staged rows of WhatsApp batches (a preview reads its file again at commit)."""
+    batches = apps.get_model("coverage", "AcquisitionBatch")._meta.db_table
+    connections = apps.get_model("connections", "Connection")._meta.db_table
+    q = schema_editor.quote_name
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {q('coverage_stagedrecord')} WHERE batch_id IN ("
+            f"SELECT b.id FROM {q(batches)} b JOIN {q(connections)} c ON c.id = b.connection_id "
+            "WHERE c.connector = %s)",
+            ["whatsapp"],
+        )
+
+
+def _chats(apps) -> list[int]:
+    Connection = apps.get_model("connections", "Connection")
+    return list(
+        Connection.objects.filter(connector="whatsapp").order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def minute_keys(apps, schema_editor) -> None:
+    _drop_staged(apps, schema_editor)
+    for connection_id in _chats(apps):
+        if _rekey_connection(apps, schema_editor, connection_id):
+            _recount(apps, connection_id)
+
+
+# -- backward -----------------------------------------------------------------------------------
+def second_keys(apps, schema_editor) -> None:
+    _drop_staged(apps, schema_editor)
+    Record = apps.get_model("coverage", "Record")
+    for connection_id in _chats(apps):
+        changed: list[tuple[int, str]] = []
+        for rows in _minutes(Record, connection_id):
+            seen: dict[tuple[str, str, str], int] = defaultdict(int)
+            for row in sorted(rows, key=lambda r: (r.at, r.pk)):
+                if not _is_new(row.key) or row.content is None:
+                    continue
+                iso = _iso(row.at)
+                n = seen[(iso, row.author, row.text)]
+                seen[(iso, row.author, row.text)] = n + 1
+                stamp = f"{row.key[:MINUTE]}{row.at.second:02d}-"
+                changed.append((row.pk, stamp + _old_digest(iso, row.author, row.text, n)))
+            if len(changed) >= CHUNK:
+                _update_keys(schema_editor, Record, changed)
+                changed = []
+        _update_keys(schema_editor, Record, changed)
 
 
 class Migration(migrations.Migration):
     dependencies = [("coverage", "0011_batch_landing_tally")]
-    operations: list = []
+
+    operations = [migrations.RunPython(minute_keys, second_keys, elidable=False)]

@@ -1,0 +1,275 @@
+"""Migration 0012: stored WhatsApp messages take the keys that never move, and the copies an
+earlier zone change, a phone in another language or an export with media made are merged."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import zipfile
+from datetime import UTC
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.db import connection as db
+
+from connections.connectors import whatsapp
+from connections.connectors.base import Artifact, BatchFacts, ParsedRecord, ParseOptions
+from connections.models import Connection, OwnerProfile
+from coverage.models import CoverageSummary, LaneSummary, Record, RecordProvenance
+from coverage.pipeline import preview_artifact, start_commit
+
+from .conftest import fixture_path, migrate_to, staged_rows
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("immediate_tasks")]
+
+BEFORE = ("coverage", "0011_batch_landing_tally")
+AFTER = ("coverage", "0012_whatsapp_keys")
+
+
+def parsed(path: Path, zone: str) -> list[ParsedRecord]:
+    options = ParseOptions(time_zone=ZoneInfo(zone))
+    return list(whatsapp.parse(Artifact(path, path.name), BatchFacts(), options))
+
+
+def old_keyed(records: list[ParsedRecord], zone: str) -> list[ParsedRecord]:
+    """The records as the reader keyed them before 0012: the local time with seconds, then a
+    digest of the UTC instant, author, text and n (identical messages at that instant)."""
+    tz, seen, out = ZoneInfo(zone), {}, []
+    for r in records:
+        iso = r.event_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        ident = (iso, r.payload["author"], r.payload["text"])
+        n = seen[ident] = seen.get(ident, -1) + 1
+        text = f"{iso}\x1f{ident[1]}\x1f{ident[2]}\x1f{n}"
+        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        stamp = r.event_at.astimezone(tz).strftime("%Y%m%dT%H%M%S-")
+        out.append(dataclasses.replace(r, key=stamp + digest))
+    return out
+
+
+def german(tmp_path: Path) -> Path:
+    path = tmp_path / "WhatsApp-Chat mit Ana Souza.txt"
+    path.write_text(
+        fixture_path("whatsapp", "android_dayfirst_24h.txt")
+        .read_text(encoding="utf-8")
+        .replace("<Media omitted>", "<Medien ausgeschlossen>")
+        .replace("This message was deleted", "Diese Nachricht wurde gelöscht"),
+        encoding="utf-8",
+    )
+    return path
+
+
+def with_media(tmp_path: Path) -> Path:
+    """The English chat exported again with its two photos attached."""
+    lines, photo = [], 0
+    for line in fixture_path("whatsapp", "android_dayfirst_24h.txt").read_text().splitlines():
+        if line.endswith("<Media omitted>"):
+            photo += 1
+            line = line.replace("<Media omitted>", f"IMG-20230312-WA000{photo}.jpg (file attached)")
+        lines.append(line)
+    path = tmp_path / "WhatsApp Chat with Ana Souza.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("WhatsApp Chat with Ana Souza.txt", "\n".join(lines) + "\n")
+        for i in range(1, photo + 1):
+            zf.writestr(f"IMG-20230312-WA000{i}.jpg", b"jpg")
+    return path
+
+
+def keys_of(connection_id: int) -> set[str]:
+    return set(Record.objects.filter(connection_id=connection_id).values_list("key", flat=True))
+
+
+def summaries(connection_id: int, method: str = "owner_artifact") -> tuple:
+    s = CoverageSummary.objects.get(connection_id=connection_id)
+    lanes = [
+        (
+            lane.method,
+            lane.batches,
+            lane.records,
+            lane.accepted,
+            lane.earliest_event_at,
+            lane.covered_through,
+            lane.day_counts,
+            lane.media_days,
+        )
+        for lane in LaneSummary.objects.filter(connection_id=connection_id, method=method)
+    ]
+    media = (s.media_declared, s.media_attached, s.media_missing, s.media_omitted)
+    return s.record_count, s.earliest_event_at, s.covered_through, media, lanes
+
+
+def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_records(
+    owner, tmp_path, back_to_latest
+):
+    utc_read = parsed(fixture_path("whatsapp", "android_dayfirst_24h.txt"), "UTC")
+    berlin_read = parsed(fixture_path("whatsapp", "android_newer.txt"), "Europe/Berlin")
+    utc_chat, berlin_newer = old_keyed(utc_read, "UTC"), old_keyed(berlin_read, "Europe/Berlin")
+    # The five messages the newer export added (by today's keys, which do not move).
+    newer_only = [
+        old
+        for old, new in zip(berlin_newer, berlin_read, strict=True)
+        if new.key not in {r.key for r in utc_read}
+    ]
+    assert len(newer_only) == 5
+    german_chat = old_keyed(parsed(german(tmp_path), "UTC"), "UTC")
+    attached_chat = old_keyed(parsed(with_media(tmp_path), "UTC"), "UTC")
+    # Old keys moved with the zone and the words: that is how the copies came to be stored.
+    assert not {r.key for r in utc_chat} & {r.key for r in berlin_newer}
+    assert len({r.key for r in utc_chat} - {r.key for r in german_chat}) == 3
+
+    apps = migrate_to(BEFORE)
+    Connection = apps.get_model("connections", "Connection")
+    Batch = apps.get_model("coverage", "AcquisitionBatch")
+    OldRecord = apps.get_model("coverage", "Record")
+    OldProvenance = apps.get_model("coverage", "RecordProvenance")
+    OldLane = apps.get_model("coverage", "LaneSummary")
+    OldSummary = apps.get_model("coverage", "CoverageSummary")
+
+    def connection(slug: str):
+        return Connection.objects.create(
+            owner_id=owner.pk, connector="whatsapp", slug=slug, name=slug
+        )
+
+    def batch(conn, zone: str, method: str = "owner_artifact"):
+        return Batch.objects.create(
+            connection=conn, method=method, status="committed", time_zone_assumed=zone
+        )
+
+    def store(conn, b, records: list[ParsedRecord], held: set[str] = frozenset()) -> dict:
+        made = {}
+        for r in records:
+            if r.key in held:
+                continue  # the pipeline recognised it
+            made[r.key] = OldRecord.objects.create(
+                connection=conn,
+                stream=r.stream,
+                key=r.key,
+                event_at=r.event_at,
+                payload=r.payload,
+                media=r.media or "",
+                first_batch=b,
+            )
+        return made
+
+    def stale_summaries(conn, batches: int) -> None:
+        """What the copies made of the summaries: every copy counted, the batches' range."""
+        held = OldRecord.objects.filter(connection=conn)
+        count = held.count()
+        first, last = held.order_by("event_at").first(), held.order_by("event_at").last()
+        span = {"earliest_event_at": first.event_at, "covered_through": last.event_at}
+        OldLane.objects.create(
+            connection=conn,
+            method="owner_artifact",
+            batches=batches,
+            records=count,
+            accepted=count,
+            **span,
+        )
+        OldSummary.objects.create(connection=conn, record_count=count, **span)
+
+    # 1. A zone change: the chat read in UTC, then a newer export read in Europe/Berlin. A
+    #    backup later delivered one message of the Berlin copy (a provenance row).
+    zoned = connection("zoned")
+    first = store(zoned, batch(zoned, "UTC"), utc_chat)
+    second = store(zoned, batch(zoned, "Europe/Berlin"), berlin_newer)
+    backup = batch(zoned, "Europe/Berlin", method="device_backup")
+    berlin_first_message = second[berlin_newer[0].key]
+    OldProvenance.objects.create(record=berlin_first_message, batch=backup, method="device_backup")
+    stale_summaries(zoned, batches=2)
+    OldLane.objects.create(
+        connection=zoned,
+        method="device_backup",
+        batches=1,
+        records=1,
+        earliest_event_at=berlin_first_message.event_at,
+        covered_through=berlin_first_message.event_at,
+    )
+    assert OldRecord.objects.filter(connection=zoned).count() == 45
+    # 2. The same chat from a phone set to German, then exported with its photos.
+    spoken = connection("spoken")
+    store(spoken, batch(spoken, "UTC"), utc_chat)
+    store(spoken, batch(spoken, "UTC"), german_chat, held={r.key for r in utc_chat})
+    store(spoken, batch(spoken, "UTC"), attached_chat, held={r.key for r in utc_chat})
+    stale_summaries(spoken, batches=3)
+    assert OldRecord.objects.filter(connection=spoken).count() == 25
+    preview = Batch.objects.create(connection=spoken, method="owner_artifact", status="preview")
+    _stage(preview.pk, utc_chat[0].key)
+
+    migrate_to(AFTER)
+    call_command("migrate", verbosity=0)  # to the latest state, to import with today's code
+
+    # A fresh import of the same files by today's pipeline, for comparison.
+    fresh_zoned = _connection(owner, "fresh-zoned")
+    _import(fresh_zoned, fixture_path("whatsapp", "android_dayfirst_24h.txt"))
+    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Berlin"})
+    _import(fresh_zoned, fixture_path("whatsapp", "android_newer.txt"))
+    OwnerProfile.objects.filter(owner=owner).update(time_zone="UTC")
+    fresh_spoken = _connection(owner, "fresh-spoken")
+    for path in (fixture_path("whatsapp", "android_dayfirst_24h.txt"), german(tmp_path)):
+        _import(fresh_spoken, path)
+    _import(fresh_spoken, with_media(tmp_path))
+
+    assert Record.objects.filter(connection_id=zoned.pk).count() == 25
+    assert keys_of(zoned.pk) == keys_of(fresh_zoned.pk)
+    assert summaries(zoned.pk) == summaries(fresh_zoned.pk)
+    # The kept message is the first delivery (read in UTC) and keeps the backup's delivery.
+    kept = Record.objects.get(pk=first[utc_chat[0].key].pk)
+    assert kept.event_at == utc_chat[0].event_at
+    assert kept.deliveries() == [
+        (kept.first_batch_id, "owner_artifact"),
+        (backup.pk, "device_backup"),
+    ]
+    assert not Record.objects.filter(pk=berlin_first_message.pk).exists()
+    assert not RecordProvenance.objects.filter(record_id=berlin_first_message.pk).exists()
+    day = utc_chat[0].event_at.date().isoformat()
+    at = berlin_first_message.event_at  # the backup's range, as it was
+    assert summaries(zoned.pk, "device_backup")[4] == [
+        ("device_backup", 1, 1, 0, at, at, {day: 1}, [])
+    ]
+
+    assert Record.objects.filter(connection_id=spoken.pk).count() == 20
+    assert keys_of(spoken.pk) == keys_of(fresh_spoken.pk)
+    assert summaries(spoken.pk) == summaries(fresh_spoken.pk)
+    photos = Record.objects.filter(connection_id=spoken.pk, payload__kind="media")
+    assert sorted(photos.values_list("media", "payload__media_name")) == [
+        ("attached", "IMG-20230312-WA0001.jpg"),
+        ("attached", "IMG-20230312-WA0002.jpg"),
+    ]
+    assert staged_rows(preview.pk) == 0  # read again, with the new keys, at commit
+
+    apps = migrate_to(BEFORE)
+    zoned_after = set(
+        apps.get_model("coverage", "Record")
+        .objects.filter(connection_id=zoned.pk)
+        .values_list("key", flat=True)
+    )
+    assert zoned_after == {r.key for r in utc_chat} | {r.key for r in newer_only}
+    spoken_after = set(
+        apps.get_model("coverage", "Record")
+        .objects.filter(connection_id=spoken.pk)
+        .values_list("key", flat=True)
+    )
+    assert spoken_after == {r.key for r in utc_chat}
+
+
+def _stage(batch_id: int, key: str) -> None:
+    with db.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO coverage_stagedrecord "
+            "(batch_id, stream, key, event_at, event_day, payload, media) "
+            "VALUES (%s, 'messages', %s, %s, 1, '{}', '')",
+            [batch_id, key, "2024-01-01 00:00:00"],
+        )
+
+
+def _connection(owner, slug: str):
+    return Connection.objects.create(owner=owner, connector="whatsapp", slug=slug, name=slug)
+
+
+def _import(connection, path: Path) -> None:
+    with path.open("rb") as source:
+        batch = preview_artifact(connection, source, path.name)
+    batch = start_commit(batch)
+    batch.refresh_from_db()
+    assert batch.status == "committed", batch.status
