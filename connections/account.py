@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .models import AccessToken, OwnerProfile
 from .tokens import issue_access_token, revoke_access_token
+from .zoneless import zoneless_connections
 
 ZONES = sorted(available_timezones() - {"localtime", "Factory"})
 
@@ -68,12 +69,17 @@ def owner_settings(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def time_zone(request: HttpRequest) -> HttpResponse:
+    before = OwnerProfile.objects.filter(owner=request.user).first()
+    before = before.zone_name if before else settings.TIME_ZONE
     try:
         profile = set_time_zone(request.user, request.POST.get("time_zone", ""))
     except UnknownZone as exc:
         messages.error(request, str(exc))
         return _page(request, status=400)
     messages.success(request, f"Times are now shown in {profile.zone_name}.")
+    if profile.zone_name != before and zoneless_connections(request.user).exists():
+        # Chats were read in the old zone: offer to read them again in the new one.
+        return redirect("coverage:reread_zone")
     return redirect("connections:settings")
 
 

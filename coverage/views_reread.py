@@ -1,27 +1,122 @@
-"""Owner pages: read imports again with today's reader, or in the owner's new zone."""
+"""Owner pages: read imports again with today's reader, or in the owner's new zone.
+
+``reread`` (a source's outdated imports) and ``reread_zone`` (every source that writes no zone,
+after the owner changed zone on the settings page): GET previews the difference, in owner words
+(``coverage.reread_words``), with counts; POST reads them again and says what changed.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from connections.models import Connection
+
+from . import words
+from .evidence import zone_of
+from .models import AcquisitionBatch
+from .pipeline.reread import (
+    RereadRefused,
+    commit_reread,
+    outdated_imports,
+    preview_reread,
+    previewed,
+    zone_imports,
+)
+from .reread_words import difference_lines, import_heading, total, zone_question
+
+Status = AcquisitionBatch.Status
 
 
 def _owned(request: HttpRequest, slug: str) -> Connection:
     return get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
 
 
+def _previews(olds: list[AcquisitionBatch], zone: str | None = None) -> list[AcquisitionBatch]:
+    return [preview_reread(old, zone=zone) for old in olds]
+
+
+def _rows(olds: list[AcquisitionBatch], previews: list[AcquisitionBatch], tz) -> list[dict]:
+    """One row per import: its name, and its difference in sentences (or why it cannot be read)."""
+    rows = []
+    for old, batch in zip(olds, previews, strict=True):
+        ready = batch.status == Status.PREVIEW and not batch.question
+        if ready:
+            lines = difference_lines(previewed(batch), old.connection.manifest.record_noun, done=False)
+        elif batch.question:
+            lines = [batch.question.get("text", "")]
+        else:
+            lines = [f"It cannot be read again: {batch.reject_detail}"]
+        rows.append({"heading": import_heading(old, tz), "lines": lines, "ready": ready})
+    return rows
+
+
+def _commit(previews: list[AcquisitionBatch]) -> list[AcquisitionBatch]:
+    done = []
+    for batch in previews:
+        if batch.status == Status.PREVIEW and not batch.question:
+            try:
+                done.append(commit_reread(batch))
+            except RereadRefused:
+                continue  # read again meanwhile (another tab): nothing left to do for it
+    return done
+
+
+def _said(done: list[AcquisitionBatch], noun: words.Noun) -> str:
+    imports = words.count(len(done), ("import", "imports"))
+    return f"Read {imports} again. " + " ".join(difference_lines(total(done), noun, done=True))
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def reread(request: HttpRequest, slug: str) -> HttpResponse:
+    """A source's imports read by an older reader: the difference reading them again makes, then do it."""
     connection = _owned(request, slug)
-    return redirect("coverage:source", slug=connection.slug)
+    olds = outdated_imports(Connection.objects.filter(pk=connection.pk))
+    noun = connection.manifest.record_noun
+    previews = _previews(olds)
+    if request.method == "POST":
+        done = _commit(previews)
+        if done:
+            messages.success(request, _said(done, noun))
+        else:
+            messages.info(request, "Every import of this source is read by today's reader already.")
+        return redirect("coverage:source", slug=connection.slug)
+    ready = [b for b in previews if b.status == Status.PREVIEW and not b.question]
+    context = {
+        "connection": connection,
+        "rows": _rows(olds, previews, zone_of(request.user)),
+        "ready": len(ready),
+        "ready_text": words.count(len(ready), ("import", "imports")),
+        "summary": difference_lines(total(ready), noun, done=False) if ready else [],
+    }
+    return render(request, "coverage/reread.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def reread_zone(request: HttpRequest) -> HttpResponse:
-    return redirect("coverage:dashboard")
+    """After a zone change: read the sources that write no zone again in the owner's new zone."""
+    tz = zone_of(request.user)
+    zone = words.zone_name(tz)
+    olds = zone_imports(request.user, zone)
+    previews = _previews(olds, zone)
+    ready = [b for b in previews if b.status == Status.PREVIEW and not b.question]
+    nouns = {old.connection.manifest.record_noun for old in olds} or {("record", "records")}
+    noun = nouns.pop() if len(nouns) == 1 else ("record", "records")
+    if request.method == "POST":
+        done = _commit(previews)
+        if done:
+            messages.success(request, _said(done, noun))
+        return redirect("connections:settings")
+    context = {
+        "zone": zone,
+        "rows": _rows(olds, previews, tz),
+        "ready": len(ready),
+        "question": zone_question(zone, total(ready).moved, noun) if ready else "",
+        "summary": difference_lines(total(ready), noun, done=False) if ready else [],
+    }
+    return render(request, "coverage/reread_zone.html", context)

@@ -38,6 +38,8 @@ from .preview import (
     stamp,
 )
 from .removal import discard_preview
+from .reread import TRIGGER as REREAD
+from .reread import commit_reread
 from .staging import STAGING_TABLE, drop_staging, quote
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
     batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch_id)
     if batch.status in (Status.DUPLICATE, Status.COMMITTING, Status.COMMITTED):
         return batch
+    if batch.trigger == REREAD:
+        return commit_reread(batch)  # an import read again lands in one transaction of its own
     if batch.status == Status.REJECTED:
         raise CommitRefused("This file was rejected; it cannot be imported.")
     if batch.status == Status.FAILED:
