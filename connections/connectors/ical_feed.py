@@ -8,8 +8,11 @@ records of stream ``events``; it is pure (no database, no clock, no network):
 - Only properties directly inside a ``VEVENT`` are read; nested components
   (``VALARM``) and ``VTIMEZONE`` definitions are passed over.
 - The key is the ``UID`` plus the ``RECURRENCE-ID`` (as UTC) of an overridden
-  occurrence, so a re-fetched feed gives the same keys. Keys longer than the
-  column (long Outlook UIDs) are replaced by a digest of the same text.
+  occurrence, so a re-fetched feed gives the same keys. A key never depends on
+  the owner's zone: a floating ``RECURRENCE-ID`` (or one in a zone Ownerhub does
+  not know) is keyed by its wall-clock text as written, and so is the start of
+  an event without a ``UID``. Keys longer than the column (long Outlook UIDs)
+  are replaced by a digest of the same text.
 - ``DTSTART`` becomes UTC: ``...Z`` is UTC; ``TZID=...`` is read in that zone
   (IANA names, ``/mozilla.org/.../Europe/Berlin`` style prefixes and common
   Windows names); a floating time is read in the owner's zone; a date-only
@@ -168,8 +171,27 @@ def read_time(value: str, params: dict[str, str], options: ParseOptions, facts: 
         raise _Bad("time out of range") from None
 
 
-def event_key(uid: str, recurrence: datetime | None) -> str:
-    raw = uid if recurrence is None else f"{uid}|{recurrence:%Y%m%dT%H%M%SZ}"
+def as_written(params: dict[str, str], value: str) -> str | None:
+    """The wall-clock text of a floating date-time, or of one in a zone not known here
+    (with that zone's name); None for a date, a UTC time or a time in a known zone.
+
+    Such a time is read in the owner's zone, so its instant is no part of a key.
+    """
+    value = value.strip()
+    m = _DATETIME.match(value)
+    if m is None or m[7]:
+        return None
+    tzid = params.get("TZID", "").strip()
+    if not tzid:
+        return value
+    return None if _zone(tzid) is not None else f"{value} {tzid}"
+
+
+def event_key(uid: str, recurrence: datetime | str | None) -> str:
+    """``UID``, plus the overridden occurrence: its UTC instant, or its text from ``as_written``."""
+    if isinstance(recurrence, datetime):
+        recurrence = f"{recurrence:%Y%m%dT%H%M%SZ}"
+    raw = uid if recurrence is None else f"{uid}|{recurrence}"
     if len(raw) <= MAX_KEY:
         return raw
     return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
@@ -191,6 +213,7 @@ def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, option
     try:
         start, all_day = when("DTSTART")
         recurrence = when("RECURRENCE-ID")[0] if "RECURRENCE-ID" in first else None
+        recurrence_key = recurrence and (as_written(*first["RECURRENCE-ID"]) or recurrence)
     except _Bad as exc:
         facts.fail(f"An event whose start time cannot be read ({exc}).", f"event {n}")
         return None
@@ -198,7 +221,8 @@ def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, option
     summary = _unescape(first.get("SUMMARY", ({}, ""))[1])
     if not uid:
         # Required by RFC 5545, but some generators omit it: start and title stand in.
-        uid = "nouid:" + hashlib.sha256(f"{start.isoformat()}|{summary}".encode()).hexdigest()[:32]
+        anchor = as_written(*first["DTSTART"]) or start.isoformat()
+        uid = "nouid:" + hashlib.sha256(f"{anchor}|{summary}".encode()).hexdigest()[:32]
         facts.warn("no_uid", "An event has no UID; its start and title identify it.", f"event {n}")
     payload: dict = {"uid": uid[:_MAX_TEXT], "summary": summary, "all_day": all_day}
     if recurrence is not None:
@@ -211,7 +235,7 @@ def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, option
     for name, field in (("LOCATION", "location"), ("STATUS", "status"), ("RRULE", "rrule")):
         if name in first:
             payload[field] = _unescape(first[name][1])
-    return ParsedRecord(STREAM, event_key(uid, recurrence), start, payload)
+    return ParsedRecord(STREAM, event_key(uid, recurrence_key), start, payload)
 
 
 def parse_calendar(text: str, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:

@@ -1,0 +1,69 @@
+"""iCalendar event keys never depend on the owner's zone (issue 11 section 2).
+
+A floating time (no zone, no "Z") is read in the owner's zone, so its instant moves when the
+owner corrects their zone; the key of an overridden occurrence, or of an event without a UID,
+must not move with it.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from connections.connectors.base import BatchFacts, ParseOptions
+from connections.connectors.ical_feed import parse_calendar
+
+FEED = "\r\n".join(
+    [
+        "BEGIN:VCALENDAR",
+        "BEGIN:VEVENT",
+        "UID:book-club@example.org",
+        "SUMMARY:Book club",
+        "DTSTART:20240605T190000",
+        "RRULE:FREQ=WEEKLY;COUNT=4",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:book-club@example.org",
+        "SUMMARY:Book club (later)",
+        "RECURRENCE-ID:20240612T190000",
+        "DTSTART:20240612T200000",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:book-club@example.org",
+        "SUMMARY:Book club (on Mars)",
+        "RECURRENCE-ID;TZID=Mars/Olympus:20240619T190000",
+        "DTSTART;TZID=Mars/Olympus:20240619T190000",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "SUMMARY:Garden party",
+        "DTSTART:20240620T150000",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:standup@example.org",
+        "SUMMARY:Stand-up (moved)",
+        "RECURRENCE-ID;TZID=Europe/Berlin:20240605T090000",
+        "DTSTART;TZID=Europe/Berlin:20240605T100000",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+)
+
+
+def keys_in(zone: str) -> dict[str, str]:
+    options = ParseOptions(time_zone=ZoneInfo(zone))
+    return {r.payload["summary"]: r.key for r in parse_calendar(FEED, BatchFacts(), options)}
+
+
+def test_floating_occurrences_and_events_without_uid_keep_their_keys_in_any_owner_zone():
+    auckland, berlin = keys_in("Pacific/Auckland"), keys_in("Europe/Berlin")
+
+    assert auckland == berlin
+    assert auckland["Book club (later)"] == "book-club@example.org|20240612T190000"
+    assert auckland["Book club (on Mars)"] == "book-club@example.org|20240619T190000 Mars/Olympus"
+
+
+def test_an_occurrence_in_a_named_zone_is_keyed_by_its_instant_as_before():
+    keys = keys_in("Pacific/Auckland")
+
+    assert keys["Stand-up (moved)"] == "standup@example.org|20240605T070000Z"
+    assert keys["Book club"] == "book-club@example.org"
