@@ -25,10 +25,11 @@ from .pipeline import (
     CommitRefused,
     NotAnArtifactSource,
     answer_preview,
-    preview_artifact,
     retry_commit,
     start_commit,
+    start_preview,
 )
+from .pipeline.undo import RemovalRefused, remove_import
 from .receipts import Receipt
 from .serializers import receipt_json
 
@@ -91,7 +92,7 @@ def _poll_url(batch_id: int) -> str:
 
 @router.post(
     "/connections/{slug}/previews",
-    response={200: Receipt, 201: Receipt, 413: Receipt, 422: Receipt, **problems(400, 403, 404)},
+    response={200: Receipt, 201: Receipt, 202: Receipt, 413: Receipt, 422: Receipt, **problems(400, 403, 404)},
     url_name="create_preview",
     # An empty file is never an export (it is rejected, 422), so the schema asks for a byte at least.
     openapi_extra=_closed_form("multipart/form-data", file={"minLength": 1}),
@@ -104,7 +105,10 @@ def create_preview(
 ):
     """Upload an export and get its preview receipt; nothing is imported yet.
 
-    201 with ``status: preview`` (it may carry a ``question`` to answer), 200 with
+    201 with ``status: preview`` (it may carry a ``question`` to answer); 202 with
+    ``status: preview`` while a large file is read in the background (its ``phases`` hold only
+    ``received`` and ``progress`` counts what is read so far): poll the ``Location``
+    (``/api/owner/batches/{id}``) until ``phases`` has ``deduplicated`` or the status changes; 200 with
     ``status: duplicate`` when this connection already imported the same file, 413 with
     ``status: rejected`` when the file is over the upload limit (reading stops at the limit),
     422 with ``status: rejected`` and the reason when the file cannot be imported. 400 when
@@ -114,7 +118,7 @@ def create_preview(
     if refused := _unknown_fields(request, "file", "date_order"):
         return refused
     try:
-        batch = preview_artifact(
+        batch = start_preview(
             connection, file, file.name or "upload", options={"date_order": date_order} if date_order else None
         )
     except NotAnArtifactSource as exc:
@@ -122,6 +126,10 @@ def create_preview(
     if batch.status == Status.REJECTED:
         # 413 when the upload itself passed the limit (coverage.pipeline.uploads.UploadCapHandler stopped reading it).
         return _receipt(413 if getattr(file, "over_limit", False) else 422, batch)
+    if batch.is_reading:
+        response = _receipt(202, batch)
+        response["Location"] = _poll_url(batch.pk)
+        return response
     return _receipt(200 if batch.status == Status.DUPLICATE else 201, batch)
 
 
@@ -200,3 +208,22 @@ def retry(request, batch_id: int):
 def batch_receipt(request, batch_id: int):
     """The receipt of a batch: a preview, an import in progress (``phases``, ``progress``) or done."""
     return _receipt(200, _batch(request, batch_id))
+
+
+@router.post(
+    "/batches/{batch_id}/remove",
+    response={200: Receipt, **problems(400, 403, 404, 409)},
+    url_name="remove_batch",
+)
+def remove(request, batch_id: int):
+    """Undo a committed import: its records go unless another import or a push also delivered them.
+
+    200 with ``status: removed``; the receipt's sentence says what went and what stayed. 409 when
+    the batch is not a committed import (a preview, a push, one already removed).
+    """
+    batch = _batch(request, batch_id)
+    try:
+        batch = remove_import(batch)
+    except RemovalRefused as exc:
+        return _problem(409, str(exc))
+    return _receipt(200, batch)

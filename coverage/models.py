@@ -22,7 +22,8 @@ class AcquisitionBatch(models.Model):
     ``committing`` (the commit task is running), ``committed``, ``duplicate``
     (the artifact was already committed: see ``duplicate_of``), ``rejected``,
     ``failed`` (the commit failed ``MAX_COMMIT_ATTEMPTS`` times: ``failure_reason`` says why
-    in owner words; the owner may try again, and the same file may be uploaded again).
+    in owner words; the owner may try again, and the same file may be uploaded again),
+    ``removed`` (a committed import the owner undid: ``removal`` says what went and what stayed).
 
     A preview is complete, and so committable, only once its ``deduplicated`` phase is
     stamped: that happens in the same save as its counts, at the end of a whole parse.
@@ -35,6 +36,7 @@ class AcquisitionBatch(models.Model):
         DUPLICATE = "duplicate"
         REJECTED = "rejected"
         FAILED = "failed"
+        REMOVED = "removed"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="batches")
     method = models.CharField(max_length=20)
@@ -90,6 +92,12 @@ class AcquisitionBatch(models.Model):
     # killed commit resumes where it stopped. Null before the first chunk and once committed.
     landing = models.JSONField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
+    # A preview read by the worker (``pipeline.background``): when the reading was asked for.
+    # Set while the file is being read; the preview is measured (``is_measured``) when it ends.
+    reading_requested_at = models.DateTimeField(null=True, blank=True)
+    # An import the owner undid (``pipeline.undo``): when, and what went and what stayed.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal = models.JSONField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()
 
@@ -116,6 +124,12 @@ class AcquisitionBatch(models.Model):
     def is_measured(self) -> bool:
         """A whole parse ended and was measured: only such a preview may be committed."""
         return "deduplicated" in (self.phases or {})
+
+    @property
+    def is_reading(self) -> bool:
+        """A preview the worker is still reading (``pipeline.background``)."""
+        phases = self.phases or {}
+        return self.status == self.Status.PREVIEW and self.reading_requested_at is not None and "parsed" not in phases
 
 
 class RecordQuerySet(models.QuerySet):

@@ -70,6 +70,7 @@ class ReceiptWarning:
     kind: str
     detail: str
     position: str | None = None
+    blocking: bool = False  # its kind is a gap the connector declares blocking ("cut_off")
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,9 @@ def build_receipt(
         # Imports made before the one rule (pipeline.summaries.holes) stored gaps for every connector.
         gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, tz)) if manifest.hole_after is not None else (),
         warnings=tuple(
-            ReceiptWarning(w.get("kind", ""), w.get("detail", ""), w.get("position")) for w in facts.warnings or ()
+            ReceiptWarning(w.get("kind", ""), w.get("detail", ""), w.get("position"),
+                           w.get("kind") in manifest.blocking_gaps)
+            for w in facts.warnings or ()
         ),
         completeness_claim=facts.completeness_claim,
         completeness_text=_completeness_text(facts.completeness_claim, batch.method, manifest.record_noun),
@@ -218,8 +221,12 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         return f"Already imported on {day(facts.committed_at, tz)}: no new records."
     if status == AcquisitionBatch.Status.FAILED:
         return f"This import did not finish. {batch.failure_reason}".strip()
+    if status == AcquisitionBatch.Status.REMOVED:  # coverage.pipeline.undo
+        return _removed_sentence(batch, noun, tz)
     if batch.question:
         return batch.question.get("text", "This file needs an answer before it can be read.")
+    if batch.is_reading:  # the worker reads it (coverage.pipeline.background)
+        return f"Reading… {count(batch.progress, noun)} so far." if batch.progress else "Reading the file…"
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return "This file has not been read to the end, so it cannot be imported. Upload it again."
     if counts.parsed == 0:
@@ -249,6 +256,16 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     return " ".join(parts)
 
 
+def _removed_sentence(batch, noun: tuple[str, str], tz: tzinfo) -> str:
+    removal = batch.removal or {}
+    gone, kept = removal.get("removed", 0), removal.get("kept", 0)
+    text = f"Removed on {day(batch.removed_at, tz)}: {count(gone, noun)} went."
+    if kept:
+        text += (f" {count(kept, noun)} {pick(kept, ('stays', 'stay'))}, because another import "
+                 "or your phone delivered them too.")
+    return text
+
+
 def _completeness_text(claim: str, method: str, noun: tuple[str, str]) -> str:
     if claim == "complete":
         return f"The source states this holds all of its {noun[1]}."
@@ -276,6 +293,8 @@ def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: boo
         return None
     if batch.question:
         return NextAction("answer", "Choose the date order", "Tell us how dates are written in this file.")
+    if batch.is_reading:
+        return None
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return NextAction("add_artifact", "Upload it again", "Reading stopped before the end of the file; nothing was imported.")
     if status == AcquisitionBatch.Status.PREVIEW:
@@ -283,6 +302,9 @@ def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: boo
             return NextAction("commit", "Import", f"Import {count(batch.count_accepted, manifest.record_noun)}.")
         return None
     if status == AcquisitionBatch.Status.COMMITTED:
+        if any(w.get("kind") in manifest.blocking_gaps for w in facts.warnings or ()):
+            return NextAction("re_export", "Upload a newer export",
+                              "This export is incomplete: export again and upload the whole file. What was read is kept.")
         if media_missing:
             return NextAction("add_media", "Add the missing media", "Export again with media included to add the missing files.")
         if facts.partial:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from .pipeline import background
 from .pipeline.claims import landing
 from .pipeline.commit import land_batch
 
@@ -23,3 +24,9 @@ def commit_batch(batch_id: int) -> str:
     """
     with landing(batch_id):
         return land_batch(batch_id).status
+
+
+@task()
+def read_preview(batch_id: int) -> str:
+    """Read a stored upload into its preview (``pipeline.background.read_preview``); returns its status."""
+    return background.read_preview(batch_id)

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_imports
+
+urlpatterns: list = [
+    path("receipts/<int:batch_id>/remove/", views_imports.remove, name="remove_import"),
+]

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -96,26 +97,52 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """The upload page; each file posted becomes its own preview (read by the worker when large).
+
+    The drop zone (``static/js/upload.js``) posts one file per request and asks for JSON: the
+    receipt's address to open. Without script, the form posts every chosen file at once: one
+    file opens its receipt, several are listed with a link to each.
+    """
     connection = _owned(request, slug)
     path = connection.manifest.path("owner_artifact")
     error = ""
+    made: list[AcquisitionBatch] = []
     if request.method == "POST" and path is not None:
-        upload = request.FILES.get("artifact")
-        if upload is None:
+        uploads = request.FILES.getlist("artifact")
+        if not uploads:
             error = "Choose a file to upload."
-        else:
-            batch = pipeline.preview_artifact(connection, upload, upload.name or "upload")
-            return redirect("coverage:receipt", batch.pk)
+        made = [pipeline.start_preview(connection, f, f.name or "upload") for f in uploads]
+        if _wants_json(request) and len(made) == 1:
+            return JsonResponse(_upload_json(made[0]), status=202 if made[0].is_reading else 200)
+        if len(made) == 1:
+            return redirect("coverage:receipt", made[0].pk)
     limit = settings.OWNERHUB_MAX_UPLOAD_BYTES
     context = {
         "connection": connection,
         "path": path,
         "error": error,
+        "made": [build_receipt(b) for b in made],
         # The browser refuses a file over the limit before sending it; the server refuses it too.
         "max_bytes": limit,
         "too_large": f"The file is larger than the {pipeline.size_words(limit)} limit.",
     }
     return render(request, "coverage/upload.html", context, status=400 if error else 200)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _upload_json(batch: AcquisitionBatch) -> dict:
+    """What the drop zone shows for one sent file: where its preview is and what it says so far."""
+    receipt = build_receipt(batch)
+    return {
+        "url": reverse("coverage:receipt", args=[batch.pk]),
+        "filename": batch.artifact_filename,
+        "status": batch.status,
+        "reading": batch.is_reading,
+        "sentence": receipt.sentence,
+    }
 
 
 def _receipt_context(batch: AcquisitionBatch) -> dict:

@@ -5,6 +5,7 @@ In the direction data flows:
 - ``storage``: an upload streamed into storage, hashed and capped; local paths; deletion.
 - ``uploads``: the upload handlers (the limit, spooled files named for crash cleanup).
 - ``preview``: parse a stored artifact into staging and measure it; nothing reaches ``Record``.
+- ``background``: the upload's entry: a large file's preview is read by the worker.
 - ``staging``: the staging table, one writer per database vendor.
 - ``landing``: measuring staged rows, landing them in ``Record`` with provenance, in chunks.
 - ``summaries``: the lane and coverage summaries every surface reads, moved with a landing.
@@ -18,6 +19,7 @@ The public services are imported from here.
 """
 
 from ..words import size as size_words  # the upload limit in owner words
+from .background import start_preview
 from .commit import MAX_COMMIT_ATTEMPTS, land_batch, requeue_stalled, retry_commit, start_commit
 from .live import acquire_records
 from .preview import (
@@ -49,4 +51,5 @@ __all__ = [
     "retry_commit",
     "size_words",
     "start_commit",
+    "start_preview",
 ]

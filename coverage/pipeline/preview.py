@@ -71,8 +71,27 @@ def preview_artifact(
     holds the same sha256; the stored copy is deleted) or ``rejected`` (too large or refused by
     the parser; nothing else written).
     """
+    batch = receive_artifact(connection, source, filename, options=options, now=now)
+    if batch.status != Status.PREVIEW:
+        return batch
+    return parse_and_measure(batch, artifact_parser(connection.manifest), progress)
+
+
+def receive_artifact(
+    connection: Connection,
+    source: IO[bytes],
+    filename: str,
+    *,
+    options: dict | None = None,
+    now: datetime | None = None,
+) -> AcquisitionBatch:
+    """The first half of ``preview_artifact``: store and hash the upload, nothing read yet.
+
+    Returns the batch: ``preview`` and ``received`` (to be read: ``parse_and_measure``, here or
+    in the worker, ``background``), ``duplicate`` or ``rejected`` (too large).
+    """
     manifest = connection.manifest
-    parser = artifact_parser(manifest)
+    artifact_parser(manifest)  # a source that takes no upload is refused before anything is stored
     batch = AcquisitionBatch.objects.create(
         connection=connection,
         method="owner_artifact",
@@ -104,7 +123,7 @@ def preview_artifact(
     )
     if earlier is not None:
         return mark_duplicate(batch, earlier)
-    return parse_and_measure(batch, parser, progress)
+    return batch
 
 
 def answer_preview(batch: AcquisitionBatch, date_order: str, *, progress: Progress | None = None) -> AcquisitionBatch:
