@@ -17,13 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connections.connectors.apple_health import PARSER_VERSION, parse, safe_xml
+from connections.connectors.apple_health import MANIFEST, PARSER_VERSION, parse, safe_xml
 from connections.connectors.base import (
     Artifact,
     ArtifactRejected,
     BatchFacts,
     ParsedRecord,
     ParseOptions,
+    location_key,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "apple_health"
@@ -455,12 +456,54 @@ def test_zip_whose_xml_cannot_be_unpacked_is_malformed(tmp_path, method):
 # --------------------------------------------------------------------------- partial exports
 
 
-def test_truncated_xml_inside_a_zip_is_partial():
+def test_truncated_xml_inside_a_zip_is_cut_off():
     records, facts = run(FIXTURES / "truncated_xml.zip")
     assert facts.partial is True
     assert by_stream(records) == {"samples": 19}
-    [warning] = [w for w in facts.warnings if w.kind == "truncated"]
+    [warning] = [w for w in facts.warnings if w.kind == "cut_off"]
     assert warning.position == "element 22"
+    assert warning.detail.startswith("export.xml ends in the middle; ")
+
+
+def _cut(xml: bytes, where: str) -> bytes:
+    """export.xml cut inside the 25th top-level Record, or just before it."""
+    start = 0
+    for _ in range(25):
+        start = xml.index(b"<Record ", start + 1)
+    return xml[: start + 40] if where == "inside_a_record" else xml[:start]
+
+
+# (where the export.xml stops, as a bare file or in a zip)
+CUTS = [
+    ("inside_a_record", "xml"),
+    ("inside_a_record", "zip"),
+    ("between_records", "xml"),
+    ("between_records", "zip"),
+]
+
+
+@pytest.mark.parametrize(("where", "container"), CUTS)
+def test_cut_off_export_keeps_the_records_read_and_says_it_ends_in_the_middle(tmp_path, where, container):
+    xml = _cut(export_xml_bytes(), where)
+    if container == "zip":
+        path = zip_of(tmp_path, {"apple_health_export/export.xml": xml})
+    else:
+        path = tmp_path / "export.xml"
+        path.write_bytes(xml)
+
+    records, facts = run(path)
+
+    complete, _ = run(FIXTURES / "export.zip")
+    kept = [r.key for r in records]
+    assert kept and kept == [r.key for r in complete[: len(kept)]]  # what was read, in order
+    assert facts.partial is True
+    [warning] = [w for w in facts.warnings if w.kind == "cut_off"]
+    assert warning.detail.startswith("export.xml ends in the middle; ")
+    assert not any(w.kind == "truncated" for w in facts.warnings)
+
+
+def test_a_cut_off_export_is_a_blocking_gap_of_the_connector():
+    assert "cut_off" in MANIFEST.blocking_gaps
 
 
 def test_bare_xml_cut_mid_way_is_partial(tmp_path):
@@ -470,7 +513,7 @@ def test_bare_xml_cut_mid_way_is_partial(tmp_path):
     records, facts = run(path)
     assert facts.partial is True
     assert 20 < len(records) < 44
-    assert any(w.kind == "truncated" for w in facts.warnings)
+    assert any(w.kind == "cut_off" for w in facts.warnings)
 
 
 def test_corrupt_zip_member_after_records_is_partial(tmp_path):
@@ -490,7 +533,63 @@ def test_corrupt_zip_member_after_records_is_partial(tmp_path):
     records, facts = run(path)
     assert facts.partial is True
     assert 0 < len(records) <= 3000
-    assert any(w.kind == "truncated" for w in facts.warnings)
+    assert any(w.kind == "damaged" for w in facts.warnings)
+
+
+# --------------------------------------------------------------------------- older exports: inline routes
+
+_old_spec = importlib.util.spec_from_file_location("apple_health_old", FIXTURES / "make_old_exports.py")
+make_old = importlib.util.module_from_spec(_old_spec)
+_old_spec.loader.exec_module(make_old)
+
+
+def test_old_export_fixtures_are_reproducible():
+    for name, data in make_old.fixtures().items():
+        assert (FIXTURES / name).read_bytes() == data, f"{name} is stale: run make_old_exports.py"
+
+
+@pytest.fixture(scope="module")
+def old() -> tuple[list[ParsedRecord], BatchFacts]:
+    return run(FIXTURES / "old_inline_routes.zip")
+
+
+def _route(records):
+    return [r for r in records if r.stream == "workout_routes"]
+
+
+# (scenario, check)
+INLINE_ROUTES = [
+    ("every_stream_is_read", lambda rs, f: by_stream(rs) == {"samples": 2, "workouts": 2, "workout_routes": 6}),
+    ("the_garbled_point_is_failed_with_its_position",
+     lambda rs, f: f.failed == 1 and any(w.position == "element 4" for w in f.warnings)),  # the workout
+    ("a_route_point_is_a_place_in_utc",
+     lambda rs, f: _route(rs)[0].event_at == datetime(2017, 5, 2, 5, 30, tzinfo=UTC)),
+    ("a_route_point_keeps_its_position_and_measures",
+     lambda rs, f: _route(rs)[0].payload == {
+         "lat": 52.52, "lon": 13.405, "kind": "route", "workout": "HKWorkoutActivityTypeRunning",
+         "altitude": 38.5, "accuracy": 4.2, "speed_ms": 2.7, "course": 90.5}),
+    ("a_route_point_is_keyed_like_every_location",
+     lambda rs, f: all(r.key == location_key(r.event_at, r.payload["lat"], r.payload["lon"]) for r in _route(rs))),
+    ("the_workout_counts_its_inline_route_points",
+     lambda rs, f: [r.payload["route_points"] for r in rs if r.stream == "workouts"] == [4, 2]),
+    ("an_inline_route_is_no_missing_media", lambda rs, f: f.media_declared == 0 and f.media_missing == 0),
+    ("the_route_stream_is_declared", lambda rs, f: "workout_routes" in MANIFEST.streams),
+]
+
+
+@pytest.mark.parametrize(("scenario", "check"), INLINE_ROUTES, ids=[row[0] for row in INLINE_ROUTES])
+def test_older_export_inline_route_points_are_route_records(old, scenario, check):
+    records, facts = old
+    assert check(records, facts), scenario
+
+
+def test_inline_route_reader_memory_stays_flat_for_ten_times_the_points(tmp_path, monkeypatch):
+    """tracemalloc peak, 3k vs 30k inline route points in 64 KB chunks: 10x the file, not 10x the memory."""
+    monkeypatch.setattr(safe_xml, "CHUNK_SIZE", 1 << 16)
+    small = _traced_peak(make_old.write_inline_route_export(tmp_path / "small.xml", 3_000))
+    large = _traced_peak(make_old.write_inline_route_export(tmp_path / "large.xml", 30_000))
+    assert (small[0], large[0]) == (3_000 + 1, 30_000 + 1)  # the points and their workout
+    assert large[1] - small[1] < 512 * 1024, (small, large)
 
 
 # --------------------------------------------------------------------------- only ArtifactRejected

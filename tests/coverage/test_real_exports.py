@@ -81,3 +81,29 @@ def test_a_file_where_nothing_could_be_read_says_so(make_connection):
 
     assert r.counts.parsed == 0 and r.counts.failed == 3
     assert r.sentence == "No places were found: 3 items in this file could not be read."
+
+
+# --- Apple Health ------------------------------------------------------------------------------------
+def test_cut_off_health_export_keeps_what_was_read_and_declares_the_gap_blocking(make_connection):
+    health = make_connection("apple_health")
+
+    batch = imported(health, "truncated_xml.zip")  # export.xml stops inside its 20th Record
+
+    assert batch.status == AcquisitionBatch.Status.COMMITTED
+    assert Record.objects.filter(connection=health, stream="samples").count() == 19
+    r = receipt(batch)
+    [cut] = [w for w in r.warnings if w.kind == "cut_off"]
+    assert cut.detail.startswith("export.xml ends in the middle; ")
+    assert "cut_off" in health.manifest.blocking_gaps
+    assert "The file looks cut short." in r.sentence
+    assert r.next_action.kind == "re_export"
+
+
+def test_older_health_export_imports_its_inline_workout_routes(make_connection):
+    health = make_connection("apple_health")
+
+    batch = imported(health, "old_inline_routes.zip")
+
+    assert batch.count_accepted == 2 + 2 + 6 and batch.count_failed == 1
+    assert Record.objects.filter(connection=health, stream="workout_routes").count() == 6
+    assert "1 item could not be read." in receipt(batch).sentence

@@ -19,6 +19,13 @@ Streams:
   ``<WorkoutRoute><FileReference path=...>`` is the workout's media (a GPX file).
 - ``activity_summaries``: ``<ActivitySummary dateComponents="YYYY-MM-DD">``,
   a calendar day read in the owner's time zone.
+- ``workout_routes``: the inline ``<Location>`` points of a ``<WorkoutRoute>`` in older
+  exports (about 2016 to 2019, before routes became GPX files), keyed like every location
+  point (``base.location_key``); the workout counts them in ``route_points``.
+
+An export.xml that stops before its end (a download or copy cut short) keeps every record
+read and warns ``cut_off``, a blocking gap: the source cannot show it is complete until a
+whole export arrives.
 
 Keys of samples and workouts are ``YYYYMMDDTHHMMSS-<32 hex>``: the start time in UTC
 (from the file's own offset, never the owner's zone), then a blake2b digest of the
@@ -49,13 +56,14 @@ from ..base import (
     sniff,
 )
 from ..manifest import AcquisitionPath, Manifest, StreamView
+from .items import ROUTE_STREAM
 from .members import _find_main_member, _route_resolver
 from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
 from .stream import _stream
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
 
-PARSER_VERSION = "apple_health/1"
+PARSER_VERSION = "apple_health/2"  # 2: inline workout route points; cut-off exports
 
 SOURCE_ZIP = "apple_health_zip"
 SOURCE_XML = "apple_health_xml"
@@ -131,8 +139,9 @@ MANIFEST = Manifest(
             parser=parse,
         ),
     ),
-    streams=("samples", "workouts", "activity_summaries"),
+    streams=("samples", "workouts", "activity_summaries", ROUTE_STREAM),
     views={
+        ROUTE_STREAM: StreamView("points", ("lat", "lon", "kind", "workout", "accuracy")),
         "samples": StreamView("table", ("value", "unit", "source"), group_by="type"),
         "workouts": StreamView("table", ("duration", "duration_unit", "distance", "distance_unit"), group_by="type"),
         "activity_summaries": StreamView(
@@ -143,6 +152,7 @@ MANIFEST = Manifest(
     },
     record_key_rule="type, source, start, end and value of the sample",
     expected_refresh=timedelta(days=30),
+    blocking_gaps=frozenset({"cut_off"}),
     recovery="Upload export.zip exactly as the Health app made it (Export All Health Data).",
     re_export_hint="Export your health data again from the Health app to add newer samples.",
 )

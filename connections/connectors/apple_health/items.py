@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 
-from ..base import BatchFacts, ParsedRecord
+from ..base import BatchFacts, ParsedRecord, location_key
 from .values import _compact, _digest, _float, _number, _short, _utc
+
+ROUTE_STREAM = "workout_routes"
+# <Location> attribute -> payload name (numbers only); the names GPX routes use.
+_ROUTE_FIELDS = (
+    ("altitude", "altitude"),
+    ("horizontalAccuracy", "accuracy"),
+    ("speed", "speed_ms"),
+    ("course", "course"),
+)
 
 _METRES = {"m": 1.0, "km": 1000.0, "cm": 0.01, "mi": 1609.344, "yd": 0.9144, "ft": 0.3048}
 
@@ -25,7 +34,7 @@ def _fail_element(fail, noun: str, attrs: dict, exc: Exception, ordinal: int) ->
 
 
 class _Workout:
-    __slots__ = ("attrs", "type", "start", "end", "distances", "energies", "routes")
+    __slots__ = ("attrs", "type", "start", "end", "distances", "energies", "routes", "route_points")
 
     def __init__(self, attrs: dict, typ: str, start: datetime, end: datetime):
         self.attrs = attrs
@@ -35,6 +44,7 @@ class _Workout:
         self.distances: list[tuple[float, str | None]] = []
         self.energies: list[tuple[float, str | None]] = []
         self.routes: list[str] = []
+        self.route_points = 0  # inline <Location>s read (older exports)
 
 
 def _begin_workout(attrs: dict, fail, ordinal: int) -> _Workout | None:
@@ -118,9 +128,36 @@ def _finish_workout(
             "energy": energy,
             "energy_unit": energy_unit,
             "routes": route_paths,
+            "route_points": workout.route_points,
         },
         media,
     )
+
+
+def _route_point(attrs: dict, workout: _Workout | None, fail, ordinal: int) -> ParsedRecord | None:
+    """An inline ``<Location>`` of a ``<WorkoutRoute>`` (older exports) as a route point.
+
+    Keyed like every location (``base.location_key``), so the same fix from the workout's
+    GPX file or the phone is the same point.
+    """
+    try:
+        at = _utc(attrs["date"])
+        lat, lon = float(attrs["latitude"]), float(attrs["longitude"])
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # NaN fails too
+            raise ValueError("position")
+    except (KeyError, ValueError, TypeError, OverflowError) as exc:
+        what = f"it has no {exc.args[0]}" if isinstance(exc, KeyError) else "its date or position could not be read"
+        fail(f"A point of a workout's route was left out: {what}.", f"element {ordinal}")
+        return None
+    payload: dict = {"lat": lat, "lon": lon, "kind": "route"}
+    if workout is not None:
+        payload["workout"] = workout.type
+        workout.route_points += 1
+    for name, field in _ROUTE_FIELDS:
+        value = _float(attrs.get(name))
+        if value is not None:
+            payload[field] = value
+    return ParsedRecord(ROUTE_STREAM, location_key(at, lat, lon), at, payload)
 
 
 def _activity_summary(attrs: dict, tz: tzinfo, fail, ordinal: int) -> ParsedRecord | None:

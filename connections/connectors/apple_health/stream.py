@@ -2,7 +2,13 @@
 
 No tree is built: a ``<Record>`` becomes a sample at its start tag (``_sample``, the hot
 path), a ``<Workout>`` a workout at its end tag, with its statistics and routes gathered
-in between. Records are handed out after each chunk fed to expat.
+in between, and each inline ``<Location>`` of a ``<WorkoutRoute>`` (older exports) a
+``workout_routes`` point at its start tag. Records are handed out after each chunk fed to expat.
+
+Where reading stops: bytes that end before the document does (the last feed, with every byte
+given, is refused) are a cut-off export, warning ``cut_off`` (a blocking gap of the connector:
+the rest of the owner's data is missing until a complete export arrives); expat refusing bytes
+in the middle, or the zip failing part-way, is ``damaged``. Either way the records read are kept.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from .items import (
     _begin_workout,
     _fail_element,
     _finish_workout,
+    _route_point,
     _Workout,
     _workout_statistic,
 )
@@ -112,6 +119,7 @@ class _Handlers:
         "depth",
         "ordinal",
         "workout",
+        "route_depth",
     )
 
     def __init__(self, facts: BatchFacts, tz: tzinfo, resolve_route: Callable[[str], str | None]):
@@ -124,6 +132,7 @@ class _Handlers:
         self.depth = 0
         self.ordinal = 0  # position of the current top-level element (child of HealthData)
         self.workout: _Workout | None = None  # the open top-level <Workout>, until its end tag
+        self.route_depth = 0  # depth of the open <WorkoutRoute> (0: none), whose <Location>s are points
 
     def on_start(self, name: str, attrs: dict) -> None:
         depth = self.depth = self.depth + 1
@@ -139,7 +148,22 @@ class _Handlers:
         elif depth == 1:
             if name != ROOT:
                 raise _WrongRoot(name)
-        elif self.workout is not None:
+        else:
+            self._nested(name, attrs, depth)
+
+    def _nested(self, name: str, attrs: dict, depth: int) -> None:
+        """An element inside a top-level one: a workout's statistics, route file or route points."""
+        if name == "Location":
+            if self.route_depth and depth == self.route_depth + 1:
+                record = _route_point(attrs, self.workout, self.facts.fail, self.ordinal)
+                if record is not None:
+                    self.append(record)
+            return
+        if name == "WorkoutRoute":
+            if not self.route_depth:
+                self.route_depth = depth
+            return
+        if self.workout is not None:
             if name == "WorkoutStatistics":
                 if depth == 3:
                     _workout_statistic(self.workout, attrs)
@@ -161,6 +185,8 @@ class _Handlers:
 
     def on_end(self, name: str) -> None:
         self.depth -= 1
+        if self.route_depth > self.depth:
+            self.route_depth = 0
         if self.depth == 1 and self.workout is not None:
             record = _finish_workout(self.workout, self.facts, self.resolve_route)
             self.workout = None
@@ -191,35 +217,43 @@ def _stream(
             else:
                 feed(chunk, False)
         except _STOPS as exc:
-            problem = _problem(exc, handlers.ordinal, produced + len(out) == 0)
+            problem = _problem(exc, handlers.ordinal, produced + len(out) == 0, chunk is None)
         if out:
             produced += len(out)
             yield from out
             out.clear()
         if problem is not None:
             facts.partial = True
-            facts.warn("truncated", problem, f"element {handlers.ordinal}")
+            kind, detail = problem
+            facts.warn(kind, detail, f"element {handlers.ordinal}")
             return
         if chunk is None:
             return
 
 
-def _problem(exc: Exception, ordinal: int, nothing_read: bool) -> str:
-    """What stopped the reading, in the owner's words; rejects the file when nothing was read."""
+def _problem(exc: Exception, ordinal: int, nothing_read: bool, at_end: bool) -> tuple[str, str]:
+    """(warning kind, owner words) of what stopped the reading; rejects the file when nothing
+    was read. ``at_end``: every byte had been fed, so the document stops before its end."""
     if isinstance(exc, (EntitiesForbidden, ExternalReferenceForbidden)):
         if nothing_read:
             raise ArtifactRejected("unsupported", _ENTITIES_DETAIL) from exc
-        return "The export declares XML entities part-way through; reading stopped there."
+        return "damaged", "The export declares XML entities part-way through; reading stopped there."
     if isinstance(exc, _WrongRoot):
         raise ArtifactRejected("wrong_source", _NOT_HEALTH) from exc
     if nothing_read:
         raise ArtifactRejected("malformed", _DAMAGED) from exc
-    if isinstance(exc, _XML_ERRORS):
-        return (
-            "The export ends early or is damaged after element "
-            f"{ordinal}; the items before that point were read."
+    if isinstance(exc, _XML_ERRORS) and at_end:
+        return "cut_off", (
+            f"export.xml ends in the middle; the items before the cut (after element {ordinal}) "
+            "were read, and the rest of your health data is missing until a complete export is "
+            "uploaded. Export again from the Health app and upload the new export.zip."
         )
-    return (
+    if isinstance(exc, _XML_ERRORS):
+        return "damaged", (
+            f"export.xml is damaged after element {ordinal}; the items before that point were "
+            "read, and the rest was not."
+        )
+    return "damaged", (
         "The zip is damaged part-way through export.xml (after element "
         f"{ordinal}); the items before that point were read."
     )
