@@ -149,6 +149,21 @@ def test_a_calendar_ownerhub_cannot_read_is_named_not_called_an_edited_file(
     assert "edit" not in caught.value.detail
 
 
+def test_a_layout_ownerhub_cannot_read_is_named_not_called_an_edited_file(tmp_path):
+    path = tmp_path / "_chat.txt"
+    path.write_text(
+        "[18 mars 2023 à 21:41:35] Ana Souza: Bonsoir\n[18 mars 2023 à 21:42:00] Ben: Salut\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ArtifactRejected) as caught:
+        read(path)
+    assert caught.value.reason == "unsupported"
+    assert caught.value.detail.startswith(
+        "Dates like 18 mars 2023 à 21:41:35 are in a layout Ownerhub cannot read yet"
+    )
+    assert "edit" not in caught.value.detail
+
+
 def test_only_a_file_that_looks_edited_is_told_not_to_edit_it(tmp_path):
     from connections.connectors.whatsapp import MANIFEST
 

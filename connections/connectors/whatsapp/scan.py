@@ -39,6 +39,24 @@ _EDITED = (
 )
 
 
+# A line that looks like a message header in a layout not read here: a stamp holding a time
+# ("[18 mars 2023 à 21:41:35] Ana: …"), then an author.
+_LOOSE = re.compile(
+    r"[\u200e\u200f]?\[?(?P<stamp>[^\[\]\n]{2,40}?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?[^\[\]\n]{0,12}?)"
+    r"(?:\] | [-\u2013] )[^:\n]{1,80}: "
+)
+
+
+def _unknown_layout(stamp: str) -> ArtifactRejected:
+    shown = stamp.translate(_MARK_TABLE).strip()
+    return ArtifactRejected(
+        "unsupported",
+        f"Dates like {shown} are in a layout Ownerhub cannot read yet; the file itself looks "
+        "as WhatsApp made it. Set the phone's region to one that writes dates in numbers "
+        "(like 18/03/2023), export the chat again and upload it.",
+    )
+
+
 def _unreadable(date: str) -> ArtifactRejected:
     shown = date.translate(_MARK_TABLE)
     return ArtifactRejected(
@@ -59,6 +77,7 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
     scan = _Scan()
     nonempty = bad = 0
     sniffing = True
+    loose: str | None = None  # the first stamp of a layout not read here, if any
     for block in _blocks(fh):
         if sniffing:
             for line in _lines(block):
@@ -80,6 +99,8 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
                         break
                     nonempty += 1
                     bad += "\x00" in line
+                    if loose is None and (lm := _LOOSE.match(line)) is not None:
+                        loose = lm.group("stamp")
                 if nonempty >= _SNIFF_LINES:
                     break
             if sniffing:
@@ -110,6 +131,8 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
             raise ArtifactRejected(
                 "malformed", "The file is not readable text (not UTF-8)." + _EDITED
             )
+        if loose is not None:
+            raise _unknown_layout(loose)
         raise ArtifactRejected(
             "wrong_source",
             "This does not look like a WhatsApp chat export: no dated messages." + _EDITED,
