@@ -4,64 +4,87 @@
 landing needs. A re-read (``reread``) also moves records in time, reclassifies them and takes
 away the ones a newer reader no longer produces, so after it the rows are counted again from
 what is held: a few grouped queries over the connection's visible records and provenance. The
-fields mean what ``summaries`` makes them mean (days are UTC days, ``records`` counts what a
-lane delivered first or again, ``accepted`` what it delivered first). The caller holds the
+fields mean what ``summaries`` makes them mean (counts and media-missing marks per UTC slot,
+``slots``; ``records`` counts what a lane delivered first or again, ``accepted`` what it
+delivered first). The caller holds the
 connection lock in a transaction.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from django.db import connection as db
 from django.db.models import Count, Max, Min
-from django.db.models.functions import TruncDate
 
 from connections.models import Connection
 
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
-from .summaries import earliest_of, gaps, latest_of, merge_counts
+from . import slots
+from .staging import quote
+from .summaries import earliest_of, holes, latest_of, merge_counts
 
 Status = AcquisitionBatch.Status
-NOT_ATTACHED = ("missing", "omitted")
 
 
 def _delivered(connection: Connection) -> tuple[dict, dict]:
-    """Per lane: {day: records} and {"first": n, "earliest", "latest", "media_days": set} (first and later)."""
-    per_day: dict[str, dict[str, int]] = {}
+    """Per lane: {slot: records} and {"first": n, "earliest", "latest", "media_days": set of slots}.
+
+    A lane delivered a record first (``first_batch``) or again (a provenance row); only records
+    whose first delivery is committed count (DESIGN: a commit is atomic). Slots as ``slots`` cuts them.
+    """
+    n = {"R": quote(Record._meta.db_table), "P": quote(RecordProvenance._meta.db_table),
+         "B": quote(AcquisitionBatch._meta.db_table)}
+    slot = slots.slot_sql("r.event_at", slots.minutes_for_connection(connection.pk))
+    committed = [connection.pk, Status.COMMITTED]
+    per_slot: dict[str, dict[str, int]] = {}
     facts: dict[str, dict] = {}
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT b.method, {slot}, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['R']} r "
+            f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE r.connection_id = %s AND b.status = %s "
+            f"GROUP BY b.method, {slot}, r.media IN ('missing', 'omitted') "
+            f"UNION ALL SELECT p.method, {slot}, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['P']} p "
+            f"JOIN {n['R']} r ON r.id = p.record_id JOIN {n['B']} b ON b.id = r.first_batch_id "
+            f"JOIN {n['B']} pb ON pb.id = p.batch_id WHERE r.connection_id = %s AND b.status = %s "
+            f"AND pb.status = '{Status.COMMITTED}' GROUP BY p.method, {slot}, r.media IN ('missing', 'omitted')",
+            committed + committed,
+        )
+        for method, key, not_attached, count in cursor.fetchall():
+            counts = per_slot.setdefault(method, {})
+            counts[key] = counts.get(key, 0) + int(count)
+            if not_attached:
+                facts.setdefault(method, _lane())["media_days"].add(key)
     visible = Record.objects.filter(connection=connection).visible()
     later = RecordProvenance.objects.filter(
         record__connection=connection, record__first_batch__status=Status.COMMITTED, batch__status=Status.COMMITTED
     )
-    rows = [
+    spans = [
         (True, row)
-        for row in visible.annotate(day=TruncDate("event_at", tzinfo=UTC))
-        .values("first_batch__method", "day", "media")
+        for row in visible.values("first_batch__method")
         .annotate(n=Count("id"), earliest=Min("event_at"), latest=Max("event_at"))
-        .values_list("first_batch__method", "day", "media", "n", "earliest", "latest")
+        .values_list("first_batch__method", "n", "earliest", "latest")
     ] + [
         (False, row)
-        for row in later.annotate(day=TruncDate("record__event_at", tzinfo=UTC))
-        .values("method", "day", "record__media")
+        for row in later.values("method")
         .annotate(n=Count("id"), earliest=Min("record__event_at"), latest=Max("record__event_at"))
-        .values_list("method", "day", "record__media", "n", "earliest", "latest")
+        .values_list("method", "n", "earliest", "latest")
     ]
-    for first, (method, day, media, n, earliest, latest) in rows:
-        text = day.isoformat() if isinstance(day, date) else str(day)
-        days = per_day.setdefault(method, {})
-        days[text] = days.get(text, 0) + n
-        lane = facts.setdefault(method, {"first": 0, "earliest": None, "latest": None, "media_days": set()})
-        lane["first"] += n if first else 0
+    for first, (method, count, earliest, latest) in spans:
+        lane = facts.setdefault(method, _lane())
+        lane["first"] += count if first else 0
         lane["earliest"] = earliest_of(lane["earliest"], earliest)
         lane["latest"] = latest_of(lane["latest"], latest)
-        if media in NOT_ATTACHED:
-            lane["media_days"].add(text)
-    return per_day, facts
+    return per_slot, facts
+
+
+def _lane() -> dict:
+    return {"first": 0, "earliest": None, "latest": None, "media_days": set()}
 
 
 def recount_summaries(connection: Connection, batch: AcquisitionBatch, now: datetime) -> None:
     """Count the connection's lane and coverage rows again from what it holds; ``batch`` is the newest."""
-    per_day, facts = _delivered(connection)
+    per_day, facts = _delivered(connection)  # per UTC slot
     committed = AcquisitionBatch.objects.filter(connection=connection, status=Status.COMMITTED).exclude(
         options__has_key="superseded_by"
     )
@@ -69,7 +92,7 @@ def recount_summaries(connection: Connection, batch: AcquisitionBatch, now: date
     methods = set(per_day) | set(batches) | {batch.method}
     for method in sorted(methods):
         lane, _ = LaneSummary.objects.select_for_update().get_or_create(connection=connection, method=method)
-        lane_facts = facts.get(method, {"first": 0, "earliest": None, "latest": None, "media_days": set()})
+        lane_facts = facts.get(method, _lane())
         lane.batches = batches.get(method, 0)
         lane.day_counts = merge_counts({}, per_day.get(method, {}))
         lane.records = sum(lane.day_counts.values())
@@ -98,11 +121,10 @@ def _recount_summary(connection: Connection, batch: AcquisitionBatch, now: datet
         summary.media_batch = None
     elif summary.media_batch_id is None or batch.media_missing + batch.media_omitted:
         summary.media_batch = batch
-    hole_after = connection.manifest.hole_after  # the summaries' rule: holes only where a density is declared
     days: set[int] = set()
     for counts in LaneSummary.objects.filter(connection=connection).values_list("day_counts", flat=True):
         days.update(date.fromisoformat(d[:10]).toordinal() for d, c in (counts or {}).items() if c)
-    summary.holes = gaps(sorted(days), hole_after) if hole_after is not None else []
+    summary.holes = holes(sorted(days), connection.manifest)  # the one rule for gaps
     summary.latest_batch = batch
     summary.updated_at = now
     summary.save()

@@ -39,8 +39,8 @@ from connections.connectors.base import BatchFacts
 from connections.models import Connection
 from connections.zoneless import zoneless_connections
 
-from ..models import AcquisitionBatch, Record, RecordProvenance
-from .landing import land_rows, measure_staged
+from ..models import AcquisitionBatch
+from .landing import _sql_names, land_rows, measure_staged
 from .preview import (
     CommitRefused,
     artifact_parser,
@@ -222,14 +222,7 @@ def previewed(batch: AcquisitionBatch) -> Difference:
 
 
 # --- measuring the difference -------------------------------------------------------------------
-def _names() -> dict:
-    return {
-        "S": quote(STAGING_TABLE),
-        "R": quote(Record._meta.db_table),
-        "P": quote(RecordProvenance._meta.db_table),
-        "B": quote(AcquisitionBatch._meta.db_table),
-        "key": quote("key"),
-    }
+_names = _sql_names  # the table names the landing's SQL uses: S staging, R records, P provenance, B batches
 
 
 def _same_key(n: dict) -> str:
