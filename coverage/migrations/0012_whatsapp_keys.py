@@ -11,11 +11,12 @@ content (plain text, or a language-free token of the kind) and n within the minu
 Forward, per WhatsApp connection, in key order and in bounded memory (a minute at a time):
 
 - The old n is recovered from the old digest (it is the only unstored part). Within a minute,
-  author and content, each record gets a slot: a copy from a zone change (same local second,
-  text and old n) joins its original; otherwise the records of each import are numbered in
-  file order (second, old n, id) and the k-th joins slot k, unless that slot already holds a
-  record of the same import or one proven different (same second and text, another old n):
-  then it opens a new slot. The slot number is the new n.
+  author and content, records are grouped into messages: a copy from a zone change (same
+  local second, text and old n) joins its original; a copy in another language or with media
+  joins the message of the same second in the same place among that import's messages,
+  unless it came with that import already or is proven another (same words, another old n).
+  The messages in order of second give the new n. Copies whose seconds differ (an Android and
+  an iPhone export of one chat) are not recognised and stay two messages, as before.
 - Where a slot holds several records, one is kept: its first delivery is the earliest
   committed import. Every other delivery (the copies' imports and their provenance rows)
   becomes a provenance row of the kept record when it came through a method the record does
@@ -158,51 +159,65 @@ def _new_n(row: _Row, minute: str) -> int | None:
 
 
 def _slots(rows: list[_Row], minute: str) -> list[list[_Row]]:
-    """The records of one minute, author and content, in slots: slot k holds the k-th message."""
-    slots: list[list[_Row]] = []
-
-    def put(index: int, row: _Row) -> None:
-        while len(slots) <= index:
-            slots.append([])
-        slots[index].append(row)
-
-    old = []
+    """The records of one minute, author and content, in slots: slot n holds the n-th message."""
+    old: list[_Row] = []
+    fixed: list[tuple[int, _Row]] = []
     for row in rows:
         if _is_new(row.key):
             n = _new_n(row, minute)
             if n is not None:
-                put(n, row)
+                fixed.append((n, row))
         else:
             _recover_old_n(row)
             old.append(row)
-    by_identity: dict[tuple, int] = {}
-    by_batch: dict[int, list[_Row]] = defaultdict(list)
-    for row in sorted(
-        old, key=lambda r: (r.batch, r.second, MAX_N if r.old_n is None else r.old_n, r.pk)
-    ):
-        by_batch[row.batch].append(row)
+    slots = _old_slots(old)
+    for n, row in fixed:  # keyed by today's reader already: its n stands
+        while len(slots) <= n:
+            slots.append([])
+        slots[n].append(row)
+    return slots
 
-    def fits(index: int, row: _Row) -> bool:
-        if index >= len(slots):
-            return True
-        for other in slots[index]:
-            if other.batch == row.batch:
-                return False
-            same_words = (other.second, other.text) == (row.second, row.text)
-            known = other.old_n is not None and row.old_n is not None
-            if same_words and known and other.old_n != row.old_n:
-                return False  # same second and words, another n: two messages, not copies
-        return True
 
-    for batch in sorted(by_batch):
-        for rank, row in enumerate(by_batch[batch]):
-            identity = None if row.old_n is None else (row.second, row.text, row.old_n)
-            index = by_identity.get(identity) if identity is not None else None
-            if index is None or not fits(index, row):
-                index = rank if fits(rank, row) else len(slots)
-            put(index, row)
-            if identity is not None:
-                by_identity.setdefault(identity, index)
+def _old_slots(rows: list[_Row]) -> list[list[_Row]]:
+    """Old-keyed records of one minute, author and content as messages, in file order.
+
+    Copies from a zone change share second, text and old n: one message. The others are
+    taken a second at a time (an export lists a minute's messages by time): the k-th message
+    an import first brought in that second joins the k-th of that second's messages, unless
+    that one came with the same import already or is proven another (same words, another n).
+    """
+    messages: dict[tuple, list[_Row]] = {}
+    for row in sorted(rows, key=lambda r: (r.batch, r.pk)):
+        ident = ("pk", row.pk) if row.old_n is None else (row.second, row.text, row.old_n)
+        messages.setdefault(ident, []).append(row)
+    by_second: dict[str, list[list[_Row]]] = defaultdict(list)
+    for copies in messages.values():
+        by_second[copies[0].second].append(copies)
+
+    def fits(slot: list[_Row], copies: list[_Row]) -> bool:
+        if {r.batch for r in slot} & {r.batch for r in copies}:
+            return False
+        return not any(
+            a.text == b.text and None not in (a.old_n, b.old_n) and a.old_n != b.old_n
+            for a in slot
+            for b in copies
+        )
+
+    slots: list[list[_Row]] = []
+    for second in sorted(by_second):
+        found: list[list[_Row]] = []
+        rank: dict[int, int] = defaultdict(int)
+        for copies in sorted(
+            by_second[second],
+            key=lambda c: (c[0].batch, MAX_N if c[0].old_n is None else c[0].old_n, c[0].pk),
+        ):
+            k = rank[copies[0].batch]
+            rank[copies[0].batch] += 1
+            if k < len(found) and fits(found[k], copies):
+                found[k].extend(copies)
+            else:
+                found.append(list(copies))
+        slots.extend(found)
     return slots
 
 

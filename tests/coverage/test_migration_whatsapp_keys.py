@@ -273,3 +273,74 @@ def _import(connection, path: Path) -> None:
     batch = start_commit(batch)
     batch.refresh_from_db()
     assert batch.status == "committed", batch.status
+
+
+def test_repeated_words_in_one_minute_stay_separate_messages_and_new_keys_are_kept(
+    owner, tmp_path, back_to_latest
+):
+    """Two "ok" within one minute of an iOS chat, read in two zones; a later export that
+    added a third "ok" in that minute; a message already stored with today's key."""
+    ios = [
+        "[16.03.23, 20:30:05] Ana: ok",
+        "[16.03.23, 20:30:41] Ana: ok",
+        "[16.03.23, 20:31:00] Ben: Good night",
+    ]
+    first_path = tmp_path / "first.txt"
+    first_path.write_text("\n".join(ios) + "\n")
+    later_path = tmp_path / "later.txt"
+    later_path.write_text("\n".join([*ios[:2], "[16.03.23, 20:30:59] Ana: ok", ios[2]]) + "\n")
+    first_read = parsed(first_path, "UTC")
+    copy_read = parsed(first_path, "Asia/Tokyo")
+    later_read = parsed(later_path, "UTC")
+    first, copy, later = (
+        old_keyed(first_read, "UTC"),
+        old_keyed(copy_read, "Asia/Tokyo"),
+        old_keyed(later_read, "UTC"),
+    )
+    assert len({r.key for r in first} | {r.key for r in copy}) == 6
+
+    apps = migrate_to(BEFORE)
+    Connection = apps.get_model("connections", "Connection")
+    Batch = apps.get_model("coverage", "AcquisitionBatch")
+    OldRecord = apps.get_model("coverage", "Record")
+    chat = Connection.objects.create(owner_id=owner.pk, connector="whatsapp", slug="c", name="c")
+    held: set[str] = set()
+    for zone, records in (("UTC", first), ("Asia/Tokyo", copy), ("UTC", later)):
+        b = Batch.objects.create(
+            connection=chat, method="owner_artifact", status="committed", time_zone_assumed=zone
+        )
+        for r in records:
+            if r.key not in held:
+                held.add(r.key)
+                OldRecord.objects.create(
+                    connection=chat,
+                    stream=r.stream,
+                    key=r.key,
+                    event_at=r.event_at,
+                    payload=r.payload,
+                    first_batch=b,
+                )
+    assert OldRecord.objects.filter(connection=chat).count() == 7
+    # A message imported after the new reader shipped, before this migration ran.
+    newer = Batch.objects.create(connection=chat, method="owner_artifact", status="committed")
+    stamp = parsed(_chat(tmp_path, ["[17.03.23, 08:00:00] Ben: Morning"]), "UTC")[0]
+    OldRecord.objects.create(
+        connection=chat,
+        stream="messages",
+        key=stamp.key,
+        event_at=stamp.event_at,
+        payload=stamp.payload,
+        first_batch=newer,
+    )
+
+    migrate_to(AFTER)
+
+    kept = Record.objects.filter(connection_id=chat.pk)
+    assert set(kept.values_list("key", flat=True)) == {r.key for r in later_read} | {stamp.key}
+    assert kept.filter(key=stamp.key, first_batch_id=newer.pk).exists()
+
+
+def _chat(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "one.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
