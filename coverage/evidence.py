@@ -43,8 +43,12 @@ RECENT_RUNS = max(FAILING_AFTER, 5)
 _BATCH_HEAVY = ("day_counts", "media_days", "preview_counts", "options")
 
 
-def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evidence]:
-    """Evidence for every connection in ``connections`` (already owner-scoped by the caller)."""
+def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline: bool = False) -> list[Evidence]:
+    """Evidence for every connection in ``connections`` (already owner-scoped by the caller).
+
+    ``timeline``: the lanes carry their per-slot counts (large on a long history) so the projection
+    draws the timeline; a source's own page asks for it, the dashboard does not (same queries).
+    """
     live_token = DeviceToken.objects.live().filter(connection=OuterRef("pk"))
     rows = list(
         connections.annotate(
@@ -90,7 +94,8 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
         .defer(*(f"latest_batch__{name}" for name in _BATCH_HEAVY))
     }
     lanes = defaultdict(list)
-    for lane in LaneSummary.objects.filter(connection__in=ids).defer("day_counts", "media_days"):
+    lane_rows = LaneSummary.objects.filter(connection__in=ids)
+    for lane in lane_rows if timeline else lane_rows.defer("day_counts", "media_days"):
         lanes[lane.connection_id].append(lane)
 
     heartbeat = rows[0].worker_seen and Condition(type=Condition.Type.WORKER_HEARTBEAT, observed_at=rows[0].worker_seen)
@@ -126,6 +131,7 @@ def load_evidence(connections: QuerySet[Connection], now: datetime) -> list[Evid
                     else ()
                 ),
                 worker_down=worker_down,
+                with_timeline=timeline,
                 latest_upload=(
                     Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
                            conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "")
@@ -194,14 +200,15 @@ def _last_finished(outcome: str) -> Subquery:
     )
 
 
-def load_health(connections: QuerySet[Connection], now: datetime | None = None) -> list[ConnectionHealth]:
-    """The projection of every connection in ``connections``, ordered by name."""
+def load_health(connections: QuerySet[Connection], now: datetime | None = None, *,
+                timeline: bool = False) -> list[ConnectionHealth]:
+    """The projection of every connection in ``connections``, ordered by name (with the timeline if asked)."""
     now = now or timezone.now()
-    return [project(ev, now) for ev in load_evidence(connections, now)]
+    return [project(ev, now) for ev in load_evidence(connections, now, timeline=timeline)]
 
 
-def load_one(connection: Connection, now: datetime | None = None) -> ConnectionHealth:
-    return load_health(Connection.objects.filter(pk=connection.pk), now)[0]
+def load_one(connection: Connection, now: datetime | None = None, *, timeline: bool = False) -> ConnectionHealth:
+    return load_health(Connection.objects.filter(pk=connection.pk), now, timeline=timeline)[0]
 
 
 def load_receipt(batch: AcquisitionBatch, now: datetime | None = None) -> Receipt:

@@ -22,7 +22,7 @@ from connections.models import Connection
 
 from . import pipeline
 from .evidence import load_health, load_one, load_receipt, load_system
-from .models import AcquisitionBatch, CoverageSummary, LaneSummary
+from .models import AcquisitionBatch
 from .projection import summarize
 from .receipts import build_receipt
 
@@ -80,14 +80,12 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
     )
     for batch in batches:
         batch.connection = connection
-    summary = CoverageSummary.objects.filter(connection=connection).first()
+    health = load_one(connection, timeline=True)  # everything the page says about health and coverage
     context = {
         "connection": connection,
         "manifest": connection.manifest,
-        "health": load_one(connection),
-        "busy_slugs": _busy_slugs(Connection.objects.filter(pk=connection.pk)),
-        "lane_rows": list(LaneSummary.objects.filter(connection=connection)),
-        "holes": summary.holes if summary else [],
+        "health": health,
+        "busy_slugs": {connection.slug} if health.work.imports else set(),
         "receipts": [build_receipt(b) for b in batches],
         "has_device_token": connection.device_tokens.live().exists(),
     }

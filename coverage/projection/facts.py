@@ -12,6 +12,7 @@ from connections.models import CollectionRun, Condition, Connection
 from ..days import owner_gaps
 from ..receipts import Gap, Media
 from ..words import ITEM, MEDIA_FILE, count, day, import_name, interval, part_of, pick, when
+from .timeline import timeline_of
 from .types import (
     Advisory,
     Coverage,
@@ -210,6 +211,7 @@ def coverage_of(ev: Evidence, now: datetime) -> Coverage:
         gaps=tuple(Gap(*g) for g in owner_gaps(summary.holes if summary else (), ev.time_zone)),
         freshness_text=(f"Stale since {day(stale_since, ev.time_zone)}" if freshness == "stale"
                         else "Freshness not measured yet" if freshness == "unknown" else ""),
+        timeline=timeline_of(lanes, summary.holes if summary else (), ev.time_zone) if ev.with_timeline else None,
     )
 
 

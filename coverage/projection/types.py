@@ -15,6 +15,7 @@ from connections.models import CollectionRun, Condition, Connection
 
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary
 from ..receipts import Gap, Media, Receipt
+from .timeline import Timeline
 
 State = Literal["setup_required", "paused", "failing", "degraded", "attention", "healthy"]
 Tone = Literal["neutral", "critical", "warning", "info", "ok"]
@@ -54,6 +55,7 @@ class Evidence:
     importing: tuple[Importing, ...] = ()
     worker_down: bool = False
     latest_upload: Upload | None = None
+    with_timeline: bool = False  # ``lanes`` carry their per-slot counts: the projection draws the timeline
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,9 @@ class Coverage:
     media: Media  # the same type as a receipt's
     gaps: tuple[Gap, ...]
     freshness_text: str = ""  # "Stale since 27 Sep 2026", "Freshness not measured yet"; empty when fresh
+    # Per lane, buckets of the owner's days (``projection.timeline``); loaded for one source's page
+    # (``load_one(..., timeline=True)``), else None: the dashboard never reads the per-slot counts.
+    timeline: Timeline | None = None
 
 
 @dataclass(frozen=True)
