@@ -16,9 +16,9 @@ from ninja import Query, Router, Schema
 from .api_problems import Problem, problems
 from .evidence import load_receipt
 from .models import AcquisitionBatch
-from .pipeline.reread import RereadRefused, preview_reread, previewed
+from .pipeline.reread import RereadRefused, preview_reread
 from .receipts import Receipt
-from .reread_words import difference_lines
+from .reread_words import difference_lines, previewed
 from .serializers import receipt_json
 
 router = Router(tags=["imports"])

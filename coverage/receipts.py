@@ -19,6 +19,7 @@ from connections.connectors.manifest import METHOD_LABELS
 
 from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
+from .reread_words import receipt_reread
 from .words import ITEM, MEDIA_FILE, between, count, day, pick, zone_name
 
 
@@ -126,6 +127,8 @@ class Receipt:
     committed_at: datetime | None
     phases: tuple[Phase, ...]
     progress: int
+    # An import read again (trigger "reread"): ``reread_of``, ``difference`` and its ``sentences``.
+    reread: dict | None = None
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -192,6 +195,7 @@ def build_receipt(
         committed_at=facts.committed_at,
         phases=tuple(Phase(name, _parse_time((batch.phases or {}).get(name))) for name in PHASES),
         progress=batch.progress,
+        reread=receipt_reread(batch, manifest.record_noun),
     )
 
 

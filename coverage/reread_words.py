@@ -8,11 +8,54 @@ says what happened), ``import_heading`` (an import named by its day and file, UI
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
 from datetime import tzinfo
 
 from . import words
 from .models import AcquisitionBatch
-from .pipeline.reread import Difference, previewed
+
+
+@dataclass
+class Difference:
+    """What reading an import again changes, against what that import delivered."""
+
+    added: int = 0  # records the new reading gives that the source did not hold
+    going: int = 0  # records only this import delivered that the new reading no longer gives
+    kept: int = 0  # no longer given by this reading, kept because a push or another import delivered them
+    moved: int = 0  # the same records, their time moved (a reading in another zone)
+    reclassified: int = 0  # the same records, now of another kind or media kind, or another media state
+    updated: int = 0  # the same records, other details changed
+    unchanged: int = 0
+    reader_from: str = ""
+    reader_to: str = ""
+    zone_from: str = ""
+    zone_to: str = ""
+
+    @classmethod
+    def of(cls, data: dict | None) -> Difference:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __add__(self, other: Difference) -> Difference:
+        """Two imports' differences together (the counts add up; readers and zones of the last)."""
+        total = Difference(**{f.name: getattr(self, f.name) for f in fields(self)})
+        for f in fields(self):
+            value = getattr(other, f.name)
+            setattr(total, f.name, getattr(total, f.name) + value if isinstance(value, int) else value or getattr(total, f.name))
+        return total
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.added or self.going or self.moved or self.reclassified or self.updated)
+
+
+def previewed(batch: AcquisitionBatch) -> Difference:
+    """The difference a re-read batch states: its committed one, else its preview's."""
+    reread = (batch.options or {}).get("reread") or {}
+    return Difference.of(reread.get("committed") or reread.get("preview"))
 
 
 def difference_lines(diff: Difference, noun: words.Noun, *, done: bool) -> list[str]:
@@ -60,3 +103,16 @@ def zone_question(zone: str, moving: int, noun: words.Noun) -> str:
     """'Read your chats again in Europe/Berlin? 1,234 messages will move; nothing will be duplicated.'"""
     return (f"Read your chats again in {zone}? {words.count(moving, noun)} will move; "
             "nothing will be duplicated.")
+
+
+def receipt_reread(batch: AcquisitionBatch, noun: words.Noun) -> dict | None:
+    """What the receipt of a re-read adds: the import it read again and the difference, in words too."""
+    if batch.trigger != "reread" or not (batch.options or {}).get("reread"):
+        return None
+    diff = previewed(batch)
+    done = batch.status == AcquisitionBatch.Status.COMMITTED
+    return {
+        "reread_of": batch.options.get("reread_of"),
+        "difference": diff.as_dict(),
+        "sentences": difference_lines(diff, noun, done=done),
+    }

@@ -23,10 +23,9 @@ from .pipeline.reread import (
     commit_reread,
     outdated_imports,
     preview_reread,
-    previewed,
     zone_imports,
 )
-from .reread_words import difference_lines, import_heading, total, zone_question
+from .reread_words import difference_lines, import_heading, previewed, total, zone_question
 
 Status = AcquisitionBatch.Status
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +39,7 @@ from connections.models import Connection
 from connections.zoneless import zoneless_connections
 
 from ..models import AcquisitionBatch
+from ..reread_words import Difference
 from .landing import _sql_names, land_rows, measure_staged
 from .preview import (
     CommitRefused,
@@ -63,43 +63,6 @@ ID_CHUNK = 500  # ids per IN (...) list
 
 class RereadRefused(CommitRefused):
     """This import cannot be read again (the message is in owner words)."""
-
-
-@dataclass
-class Difference:
-    """What reading an import again changes, against what that import delivered."""
-
-    added: int = 0  # records the new reading gives that the source did not hold
-    going: int = 0  # records only this import delivered that the new reading no longer gives
-    kept: int = 0  # no longer given by this reading, kept because a push or another import delivered them
-    moved: int = 0  # the same records, their time moved (a reading in another zone)
-    reclassified: int = 0  # the same records, now of another kind or media kind, or another media state
-    updated: int = 0  # the same records, other details changed
-    unchanged: int = 0
-    reader_from: str = ""
-    reader_to: str = ""
-    zone_from: str = ""
-    zone_to: str = ""
-
-    @classmethod
-    def of(cls, data: dict | None) -> Difference:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def __add__(self, other: Difference) -> Difference:
-        """Two imports' differences together (the counts add up; readers and zones of the last)."""
-        total = Difference(**{f.name: getattr(self, f.name) for f in fields(self)})
-        for f in fields(self):
-            value = getattr(other, f.name)
-            setattr(total, f.name, getattr(total, f.name) + value if isinstance(value, int) else value or getattr(total, f.name))
-        return total
-
-    @property
-    def changes_anything(self) -> bool:
-        return bool(self.added or self.going or self.moved or self.reclassified or self.updated)
 
 
 # --- which imports ------------------------------------------------------------------------------
@@ -213,12 +176,6 @@ def _note_difference(batch: AcquisitionBatch, diff: Difference, stage: str) -> N
     options["reread"] = {**options.get("reread", {}), stage: diff.as_dict()}
     batch.options = options
     AcquisitionBatch.objects.filter(pk=batch.pk).update(options=options)
-
-
-def previewed(batch: AcquisitionBatch) -> Difference:
-    """The difference a re-read batch states: its committed one, else its preview's."""
-    reread = (batch.options or {}).get("reread") or {}
-    return Difference.of(reread.get("committed") or reread.get("preview"))
 
 
 # --- measuring the difference -------------------------------------------------------------------

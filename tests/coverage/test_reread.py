@@ -20,8 +20,8 @@ from coverage.pipeline.reread import (
     commit_reread,
     outdated_imports,
     preview_reread,
-    previewed,
 )
+from coverage.reread_words import previewed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 Status = AcquisitionBatch.Status

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 
 from connections.models import OwnerProfile
 from connections.services import add_connection
@@ -118,3 +121,18 @@ def test_api_reread_of_another_owners_batch_is_not_found(owner_client, other_own
 def test_api_schema_lists_the_reread_endpoint(client):
     schema = client.get("/api/owner/openapi.json").json()
     assert "/api/owner/batches/{batch_id}/reread" in schema["paths"]
+
+
+def test_the_receipt_of_a_reread_states_the_difference_on_the_page_the_cli_and_the_api(owner_client, chat, old_import):
+    owner_client.post(f"/sources/{chat.slug}/reread/")
+    batch = AcquisitionBatch.objects.get(trigger="reread")
+    page = owner_client.get(f"/receipts/{batch.pk}/").content.decode()
+    assert "This import was read again from its stored file, with the improved reader:" in page
+    assert "as read before went" in page and "Nothing was duplicated." in page
+    out = io.StringIO()
+    call_command("receipt", str(batch.pk), stdout=out)
+    assert "Re-read  " in out.getvalue() and "as read before went" in out.getvalue()
+    body = owner_client.get(f"/api/owner/batches/{batch.pk}").json()
+    assert body["reread"]["reread_of"] == old_import.pk
+    assert body["reread"]["difference"]["going"] >= 1
+    assert "Nothing was duplicated." in body["reread"]["sentences"]

@@ -28,6 +28,8 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append(f"Events   {words.day_and_time(earliest, tz)} to {words.day_and_time(latest, tz)}")
     if receipt.time_zone_assumed:
         lines.append(f"Zone     times without a zone read as {receipt.time_zone_assumed}")
+    for line in (receipt.reread or {}).get("sentences", ()):
+        lines.append(f"Re-read  {line}")
     header = ("parsed", "accepted", "duplicate", "skipped", "failed")
     values = (counts.parsed, counts.accepted, counts.duplicate, counts.skipped, counts.failed)
     widths = [max(len(h), len(f"{v:,}")) for h, v in zip(header, values, strict=True)]

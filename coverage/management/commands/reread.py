@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from connections.models import Connection
 from coverage.evidence import zone_of
 from coverage.models import AcquisitionBatch
-from coverage.pipeline.reread import RereadRefused, outdated_imports, previewed, reread_imports
-from coverage.reread_words import difference_lines, import_heading
+from coverage.pipeline.reread import RereadRefused, outdated_imports, reread_imports
+from coverage.reread_words import difference_lines, import_heading, previewed
 
 
 def print_rereads(stdout, batches: list[AcquisitionBatch], olds: list[AcquisitionBatch], *, done: bool) -> None:
