@@ -273,3 +273,23 @@ def test_reread_command_previews_then_reads_every_outdated_import(chat, older_re
     call_command("reread", "--all-outdated", stdout=out)
     assert outdated_imports([chat]) == []
     assert "as read before went" in out.getvalue()
+
+
+def test_two_readings_of_one_import_land_once(chat, older_reader):
+    with older_reader:
+        old = upload(chat, CHAT)
+    in_utc, in_berlin = preview_reread(old), preview_reread(old, zone="Europe/Berlin")
+    assert in_utc.pk != in_berlin.pk
+    commit_reread(in_berlin)
+    after = held(chat)
+    second = commit_reread(in_utc)
+    assert second.status == Status.DUPLICATE and second.duplicate_of_id == in_berlin.pk
+    assert held(chat) == after
+
+
+def test_an_unknown_zone_is_refused_in_owner_words(chat, older_reader):
+    with older_reader:
+        old = upload(chat, CHAT)
+    with pytest.raises(RereadRefused, match="not a time zone Ownerhub knows"):
+        preview_reread(old, zone="Europe/Atlantis")
+    assert not AcquisitionBatch.objects.filter(trigger="reread").exists()
