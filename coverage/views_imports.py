@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import content_disposition_header
+from django.utils.text import get_valid_filename
+from django.views.decorators.http import require_GET, require_http_methods
 
+from connections.models import Connection
+
+from .evidence import load_receipt
 from .models import AcquisitionBatch
 from .pipeline.undo import RemovalRefused, plan_removal, remove_import
+from .receipts import build_receipt
+from .serializers import receipt_json
 from .words import count, pick
 
 Status = AcquisitionBatch.Status
@@ -58,3 +67,65 @@ def remove(request: HttpRequest, batch_id: int) -> HttpResponse:
         "words": removal_words(batch, plan.removed, plan.kept),
     }
     return render(request, "coverage/remove_import.html", context)
+
+
+# ---------------------------------------------------------------- the imports of a source, and downloads
+IMPORTS_PER_PAGE = 25
+ATTEMPTS_SHOWN = 20
+
+
+@require_GET
+@login_required
+def imports(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every upload of a source, newest first, paginated; rejected attempts are listed apart."""
+    connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
+    uploads = connection.batches.filter(method="owner_artifact").select_related("duplicate_of")
+    page = Paginator(uploads.exclude(status=Status.REJECTED), IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    rejected = uploads.filter(status=Status.REJECTED)
+    for batch in page.object_list:
+        batch.connection = connection
+    context = {
+        "connection": connection,
+        "page": page,
+        "receipts": [build_receipt(b) for b in page.object_list],
+        "rejected": list(rejected[:ATTEMPTS_SHOWN]),
+        "rejected_count": rejected.count(),
+        "noun": connection.manifest.record_noun,
+    }
+    return render(request, "coverage/imports.html", context)
+
+
+def _download_name(batch: AcquisitionBatch, suffix: str) -> str:
+    stem = get_valid_filename(f"{batch.created_at.date().isoformat()} {batch.artifact_filename or 'receipt'}")
+    return f"{stem}{suffix}"
+
+
+@require_GET
+@login_required
+def receipt_json_download(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The receipt as JSON (the API's own form), as a file to keep."""
+    batch = _owned_batch(request, batch_id)
+    response = JsonResponse(receipt_json(load_receipt(batch)), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = content_disposition_header(True, _download_name(batch, ".receipt.json"))
+    return response
+
+
+@require_GET
+@login_required
+def receipt_print(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The receipt on a plain page to print or save as PDF."""
+    batch = _owned_batch(request, batch_id)
+    context = {"batch": batch, "receipt": load_receipt(batch), "connection": batch.connection,
+               "noun": batch.connection.manifest.record_noun, "printing": True}
+    return render(request, "coverage/receipt_print.html", context)
+
+
+@require_GET
+@login_required
+def original_file(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The file as it was uploaded, streamed from storage (kept while its import stands)."""
+    batch = _owned_batch(request, batch_id)
+    if not batch.artifact_name or not default_storage.exists(batch.artifact_name):
+        raise Http404("The stored copy of this file is no longer kept.")
+    handle = default_storage.open(batch.artifact_name, "rb")
+    return FileResponse(handle, as_attachment=True, filename=batch.artifact_filename or "upload")

@@ -1,0 +1,81 @@
+"""Seeing what happened: every upload of a source, receipts to keep, the original file."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from coverage.models import AcquisitionBatch
+
+from .conftest import fixture
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
+Status = AcquisitionBatch.Status
+
+
+def _upload(client, slug: str, name: str, as_name: str | None = None) -> AcquisitionBatch:
+    path = fixture(name)
+    client.post(f"/sources/{slug}/upload/", {"artifact": SimpleUploadedFile(as_name or path.name, path.read_bytes())})
+    return AcquisitionBatch.objects.order_by("-pk").first()
+
+
+def _import(client, slug: str, name: str) -> AcquisitionBatch:
+    batch = _upload(client, slug, name)
+    client.post(f"/receipts/{batch.pk}/import/")
+    batch.refresh_from_db()
+    return batch
+
+
+def test_ten_rejected_uploads_do_not_hide_the_real_import(owner_client, timeline):
+    imported = _import(owner_client, "timeline", "google_timeline/records.json")
+    for n in range(10):
+        _upload(owner_client, "timeline", "google_timeline/not_json.json", as_name=f"attempt-{n}.json")
+
+    page = owner_client.get("/sources/timeline/imports/").content.decode()
+
+    table = page.split("<table", 1)[1].split("</table>", 1)[0]
+    assert f'href="/receipts/{imported.pk}/">records.json</a>' in table and "Imported" in table
+    assert "attempt-" not in table  # rejected attempts are grouped apart
+    assert "10 files that could not be imported" in page and "attempt-9.json" in page
+    assert f"#{imported.pk}" not in page and f"Import {imported.pk}" not in page  # no database ids in owner copy
+
+
+def test_the_imports_list_is_paginated(owner_client, timeline, settings):
+    for n in range(27):
+        _upload(owner_client, "timeline", "google_timeline/records.json", as_name=f"records-{n:02d}.json")
+    first = owner_client.get("/sources/timeline/imports/").content.decode()
+    assert "records-26.json" in first and "records-01.json" not in first and "Page 1 of 2" in first
+    second = owner_client.get("/sources/timeline/imports/?page=2").content.decode()
+    assert "records-01.json" in second and "records-00.json" in second and "records-26.json" not in second
+
+
+def test_a_receipt_downloads_as_json_prints_and_gives_back_the_file(owner_client, timeline):
+    imported = _import(owner_client, "timeline", "google_timeline/records.json")
+    page = owner_client.get(f"/receipts/{imported.pk}/").content.decode()
+    assert f"/receipts/{imported.pk}/receipt.json" in page and f"/receipts/{imported.pk}/print/" in page
+
+    download = owner_client.get(f"/receipts/{imported.pk}/receipt.json")
+    assert download["Content-Disposition"].startswith("attachment;")
+    api = owner_client.get(f"/api/owner/batches/{imported.pk}").json()
+    assert download.json() == api
+
+    printable = owner_client.get(f"/receipts/{imported.pk}/print/").content.decode()
+    assert "29 new places" in printable and "Import</button>" not in printable
+
+    original = owner_client.get(f"/receipts/{imported.pk}/file/")
+    assert original.status_code == 200 and original["Content-Disposition"] == 'attachment; filename="records.json"'
+    assert b"".join(original.streaming_content) == fixture("google_timeline/records.json").read_bytes()
+
+
+def test_another_owners_receipts_and_files_are_404(client, other_owner, owner, timeline):
+    client.force_login(owner)
+    imported = _import(client, "timeline", "google_timeline/records.json")
+    client.force_login(other_owner)
+    for path in ("receipt.json", "print/", "file/"):
+        assert client.get(f"/receipts/{imported.pk}/{path}").status_code == 404
+    assert client.get("/sources/timeline/imports/").status_code == 404
+
+
+def test_the_source_page_links_to_every_import(owner_client, timeline):
+    page = owner_client.get("/sources/timeline/").content.decode()
+    assert 'href="/sources/timeline/imports/"' in page and "/sources/timeline/runs/" not in page

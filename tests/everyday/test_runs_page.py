@@ -1,0 +1,90 @@
+"""A pulled source's runs: what each collection did, Collect now, and the schedule the owner picks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from connections.models import CollectionRun, Connection
+
+pytestmark = [pytest.mark.django_db]
+Outcome = CollectionRun.Outcome
+
+
+@pytest.fixture
+def feed(owner):
+    now = timezone.now()
+    return Connection.objects.create(
+        owner=owner, connector="ical_feed", slug="family-calendar", name="Family calendar",
+        schedule_policy=Connection.Policy.INTERVAL, resume_policy=Connection.Policy.INTERVAL,
+        interval_seconds=3600, next_due_at=now + timedelta(minutes=40), feed_url="https://calendar.example/family.ics",
+    )
+
+
+def _run(feed, minutes_ago: int, outcome: str, **fields) -> CollectionRun:
+    started = timezone.now() - timedelta(minutes=minutes_ago)
+    return CollectionRun.objects.create(
+        connection=feed, started_at=started, finished_at=started + timedelta(seconds=3), outcome=outcome, **fields
+    )
+
+
+def test_a_feed_shows_each_collection_not_only_the_last_failure(owner_client, feed):
+    _run(feed, 120, Outcome.SUCCESS, records=42)
+    _run(feed, 60, Outcome.FAILURE, error_class="http_404", message="The address answered not found.")
+
+    page = owner_client.get("/sources/family-calendar/runs/").content.decode()
+
+    rows = page.split("<tbody>", 1)[1]
+    assert rows.index("Could not collect") < rows.index("Collected")  # newest first
+    assert "The address answered not found." in rows and "http_404" not in page
+    assert "42 events" in rows and "3 seconds" in rows
+    assert "Collect now" in page and 'value="1h" checked' in page
+
+
+def test_collect_now_makes_the_source_due_and_comes_back_to_the_runs(owner_client, feed):
+    response = owner_client.post(
+        "/sources/family-calendar/retry/", {"next": "/sources/family-calendar/runs/"}
+    )
+    feed.refresh_from_db()
+    assert response.status_code == 302 and response["Location"] == "/sources/family-calendar/runs/"
+    assert feed.next_due_at <= timezone.now()
+
+
+def test_the_owner_changes_the_schedule(owner_client, feed):
+    owner_client.post("/sources/family-calendar/runs/", {"schedule": "15m"})
+    feed.refresh_from_db()
+    assert (feed.schedule_policy, feed.interval_seconds) == (Connection.Policy.INTERVAL, 900)
+    assert feed.next_due_at <= timezone.now() + timedelta(minutes=15)  # a shorter interval applies at once
+    assert 'value="15m" checked' in owner_client.get("/sources/family-calendar/runs/").content.decode()
+
+    owner_client.post("/sources/family-calendar/runs/", {"schedule": "manual"})
+    feed.refresh_from_db()
+    assert feed.schedule_policy == Connection.Policy.MANUAL and feed.next_due_at is None
+    page = owner_client.get("/sources/family-calendar/runs/").content.decode()
+    assert "Collected only when you ask" in page and 'value="manual" checked' in page
+
+
+def test_a_paused_feed_keeps_its_pause_when_the_schedule_changes(owner_client, feed):
+    owner_client.post("/sources/family-calendar/pause/")
+    owner_client.post("/sources/family-calendar/runs/", {"schedule": "1d"})
+    feed.refresh_from_db()
+    assert feed.is_paused and (feed.resume_policy, feed.interval_seconds) == (Connection.Policy.INTERVAL, 86400)
+    assert "Resume" in owner_client.get("/sources/family-calendar/runs/").content.decode()
+
+
+def test_an_export_source_has_no_runs_page(owner_client, owner):
+    Connection.objects.create(owner=owner, connector="whatsapp", slug="family-chat", name="Family chat")
+    assert owner_client.get("/sources/family-chat/runs/").status_code == 404
+
+
+def test_another_owners_runs_are_404(client, other_owner, feed):
+    client.force_login(other_owner)
+    assert client.get("/sources/family-calendar/runs/").status_code == 404
+    assert client.post("/sources/family-calendar/runs/", {"schedule": "15m"}).status_code == 404
+
+
+def test_the_source_page_links_to_the_collections(owner_client, feed):
+    page = owner_client.get("/sources/family-calendar/").content.decode()
+    assert 'href="/sources/family-calendar/runs/"' in page and "/sources/family-calendar/imports/" not in page
