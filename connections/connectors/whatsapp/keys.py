@@ -26,6 +26,7 @@ Keys start with the minute so that a large import's inserts land on neighbouring
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 
 __all__ = ["Occurrences", "key_content", "minute_of", "record_key"]
 
@@ -39,7 +40,7 @@ def record_key(minute: str, author: str, content: str, n: int) -> str:
     """The key of a message: ``minute`` "YYYYMMDDTHHMM" as written, ``content`` from
     ``key_content``, ``n`` the count of earlier identical (author, content) in that minute."""
     digest = _blake2b(f"{minute}\x1f{author}\x1f{content}\x1f{n}".encode(), digest_size=16)
-    return f"{minute}-{digest.hexdigest()}"
+    return minute + "-" + digest.hexdigest()
 
 
 def key_content(kind: str, text: str) -> str:
@@ -62,19 +63,23 @@ class Occurrences:
     bounded: the oldest minute is forgotten first.
     """
 
-    __slots__ = ("minutes", "window")
+    __slots__ = ("minutes", "order", "window")
 
     def __init__(self, window: int = 128):
         self.window = window
         self.minutes: dict[str, dict[tuple[str, str], int]] = {}
+        # First-seen order, kept apart: finding a dict's oldest key after many deletions
+        # walks the holes they left.
+        self.order: deque[str] = deque()
 
     def counts(self, minute: str) -> dict[tuple[str, str], int]:
         """The counter of one minute: (author, content) -> messages seen so far."""
         counts = self.minutes.get(minute)
         if counts is None:
-            if len(self.minutes) >= self.window:
-                del self.minutes[next(iter(self.minutes))]
+            if len(self.order) >= self.window:
+                del self.minutes[self.order.popleft()]
             counts = self.minutes[minute] = {}
+            self.order.append(minute)
         return counts
 
     def next(self, minute: str, author: str, content: str) -> int:
