@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from django.urls import reverse
 from django.utils import timezone
 
 from connections.connectors import get as get_manifest
@@ -95,6 +96,15 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class OtherSource:
+    """The kind of source that takes a file this source refused (``connections.connectors.sniff``)."""
+
+    connector: str
+    label: str  # "Add a Google Maps Timeline source"
+    url: str  # the catalog entry that adds one
+
+
+@dataclass(frozen=True)
 class Receipt:
     batch_id: int
     connection: ReceiptConnection
@@ -129,6 +139,7 @@ class Receipt:
     progress: int
     # An import read again (trigger "reread"): ``reread_of``, ``difference`` and its ``sentences``.
     reread: dict | None = None
+    other_source: OtherSource | None = None  # a rejected file that another kind of source takes
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -196,7 +207,18 @@ def build_receipt(
         phases=tuple(Phase(name, _parse_time((batch.phases or {}).get(name))) for name in PHASES),
         progress=batch.progress,
         reread=receipt_reread(batch, manifest.record_noun),
+        other_source=_other_source(batch),
     )
+
+
+def _other_source(batch: AcquisitionBatch) -> OtherSource | None:
+    """From the ``other_source`` note the pipeline adds when it rejects a file as the wrong source."""
+    if batch.status != AcquisitionBatch.Status.REJECTED:
+        return None
+    note = next((w for w in batch.warnings or () if w.get("kind") == "other_source" and w.get("connector")), None)
+    if note is None:
+        return None
+    return OtherSource(note["connector"], note.get("label", ""), reverse("connections:create", args=[note["connector"]]))
 
 
 def _counts(facts: AcquisitionBatch, *, duplicate: bool) -> Counts:

@@ -27,6 +27,7 @@ from connections.connectors.base import (
     ParseOptions,
 )
 from connections.connectors.manifest import Manifest
+from connections.connectors.sniff import hint_for
 from connections.models import Connection, OwnerProfile
 
 from ..models import AcquisitionBatch
@@ -267,6 +268,14 @@ def _seen_elsewhere(batch: AcquisitionBatch) -> list[dict]:
 
 
 def _reject(batch: AcquisitionBatch, manifest: Manifest, reason: str, detail: str) -> AcquisitionBatch:
+    if reason == "wrong_source" and batch.artifact_name:  # say what the file is, and where it goes
+        with local_path(batch.artifact_name) as path:
+            hint = hint_for(path, manifest.id)
+        if hint is not None:
+            detail = hint.sentence
+            note = {"kind": "other_source", "detail": hint.sentence, "position": None,
+                    "connector": hint.connector, "label": hint.label}
+            batch.warnings = [*(batch.warnings or []), note]
     delete_artifact(batch)
     batch.status = Status.REJECTED
     batch.reject_reason = reason[:20]
