@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "exports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("settings/export/", views.panel, name="panel"),
+    path("settings/export/new/", views.create, name="create"),
+    path("exports/<uuid:token>/download/", views.download, name="download"),
+]

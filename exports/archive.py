@@ -1,0 +1,133 @@
+"""The owner's whole account as one zip: what ``POST /api/owner/exports`` and ``export_data`` write.
+
+Layout (documented in README.md, "Your data, exported")::
+
+    manifest.json                               what is inside, and the format's version
+    sources/<slug>/<stream>.ndjson              the records, one JSON object a line (the records API's shape)
+    sources/<slug>/receipts.json                every import's and push's receipt (the receipt contract)
+    sources/<slug>/files/<n>-<original name>    the files the owner uploaded, as stored
+
+Written member by member into a file object the caller gives (a temporary file, or the
+command's output), records read ``STREAM_CHUNK`` at a time and files copied in 1 MiB chunks,
+so memory stays flat whatever the account holds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from typing import IO
+
+import orjson
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from connections.models import Connection
+from coverage.api_records import RecordFilters, _matching, _ndjson
+from coverage.evidence import zone_of
+from coverage.models import AcquisitionBatch, Record
+from coverage.receipts import build_receipt
+from coverage.serializers import receipt_json
+
+FORMAT = "ownerhub-export"
+VERSION = 1
+COPY_CHUNK = 1 << 20
+Progress = Callable[[int, int], None]  # (done, total): records and files written, of all
+
+
+def _json(value) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z | orjson.OPT_INDENT_2) + b"\n"
+
+
+def measure(owner) -> int:
+    """Records and stored files the owner holds: the progress's total."""
+    records = Record.objects.visible().filter(connection__owner=owner).count()
+    files = AcquisitionBatch.objects.filter(connection__owner=owner).exclude(artifact_name="").count()
+    return records + files
+
+
+def _receipts(connection: Connection, tz) -> list[AcquisitionBatch]:
+    batches = list(
+        connection.batches.exclude(status=AcquisitionBatch.Status.PREVIEW)
+        .select_related("duplicate_of")
+        .order_by("created_at", "pk")
+    )
+    for batch in batches:
+        batch.connection = connection
+    return batches
+
+
+def write(owner, out: IO[bytes], *, progress: Progress | None = None, now: datetime | None = None) -> dict:
+    """Write the owner's zip into ``out``; returns the manifest it holds."""
+    now = now or timezone.now()
+    tz = zone_of(owner)
+    total = measure(owner)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    advance(0)
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": now,
+        "owner": owner.get_username(),
+        "time_zone": str(tz),
+        "sources": [],
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        for connection in Connection.objects.for_owner(owner).order_by("slug"):
+            folder = f"sources/{connection.slug}"
+            entry = {
+                "slug": connection.slug,
+                "name": connection.name,
+                "connector": connection.connector,
+                "connector_name": connection.manifest.name,
+                "streams": [],
+                "receipts": f"{folder}/receipts.json",
+                "files": [],
+            }
+            streams = (
+                Record.objects.visible().filter(connection=connection).values_list("stream", flat=True).distinct()
+            )
+            for stream in sorted(set(streams)):
+                name = f"{folder}/{stream}.ndjson"
+                count = 0
+                with zf.open(name, "w", force_zip64=True) as member:
+                    for line in _ndjson(_matching(connection, RecordFilters(stream=stream)), None):
+                        member.write(line)
+                        count += 1
+                        if count % 5_000 == 0:
+                            advance(5_000)
+                advance(count % 5_000)
+                entry["streams"].append({"stream": stream, "file": name, "records": count})
+            batches = _receipts(connection, tz)
+            zf.writestr(entry["receipts"], _json([receipt_json(build_receipt(b, tz=tz)) for b in batches]))
+            for batch in batches:
+                if not batch.artifact_name or not default_storage.exists(batch.artifact_name):
+                    continue
+                original = (batch.artifact_filename or "upload").replace("/", "_").replace("\\", "_")
+                name = f"{folder}/files/{len(entry['files']) + 1}-{original}"
+                with default_storage.open(batch.artifact_name, "rb") as source, zf.open(
+                    name, "w", force_zip64=True
+                ) as member:
+                    shutil.copyfileobj(source, member, COPY_CHUNK)
+                entry["files"].append(
+                    {
+                        "file": name,
+                        "batch_id": batch.pk,
+                        "filename": batch.artifact_filename,
+                        "sha256": batch.artifact_sha256,
+                        "bytes": batch.artifact_bytes,
+                    }
+                )
+                advance(1)
+            manifest["sources"].append(entry)
+        zf.writestr("manifest.json", _json(manifest))
+    return orjson.loads(_json(manifest))
