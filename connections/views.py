@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
+from . import phone, services
 from .collect import FeedUrlInvalid, set_feed_url
 from .connectors import all_manifests
 from .connectors import get as get_manifest
@@ -74,32 +74,58 @@ def create(request: HttpRequest, connector: str) -> HttpResponse:
     return render(request, "connections/create.html", context, status=400 if error else 200)
 
 
-@require_POST
+SHOWN_ONCE = "device_token_shown_once"  # the session key holding a new token until its page is shown
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def device_token(request: HttpRequest, slug: str) -> HttpResponse:
-    """Create (or replace) the phone's token and show it once; only its hash is kept."""
+    """POST makes (or replaces) the phone's token, then redirects; GET shows a new token once.
+
+    Only the token's hash is kept; the secret waits in the session for the one page that shows
+    it, so reloading that page shows the settings without the secret and never makes a new one.
+    """
     connection = _owned(request, slug)
-    rotate = connection.device_tokens.live().exists()
-    try:
-        token, secret = issue_device_token(connection, rotate=rotate)
-    except TokenRefused as exc:
-        raise Http404(str(exc)) from None
-    path = connection.manifest.path("device_sync")
-    apps = [
-        {
-            "name": endpoint.app,
-            "setup": format_html(
-                endpoint.setup,
-                url=format_html("<code>{}</code>", request.build_absolute_uri(f"/ingest/{endpoint.name}")),
-                user=format_html("<code>{}</code>", request.user.get_username()),
-            ),
-        }
-        for endpoint in path.endpoints
-    ]
-    context = {"connection": connection, "secret": secret, "rotated": rotate, "apps": apps}
-    response = render(request, "connections/device_token.html", context)
+    if request.method == "POST":
+        rotate = connection.device_tokens.live().exists()
+        try:
+            _, secret = issue_device_token(connection, rotate=rotate)
+        except TokenRefused as exc:
+            raise Http404(str(exc)) from None
+        request.session[SHOWN_ONCE] = {"slug": connection.slug, "secret": secret, "rotated": rotate}
+        return redirect("connections:device_token", connection.slug)
+    held = request.session.get(SHOWN_ONCE) or {}
+    secret = held.get("secret") if held.get("slug") == connection.slug else None
+    if secret:
+        del request.session[SHOWN_ONCE]
+    response = render(request, "connections/device_token.html", _phone_context(request, connection, secret, held))
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _phone_context(request: HttpRequest, connection: Connection, secret: str | None, held: dict) -> dict:
+    path = connection.manifest.path("device_sync")
+    if path is None:
+        raise Http404("This source takes nothing from a phone.")
+    user = request.user.get_username()
+    apps = []
+    for endpoint in path.endpoints:
+        url = request.build_absolute_uri(f"/ingest/{endpoint.name}")
+        app = {
+            "name": endpoint.app,
+            "url": url,
+            "user": user if endpoint.auth == "basic" else "",
+            "setup": format_html(endpoint.setup, url=format_html("<code>{}</code>", url),
+                                 user=format_html("<code>{}</code>", user)),
+            "qr": None,
+        }
+        if secret:
+            link = (phone.owntracks_link(url, user, secret, connection.slug) if endpoint.name == "owntracks"
+                    else phone.overland_link(url, secret, connection.slug) if endpoint.name == "overland" else "")
+            if link:
+                app["qr"] = phone.qr_svg(link, f"{endpoint.app} settings for {connection.name}")
+        apps.append(app)
+    return {"connection": connection, "secret": secret, "rotated": held.get("rotated", False), "apps": apps}
 
 
 @require_POST

@@ -112,7 +112,7 @@ def test_a_push_app_refuses_what_its_auth_scheme_does_not_carry(pager, client):
 
 def test_the_phone_page_shows_the_apps_the_source_declares(pager, client, owner):
     client.force_login(owner)
-    page = client.post("/sources/my-pager/token/").content.decode()
+    page = client.post("/sources/my-pager/token/", follow=True).content.decode()
     assert "Pager" in page and "http://testserver/ingest/pager" in page
     assert "OwnTracks" not in page and "Overland" not in page
 
@@ -120,7 +120,7 @@ def test_the_phone_page_shows_the_apps_the_source_declares(pager, client, owner)
 def test_the_phone_page_of_phone_locations_still_names_both_apps(owner, client):
     add_connection(owner, "owntracks", "my-phone", "My phone")
     client.force_login(owner)
-    page = client.post("/sources/my-phone/token/").content.decode()
+    page = client.post("/sources/my-phone/token/", follow=True).content.decode()
     assert "OwnTracks (HTTP mode)" in page and "<code>http://testserver/ingest/owntracks</code>" in page
     assert f"user name <code>{owner.get_username()}</code>" in page
     assert "Overland" in page and "<code>http://testserver/ingest/overland</code>" in page

@@ -18,7 +18,7 @@ def test_owner_creates_a_device_token_shown_once(phone, client, owner):
     client.force_login(owner)
     page = client.get("/sources/my-phone/")
     assert "Create a device token" in page.content.decode()
-    response = client.post("/sources/my-phone/token/")
+    response = client.post("/sources/my-phone/token/", follow=True)  # POST, then the page that shows it once
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     secret = response.context["secret"]
     assert secret in response.content.decode()
@@ -31,8 +31,8 @@ def test_owner_creates_a_device_token_shown_once(phone, client, owner):
 
 def test_replacing_the_token_stops_the_old_one(phone, client, owner):
     client.force_login(owner)
-    first = client.post("/sources/my-phone/token/").context["secret"]
-    second = client.post("/sources/my-phone/token/").context["secret"]
+    first = client.post("/sources/my-phone/token/", follow=True).context["secret"]
+    second = client.post("/sources/my-phone/token/", follow=True).context["secret"]
     live = DeviceToken.objects.live().filter(connection=phone)
     assert [t.token_hash for t in live] == [hash_secret(second)]
     assert DeviceToken.objects.get(token_hash=hash_secret(first)).revoked_at is not None
