@@ -22,7 +22,6 @@ read again:
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -58,6 +57,8 @@ log = logging.getLogger(__name__)
 
 Status = AcquisitionBatch.Status
 TRIGGER = "reread"
+# Payload fields whose change means a record is read as another kind (a notice, a media kind).
+RECLASSIFYING_FIELDS = ("kind", "media_kind")
 ID_CHUNK = 500  # ids per IN (...) list
 
 
@@ -191,14 +192,11 @@ def _media_changes() -> str:
     return "(s.media <> r.media AND NOT (r.media = 'attached' AND s.media IN ('missing', 'omitted')))"
 
 
-def _as_dict(payload) -> dict:
-    if isinstance(payload, dict):
-        return payload
-    try:
-        value = json.loads(payload or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+def _field(alias: str, name: str) -> str:
+    """SQL: the text of payload field ``name`` (a constant) of row ``alias``, '' when absent."""
+    if db.vendor == "postgresql":
+        return f"COALESCE({alias}.payload ->> '{name}', '')"
+    return f"COALESCE(json_extract({alias}.payload, '$.{name}'), '')"
 
 
 def difference(batch: AcquisitionBatch, old: AcquisitionBatch) -> Difference:
@@ -211,30 +209,25 @@ def difference(batch: AcquisitionBatch, old: AcquisitionBatch) -> Difference:
         zone_from=old.time_zone_assumed,
         zone_to=batch.time_zone_assumed,
     )
+    moved = "r.event_at <> s.event_at"
+    kind = " OR ".join(f"{_field('r', f)} <> {_field('s', f)}" for f in RECLASSIFYING_FIELDS)
+    reclassified = f"({_media_changes()} OR {kind})"
+    changed = f"({moved} OR r.payload <> s.payload OR {_media_changes()})"
     with db.cursor() as cursor:
+        # One aggregate: memory stays flat however many records a zone re-read moves.
         cursor.execute(
-            f"SELECT r.event_at <> s.event_at, r.payload, s.payload, r.media, s.media, "
-            f"{_media_changes()} FROM {n['S']} s JOIN {n['R']} r ON r.connection_id = %s AND {_same_key(n)} "
-            f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE s.batch_id = %s AND b.method = %s "
-            f"AND (r.event_at <> s.event_at OR r.payload <> s.payload OR {_media_changes()})",
-            [old.connection_id, batch.pk, old.method],
-        )
-        changed = 0
-        for moved, was, now, _, _, media_changed in cursor.fetchall():
-            changed += 1
-            diff.moved += bool(moved)
-            was, now = _as_dict(was), _as_dict(now)
-            if media_changed or any(was.get(k) != now.get(k) for k in ("kind", "media_kind")):
-                diff.reclassified += 1
-            elif was != now:
-                diff.updated += 1
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {n['S']} s JOIN {n['R']} r ON r.connection_id = %s AND {_same_key(n)} "
+            f"SELECT COUNT(*), SUM(CASE WHEN {moved} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {reclassified} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN NOT {reclassified} AND r.payload <> s.payload THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {changed} THEN 1 ELSE 0 END) "
+            f"FROM {n['S']} s JOIN {n['R']} r ON r.connection_id = %s AND {_same_key(n)} "
             f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE s.batch_id = %s AND b.method = %s",
             [old.connection_id, batch.pk, old.method],
         )
-        same_lane = cursor.fetchone()[0]
-    diff.unchanged = same_lane - changed
+        same_lane, diff.moved, diff.reclassified, diff.updated, changed_rows = (
+            int(v or 0) for v in cursor.fetchone()
+        )
+    diff.unchanged = same_lane - changed_rows
     for _, by_push, by_import in _leftovers(batch, old):
         if by_push or by_import:
             diff.kept += 1

@@ -55,22 +55,26 @@ def _reload_words() -> None:
 
 @pytest.fixture
 def older_reader(monkeypatch):
-    """While on: today's WhatsApp reader with the French word table trimmed, and the older version name."""
+    """While on: today's WhatsApp reader with some word tables trimmed (``tables``: by default the
+    French one), and the older version name."""
     europe = importlib.import_module("connections.connectors.whatsapp.words.europe")
-    full = europe.FR
     today = whatsapp.PARSER_VERSION
 
     class Switch:
         on = False
+        tables = {"FR": OLDER_FRENCH}
 
         def __enter__(self):
-            monkeypatch.setattr(europe, "FR", OLDER_FRENCH)
+            self.full = {name: getattr(europe, name) for name in self.tables}
+            for name, table in self.tables.items():
+                monkeypatch.setattr(europe, name, table)
             monkeypatch.setattr(whatsapp, "PARSER_VERSION", OLDER_READER)
             _reload_words()
             self.on = True
 
         def __exit__(self, *exc):
-            monkeypatch.setattr(europe, "FR", full)
+            for name, table in self.full.items():
+                monkeypatch.setattr(europe, name, table)
             monkeypatch.setattr(whatsapp, "PARSER_VERSION", today)
             _reload_words()
             self.on = False
@@ -293,3 +297,21 @@ def test_an_unknown_zone_is_refused_in_owner_words(chat, older_reader):
     with pytest.raises(RereadRefused, match="not a time zone Ownerhub knows"):
         preview_reread(old, zone="Europe/Atlantis")
     assert not AcquisitionBatch.objects.filter(trigger="reread").exists()
+
+
+def test_a_placeholder_the_older_reader_knew_only_as_media_is_reclassified_in_place(chat, make_connection, older_reader):
+    """whatsapp/1 knew "image omitted" was media, not which kind: the record keeps its key and gains its kind."""
+    europe = importlib.import_module("connections.connectors.whatsapp.words.europe")
+    english = {k: v for k, v in europe.EN.items() if k != "image"}
+    english["media_omitted"] = (*europe.EN["media_omitted"], *europe.EN["image"])
+    older_reader.tables = {"EN": english}
+    text = "[18/03/2023 10:01:12] Alice: Look\n[18/03/2023 10:02:30] Bruno: \u200eimage omitted\n"
+    with older_reader:
+        old = upload(chat, text)
+    photo = Record.objects.get(connection=chat, payload__kind="media")
+    assert photo.payload["media_kind"] == "unknown"
+    new = commit_reread(preview_reread(old))
+    assert (previewed(new).reclassified, previewed(new).going, previewed(new).added) == (1, 0, 0)
+    photo.refresh_from_db()  # the same row, the same key
+    assert photo.payload["media_kind"] == "image" and photo.first_batch_id == new.pk
+    assert held(chat) == fresh(make_connection, text)
