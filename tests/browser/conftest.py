@@ -5,6 +5,7 @@ Screenshots of each step go to ``test-artifacts/browser/`` (gitignored).
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -17,10 +18,33 @@ from django.core.management import call_command
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 
+def chromium_missing() -> str | None:
+    """Why the browser tests cannot run here (no Chromium where they look), or None."""
+    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if os.access(path, os.X_OK):
+        return None
+    return (
+        f"Chromium not found at {path}: install it (Debian/Ubuntu: sudo apt-get install chromium) "
+        "or set CHROMIUM to its path"
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests run last: Playwright's event loop lives until the session ends, and Django
-    refuses sync database calls from a thread with a running loop (other suites' live servers)."""
+    refuses sync database calls from a thread with a running loop (other suites' live servers).
+
+    Without Chromium they are skipped with a reason saying how to install it, unless
+    ``OWNERHUB_REQUIRE_BROWSER`` is set (``.ci/run`` sets it): then the run stops instead.
+    """
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    missing = chromium_missing()
+    browser_items = [item for item in items if item.get_closest_marker("browser") is not None]
+    if missing is None or not browser_items:
+        return
+    if os.environ.get("OWNERHUB_REQUIRE_BROWSER"):
+        raise pytest.UsageError(f"Browser tests are required here. {missing}.")
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=missing))
 
 
 @pytest.fixture(scope="session", autouse=True)
