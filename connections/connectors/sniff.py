@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-
 from .apple_health.members import _find_main_member
-from .apple_health.safe_xml import _XML_ERRORS, _filtered_chunks, _new_parser
 from .apple_health.safe_xml import ROOT as HEALTH_ROOT
+from .apple_health.safe_xml import _filtered_chunks, _new_parser
 from .base import ArtifactRejected, is_zip, open_zip, safe_member_names, sniff
 from .google_timeline.common import _Unreadable
 from .google_timeline.detect import _classify
+from .safe_xml import HOSTILE, XML_ERRORS, root_element
+from .safe_zip import READ_ERRORS
 from .whatsapp.scan import _scan
 
 # connector id -> (what the file is, the source that takes it), in owner words
@@ -138,34 +138,13 @@ def _is_chat(opener: Callable[[], IO[bytes]]) -> bool:
         return False
 
 
-class _Root(Exception):
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.name = name
-
-
 def _xml_root(opener: Callable[[], IO[bytes]]) -> str | None:
     """The root element's name (prefix and namespace as written), or None."""
-    parser = _new_parser()
-
-    def on_start(tag, attrs):
-        raise _Root(tag)
-
-    parser.StartElementHandler = on_start
-    read = 0
     try:
         with opener() as raw:
-            for chunk in _filtered_chunks(raw):
-                parser.Parse(chunk, False)
-                read += len(chunk)
-                if read >= XML_SNIFF_LIMIT:
-                    return None
-    except _Root as found:
-        return found.name
-    except (*_XML_ERRORS, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden, OSError,
-            zipfile.BadZipFile, EOFError, RuntimeError):
+            return root_element(_new_parser(), _filtered_chunks(raw), XML_SNIFF_LIMIT)
+    except (*HOSTILE, *XML_ERRORS, *READ_ERRORS):
         return None
-    return None
 
 
 def _by_root(root: str | None) -> str | None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
 
 from ..base import ArtifactRejected
+from ..safe_xml import root_element
 from .safe_xml import (
     _ENTITIES_DETAIL,
     _NOT_HEALTH,
@@ -16,7 +17,6 @@ from .safe_xml import (
     _XML_ERRORS,
     ROOT,
     _filtered_chunks,
-    _FoundRoot,
     _new_parser,
 )
 
@@ -60,30 +60,15 @@ def _member_root(zf: zipfile.ZipFile, name: str) -> str | None:
     ``"!entities"`` when it declares entities, ``"!unreadable"`` when the zip
     cannot unpack it, None when it is not XML.
     """
-    parser = _new_parser()
-
-    def on_start(tag, attrs):
-        raise _FoundRoot(tag)
-
-    parser.StartElementHandler = on_start
-    read = 0
     try:
         with zf.open(name) as raw:
-            for chunk in _filtered_chunks(raw):
-                parser.Parse(chunk, False)
-                read += len(chunk)
-                if read >= SNIFF_LIMIT:
-                    return None
-            parser.Parse(b"", True)
-    except _FoundRoot as found:
-        return found.name
+            return root_element(_new_parser(), _filtered_chunks(raw), SNIFF_LIMIT)
     except (EntitiesForbidden, ExternalReferenceForbidden):
         return "!entities"
     except _READ_ERRORS:
         return "!unreadable"
     except _XML_ERRORS:
         return None
-    return None
 
 
 def _route_resolver(main: str, names: list[str]) -> Callable[[str], str | None]:

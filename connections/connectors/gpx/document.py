@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import lzma
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO
 from xml.parsers import expat
 
-from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.common import DTDForbidden
 
 from ..base import BatchFacts, ParsedRecord, location_key
+from ..safe_xml import HOSTILE, XML_ERRORS
+from ..safe_xml import new_parser as _safe_parser
+from ..safe_zip import READ_ERRORS
 
 STREAM = "locations"
 CHUNK_SIZE = 1 << 16  # bytes fed to expat per step; records are yielded after each step
@@ -30,9 +30,7 @@ _FIELDS = {"time": "time", "ele": "altitude", "speed": "speed_ms", "course": "co
 # TrackPointExtension (Garmin Connect, Strava) and the Health app's workout routes.
 _EXTENSION_FIELDS = {"hr": "heart_rate", "cad": "cadence", "speed": "speed_ms", "course": "course", "hAcc": "accuracy"}
 
-READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError, RuntimeError)
-XML_ERRORS = (expat.ExpatError, LookupError, ValueError)  # LookupError: an unknown encoding name
-HOSTILE = (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden)
+__all__ = ["HOSTILE", "READ_ERRORS", "XML_ERRORS", "Document", "NotGpx", "Tally", "new_parser"]
 
 DTD_DETAIL = "declares a DTD or XML entities, which a GPX file never does; it was not read for safety."
 
@@ -64,12 +62,8 @@ class _Point:
 
 def new_parser() -> expat.XMLParserType:
     """An expat parser with defusedxml's strictest protections: no DTD, no entities, no external refs."""
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = _safe_parser(namespace_separator=" ")
     parser.StartDoctypeDeclHandler = _refuse_dtd
-    parser.EntityDeclHandler = _refuse_entity
-    parser.UnparsedEntityDeclHandler = _refuse_unparsed_entity
-    parser.ExternalEntityRefHandler = _refuse_external_ref
     return parser
 
 
@@ -79,18 +73,6 @@ def _refuse_dtd(name, sysid, pubid, has_internal_subset):
     if (name or "").rpartition(":")[2].lower() != "gpx":
         raise NotGpx(name)
     raise DTDForbidden(name, sysid, pubid)
-
-
-def _refuse_entity(name, is_parameter_entity, value, base, sysid, pubid, notation_name):
-    raise EntitiesForbidden(name, value, base, sysid, pubid, notation_name)
-
-
-def _refuse_unparsed_entity(name, base, sysid, pubid, notation_name):
-    raise EntitiesForbidden(name, None, base, sysid, pubid, notation_name)
-
-
-def _refuse_external_ref(context, base, sysid, pubid):
-    raise ExternalReferenceForbidden(context, base, sysid, pubid)
 
 
 class Document:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..base import ArtifactRejected, BatchFacts, ParsedRecord, open_zip, safe_member_names
+from ..safe_xml import root_element
 from .document import (
     CHUNK_SIZE,
     DTD_DETAIL,
@@ -24,12 +25,6 @@ SOURCE_ZIP = "gpx_zip"
 SNIFF_LIMIT = 1 << 20  # bytes of a zip member read while looking for its root element
 # Activities in a zip (a Strava archive) that are in another format.
 _OTHER_ACTIVITIES = (".fit", ".fit.gz", ".tcx", ".tcx.gz")
-
-
-class _FoundRoot(Exception):
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.name = name
 
 
 def parse_zip(path: Path, facts: BatchFacts, tally: Tally) -> Iterator[ParsedRecord]:
@@ -82,25 +77,10 @@ def _unreadable(facts: BatchFacts, name: str) -> None:
 
 def _member_root(zf: zipfile.ZipFile, name: str) -> str | None:
     """The root element of a member (``"ns local"``), ``"!hostile"`` for a DTD, None when unreadable."""
-    parser = new_parser()
-
-    def on_start(tag, attrs):
-        raise _FoundRoot(tag)
-
-    parser.StartElementHandler = on_start
-    read = 0
     try:
         with zf.open(name) as raw:
-            while read < SNIFF_LIMIT and (chunk := raw.read(CHUNK_SIZE)):
-                parser.Parse(chunk, False)
-                read += len(chunk)
-    except _FoundRoot as found:
-        return found.name
+            return root_element(new_parser(), iter(lambda: raw.read(CHUNK_SIZE), b""), SNIFF_LIMIT)
     except HOSTILE:
         return "!hostile"
-    except NotGpx:
+    except (NotGpx, *READ_ERRORS, *XML_ERRORS):
         return None
-    except (*READ_ERRORS, *XML_ERRORS):
-        return None
-    return None
-
