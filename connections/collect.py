@@ -9,6 +9,11 @@ and, when the feed answered with a body, one committed batch. What each answer b
 - 401/403: credential condition ``rejected`` and run ``failure``; ``run_due``
   then skips the connection until the feed address is set again
   (``set_feed_url``), so there is no retry loop against a refused secret.
+  Each pull it skips is recorded (``skip_refused``): one ``skipped`` run per stretch
+  counting them (``missed``), and the schedule moves on by the interval.
+- pulls that fell due while the background worker was not running: when the scheduler
+  finds a connection overdue by a whole interval or more, it records them as one
+  ``skipped`` run (reason ``worker_down``), then pulls once.
 - an address inside a private network (the first or a redirect's; see
   ``connections.fetch``): refused before connecting, credential condition
   ``rejected`` (reason ``internal_address``) and run ``failure``, like a 401.
@@ -46,6 +51,7 @@ DEFAULT_INTERVAL = timedelta(hours=1)
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed pull is not picked again by another worker for this long
 
 Outcome = CollectionRun.Outcome
+Skip = CollectionRun.Skip
 
 
 # ---------------------------------------------------------------- the address
@@ -144,7 +150,7 @@ def failure_streak(connection: Connection) -> int:
     count = 0
     for outcome in (
         CollectionRun.objects.filter(connection=connection)
-        .exclude(outcome=Outcome.RUNNING)
+        .exclude(outcome__in=(Outcome.RUNNING, Outcome.SKIPPED))  # a skipped pull is not the feed's failure
         .order_by("-started_at", "-pk")
         .values_list("outcome", flat=True)[:20]
     ):
@@ -177,22 +183,62 @@ def pulled_connectors() -> list[str]:
     return [m.id for m in all_manifests() if (p := m.path("provider_api")) is not None and p.parser is not None]
 
 
+def missed_pulls(connection: Connection, now: datetime) -> int:
+    """How many whole intervals have passed since the connection fell due (0 when less than one)."""
+    if connection.next_due_at is None or connection.next_due_at > now:
+        return 0
+    return int((now - connection.next_due_at) / interval_of(connection))
+
+
+def note_skipped(connection: Connection, reason: str, missed: int, *, since: datetime, now: datetime) -> CollectionRun:
+    """Count ``missed`` skipped pulls: added to the connection's newest run when it is a stretch skipped for the
+    same reason, else a new ``skipped`` run from ``since`` (a counted fact, not a row per pull)."""
+    newest = CollectionRun.objects.filter(connection=connection).order_by("-started_at", "-pk").first()
+    if newest is not None and newest.outcome == Outcome.SKIPPED and newest.error_class == reason:
+        CollectionRun.objects.filter(pk=newest.pk).update(missed=newest.missed + missed, finished_at=now)
+        newest.missed, newest.finished_at = newest.missed + missed, now
+        return newest
+    return CollectionRun.objects.create(connection=connection, trigger="scheduled", started_at=since,
+                                        finished_at=now, outcome=Outcome.SKIPPED, error_class=reason, missed=missed)
+
+
+def _scheduled_feeds(now: datetime):
+    return Connection.objects.filter(
+        schedule_policy=Connection.Policy.INTERVAL, connector__in=pulled_connectors(), next_due_at__lte=now
+    ).exclude(feed_url="")
+
+
+def skip_refused(now: datetime) -> int:
+    """Record the pulls that refused feeds would have made by ``now``, and move their schedules on.
+
+    The feed is not asked again (no retry loop against a refused secret); the owner sees how many
+    collections were skipped. Returns the number of pulls recorded.
+    """
+    total = 0
+    for connection in _scheduled_feeds(now).filter(blocked_by_credential(now)):
+        due_at = connection.next_due_at
+        missed = missed_pulls(connection, now) + 1  # the one due at ``due_at`` and each whole interval since
+        with transaction.atomic():
+            note_skipped(connection, Skip.REFUSED, missed, since=due_at, now=now)
+            Connection.objects.filter(pk=connection.pk).update(next_due_at=due_at + missed * interval_of(connection))
+        total += missed
+    return total
+
+
 def claim_due(now: datetime, *, limit: int = 50) -> list[Connection]:
     """Connections due for a pull, claimed for ``CLAIM_LEASE`` so concurrent workers skip them.
 
     Due: interval policy (so not paused and not manual), a feed address,
-    ``next_due_at <= now``, and no standing rejected/expired credential.
+    ``next_due_at <= now``, and no standing rejected/expired credential (those pulls are
+    recorded as skipped, ``skip_refused``). A connection overdue by a whole interval or
+    more missed pulls while no worker ran: they are recorded as skipped before it is pulled.
     On PostgreSQL the rows are locked with SKIP LOCKED, so two workers never
     claim the same one; SQLite serializes the whole transaction instead.
     """
+    skip_refused(now)
     with transaction.atomic():
         due = (
-            Connection.objects.filter(
-                schedule_policy=Connection.Policy.INTERVAL,
-                connector__in=pulled_connectors(),
-                next_due_at__lte=now,
-            )
-            .exclude(feed_url="")
+            _scheduled_feeds(now)
             .exclude(blocked_by_credential(now))
             .select_related("owner")
             .order_by("next_due_at", "pk")
@@ -200,6 +246,9 @@ def claim_due(now: datetime, *, limit: int = 50) -> list[Connection]:
         if db.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         claimed = list(due[:limit])
+        for connection in claimed:
+            if missed := missed_pulls(connection, now):
+                note_skipped(connection, Skip.WORKER_DOWN, missed, since=connection.next_due_at, now=now)
         if claimed:
             Connection.objects.filter(pk__in=[c.pk for c in claimed]).update(next_due_at=now + CLAIM_LEASE)
     return claimed

@@ -53,6 +53,8 @@ class Connection(models.Model):
     # Validators of the last successful pull, sent back as If-None-Match / If-Modified-Since.
     feed_etag = models.CharField(max_length=200, blank=True, default="")
     feed_last_modified = models.CharField(max_length=64, blank=True, default="")
+    # The owner's rule: media an export leaves out is a blocking gap here, not a suggestion.
+    media_required = models.BooleanField(default=False, db_default=False)  # db_default: rows older code writes
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ConnectionQuerySet.as_manager()
@@ -130,6 +132,13 @@ class CollectionRun(models.Model):
         SUCCESS = "success"
         FAILURE = "failure"
         NOT_MODIFIED = "not_modified"
+        # Pulls that were due but not made: access refused, or the background worker was not
+        # running. One row per stretch, ``missed`` counting the pulls (never the source's fault).
+        SKIPPED = "skipped"
+
+    class Skip(models.TextChoices):
+        REFUSED = "credential_refused"
+        WORKER_DOWN = "worker_down"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
     trigger = models.CharField(max_length=10, default="scheduled")
@@ -139,6 +148,7 @@ class CollectionRun(models.Model):
     error_class = models.CharField(max_length=64, blank=True, default="")
     message = models.CharField(max_length=300, blank=True, default="")
     records = models.PositiveIntegerField(default=0)
+    missed = models.PositiveIntegerField(default=0, db_default=0)  # pulls skipped in this stretch (outcome ``skipped``)
 
     class Meta:
         indexes = [
@@ -158,6 +168,11 @@ class CollectionRun(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.outcome in (self.Outcome.SUCCESS, self.Outcome.NOT_MODIFIED)
+
+    @property
+    def attempted(self) -> bool:
+        """A pull that was made (a skipped one was not)."""
+        return self.outcome != self.Outcome.SKIPPED
 
 
 def hash_secret(secret: str) -> str:

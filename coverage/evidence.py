@@ -13,12 +13,13 @@ the same transaction as the evidence.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from connections.connectors import CONNECTORS
 from connections.connectors import get as get_manifest
 from connections.models import CollectionRun, Condition, Connection, DeviceToken, OwnerProfile
 
@@ -60,6 +61,7 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
             **_newest_failed_import(),
             **_newest_import_in_flight(),
             **_newest_upload(),
+            **_waiting_and_outdated(now),
             worker_seen=Subquery(
                 Condition.objects.filter(connection__isnull=True, type=Condition.Type.WORKER_HEARTBEAT)
                 .order_by("-observed_at").values("observed_at")[:1]
@@ -132,6 +134,10 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
                 ),
                 worker_down=worker_down,
                 with_timeline=timeline,
+                worker_seen_at=rows[0].worker_seen,
+                previews_waiting=conn.previews_waiting or 0,
+                newest_preview_id=conn.newest_preview_id,
+                outdated_imports=conn.outdated_imports or 0,
                 latest_upload=(
                     Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
                            conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "")
@@ -190,6 +196,34 @@ def _newest_upload() -> dict[str, Subquery]:
                             ("at", "created_at"), ("reason", "reject_detail"), ("dup_id", "duplicate_of_id"),
                             ("dup_at", "duplicate_of__created_at"), ("dup_filename", "duplicate_of__artifact_filename"))
     }
+
+
+def current_readers() -> frozenset[str]:
+    """Every connector's current parser version ("whatsapp/2"): an import read by another one is outdated."""
+    return frozenset(v for module in CONNECTORS if (v := getattr(module, "PARSER_VERSION", "")))
+
+
+def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
+    """Previews nobody imported yet (unexpired: newer than the preview time to live), the newest of them, and
+    committed uploads whose reader is not today's and that were not read again (``options["superseded_by"]``)."""
+    Status = AcquisitionBatch.Status
+    kept_since = now - timedelta(hours=settings.OWNERHUB_PREVIEW_TTL_HOURS)
+    previews = AcquisitionBatch.objects.filter(connection=OuterRef("pk"), status=Status.PREVIEW,
+                                               created_at__gt=kept_since)
+    outdated = (
+        AcquisitionBatch.objects.filter(connection=OuterRef("pk"), status=Status.COMMITTED, method="owner_artifact")
+        .exclude(artifact_sha256="").exclude(parser_version="").exclude(parser_version__in=current_readers())
+        .exclude(options__has_key="superseded_by")
+    )
+    return {
+        "previews_waiting": _count(previews),
+        "newest_preview_id": Subquery(previews.order_by("-created_at", "-pk").values("pk")[:1]),
+        "outdated_imports": _count(outdated),
+    }
+
+
+def _count(batches: QuerySet) -> Subquery:
+    return Subquery(batches.order_by().values("connection").annotate(n=Count("pk")).values("n")[:1])
 
 
 def _last_finished(outcome: str) -> Subquery:

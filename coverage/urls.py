@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_imports, urls_reread, urls_sources, views, views_days
+from . import urls_imports, urls_reread, urls_sources, views, views_days, views_media
 from .pipeline import push
 
 app_name = "coverage"
@@ -16,6 +16,8 @@ urlpatterns = [
     path("sources/<slug:slug>/retry/", views.retry_collect, name="retry_collect"),
     path("sources/<slug:slug>/remove/", views.remove, name="remove"),
     path("sources/<slug:slug>/import/retry/", views.retry_import, name="retry_import"),
+    path("sources/<slug:slug>/media/required/", views_media.require_media, name="require_media"),
+    path("sources/<slug:slug>/media/optional/", views_media.media_optional, name="media_optional"),
     path("receipts/<int:batch_id>/", views.receipt, name="receipt"),
     path("receipts/<int:batch_id>/status/", views.receipt_status, name="receipt_status"),
     path("receipts/<int:batch_id>/import/", views.commit, name="commit"),

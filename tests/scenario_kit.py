@@ -32,6 +32,13 @@ STRICT = register(
     replace(get_manifest("whatsapp"), id="strict_chat", name="Strict chat", blocking_gaps=frozenset({"missing_media"}))
 )
 
+# An Apple Health connector that declares an export cut off mid-file blocking (the shipped one does once
+# its parser warns "cut_off"): the scenario of a blocking gap read from a batch's warnings.
+CUT = register(
+    replace(get_manifest("apple_health"), id="cut_health", name="Apple Health (cut-off rule)",
+            blocking_gaps=frozenset({"cut_off"}))
+)
+
 
 @dataclass
 class Scenario:
@@ -50,6 +57,10 @@ class Scenario:
     failed: dict | None = None  # an import whose commit failed for good: filename, created_at, failure_reason
     importing: dict | None = None  # an import being saved (the worker is running): filename, started_at, counted, total
     duplicate_upload_at: datetime | None = None  # the latest batch's file uploaded again at this time
+    media_required: bool = False  # the owner marked every media file required
+    preview_at: datetime | None = None  # an import previewed at this time, not imported yet
+    outdated: int = 0  # committed uploads read by an older reader
+    worker_seen_at: datetime | None = None  # the background worker's last heartbeat, when it is down
 
     def evidence(self, pk: int = 1) -> Evidence:
         """Unsaved rows, for the pure projection."""
@@ -78,6 +89,11 @@ class Scenario:
                 else None
             ),
             latest_upload=self.latest_upload(batch),
+            worker_down=self.worker_seen_at is not None,
+            worker_seen_at=self.worker_seen_at,
+            previews_waiting=1 if self.preview_at else 0,
+            newest_preview_id=12 if self.preview_at else None,
+            outdated_imports=self.outdated,
             importing=(
                 (Importing(11, self.importing["artifact_filename"], self.importing["created_at"],
                            self.importing["progress"], self.importing["count_parsed"]),)
@@ -97,6 +113,7 @@ class Scenario:
             interval_seconds=self.interval_seconds,
             next_due_at=self.next_due_at,
             feed_url=self.feed_url,
+            media_required=self.media_required,
             created_at=NOW - 400 * DAY,
         )
 
@@ -156,8 +173,15 @@ class Scenario:
                          artifact_filename=batch.artifact_filename, created_at=self.duplicate_upload_at)
         if self.importing is not None:
             BatchFactory(connection=conn, status=AcquisitionBatch.Status.COMMITTING, **self.importing)
+        if self.importing is not None or self.worker_seen_at is not None:
             ConditionFactory(connection=None, type="worker_heartbeat", status="ready", reason="heartbeat",
-                             observed_at=NOW)
+                             observed_at=self.worker_seen_at or NOW)
+        if self.preview_at is not None:
+            BatchFactory(connection=conn, status=AcquisitionBatch.Status.PREVIEW, created_at=self.preview_at,
+                         artifact_filename="WhatsApp Chat with Alice.txt", artifact_sha256="c" * 64)
+        for i in range(self.outdated):
+            BatchFactory(connection=conn, parser_version="whatsapp/0", artifact_sha256=f"{i:064x}",
+                         artifact_filename=f"chat-{i}.txt", created_at=NOW - (30 + i) * DAY)
         return conn
 
 

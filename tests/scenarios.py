@@ -7,7 +7,7 @@ CLI/API/dashboard parity tests).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.scenario_kit import (
     DAY,
@@ -27,7 +27,10 @@ from tests.scenario_kit import (
     _summary,
 )
 
-__all__ = ["DAY", "NOW", "SCENARIOS", "STRICT", "Scenario"]
+__all__ = ["DAY", "NOW", "SCENARIOS", "STRICT", "WORKER_DOWN", "Scenario"]
+
+HOUR = timedelta(hours=1)
+OLD_2015 = datetime(2015, 3, 3, 18, 30, tzinfo=UTC)
 
 FAILED_IMPORT = {
     "artifact_filename": "WhatsApp Chat with Alice.txt",
@@ -372,5 +375,138 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
         ),
         {"state": "paused", "label": "Paused", "actions": ["resume"], "forward_has": "uploads still work",
          "schedule.text": "Paused: uploads still work, reminders stop", "needs_now": False},
+    ),
+    "refused_feed_counts_the_collections_it_skipped": (
+        Scenario(
+            "refused_calendar",
+            **{**FEED, "next_due_at": NOW + timedelta(minutes=20)},
+            conditions=[{**_cond("credential", "rejected", 0.2), "reason": "http_401"}, _cond("runtime", "ready", 2)],
+            runs=[{**_run("skipped", 3), "finished_at": NOW - timedelta(minutes=40), "missed": 3,
+                   "error_class": "credential_refused"},
+                  _run("failure", 4, "credential_rejected"), _run("success", 30)],
+            summary=_summary(NOW - 90 * DAY, NOW - 2 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 2 * DAY, NOW - 30 / 24 * DAY)],
+        ),
+        {"state": "failing", "actions": ["reconnect"], "schedule.text": "Paused until you reconnect",
+         "schedule.waits_for": "reconnect", "work.consecutive_failures": 1, "work.last_run.outcome": "failure",
+         "work.skipped.count": 3, "work.skipped.reason": "credential_refused",
+         "work.skipped.text": "3 collections were skipped while access was refused on 25 Nov 2026",
+         "needs_now": True},
+    ),
+    "live_phone_sending_points_from_2015_is_not_up_to_date": (
+        Scenario(
+            "time_travel_phone",
+            **PHONE,
+            conditions=READY_PHONE,
+            summary=_summary(OLD_2015 - 2 * DAY, OLD_2015, count=800),
+            lanes=[_lane("device_sync", OLD_2015 - 2 * DAY, OLD_2015, NOW - timedelta(minutes=2), batches=40)],
+        ),
+        {"state": "degraded", "label": "Having trouble", "coverage.freshness": "stale",
+         "coverage.stale_since": OLD_2015 + timedelta(hours=6), "headline_has": "is from 3 Mar 2015",
+         "forward_has": "clock may be wrong", "actions": ["check_device"], "needs_now": False},
+    ),
+    "export_cut_off_mid_file_is_failing_and_keeps_what_was_read": (
+        Scenario(
+            "cut_health",
+            connector="cut_health",
+            summary=_summary(NOW - 400 * DAY, NOW - 3 * DAY, count=5000),
+            lanes=[_lane("owner_artifact", NOW - 400 * DAY, NOW - 3 * DAY, NOW - 3 * DAY, records=5000)],
+            batch={"source_format": "apple_health_zip", "event_earliest": NOW - 400 * DAY,
+                   "event_latest": NOW - 3 * DAY, "count_parsed": 5000, "count_accepted": 5000,
+                   "warnings": [{"kind": "cut_off", "position": "line 48,210",
+                                 "detail": "The export stops in the middle of export.xml; what came before was read."}]},
+        ),
+        {"state": "failing", "label": "Can't collect", "tone": "critical", "advisories": ["cut_off"],
+         "advisories.0.severity": "blocking", "actions": ["add_artifact"], "actions.0.blocking": True,
+         "actions.0.urgency": "now", "coverage.record_count": 5000, "forward_has": "What was read is kept",
+         "needs_now": True},
+    ),
+    "media_required_by_the_owner_makes_missing_media_blocking": (
+        Scenario(
+            "strict_holiday_chat",
+            media_required=True,
+            summary=_summary(NOW - 20 * DAY, RECENT, media_declared=3, media_attached=2, media_missing=1),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 9, "count_accepted": 9,
+                   "media_declared": 3, "media_attached": 2, "media_missing": 1},
+        ),
+        {"state": "failing", "label": "Can't collect", "advisories": ["missing_media"],
+         "advisories.0.severity": "blocking", "actions": ["add_media", "media_optional"],
+         "actions.1.method": "POST", "actions.1.label": "Stop requiring every media file",
+         "needs_now": True},
+    ),
+    "preview_waiting_is_said_on_the_card": (
+        Scenario(
+            "previewed_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40,
+                   "count_accepted": 40},
+            preview_at=NOW - timedelta(hours=3),
+        ),
+        {"state": "healthy", "label": "Up to date", "work.previews.count": 1,
+         "work.previews.text": "1 preview waiting for you", "needs_now": False},
+    ),
+    "imports_read_by_an_older_reader_offer_reading_again": (
+        Scenario(
+            "old_reader_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 40 * DAY, RECENT, NOW - 1 * DAY, batches=3)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40,
+                   "count_accepted": 40},
+            outdated=2,
+        ),
+        {"state": "attention", "label": "Needs a look", "advisories": ["outdated_reader"], "actions": ["reread"],
+         "actions.0.label": "Read again with the improved reader", "actions.0.method": "GET",
+         "actions.0.confirm": "",
+         "forward_has": "improved reader", "needs_now": False},
+    ),
+}
+
+# The background worker is down (its heartbeat is global, so these rows are saved on their own:
+# tests/coverage/test_worker_down.py). Missed pulls are a system fact: cards stay as they were.
+WORKER_DOWN: dict[str, tuple[Scenario, dict]] = {
+    "fresh_feed_stays_up_to_date_while_the_worker_is_down": (
+        Scenario(
+            "steady_calendar",
+            **{**FEED, "next_due_at": NOW - 23 * HOUR},
+            conditions=[_cond("credential", "ready", 1.5), _cond("runtime", "ready", 1.5)],
+            runs=[_run("success", 36)],
+            summary=_summary(NOW - 90 * DAY, NOW - 2 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 2 * DAY, NOW - 1.5 * DAY)],
+            worker_seen_at=NOW - 1 * DAY,
+        ),
+        {"state": "healthy", "label": "Up to date", "tone": "ok", "advisories": [], "actions": [],
+         "coverage.freshness": "fresh", "schedule.waits_for": "worker", "schedule.overdue": False,
+         "schedule.text": "Every hour; the next collection waits for the background worker",
+         "forward_has": "waits for the background worker", "needs_now": False},
+    ),
+    "failing_feed_waits_for_the_worker_to_try_again": (
+        Scenario(
+            "wobbly_calendar",
+            **{**FEED, "next_due_at": NOW - 20 * HOUR},
+            conditions=[_cond("credential", "ready", 1.5), _cond("runtime", "ready", 1.5)],
+            runs=[_run("failure", 26, "http_503"), _run("success", 30)],
+            summary=_summary(NOW - 90 * DAY, NOW - 2 * DAY),
+            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 2 * DAY, NOW - 30 * HOUR)],
+            worker_seen_at=NOW - 1 * DAY,
+        ),
+        {"state": "degraded", "label": "Having trouble", "actions": ["retry"], "work.consecutive_failures": 1,
+         "schedule.waits_for": "worker", "forward_has": "once the background worker is back", "needs_now": False},
+    ),
+    "import_saved_while_the_worker_is_down_is_stalled": (
+        Scenario(
+            "stalled_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40,
+                   "count_accepted": 40},
+            importing={"artifact_filename": "WhatsApp Chat with Bob.txt", "created_at": NOW - 20 * HOUR,
+                       "progress": 1200, "count_parsed": 5000},
+            worker_seen_at=NOW - 1 * DAY,
+        ),
+        {"state": "healthy", "label": "Up to date", "work.imports.0.stalled": True,
+         "work.imports.0.text": "Saving your import · 1,200 of 5,000 messages; it waits for the background worker",
+         "needs_now": False},
     ),
 }

@@ -34,10 +34,12 @@ from .types import (
     Lane,
     LastRun,
     LatestActivity,
+    PreviewsWaiting,
     Readiness,
     ReadinessFact,
     ReadinessState,
     Schedule,
+    SkippedPulls,
     State,
     SummaryPart,
     SystemHealth,
@@ -51,7 +53,7 @@ from .verdict import FAILING_AFTER, POST_ACTIONS, TONES, project, source_url
 __all__ = [
     "BUCKETS", "FAILING_AFTER", "OVERDUE_GRACE", "POST_ACTIONS", "TONES",
     "Action", "Advisory", "ConnectionHealth", "ConnectionRef", "Coverage", "DashboardSummary", "Evidence",
-    "FailedImport", "ImportInFlight", "Importing", "Lane", "LastRun", "LatestActivity", "Upload", "Readiness", "ReadinessFact", "ReadinessState",
+    "FailedImport", "ImportInFlight", "Importing", "Lane", "LastRun", "LatestActivity", "PreviewsWaiting", "SkippedPulls", "Upload", "Readiness", "ReadinessFact", "ReadinessState",
     "Schedule", "State", "SummaryPart", "SystemHealth", "Tone", "Verdict", "Work",
     "project", "project_system", "source_url", "summarize",
 ]

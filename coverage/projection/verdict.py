@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Literal, NamedTuple
 
+from django.urls import reverse
+
 from connections.connectors.manifest import Manifest
 from connections.models import Connection
 
@@ -25,6 +27,8 @@ from .facts import (
     credential_of,
     exports_only,
     push_reference,
+    push_reported,
+    replaying,
     runtime_of,
     schedule_of,
     work_of,
@@ -46,7 +50,8 @@ from .types import (
 
 FAILING_AFTER = 3  # consecutive failed collections
 REFUSED = ("rejected", "expired")  # credential states that stop collection
-POST_ACTIONS = frozenset({"resume", "retry", "pause"})  # actions that change something: sent as POST
+# Actions that change something: sent as POST (a form), the others are links.
+POST_ACTIONS = frozenset({"resume", "retry", "pause", "require_media", "media_optional"})
 
 TONES: dict[str, str] = {
     "setup_required": "neutral",
@@ -75,7 +80,8 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
     facts = _Facts.of(evidence, now)
     state = _state(facts)
     say = _SAY[state](facts)
-    asks = [*_failed_import_asks(facts), *_connect_asks(facts), *say.asks, *_advisory_asks(facts.advisories)]
+    asks = [*_failed_import_asks(facts), *_connect_asks(facts), *say.asks, *_advisory_asks(facts.advisories),
+            *_media_rule_asks(facts)]
     conn = evidence.connection
     return ConnectionHealth(
         connection=ConnectionRef(conn.slug, conn.name, conn.connector, evidence.manifest.name,
@@ -184,6 +190,7 @@ class _Ask(NamedTuple):
     urgency: Literal["now", "soon"] = "soon"
     blocking: bool = False
     audience: Literal["owner", "operator"] = "owner"
+    confirm: str = ""
 
 
 class _Say(NamedTuple):
@@ -227,7 +234,7 @@ def _failing(f: _Facts) -> _Say:
                     (_Ask("reconnect", "Reconnect", "#connect", "now", blocking=True),))
     if f.blocking:
         first = f.blocking[0]
-        kind, label, part = _ADVISORY_ACTIONS[first.kind][0]
+        kind, label, part = _advisory_actions(first.kind)[0]
         return _Say(first.detail, _forward_for(first.kind, f.manifest, blocking=True),
                     (_Ask(kind, label, part, "now", blocking=True),))
     return _Say(f"The last {f.work.consecutive_failures} collections failed",
@@ -238,14 +245,23 @@ def _failing(f: _Facts) -> _Say:
 def _degraded(f: _Facts) -> _Say:
     if f.work.consecutive_failures:
         when = f" {when_(f.schedule.next_due_at, f.tz, f.now)}" if f.schedule.next_due_at else ""
+        if f.schedule.waits_for == "worker":
+            when = " once the background worker is back"
         return _Say(f"The last collection failed on {day(f.work.last_failure_at, f.tz)}",
                     f"Ownerhub will try again{when}; you can also retry now.", (_Ask("retry", "Retry now", "retry/"),))
     if f.runtime.state == "unavailable":
         return _Say("The collector for this source is not running",
                     "Collection resumes when the collector is back; an operator has been told.",
                     (_Ask("check_runtime", "Check the collector", audience="operator"),))
+    if f.manifest.path("device_sync") and replaying(f.ev, f.now):
+        noun, newest = f.manifest.record_noun, day(push_reference(f.ev), f.tz)
+        return _Say(f"The newest {noun[0]} is from {newest}",
+                    f"The phone sent data {when_(push_reported(f.ev), f.tz, f.now)}, but its newest {noun[0]} is from "
+                    f"{newest}: the phone's clock may be wrong, or it is sending old {noun[1]} again. "
+                    "Check the date and time on the phone.",
+                    (_Ask("check_device", "Check the phone", "#connect"),))
     if f.manifest.path("device_sync"):
-        return _Say(f"The phone has not reported since {day(push_reference(f.ev), f.tz)}",
+        return _Say(f"The phone has not reported since {day(push_reported(f.ev), f.tz)}",
                     "Open the app on your phone and check its server address and token.",
                     (_Ask("check_device", "Check the phone", "#connect"),))
     return _Say(f"No successful collection since {day(f.work.last_success_at, f.tz)}",
@@ -268,6 +284,8 @@ def _healthy(f: _Facts) -> _Say:
     if f.manifest.is_manual:
         return _Say(headline, "Nothing needs you now. Upload a newer export whenever you like.",
                     (_Ask("add_artifact", "Upload a newer export", "upload/"),))
+    if f.schedule.waits_for == "worker":
+        return _Say(headline, "Nothing needs you now. The next collection waits for the background worker.")
     if f.schedule.next_due_at and f.schedule.policy == "interval":
         return _Say(headline, f"Nothing needs you now. Next collection {when_(f.schedule.next_due_at, f.tz, f.now)}.")
     return _Say(headline, "Nothing needs you now. New data arrives as the source sends it.")
@@ -324,7 +342,10 @@ _ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "coverage_hole": (("add_artifact", "Fill the gap", "upload/"),),
     "parser_warning": (("review_import", "Review the import", ""),),
     "failed_import": (("retry", "Try again now", "import/retry/"),),
+    "cut_off": (("add_artifact", "Upload a newer export", "upload/"),),
+    "outdated_reader": (("reread", "Read again with the improved reader", "coverage:reread"),),
 }
+_OTHER_GAP = (("add_artifact", "Upload a newer export", "upload/"),)  # a gap kind a connector declares blocking
 
 # advisory kind -> what the owner can do about it (a stale export says the connector's own hint)
 _ADVISORY_FORWARD = {
@@ -334,11 +355,17 @@ _ADVISORY_FORWARD = {
     "coverage_hole": "Upload an export that covers the gap to fill it.",
     "failed_import": "Nothing from it was saved. Try again now, or upload the file again.",
     "parser_warning": "Review the last import: some items could not be read.",
+    "cut_off": "The last export was cut off: export it again and upload the whole file. What was read is kept.",
+    "outdated_reader": "Read your imports again with the improved reader to see what it finds.",
 }
 
 
+def _advisory_actions(kind: str) -> tuple[tuple[str, str, str], ...]:
+    return _ADVISORY_ACTIONS.get(kind, _OTHER_GAP)
+
+
 def _forward_for(advisory_kind: str, manifest: Manifest, *, blocking: bool = False) -> str:
-    text = _ADVISORY_FORWARD.get(advisory_kind, _ADVISORY_FORWARD["parser_warning"])
+    text = _ADVISORY_FORWARD.get(advisory_kind, _ADVISORY_FORWARD["cut_off" if blocking else "parser_warning"])
     if advisory_kind == "stale_owner_artifact":
         text = manifest.re_export_hint or text
     return f"{text} Collection is blocked until then." if blocking else text
@@ -355,8 +382,23 @@ def _advisory_asks(advisories: tuple[Advisory, ...]) -> list[_Ask]:
     return [
         _Ask(kind, label, part, blocking=advisory.severity == "blocking" and i == 0)
         for advisory in advisories
-        for i, (kind, label, part) in enumerate(_ADVISORY_ACTIONS[advisory.kind])
+        for i, (kind, label, part) in enumerate(_advisory_actions(advisory.kind))
     ]
+
+
+def _media_rule_asks(f: _Facts) -> tuple[_Ask, ...]:
+    """The owner's rule for a source that holds media: missing media may be made blocking, and back."""
+    if f.connection.media_required:
+        return (_Ask("media_optional", "Stop requiring every media file", "media/optional/"),)
+    if not f.coverage.media.declared:
+        return ()
+    return (_Ask("require_media", "Require every media file", "media/required/",
+                 confirm="Require every media file? While any is missing, this source shows as can't collect."),)
+
+
+def _address(slug: str, part: str) -> str:
+    """A page of this source: a part of its address, or a url name ("coverage:reread") taking the slug."""
+    return reverse(part, args=[slug]) if part.startswith("coverage:") else source_url(slug, part)
 
 
 def _actions(slug: str, asks: list[_Ask]) -> tuple[Action, ...]:
@@ -365,6 +407,6 @@ def _actions(slug: str, asks: list[_Ask]) -> tuple[Action, ...]:
     for ask in asks:
         if ask.kind not in actions:
             method = "POST" if ask.kind in POST_ACTIONS else "GET"
-            actions[ask.kind] = Action(ask.kind, ask.label, source_url(slug, ask.part), ask.blocking, ask.audience,
-                                       ask.urgency, method)
+            actions[ask.kind] = Action(ask.kind, ask.label, _address(slug, ask.part), ask.blocking, ask.audience,
+                                       ask.urgency, method, ask.confirm)
     return tuple(actions.values())

@@ -72,6 +72,7 @@ def _mentions(forward: str, action: Action) -> bool:
         "review_import": ("review",),
         "check_device": ("phone",),
         "check_runtime": ("collector",),
+        "reread": ("read", "reader"),
     }[action.kind]
     return any(w in forward for w in words)
 

@@ -149,7 +149,9 @@ def test_pull_ok_then_refused_then_reconnected(calendar, feed, httpserver):
     # No retry loop while the refusal stands, however long it has been due.
     Connection.objects.filter(pk=calendar.pk).update(next_due_at=later)
     assert run_due(later + timedelta(days=1)) == []
-    assert CollectionRun.objects.filter(connection=calendar).count() == 2
+    assert CollectionRun.objects.filter(connection=calendar).exclude(outcome="skipped").count() == 2
+    # ... and each pull it would have made is counted, never attempted.
+    assert CollectionRun.objects.get(connection=calendar, outcome="skipped").missed == 25
 
     # Reconnect with a new secret address.
     new_path = "/cal/private-fedcba9876543210/basic.ics"

@@ -61,6 +61,11 @@ def _table(healths) -> str:
         # What the card says under its headline: freshness, then every advisory.
         notes = [h.coverage.freshness_text] if h.coverage.freshness_text else []
         notes += [f"{'Blocking: ' if a.severity == 'blocking' else ''}{a.detail}" for a in h.advisories]
+        # What the card says about the pipe and the owner's work: the same lines, in the same order.
+        notes += [saving.text for saving in h.work.imports]
+        notes += [h.work.previews.text] if h.work.previews else []
+        notes += [h.schedule.text] if h.schedule.waits_for == "worker" else []
+        notes += [h.work.skipped.text] if h.work.skipped else []
         rows.extend(("", "", "", "", f"  - {note}") for note in notes)
         rows.append(("", "", "", "", f"  {h.verdict.forward}" + (f" [{primary}]" if primary else "")))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
