@@ -23,7 +23,7 @@ from ..words import (
     pick,
     when,
 )
-from .timeline import streams_of, timeline_of
+from .timeline import timeline_of
 from .types import (
     Advisory,
     Coverage,
@@ -284,7 +284,6 @@ def coverage_of(ev: Evidence, now: datetime) -> Coverage:
         freshness_text=(f"Stale since {day(stale_since, ev.time_zone)}" if freshness == "stale"
                         else "Freshness not measured yet" if freshness == "unknown" else ""),
         timeline=timeline_of(lanes, summary.holes if summary else (), ev.time_zone) if ev.with_timeline else None,
-        **streams_of(lanes, ev.time_zone, ev.with_timeline),
     )
 
 

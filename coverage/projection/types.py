@@ -15,7 +15,7 @@ from connections.models import CollectionRun, Condition, Connection
 
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary
 from ..receipts import Gap, Media, Receipt
-from .timeline import StreamCoverage, Timeline
+from .timeline import Timeline
 
 State = Literal["setup_required", "paused", "failing", "degraded", "attention", "healthy"]
 Tone = Literal["neutral", "critical", "warning", "info", "ok"]
@@ -217,8 +217,6 @@ class Coverage:
     # Per lane, buckets of the owner's days (``projection.timeline``); loaded for one source's page
     # (``load_one(..., timeline=True)``), else None: the dashboard never reads the per-slot counts.
     timeline: Timeline | None = None
-    streams: tuple[StreamCoverage, ...] = ()  # per stream, for sources of several (loaded with the timeline)
-    streams_text: str = ""  # "Workouts end 3 Mar 2024; samples run to 1 Dec 2024." when a stream stopped early
 
 
 @dataclass(frozen=True)
