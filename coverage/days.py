@@ -80,13 +80,25 @@ def _slot_day(key, tz: tzinfo | None) -> date | None:
     return local_date(found[0], tz) if tz is not None else found[0].date()
 
 
+def stream_counts(day_counts: dict) -> dict[str, dict[str, int]]:
+    """The per-stream slots of a lane (keys ``"2024-03-03T10~workouts"``): stream -> {slot: records}."""
+    found: dict[str, dict[str, int]] = {}
+    for key, n in (day_counts or {}).items():
+        slot, _, stream = str(key).partition("~")
+        if stream:
+            found.setdefault(stream, {})[slot] = n
+    return found
+
+
 def owner_day_counts(day_counts: dict, tz: tzinfo | None, first_at: datetime | None = None,
                      last_at: datetime | None = None) -> dict[date, int]:
     """Records per owner's day, from records per UTC slot (exact) or per UTC day (ISO keys, kept before
-    slots: approximate); ``first_at``/``last_at`` bound the latter."""
+    slots: approximate); ``first_at``/``last_at`` bound the latter. Per-stream keys are left out."""
     out: dict[date, int] = {}
     days: dict[date, int] = {}
     for key, n in (day_counts or {}).items():
+        if "~" in str(key):
+            continue
         if (d := _slot_day(key, tz)) is not None:
             out[d] = out.get(d, 0) + n
         elif (d := _utc_day(key)) is not None:

@@ -31,7 +31,15 @@ from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots, summaries
 from .measures import Landed, Measure, Round
 from .staging import STAGING_TABLE, drop_staging, quote
-from .summaries import day_text, earliest_of, gaps, latest_of, merge_counts, merge_sources
+from .summaries import (
+    day_text,
+    earliest_of,
+    gaps,
+    latest_of,
+    merge_counts,
+    merge_sources,
+    stream_slot,
+)
 
 # The value types (``measures``) and the day and count helpers (``summaries``), re-exported for
 # the pipeline's other modules.
@@ -127,8 +135,8 @@ def measure_staged(
         params = [connection_id, batch_id] if measure.held else [batch_id]
         with small_sorts(cursor):
             cursor.execute(
-                f"SELECT s.event_day, {slot}, s.media, COUNT(*), {new} FROM {n['S']} s WHERE s.batch_id = %s{where} "
-                f"GROUP BY s.event_day, {slot}, s.media ORDER BY s.event_day",
+                f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), {new} FROM {n['S']} s "
+                f"WHERE s.batch_id = %s{where} GROUP BY s.event_day, {slot}, s.stream, s.media ORDER BY s.event_day",
                 params + span_params,
             )
             _add_groups(measure, cursor.fetchall())
@@ -148,11 +156,11 @@ def measure_staged(
 
 
 def _add_groups(measure: Measure, rows: list[tuple]) -> None:
-    """Add the (day, slot, media, staged, new) groups, in day order, to ``measure``."""
+    """Add the (day, slot, stream, media, staged, new) groups, in day order, to ``measure``."""
     last = None
     day_new = day_media = 0
     media_slots: set[str] = set()
-    for ordinal, slot, media, count, fresh in [*rows, (None, "", "", 0, 0)]:
+    for ordinal, slot, stream, media, count, fresh in [*rows, (None, "", "", "", 0, 0)]:
         if ordinal != last:
             if last is not None:
                 measure.days.append(last)
@@ -168,7 +176,8 @@ def _add_groups(measure: Measure, rows: list[tuple]) -> None:
         measure.accepted += fresh
         day_new += fresh
         if fresh:
-            measure.slot_counts[slot] = measure.slot_counts.get(slot, 0) + fresh
+            key = stream_slot(slot, stream)
+            measure.slot_counts[key] = measure.slot_counts.get(key, 0) + fresh
         if media:
             measure.staged_media[media] = measure.staged_media.get(media, 0) + count
             if media in ("missing", "omitted"):
@@ -268,8 +277,8 @@ def _add_provenance(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
     source_params = [rows.connection_id, rows.batch_id, *rows.params, method, method]
     slot = slots.slot_sql("s.event_at", measure.slot_minutes)
     with small_sorts(cursor):
-        cursor.execute(f"SELECT {slot}, COUNT(*) {held_source} GROUP BY {slot}", source_params)
-        held_days = {key: int(count) for key, count in cursor.fetchall()}
+        cursor.execute(f"SELECT {slot}, s.stream, COUNT(*) {held_source} GROUP BY {slot}, s.stream", source_params)
+        held_days = {stream_slot(key, stream): int(count) for key, stream, count in cursor.fetchall()}
     if held_days:
         cursor.execute(
             f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
@@ -303,16 +312,16 @@ def _insert_records(cursor, rows: _Rows, measure: Measure) -> tuple[int, dict[st
     # Not under the lock: count the inserted records to be exact.
     slot = slots.slot_sql("s.event_at", measure.slot_minutes)
     cursor.execute(
-        f"SELECT s.event_day, {slot}, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+        f"SELECT s.event_day, {slot}, s.stream, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
         f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-        f"WHERE s.batch_id = %s{rows.where} AND r.first_batch_id = %s AND r.id > %s GROUP BY s.event_day, {slot}",
+        f"WHERE s.batch_id = %s{rows.where} AND r.first_batch_id = %s AND r.id > %s GROUP BY s.event_day, {slot}, s.stream",
         [rows.connection_id, batch_id, *rows.params, batch_id, before],
     )
     per_day: dict[str, int] = {}
     per_slot: dict[str, int] = {}
-    for ordinal, key, count in cursor.fetchall():
+    for ordinal, key, stream, count in cursor.fetchall():
         per_day[day_text(ordinal)] = per_day.get(day_text(ordinal), 0) + int(count)
-        per_slot[key] = per_slot.get(key, 0) + int(count)
+        per_slot[stream_slot(key, stream)] = per_slot.get(stream_slot(key, stream), 0) + int(count)
     return accepted, per_day, per_slot
 
 

@@ -22,7 +22,7 @@ class Measure:
     staged_media: dict[str, int] = field(default_factory=dict)  # media state -> staged rows
     held: bool = False  # the connection held records before (else every staged row is new)
     slot_minutes: int = 60  # the length of the slots below (``slots``: an hour, or a quarter hour)
-    slot_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC slot
+    slot_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC slot and stream
     media_slots: list[str] = field(default_factory=list)  # slots with media missing or omitted
 
 
@@ -41,6 +41,7 @@ class Round:
 class Landed:
     accepted: int
     measure: Measure
-    lane_days: dict[str, int] = field(default_factory=dict)  # records this lane delivered, per UTC slot (``slots``)
+    # Records this lane delivered, per UTC slot (``slots``) and stream: "2024-03-03T10~workouts".
+    lane_days: dict[str, int] = field(default_factory=dict)
     new_days: dict[str, int] = field(default_factory=dict)  # new records, per day
     upgraded: dict[str, int] = field(default_factory=lambda: {"missing": 0, "omitted": 0})

@@ -54,7 +54,8 @@ def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_ba
         connection_id=batch.connection_id, method=batch.method
     )
     lane.batches += 1 if new_batch else 0
-    lane.records += sum(landed.lane_days.values())
+    per_slot, per_stream = split_streams(landed.lane_days)
+    lane.records += sum(per_slot.values())
     lane.accepted += landed.accepted
     lane.earliest_event_at = earliest_of(lane.earliest_event_at, round_.earliest)
     lane.covered_through = latest_of(lane.covered_through, round_.latest)
@@ -65,11 +66,31 @@ def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_ba
         lane.partial_batch = batch if round_.partial else None
     elif round_.partial:
         lane.partial_batch = batch
-    lane.day_counts = merge_counts(lane.day_counts, landed.lane_days)
+    # A source of several streams (Apple Health: samples, workouts, ...) keeps each stream's slots too,
+    # so a stream that stopped early shows ("2024-03-03T10~workouts"); one stream needs only the totals.
+    streams = per_stream if len(batch.connection.manifest.streams) > 1 else {}
+    lane.day_counts = merge_counts(lane.day_counts, {**per_slot, **streams})
     lane.media_days = sorted(set(lane.media_days or ()) | set(landed.measure.media_slots))
     lane.save()
     if any(landed.upgraded.values()):
         refresh_media_days(batch, round_.earliest, round_.latest)
+
+
+def stream_slot(slot: str, stream: str) -> str:
+    """The key of a stream's records in a slot: ``"2024-03-03T10~workouts"`` (``coverage.days.stream_key``)."""
+    return f"{slot}~{stream}"
+
+
+def split_streams(counts: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """Counts per ``slot~stream`` as (per slot, per slot and stream); keys without a stream count as slots."""
+    per_slot: dict[str, int] = {}
+    per_stream: dict[str, int] = {}
+    for key, n in counts.items():
+        slot, _, stream = key.partition("~")
+        per_slot[slot] = per_slot.get(slot, 0) + n
+        if stream:
+            per_stream[key] = per_stream.get(key, 0) + n
+    return per_slot, per_stream
 
 
 def refresh_media_days(batch: AcquisitionBatch, earliest: datetime | None, latest: datetime | None) -> None:

@@ -10,12 +10,12 @@ template tag ``coverage_timeline`` only lays these out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from connections.connectors.manifest import METHOD_LABELS, METHODS
 
-from ..days import owner_day_counts, owner_days, owner_gaps
-from ..words import day, month
+from ..days import owner_day_counts, owner_days, owner_gaps, slot_start, stream_counts
+from ..words import count, day, month
 
 MAX_DAY_CELLS = 120
 MAX_WEEK_CELLS = 156
@@ -32,8 +32,8 @@ class TimelineCell:
 
 @dataclass(frozen=True)
 class TimelineStrip:
-    method: str
-    label: str  # "Export", "Phone"
+    method: str  # an acquisition method, or "stream:<name>" for a stream's strip (sources of several streams)
+    label: str  # "Export", "Phone", "Workouts"
     total: int
     cells: tuple[TimelineCell, ...]
 
@@ -46,6 +46,78 @@ class Timeline:
     labels: tuple[str, ...]  # per bucket, in owner words: "1 May 2024", "Week of 29 Apr 2024", "May 2024"
     strips: tuple[TimelineStrip, ...]
     first_days: tuple[date | None, ...] = ()  # per bucket, its first owner's day with a record (or None)
+
+
+@dataclass(frozen=True)
+class StreamCoverage:
+    """One stream of a source of several (Apple Health: samples, workouts, activity summaries, routes).
+
+    Times are to the slot (the hour, or quarter hour) its first and last records fell in."""
+
+    stream: str
+    label: str  # "Workouts"
+    earliest_event_at: datetime
+    covered_through: datetime
+    record_count: int
+    text: str  # "Workouts: 12 Jan 2024 to 3 Mar 2024 · 9 workouts"
+
+
+# stream -> (short label, as on a timeline strip; nouns). Other streams are "records".
+STREAM_WORDS: dict[str, tuple[str, tuple[str, str]]] = {
+    "samples": ("Samples", ("sample", "samples")),
+    "workouts": ("Workouts", ("workout", "workouts")),
+    "activity_summaries": ("Activity", ("activity summary", "activity summaries")),
+    "workout_routes": ("Routes", ("route point", "route points")),
+}
+STOPPED_AFTER = timedelta(days=7)  # a stream whose last record is this much older than another's "ends"
+
+
+def _stream_words(stream: str) -> tuple[str, tuple[str, str]]:
+    return STREAM_WORDS.get(stream, (stream.replace("_", " ").capitalize(), ("record", "records")))
+
+
+def _merged_streams(lanes) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for lane in lanes:
+        for stream, slots in stream_counts(lane.day_counts).items():
+            into = merged.setdefault(stream, {})
+            for slot, n in slots.items():
+                into[slot] = into.get(slot, 0) + n
+    return merged
+
+
+def streams_of(lanes, tz: tzinfo | None, loaded: bool = True) -> dict:
+    """``{"streams": (StreamCoverage, ...), "streams_text": str}`` for a source that keeps several
+    streams; the sentence says which stream stopped early ("Workouts end 3 Mar 2024; samples run to
+    1 Dec 2024."). Empty unless ``loaded`` (the lanes carry their per-slot counts)."""
+    if not loaded:
+        return {}
+    found = []
+    for stream, slots in sorted(_merged_streams(lanes).items()):
+        starts = sorted(start for key in slots if (start := slot_start(key)) is not None)
+        if not starts:
+            continue
+        first, (last, length) = starts[0][0], starts[-1]
+        label, noun = _stream_words(stream)
+        total = sum(slots.values())
+        found.append(StreamCoverage(stream, label, first, last + length, total,
+                                    f"{label}: {_span(first, last, tz)} · {count(total, noun)}"))
+    newest = max(found, key=lambda s: s.covered_through, default=None)
+    stopped = [s for s in found if newest.covered_through - s.covered_through > STOPPED_AFTER] if newest else []
+    text = ""
+    if stopped:
+        ends = " and ".join(f"{s.label.lower()} end {_last_day(s, tz)}" for s in stopped)
+        text = f"{ends[0].upper()}{ends[1:]}; {newest.label.lower()} run to {_last_day(newest, tz)}."
+    return {"streams": tuple(found), "streams_text": text}
+
+
+def _last_day(stream: StreamCoverage, tz: tzinfo | None) -> str:
+    return day(stream.covered_through - timedelta(seconds=1), tz)
+
+
+def _span(first: datetime, last: datetime, tz: tzinfo | None) -> str:
+    a, b = day(first, tz), day(last, tz)
+    return f"on {a}" if a == b else f"{a} to {b}"
 
 
 def _method_order(lane) -> int:
@@ -114,6 +186,14 @@ def timeline_of(lanes, holes, tz: tzinfo | None) -> Timeline | None:
             for j, (a, b, _) in enumerate(spans)
         )
         strips.append(TimelineStrip(lane.method, METHOD_LABELS.get(lane.method, lane.method), sum(totals), cells))
+    streams = _merged_streams(lanes)
+    for stream, slots in sorted(streams.items()) if len(streams) > 1 else ():
+        totals = [0] * len(spans)
+        for d, n in owner_day_counts(slots, tz).items():
+            if start <= d <= end:
+                totals[_index(unit, first, d)] += n
+        cells = tuple(TimelineCell(a, b, totals[j], False, False) for j, (a, b, _) in enumerate(spans))
+        strips.append(TimelineStrip(f"stream:{stream}", _stream_words(stream)[0], sum(totals), cells))
     first_days: list[date | None] = [None] * len(spans)
     for d in sorted({d for counts in per_lane for d, n in counts.items() if n}, reverse=True):
         first_days[_index(unit, first, d)] = d

@@ -15,7 +15,7 @@ from connections.models import CollectionRun, Condition, Connection
 
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary
 from ..receipts import Gap, Media, Receipt
-from .timeline import Timeline
+from .timeline import StreamCoverage, Timeline
 
 State = Literal["setup_required", "paused", "failing", "degraded", "attention", "healthy"]
 Tone = Literal["neutral", "critical", "warning", "info", "ok"]
@@ -56,10 +56,6 @@ class Evidence:
     worker_down: bool = False
     latest_upload: Upload | None = None
     with_timeline: bool = False  # ``lanes`` carry their per-slot counts: the projection draws the timeline
-    worker_seen_at: datetime | None = None  # the worker's newest heartbeat (None: never seen)
-    previews_waiting: int = 0  # unexpired previews nobody imported yet
-    newest_preview_id: int | None = None
-    outdated_imports: int = 0  # committed uploads read by an older reader, not read again since
 
 
 @dataclass(frozen=True)
@@ -138,7 +134,6 @@ class Schedule:
     next_due_at: datetime | None
     overdue: bool
     text: str = ""  # the schedule in owner words ("Every hour; next today at 13:00 UTC", "Paused until you reconnect")
-    waits_for: Literal["", "worker", "reconnect"] = ""  # what holds the next pull (never the source)
 
 
 @dataclass(frozen=True)
@@ -161,33 +156,12 @@ class ImportInFlight:
 
 
 @dataclass(frozen=True)
-class SkippedPulls:
-    """The newest stretch of pulls that were due but not made (access refused, or the worker was down)."""
-
-    count: int
-    reason: Literal["credential_refused", "worker_down"]
-    since: datetime
-    until: datetime | None
-    text: str  # "2 collections were skipped while access was refused from 24 Nov to 25 Nov 2026"
-
-
-@dataclass(frozen=True)
-class PreviewsWaiting:
-    count: int
-    batch_id: int  # the newest
-    url: str  # its receipt page
-    text: str  # "1 preview waiting for you"
-
-
-@dataclass(frozen=True)
 class Work:
     last_run: LastRun | None
     last_success_at: datetime | None
     last_failure_at: datetime | None
     consecutive_failures: int
     imports: tuple[ImportInFlight, ...] = ()
-    skipped: SkippedPulls | None = None
-    previews: PreviewsWaiting | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +191,8 @@ class Coverage:
     # Per lane, buckets of the owner's days (``projection.timeline``); loaded for one source's page
     # (``load_one(..., timeline=True)``), else None: the dashboard never reads the per-slot counts.
     timeline: Timeline | None = None
+    streams: tuple[StreamCoverage, ...] = ()  # per stream, for sources of several (loaded with the timeline)
+    streams_text: str = ""  # "Workouts end 3 Mar 2024; samples run to 1 Dec 2024." when a stream stopped early
 
 
 @dataclass(frozen=True)
@@ -236,7 +212,6 @@ class Action:
     audience: Literal["owner", "operator"]
     urgency: Literal["now", "soon"]
     method: Literal["GET", "POST"] = "GET"
-    confirm: str = ""  # the question to confirm before sending; empty: no confirmation
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,8 @@ def layout(facts: Facts | None, noun: tuple[str, str], slug: str = "") -> Timeli
     strips = _strips(facts, cell, row_height, noun, links, top)
     width = LABEL_WIDTH + max(n * (cell + GAP), AXIS_LABELS_WIDTH)
     axis_y = AXIS_HEIGHT // 2 + len(strips) * row_height + 4
-    total = sum(strip.total for strip in facts.strips)
+    lanes = [strip for strip in facts.strips if not strip.method.startswith("stream:")]
+    total = sum(strip.total for strip in lanes)
     return Timeline(
         unit=facts.unit,
         start=facts.start,
@@ -108,7 +109,7 @@ def layout(facts: Facts | None, noun: tuple[str, str], slug: str = "") -> Timeli
         lane_labels=tuple(s.label for s in strips),
         rows=_table(facts, links),
         summary=f"Coverage from {day(facts.start)} to {day(facts.end)}, one cell per {facts.unit}: "
-        f"{count(total, noun)} across {count(len(strips), ('lane', 'lanes'))}.",
+        f"{count(total, noun)} across {count(len(lanes), ('lane', 'lanes'))}.",
     )
 
 
