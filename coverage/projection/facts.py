@@ -11,7 +11,18 @@ from connections.models import CollectionRun, Condition, Connection
 
 from ..days import owner_gaps
 from ..receipts import Gap, Media
-from ..words import ITEM, MEDIA_FILE, count, day, import_name, interval, part_of, pick, when
+from ..words import (
+    ITEM,
+    MEDIA_FILE,
+    between,
+    count,
+    day,
+    import_name,
+    interval,
+    part_of,
+    pick,
+    when,
+)
 from .timeline import streams_of, timeline_of
 from .types import (
     Advisory,
@@ -21,12 +32,21 @@ from .types import (
     Lane,
     LastRun,
     LatestActivity,
+    PreviewsWaiting,
     ReadinessFact,
     Schedule,
+    SkippedPulls,
     Work,
 )
 
 OVERDUE_GRACE = timedelta(minutes=10)
+COLLECTION = ("collection", "collections")
+PREVIEW = ("preview", "previews")
+IMPORT = ("import", "imports")
+_SKIPPED_WHILE = {
+    CollectionRun.Skip.REFUSED: "while access was refused",
+    CollectionRun.Skip.WORKER_DOWN: "while the background worker was not running",
+}
 
 
 def _active(conditions, type_: str, now: datetime) -> Condition | None:
@@ -108,8 +128,38 @@ def activity_of(ev: Evidence) -> LatestActivity | None:
     return LatestActivity(up.batch_id, up.status, up.at, up.duplicate_of, text)
 
 
+def pulls_wait_for_worker(ev: Evidence) -> bool:
+    """A scheduled pull source while the background worker is down: its pulls wait (a system fact).
+
+    Only once the worker has been seen: before that, nothing was ever pulled on schedule.
+    """
+    return (ev.worker_down and ev.worker_seen_at is not None and ev.manifest.path("provider_api") is not None
+            and ev.connection.schedule_policy == Connection.Policy.INTERVAL)
+
+
+def skipped_of(ev: Evidence) -> SkippedPulls | None:
+    """The newest stretch of skipped pulls among the recent runs, in owner words."""
+    run = next((r for r in ev.runs if r.outcome == CollectionRun.Outcome.SKIPPED and r.missed), None)
+    if run is None:
+        return None
+    until = run.finished_at or run.started_at
+    text = (f"{count(run.missed, COLLECTION)} {pick(run.missed, ('was', 'were'))} skipped "
+            f"{_SKIPPED_WHILE.get(run.error_class, '')} {between(run.started_at, until, ev.time_zone)}")
+    return SkippedPulls(run.missed, run.error_class, run.started_at, run.finished_at, " ".join(text.split()))
+
+
+def previews_of(ev: Evidence) -> PreviewsWaiting | None:
+    """Previews the owner has not imported yet (and that have not expired): the newest one's page is the link."""
+    if not ev.previews_waiting or ev.newest_preview_id is None:
+        return None
+    n = ev.previews_waiting
+    return PreviewsWaiting(n, ev.newest_preview_id, f"/receipts/{ev.newest_preview_id}/",
+                           f"{count(n, PREVIEW)} waiting for you")
+
+
 def work_of(ev: Evidence) -> Work:
-    finished = [r for r in ev.runs if r.outcome != CollectionRun.Outcome.RUNNING]
+    attempted = tuple(r for r in ev.runs if r.attempted)  # a skipped pull is not a failure of the source
+    finished = [r for r in attempted if r.outcome != CollectionRun.Outcome.RUNNING]
     failures = 0
     for run in finished:
         if run.outcome != CollectionRun.Outcome.FAILURE:
@@ -121,13 +171,15 @@ def work_of(ev: Evidence) -> Work:
     last_failure = ev.last_failure_at or max(
         (r.finished_at or r.started_at for r in finished if r.outcome == CollectionRun.Outcome.FAILURE), default=None
     )
-    last = ev.runs[0] if ev.runs else None
+    last = attempted[0] if attempted else None
     return Work(
         last_run=LastRun(last.started_at, last.finished_at, last.outcome, last.error_class) if last else None,
         last_success_at=last_success,
         last_failure_at=last_failure,
         consecutive_failures=failures,
         imports=imports_of(ev),
+        skipped=skipped_of(ev),
+        previews=previews_of(ev),
     )
 
 
@@ -142,7 +194,11 @@ def schedule_of(ev: Evidence, credential: ReadinessFact, now: datetime) -> Sched
         return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, False, text)
     every = f"Every {interval(conn.interval_seconds)}"
     if credential.state in ("rejected", "expired"):
-        return Schedule(conn.schedule_policy, conn.interval_seconds, None, False, "Paused until you reconnect")
+        return Schedule(conn.schedule_policy, conn.interval_seconds, None, False, "Paused until you reconnect",
+                        "reconnect")
+    if pulls_wait_for_worker(ev):
+        return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, False,
+                        f"{every}; the next collection waits for the background worker", "worker")
     overdue = bool(conn.next_due_at is not None and now > conn.next_due_at + OVERDUE_GRACE)
     text = every
     if conn.next_due_at is not None:
@@ -151,8 +207,22 @@ def schedule_of(ev: Evidence, credential: ReadinessFact, now: datetime) -> Sched
 
 
 def push_reference(ev: Evidence) -> datetime | None:
+    """The newest point a device recorded: live freshness follows what was recorded, not when it was sent."""
+    return max((lane.covered_through for lane in ev.lanes if lane.method == "device_sync" and lane.covered_through),
+               default=None)
+
+
+def push_reported(ev: Evidence) -> datetime | None:
+    """When a device last sent anything."""
     return max((lane.last_batch_at for lane in ev.lanes if lane.method == "device_sync" and lane.last_batch_at),
                default=None)
+
+
+def replaying(ev: Evidence, now: datetime) -> bool:
+    """The device reports, but what it sends is old: its clock is wrong, or it replays old points."""
+    reported, newest = push_reported(ev), push_reference(ev)
+    threshold = ev.manifest.expected_refresh
+    return bool(reported and newest and now - reported <= threshold < now - newest)
 
 
 def _freshness(ev: Evidence, covered_through: datetime | None, now: datetime):
@@ -167,6 +237,8 @@ def _freshness(ev: Evidence, covered_through: datetime | None, now: datetime):
         )
         if ev.connection.interval_seconds:
             threshold = max(threshold, timedelta(seconds=2 * ev.connection.interval_seconds))
+        if pulls_wait_for_worker(ev):  # pulls missed while the worker is down are not the source's fault
+            now = min(now, ev.worker_seen_at)
     else:
         reference = push_reference(ev)
     if reference is None:
@@ -241,10 +313,20 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
         found.append(("coverage_hole", f"No {noun[1]} from {day(hole.start)} to {day(hole.end)}"
                       f"{f' and {more} more' if more else ''}.", None))
     latest = ev.latest_batch
+    if latest is not None:  # a warning of a kind the connector declares blocking ("cut_off"), once per kind
+        blocking = {w.get("kind"): w.get("detail", "") for w in reversed(latest.warnings or ())
+                    if w.get("kind") in manifest.blocking_gaps}
+        found.extend((kind, detail or "The last export is incomplete.", latest.pk)
+                     for kind, detail in blocking.items())
     if latest is not None and latest.count_failed:
         found.append(("parser_warning", f"{count(latest.count_failed, ITEM)} in the last import could not be read.",
                       latest.pk))
+    if ev.outdated_imports:
+        n = ev.outdated_imports
+        found.append(("outdated_reader", f"{count(n, IMPORT)} {pick(n, ('was', 'were'))} read by an older reader; "
+                      "the improved reader may find more.", None))
+    required = set(manifest.blocking_gaps) | ({"missing_media"} if ev.connection.media_required else set())
     return tuple(
-        Advisory(kind, "blocking" if kind in manifest.blocking_gaps else "advisory", detail, batch_id)
+        Advisory(kind, "blocking" if kind in required else "advisory", detail, batch_id)
         for kind, detail, batch_id in found
     )

@@ -56,6 +56,10 @@ class Evidence:
     worker_down: bool = False
     latest_upload: Upload | None = None
     with_timeline: bool = False  # ``lanes`` carry their per-slot counts: the projection draws the timeline
+    worker_seen_at: datetime | None = None  # the worker's newest heartbeat (None: never seen)
+    previews_waiting: int = 0  # unexpired previews nobody imported yet
+    newest_preview_id: int | None = None
+    outdated_imports: int = 0  # committed uploads read by an older reader, not read again since
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ class Schedule:
     next_due_at: datetime | None
     overdue: bool
     text: str = ""  # the schedule in owner words ("Every hour; next today at 13:00 UTC", "Paused until you reconnect")
+    waits_for: Literal["", "worker", "reconnect"] = ""  # what holds the next pull (never the source)
 
 
 @dataclass(frozen=True)
@@ -156,12 +161,33 @@ class ImportInFlight:
 
 
 @dataclass(frozen=True)
+class SkippedPulls:
+    """The newest stretch of pulls that were due but not made (access refused, or the worker was down)."""
+
+    count: int
+    reason: Literal["credential_refused", "worker_down"]
+    since: datetime
+    until: datetime | None
+    text: str  # "2 collections were skipped while access was refused from 24 Nov to 25 Nov 2026"
+
+
+@dataclass(frozen=True)
+class PreviewsWaiting:
+    count: int
+    batch_id: int  # the newest
+    url: str  # its receipt page
+    text: str  # "1 preview waiting for you"
+
+
+@dataclass(frozen=True)
 class Work:
     last_run: LastRun | None
     last_success_at: datetime | None
     last_failure_at: datetime | None
     consecutive_failures: int
     imports: tuple[ImportInFlight, ...] = ()
+    skipped: SkippedPulls | None = None
+    previews: PreviewsWaiting | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +238,7 @@ class Action:
     audience: Literal["owner", "operator"]
     urgency: Literal["now", "soon"]
     method: Literal["GET", "POST"] = "GET"
+    confirm: str = ""  # the question to confirm before sending; empty: no confirmation
 
 
 @dataclass(frozen=True)
