@@ -11,6 +11,9 @@ In the direction data flows:
 - ``summaries``: the lane and coverage summaries every surface reads, moved with a landing.
 - ``commit``: start, retry and land a commit (the body of ``coverage.tasks.commit_batch``).
 - ``live``: device pushes and provider pulls, staged and committed in one go.
+- ``reread``: a committed import read again from its file (today's reader, or the owner's new
+  zone): the difference previewed, then applied in one transaction; ``recount`` counts the
+  summaries again from the records it leaves.
 - ``claims``: which process lands a commit; finding commits whose process is gone.
 - ``removal``: abandoned previews, stray staged rows, a removed source's evidence.
 - ``sweep``: the worker's per-round jobs over all of the above.
