@@ -96,6 +96,14 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class DuplicateSplit:
+    """``counts.duplicate`` told apart: keys earlier imports hold, and repeats inside this file."""
+
+    earlier: int
+    in_file: int
+
+
+@dataclass(frozen=True)
 class OtherSource:
     """The kind of source that takes a file this source refused (``connections.connectors.sniff``)."""
 
@@ -140,6 +148,7 @@ class Receipt:
     # An import read again (trigger "reread"): ``reread_of``, ``difference`` and its ``sentences``.
     reread: dict | None = None
     other_source: OtherSource | None = None  # a rejected file that another kind of source takes
+    duplicate_split: DuplicateSplit = DuplicateSplit(0, 0)
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -208,7 +217,17 @@ def build_receipt(
         progress=batch.progress,
         reread=receipt_reread(batch, manifest.record_noun),
         other_source=_other_source(batch),
+        duplicate_split=_duplicate_split(batch, counts),
     )
+
+
+def _duplicate_split(batch, counts: Counts) -> DuplicateSplit:
+    """``duplicate`` counts keys held by earlier imports and repeats inside this file (DESIGN.md);
+    the earlier imports are named in ``duplicate_sources``, so the rest repeat inside the file."""
+    if batch.status == AcquisitionBatch.Status.DUPLICATE:
+        return DuplicateSplit(counts.duplicate, 0)
+    earlier = sum(s.get("count", 0) for s in batch.duplicate_sources or ())
+    return DuplicateSplit(earlier, max(0, counts.duplicate - earlier))
 
 
 def _other_source(batch: AcquisitionBatch) -> OtherSource | None:
@@ -263,10 +282,7 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     if facts.event_earliest and facts.event_latest:
         span = f" {between(facts.event_earliest, facts.event_latest, tz)}"
     parts = [f"{counts.accepted:,} new {pick(counts.accepted, noun)}{span}."]
-    # ``duplicate`` counts keys held by earlier imports and repeats inside this file (DESIGN.md);
-    # the earlier imports are named in ``duplicate_sources``, so the rest repeat inside the file.
-    earlier = sum(s.get("count", 0) for s in batch.duplicate_sources or ())
-    repeated = max(0, counts.duplicate - earlier)
+    earlier, repeated = (split := _duplicate_split(batch, counts)).earlier, split.in_file
     if counts.accepted == 0:
         parts = [f"No new {noun[1]}{span}: all {counts.parsed - repeated:,} were already imported."]
     elif earlier:

@@ -107,3 +107,28 @@ def test_older_health_export_imports_its_inline_workout_routes(make_connection):
     assert batch.count_accepted == 2 + 2 + 6 and batch.count_failed == 1
     assert Record.objects.filter(connection=health, stream="workout_routes").count() == 6
     assert "1 item could not be read." in receipt(batch).sentence
+
+
+def test_preview_table_counts_repeats_inside_the_file_apart_from_earlier_imports(make_connection, client, owner):
+    timeline = make_connection("google_timeline")
+    imported(timeline, "records.json")
+    batch = preview(timeline, "takeout.zip")
+    client.force_login(owner)
+
+    text = client.get(f"/receipts/{batch.pk}/").content.decode()
+
+    r = receipt(batch)
+    assert (r.duplicate_split.earlier, r.duplicate_split.in_file) == (29, 4)
+    assert '<tr><th scope="row">Already imported</th><td>29</td></tr>' in text
+    assert '<tr><th scope="row">Repeated inside the file</th><td>4</td></tr>' in text
+
+
+def test_first_import_table_shows_no_already_imported_row_value(make_connection, client, owner):
+    timeline = make_connection("google_timeline")
+    batch = preview(timeline, "records.json")
+    client.force_login(owner)
+
+    text = client.get(f"/receipts/{batch.pk}/").content.decode()
+
+    assert '<tr><th scope="row">Already imported</th><td>0</td></tr>' in text
+    assert '<tr><th scope="row">Repeated inside the file</th><td>1</td></tr>' in text
