@@ -20,7 +20,7 @@ from .grammar import _LEAD_MARKS, _MARK_RE, _MARK_TABLE, DATE_FIRST, Layout, _ha
 from .keys import Occurrences, key_content, minute_of, record_key
 from .lines import _TOO_LONG, _Undecodable
 from .media import SYSTEM, classify, count_media, is_encryption_notice
-from .words import DOCUMENT_OMITTED, EDITED_RE, EXACT, POLL_PREFIXES, SPECIAL_TAILS
+from .words import DOCUMENT_ENDS, EDITED_RE, EXACT, POLL_PREFIXES, SPECIAL_TAILS
 
 _STREAM = "messages"
 _MAX_BODY = MAX_LINE_CHARS  # a message (all its lines) longer than this is skipped
@@ -301,7 +301,7 @@ class _Reader:
             exact is None
             and not lead
             and tail not in SPECIAL_TAILS
-            and not head.endswith(DOCUMENT_OMITTED)
+            and head[-3:] not in DOCUMENT_ENDS
             and "maps" not in head
             and not head.startswith(POLL_PREFIXES)
             and self.started
