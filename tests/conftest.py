@@ -32,6 +32,12 @@ def stored_files(root) -> list:
 
 
 @pytest.fixture(autouse=True)
+def _no_map_tiles(settings):
+    """Maps draw on a blank background: no test asks a tile server on the internet for anything."""
+    settings.OWNERHUB_MAP_TILES = ""
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each scenario starts with none."""
     from django.core.cache import cache

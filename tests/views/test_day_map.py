@@ -56,7 +56,10 @@ def test_a_location_day_draws_its_points_on_a_map(owner_client, walks, settings)
     assert "<script>" not in page  # nothing inline: the page's policy allows only its own files
 
 
-def test_the_tile_server_is_an_installation_setting_with_openstreetmap_by_default(owner_client, walks, settings):
+def test_the_tile_server_is_an_installation_setting_with_openstreetmap_by_default(owner_client, walks, settings,
+                                                                                  monkeypatch):
+    del settings.OWNERHUB_MAP_TILES  # tests run without tiles (tests/conftest.py); the default is OpenStreetMap
+    monkeypatch.delenv("OWNERHUB_MAP_TILES", raising=False)
     page = _day(owner_client, "tracks", "2024-05-04")
     assert _map_data(page, "day-map-data")["tiles"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     assert "OpenStreetMap contributors" in _map_data(page, "day-map-data")["attribution"]
