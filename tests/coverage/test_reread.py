@@ -263,6 +263,9 @@ def test_zone_change_with_reread_moves_every_message_and_duplicates_nothing(chat
     assert "Europe/Berlin" in text
     assert "5 messages moved" in text and "nothing was duplicated" in text.lower()
     assert after == fresh(make_connection, CHAT)  # as if imported in Berlin in the first place
+    again = io.StringIO()
+    call_command("set_time_zone", "Europe/Berlin", "--owner", owner.username, "--reread", stdout=again)
+    assert "No chat needs reading again" in again.getvalue() and held(chat) == after
     assert summaries(chat) == summaries(Connection.objects.exclude(pk=chat.pk).get())
 
 
@@ -315,3 +318,12 @@ def test_a_placeholder_the_older_reader_knew_only_as_media_is_reclassified_in_pl
     photo.refresh_from_db()  # the same row, the same key
     assert photo.payload["media_kind"] == "image" and photo.first_batch_id == new.pk
     assert held(chat) == fresh(make_connection, text)
+
+
+def test_reread_command_reads_one_import_in_a_zone_named_for_it(chat, owner):
+    OwnerProfile.objects.create(owner=owner, time_zone="UTC")
+    old = upload(chat, CHAT)
+    out = io.StringIO()
+    call_command("reread", str(old.pk), "--zone", "America/New_York", stdout=out)
+    assert "5 messages moved to America/New_York time." in out.getvalue()
+    assert min(at for at, _, _ in held(chat).values()).hour == 14  # 10:00 in New York (EDT) is 14:00 UTC
