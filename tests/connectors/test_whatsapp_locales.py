@@ -289,3 +289,18 @@ def test_any_chat_rendered_in_any_two_languages_and_layouts_gives_the_same_recor
     others = records_of(render_chat(messages, second, platform), tmp_path, "second.txt")
     assert ones == others
     assert len(ones) == len(messages)
+
+
+def test_a_message_about_encryption_later_in_the_chat_stays_a_message(tmp_path):
+    path = tmp_path / "_chat.txt"
+    path.write_text(
+        f"[3/18/23, 21:41:35] Ana Souza: {make_fixtures.LRM}Messages and calls are end-to-end "
+        "encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.\n"
+        "[3/18/23, 21:42:35] Ana Souza: Are our chats really end-to-end encrypted, even on WhatsApp?\n",
+        encoding="utf-8",
+    )
+    records, facts = read(path)
+    assert [r.payload["text"] for r in records] == [
+        "Are our chats really end-to-end encrypted, even on WhatsApp?"
+    ]
+    assert facts.skipped == 1

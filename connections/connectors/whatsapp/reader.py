@@ -305,14 +305,12 @@ class _Reader:
             and "maps" not in head
             and not head.startswith(POLL_PREFIXES)
             and self.started
-            and author != self.chat_name
         ):
             kind, media_name, media_state, media_kind = "text", None, None, None
         else:
             kind, media_name, media_state, media_kind = self._classify(author, head, exact, lead)
             if kind is None:
                 return None
-        self.started = True
         # The key (keys.py): the minute as written, author, content and occurrence number.
         if stamp != self.occ_stamp:  # another timestamp: look its minute's counter up
             self.occ_stamp = stamp
@@ -343,9 +341,11 @@ class _Reader:
         """(kind, media name, media state, media kind) of a first line that may not be plain
         text, counting its media; kind None for a system notice (counted as skipped)."""
         kind, media_name, media_state, media_kind = classify(head, exact, lead)
-        if kind == "text" and not lead and is_encryption_notice(head):
-            # The encryption notice without its mark: the first line, or under the chat's name.
+        if kind == "text" and not lead and not self.started and is_encryption_notice(head):
+            # The encryption notice without its mark, as the first line (a group's is written
+            # under the group's name): never the first message.
             kind = SYSTEM
+        self.started = True
         if kind == SYSTEM:
             if self.chat_name is None:
                 self.chat_name = author
