@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reminders"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("settings/digest/", views.digest_settings, name="settings"),
+]

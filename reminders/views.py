@@ -1,0 +1,36 @@
+"""The digest panel of the settings page: email on or off, a webhook address, a new secret."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from connections.collect import FeedUrlInvalid, entered_feed_url
+
+from .models import DigestSettings, new_secret
+
+
+@require_POST
+@login_required
+def digest_settings(request: HttpRequest) -> HttpResponse:
+    digest, _ = DigestSettings.objects.get_or_create(owner=request.user)
+    if request.POST.get("new_secret"):
+        digest.webhook_secret = new_secret()
+        digest.save(update_fields=["webhook_secret"])
+        messages.success(request, "Made a new signing secret: update your webhook receiver.")
+        return redirect("/settings/#digest")
+    url = request.POST.get("webhook_url", "").strip()
+    if url:
+        try:
+            url = entered_feed_url(url)
+        except FeedUrlInvalid as exc:
+            messages.error(request, f"That webhook address cannot be used. {exc} Nothing was changed.")
+            return redirect("/settings/#digest")
+    digest.webhook_url = url
+    digest.email_enabled = bool(request.POST.get("email_enabled"))
+    digest.save(update_fields=["webhook_url", "email_enabled"])
+    messages.success(request, "Saved how your reminder digest reaches you.")
+    return redirect("/settings/#digest")
