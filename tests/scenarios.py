@@ -461,6 +461,46 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
          "actions.0.confirm": "",
          "forward_has": "improved reader", "needs_now": False},
     ),
+    # Issue 11, section 3 (helper D1): the media refill case, and gaps by one rule.
+    "media_refilled_by_a_newer_export_is_up_to_date": (
+        Scenario(
+            "refilled_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT, media_declared=3, media_attached=3),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY, batches=2,
+                         day_counts={"2026-11-11T09": 60, "2026-11-29T18": 60}, media_days=[])],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 120,
+                   "count_accepted": 0, "media_declared": 3, "media_attached": 3},
+        ),
+        {"state": "healthy", "advisories": [], "coverage.media.missing": 0, "coverage.media.attached": 3,
+         "needs_now": False},
+    ),
+    "quiet_days_in_a_chat_are_no_gap_even_on_an_old_receipt": (
+        Scenario(
+            "quiet_chat",
+            summary=_summary(NOW - 40 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 40 * DAY, RECENT, NOW - 1 * DAY)],
+            # Imported before the one rule: the batch stored a 10-day "gap" for a chat.
+            batch={"event_earliest": NOW - 40 * DAY, "event_latest": RECENT, "count_parsed": 120,
+                   "count_accepted": 120, "gaps": [{"start": "2026-11-01", "end": "2026-11-10", "days": 10}]},
+        ),
+        {"state": "healthy", "advisories": [], "coverage.gaps": (), "latest_receipt.gaps": (), "needs_now": False},
+    ),
+    "a_phone_quiet_for_three_days_has_the_same_gap_on_card_and_receipt": (
+        Scenario(
+            "quiet_phone",
+            **PHONE,
+            conditions=READY_PHONE,
+            summary=_summary(NOW - 10 * DAY, NOW - timedelta(minutes=5),
+                             holes=[{"start": "2026-11-24", "end": "2026-11-26", "days": 3}]),
+            lanes=[_lane("device_sync", NOW - 10 * DAY, NOW - timedelta(minutes=5), NOW - timedelta(minutes=5))],
+            batch={"method": "device_sync", "source_format": "owntracks_http", "event_earliest": NOW - 10 * DAY,
+                   "event_latest": NOW - timedelta(minutes=5), "count_parsed": 900, "count_accepted": 900,
+                   "gaps": [{"start": "2026-11-24", "end": "2026-11-26", "days": 3}]},
+        ),
+        {"state": "attention", "advisories": ["coverage_hole"], "coverage.gaps.0.days": 3,
+         "latest_receipt.gaps.0.days": 3,
+         "coverage.gaps.0.start": "2026-11-24", "latest_receipt.gaps.0.start": "2026-11-24"},
+    ),
 }
 
 # The background worker is down (its heartbeat is global, so these rows are saved on their own:
