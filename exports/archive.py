@@ -48,15 +48,29 @@ def measure(owner) -> int:
     return records + files
 
 
-def _receipts(connection: Connection, tz) -> list[AcquisitionBatch]:
-    batches = list(
+def _batches(connection: Connection):
+    """The connection's imports and pushes, oldest first, read a chunk at a time."""
+    batches = (
         connection.batches.exclude(status=AcquisitionBatch.Status.PREVIEW)
         .select_related("duplicate_of")
         .order_by("created_at", "pk")
     )
-    for batch in batches:
+    for batch in batches.iterator(chunk_size=500):
         batch.connection = connection
-    return batches
+        yield batch
+
+
+def _write_receipts(zf: zipfile.ZipFile, name: str, connection: Connection, tz) -> list[AcquisitionBatch]:
+    """``receipts.json``, one receipt at a time; returns the batches that kept a stored file."""
+    with_files = []
+    with zf.open(name, "w", force_zip64=True) as member:
+        member.write(b"[")
+        for n, batch in enumerate(_batches(connection)):
+            member.write((b",\n" if n else b"\n") + orjson.dumps(receipt_json(build_receipt(batch, tz=tz))))
+            if batch.artifact_name:
+                with_files.append(batch)
+        member.write(b"\n]\n")
+    return with_files
 
 
 def write(owner, out: IO[bytes], *, progress: Progress | None = None, now: datetime | None = None) -> dict:
@@ -107,10 +121,8 @@ def write(owner, out: IO[bytes], *, progress: Progress | None = None, now: datet
                             advance(5_000)
                 advance(count % 5_000)
                 entry["streams"].append({"stream": stream, "file": name, "records": count})
-            batches = _receipts(connection, tz)
-            zf.writestr(entry["receipts"], _json([receipt_json(build_receipt(b, tz=tz)) for b in batches]))
-            for batch in batches:
-                if not batch.artifact_name or not default_storage.exists(batch.artifact_name):
+            for batch in _write_receipts(zf, entry["receipts"], connection, tz):
+                if not default_storage.exists(batch.artifact_name):
                     continue
                 original = (batch.artifact_filename or "upload").replace("/", "_").replace("\\", "_")
                 name = f"{folder}/files/{len(entry['files']) + 1}-{original}"

@@ -51,5 +51,5 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { drawAll(event.target); });
+  document.addEventListener("htmx:afterSettle", function () { drawAll(document); });  // drawn maps are skipped
 })();

@@ -131,3 +131,13 @@ def test_leaflet_is_vendored_with_its_licence():
     assert "Leaflet" in (leaflet / "leaflet.js").read_text()[:400]
     assert "Volodymyr Agafonkin" in (leaflet / "LICENSE").read_text()
     assert (leaflet / "leaflet.css").exists() and (leaflet / "images" / "marker-icon.png").exists()
+
+
+def test_a_later_page_of_a_busy_day_brings_its_own_map(owner, owner_client):
+    tracks = add_connection(owner, "gpx", "tracks", "Walks")
+    start = datetime(2024, 5, 4, 8, 0, tzinfo=UTC)
+    _import(tracks, _gpx([((start + timedelta(seconds=20 * i)).isoformat(), 10.0, 20.0 + i * 1e-4) for i in range(503)]),
+            "busy.gpx")
+    later = owner_client.get("/sources/tracks/days/2024-05-04/", {"page": 2}, HTTP_HX_REQUEST="true").content.decode()
+    assert len(_map_data(later, "day-map-data")["points"]) == 3  # swapped in with the records it draws
+    assert "<html" not in later
