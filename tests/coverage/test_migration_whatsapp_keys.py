@@ -33,17 +33,17 @@ def parsed(path: Path, zone: str) -> list[ParsedRecord]:
     return list(whatsapp.parse(Artifact(path, path.name), BatchFacts(), options))
 
 
-def old_keyed(records: list[ParsedRecord], zone: str) -> list[ParsedRecord]:
+def old_keyed(records: list[ParsedRecord]) -> list[ParsedRecord]:
     """The records as the reader keyed them before 0012: the local time with seconds, then a
     digest of the UTC instant, author, text and n (identical messages at that instant)."""
-    tz, seen, out = ZoneInfo(zone), {}, []
+    seen, out = {}, []
     for r in records:
         iso = r.event_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
         ident = (iso, r.payload["author"], r.payload["text"])
         n = seen[ident] = seen.get(ident, -1) + 1
         text = f"{iso}\x1f{ident[1]}\x1f{ident[2]}\x1f{n}"
         digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        stamp = r.event_at.astimezone(tz).strftime("%Y%m%dT%H%M%S-")
+        stamp = f"{r.key[:13]}{r.event_at.second:02d}-"  # the time as written, with seconds
         out.append(dataclasses.replace(r, key=stamp + digest))
     return out
 
@@ -104,7 +104,7 @@ def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_re
 ):
     utc_read = parsed(fixture_path("whatsapp", "android_dayfirst_24h.txt"), "UTC")
     berlin_read = parsed(fixture_path("whatsapp", "android_newer.txt"), "Europe/Berlin")
-    utc_chat, berlin_newer = old_keyed(utc_read, "UTC"), old_keyed(berlin_read, "Europe/Berlin")
+    utc_chat, berlin_newer = old_keyed(utc_read), old_keyed(berlin_read)
     # The five messages the newer export added (by today's keys, which do not move).
     newer_only = [
         old
@@ -112,8 +112,8 @@ def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_re
         if new.key not in {r.key for r in utc_read}
     ]
     assert len(newer_only) == 5
-    german_chat = old_keyed(parsed(german(tmp_path), "UTC"), "UTC")
-    attached_chat = old_keyed(parsed(with_media(tmp_path), "UTC"), "UTC")
+    german_chat = old_keyed(parsed(german(tmp_path), "UTC"))
+    attached_chat = old_keyed(parsed(with_media(tmp_path), "UTC"))
     # Old keys moved with the zone and the words: that is how the copies came to be stored.
     assert not {r.key for r in utc_chat} & {r.key for r in berlin_newer}
     assert len({r.key for r in utc_chat} - {r.key for r in german_chat}) == 3
@@ -293,9 +293,9 @@ def test_repeated_words_in_one_minute_stay_separate_messages_and_new_keys_are_ke
     copy_read = parsed(first_path, "Asia/Tokyo")
     later_read = parsed(later_path, "UTC")
     first, copy, later = (
-        old_keyed(first_read, "UTC"),
-        old_keyed(copy_read, "Asia/Tokyo"),
-        old_keyed(later_read, "UTC"),
+        old_keyed(first_read),
+        old_keyed(copy_read),
+        old_keyed(later_read),
     )
     assert len({r.key for r in first} | {r.key for r in copy}) == 6
 
@@ -344,3 +344,35 @@ def _chat(tmp_path: Path, lines: list[str]) -> Path:
     path = tmp_path / "one.txt"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def test_a_copy_read_across_a_clock_change_still_merges(owner, tmp_path, back_to_latest):
+    """In Europe/Berlin 02:30 and 03:30 of 26 March 2023 are one instant, so the old reader
+    counted the second "ok" as a repeat of the first; read in UTC they were two firsts."""
+    path = _chat(tmp_path, ["26/03/2023, 02:30 - Ana: ok", "26/03/2023, 03:30 - Ana: ok"])
+    utc_read, berlin_read = parsed(path, "UTC"), parsed(path, "Europe/Berlin")
+    assert berlin_read[0].event_at == berlin_read[1].event_at
+
+    apps = migrate_to(BEFORE)
+    Connection = apps.get_model("connections", "Connection")
+    Batch = apps.get_model("coverage", "AcquisitionBatch")
+    OldRecord = apps.get_model("coverage", "Record")
+    chat = Connection.objects.create(owner_id=owner.pk, connector="whatsapp", slug="c", name="c")
+    for zone, records in (("UTC", utc_read), ("Europe/Berlin", berlin_read)):
+        b = Batch.objects.create(
+            connection=chat, method="owner_artifact", status="committed", time_zone_assumed=zone
+        )
+        for r in old_keyed(records):
+            OldRecord.objects.create(
+                connection=chat,
+                stream=r.stream,
+                key=r.key,
+                event_at=r.event_at,
+                payload=r.payload,
+                first_batch=b,
+            )
+
+    migrate_to(AFTER)
+
+    kept = Record.objects.filter(connection_id=chat.pk)
+    assert sorted(kept.values_list("key", flat=True)) == sorted(r.key for r in utc_read)
