@@ -212,7 +212,8 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
                                                created_at__gt=kept_since)
     outdated = (
         AcquisitionBatch.objects.filter(connection=OuterRef("pk"), status=Status.COMMITTED, method="owner_artifact")
-        .exclude(artifact_sha256="").exclude(parser_version="").exclude(parser_version__in=current_readers())
+        .exclude(artifact_sha256="").exclude(artifact_name="")  # a file still held: it can be read again
+        .exclude(parser_version="").exclude(parser_version__in=current_readers())
         .exclude(options__has_key="superseded_by")
     )
     return {

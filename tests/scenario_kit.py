@@ -181,7 +181,8 @@ class Scenario:
                          artifact_filename="WhatsApp Chat with Alice.txt", artifact_sha256="c" * 64)
         for i in range(self.outdated):
             BatchFactory(connection=conn, parser_version="whatsapp/0", artifact_sha256=f"{i:064x}",
-                         artifact_filename=f"chat-{i}.txt", created_at=NOW - (30 + i) * DAY)
+                         artifact_filename=f"chat-{i}.txt", artifact_name=f"artifacts/chat-{i}.txt",
+                         created_at=NOW - (30 + i) * DAY)
         return conn
 
 
