@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
+from coverage.management.commands import import_artifact
 from coverage.models import AcquisitionBatch, Record
 
 from .conftest import fixture, run_worker
@@ -101,3 +105,14 @@ def test_the_api_answers_202_and_the_batch_to_poll_while_the_worker_reads(
     polled = client.get(response["Location"]).json()
     assert polled["status"] == "preview" and polled["counts"]["parsed"] == batch.__class__.objects.get().count_parsed
     assert "deduplicated" in [p["name"] for p in polled["phases"] if p["at"]]
+
+
+def test_import_artifact_prints_plain_progress_lines_when_not_on_a_terminal(timeline, monkeypatch):
+    monkeypatch.setattr(import_artifact._PlainLines, "EVERY", 10)
+    log = StringIO()
+    call_command("import_artifact", "timeline", str(fixture("google_timeline/records.json")), stdout=StringIO(), stderr=log)
+    lines = log.getvalue().splitlines()
+    items = lines[0].removeprefix("Reading: ")
+    assert items.endswith(" items") and int(items.split()[0]) > 10
+    assert lines[1:] == [f"Read: {items}", f"Saving: {items}"]
+    assert "\\r" not in log.getvalue()

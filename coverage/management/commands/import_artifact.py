@@ -1,5 +1,7 @@
 """``manage.py import_artifact SLUG PATH [--owner USERNAME] [--preview] [--json] [--date-order dmy|mdy]``.
 
+Progress goes to stderr: a live line on a terminal, plain lines when it is not one.
+
 Previews the file, then (unless ``--preview``) commits it in this process: the owner waits for
 the receipt anyway, so the command never depends on a background worker being up. The commit
 is the same idempotent ``land_batch`` a worker would run.
@@ -51,7 +53,8 @@ class Command(BaseCommand):
         file_path = Path(path)
         if not file_path.is_file():
             raise CommandError(f"No file at {path}.")
-        bar = _ProgressBar(self.stderr) if self.stderr.isatty() else None
+        # A live line on a terminal; plain lines (a log, a pipe) otherwise.
+        bar = _ProgressBar(self.stderr) if self.stderr.isatty() else _PlainLines(self.stderr)
         try:
             with file_path.open("rb") as source:
                 batch = preview_artifact(
@@ -134,3 +137,24 @@ class _ProgressBar:
             self.stream.flush()
 
 
+
+
+class _PlainLines:
+    """Progress as plain lines, for a log or a pipe: each phase once, then every ``EVERY`` items."""
+
+    EVERY = 100_000
+    WORDS = {"parsing": "Reading", "previewed": "Read", "committing": "Saving"}
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.phase = ""
+        self.next_at = 0
+
+    def __call__(self, phase: str, items: int) -> None:
+        if phase == self.phase and items < self.next_at:
+            return
+        self.phase, self.next_at = phase, (items // self.EVERY + 1) * self.EVERY
+        self.stream.write(f"{self.WORDS.get(phase, phase)}: {items:,} items")
+
+    def done(self) -> None:
+        return None
