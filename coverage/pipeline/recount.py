@@ -22,7 +22,7 @@ from connections.models import Connection
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
 from . import slots
 from .staging import quote
-from .summaries import earliest_of, holes, latest_of, merge_counts
+from .summaries import earliest_of, holes, latest_of, merge_counts, stream_slot
 
 Status = AcquisitionBatch.Status
 
@@ -41,18 +41,21 @@ def _delivered(connection: Connection) -> tuple[dict, dict]:
     facts: dict[str, dict] = {}
     with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.method, {slot}, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['R']} r "
+            f"SELECT b.method, {slot}, r.stream, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['R']} r "
             f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE r.connection_id = %s AND b.status = %s "
-            f"GROUP BY b.method, {slot}, r.media IN ('missing', 'omitted') "
-            f"UNION ALL SELECT p.method, {slot}, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['P']} p "
+            f"GROUP BY b.method, {slot}, r.stream, r.media IN ('missing', 'omitted') "
+            f"UNION ALL SELECT p.method, {slot}, r.stream, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['P']} p "
             f"JOIN {n['R']} r ON r.id = p.record_id JOIN {n['B']} b ON b.id = r.first_batch_id "
             f"JOIN {n['B']} pb ON pb.id = p.batch_id WHERE r.connection_id = %s AND b.status = %s "
-            f"AND pb.status = '{Status.COMMITTED}' GROUP BY p.method, {slot}, r.media IN ('missing', 'omitted')",
+            f"AND pb.status = '{Status.COMMITTED}' GROUP BY p.method, {slot}, r.stream, r.media IN ('missing', 'omitted')",
             committed + committed,
         )
-        for method, key, not_attached, count in cursor.fetchall():
+        several = len(connection.manifest.streams) > 1  # each stream's slots too, as a landing keeps them
+        for method, key, stream, not_attached, count in cursor.fetchall():
             counts = per_slot.setdefault(method, {})
             counts[key] = counts.get(key, 0) + int(count)
+            if several:
+                counts[stream_slot(key, stream)] = counts.get(stream_slot(key, stream), 0) + int(count)
             if not_attached:
                 facts.setdefault(method, _lane())["media_days"].add(key)
     visible = Record.objects.filter(connection=connection).visible()
@@ -95,7 +98,7 @@ def recount_summaries(connection: Connection, batch: AcquisitionBatch, now: date
         lane_facts = facts.get(method, _lane())
         lane.batches = batches.get(method, 0)
         lane.day_counts = merge_counts({}, per_day.get(method, {}))
-        lane.records = sum(lane.day_counts.values())
+        lane.records = sum(n for key, n in lane.day_counts.items() if "~" not in key)  # not the per-stream keys
         lane.accepted = lane_facts["first"]
         lane.earliest_event_at, lane.covered_through = lane_facts["earliest"], lane_facts["latest"]
         lane.media_days = sorted(lane_facts["media_days"])

@@ -15,7 +15,9 @@ import pytest
 from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.evidence import load_one
+from coverage.models import LaneSummary
 from coverage.pipeline import preview_artifact, start_commit
+from coverage.pipeline.recount import recount_summaries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
@@ -66,6 +68,19 @@ def test_workouts_that_stopped_in_march_show_next_to_samples_that_run_to_decembe
 
     # The dashboard's projection does not read the per-slot counts: no streams there.
     assert load_one(health).coverage.streams == ()
+
+
+def test_counting_the_summaries_again_keeps_each_streams_slots(owner):
+    """Undo and re-read count the lane summaries again from the records: the same slots, per stream too."""
+    health = add_connection(owner, "apple_health", "health", "My health")
+    batch = start_commit(preview_artifact(health, health_export(), "export.zip"))
+    before = LaneSummary.objects.get(connection=health)
+
+    recount_summaries(health, batch, batch.committed_at)
+
+    after = LaneSummary.objects.get(connection=health)
+    assert after.day_counts == before.day_counts and after.records == before.records == 17
+    assert any(key.endswith("~workouts") for key in after.day_counts)
 
 
 def test_a_chat_has_one_stream_and_no_stream_lines(owner, owner_client):
