@@ -29,6 +29,7 @@ from .pipeline import (
     start_commit,
     start_preview,
 )
+from .pipeline.accounts import confirm_other_account as confirm_account
 from .pipeline.undo import RemovalRefused, remove_import
 from .receipts import Receipt
 from .serializers import receipt_json
@@ -159,8 +160,11 @@ def answer(request, batch_id: int, date_order: Form[DateOrder]):
     response={200: Receipt, 202: Receipt, **problems(400, 403, 404, 409)},
     url_name="commit_preview",
 )
-def commit(request, batch_id: int):
+def commit(request, batch_id: int, confirm_other_account: bool = False):
     """Import a previewed batch.
+
+    A preview from another account than earlier imports (a warning of kind ``other_account``)
+    is imported only with ``?confirm_other_account=true``; without it the answer is 409.
 
     202 while the import runs in the background (poll the ``Location``, ``/api/owner/batches/{id}``);
     200 once it is committed, or when it turned out to be a duplicate. 409 for a rejected file or
@@ -168,6 +172,8 @@ def commit(request, batch_id: int):
     """
     batch = _batch(request, batch_id)
     try:
+        if confirm_other_account:
+            confirm_account(batch)
         batch = start_commit(batch)
     except CommitRefused as exc:
         return _problem(409, str(exc))

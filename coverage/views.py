@@ -23,6 +23,7 @@ from connections.models import Connection
 from . import pipeline
 from .evidence import load_health, load_one, load_receipt, load_system
 from .models import AcquisitionBatch
+from .pipeline.accounts import confirm_other_account
 from .projection import summarize
 from .receipts import build_receipt
 
@@ -175,6 +176,8 @@ def receipt_status(request: HttpRequest, batch_id: int) -> HttpResponse:
 def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _owned_batch(request, batch_id)
     try:
+        if request.POST.get("confirm_other_account"):  # "This file belongs to … all the same"
+            confirm_other_account(batch)
         pipeline.start_commit(batch)
     except pipeline.CommitRefused as exc:
         messages.error(request, str(exc))

@@ -167,6 +167,7 @@ class BatchFacts:
     # Set when the file cannot settle the day/month order and no answer was given.
     needs_answer: dict | None = None
     partial: bool = False  # the artifact is known to be truncated or partial
+    identity: str | None = None  # whose account or chat the file is from, when it says (``identity``)
 
     def warn(self, kind: str, detail: str, position: str | None = None) -> None:
         if len(self.warnings) < MAX_WARNINGS:

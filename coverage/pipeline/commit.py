@@ -25,7 +25,7 @@ from connections.connectors.base import ArtifactRejected, BatchFacts
 from connections.models import Connection
 
 from ..models import AcquisitionBatch
-from . import claims
+from . import accounts, claims
 from .landing import Round, Tally, land_chunk, tally_json, undo_landing, update_summaries
 from .preview import (
     CommitRefused,
@@ -95,6 +95,8 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
         raise CommitRefused("The preview is waiting for an answer (the date order) before it can be imported.")
     if not batch.is_measured:
         raise CommitRefused(NOT_READ_TO_THE_END)
+    if accounts.needs_confirmation(batch):
+        raise CommitRefused(accounts.REFUSED)
     return _flip_and_commit(batch, Status.PREVIEW, enqueue=enqueue)
 
 

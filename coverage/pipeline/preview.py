@@ -32,6 +32,7 @@ from connections.models import Connection, OwnerProfile
 
 from ..models import AcquisitionBatch
 from ..words import size as size_words
+from .accounts import note_identity
 from .landing import earliest_of, latest_of, measure_staged
 from .staging import Progress, Staged, drop_staging, stage
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
@@ -199,6 +200,7 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
         _reject(batch, manifest, "internal_error", "This file could not be read because of an error in Ownerhub.")
         raise
     add_facts(batch, facts, staged, replace=True)
+    note_identity(batch, facts.identity)  # another account than earlier imports? (``accounts``)
     batch.progress = staged.parsed
     stamp(batch, "parsed")
     if facts.needs_answer and not staged.parsed:

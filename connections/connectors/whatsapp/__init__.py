@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from datetime import timedelta, tzinfo
 
 from ..base import Artifact, ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
+from ..identity import with_chat_identity
 from ..manifest import AcquisitionPath, Manifest, StreamView
 from .lines import _blocks, _ReadError
 from .reader import _Reader
@@ -45,7 +46,13 @@ def _zone_name(tz: tzinfo) -> str:
 
 
 def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
-    """Read one WhatsApp chat export (.txt, or .zip from Android or iOS); see the package doc."""
+    """Read one WhatsApp chat export (.txt, or .zip from Android or iOS); see the package doc.
+
+    ``facts.identity`` names the chat and its participants (``connectors.identity``)."""
+    return with_chat_identity(_read)(artifact, facts, options)
+
+
+def _read(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
     facts.parser_version = PARSER_VERSION
     source = _Source(artifact, facts)
     try:

@@ -33,6 +33,7 @@ from coverage.pipeline import (
     preview_artifact,
     start_commit,
 )
+from coverage.pipeline.accounts import confirm_other_account as confirm_account
 
 from .receipt import dumps, load_receipt, receipt_text
 
@@ -47,8 +48,16 @@ class Command(BaseCommand):
         parser.add_argument("--preview", action="store_true", help="show what would be imported; write nothing")
         parser.add_argument("--json", action="store_true", help="print the receipt JSON (as the owner API returns it)")
         parser.add_argument("--date-order", choices=DATE_ORDERS, help="how dates are written, when the file cannot tell")
+        parser.add_argument(
+            "--confirm-other-account",
+            action="store_true",
+            help="import even when the file looks like it is from another account than earlier imports",
+        )
 
-    def handle(self, *args, slug, path, owner=None, preview=False, json=False, date_order=None, **options):
+    def handle(
+        self, *args, slug, path, owner=None, preview=False, json=False, date_order=None,
+        confirm_other_account=False, **options,
+    ):
         connection = self._connection(slug, owner)
         file_path = Path(path)
         if not file_path.is_file():
@@ -67,6 +76,8 @@ class Command(BaseCommand):
             if batch.status == AcquisitionBatch.Status.PREVIEW and not preview and not batch.question:
                 if bar:
                     bar("committing", batch.count_parsed)
+                if confirm_other_account:
+                    confirm_account(batch)
                 # An unfinished import of the same file (a killed run) is finished here, and its
                 # receipt printed: ``start_commit`` returns that batch then.
                 batch = start_commit(batch, enqueue=False)

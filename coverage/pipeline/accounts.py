@@ -1,0 +1,75 @@
+"""'This does not look like the same account': a preview's identity hint against the source's.
+
+A parser may say whose account or chat a file is from (``BatchFacts.identity``, see
+``connections.connectors.identity``). The preview keeps it in ``options["identity"]``. The
+first committed import that carries a hint sets the source's identity. A later preview whose
+hint is another account gets a warning of kind ``other_account`` at the top of its receipt and
+cannot be committed until the owner confirms it (``options["other_account_confirmed"]``: the
+web's checkbox, the API's ``confirm_other_account``, the CLI's ``--confirm-other-account``).
+Hints are owner data: logs get ``log_token`` only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from connections.connectors.identity import log_token, same_account
+
+from ..models import AcquisitionBatch
+
+log = logging.getLogger(__name__)
+
+Status = AcquisitionBatch.Status
+KIND = "other_account"
+CONFIRMED = "other_account_confirmed"
+REFUSED = (
+    "This export looks like it is from another account than earlier imports. "
+    "Confirm that it belongs to this source to import it."
+)
+
+
+def source_identity(connection_id: int, *, exclude: int | None = None) -> str | None:
+    """The hint of the source's first committed import that carries one, or None."""
+    batches = AcquisitionBatch.objects.filter(
+        connection_id=connection_id, status=Status.COMMITTED, options__has_key="identity"
+    )
+    if exclude is not None:
+        batches = batches.exclude(pk=exclude)
+    for options in batches.order_by("committed_at", "pk").values_list("options", flat=True)[:20]:
+        hint = (options or {}).get("identity")
+        if hint:
+            return hint
+    return None
+
+
+def sentence(hint: str, earlier: str) -> str:
+    return f"This export is from another account, {hint}, than earlier imports, {earlier}."
+
+
+def note_identity(batch: AcquisitionBatch, hint: str | None) -> None:
+    """Keep the preview's hint on the batch; warn (first of its warnings) when it is another account.
+
+    The caller saves the batch.
+    """
+    options = {k: v for k, v in (batch.options or {}).items() if k not in ("identity", "other_account")}
+    warnings = [w for w in (batch.warnings or []) if w.get("kind") != KIND]
+    if hint:
+        options["identity"] = hint
+        earlier = source_identity(batch.connection_id, exclude=batch.pk)
+        if earlier and not same_account(hint, earlier):
+            options["other_account"] = earlier
+            warnings.insert(0, {"kind": KIND, "detail": sentence(hint, earlier), "position": None})
+            log.info("batch %s: another account (%s, source %s)", batch.pk, log_token(hint), log_token(earlier))
+    batch.options, batch.warnings = options, warnings
+
+
+def needs_confirmation(batch: AcquisitionBatch) -> bool:
+    """Whether the batch is from another account and the owner has not confirmed it yet."""
+    options = batch.options or {}
+    return bool(options.get("other_account")) and not options.get(CONFIRMED)
+
+
+def confirm_other_account(batch: AcquisitionBatch) -> None:
+    """The owner says the file belongs here after all (saved at once)."""
+    batch.options = {**(batch.options or {}), CONFIRMED: True}
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(options=batch.options)
