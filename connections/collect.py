@@ -195,11 +195,20 @@ def note_skipped(connection: Connection, reason: str, missed: int, *, since: dat
     same reason, else a new ``skipped`` run from ``since`` (a counted fact, not a row per pull)."""
     newest = CollectionRun.objects.filter(connection=connection).order_by("-started_at", "-pk").first()
     if newest is not None and newest.outcome == Outcome.SKIPPED and newest.error_class == reason:
-        CollectionRun.objects.filter(pk=newest.pk).update(missed=newest.missed + missed, finished_at=now)
-        newest.missed, newest.finished_at = newest.missed + missed, now
+        total = newest.missed + missed
+        CollectionRun.objects.filter(pk=newest.pk).update(missed=total, finished_at=now,
+                                                          message=skipped_message(total, reason))
+        newest.missed, newest.finished_at, newest.message = total, now, skipped_message(total, reason)
         return newest
     return CollectionRun.objects.create(connection=connection, trigger="scheduled", started_at=since,
-                                        finished_at=now, outcome=Outcome.SKIPPED, error_class=reason, missed=missed)
+                                        finished_at=now, outcome=Outcome.SKIPPED, error_class=reason, missed=missed,
+                                        message=skipped_message(missed, reason))
+
+
+def skipped_message(missed: int, reason: str) -> str:
+    """The run's message in owner words: '3 collections skipped: access was refused'."""
+    why = "access was refused" if reason == Skip.REFUSED else "the background worker was not running"
+    return f"{missed:,} {'collection' if missed == 1 else 'collections'} skipped: {why}"
 
 
 def _scheduled_feeds(now: datetime):

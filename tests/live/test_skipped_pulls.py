@@ -52,6 +52,7 @@ def test_a_refused_feed_counts_each_pull_it_skips_in_one_run_and_is_not_asked_ag
     assert run_due(now + timedelta(hours=8)) == []
     skipped.refresh_from_db()
     assert skipped.missed == 7 and CollectionRun.objects.filter(outcome="skipped").count() == 1
+    assert skipped.message == "7 collections skipped: access was refused"  # what the runs page shows
     assert len(feed.seen) == asked  # the refused address was never asked again
 
     later = now + timedelta(hours=8, minutes=5)
