@@ -304,3 +304,30 @@ def test_a_message_about_encryption_later_in_the_chat_stays_a_message(tmp_path):
         "Are our chats really end-to-end encrypted, even on WhatsApp?"
     ]
     assert facts.skipped == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "media_kind", "state"),
+    [
+        ("18. 3. 2023 21:41 - Ana: <Média vynechána>", "unknown", "omitted"),  # Czech Android
+        ("18. 3. 2023 21:41 - Ana: <Média vynechány>", "unknown", "omitted"),
+        ("18. 3. 2023 21:41 - Ana: < Média vynechána >", "unknown", "omitted"),
+        ("18/03/15 21:41:35: Ana: <\u200eaudio omitted>", "audio", "omitted"),  # iOS, 2015
+        (
+            "[18.03.23, 21:41:35] Ana: \u200e<angehängt: 00000042-PHOTO-2023-03-18-21-41-35.jpg>",
+            "image",
+            "missing",
+        ),
+        ("[18.03.23, 21:41:35] Ana: \u200eKontaktkarte ausgelassen", "contact", "omitted"),
+        ("[18/3/23, 21:41:35] Ana: \u200eVideo omitido", "video", "omitted"),  # capitalised
+        ("[18.03.2023, 21:41:35] Ana: \u200eКарточка контакта отсутствует", "contact", "omitted"),
+        ("18/03/2023, 21:41 - Ana: PTT-20230318-WA0001.opus (file attached)", "voice", "missing"),
+    ],
+)
+def test_each_form_an_owner_reported_is_media_of_its_kind(tmp_path, line, media_kind, state):
+    path = tmp_path / "_chat.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    records, facts = read(path, date_order="dmy")
+    assert [(r.payload["kind"], r.payload["media_kind"], r.media) for r in records] == [
+        ("media", media_kind, state)
+    ]
