@@ -322,6 +322,11 @@ def test_a_message_about_encryption_later_in_the_chat_stays_a_message(tmp_path):
         ("[18/3/23, 21:41:35] Ana: \u200eVideo omitido", "video", "omitted"),  # capitalised
         ("[18.03.2023, 21:41:35] Ana: \u200eКарточка контакта отсутствует", "contact", "omitted"),
         ("18/03/2023, 21:41 - Ana: PTT-20230318-WA0001.opus (file attached)", "voice", "missing"),
+        (
+            "[18/03/2023, 21:41:35] Ana: \u200e<attached: 00000043-AUDIO-2023-03-18-21-41-35.opus>",
+            "voice",
+            "missing",
+        ),
     ],
 )
 def test_each_form_an_owner_reported_is_media_of_its_kind(tmp_path, line, media_kind, state):

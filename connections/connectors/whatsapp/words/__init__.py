@@ -181,6 +181,8 @@ def media_kind_of(name: str | None) -> str:
     if (m := _ANDROID_NAME.match(name)) is not None and m.group(1) in _ANDROID_PREFIX:
         return _ANDROID_PREFIX[m.group(1)]
     if (m := _IOS_NAME.match(name)) is not None and m.group(1) in _IOS_WORD:
+        if m.group(1) == "AUDIO" and name.endswith(".opus"):
+            return "voice"  # iOS names a voice note AUDIO too; only voice notes are Opus
         return _IOS_WORD[m.group(1)]
     extension = name.rpartition(".")[2].lower() if "." in name else ""
     return _EXTENSION.get(extension, "document")
