@@ -34,6 +34,7 @@ from .pull import pull
 from .removal import discard_preview, discard_staging
 from .staging import STAGING_TABLE
 from .uploads import remove_crashed_uploads
+from .watch import WatchRound
 
 log = logging.getLogger(__name__)
 
@@ -112,4 +113,5 @@ def register() -> None:
     """Give the worker loop the coverage app's jobs."""
     every_round("coverage.recover_commits", recover_commits)
     every_round("coverage.sweep", Sweeper())
+    every_round("coverage.watch", WatchRound())  # the watched folder (``watch``)
     pull_with(claim_due, pull)
