@@ -8,6 +8,7 @@ import struct
 import tempfile
 import tracemalloc
 import zipfile
+import zlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connections.connectors import safe_zip
 from connections.connectors.apple_health import MANIFEST, PARSER_VERSION, parse, safe_xml
 from connections.connectors.base import (
     Artifact,
@@ -360,7 +362,6 @@ def test_fast_date_path_agrees_with_strptime(samples):
     ("name", "reason"),
     [
         ("empty.zip", "empty"),
-        ("truncated.zip", "malformed"),
         ("not_health.zip", "wrong_source"),
         ("encrypted.zip", "encrypted"),
         ("entity_bomb.xml", "unsupported"),
@@ -500,6 +501,42 @@ def test_cut_off_export_keeps_the_records_read_and_says_it_ends_in_the_middle(tm
     [warning] = [w for w in facts.warnings if w.kind == "cut_off"]
     assert warning.detail.startswith("export.xml ends in the middle; ")
     assert not any(w.kind == "truncated" for w in facts.warnings)
+
+
+# export.zip itself cut short (no central directory): (fraction kept, records, the cut's words)
+CUT_ZIPS = [
+    ("inside_export_xml", 0.4, 16, "export.xml ends in the middle; "),
+    ("half_way_the_fixture_truncated_zip", 0.5, 34, "export.xml ends in the middle; "),
+    ("after_export_xml", 0.7, 44, "export.zip ends in the middle; export.xml was read whole"),
+]
+
+
+@pytest.mark.parametrize(("scenario", "kept", "count", "words"), CUT_ZIPS, ids=[row[0] for row in CUT_ZIPS])
+def test_export_zip_cut_short_keeps_what_it_holds(tmp_path, scenario, kept, count, words):
+    full = (FIXTURES / "export.zip").read_bytes()
+    path = tmp_path / "export.zip"
+    path.write_bytes(full[: int(len(full) * kept)])
+
+    records, facts = run(path)
+
+    assert len(records) == count and facts.partial is True
+    [warning] = [w for w in facts.warnings if w.kind == "cut_off"]
+    assert warning.detail.startswith(words)
+    assert facts.source_format == "apple_health_zip"
+
+
+def test_the_fixture_truncated_zip_is_read_up_to_its_cut():
+    records, facts = run(FIXTURES / "truncated.zip")  # export.zip's first half
+    assert len(records) == 34 and any(w.kind == "cut_off" for w in facts.warnings)
+
+
+def test_export_zip_cut_before_its_first_record_is_still_refused(tmp_path):
+    full = (FIXTURES / "export.zip").read_bytes()
+    path = tmp_path / "export.zip"
+    path.write_bytes(full[:300])
+    with pytest.raises(ArtifactRejected) as caught:
+        next(parse(Artifact(path, path.name), BatchFacts(), ParseOptions()))
+    assert caught.value.reason == "malformed"
 
 
 def test_a_cut_off_export_is_a_blocking_gap_of_the_connector():
@@ -718,3 +755,24 @@ def test_live_objects_stay_flat_from_20k_to_200k_records(tmp_path):
     # 180,000 extra records would add ~1.8M blocks; the margin only absorbs GC timing.
     assert large[1] - small[1] < 100_000, (small, large)
     assert large[1] < 250_000, large
+
+
+def test_a_cut_zip_bomb_stops_instead_of_expanding(tmp_path):
+    """No central directory vouches for the sizes: the guard runs as the bytes inflate."""
+    body = b"<HealthData>" + b" " * (300 * 1024**2)  # 300 MB of blank space after the root
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = packer.compress(body) + packer.flush()
+    name = b"apple_health_export/export.xml"
+    header = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, 0, len(data), len(body), len(name), 0)
+    path = tmp_path / "export.zip"
+    path.write_bytes(header + name + data[: len(data) // 2])  # cut: no central directory
+
+    member = safe_zip.open_cut_member(path, lambda n: n.endswith("export.xml"))
+    given = 0
+    with member, pytest.raises(zipfile.BadZipFile):
+        while chunk := member.read(1 << 20):
+            given += len(chunk)
+    assert given < 50 * 1024**2  # stopped at 200 times what was read, not at 150 MB
+    with pytest.raises(ArtifactRejected) as caught:
+        next(parse(Artifact(path, path.name), BatchFacts(), ParseOptions()))
+    assert caught.value.reason == "malformed"

@@ -132,3 +132,12 @@ def test_first_import_table_shows_no_already_imported_row_value(make_connection,
 
     assert '<tr><th scope="row">Already imported</th><td>0</td></tr>' in text
     assert '<tr><th scope="row">Repeated inside the file</th><td>1</td></tr>' in text
+
+
+def test_health_export_zip_cut_short_is_imported_up_to_the_cut(make_connection):
+    health = make_connection("apple_health")
+
+    batch = imported(health, "truncated.zip")  # the first half of export.zip: no zip directory
+
+    assert batch.status == AcquisitionBatch.Status.COMMITTED and batch.count_accepted == 34
+    assert any(w.kind == "cut_off" for w in receipt(batch).warnings)

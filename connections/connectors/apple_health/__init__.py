@@ -56,6 +56,7 @@ from ..base import (
     sniff,
 )
 from ..manifest import AcquisitionPath, Manifest, StreamView
+from ..safe_zip import open_cut_member
 from .items import ROUTE_STREAM
 from .members import _find_main_member, _route_resolver
 from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
@@ -105,7 +106,13 @@ def _parse_bare_xml(
 
 
 def _parse_zip(path: Path, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
-    zf = open_zip(path)
+    try:
+        zf = open_zip(path)
+    except ArtifactRejected as exc:
+        if exc.reason != "malformed":
+            raise
+        yield from _parse_cut_zip(path, facts, options, exc)
+        return
     with zf:
         names = safe_member_names(zf)
         main = _find_main_member(zf, names)
@@ -117,6 +124,31 @@ def _parse_zip(path: Path, facts: BatchFacts, options: ParseOptions) -> Iterator
             raise ArtifactRejected("malformed", _DAMAGED) from exc
         with raw:
             yield from _stream(raw, facts, options, resolve)
+
+
+def _is_export_xml(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1].lower()
+    return base.endswith(".xml") and base != "export_cda.xml" and "workout-routes/" not in name.lower()
+
+
+def _parse_cut_zip(
+    path: Path, facts: BatchFacts, options: ParseOptions, refused: ArtifactRejected
+) -> Iterator[ParsedRecord]:
+    """An export.zip cut short (no central directory): export.xml streamed from its local
+    header, and the cut said. Any other broken zip stays refused as it was."""
+    raw = open_cut_member(path, _is_export_xml)
+    if raw is None:
+        raise refused
+    facts.source_format = SOURCE_ZIP
+    with raw:
+        yield from _stream(raw, facts, options, lambda ref: None)
+    if not any(w.kind == "cut_off" for w in facts.warnings):
+        facts.partial = True
+        facts.warn(
+            "cut_off",
+            "export.zip ends in the middle; export.xml was read whole, but the files after it "
+            "(workout routes) are missing. Export again from the Health app and upload the new export.zip.",
+        )
 
 
 MANIFEST = Manifest(
