@@ -22,8 +22,8 @@ Forward, per WhatsApp connection, in key order and in bounded memory (a minute a
   becomes a provenance row of the kept record when it came through a method the record does
   not have yet, the pipeline's own rule. The best media state wins (attached, then missing,
   then omitted), with its file name. The copies go, and the connection's lane and coverage
-  counts are taken again from the records it holds (the covered range stays: it comes from
-  the batches, which all stay).
+  counts are taken again from the records it holds (``_0012_recount``; the covered range
+  stays: it comes from the batches, which all stay).
 - Staged rows of WhatsApp batches are deleted: a preview read again at commit gives the new
   keys (as in 0007).
 
@@ -39,17 +39,15 @@ from collections import defaultdict
 from datetime import UTC
 
 from django.db import migrations
-from django.db.models import Count
-from django.db.models.functions import TruncDate
 
 from connections.connectors.whatsapp.keys import key_content, record_key
+from coverage.migrations._0012_recount import recount
 
 CHUNK = 2000
 MINUTE = len("YYYYMMDDTHHMM")
 OLD_PREFIX = len("YYYYMMDDTHHMMSS-")
 MAX_N = 512  # identical messages in one second/minute searched for when recovering an n
 MEDIA_RANK = {"attached": 3, "missing": 2, "omitted": 1}
-NOT_ATTACHED = ("missing", "omitted")
 
 
 def _is_old(key: str) -> bool:
@@ -375,69 +373,6 @@ def _rekey_connection(apps, schema_editor, connection_id: int) -> bool:
     return plan.merged
 
 
-def _recount(apps, connection_id: int) -> None:
-    """The connection's lane and coverage counts taken again from the records it holds.
-
-    The same meaning as the pipeline gives them (``coverage.pipeline.summaries``): days are UTC
-    days, a lane's ``records`` counts what it delivered first or again, ``accepted`` what it
-    delivered first; only visible records (first delivery committed) count. What merging
-    copies does not change is kept: batch counts, last batches, holes, and the covered range
-    (the pipeline takes it from the committed batches' event ranges, which stay).
-    """
-    Record = apps.get_model("coverage", "Record")
-    Provenance = apps.get_model("coverage", "RecordProvenance")
-    Lane = apps.get_model("coverage", "LaneSummary")
-    Summary = apps.get_model("coverage", "CoverageSummary")
-    visible = Record.objects.filter(connection_id=connection_id, first_batch__status="committed")
-    later = Provenance.objects.filter(
-        record__connection_id=connection_id,
-        record__first_batch__status="committed",
-        batch__status="committed",
-    )
-    days: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    first: dict[str, int] = defaultdict(int)
-    media_days: dict[str, set[str]] = defaultdict(set)
-    first_rows = (
-        visible.annotate(day=TruncDate("event_at", tzinfo=UTC))
-        .values("first_batch__method", "day", "media")
-        .annotate(n=Count("id"))
-        .values_list("first_batch__method", "day", "media", "n")
-    )
-    later_rows = (
-        later.annotate(day=TruncDate("record__event_at", tzinfo=UTC))
-        .values("method", "day", "record__media")
-        .annotate(n=Count("id"))
-        .values_list("method", "day", "record__media", "n")
-    )
-    for is_first, rows in ((True, first_rows), (False, later_rows)):
-        for method, day, media, n in rows:
-            text = day.isoformat() if hasattr(day, "isoformat") else str(day)
-            days[method][text] += n
-            first[method] += n if is_first else 0
-            if media in NOT_ATTACHED:
-                media_days[method].add(text)
-    for row in Lane.objects.filter(connection_id=connection_id):
-        row.day_counts = dict(sorted(days[row.method].items()))
-        row.records = sum(row.day_counts.values())
-        row.accepted = first[row.method]
-        row.media_days = sorted(media_days[row.method])
-        row.save(update_fields=["day_counts", "records", "accepted", "media_days"])
-    summary = Summary.objects.filter(connection_id=connection_id).first()
-    if summary is None:
-        return
-    media = dict(
-        visible.exclude(media="").values("media").annotate(n=Count("id")).values_list("media", "n")
-    )
-    summary.record_count = visible.count()
-    summary.media_declared = sum(media.values())
-    summary.media_attached = media.get("attached", 0)
-    summary.media_missing = media.get("missing", 0)
-    summary.media_omitted = media.get("omitted", 0)
-    if not (summary.media_missing or summary.media_omitted):
-        summary.media_batch = None
-    summary.save()
-
-
 def _drop_staged(apps, schema_editor) -> None:
     """Delete staged rows of WhatsApp batches (a preview reads its file again at commit)."""
     batches = apps.get_model("coverage", "AcquisitionBatch")._meta.db_table
@@ -463,7 +398,7 @@ def minute_keys(apps, schema_editor) -> None:
     _drop_staged(apps, schema_editor)
     for connection_id in _chats(apps):
         if _rekey_connection(apps, schema_editor, connection_id):
-            _recount(apps, connection_id)
+            recount(apps, schema_editor, connection_id)
 
 
 # -- backward -----------------------------------------------------------------------------------

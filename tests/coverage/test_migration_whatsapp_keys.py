@@ -81,6 +81,7 @@ def keys_of(connection_id: int) -> set[str]:
 
 
 def summaries(connection_id: int, method: str = "owner_artifact") -> tuple:
+    """The coverage row and one lane, but for its media-missing slots (see ``media_slots``)."""
     s = CoverageSummary.objects.get(connection_id=connection_id)
     lanes = [
         (
@@ -91,12 +92,24 @@ def summaries(connection_id: int, method: str = "owner_artifact") -> tuple:
             lane.earliest_event_at,
             lane.covered_through,
             lane.day_counts,
-            lane.media_days,
         )
         for lane in LaneSummary.objects.filter(connection_id=connection_id, method=method)
     ]
     media = (s.media_declared, s.media_attached, s.media_missing, s.media_omitted)
     return s.record_count, s.earliest_event_at, s.covered_through, media, lanes
+
+
+def media_slots(connection_id: int) -> tuple[list, list]:
+    """(the lane's media-missing slots, the UTC hours of held records lacking their media).
+
+    A fresh import marks the slots of every row it read, repeats included (the Berlin reading
+    of a photo already held marks an hour that holds no record); the recount marks only
+    where a held record lacks its media, so this compares with the records instead.
+    """
+    lane = LaneSummary.objects.get(connection_id=connection_id, method="owner_artifact")
+    lacking = Record.objects.filter(connection_id=connection_id, media__in=["missing", "omitted"])
+    hours = sorted({f"{at:%Y-%m-%dT%H}" for at in lacking.values_list("event_at", flat=True)})
+    return lane.media_days, hours
 
 
 def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_records(
@@ -213,6 +226,8 @@ def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_re
     assert Record.objects.filter(connection_id=zoned.pk).count() == 25
     assert keys_of(zoned.pk) == keys_of(fresh_zoned.pk)
     assert summaries(zoned.pk) == summaries(fresh_zoned.pk)
+    slots, hours = media_slots(zoned.pk)
+    assert slots == hours == ["2023-03-12T09", "2023-03-14T07", "2023-03-30T07"]
     # The kept message is the first delivery (read in UTC) and keeps the backup's delivery.
     kept = Record.objects.get(pk=first[utc_chat[0].key].pk)
     assert kept.event_at == utc_chat[0].event_at
@@ -222,15 +237,16 @@ def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_re
     ]
     assert not Record.objects.filter(pk=berlin_first_message.pk).exists()
     assert not RecordProvenance.objects.filter(record_id=berlin_first_message.pk).exists()
-    day = utc_chat[0].event_at.date().isoformat()
+    hour = f"{utc_chat[0].event_at:%Y-%m-%dT%H}"
     at = berlin_first_message.event_at  # the backup's range, as it was
     assert summaries(zoned.pk, "device_backup")[4] == [
-        ("device_backup", 1, 1, 0, at, at, {day: 1}, [])
+        ("device_backup", 1, 1, 0, at, at, {hour: 1})
     ]
 
     assert Record.objects.filter(connection_id=spoken.pk).count() == 20
     assert keys_of(spoken.pk) == keys_of(fresh_spoken.pk)
     assert summaries(spoken.pk) == summaries(fresh_spoken.pk)
+    assert media_slots(spoken.pk) == media_slots(fresh_spoken.pk) == ([], [])  # photos filled
     photos = Record.objects.filter(connection_id=spoken.pk, payload__kind="media")
     assert sorted(photos.values_list("media", "payload__media_name")) == [
         ("attached", "IMG-20230312-WA0001.jpg"),
