@@ -12,6 +12,12 @@ Children started through the meter:
 - ``_common.py import CONNECTOR FILE OUT``: the real import path, ``preview_artifact`` then
   ``start_commit(enqueue=False)`` and ``land_batch``, timed per phase, receipt counts in OUT.
 - ``_common.py parse CONNECTOR FILE OUT``: our parser alone (no database), for the parse rate.
+- ``_common.py floor CONNECTOR FILE OUT``: the raw floor (issue 15): stream-parse with our parser
+  and ``executemany`` INSERT OR IGNORE (PostgreSQL: ON CONFLICT DO NOTHING) of the same rows
+  (stream, key, time, payload JSON, media) into a bare table with the same unique key
+  (stream, key), batches of ``FLOOR_BATCH``, each its own transaction, on the run's database
+  kind (a fresh SQLite file next to the bench database; on PostgreSQL a bare table in the bench
+  database, dropped after).
 - the public comparison parser, in its own virtual environment (``uv venv`` + ``uv pip
   install`` under the run's temporary directory), never a dependency of the project.
 """
@@ -36,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve()
 SLUG = "bench"
+FLOOR_BATCH = 20_000
 
 
 # ------------------------------------------------------------------------------- arguments
@@ -144,6 +151,11 @@ class Run:
         m = self.ours("parse", connector, str(path), str(out))
         return {**json.loads(out.read_text()), "maxrss_mb": m["maxrss_mb"]}
 
+    def floor(self, connector: str, path: Path) -> dict:
+        out = self.dir / "floor.json"
+        m = self.ours("floor", connector, str(path), str(out))
+        return {**json.loads(out.read_text()), "maxrss_mb": m["maxrss_mb"]}
+
     def tool_python(self, *packages: str) -> str:
         """A virtual environment with the public tool, separate from the project's."""
         venv = self.dir / f"venv-{packages[0]}"
@@ -232,6 +244,36 @@ def report_ours(n_label: str, imp: dict, parse: dict) -> None:
         f"(preview: store+hash+parse+stage+measure {imp['preview_s']:.2f} s; "
         f"commit: dedupe+land+provenance+summaries {imp['commit_s']:.2f} s); peak RSS {imp['maxrss_mb']:.0f} MB "
         f"({imp['maxrss_preview_mb']:.0f} MB by the end of the preview)",
+        flush=True,
+    )
+
+
+def report_floor(n_label: str, imp: dict, parse: dict, floor: dict, db_label: str) -> None:
+    """The issue-15 ratios, all from this one run on this one file."""
+    whole = imp["preview_s"] + imp["commit_s"]
+    print(
+        f"floor ({db_label}, parse + executemany of {FLOOR_BATCH:,}-row batches into a bare table, unique (stream, key)): "
+        f"{floor['parsed']:,} {n_label}, {floor['rows']:,} rows in {floor['seconds']:.2f} s = "
+        f"{floor['parsed'] / floor['seconds']:,.0f} {n_label}/s; peak RSS {floor['maxrss_mb']:.0f} MB"
+    )
+    print(
+        f"ratios (issue 15 goals): whole import / floor = {whole / floor['seconds']:.2f}x (goal <= 1.3x); "
+        f"time to preview / parser alone = {imp['preview_s'] / parse['seconds']:.2f}x (goal <= 1.5x); "
+        f"commit / floor = {imp['commit_s'] / floor['seconds']:.2f}x; "
+        f"peak RSS {imp['maxrss_mb']:.0f} MB (goal < 250 MB)",
+        flush=True,
+    )
+
+
+def report_reimport(n_label: str, first: dict, again: dict) -> None:
+    """A second import of a longer export: its preview against the first's, its commit per new record."""
+    new = again["accepted"]
+    print(
+        f"re-import: {again['parsed']:,} {n_label}, {new:,} new, {again['duplicate']:,} duplicate; "
+        f"preview {again['preview_s']:.2f} s ({again['preview_s'] / first['preview_s']:.2f}x the first import's "
+        f"{first['preview_s']:.2f} s); commit {again['commit_s']:.2f} s ({again['commit_s'] / first['commit_s']:.2f}x "
+        f"the first's {first['commit_s']:.2f} s for {new / max(first['accepted'], 1):.1%} of its new records); "
+        f"peak RSS {again['maxrss_mb']:.0f} MB",
         flush=True,
     )
 
@@ -355,6 +397,94 @@ def _child_parse(connector: str, path: str, out: str) -> None:
     Path(out).write_text(json.dumps({"count": count, "seconds": seconds}))
 
 
+def _floor_rows(connector: str, path: str, text_times: bool):
+    """Our parser's records as plain rows (stream, key, time, payload JSON, media).
+
+    Call it before the clock starts: the imports happen here, the parsing when iterated.
+    """
+    import importlib
+    from datetime import UTC
+
+    from connections.connectors.base import Artifact, BatchFacts, ParseOptions, payload_json
+
+    parse = importlib.import_module(f"connections.connectors.{connector}").parse
+    return _floor_iter(parse, Artifact, BatchFacts, ParseOptions, payload_json, UTC, path, text_times)
+
+
+def _floor_iter(parse, Artifact, BatchFacts, ParseOptions, payload_json, UTC, path, text_times):  # noqa: N803
+    for r in parse(Artifact(path=Path(path), filename=Path(path).name), BatchFacts(), ParseOptions()):
+        at = r.event_at.astimezone(UTC)
+        yield (r.stream, r.key, str(at)[:-6] if text_times else at, payload_json(r.payload), r.media or "")
+
+
+def _floor_batches(rows, size: int = FLOOR_BATCH):
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _child_floor(connector: str, path: str, out: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    url = os.environ["DATABASE_URL"]
+    parsed = stored = 0
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        db_file = Path(urlsplit(url).path).with_name("floor.sqlite3")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+        rows = _floor_rows(connector, path, True)
+        began = time.perf_counter()
+        con = sqlite3.connect(db_file, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")  # as the project's SQLite runs
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute(
+            "CREATE TABLE floor (stream TEXT, key TEXT, event_at TEXT, payload TEXT, media TEXT, "
+            "UNIQUE (stream, key))"
+        )
+        sql = "INSERT OR IGNORE INTO floor VALUES (?, ?, ?, ?, ?)"
+        for batch in _floor_batches(rows):
+            con.execute("BEGIN")
+            con.executemany(sql, batch)
+            con.execute("COMMIT")
+            parsed += len(batch)
+        seconds = time.perf_counter() - began
+        stored = con.execute("SELECT count(*) FROM floor").fetchone()[0]
+        con.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        parts = urlsplit(url)
+        with psycopg.connect(urlunsplit(parts._replace(scheme="postgresql"))) as con:
+            con.execute("DROP TABLE IF EXISTS bench_floor")
+            con.commit()
+            rows = _floor_rows(connector, path, False)
+            began = time.perf_counter()
+            con.execute(
+                "CREATE TABLE bench_floor (stream varchar(40), key varchar(120), event_at timestamptz, "
+                "payload jsonb, media varchar(10), UNIQUE (stream, key))"
+            )
+            con.commit()
+            sql = "INSERT INTO bench_floor VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            for batch in _floor_batches(rows):
+                with con.cursor() as cur:
+                    cur.executemany(sql, batch)
+                con.commit()
+                parsed += len(batch)
+            seconds = time.perf_counter() - began
+            stored = con.execute("SELECT count(*) FROM bench_floor").fetchone()[0]
+            con.execute("DROP TABLE bench_floor")
+            con.commit()
+    Path(out).write_text(json.dumps({"parsed": parsed, "rows": stored, "seconds": seconds}))
+
+
 if __name__ == "__main__":
     what, rest = sys.argv[1], sys.argv[2:]
     if what == "meter":
@@ -365,5 +495,7 @@ if __name__ == "__main__":
         _child_import(rest[0], rest[1], rest[2], rest[3] if len(rest) > 3 else None)
     elif what == "parse":
         _child_parse(*rest)
+    elif what == "floor":
+        _child_floor(*rest)
     else:
         sys.exit(f"unknown child {what!r}")

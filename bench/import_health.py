@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.util
 import time
 
-from _common import ROOT, Run, arguments, machine, mb, report_ours
+from _common import ROOT, Run, arguments, machine, mb, report_floor, report_ours
 
 
 def generator():
@@ -53,8 +53,10 @@ def main() -> None:
         run.setup("apple_health")
         print(machine(run.db_label, run.db_version), flush=True)
         parse = run.parse("apple_health", path)
+        floor = run.floor("apple_health", path)
         imp = run.import_("apple_health", path)
         report_ours("records", imp, parse)
+        report_floor("records", imp, parse, floor, run.db_label)
         if args.no_compare:
             return
         python = run.tool_python("healthkit-to-sqlite")

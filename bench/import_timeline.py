@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import Run, arguments, machine, mb, report_ours
+from _common import Run, arguments, machine, mb, report_floor, report_ours, report_reimport
 
 TAKEOUT_PARSE = r"""
 import json, sys, time
@@ -91,6 +91,13 @@ def main() -> None:
     p.add_argument(
         "--points", type=int, default=1_000_000, help="points in Records.json (default 1,000,000)"
     )
+    p.add_argument(
+        "--reimport",
+        type=int,
+        default=0,
+        metavar="PCT",
+        help="then import a longer export (the same points and PCT %% more) into the same source",
+    )
     args = p.parse_args()
     run = Run(args, "timeline")
     try:
@@ -104,8 +111,16 @@ def main() -> None:
         run.setup("google_timeline")
         print(machine(run.db_label, run.db_version), flush=True)
         parse = run.parse("google_timeline", path)
+        floor = run.floor("google_timeline", path)
         imp = run.import_("google_timeline", path)
         report_ours("points", imp, parse)
+        report_floor("points", imp, parse, floor, run.db_label)
+        if args.reimport:
+            n2 = args.points + args.points * args.reimport // 100
+            path2 = run.dir / ("again-" + path.name)
+            generate(path2, n2)  # the same first points, then {args.reimport} % more
+            again = run.import_("google_timeline", path2)
+            report_reimport("points", imp, again)
         if args.no_compare:
             return
         python = run.tool_python("google-takeout-parser", "orjson")

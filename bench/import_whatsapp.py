@@ -23,7 +23,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from _common import Run, arguments, machine, mb, report_ours
+from _common import Run, arguments, machine, mb, report_floor, report_ours, report_reimport
 
 SENDERS = ("Ana Souza", "Ben Carter", "Chloé Martin")
 WORDS = (
@@ -85,6 +85,13 @@ def main() -> None:
     p.add_argument(
         "--messages", type=int, default=1_000_000, help="messages in the chat (default 1,000,000)"
     )
+    p.add_argument(
+        "--reimport",
+        type=int,
+        default=0,
+        metavar="PCT",
+        help="then import a longer export (the same messages and PCT %% more) into the same source",
+    )
     args = p.parse_args()
     run = Run(args, "whatsapp")
     try:
@@ -98,8 +105,16 @@ def main() -> None:
         run.setup("whatsapp")
         print(machine(run.db_label, run.db_version), flush=True)
         parse = run.parse("whatsapp", path)
+        floor = run.floor("whatsapp", path)
         imp = run.import_("whatsapp", path)
         report_ours("messages", imp, parse)
+        report_floor("messages", imp, parse, floor, run.db_label)
+        if args.reimport:
+            n2 = args.messages + args.messages * args.reimport // 100
+            path2 = run.dir / ("again-" + path.name)
+            generate(path2, n2)  # the same first messages, then {args.reimport} % more
+            again = run.import_("whatsapp", path2)
+            report_reimport("messages", imp, again)
         if args.no_compare:
             return
         python = run.tool_python("whatstk")
