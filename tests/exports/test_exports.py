@@ -132,7 +132,7 @@ def test_the_settings_page_shows_the_exports_progress_then_its_download(held, ow
     ready = owner_client.get("/settings/export/").content.decode()
     token = Export.objects.get().token
     assert f'href="/exports/{token}/download/"' in ready and "every 2s" not in ready
-    assert "Your export is ready (" in ready and "made today at 13:00 CET" in ready
+    assert "Your export is ready (" in ready and " KB, made today at 13:00 CET)." in ready
     assert "The link works until tomorrow at 13:00 CET." in ready
     assert owner_client.get(f"/exports/{token}/download/").status_code == 200
 
