@@ -23,8 +23,12 @@ def imported(connection, path, name: str | None = None) -> AcquisitionBatch:
 
 
 def counts(batch: AcquisitionBatch) -> tuple[int, int]:
-    r = build_receipt(AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk))
+    r = receipt(batch)
     return r.counts.accepted, r.counts.duplicate
+
+
+def receipt(batch: AcquisitionBatch):
+    return build_receipt(AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk))
 
 
 def test_a_newer_export_after_the_owner_changed_zone_adds_only_the_new_messages(chat, owner):
@@ -37,6 +41,7 @@ def test_a_newer_export_after_the_owner_changed_zone_adds_only_the_new_messages(
     assert second.time_zone_assumed == "Europe/Berlin"
     assert counts(first) == (20, 0)
     assert counts(second) == (5, 20)  # the 20 already imported are recognised
+    assert "20 already imported" in receipt(second).sentence
     assert Record.objects.filter(connection=chat).count() == 25
     assert CoverageSummary.objects.get(connection=chat).record_count == 25
 
@@ -56,4 +61,5 @@ def test_the_same_chat_from_a_phone_set_to_german_is_already_imported(chat, tmp_
     again = imported(chat, german)
 
     assert counts(again) == (0, 20)
+    assert "all 20 were already imported" in receipt(again).sentence
     assert Record.objects.filter(connection=chat).count() == 20
