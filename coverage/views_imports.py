@@ -91,6 +91,7 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
         "rejected": list(rejected[:ATTEMPTS_SHOWN]),
         "rejected_count": rejected.count(),
         "noun": connection.manifest.record_noun,
+        "file_noun": ("file", "files"),
     }
     return render(request, "coverage/imports.html", context)
 
