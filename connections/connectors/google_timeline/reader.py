@@ -31,19 +31,7 @@ def _read_source(
     the count of waypoints without a time added to ``untimed[0]``."""
     naive_tz = UTC if source.fmt in (RECORDS, SEMANTIC) else options.time_zone
     ctx = _Ctx(facts, source.entry, naive_tz)
-    try:
-        yield from _records_of(source, ctx, damages)
-    finally:
-        untimed[0] += ctx.untimed
-    if ctx.naive_seen and facts.time_zone_assumed is None:
-        facts.time_zone_assumed = getattr(naive_tz, "key", None) or str(naive_tz)
-        facts.warn(
-            "time_zone_assumed",
-            f"Some times had no time zone; they were read as {facts.time_zone_assumed}.",
-        )
-
-
-def _records_of(source: stream._Source, ctx: _Ctx, damages: list[_Damage]) -> Iterator[ParsedRecord]:
+    # One generator per document, no wrapper around it: this runs for every point.
     if source.fmt == ANDROID:
         yield from _read_android(source, ctx, damages)
     else:
@@ -56,6 +44,13 @@ def _records_of(source: stream._Source, ctx: _Ctx, damages: list[_Damage]) -> It
             yield from records
         except _READ_ERRORS as exc:
             damages.append(_Damage(source.entry, None, ctx.read, exc))
+    untimed[0] += ctx.untimed
+    if ctx.naive_seen and facts.time_zone_assumed is None:
+        facts.time_zone_assumed = getattr(naive_tz, "key", None) or str(naive_tz)
+        facts.warn(
+            "time_zone_assumed",
+            f"Some times had no time zone; they were read as {facts.time_zone_assumed}.",
+        )
 
 
 def _damage_position(damage: _Damage) -> str:
