@@ -211,7 +211,9 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
     previews = AcquisitionBatch.objects.filter(connection=OuterRef("pk"), status=Status.PREVIEW,
                                                created_at__gt=kept_since)
     outdated = (
-        AcquisitionBatch.objects.filter(connection=OuterRef("pk"), status=Status.COMMITTED, method="owner_artifact")
+        # ``window_key=""``: uploads have none, so the (connection, window_key) index leaves a phone's pushes unread.
+        AcquisitionBatch.objects.filter(connection=OuterRef("pk"), window_key="", status=Status.COMMITTED,
+                                        method="owner_artifact")
         .exclude(artifact_sha256="").exclude(artifact_name="")  # a file still held: it can be read again
         .exclude(parser_version="").exclude(parser_version__in=current_readers())
         .exclude(options__has_key="superseded_by")
