@@ -7,7 +7,9 @@ from .backends import ensure_index
 
 
 def _ensure_index(sender, using="default", **kwargs) -> None:
-    ensure_index(using)
+    # Sent once per app with models; the search app has none, so it listens for coverage's.
+    if sender.label == "coverage":
+        ensure_index(using)
 
 
 class SearchConfig(AppConfig):
@@ -16,4 +18,4 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         # SQLite rebuilds a table to alter it, and its triggers go with the old one.
-        post_migrate.connect(_ensure_index, sender=self, dispatch_uid="search.ensure_index")
+        post_migrate.connect(_ensure_index, dispatch_uid="search.ensure_index")

@@ -29,8 +29,10 @@ import re
 from dataclasses import dataclass
 
 from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
 
 FIELDS = ("text", "summary", "location")
+APP, MIGRATION = "search", "0001_record_text_index"  # the migration that makes the index
 MARK_START, MARK_END = "\x02", "\x03"
 SNIPPET_WORDS = 24
 COMMITTED = "committed"
@@ -91,8 +93,8 @@ PG_INDEX = "search_record_text"
 PG_CREATE = [f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON coverage_record USING gin ({_pg_vector()}) WHERE {_pg_has_text()}"]
 PG_DROP = [f"DROP INDEX IF EXISTS {PG_INDEX}"]
 def create_sql(vendor: str) -> list[str]:
-    if vendor == "sqlite":
-        return [*SQLITE_CREATE, *SQLITE_TRIGGERS, SQLITE_FILL]
+    if vendor == "sqlite":  # from scratch: whatever an earlier ``ensure_index`` left is rebuilt
+        return [*SQLITE_DROP, *SQLITE_CREATE, *SQLITE_TRIGGERS, SQLITE_FILL]
     if vendor == "postgresql":
         return PG_CREATE
     return []
@@ -105,12 +107,9 @@ def drop_sql(vendor: str) -> list[str]:
 def ensure_index(using: str = "default") -> None:
     """Put back what a table rebuild removed (SQLite's triggers); nothing to do on PostgreSQL."""
     connection = connections[using]
-    if connection.vendor != "sqlite":
+    if connection.vendor != "sqlite" or (APP, MIGRATION) not in MigrationRecorder(connection).applied_migrations():
         return
     with connection.cursor() as cursor:
-        tables = {t.name for t in connection.introspection.get_table_list(cursor)}
-        if "coverage_record" not in tables:
-            return
         for sql in [*SQLITE_CREATE, *SQLITE_TRIGGERS]:
             cursor.execute(sql)
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection as db
 from django.db import transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -174,3 +175,14 @@ def test_records_held_before_search_existed_are_indexed_by_its_migration(owner):
 def test_every_page_has_a_search_box(owner_client, lisbon):
     page = owner_client.get("/sources/lisbon/").content.decode()
     assert 'action="/search/"' in page and 'role="search"' in page
+
+
+@pytest.mark.skipif(db.vendor != "sqlite", reason="SQLite rebuilds a table to alter it; PostgreSQL alters in place")
+def test_a_rebuilt_record_table_gets_its_index_triggers_back_after_migrate(owner, owner_client):
+    with db.cursor() as cursor:  # what Django's ALTER TABLE on SQLite does to them: the old table goes
+        for name in ("search_record_inserted", "search_record_deleted", "search_record_changed"):
+            cursor.execute(f"DROP TRIGGER {name}")
+    call_command("migrate", verbosity=0)
+    chat = add_connection(owner, "whatsapp", "chat", "Chat")
+    _import(chat, _chat(["25/03/2023, 09:15 - Ana Souza: pizza tonight"]), "WhatsApp Chat with Ana Souza.txt")
+    assert len(_results(_search(owner_client, "pizza"))) == 1
