@@ -23,7 +23,10 @@
     var points = data.points || [];
     var map = L.map(el, { attributionControl: Boolean(data.tiles), scrollWheelZoom: false });
     if (data.tiles) {
-      L.tileLayer(data.tiles, { maxZoom: 19, attribution: escaped(data.attribution || "") }).addTo(map);
+      // The tile server learns this installation's origin, never the page (a source, a day).
+      L.tileLayer(data.tiles, {
+        maxZoom: 19, attribution: escaped(data.attribution || ""), referrerPolicy: "strict-origin"
+      }).addTo(map);
     }
     var line = points.map(function (p) { return [p.lat, p.lon]; });
     if (line.length > 1) {
