@@ -117,6 +117,8 @@ class ParseOptions:
 
     time_zone: tzinfo = UTC
     date_order: str | None = None
+    chat: str | None = None  # which chat of a device backup this source is (``whatsapp.backup``)
+    me: str | None = None  # the owner's own name as their chat exports write it (a backup's own messages)
 
 
 @dataclass(frozen=True, slots=True)

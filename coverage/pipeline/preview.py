@@ -174,7 +174,9 @@ def stage_artifact(
     """Parse the batch's stored artifact with ``parser`` (in the owner's zone and date order) into staging."""
     zone = (batch.options or {}).get("time_zone")  # a re-read in a zone named for it (``pipeline.reread``)
     tz = ZoneInfo(zone) if zone else _owner_zone(batch.connection)
-    options = ParseOptions(time_zone=tz, date_order=(batch.options or {}).get("date_order"))
+    answers = batch.options or {}
+    options = ParseOptions(time_zone=tz, date_order=answers.get("date_order"), chat=answers.get("chat"),
+                           me=answers.get("me"))
     with local_path(batch.artifact_name) as path:
         records = parser(Artifact(path=path, filename=batch.artifact_filename), facts, options)
         return stage(batch.pk, records, progress, phase)

@@ -31,6 +31,7 @@ from datetime import timedelta, tzinfo
 from ..base import Artifact, ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
 from ..identity import with_chat_identity
 from ..manifest import AcquisitionPath, Manifest, StreamView
+from .backup.path import BACKUP_PATH
 from .lines import _blocks, _ReadError
 from .reader import _Reader
 from .scan import _Scan, _scan
@@ -146,6 +147,7 @@ MANIFEST = Manifest(
             ),
             parser=parse,
         ),
+        BACKUP_PATH,  # a phone backup's database (``backup``)
     ),
     streams=("messages",),
     views={"messages": StreamView("messages", ("author", "text", "media_name"))},

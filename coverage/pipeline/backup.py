@@ -1,0 +1,109 @@
+"""A phone backup's preview (method ``device_backup``): stored, asked which chat, read, measured.
+
+``preview_backup`` stores and hashes the file like an upload (``preview.receive_artifact``), marks
+the batch ``device_backup`` and reads it with the connector's backup parser. A backup holds many
+chats: without a chat named (``chat``, or the one this source's last committed backup used) the
+preview asks ``question`` of kind ``chat``, listing each chat with its message count and first
+and last message; ``answer_chat`` reads it again with the owner's choice. The chat and the
+owner's own name (``me``) are kept in ``options``, so later backups of the source need no answer.
+Committing is the same ``start_commit`` as an export's; the records' keys agree with the
+export's, so a message from both is one record with two provenance rows (``landing``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import IO
+
+from connections.connectors.manifest import Manifest
+from connections.connectors.whatsapp.backup import list_chats
+from connections.models import Connection
+
+from ..models import AcquisitionBatch
+from ..words import count, day
+from .preview import (
+    CommitRefused,
+    NotAnArtifactSource,
+    _owner_zone,
+    parse_and_measure,
+    receive_artifact,
+)
+from .storage import local_path
+
+Status = AcquisitionBatch.Status
+METHOD = "device_backup"
+MESSAGE = ("message", "messages")
+
+
+def backup_parser(manifest: Manifest):
+    path = manifest.path(METHOD)
+    if path is None or path.parser is None:
+        raise NotAnArtifactSource(f"{manifest.name} does not take a phone backup.")
+    return path.parser
+
+
+def remembered(connection: Connection) -> dict:
+    """The chat and own name of the source's last committed backup (``{}`` when none)."""
+    options = (
+        AcquisitionBatch.objects.filter(connection=connection, method=METHOD, status=Status.COMMITTED)
+        .order_by("-committed_at", "-pk")
+        .values_list("options", flat=True)
+        .first()
+    ) or {}
+    return {k: options[k] for k in ("chat", "me") if options.get(k)}
+
+
+def preview_backup(
+    connection: Connection,
+    source: IO[bytes],
+    filename: str,
+    *,
+    chat: str | None = None,
+    me: str | None = None,
+    now: datetime | None = None,
+) -> AcquisitionBatch:
+    """Store and read a backup file into a preview of one chat (or a question: which chat)."""
+    parser = backup_parser(connection.manifest)
+    options = remembered(connection)
+    options.update({k: v for k, v in (("chat", chat), ("me", me)) if v})
+    batch = receive_artifact(connection, source, filename, options=options, now=now)
+    batch.method = METHOD
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(method=METHOD)
+    if batch.status != Status.PREVIEW:
+        return batch
+    return _read(batch, parser)
+
+
+def answer_chat(batch: AcquisitionBatch, chat: str) -> AcquisitionBatch:
+    """Read a backup's preview again for the chat the owner chose."""
+    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
+    if batch.status != Status.PREVIEW or batch.method != METHOD or not batch.artifact_name:
+        raise CommitRefused("Only a backup's preview that is still waiting can be answered.")
+    batch.options = {**(batch.options or {}), "chat": chat}
+    batch.question = None
+    batch.save(update_fields=["options", "question"])
+    return _read(batch, backup_parser(batch.connection.manifest))
+
+
+def _read(batch: AcquisitionBatch, parser) -> AcquisitionBatch:
+    batch = parse_and_measure(batch, parser, None)
+    if batch.status == Status.PREVIEW and batch.question and batch.question.get("kind") == "chat":
+        batch.question = chat_question(batch)
+        batch.save(update_fields=["question"])
+    return batch
+
+
+def chat_question(batch: AcquisitionBatch) -> dict:
+    """Which chat of the backup this source is: each with its count and dates, in owner words."""
+    tz = _owner_zone(batch.connection)
+    with local_path(batch.artifact_name) as path:
+        chats = list_chats(path)
+    labels = {}
+    for chat in chats[:50]:
+        span = f", {day(chat.first, tz)} to {day(chat.last, tz)}" if chat.first and chat.last else ""
+        labels[chat.name] = f"{chat.name}: {count(chat.count, MESSAGE)}{span}"
+    asked = (batch.options or {}).get("chat")
+    text = "This backup holds {}. Which one is this source?".format(count(len(chats), ("chat", "chats")))
+    if asked:
+        text = f"This backup holds no chat named {asked}. " + text
+    return {"kind": "chat", "text": text, "choices": list(labels), "labels": labels, "example": ""}
