@@ -35,6 +35,8 @@ from connections.models import Connection
 
 from ..models import AcquisitionBatch
 from .accounts import needs_confirmation
+from .backup import METHOD as BACKUP
+from .backup import preview_backup
 from .commit import land_batch, start_commit
 from .preview import (
     CommitRefused,
@@ -160,16 +162,29 @@ def take(connection: Connection, path: Path, now: datetime | None = None) -> str
     return _import(connection, path, sha, now)
 
 
+def _is_backup(connection: Connection, path: Path) -> bool:
+    """A phone backup's database (the source takes backups): read as one, not as an export."""
+    if connection.manifest.path(BACKUP) is None:
+        return False
+    if path.name.lower() in ("chatstorage.sqlite", "msgstore.db"):
+        return True
+    with path.open("rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
+
+
 def _import(connection: Connection, path: Path, sha: str, now: datetime | None) -> str:
     with path.open("rb") as fh:
-        batch = receive_artifact(connection, fh, path.name, now=now)
+        if _is_backup(connection, path):  # the chat remembered from the last backup, else it asks
+            batch = preview_backup(connection, fh, path.name, now=now)
+        else:
+            batch = receive_artifact(connection, fh, path.name, now=now)
     batch.trigger = TRIGGER
     batch.options = {**(batch.options or {}), "folder": path.name}
     batch.artifact_sha256 = batch.artifact_sha256 or sha  # a file refused unread is still seen once
     AcquisitionBatch.objects.filter(pk=batch.pk).update(
         trigger=TRIGGER, options=batch.options, artifact_sha256=batch.artifact_sha256
     )
-    if batch.status == Status.PREVIEW:
+    if batch.status == Status.PREVIEW and not batch.phases.get("parsed"):
         batch = parse_and_measure(batch, artifact_parser(connection.manifest), None)
     if batch.status == Status.DUPLICATE:
         return "seen"

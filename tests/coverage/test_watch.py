@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import time
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from django.core.management import call_command
 from connections.runtime import WorkerLoop
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import preview_artifact, start_commit
+from coverage.pipeline.backup import answer_chat
 from tests.coverage.conftest import fixture_path
+from tests.fixtures.whatsapp_backup.build import ChatSpec, Message, ios
 
 pytestmark = [pytest.mark.usefixtures("immediate_tasks", "artifact_root")]
 
@@ -149,3 +152,25 @@ def test_the_receipt_says_the_file_came_from_your_folder(folder):
     watch_once()
     receipt = build_receipt(AcquisitionBatch.objects.select_related("connection").get())
     assert receipt.sentence.endswith(" Picked up from your folder.")
+
+
+@pytest.mark.django_db
+def test_a_phone_backup_in_the_folder_asks_which_chat_then_later_ones_import_on_their_own(folder, tmp_path):
+    def chat(day: int) -> ChatSpec:
+        when = datetime(2024, 1, day, 9, 15, tzinfo=UTC)
+        return ChatSpec("Anna Berg", (Message(when, False, "Anna Berg", f"Hi on the {day}th"),))
+
+    ios(folder / "ChatStorage.sqlite", [chat(25), ChatSpec("Bob Ray", ())])
+    assert watch_once() == "ada/family/ChatStorage.sqlite: needs an answer on its preview\n"
+    batch = AcquisitionBatch.objects.get()
+    assert (batch.method, batch.question["kind"]) == ("device_backup", "chat")
+    start_commit(answer_chat(batch, "Anna Berg"))
+
+    later = tmp_path / "later"
+    later.mkdir()
+    ios(later / "ChatStorage.sqlite", [chat(26)])
+    shutil.copy(later / "ChatStorage.sqlite", folder / "ChatStorage 2.sqlite")
+    assert watch_once() == (
+        "ada/family/ChatStorage 2.sqlite: imported\nada/family/ChatStorage.sqlite: already seen: nothing new\n"
+    )
+    assert Record.objects.count() == 2
