@@ -27,9 +27,8 @@ from tests.scenario_kit import (
     _summary,
 )
 
-__all__ = ["DAY", "NOW", "SCENARIOS", "STRICT", "WORKER_DOWN", "Scenario"]
+__all__ = ["DAY", "NOW", "SCENARIOS", "STRICT", "Scenario"]
 
-HOUR = timedelta(hours=1)
 OLD_2015 = datetime(2015, 3, 3, 18, 30, tzinfo=UTC)
 
 FAILED_IMPORT = {
@@ -390,8 +389,7 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
         {"state": "failing", "actions": ["reconnect"], "schedule.text": "Paused until you reconnect",
          "schedule.waits_for": "reconnect", "work.consecutive_failures": 1, "work.last_run.outcome": "failure",
          "work.skipped.count": 3, "work.skipped.reason": "credential_refused",
-         "work.skipped.text": "3 collections were skipped while access was refused on 25 Nov 2026",
-         "needs_now": True},
+         "work.skipped.text": "3 collections were skipped while access was refused on 25 Nov 2026", "needs_now": True},
     ),
     "live_phone_sending_points_from_2015_is_not_up_to_date": (
         Scenario(
@@ -432,16 +430,14 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
         ),
         {"state": "failing", "label": "Can't collect", "advisories": ["missing_media"],
          "advisories.0.severity": "blocking", "actions": ["add_media", "media_optional"],
-         "actions.1.method": "POST", "actions.1.label": "Stop requiring every media file",
-         "needs_now": True},
+         "actions.1.method": "POST", "actions.1.label": "Stop requiring every media file", "needs_now": True},
     ),
     "preview_waiting_is_said_on_the_card": (
         Scenario(
             "previewed_chat",
             summary=_summary(NOW - 20 * DAY, RECENT),
             lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
-            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40,
-                   "count_accepted": 40},
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40, "count_accepted": 40},
             preview_at=NOW - timedelta(hours=3),
         ),
         {"state": "healthy", "label": "Up to date", "work.previews.count": 1,
@@ -452,8 +448,7 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
             "old_reader_chat",
             summary=_summary(NOW - 20 * DAY, RECENT),
             lanes=[_lane("owner_artifact", NOW - 40 * DAY, RECENT, NOW - 1 * DAY, batches=3)],
-            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40,
-                   "count_accepted": 40},
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40, "count_accepted": 40},
             outdated=2,
         ),
         {"state": "attention", "label": "Needs a look", "advisories": ["outdated_reader"], "actions": ["reread"],
@@ -500,53 +495,5 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
         {"state": "attention", "advisories": ["coverage_hole"], "coverage.gaps.0.days": 3,
          "latest_receipt.gaps.0.days": 3,
          "coverage.gaps.0.start": "2026-11-24", "latest_receipt.gaps.0.start": "2026-11-24"},
-    ),
-}
-
-# The background worker is down (its heartbeat is global, so these rows are saved on their own:
-# tests/coverage/test_worker_down.py). Missed pulls are a system fact: cards stay as they were.
-WORKER_DOWN: dict[str, tuple[Scenario, dict]] = {
-    "fresh_feed_stays_up_to_date_while_the_worker_is_down": (
-        Scenario(
-            "steady_calendar",
-            **{**FEED, "next_due_at": NOW - 23 * HOUR},
-            conditions=[_cond("credential", "ready", 1.5), _cond("runtime", "ready", 1.5)],
-            runs=[_run("success", 36)],
-            summary=_summary(NOW - 90 * DAY, NOW - 2 * DAY),
-            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 2 * DAY, NOW - 1.5 * DAY)],
-            worker_seen_at=NOW - 1 * DAY,
-        ),
-        {"state": "healthy", "label": "Up to date", "tone": "ok", "advisories": [], "actions": [],
-         "coverage.freshness": "fresh", "schedule.waits_for": "worker", "schedule.overdue": False,
-         "schedule.text": "Every hour; the next collection waits for the background worker",
-         "forward_has": "waits for the background worker", "needs_now": False},
-    ),
-    "failing_feed_waits_for_the_worker_to_try_again": (
-        Scenario(
-            "wobbly_calendar",
-            **{**FEED, "next_due_at": NOW - 20 * HOUR},
-            conditions=[_cond("credential", "ready", 1.5), _cond("runtime", "ready", 1.5)],
-            runs=[_run("failure", 26, "http_503"), _run("success", 30)],
-            summary=_summary(NOW - 90 * DAY, NOW - 2 * DAY),
-            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 2 * DAY, NOW - 30 * HOUR)],
-            worker_seen_at=NOW - 1 * DAY,
-        ),
-        {"state": "degraded", "label": "Having trouble", "actions": ["retry"], "work.consecutive_failures": 1,
-         "schedule.waits_for": "worker", "forward_has": "once the background worker is back", "needs_now": False},
-    ),
-    "import_saved_while_the_worker_is_down_is_stalled": (
-        Scenario(
-            "stalled_chat",
-            summary=_summary(NOW - 20 * DAY, RECENT),
-            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
-            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40,
-                   "count_accepted": 40},
-            importing={"artifact_filename": "WhatsApp Chat with Bob.txt", "created_at": NOW - 20 * HOUR,
-                       "progress": 1200, "count_parsed": 5000},
-            worker_seen_at=NOW - 1 * DAY,
-        ),
-        {"state": "healthy", "label": "Up to date", "work.imports.0.stalled": True,
-         "work.imports.0.text": "Saving your import · 1,200 of 5,000 messages; it waits for the background worker",
-         "needs_now": False},
     ),
 }

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from coverage.models import AcquisitionBatch
-from tests.scenarios import NOW, WORKER_DOWN
+from tests.scenarios_worker_down import NOW, WORKER_DOWN
 
 from .test_owner_journey import _log_in
 

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from connections.models import Connection
 from coverage.evidence import load_health
 from coverage.projection import project
-from tests.scenarios import NOW, SCENARIOS, WORKER_DOWN
+from tests.scenarios import NOW, SCENARIOS
+from tests.scenarios_worker_down import WORKER_DOWN
 
 pytestmark = pytest.mark.django_db
 ROWS = [pytest.param(scenario, id=name) for name, (scenario, _) in {**SCENARIOS, **WORKER_DOWN}.items()]

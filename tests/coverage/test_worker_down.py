@@ -20,7 +20,7 @@ from coverage.evidence import load_health
 from coverage.projection import project
 from coverage.serializers import health_json
 from coverage.services import issue_access_token
-from tests.scenarios import NOW, WORKER_DOWN
+from tests.scenarios_worker_down import NOW, WORKER_DOWN
 
 pytestmark = pytest.mark.django_db
 ROWS = [pytest.param(scenario, expected, id=name) for name, (scenario, expected) in WORKER_DOWN.items()]

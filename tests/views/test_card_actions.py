@@ -10,7 +10,8 @@ import pytest
 from django.template.loader import render_to_string
 
 from coverage.projection import project
-from tests.scenarios import NOW, SCENARIOS, WORKER_DOWN
+from tests.scenarios import NOW, SCENARIOS
+from tests.scenarios_worker_down import WORKER_DOWN
 
 ROWS = [pytest.param(scenario, id=name) for name, (scenario, _) in {**SCENARIOS, **WORKER_DOWN}.items()]
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
