@@ -24,6 +24,7 @@ from . import pipeline
 from .evidence import load_health, load_one, load_receipt, load_system
 from .models import AcquisitionBatch
 from .pipeline.accounts import confirm_other_account
+from .pipeline.backup import answer_chat
 from .projection import summarize
 from .receipts import build_receipt
 
@@ -213,6 +214,13 @@ def retry_import(request: HttpRequest, slug: str) -> HttpResponse:
 def answer(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The owner's answer to the preview's question (day/month order): the file is read again."""
     batch = _owned_batch(request, batch_id)
+    if (batch.question or {}).get("kind") == "chat":  # which chat of a phone backup (pipeline.backup)
+        chat = request.POST.get("chat", "")
+        if chat in batch.question.get("choices", ()):
+            answer_chat(batch, chat)
+        else:
+            messages.error(request, "Choose which chat this source is.")
+        return redirect("coverage:receipt", batch.pk)
     date_order = request.POST.get("date_order", "")
     if date_order not in pipeline.DATE_ORDERS:
         messages.error(request, "Choose how dates are written in this file.")

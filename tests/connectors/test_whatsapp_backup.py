@@ -209,3 +209,17 @@ def test_a_hostile_backup_runs_nothing_and_changes_nothing(tmp_path):
     options = ParseOptions(time_zone=ZoneInfo("Europe/Berlin"), chat="Anna Berg", me=ME)
     assert len(list(parse_backup(_artifact(path), BatchFacts(), options))) == 3
     assert path.read_bytes() == before
+
+
+def test_the_owner_chooses_the_chat_on_the_preview_page(source, tmp_path, client, owner):
+    path = backup(tmp_path)
+    with path.open("rb") as fh:
+        batch = preview_backup(source, fh, path.name, me=ME)
+    client.force_login(owner)
+    page = client.get(f"/receipts/{batch.pk}/").content.decode()
+    assert "This backup holds 2 chats. Which one is this source?" in page
+    assert 'name="chat" value="Anna Berg"' in page and "Anna Berg: 4 messages, 25 Jan 2024 to 25 Jan 2024" in page
+    client.post(f"/receipts/{batch.pk}/answer/", {"chat": "Anna Berg"})
+    batch.refresh_from_db()
+    assert batch.question is None and batch.count_accepted == 3
+    assert batch.options["chat"] == "Anna Berg"
