@@ -6,9 +6,11 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from connections.services import add_connection
 from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch
 from tests.factories import BatchFactory
@@ -59,3 +61,37 @@ def test_a_later_complete_export_clears_the_blocking_gap(cut_health):
     cut_health.coverage_summary.save(update_fields=["latest_batch"])
     health = load_one(cut_health, now=NOW)
     assert health.verdict.state == "healthy" and not health.advisories
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "apple_health"
+
+
+def _upload(client, name: str) -> AcquisitionBatch:
+    with (FIXTURES / name).open("rb") as fh:
+        assert client.post("/sources/health/upload/", {"artifact": fh}).status_code == 302
+    return AcquisitionBatch.objects.filter(connection__slug="health").latest("created_at", "pk")
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+def test_a_real_apple_health_export_cut_off_mid_file_is_blocking_until_a_complete_one_arrives(owner, client):
+    """The shipped Apple Health connector declares ``cut_off`` blocking; its parser warns it for an
+    export.xml that stops in the middle (tests/fixtures/apple_health/truncated_xml.zip)."""
+    add_connection(owner, "apple_health", "health", "Health")
+    client.force_login(owner)
+    preview = _upload(client, "truncated_xml.zip")
+    page = _text(client.get(f"/receipts/{preview.pk}/").content.decode())
+    assert "Preview" in page and "Blocking:" in page
+    assert client.post(f"/receipts/{preview.pk}/import/").status_code == 302
+    preview.refresh_from_db()
+    assert preview.status == "committed" and preview.count_accepted > 0  # what was read is kept
+
+    health = load_one(preview.connection)
+    assert (health.verdict.state, health.verdict.label) == ("failing", "Can't collect")
+    assert [(a.kind, a.severity) for a in health.advisories if a.kind == "cut_off"] == [("cut_off", "blocking")]
+    assert health.coverage.record_count == preview.count_accepted
+    assert "Blocking:" in _text(client.get(f"/receipts/{preview.pk}/").content.decode())
+
+    complete = _upload(client, "export.zip")
+    client.post(f"/receipts/{complete.pk}/import/")
+    health = load_one(preview.connection)
+    assert "cut_off" not in [a.kind for a in health.advisories] and health.verdict.state != "failing"
