@@ -32,14 +32,6 @@ STRICT = register(
     replace(get_manifest("whatsapp"), id="strict_chat", name="Strict chat", blocking_gaps=frozenset({"missing_media"}))
 )
 
-# An Apple Health connector that declares an export cut off mid-file blocking (the shipped one does once
-# its parser warns "cut_off"): the scenario of a blocking gap read from a batch's warnings.
-CUT = register(
-    replace(get_manifest("apple_health"), id="cut_health", name="Apple Health (cut-off rule)",
-            blocking_gaps=frozenset({"cut_off"}))
-)
-
-
 @dataclass
 class Scenario:
     name: str

@@ -406,7 +406,7 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
     "export_cut_off_mid_file_is_failing_and_keeps_what_was_read": (
         Scenario(
             "cut_health",
-            connector="cut_health",
+            connector="apple_health",  # it declares an export cut off mid-file ("cut_off") blocking
             summary=_summary(NOW - 400 * DAY, NOW - 3 * DAY, count=5000),
             lanes=[_lane("owner_artifact", NOW - 400 * DAY, NOW - 3 * DAY, NOW - 3 * DAY, records=5000)],
             batch={"source_format": "apple_health_zip", "event_earliest": NOW - 400 * DAY,
