@@ -95,6 +95,12 @@ class AcquisitionBatch(models.Model):
     # A preview read by the worker (``pipeline.background``): when the reading was asked for.
     # Set while the file is being read; the preview is measured (``is_measured``) when it ends.
     reading_requested_at = models.DateTimeField(null=True, blank=True)
+    # The process reading it (``host:pid:start``, as ``claimed_by``) and how many readings began: the
+    # sweep reads again a preview whose reader is gone, a bounded number of times (``background``).
+    read_by = models.CharField(max_length=120, blank=True, default="")
+    read_attempts = models.PositiveSmallIntegerField(default=0)
+    # Coverage per stream of what the file holds, from the preview: {stream: {"earliest", "latest", "count"}}.
+    stream_coverage = models.JSONField(default=dict, blank=True)
     # An import the owner undid (``pipeline.undo``): when, and what went and what stayed.
     removed_at = models.DateTimeField(null=True, blank=True)
     removal = models.JSONField(null=True, blank=True)

@@ -11,28 +11,46 @@ the request, as before: it takes less time than the first poll would.
 
 In the embedded default the worker is the ``db_worker`` child process ``manage.py up`` starts;
 with django-tasks' immediate backend the task runs inside ``enqueue``.
+
+Never stuck: a reader claims the preview (``read_by``: ``host:pid:start``; on PostgreSQL it also
+holds the batch's advisory lock, as ``claims.landing`` does) and counts the attempt
+(``read_attempts``). The sweep (``requeue_stalled_reading``) reads again a preview whose reader is
+gone, or whose task vanished before any reading began; after ``MAX_READ_ATTEMPTS`` readings that
+stopped, the preview is rejected in owner words and its stored file is kept (``retry_reading``).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
 
 from connections.models import Connection
+from connections.runtime import PROCESS
 
 from ..models import AcquisitionBatch
+from .claims import _claimer_gone, _lock_key
 from .preview import artifact_parser, parse_and_measure, receive_artifact
+from .staging import drop_staging
 
 log = logging.getLogger(__name__)
 
 Status = AcquisitionBatch.Status
 # Looked up by path, as the worker does, so ``coverage.tasks`` and the pipeline do not import each other.
 READ_TASK = "coverage.tasks.read_preview"
+MAX_READ_ATTEMPTS = 3  # readings that may stop midway (a killed worker) before the file is set aside
+UNCLAIMED_GRACE = timedelta(minutes=1)  # a reading asked for, with no task and no reader
+READ_STALL = timedelta(hours=1)  # a task marked running with no reader, or a reader on another host
 
 
 def background_from_bytes() -> int:
@@ -78,7 +96,115 @@ def read_preview(batch_id: int) -> str:
 
     Safe to run twice: a batch that is gone, no longer a preview, or already read is left as it is.
     """
-    batch = AcquisitionBatch.objects.select_related("connection").filter(pk=batch_id).first()
-    if batch is None or not batch.is_reading:
-        return batch.status if batch is not None else "gone"
-    return parse_and_measure(batch, artifact_parser(batch.connection.manifest), None).status
+    with reading(batch_id):
+        batch = AcquisitionBatch.objects.select_related("connection").filter(pk=batch_id).first()
+        if batch is None or not batch.is_reading:
+            return batch.status if batch is not None else "gone"
+        AcquisitionBatch.objects.filter(pk=batch_id).update(read_by=PROCESS, read_attempts=F("read_attempts") + 1)
+        batch.read_by, batch.read_attempts = PROCESS, batch.read_attempts + 1  # ``parse_and_measure`` saves them
+        return parse_and_measure(batch, artifact_parser(batch.connection.manifest), None).status
+
+
+@contextmanager
+def reading(batch_id: int) -> Iterator[None]:
+    """Hold the batch's advisory lock while the block reads it (PostgreSQL), then let go of the claim."""
+    postgres = db.vendor == "postgresql"
+    if postgres:
+        with db.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", _lock_key(batch_id))
+    try:
+        yield
+    finally:
+        try:
+            AcquisitionBatch.objects.filter(pk=batch_id, read_by=PROCESS).update(read_by="")
+            if postgres:
+                with db.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _lock_key(batch_id))
+        except Exception:  # noqa: BLE001 - a broken session lets go of its lock when it closes
+            log.exception("batch %s: could not let go of the reading claim", batch_id)
+            db.close()
+
+
+def _read_tasks(status: str) -> set[int]:
+    tasks = DBTaskResult.objects.filter(task_path=READ_TASK, status=status).values_list("args_kwargs", flat=True)
+    return {((args or {}).get("args") or [None])[0] for args in tasks}
+
+
+def requeue_stalled_reading(now: datetime) -> list[int]:
+    """Read again the previews whose reader is gone (see the module text); returns the batch ids enqueued."""
+    ready, running = _read_tasks("READY"), _read_tasks("RUNNING")
+    requeued = []
+    waiting = AcquisitionBatch.objects.filter(status=Status.PREVIEW, reading_requested_at__isnull=False)
+    for batch in waiting.only("pk", "status", "phases", "reading_requested_at", "read_by", "read_attempts"):
+        if not batch.is_reading:
+            continue
+        asked = batch.reading_requested_at
+        if batch.read_by:
+            if not _claimer_gone(batch.pk, batch.read_by, asked, now, READ_STALL):
+                continue
+        elif batch.pk in ready or now - asked <= (READ_STALL if batch.pk in running else UNCLAIMED_GRACE):
+            continue
+        if _take_over(batch, now):
+            requeued.append(batch.pk)
+    return requeued
+
+
+def _take_over(batch: AcquisitionBatch, now: datetime) -> bool:
+    """Drop a gone reader's claim and read again, or set the file aside after too many stops.
+
+    Guarded by what was read (the claim and when the reading was asked for), so two sweeps take it once.
+    """
+    with transaction.atomic():
+        rows = AcquisitionBatch.objects.filter(
+            pk=batch.pk, status=Status.PREVIEW, read_by=batch.read_by, reading_requested_at=batch.reading_requested_at
+        )
+        give_up = batch.read_attempts >= MAX_READ_ATTEMPTS
+        if give_up:
+            taken = rows.update(
+                status=Status.REJECTED,
+                read_by="",
+                reject_reason="reading_stopped",
+                reject_detail=(
+                    f"Reading this file stopped {batch.read_attempts} times before the end, each time because "
+                    "the background worker stopped, so Ownerhub set it aside. Your file is kept: you can try "
+                    "reading it again later, or upload a smaller export."
+                ),
+                preview_counts=None,
+            )
+        else:
+            taken = rows.update(read_by="", reading_requested_at=now, progress=0)
+        if not taken:
+            return False
+        _close_running_tasks(batch.pk, now)
+        if give_up:
+            drop_staging(batch.pk)
+            log.warning("batch %s: reading stopped %d times; set aside", batch.pk, batch.read_attempts)
+            return False
+        import_string(READ_TASK).enqueue(batch.pk)
+        log.warning("batch %s: its reader is gone; the file is read again", batch.pk)
+    return True
+
+
+def _close_running_tasks(batch_id: int, now: datetime) -> None:
+    for task_id, args in DBTaskResult.objects.filter(task_path=READ_TASK, status="RUNNING").values_list(
+        "pk", "args_kwargs"
+    ):
+        if ((args or {}).get("args") or [None])[0] == batch_id:
+            DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
+                status="FAILED", finished_at=now, return_value=None,
+                traceback="WorkerGone: the worker stopped before this task finished.\n",
+            )
+
+
+def retry_reading(batch: AcquisitionBatch) -> AcquisitionBatch:
+    """Read a file set aside after its reading stopped too often once more, from the start (its file was kept)."""
+    taken = AcquisitionBatch.objects.filter(
+        pk=batch.pk, status=Status.REJECTED, reject_reason="reading_stopped"
+    ).exclude(artifact_name="").update(
+        status=Status.PREVIEW, reject_reason="", reject_detail="", read_by="", read_attempts=0, progress=0,
+        reading_requested_at=timezone.now(),
+    )
+    if taken:
+        import_string(READ_TASK).enqueue(batch.pk)
+    batch.refresh_from_db()
+    return batch

@@ -13,6 +13,8 @@
   - Staged records whose batch is gone or is no longer a preview or being committed
     (a preview cut off by a crash, a batch removed meanwhile).
   - Temporary files of uploads whose process crashed (``uploads.remove_crashed_uploads``).
+  - Previews left "Reading…" by a worker that is gone: read again, a bounded number of times
+    (``background.requeue_stalled_reading``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from connections.collect import claim_due
 from connections.runtime import every_round, pull_with
 
 from ..models import AcquisitionBatch
+from .background import requeue_stalled_reading
 from .commit import requeue_stalled
 from .pull import pull
 from .removal import discard_preview, discard_staging
@@ -106,6 +109,7 @@ class Sweeper:
             "previews": remove_expired_previews(now),
             "staging": remove_stray_staging(),
             "uploads": remove_crashed_uploads(older_than=preview_ttl()),
+            "reading": requeue_stalled_reading(now),
         }
 
 
