@@ -19,12 +19,30 @@ another chat.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
-from .base import Artifact, BatchFacts, ParsedRecord, ParseOptions, Parser, clean_text
+from .base import (
+    Artifact,
+    ArtifactRejected,
+    BatchFacts,
+    ParsedRecord,
+    ParseOptions,
+    Parser,
+    clean_text,
+    is_zip,
+    open_zip,
+    safe_member_names,
+    sniff,
+)
 
 MAX_PARTICIPANTS = 50  # people named in a chat hint (a larger group is cut, in name order)
 MAX_HINT_CHARS = 300
+HEAD_BYTES = 256 * 1024  # how much of a member is searched for an account's name
+_EMAIL = re.compile(rb"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
+_ME = re.compile(rb"<Me\s([^>]{0,2000})/?>")
+_ATTR = re.compile(rb'(HKCharacteristicTypeIdentifier\w+)="([^"]{0,100})"')
 
 
 def log_token(hint: str | None) -> str:
@@ -89,3 +107,59 @@ def with_chat_identity(parser: Parser) -> Parser:
     parse.__doc__ = parser.__doc__
     parse.__name__ = getattr(parser, "__name__", "parse")
     return parse
+
+
+def with_file_identity(parser: Parser, extract: Callable[[Path], str | None]) -> Parser:
+    """``parser`` that also sets ``facts.identity`` to what ``extract`` finds in the file, once it
+    has been read (a file the parser refused is not looked at again)."""
+
+    def parse(source: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+        yield from parser(source, facts, options)
+        try:
+            hint = extract(Path(source.path))
+        except (ArtifactRejected, OSError, ValueError, RuntimeError, EOFError):
+            hint = None  # no name found is no hint; the import itself stands
+        if hint:
+            facts.identity = clean_text(hint, MAX_HINT_CHARS)
+
+    parse.__doc__ = parser.__doc__
+    return parse
+
+
+def _member_head(path: Path, wanted: Callable[[str], bool]) -> bytes | None:
+    """The first ``HEAD_BYTES`` of the first zip member ``wanted`` names, or of the file itself."""
+    if not is_zip(sniff(path, 8)):
+        return None
+    zf = open_zip(path)
+    try:
+        name = next((n for n in safe_member_names(zf) if wanted(n)), None)
+        if name is None:
+            return None
+        with zf.open(name) as fh:
+            return fh.read(HEAD_BYTES)
+    finally:
+        zf.close()
+
+
+def takeout_account(path: Path) -> str | None:
+    """The Google account a Takeout archive names (its ``archive_browser.html``), or None."""
+    head = _member_head(path, lambda n: n.rsplit("/", 1)[-1] == "archive_browser.html")
+    found = _EMAIL.search(head or b"")
+    return found.group(0).decode("ascii").lower() if found else None
+
+
+def health_owner(path: Path) -> str | None:
+    """Who an Apple Health export is of, from its ``Me`` element: "born 1990-03-14, female"."""
+    head = _member_head(path, lambda n: n.rsplit("/", 1)[-1] == "export.xml")
+    if head is None:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    found = _ME.search(head)
+    if found is None:
+        return None
+    attrs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(found.group(1))}
+    born = attrs.get("HKCharacteristicTypeIdentifierDateOfBirth", "")
+    sex = attrs.get("HKCharacteristicTypeIdentifierBiologicalSex", "").removeprefix("HKBiologicalSex")
+    words = [f"born {born}" if born else "", sex.lower() if sex and sex != "NotSet" else ""]
+    text = ", ".join(w for w in words if w)
+    return text or None

@@ -5,6 +5,7 @@ on the web, through the API and on the command line."""
 from __future__ import annotations
 
 import logging
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import CommitRefused, preview_artifact, start_commit
 from coverage.receipts import build_receipt
 from coverage.serializers import receipt_json
+from tests.coverage.conftest import fixture_path
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_root")]
 
@@ -155,3 +157,46 @@ def test_which_hints_name_the_same_account(first, second, same):
 def test_a_chat_hint_names_people_in_name_order():
     assert chat_hint("Family", ["ben", "Anna", "ben", ""]) == "Family: Anna, ben"
     assert chat_hint(None, []) is None
+
+
+def _rezip(source: Path, target: Path, change) -> Path:
+    """A copy of the zip ``source`` with each member's bytes passed through ``change(name, data)``."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            new.writestr(info.filename, change(info.filename, old.read(info.filename)))
+    return target
+
+
+def _account(email: str):
+    page = f"<html><body>Takeout for {email}</body></html>".encode()
+    return lambda name, data: page if name.endswith("archive_browser.html") else data
+
+
+def _born(day: str):
+    return lambda name, data: data.replace(b'DateOfBirth="1990-03-14"', f'DateOfBirth="{day}"'.encode())
+
+
+@pytest.mark.parametrize(
+    ("connector", "fixture", "first", "second", "sentence"),
+    [
+        ("google_timeline", ("google_timeline", "takeout.zip"), _account("c.d@example.org"),
+         _account("A.B@example.org"),
+         "This export is from another account, a.b@example.org, than earlier imports, c.d@example.org."),
+        ("apple_health", ("apple_health", "export.zip"), _born("1990-03-14"), _born("1987-11-02"),
+         "This export is from another account, born 1987-11-02, female, than earlier imports, "
+         "born 1990-03-14, female."),
+    ],
+    ids=["takeout_of_another_google_account", "health_export_of_someone_else"],
+)
+def test_an_export_of_another_account_asks_before_it_is_imported(
+    make_connection, tmp_path, connector, fixture, first, second, sentence
+):
+    source = make_connection(connector)
+    original = fixture_path(*fixture)
+    start_commit(preview(source, _rezip(original, tmp_path / "first.zip", first)))
+    batch = preview(source, _rezip(original, tmp_path / "second.zip", second))
+    assert batch.warnings[0] == {"kind": "other_account", "detail": sentence, "position": None}
+    with pytest.raises(CommitRefused, match="another account"):
+        start_commit(batch)
+    same = preview(source, _rezip(original, tmp_path / "third.zip", first))
+    assert all(w["kind"] != "other_account" for w in same.warnings)

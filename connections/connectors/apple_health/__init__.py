@@ -55,6 +55,7 @@ from ..base import (
     safe_member_names,
     sniff,
 )
+from ..identity import health_owner, with_file_identity
 from ..manifest import AcquisitionPath, Manifest, StreamView
 from ..safe_zip import open_cut_member
 from .items import ROUTE_STREAM
@@ -71,6 +72,11 @@ SOURCE_XML = "apple_health_xml"
 
 
 def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+    """Read the export (``_parse_export``); ``facts.identity``: whose it is, from ``Me`` (``identity``)."""
+    return with_file_identity(_parse_export, health_owner)(artifact, facts, options)
+
+
+def _parse_export(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
     facts.parser_version = PARSER_VERSION
     path = Path(artifact.path)
     try:

@@ -52,6 +52,7 @@ from ..base import (
     is_zip,
     sniff,
 )
+from ..identity import takeout_account, with_file_identity
 from ..manifest import AcquisitionPath, Manifest, StreamView
 from .common import ANDROID, IOS, PARSER_VERSION, RECORDS, SEMANTIC, STREAM, _Hostile, _Unreadable
 from .detect import _classify, _reject_by_head
@@ -72,6 +73,11 @@ __all__ = [
 
 
 def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+    """Read the export (``_parse_export``); ``facts.identity``: the account a Takeout names (``identity``)."""
+    return with_file_identity(_parse_export, takeout_account)(artifact, facts, options)
+
+
+def _parse_export(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
     """Stream the points of a Google location history file or Takeout zip (see the module doc)."""
     facts.parser_version = PARSER_VERSION
     try:
