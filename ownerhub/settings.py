@@ -180,6 +180,24 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Object storage: with OWNERHUB_S3_BUCKET set, artifacts and export zips go to S3 (or any
+# S3-compatible store) through django-storages, so web and worker processes share no disk.
+# Credentials left empty fall back to boto3's own chain (instance role, ~/.aws).
+if env_str("OWNERHUB_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("OWNERHUB_S3_BUCKET"),
+            "endpoint_url": env_str("OWNERHUB_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("OWNERHUB_S3_REGION") or None,
+            "access_key": env_str("OWNERHUB_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("OWNERHUB_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("OWNERHUB_S3_PREFIX"),
+            "default_acl": None,  # private objects: only the app reads them
+            "querystring_auth": True,
+            "file_overwrite": False,  # a name already taken gets a suffix, as on disk
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "login"
