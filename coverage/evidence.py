@@ -137,6 +137,7 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
                 worker_seen_at=rows[0].worker_seen,
                 previews_waiting=conn.previews_waiting or 0,
                 newest_preview_id=conn.newest_preview_id,
+                folder_waiting=conn.folder_waiting or 0,
                 outdated_imports=conn.outdated_imports or 0,
                 latest_upload=(
                     Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
@@ -221,6 +222,7 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
     return {
         "previews_waiting": _count(previews),
         "newest_preview_id": Subquery(previews.order_by("-created_at", "-pk").values("pk")[:1]),
+        "folder_waiting": _count(previews.filter(trigger="folder")),  # picked up from the watched folder
         "outdated_imports": _count(outdated),
     }
 

@@ -153,8 +153,11 @@ def previews_of(ev: Evidence) -> PreviewsWaiting | None:
     if not ev.previews_waiting or ev.newest_preview_id is None:
         return None
     n = ev.previews_waiting
-    return PreviewsWaiting(n, ev.newest_preview_id, f"/receipts/{ev.newest_preview_id}/",
-                           f"{count(n, PREVIEW)} waiting for you")
+    text = f"{count(n, PREVIEW)} waiting for you"
+    if ev.folder_waiting:  # a file the watched folder took that the worker could not import on its own
+        text = ("A file in your folder needs an answer" if ev.folder_waiting == 1
+                else f"{ev.folder_waiting:,} files in your folder need an answer")
+    return PreviewsWaiting(n, ev.newest_preview_id, f"/receipts/{ev.newest_preview_id}/", text)
 
 
 def work_of(ev: Evidence) -> Work:

@@ -59,6 +59,7 @@ class Evidence:
     worker_seen_at: datetime | None = None  # the worker's newest heartbeat (None: never seen)
     previews_waiting: int = 0  # unexpired previews nobody imported yet
     newest_preview_id: int | None = None
+    folder_waiting: int = 0  # of those, files taken from the watched folder (``pipeline.watch``)
     outdated_imports: int = 0  # committed uploads read by an older reader, not read again since
 
 

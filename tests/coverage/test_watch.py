@@ -174,3 +174,13 @@ def test_a_phone_backup_in_the_folder_asks_which_chat_then_later_ones_import_on_
         "ada/family/ChatStorage 2.sqlite: imported\nada/family/ChatStorage.sqlite: already seen: nothing new\n"
     )
     assert Record.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_source_says_a_file_in_your_folder_needs_an_answer_with_a_link_to_it(folder, client, owner):
+    (folder / "chat.txt").write_text(ASKS, encoding="utf-8")
+    watch_once()
+    batch = AcquisitionBatch.objects.get()
+    client.force_login(owner)
+    page = client.get("/").content.decode()
+    assert f'<a href="/receipts/{batch.pk}/">A file in your folder needs an answer</a>' in page
