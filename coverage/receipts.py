@@ -20,6 +20,7 @@ from connections.connectors.manifest import METHOD_LABELS
 
 from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
+from .receipt_words import Explanation, explanations
 from .reread_words import receipt_reread
 from .words import ITEM, MEDIA_FILE, between, count, day, pick, zone_name
 
@@ -149,6 +150,8 @@ class Receipt:
     reread: dict | None = None
     other_source: OtherSource | None = None  # a rejected file that another kind of source takes
     duplicate_split: DuplicateSplit = DuplicateSplit(0, 0)
+    # One line per count saying what it means, for this kind of source (``receipt_words``).
+    explanations: tuple[Explanation, ...] = ()
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -218,7 +221,29 @@ def build_receipt(
         progress=batch.progress,
         reread=receipt_reread(batch, manifest.record_noun),
         other_source=_other_source(batch),
-        duplicate_split=_duplicate_split(batch, counts),
+        duplicate_split=(split := _duplicate_split(batch, counts)),
+        explanations=_explanations(batch, facts, counts, split, manifest),
+    )
+
+
+def _explanations(batch, facts, counts: Counts, split: DuplicateSplit, manifest) -> tuple[Explanation, ...]:
+    """The line of each count (``receipt_words``); none while nothing was counted (reading, rejected, asking)."""
+    status = batch.status
+    if status in (AcquisitionBatch.Status.REJECTED, AcquisitionBatch.Status.FAILED) or batch.question:
+        return ()
+    if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
+        return ()
+    return explanations(
+        connector=batch.connection.connector,
+        noun=manifest.record_noun,
+        preview=status == AcquisitionBatch.Status.PREVIEW,
+        parsed=counts.parsed,
+        accepted=counts.accepted,
+        earlier=split.earlier,
+        in_file=split.in_file,
+        skipped=counts.skipped,
+        failed=counts.failed,
+        media=(facts.media_declared, facts.media_attached, facts.media_missing, facts.media_omitted),
     )
 
 

@@ -37,6 +37,10 @@ def receipt_text(receipt: Receipt) -> str:
     lines.append("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
     lines.append("  ".join(f"{v:,}".rjust(w) for v, w in zip(values, widths, strict=True)))
     lines.append("")
+    for line in receipt.explanations:  # what each count means (``coverage.receipt_words``)
+        lines.append(f"  {line.text}")
+    if receipt.explanations:
+        lines.append("")
     media = receipt.media
     if media.declared:
         lines.append(f"Media    {media.declared:,} declared, {media.attached:,} attached, {media.missing:,} missing")

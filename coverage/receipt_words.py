@@ -1,0 +1,154 @@
+"""One line per count on a receipt: what the number means, for each kind of source (issue 13).
+
+``WORDS`` is the single table: for each count, its row label and one owner sentence, per connector
+(``"*"`` for any other). The HTML receipt, ``manage.py receipt`` and the receipt JSON
+(``Receipt.explanations``) all show these lines, so they cannot drift apart. Chats follow
+docs/whatsapp-counting.md: deleted messages, calls, shared locations and polls are messages (read);
+WhatsApp's own notices are skipped; a media placeholder is a message whose file was left out.
+
+A sentence starts with its count ("3 notices…"); ``{a|b}`` picks the singular or plural form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ANY = "*"
+
+# count -> {connector or "*": (label, noun (singular, plural), sentence)}; a None noun uses the source's record noun.
+WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
+    "parsed": {
+        ANY: ("{Noun} in the file", None, "{count} {was|were} read from the file."),
+        "whatsapp": ("{Noun} in the file", None,
+                     "{count} {was|were} read from the chat: every line a person wrote, deleted messages, calls, "
+                     "shared locations, polls and media mentions included."),
+        "apple_health": ("{Noun} in the file", None,
+                         "{count} {was|were} read from the export: samples, workouts, activity summaries and "
+                         "workout route points together."),
+    },
+    "accepted": {
+        ANY: ("New", None, "{count} {is|are} new to this source and {was|were} added."),
+    },
+    "accepted_preview": {
+        ANY: ("Would be new", None, "{count} {is|are} new to this source and would be added if you import."),
+    },
+    "duplicate_earlier": {
+        ANY: ("Already imported", None,
+              "{count} {was|were} already in this source, from an earlier import or your phone, so {it is|they are} "
+              "not added twice."),
+        "whatsapp": ("Already imported", None,
+                     "{count} {was|were} already in this source, from an earlier export of this chat (in any "
+                     "language, with or without media), so {it is|they are} not added twice."),
+    },
+    "duplicate_in_file": {
+        ANY: ("Repeated inside the file", None,
+              "{count} {appears|appear} more than once in this file; each is kept once."),
+    },
+    "skipped": {
+        ANY: ("Skipped", ("item", "items"), "{count} in the file {is|are} not {nouns} and {was|were} skipped."),
+        "whatsapp": ("Notices skipped", ("notice", "notices"),
+                     "{count} {was|were} WhatsApp's own {line|lines} (the encryption notice, security-code and group "
+                     "changes), not written by anyone: skipped, and {it does|they do} not move the chat's dates."),
+        "gpx": ("Points without a time", ("point", "points"),
+                "{count} {has|have} no time, so {it|they} cannot be placed on a day and {was|were} skipped."),
+        "apple_health": ("Grouped entries skipped", ("grouped entry", "grouped entries"),
+                         "{count} (blood pressure, food) {was|were} skipped: the samples inside them are counted on "
+                         "their own."),
+        "google_timeline": ("Entries skipped", ("entry", "entries"),
+                            "{count} with no time or no place (trip summaries, Wi-Fi scans) {was|were} skipped: "
+                            "{it|they} cannot be put on a map or a day."),
+        "owntracks": ("Messages skipped", ("message", "messages"),
+                      "{count} from the app {is|are} not {a location|locations} (status, region, settings) and "
+                      "{was|were} skipped."),
+        "ical_feed": ("Skipped", ("entry", "entries"),
+                      "{count} of the calendar {is|are} not {an event|events} and {was|were} skipped."),
+    },
+    "failed": {
+        ANY: ("Could not read", ("item", "items"),
+              "{count} could not be read and {was|were} left out; the rest of the file was read. The notes below "
+              "say where."),
+        "whatsapp": ("Could not read", ("line", "lines"),
+                     "{count} could not be read (a date that does not exist, a line over the length limit, text that "
+                     "is not UTF-8, text before the first message); the rest of the chat was read."),
+    },
+    "media_attached": {
+        ANY: ("Media included", ("media file", "media files"),
+              "{count} came with the export and {is|are} kept with {its|their} {nounN}."),
+    },
+    "media_missing": {
+        ANY: ("Media not in the zip", ("media file", "media files"),
+              "{count} {is|are} mentioned in the chat but {was|were} not in the zip; the {nouns} are kept, and "
+              "uploading the export with its media adds the files."),
+    },
+    "media_omitted": {
+        ANY: ("Media left out", ("media file", "media files"),
+              "{count} {was|were} left out by the phone, because the export was made without media; the {nouns} "
+              "are kept, and exporting with media adds the files."),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One count on a receipt, its row label and the sentence that says what it means."""
+
+    count: str  # a key of ``WORDS``: "parsed", "accepted", "duplicate_earlier", "skipped", ...
+    value: int
+    label: str
+    text: str
+
+
+_CHOICE = re.compile(r"\{([^{}|]*)\|([^{}|]*)\}")
+
+
+def explain(name: str, value: int, connector: str, noun: tuple[str, str]) -> Explanation:
+    """The line of one count, in the words of ``connector`` (a source's record ``noun``: ("message", "messages"))."""
+    rows = WORDS[name]
+    label, own_noun, sentence = rows.get(connector, rows[ANY])
+    counted = own_noun or noun
+    text = sentence.replace("{count}", f"{value:,} {counted[0] if value == 1 else counted[1]}")
+    text = text.replace("{nounN}", noun[0] if value == 1 else noun[1])  # agrees with the count
+    text = _CHOICE.sub(lambda m: m[1] if value == 1 else m[2], text)
+    text = text.replace("{nouns}", noun[1]).replace("{Noun}", noun[1].capitalize())
+    label = label.replace("{Noun}", noun[1].capitalize())
+    return Explanation(name, value, label, text)
+
+
+def explanations(
+    *,
+    connector: str,
+    noun: tuple[str, str],
+    preview: bool,
+    parsed: int,
+    accepted: int,
+    earlier: int,
+    in_file: int,
+    skipped: int,
+    failed: int,
+    media: tuple[int, int, int, int] = (0, 0, 0, 0),
+) -> tuple[Explanation, ...]:
+    """Every count of a receipt with its line, in the order the receipt shows them.
+
+    ``media`` is (declared, attached, missing, omitted); its lines appear when the file mentions media.
+    "Repeated inside the file" appears only when something repeats.
+    """
+    lines = [
+        explain("accepted_preview" if preview else "accepted", accepted, connector, noun),
+        explain("duplicate_earlier", earlier, connector, noun),
+    ]
+    if in_file:
+        lines.append(explain("duplicate_in_file", in_file, connector, noun))
+    lines += [
+        explain("parsed", parsed, connector, noun),
+        explain("skipped", skipped, connector, noun),
+        explain("failed", failed, connector, noun),
+    ]
+    declared, attached, missing, omitted = media
+    if declared:
+        lines.append(explain("media_attached", attached, connector, noun))
+        if missing:
+            lines.append(explain("media_missing", missing, connector, noun))
+        if omitted:
+            lines.append(explain("media_omitted", omitted, connector, noun))
+    return tuple(lines)

@@ -1,0 +1,103 @@
+"""Each count on a receipt comes with one line saying what it means, the same on the page, the CLI and the API."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from coverage.models import AcquisitionBatch
+from coverage.pipeline import preview_artifact, start_commit
+from coverage.receipt_words import WORDS
+from tests.coverage.conftest import fixture_path
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_root")]
+
+
+def _preview(connection, name: str) -> AcquisitionBatch:
+    with fixture_path(connection.connector, name).open("rb") as source:
+        return preview_artifact(connection, source, name)
+
+
+def _imported(connection, name: str) -> AcquisitionBatch:
+    batch = start_commit(_preview(connection, name))
+    batch.refresh_from_db()
+    return batch
+
+
+def _lines(client, batch) -> dict[str, dict]:
+    body = client.get(f"/api/owner/batches/{batch.pk}").json()
+    return {line["count"]: line for line in body["explanations"]}
+
+
+def test_a_chat_receipt_explains_each_count_in_one_line_on_the_page_the_cli_and_the_api(
+    make_connection, client, owner
+):
+    chat = make_connection("whatsapp")
+    batch = _imported(chat, "android_dayfirst_24h.txt")
+    client.force_login(owner)
+    assert batch.count_skipped and batch.media_omitted
+
+    lines = _lines(client, batch)
+
+    assert list(lines) == ["accepted", "duplicate_earlier", "parsed", "skipped", "failed", "media_attached",
+                           "media_omitted"]
+    assert lines["accepted"]["value"] == batch.count_accepted
+    assert lines["skipped"]["label"] == "Notices skipped"
+    notices = batch.count_skipped
+    assert lines["skipped"]["text"] == (
+        f"{notices} {'notice was' if notices == 1 else 'notices were'} WhatsApp's own "
+        f"{'line' if notices == 1 else 'lines'} (the encryption notice, security-code and group changes), "
+        f"not written by anyone: skipped, and {'it does' if notices == 1 else 'they do'} not move the chat's dates."
+    )
+    assert "deleted messages, calls" in lines["parsed"]["text"]
+    assert lines["media_omitted"]["text"].startswith(f"{batch.media_omitted} media file")
+    assert "export was made without media" in lines["media_omitted"]["text"]
+
+    page = client.get(f"/receipts/{batch.pk}/").content.decode()
+    out = StringIO()
+    call_command("receipt", str(batch.pk), stdout=out)
+    for line in lines.values():
+        assert line["text"].replace("'", "&#x27;") in page, line
+        assert line["text"] in out.getvalue(), line
+
+
+def test_a_gpx_receipt_says_points_without_a_time_were_skipped_not_notices(make_connection, client, owner):
+    route = make_connection("gpx")
+    batch = _imported(route, "mixed.gpx")
+    client.force_login(owner)
+    assert batch.count_skipped
+
+    page = client.get(f"/receipts/{batch.pk}/").content.decode()
+
+    assert "notices" not in page
+    assert '<tr><th scope="row">Points without a time</th>' in page
+    assert "no time, so" in page and "cannot be placed on a day" in page
+
+
+def test_a_preview_says_what_would_be_new_and_repeats_inside_the_file_apart(make_connection, client, owner):
+    timeline = make_connection("google_timeline")
+    _imported(timeline, "records.json")
+    batch = _preview(timeline, "takeout.zip")
+    client.force_login(owner)
+
+    lines = _lines(client, batch)
+
+    assert lines["accepted_preview"]["text"].endswith("would be added if you import.")
+    assert lines["duplicate_earlier"]["text"].startswith("29 places were already in this source")
+    assert lines["duplicate_in_file"]["text"] == "4 places appear more than once in this file; each is kept once."
+
+
+def test_every_count_has_a_line_for_any_source():
+    assert set(WORDS) == {"parsed", "accepted", "accepted_preview", "duplicate_earlier", "duplicate_in_file",
+                          "skipped", "failed", "media_attached", "media_missing", "media_omitted"}
+    assert all("*" in row for row in WORDS.values())
+
+
+def test_the_receipt_schema_documents_the_explanations(client, owner):
+    client.force_login(owner)
+    schema = client.get("/api/owner/openapi.json").json()
+    receipt = schema["components"]["schemas"]["Receipt"]
+    assert "explanations" in receipt["properties"]
+    assert "duplicate_split" in receipt["properties"] and "counts" in receipt["properties"]
