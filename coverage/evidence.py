@@ -141,7 +141,8 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
                 outdated_imports=conn.outdated_imports or 0,
                 latest_upload=(
                     Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
-                           conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "")
+                           conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "",
+                           trigger=conn.upload_trigger or "")
                     if conn.upload_id is not None
                     else None
                 ),
@@ -195,7 +196,8 @@ def _newest_upload() -> dict[str, Subquery]:
         f"upload_{name}": Subquery(newest.values(field)[:1])
         for name, field in (("id", "pk"), ("status", "status"), ("filename", "artifact_filename"),
                             ("at", "created_at"), ("reason", "reject_detail"), ("dup_id", "duplicate_of_id"),
-                            ("dup_at", "duplicate_of__created_at"), ("dup_filename", "duplicate_of__artifact_filename"))
+                            ("dup_at", "duplicate_of__created_at"), ("dup_filename", "duplicate_of__artifact_filename"),
+                            ("trigger", "trigger"))
     }
 
 

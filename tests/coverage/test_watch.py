@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from connections.runtime import WorkerLoop
+from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import preview_artifact, start_commit
 from coverage.pipeline.backup import answer_chat
@@ -184,3 +185,12 @@ def test_the_source_says_a_file_in_your_folder_needs_an_answer_with_a_link_to_it
     client.force_login(owner)
     page = client.get("/").content.decode()
     assert f'<a href="/receipts/{batch.pk}/">A file in your folder needs an answer</a>' in page
+
+
+@pytest.mark.django_db
+def test_the_latest_activity_says_the_file_came_from_your_folder(folder):
+    shutil.copy(GOOD, folder / "chat.txt")
+    watch_once()
+    batch = AcquisitionBatch.objects.select_related("connection").get()
+    activity = load_one(batch.connection).latest_activity
+    assert activity.outcome == "committed" and activity.text.endswith("chat.txt, from your folder")
