@@ -74,10 +74,10 @@ def test_each_hot_loop_calls_its_steps_by_name(module, loop, steps):
 
 
 def test_whatsapp_placeholder_words_are_data_with_their_source_noted():
-    words = (CONNECTORS / "whatsapp" / "words.py").read_text()
+    words = "".join(p.read_text() for p in sorted((CONNECTORS / "whatsapp" / "words").glob("*.py")))
     reader = (CONNECTORS / "whatsapp" / "reader.py").read_text()
     media = (CONNECTORS / "whatsapp" / "media.py").read_text()
-    assert "Source:" in words
+    assert "Sources," in words and "[WJ]" in words
     for phrase in (
         "<Media omitted>",
         "Diese Nachricht wurde gelöscht",

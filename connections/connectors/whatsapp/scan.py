@@ -125,16 +125,19 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
         if not scan.month_first:
             scan.month_first = layout.month_first.search(text) is not None
     if sniffing:
-        if nonempty == 0:
-            raise ArtifactRejected("empty", "The chat text is empty.")
-        if bad * 2 >= nonempty:
-            raise ArtifactRejected(
-                "malformed", "The file is not readable text (not UTF-8)." + _EDITED
-            )
-        if loose is not None:
-            raise _unknown_layout(loose)
-        raise ArtifactRejected(
-            "wrong_source",
-            "This does not look like a WhatsApp chat export: no dated messages." + _EDITED,
-        )
+        raise _refusal(nonempty, bad, loose)
     return scan
+
+
+def _refusal(nonempty: int, bad: int, loose: str | None) -> ArtifactRejected:
+    """Why a text with no WhatsApp header among its first lines is refused."""
+    if nonempty == 0:
+        return ArtifactRejected("empty", "The chat text is empty.")
+    if bad * 2 >= nonempty:
+        return ArtifactRejected("malformed", "The file is not readable text (not UTF-8)." + _EDITED)
+    if loose is not None:
+        return _unknown_layout(loose)
+    return ArtifactRejected(
+        "wrong_source",
+        "This does not look like a WhatsApp chat export: no dated messages." + _EDITED,
+    )
