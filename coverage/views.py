@@ -24,7 +24,7 @@ from . import pipeline
 from .evidence import load_health, load_one, load_receipt, load_system
 from .models import AcquisitionBatch
 from .pipeline.accounts import confirm_other_account
-from .pipeline.backup import answer_chat
+from .pipeline.backup import answer_chat, start_upload
 from .projection import summarize
 from .receipts import build_receipt
 
@@ -94,6 +94,13 @@ def source(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "coverage/source.html", context)
 
 
+def _accepted(connection: Connection, path) -> list[str]:
+    """The file types the upload picker offers: the export's, and a phone backup's when the source takes one."""
+    backup = connection.manifest.path("device_backup")
+    formats = [*(path.accepted_formats if path else ()), *(backup.accepted_formats if backup else ())]
+    return list(dict.fromkeys(formats))
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def upload(request: HttpRequest, slug: str) -> HttpResponse:
@@ -111,7 +118,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
         uploads = request.FILES.getlist("artifact")
         if not uploads:
             error = "Choose a file to upload."
-        made = [pipeline.start_preview(connection, f, f.name or "upload") for f in uploads]
+        made = [start_upload(connection, f, f.name or "upload") for f in uploads]  # a phone backup, or an export
         if _wants_json(request) and len(made) == 1:
             return JsonResponse(_upload_json(made[0]), status=202 if made[0].is_reading else 200)
         if len(made) == 1:
@@ -120,6 +127,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "connection": connection,
         "path": path,
+        "accepted": _accepted(connection, path),
         "error": error,
         "made": [build_receipt(b) for b in made],
         # The browser refuses a file over the limit before sending it; the server refuses it too.

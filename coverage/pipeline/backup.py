@@ -12,15 +12,18 @@ export's, so a message from both is one record with two provenance rows (``landi
 
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime
 from typing import IO
 
 from connections.connectors.manifest import Manifest
 from connections.connectors.whatsapp.backup import list_chats
+from connections.connectors.whatsapp.backup.opening import IOS_HASHED
 from connections.models import Connection
 
 from ..models import AcquisitionBatch
 from ..words import count, day
+from .background import start_preview
 from .preview import (
     CommitRefused,
     NotAnArtifactSource,
@@ -107,3 +110,33 @@ def chat_question(batch: AcquisitionBatch) -> dict:
     if asked:
         text = f"This backup holds no chat named {asked}. " + text
     return {"kind": "chat", "text": text, "choices": list(labels), "labels": labels, "example": ""}
+
+
+BACKUP_NAMES = ("chatstorage.sqlite", "msgstore.db")
+
+
+def is_backup_upload(connection: Connection, source: IO[bytes], filename: str) -> bool:
+    """Whether an uploaded file is a phone backup for a source that takes backups: a SQLite
+    database, or a zip holding ChatStorage.sqlite or msgstore.db. ``source`` is rewound."""
+    if connection.manifest.path(METHOD) is None:
+        return False
+    try:
+        head = source.read(16)
+        if head == b"SQLite format 3\x00":
+            return True
+        if head[:4] != b"PK\x03\x04":
+            return False
+        source.seek(0)
+        with zipfile.ZipFile(source) as zf:
+            return any(n.rsplit("/", 1)[-1].lower() in (*BACKUP_NAMES, IOS_HASHED) for n in zf.namelist()[:100_000])
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError):
+        return False
+    finally:
+        source.seek(0)
+
+
+def start_upload(connection: Connection, source: IO[bytes], filename: str) -> AcquisitionBatch:
+    """An upload's preview: a phone backup read as one (here), anything else as an export."""
+    if is_backup_upload(connection, source, filename):
+        return preview_backup(connection, source, filename)
+    return start_preview(connection, source, filename)

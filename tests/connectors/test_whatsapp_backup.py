@@ -223,3 +223,17 @@ def test_the_owner_chooses_the_chat_on_the_preview_page(source, tmp_path, client
     batch.refresh_from_db()
     assert batch.question is None and batch.count_accepted == 3
     assert batch.options["chat"] == "Anna Berg"
+
+
+@pytest.mark.parametrize("zipped_backup", [False, True], ids=["database", "backup_folder_zipped"])
+def test_a_backup_uploaded_on_the_upload_page_asks_which_chat(source, tmp_path, client, owner, zipped_backup):
+    path = backup(tmp_path, media=zipped_backup)
+    client.force_login(owner)
+    page = client.get("/sources/anna/upload/").content.decode()
+    assert 'accept=".txt,.zip,.sqlite,.db"' in page
+    with path.open("rb") as fh:
+        response = client.post("/sources/anna/upload/", {"artifact": fh})
+    batch = AcquisitionBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/receipts/{batch.pk}/"
+    assert (batch.method, batch.question["kind"]) == ("device_backup", "chat")
+    assert batch.source_format == ("whatsapp_ios_backup_zip" if zipped_backup else "whatsapp_ios_backup")

@@ -21,7 +21,7 @@ def test_upload_page_offers_the_manifests_formats_and_instructions(owner_client,
     response = owner_client.get("/sources/family-chat/upload/")
     text = response.content.decode()
     assert response.status_code == 200
-    assert 'accept=".txt,.zip"' in text
+    assert 'accept=".txt,.zip,.sqlite,.db"' in text  # the export's and a phone backup's
     assert 'enctype="multipart/form-data"' in text
     assert "Export chat" in text  # the manifest's own instructions
 
