@@ -152,3 +152,19 @@ def explanations(
         if omitted:
             lines.append(explain("media_omitted", omitted, connector, noun))
     return tuple(lines)
+
+
+# Stream names as an owner reads them (a stream not listed: its name, spaced and capitalised).
+STREAM_LABELS = {
+    "samples": "Samples",
+    "workouts": "Workouts",
+    "activity_summaries": "Activity summaries",
+    "workout_routes": "Workout routes",
+    "messages": "Messages",
+    "places": "Places",
+    "points": "Points",
+}
+
+
+def stream_label(stream: str) -> str:
+    return STREAM_LABELS.get(stream) or stream.replace("_", " ").capitalize()

@@ -20,9 +20,9 @@ from connections.connectors.manifest import METHOD_LABELS
 
 from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
-from .receipt_words import Explanation, explanations
+from .receipt_words import Explanation, explanations, stream_label
 from .reread_words import receipt_reread
-from .words import ITEM, MEDIA_FILE, between, count, day, pick, zone_name
+from .words import ITEM, MEDIA_FILE, between, count, day, pick, span, zone_name
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,18 @@ class OtherSource:
 
 
 @dataclass(frozen=True)
+class StreamLine:
+    """How far one stream of the file reaches (``AcquisitionBatch.stream_coverage``)."""
+
+    stream: str
+    label: str  # "Workouts"
+    count: int  # rows of this stream in the file
+    earliest: datetime
+    latest: datetime
+    text: str  # "Workouts 3 Jan to 3 Mar 2024", in the owner's zone
+
+
+@dataclass(frozen=True)
 class Receipt:
     batch_id: int
     connection: ReceiptConnection
@@ -152,6 +164,10 @@ class Receipt:
     duplicate_split: DuplicateSplit = DuplicateSplit(0, 0)
     # One line per count saying what it means, for this kind of source (``receipt_words``).
     explanations: tuple[Explanation, ...] = ()
+    # Each stream of the file and how far it reaches, earliest first; ``streams_sentence`` joins them
+    # ("Workouts 3 Jan to 3 Mar 2024; samples 1 Jan to 3 Dec 2024") when the file holds several streams.
+    streams: tuple[StreamLine, ...] = ()
+    streams_sentence: str = ""
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -223,7 +239,26 @@ def build_receipt(
         other_source=_other_source(batch),
         duplicate_split=(split := _duplicate_split(batch, counts)),
         explanations=_explanations(batch, facts, counts, split, manifest),
+        streams=(streams := _streams(facts, tz)),
+        streams_sentence="; ".join([streams[0].text, *(_lower_first(s.text) for s in streams[1:])])
+        if len(streams) > 1 else "",
     )
+
+
+def _streams(facts, tz: tzinfo) -> tuple[StreamLine, ...]:
+    lines = []
+    for stream, seen in (facts.stream_coverage or {}).items():
+        earliest, latest = _parse_time(seen.get("earliest")), _parse_time(seen.get("latest"))
+        if earliest is None or latest is None:
+            continue
+        label = stream_label(stream)
+        lines.append(StreamLine(stream, label, int(seen.get("count", 0)), earliest, latest,
+                                f"{label} {span(earliest, latest, tz)}"))
+    return tuple(sorted(lines, key=lambda line: (line.earliest, line.stream)))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _explanations(batch, facts, counts: Counts, split: DuplicateSplit, manifest) -> tuple[Explanation, ...]:

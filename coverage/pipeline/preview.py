@@ -36,6 +36,7 @@ from .accounts import note_identity
 from .landing import earliest_of, latest_of, measure_staged
 from .staging import Progress, Staged, drop_staging, stage
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
+from .streams import stream_coverage
 from .summaries import holes
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,7 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> Non
     batch.gaps = holes(measure.days, manifest)  # the one rule (summaries.holes)
     batch.warnings = batch.warnings + _seen_elsewhere(batch)
     batch.preview_counts = counts(batch)
+    batch.stream_coverage = stream_coverage(batch.pk)  # how far each stream reaches (``streams``)
     stamp(batch, "deduplicated")
 
 
