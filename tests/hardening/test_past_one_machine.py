@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -36,7 +37,7 @@ from coverage.serializers import receipt_json
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = 150_000  # about 13 MB: read in the background, and a commit long enough to be killed inside
 BUCKET = "ownerhub-artifacts"
-S3_KEYS = {"OWNERHUB_S3_ACCESS_KEY_ID": "testing", "OWNERHUB_S3_SECRET_ACCESS_KEY": "testing"}
+PREFIX = "installation-1"  # a folder in the bucket: the object names are PREFIX/artifacts/...
 
 pytestmark = [
     pytest.mark.skipif(
@@ -59,6 +60,13 @@ def _database_url() -> str:
             f"{s['PORT'] or 5432}/{s['NAME']}")
 
 
+def readme_s3_settings() -> set[str]:
+    """The variable names of the README's object-storage block ("Running in production")."""
+    section = (ROOT / "README.md").read_text().split("## Running in production", 1)[1]
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", section, re.S) if "OWNERHUB_S3_BUCKET=" in b)
+    return set(re.findall(r"^\s*(\w+)=", block, re.M))
+
+
 def _records_json(path: Path, points: int) -> Path:
     start = datetime(2024, 1, 1, tzinfo=UTC)
     with path.open("w") as fh:
@@ -76,15 +84,21 @@ class Cluster:
 
     def __init__(self, base: Path, s3_url: str):
         self.base = base
+        s3 = {
+            "OWNERHUB_S3_BUCKET": BUCKET,
+            "OWNERHUB_S3_ENDPOINT_URL": s3_url,
+            "OWNERHUB_S3_REGION": "us-east-1",
+            "OWNERHUB_S3_ACCESS_KEY_ID": "testing",
+            "OWNERHUB_S3_SECRET_ACCESS_KEY": "testing",
+            "OWNERHUB_S3_PREFIX": PREFIX,
+        }
+        assert set(s3) == readme_s3_settings()  # the README's recipe, no more and no less
         self.shared = {
             "DATABASE_URL": _database_url(),
             "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
             "SECRET_KEY": "past-one-machine-" + "x" * 40,
             "ALLOWED_HOSTS": "127.0.0.1",
-            "OWNERHUB_S3_BUCKET": BUCKET,
-            "OWNERHUB_S3_ENDPOINT_URL": s3_url,
-            "OWNERHUB_S3_REGION": "us-east-1",
-            **S3_KEYS,
+            **s3,
         }
         self.procs: dict[str, subprocess.Popen] = {}
 
@@ -180,11 +194,13 @@ def test_an_upload_through_one_web_is_imported_by_the_workers_and_its_receipt_se
     assert answer.status_code == 202, answer.text
     batch_id = answer.json()["batch_id"]
     batch = AcquisitionBatch.objects.get(pk=batch_id)
-    stored = s3.get_object(Bucket=BUCKET, Key=batch.artifact_name)["Body"].read()
+    stored = s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{batch.artifact_name}")["Body"].read()
     assert stored == export.read_bytes()
 
     def previewed():
-        got = requests.get(f"{web_b}/api/owner/batches/{batch_id}", headers=auth, timeout=10).json()
+        answer = requests.get(f"{web_b}/api/owner/batches/{batch_id}", headers=auth, timeout=10)
+        assert answer.status_code == 200, answer.text
+        got = answer.json()
         return got if any(p["name"] == "deduplicated" and p["at"] for p in got["phases"]) else None
 
     preview = _wait(previewed, "the worker's preview", 60, cluster)
@@ -230,7 +246,7 @@ def test_an_upload_through_one_web_is_imported_by_the_workers_and_its_receipt_se
     # Nothing went to any process's disk: the artifact lives only in the bucket.
     for name in ("web-a", "web-b", "worker-1", "worker-2"):
         assert not any((tmp_path / name / "var" / "artifacts").rglob("*")), name
-    assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == [batch.artifact_name]
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == [f"{PREFIX}/{batch.artifact_name}"]
 
 
 def _s3_up(s3) -> bool:
