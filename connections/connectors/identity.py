@@ -57,6 +57,13 @@ def _participants(hint: str) -> frozenset[str]:
     return frozenset(p.strip().lower() for p in people.split(",") if p.strip())
 
 
+def people(hint: str | None) -> list[str]:
+    """The participants a chat hint names, as written."""
+    if not hint:
+        return []
+    return [p.strip() for p in hint.rsplit(": ", 1)[-1].split(",") if p.strip()]
+
+
 def same_account(a: str | None, b: str | None) -> bool:
     """Whether two hints name the same account or chat (an unknown hint never differs)."""
     if not a or not b:

@@ -16,6 +16,7 @@ import zipfile
 from datetime import datetime
 from typing import IO
 
+from connections.connectors.identity import people
 from connections.connectors.manifest import Manifest
 from connections.connectors.whatsapp.backup import list_chats
 from connections.connectors.whatsapp.backup.opening import IOS_HASHED
@@ -23,6 +24,7 @@ from connections.models import Connection
 
 from ..models import AcquisitionBatch
 from ..words import count, day
+from .accounts import source_identity
 from .background import start_preview
 from .preview import (
     CommitRefused,
@@ -88,7 +90,21 @@ def answer_chat(batch: AcquisitionBatch, chat: str) -> AcquisitionBatch:
     return _read(batch, backup_parser(batch.connection.manifest))
 
 
+def _own_name(batch: AcquisitionBatch) -> None:
+    """The owner's own name for a one-to-one chat, when no ``me`` was given: the one person of the
+    source's chat (its identity, from an export) who is not the chat partner."""
+    options = batch.options or {}
+    chat = options.get("chat")
+    if options.get("me") or not chat:
+        return
+    others = [p for p in people(source_identity(batch.connection_id, exclude=batch.pk)) if p.lower() != chat.lower()]
+    if len(others) == 1:
+        batch.options = {**options, "me": others[0]}
+        AcquisitionBatch.objects.filter(pk=batch.pk).update(options=batch.options)
+
+
 def _read(batch: AcquisitionBatch, parser) -> AcquisitionBatch:
+    _own_name(batch)
     batch = parse_and_measure(batch, parser, None)
     if batch.status == Status.PREVIEW and batch.question and batch.question.get("kind") == "chat":
         batch.question = chat_question(batch)

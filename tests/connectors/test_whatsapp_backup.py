@@ -237,3 +237,12 @@ def test_a_backup_uploaded_on_the_upload_page_asks_which_chat(source, tmp_path, 
     assert response.status_code == 302 and response["Location"] == f"/receipts/{batch.pk}/"
     assert (batch.method, batch.question["kind"]) == ("device_backup", "chat")
     assert batch.source_format == ("whatsapp_ios_backup_zip" if zipped_backup else "whatsapp_ios_backup")
+
+
+def test_after_an_export_a_backup_knows_your_own_name_without_being_told(source, tmp_path):
+    by_export(source, tmp_path)
+    path = backup(tmp_path)
+    with path.open("rb") as fh:
+        batch = commit(preview_backup(source, fh, path.name, chat="Anna Berg"))  # no --me
+    assert batch.options["me"] == ME
+    assert state(source) == (RECORDS, [BOTH] * 3, [("device_backup", 1), ("owner_artifact", 1)])
