@@ -10,6 +10,7 @@ production recipe for object storage.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -172,13 +174,8 @@ def cluster(tmp_path):
         c.stop()
 
 
-def test_an_upload_through_one_web_is_imported_by_the_workers_and_its_receipt_served_by_the_other(
-    owner, tmp_path, cluster
-):
-    conn = Connection.objects.create(owner=owner, connector="google_timeline", slug="timeline", name="Timeline")
-    _, token = issue_access_token(owner)
-    auth = {"Authorization": f"Bearer {token}"}
-    export = _records_json(tmp_path / "Records.json", POINTS)
+def _start(cluster: Cluster):
+    """Both webs and both workers, and the bucket; returns (web A, web B, workers, an S3 client)."""
     web_a, web_b = cluster.web("web-a"), cluster.web("web-b")
     workers = {"worker-1": cluster.worker("worker-1"), "worker-2": cluster.worker("worker-2")}
     s3 = boto3.client("s3", endpoint_url=cluster.shared["OWNERHUB_S3_ENDPOINT_URL"], region_name="us-east-1",
@@ -186,6 +183,17 @@ def test_an_upload_through_one_web_is_imported_by_the_workers_and_its_receipt_se
     _wait(lambda: _s3_up(s3), "the S3 server", 30, cluster)
     s3.create_bucket(Bucket=BUCKET)
     _wait(lambda: _up(web_a) and _up(web_b), "both web processes", 60, cluster)
+    return web_a, web_b, workers, s3
+
+
+def test_an_upload_through_one_web_is_imported_by_the_workers_and_its_receipt_served_by_the_other(
+    owner, tmp_path, cluster
+):
+    conn = Connection.objects.create(owner=owner, connector="google_timeline", slug="timeline", name="Timeline")
+    _, token = issue_access_token(owner)
+    auth = {"Authorization": f"Bearer {token}"}
+    export = _records_json(tmp_path / "Records.json", POINTS)
+    web_a, web_b, workers, s3 = _start(cluster)
 
     # Web A stores the upload in S3; the file is large, so a worker reads the preview.
     with export.open("rb") as fh:
@@ -255,3 +263,43 @@ def _s3_up(s3) -> bool:
         return True
     except Exception:  # not listening yet
         return False
+
+
+def test_a_whole_export_built_by_a_worker_is_downloaded_from_the_other_web(owner, tmp_path, cluster):
+    """The export zip is kept in the bucket, and holds the owner's file read back from it."""
+    Connection.objects.create(owner=owner, connector="google_timeline", slug="timeline", name="Timeline")
+    _, token = issue_access_token(owner)
+    auth = {"Authorization": f"Bearer {token}"}
+    export = _records_json(tmp_path / "Records.json", 2_000)  # small: web A reads it in the request
+    web_a, web_b, _, s3 = _start(cluster)
+    with export.open("rb") as fh:
+        answer = requests.post(f"{web_a}/api/owner/connections/timeline/previews", headers=auth,
+                               files={"file": ("Records.json", fh, "application/json")}, timeout=60)
+    assert answer.status_code == 201, answer.text
+    batch_id = answer.json()["batch_id"]
+    answer = requests.post(f"{web_a}/api/owner/previews/{batch_id}/commit", headers=auth, timeout=60)
+    assert answer.status_code in (200, 202), answer.text
+    _wait(lambda: AcquisitionBatch.objects.filter(pk=batch_id, status="committed").exists(),
+          "a worker to commit", 60, cluster)
+
+    answer = requests.post(f"{web_b}/api/owner/exports", headers=auth, timeout=30)
+    assert answer.status_code == 202, answer.text
+    status_url = answer.json()["url"]
+
+    def ready():
+        got = requests.get(f"{web_a}{status_url}", headers=auth, timeout=10)
+        assert got.status_code == 200 and got.json()["status"] in ("queued", "building", "ready"), got.text
+        return got.json() if got.json()["status"] == "ready" else None
+
+    done = _wait(ready, "a worker to build the export", 60, cluster)
+    download = requests.get(f"{web_a}{done['download_url']}", headers=auth, timeout=30)
+    assert download.status_code == 200, download.text
+    keys = {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    zips = [k for k in keys if k.startswith(f"{PREFIX}/exports/")]
+    assert len(zips) == 1 and keys[zips[0]] == len(download.content) == done["bytes"], keys
+    with zipfile.ZipFile(io.BytesIO(download.content)) as zf:
+        assert zf.read("sources/timeline/files/1-Records.json") == export.read_bytes()
+        lines = zf.read(next(n for n in zf.namelist() if n.endswith(".ndjson"))).splitlines()
+    assert len(lines) == 2_000
+    for name in ("web-a", "web-b", "worker-1", "worker-2"):
+        assert not any((tmp_path / name / "var" / "artifacts").rglob("*")), name
