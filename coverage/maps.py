@@ -35,8 +35,12 @@ def tile_origin() -> str:
     url = tiles()
     if not url:
         return ""
-    parts = urlsplit(url.replace("{s}", "a"))
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    parts = urlsplit(url)
+    if not (parts.scheme and parts.netloc):
+        return ""
+    # "{s}" is Leaflet's rotating subdomain (a, b, c): allow them all with one wildcard.
+    host = parts.netloc.replace("{s}.", "*.").replace("{s}", "*")
+    return f"{parts.scheme}://{host}"
 
 
 def point(lat, lon, time: str, label: str = "") -> dict | None:

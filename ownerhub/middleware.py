@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from coverage.maps import tile_origin
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
@@ -39,8 +41,14 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("Content-Security-Policy", _policy())
         return response
+
+
+def _policy() -> str:
+    """The page policy, allowing images from the map tile server when one is set."""
+    origin = tile_origin()
+    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}") if origin else CSP
 
 
 class NoStoreMiddleware:

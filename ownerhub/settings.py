@@ -234,6 +234,17 @@ OWNERHUB_WORKER_HEARTBEAT_SECONDS = env_int("OWNERHUB_WORKER_HEARTBEAT_SECONDS",
 # Calendar feeds are fetched only from public addresses, except these internal hosts:
 # names, ".domain" suffixes, addresses or networks (e.g. "calendar.lan,192.168.1.0/24").
 OWNERHUB_FEED_ALLOWED_HOSTS = env_list("OWNERHUB_FEED_ALLOWED_HOSTS", [])
+# Uploads this big or bigger are stored in the request and read by the worker, with a live
+# count on their page (smaller ones are read at once). Default: the size Django spools to disk.
+OWNERHUB_BACKGROUND_PREVIEW_BYTES = env_int("OWNERHUB_BACKGROUND_PREVIEW_BYTES", 2_621_440)
+# Maps: the tile server's URL template and its attribution; an empty URL draws points on a
+# blank background (offline installations). The tile host is allowed in the page policy.
+OWNERHUB_MAP_TILES = env_str("OWNERHUB_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+OWNERHUB_MAP_ATTRIBUTION = env_str("OWNERHUB_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+# A whole-account export's download link works this many hours.
+OWNERHUB_EXPORT_HOURS = env_int("OWNERHUB_EXPORT_HOURS", 24)
+# This installation's address as owners reach it, for links in reminder digests.
+OWNERHUB_BASE_URL = env_str("OWNERHUB_BASE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
