@@ -108,6 +108,17 @@ def _is_new(n: dict) -> str:
     return f"NOT EXISTS (SELECT 1 FROM {n['R']} r WHERE r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']})"
 
 
+def _staged_first() -> str:
+    """The join from staged rows to the source's records, walking the staged rows (of a span) first.
+
+    SQLite otherwise may walk every record the source holds in the stream and look each up
+    in staging: for a chunked commit that is all the held records for every chunk (a re-import
+    of 1M points with 5 % new took 8.7x the first import's commit). ``CROSS JOIN`` is SQLite's
+    way to fix the order; PostgreSQL plans the join itself.
+    """
+    return "CROSS JOIN" if db.vendor == "sqlite" else "JOIN"
+
+
 def holds_records(connection_id: int) -> bool:
     """Whether the connection holds any record (else every staged row is new: no lookups)."""
     n = _sql_names()
@@ -144,7 +155,7 @@ def measure_staged(
         if measure.staged > measure.accepted:
             with small_sorts(cursor):
                 cursor.execute(
-                    f"SELECT r.first_batch_id, COUNT(*) FROM {n['S']} s JOIN {n['R']} r "
+                    f"SELECT r.first_batch_id, COUNT(*) FROM {n['S']} s {_staged_first()} {n['R']} r "
                     f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
                     f"WHERE s.batch_id = %s{where} AND r.first_batch_id <> %s "
                     "GROUP BY r.first_batch_id ORDER BY r.first_batch_id",
@@ -268,7 +279,7 @@ def _add_provenance(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
         return {}
     n, method = rows.n, rows.method
     held_source = (
-        f"FROM {n['S']} s JOIN {n['R']} r "
+        f"FROM {n['S']} s {_staged_first()} {n['R']} r "
         f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
         f"JOIN {n['B']} b ON b.id = r.first_batch_id "
         f"WHERE s.batch_id = %s{rows.where} AND b.method <> %s AND NOT EXISTS "

@@ -136,6 +136,33 @@ def _copy_text(batch_id: int, rows: list[tuple]) -> tuple[str, int]:
     return "".join(lines), len(lines)
 
 
+ROOMY_WAL_PAGES = 16_384  # SQLite: WAL pages between checkpoints while chunks are written (64 MB)
+
+
+@contextmanager
+def roomy_wal() -> Iterator[None]:
+    """SQLite: checkpoint the WAL every 64 MB instead of every 4 MB while many chunks commit.
+
+    Staging and landing commit one chunk at a time, each writing more than the default 1,000
+    pages; with the default nearly every commit would copy the WAL back into the database
+    and sync it. Durability and atomicity do not change (a commit is in the WAL either way);
+    only how often the WAL is folded back. The setting is per connection and restored.
+    Elsewhere a no-op.
+    """
+    if db.vendor != "sqlite":
+        yield
+        return
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {ROOMY_WAL_PAGES}")
+    try:
+        yield
+    finally:
+        with db.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
+
+
 class StageWriter:
     """Writes chunks of staged rows ``(stream, key, event_at, event_day, payload, media)``.
 
@@ -175,20 +202,9 @@ class SqliteStageWriter(StageWriter):
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        """Checkpoint the WAL every 64 MB instead of every 4 MB while staging.
-
-        Each chunk is its own commit; with the default (1,000 pages) nearly every one would copy
-        the WAL back into the database and sync it. The setting is per connection and restored.
-        """
-        with db.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint")
-            previous = cursor.fetchone()[0]
-            cursor.execute("PRAGMA wal_autocheckpoint = 16384")
-        try:
+        """Checkpoint the WAL every 64 MB instead of every 4 MB while staging (``roomy_wal``)."""
+        with roomy_wal():
             yield
-        finally:
-            with db.cursor() as cursor:
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
 
     def write(self, rows: list[tuple]) -> int:
         with transaction.atomic(), db.cursor() as cursor:
