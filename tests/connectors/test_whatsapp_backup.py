@@ -246,3 +246,20 @@ def test_after_an_export_a_backup_knows_your_own_name_without_being_told(source,
         batch = commit(preview_backup(source, fh, path.name, chat="Anna Berg"))  # no --me
     assert batch.options["me"] == ME
     assert state(source) == (RECORDS, [BOTH] * 3, [("device_backup", 1), ("owner_artifact", 1)])
+
+
+@pytest.mark.parametrize("cut", [100, 1000, 4096, 8192, 12000, -500])
+def test_a_cut_or_damaged_database_is_refused_or_read_in_part_never_a_crash(tmp_path, cut):
+    whole = ios(tmp_path / "whole.sqlite", [ANNA, OTHER]).read_bytes()
+    damaged = tmp_path / "ChatStorage.sqlite"
+    data = bytearray(whole[:cut])
+    for i in range(200, len(data), 97):  # and scribbled over
+        data[i] ^= 0x5A
+    damaged.write_bytes(bytes(data))
+    options = ParseOptions(time_zone=ZoneInfo("Europe/Berlin"), chat="Anna Berg", me=ME)
+    try:
+        records = list(parse_backup(_artifact(damaged), BatchFacts(), options))
+    except ArtifactRejected as refused:
+        assert refused.reason in ("malformed", "wrong_source", "unsupported")
+    else:
+        assert len(records) <= 3

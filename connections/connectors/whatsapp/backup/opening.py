@@ -88,7 +88,11 @@ def open_backup(path: Path):
             )
         con = _connect(db_path)
         try:
-            yield con, kind_of(con), members
+            try:
+                kind = kind_of(con)
+            except sqlite3.DatabaseError as exc:
+                raise ArtifactRejected("malformed", "The backup's database is damaged or encrypted.") from exc
+            yield con, kind, members
         finally:
             con.close()
 
