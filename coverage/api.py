@@ -74,7 +74,7 @@ def list_connections(request):
 def get_connection(request, slug: str):
     """The projection of one connection."""
     connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
-    return JsonResponse(health_json(load_health(Connection.objects.filter(pk=connection.pk))[0]))
+    return JsonResponse(health_json(load_health(Connection.objects.filter(pk=connection.pk), timeline=True)[0]))
 
 
 @api.get("/system", response={200: SystemHealth, **problems()}, tags=["health"])

@@ -4,15 +4,20 @@ source's page in the same constant number of queries."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 
 from connections.models import Connection
-from coverage.evidence import load_health
+from coverage.evidence import load_health, load_one
 from coverage.models import LaneSummary
 from coverage.projection.timeline import timeline_of
+from coverage.serializers import health_json
+from coverage.services import issue_access_token
 from tests.scenarios import NOW, SCENARIOS
 
 AUCKLAND, LOS_ANGELES = ZoneInfo("Pacific/Auckland"), ZoneInfo("America/Los_Angeles")
@@ -86,3 +91,19 @@ def test_the_loader_gives_the_timeline_in_the_same_queries(count, owner, django_
 def test_no_lanes_no_timeline():
     assert timeline_of([], [], UTC) is None
     assert timeline_of([lane("owner_artifact", {})], [], UTC) is None
+
+
+@pytest.mark.django_db
+def test_one_sources_api_answer_and_health_json_carry_the_timeline_its_page_draws(owner, client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    scenario = next(s for s, _ in SCENARIOS.values() if any(lane.get("day_counts") for lane in s.lanes))
+    conn = scenario.save(owner)
+    page = health_json(load_one(conn, now=NOW, timeline=True))
+    assert page["coverage"]["timeline"], "the scenario has lanes, so its page draws a timeline"
+    _, secret = issue_access_token(owner)
+    api = client.get(f"/api/owner/connections/{conn.slug}", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    out = StringIO()
+    call_command("health", conn.slug, "--owner", owner.username, "--json", stdout=out)
+    assert api["coverage"]["timeline"] == page["coverage"]["timeline"] == json.loads(out.getvalue())["coverage"]["timeline"]
+    listed = client.get("/api/owner/connections", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert [c["coverage"]["timeline"] for c in listed] == [None]  # the list stays light

@@ -34,7 +34,7 @@ class Command(BaseCommand):
             connections = connections.filter(slug=slug)
             if not connections.exists():
                 raise CommandError(f"No connection {slug!r}" + (f" for {owner!r}." if owner else "."))
-        healths = load_health(connections)
+        healths = load_health(connections, timeline=bool(slug))  # one source: its timeline too, as its page
         if json:
             data = health_json(healths[0]) if slug else healths_json(healths)
             self.stdout.write(_dumps(data))
