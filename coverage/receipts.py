@@ -362,10 +362,14 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
 def _removed_sentence(batch, noun: tuple[str, str], tz: tzinfo) -> str:
     removal = batch.removal or {}
     gone, kept = removal.get("removed", 0), removal.get("kept", 0)
+    if removal.get("with"):  # an earlier reading, removed with the re-read that replaced it
+        return f"Removed on {day(batch.removed_at, tz)}, with the newer reading of this file that replaced it."
     text = f"Removed on {day(batch.removed_at, tz)}: {count(gone, noun)} went."
     if kept:
         text += (f" {count(kept, noun)} {pick(kept, ('stays', 'stay'))}, because another import "
                  "or your phone delivered them too.")
+    if removal.get("earlier"):  # a re-read removed with the readings it replaced (``pipeline.undo``)
+        text += " The earlier reading of this file was removed with it."
     return text
 
 

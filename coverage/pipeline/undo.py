@@ -16,6 +16,13 @@ in one transaction:
   commits. The lane and coverage summaries are counted again from what is held
   (``recount.recount_summaries``, as a re-read does).
 
+An import read again (``reread``) is, from that commit on, the import of its file: removing the
+re-read removes the import of that file, its earlier readings included (they become ``removed``
+too, named in ``removal["earlier"]``); they cannot be brought back on their own, as the reading
+they hold was replaced. Removing an earlier reading alone is refused in owner words that point at
+the newer one. A record handed over to a later import takes that import's reading of it (time,
+payload, media), as a fresh import of that file would give.
+
 Nothing outside the batch changes: other records, batches and their receipts stay as they were.
 ``plan_removal`` runs the same steps and rolls them back: the counts the confirmation states.
 """
@@ -33,6 +40,7 @@ from connections.connectors.base import BatchFacts
 from connections.models import Connection
 
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from ..words import day
 from .preview import artifact_parser, stage_artifact
 from .recount import recount_summaries
 from .staging import STAGING_TABLE, drop_staging, quote
@@ -53,6 +61,7 @@ class Removal:
     kept: int = 0  # records it delivered that stay, because something else delivered them too
     kept_by: list[dict] = field(default_factory=list)  # [{"batch_id", "count"}]: who else delivered them
     unread: list[int] = field(default_factory=list)  # later imports whose stored file could not be read again
+    earlier: list[int] = field(default_factory=list)  # earlier readings of the same file (re-read), removed with it
 
 
 class _DryRun(Exception):
@@ -85,10 +94,12 @@ def _remove(batch: AcquisitionBatch, *, now: datetime) -> tuple[AcquisitionBatch
     batch.connection = connection
     if batch.status != Status.COMMITTED or batch.method != "owner_artifact":
         raise RemovalRefused("Only an import that was saved can be removed.")
-    removal = Removal()
+    _refuse_earlier_reading(batch)
+    removal = Removal(earlier=_take_earlier_readings(batch))
+    this = {batch.pk, *removal.earlier}
     kept_by: dict[int, int] = {}
     delivered = Record.objects.filter(connection=connection, first_batch_id=batch.pk).count()
-    for later in _later_imports(batch):
+    for later in _later_imports(batch, this):
         moved = _hand_over_to(batch, later, removal)
         if moved:
             kept_by[later.pk] = kept_by.get(later.pk, 0) + moved
@@ -101,22 +112,56 @@ def _remove(batch: AcquisitionBatch, *, now: datetime) -> tuple[AcquisitionBatch
     name = batch.artifact_name
     batch.status = Status.REMOVED
     batch.removed_at = now
-    batch.removal = asdict(removal)
+    batch.removal = {k: v for k, v in asdict(removal).items() if k != "earlier" or v}  # "earlier": re-reads only
     batch.artifact_name = ""
     batch.save(update_fields=["status", "removed_at", "removal", "artifact_name"])
+    AcquisitionBatch.objects.filter(pk__in=removal.earlier).update(
+        status=Status.REMOVED, removed_at=now, removal={"removed": 0, "kept": 0, "with": batch.pk}
+    )
     recount_after_removal(connection, now)
     return batch, name, removal
 
 
-def _later_imports(batch: AcquisitionBatch) -> list[AcquisitionBatch]:
-    """Committed imports of the same method whose duplicates this batch held (their receipts say so)."""
+def _refuse_earlier_reading(batch: AcquisitionBatch) -> None:
+    newer_id = (batch.options or {}).get("superseded_by")
+    if not newer_id:
+        return
+    newer = AcquisitionBatch.objects.filter(pk=newer_id).first()
+    when = day(newer.committed_at) if newer is not None and newer.committed_at else "a later day"
+    raise RemovalRefused(
+        f"This import was read again on {when}: remove that newer reading to take the import of this file "
+        "back. Its earlier reading cannot be brought back on its own, because the newer reading replaced it."
+    )
+
+
+def _take_earlier_readings(batch: AcquisitionBatch) -> list[int]:
+    """The readings ``batch`` replaced (a re-read of a re-read...); what they still deliver becomes ``batch``'s."""
+    earlier, current = [], batch
+    while (old_id := (current.options or {}).get("reread_of")) and current.trigger == "reread":
+        old = AcquisitionBatch.objects.select_for_update().filter(pk=old_id, status=Status.COMMITTED).first()
+        if old is None or (old.options or {}).get("superseded_by") != current.pk:
+            break
+        earlier.append(old.pk)
+        current = old
+    if earlier:
+        Record.objects.filter(connection_id=batch.connection_id, first_batch_id__in=earlier).update(
+            first_batch_id=batch.pk
+        )
+        again = RecordProvenance.objects.filter(batch_id=batch.pk).values("record_id")
+        RecordProvenance.objects.filter(batch_id__in=earlier, record_id__in=again).delete()
+        RecordProvenance.objects.filter(batch_id__in=earlier).update(batch_id=batch.pk)
+    return earlier
+
+
+def _later_imports(batch: AcquisitionBatch, this: set[int]) -> list[AcquisitionBatch]:
+    """Committed imports of the same method whose duplicates this import held (their receipts say so)."""
     candidates = AcquisitionBatch.objects.filter(
         connection_id=batch.connection_id, method=batch.method, status=Status.COMMITTED
-    ).exclude(pk=batch.pk)
+    ).exclude(pk__in=this)
     return [
         b
         for b in candidates.order_by("committed_at", "pk")
-        if any(s.get("batch_id") == batch.pk for s in b.duplicate_sources or ())
+        if any(s.get("batch_id") in this for s in b.duplicate_sources or ())
     ]
 
 
@@ -139,14 +184,15 @@ def _hand_over_to(batch: AcquisitionBatch, later: AcquisitionBatch, removal: Rem
         quote(RecordProvenance._meta.db_table),
         quote(STAGING_TABLE),
     )
-    held = (
-        f"EXISTS (SELECT 1 FROM {staging} s WHERE s.batch_id = %s "
-        f"AND s.stream = {records}.stream AND s.{quote('key')} = {records}.{quote('key')})"
-    )
+    same = f"s.batch_id = %s AND s.stream = {records}.stream AND s.{quote('key')} = {records}.{quote('key')}"
+    held = f"EXISTS (SELECT 1 FROM {staging} s WHERE {same})"
+    # The later file's reading of each record (time, payload, media), as a fresh import of it gives.
+    reading = ", ".join(f"{col} = (SELECT s.{col} FROM {staging} s WHERE {same})" for col in ("event_at", "payload", "media"))
     with db.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {records} SET first_batch_id = %s WHERE connection_id = %s AND first_batch_id = %s AND {held}",
-            [later.pk, batch.connection_id, batch.pk, later.pk],
+            f"UPDATE {records} SET first_batch_id = %s, {reading} WHERE connection_id = %s AND first_batch_id = %s "
+            f"AND {held}",
+            [later.pk, later.pk, later.pk, later.pk, batch.connection_id, batch.pk, later.pk],
         )
         moved = max(cursor.rowcount, 0)
         cursor.execute(
