@@ -243,6 +243,11 @@ OWNERHUB_MAP_TILES = env_str("OWNERHUB_MAP_TILES", "https://tile.openstreetmap.o
 OWNERHUB_MAP_ATTRIBUTION = env_str("OWNERHUB_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
 # A whole-account export's download link works this many hours.
 OWNERHUB_EXPORT_HOURS = env_int("OWNERHUB_EXPORT_HOURS", 24)
+# A watched folder holding <user name>/<source slug>/ (empty: none). The worker looks every
+# INTERVAL seconds and takes a file once it has not changed for SETTLE seconds.
+OWNERHUB_WATCH_DIR = env_str("OWNERHUB_WATCH_DIR", "")
+OWNERHUB_WATCH_INTERVAL_SECONDS = env_int("OWNERHUB_WATCH_INTERVAL_SECONDS", 60)
+OWNERHUB_WATCH_SETTLE_SECONDS = env_int("OWNERHUB_WATCH_SETTLE_SECONDS", 5)
 # This installation's address as owners reach it, for links in reminder digests.
 OWNERHUB_BASE_URL = env_str("OWNERHUB_BASE_URL", "http://127.0.0.1:8000")
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,17 +56,16 @@ CHUNK = 1024 * 1024
 
 def watch_dir() -> Path | None:
     """The watched folder, or None when the installation has none."""
-    value = getattr(settings, "OWNERHUB_WATCH_DIR", None) or os.environ.get("OWNERHUB_WATCH_DIR", "")
+    value = settings.OWNERHUB_WATCH_DIR
     return Path(value) if value else None
 
 
 def settle_seconds() -> float:
-    return float(getattr(settings, "OWNERHUB_WATCH_SETTLE_SECONDS", os.environ.get("OWNERHUB_WATCH_SETTLE_SECONDS", 5)))
+    return float(settings.OWNERHUB_WATCH_SETTLE_SECONDS)
 
 
 def interval() -> timedelta:
-    seconds = getattr(settings, "OWNERHUB_WATCH_INTERVAL_SECONDS", os.environ.get("OWNERHUB_WATCH_INTERVAL_SECONDS", 60))
-    return timedelta(seconds=float(seconds))
+    return timedelta(seconds=float(settings.OWNERHUB_WATCH_INTERVAL_SECONDS))
 
 
 def source_folder(connection: Connection) -> Path | None:
