@@ -166,8 +166,8 @@ def _take_over(batch: AcquisitionBatch, now: datetime) -> bool:
                 reject_reason="reading_stopped",
                 reject_detail=(
                     f"Reading this file stopped {batch.read_attempts} times before the end, each time because "
-                    "the background worker stopped, so Ownerhub set it aside. Your file is kept: you can try "
-                    "reading it again later, or upload a smaller export."
+                    "the background worker stopped, so Ownerhub set it aside. Your file is kept: upload it again "
+                    "to read it once more, or upload a smaller export."
                 ),
                 preview_counts=None,
             )
