@@ -248,6 +248,17 @@ OWNERHUB_EXPORT_HOURS = env_int("OWNERHUB_EXPORT_HOURS", 24)
 OWNERHUB_WATCH_DIR = env_str("OWNERHUB_WATCH_DIR", "")
 OWNERHUB_WATCH_INTERVAL_SECONDS = env_int("OWNERHUB_WATCH_INTERVAL_SECONDS", 60)
 OWNERHUB_WATCH_SETTLE_SECONDS = env_int("OWNERHUB_WATCH_SETTLE_SECONDS", 5)
+# Reminder digests go out through Django's mail settings: printed to the console unless an
+# SMTP server is named (EMAIL_HOST and the usual EMAIL_* variables).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Ownerhub <ownerhub@localhost>")
 # This installation's address as owners reach it, for links in reminder digests.
 OWNERHUB_BASE_URL = env_str("OWNERHUB_BASE_URL", "http://127.0.0.1:8000")
 
