@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from connections.connectors.manifest import METHOD_LABELS, StreamView
+from ownerhub.paging import page_number
 
 from . import maps, words
 from .models import AcquisitionBatch, Record, RecordProvenance
@@ -133,13 +134,6 @@ def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
     return sorted(sections.values(), key=lambda s: (order.get(s.stream, 99), s.stream))
 
 
-def _page(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @require_GET
 @login_required
 def day(request: HttpRequest, slug: str, day: str) -> HttpResponse:
@@ -150,7 +144,7 @@ def day(request: HttpRequest, slug: str, day: str) -> HttpResponse:
         raise Http404("No such day") from None
     tz = timezone.get_current_timezone()
     start, end = _bounds(when, tz)
-    page = _page(request)
+    page = page_number(request)
     rows = list(
         Record.objects.visible()
         .filter(connection=connection, event_at__gte=start, event_at__lt=end)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from coverage import words
 from coverage.models import Record
+from ownerhub.paging import page_number
 
 from . import backends
 
@@ -53,18 +54,11 @@ def highlighted(snippet: str) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - escaped above; only <mark> added
 
 
-def _page(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @require_GET
 @login_required
 def results(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:LONGEST_QUERY]
-    page = _page(request)
+    page = page_number(request)
     found = backends.search(request.user.pk, query, offset=(page - 1) * PAGE, limit=PAGE, using=db.alias)
     tz = timezone.get_current_timezone()
     records = Record.objects.select_related("connection").only(
