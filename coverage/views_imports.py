@@ -59,7 +59,11 @@ def remove(request: HttpRequest, batch_id: int) -> HttpResponse:
         else:
             messages.success(request, "Removed the import. Your other imports were not changed.")
         return redirect("coverage:receipt", batch.pk)
-    plan = plan_removal(batch)
+    try:
+        plan = plan_removal(batch)
+    except RemovalRefused as exc:  # an import read again: its newer reading is the one to remove
+        messages.info(request, str(exc))
+        return redirect("coverage:receipt", batch.pk)
     context = {
         "batch": batch,
         "connection": batch.connection,

@@ -170,3 +170,20 @@ def test_after_a_reread_of_a_health_export_each_streams_slots_equal_a_fresh_impo
     _file(fresh, "export.zip")
     assert _held(health) == _held(fresh)
     assert _summaries(health) == _summaries(fresh)
+
+
+def test_the_page_of_an_import_read_again_offers_no_undo_and_points_at_the_newer_reading(
+    make_connection, owner, client
+):
+    chat = make_connection("whatsapp")
+    old = _upload(chat, CHAT, "chat.txt")
+    new = _reread(old)
+    client.force_login(owner)
+
+    page = client.get(f"/receipts/{old.pk}/").content.decode()
+    asked = client.get(f"/receipts/{old.pk}/remove/", follow=True)
+
+    assert f'href="/receipts/{old.pk}/remove/"' not in page
+    assert f'href="/receipts/{new.pk}/">the newer reading</a>' in page
+    assert asked.status_code == 200 and "remove that newer reading" in asked.content.decode()
+    assert f'href="/receipts/{new.pk}/remove/"' in client.get(f"/receipts/{new.pk}/").content.decode()
