@@ -139,6 +139,7 @@ def test_a_file_whose_reading_stopped_too_often_is_set_aside_with_its_file_kept(
     assert batch.artifact_name and default_storage.exists(batch.artifact_name)
     page = owner_client.get(f"/receipts/{batch.pk}/").content.decode()
     assert "This file could not be imported" in page and "stopped 3 times" in page
+    assert f'href="/receipts/{batch.pk}/original/"' in page or "Download the file you uploaded" in page
 
     # The kept file can be read once more, from the start.
     retry_reading(batch)
