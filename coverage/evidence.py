@@ -224,7 +224,7 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
     return {
         "previews_waiting": _count(previews),
         "newest_preview_id": Subquery(previews.order_by("-created_at", "-pk").values("pk")[:1]),
-        "folder_waiting": _count(previews.filter(trigger="folder")),  # picked up from the watched folder
+        "folder_waiting": _count(previews.filter(trigger="watched_folder")),  # picked up from the watched folder
         "outdated_imports": _count(outdated),
     }
 

@@ -40,7 +40,7 @@ class AcquisitionBatch(models.Model):
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="batches")
     method = models.CharField(max_length=20)
-    trigger = models.CharField(max_length=10, default="manual")
+    trigger = models.CharField(max_length=20, default="manual")  # manual, scheduled, push, reread, watched_folder
     run = models.ForeignKey(CollectionRun, null=True, blank=True, on_delete=models.SET_NULL)
     source_format = models.CharField(max_length=40, blank=True, default="")
     parser_version = models.CharField(max_length=40, blank=True, default="")

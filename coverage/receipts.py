@@ -208,7 +208,7 @@ def build_receipt(
                   if batch.artifact_sha256 else None),
         status=batch.status,
         sentence=_sentence(batch, facts, counts, media_missing, manifest.record_noun, tz)
-        + (" Picked up from your folder." if batch.trigger == "folder" else ""),  # pipeline.watch
+        + (" Picked up from your folder." if batch.trigger == "watched_folder" else ""),  # pipeline.watch
         event_time=EventTime(facts.event_earliest, facts.event_latest),
         counts=counts,
         media=Media(facts.media_declared, facts.media_attached, media_missing),

@@ -49,7 +49,7 @@ from .preview import (
 log = logging.getLogger(__name__)
 
 Status = AcquisitionBatch.Status
-TRIGGER = "folder"
+TRIGGER = "watched_folder"
 WORDS = "from your folder"
 CHUNK = 1024 * 1024
 

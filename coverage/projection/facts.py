@@ -125,7 +125,7 @@ def activity_of(ev: Evidence) -> LatestActivity | None:
         text = f"Last upload, {name}, was not imported" + (f": {up.reason}" if up.reason else "")
     else:
         text = f"Last import: {name}"
-    if up.trigger == "folder":
+    if up.trigger == "watched_folder":
         text += ", from your folder"
     return LatestActivity(up.batch_id, up.status, up.at, up.duplicate_of, text)
 

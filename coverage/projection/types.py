@@ -96,7 +96,7 @@ class Upload:
     duplicate_of: int | None = None
     duplicate_of_at: datetime | None = None
     duplicate_of_filename: str = ""
-    trigger: str = ""  # "folder": taken from the watched folder (``pipeline.watch``)
+    trigger: str = ""  # "watched_folder": taken from the watched folder (``pipeline.watch``)
 
 
 # ---------------------------------------------------------------- output

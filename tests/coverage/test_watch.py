@@ -58,7 +58,7 @@ def test_a_good_file_dropped_in_the_folder_is_imported_and_left_where_it_was(fol
     before = digest(dropped)
     assert watch_once() == "ada/family/WhatsApp Chat with Ana.txt: imported\n"
     batch = AcquisitionBatch.objects.get()
-    assert (batch.status, batch.trigger, batch.method) == (Status.COMMITTED, "folder", "owner_artifact")
+    assert (batch.status, batch.trigger, batch.method) == (Status.COMMITTED, "watched_folder", "owner_artifact")
     assert batch.options["folder"] == "WhatsApp Chat with Ana.txt"
     assert Record.objects.count() == batch.count_accepted > 0
     assert dropped.exists() and digest(dropped) == before  # never moved, deleted or changed
@@ -103,7 +103,7 @@ def test_a_file_that_cannot_be_read_gets_one_receipt_not_one_per_pass(folder):
     assert watch_once() == "ada/family/photo.bin: already seen: nothing new\n"
     assert watch_once() == "ada/family/photo.bin: already seen: nothing new\n"
     batch = AcquisitionBatch.objects.get()
-    assert (batch.status, batch.trigger) == (Status.REJECTED, "folder")
+    assert (batch.status, batch.trigger) == (Status.REJECTED, "watched_folder")
 
 
 @pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_the_worker_imports_a_dropped_file_on_its_own(folder):
         loop.stop()
         loop.join(30)
     batch = AcquisitionBatch.objects.get()
-    assert (batch.status, batch.trigger) == (Status.COMMITTED, "folder")
+    assert (batch.status, batch.trigger) == (Status.COMMITTED, "watched_folder")
     assert (folder / "chat.txt").exists()
 
 
