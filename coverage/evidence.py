@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from connections.connectors import CONNECTORS
@@ -61,6 +62,8 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
             **_newest_failed_import(),
             **_newest_import_in_flight(),
             **_newest_upload(),
+            **_newest_folder_file(),
+            owner_username=F("owner__username"),
             **_waiting_and_outdated(now),
             worker_seen=Subquery(
                 Condition.objects.filter(connection__isnull=True, type=Condition.Type.WORKER_HEARTBEAT)
@@ -138,6 +141,14 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
                 previews_waiting=conn.previews_waiting or 0,
                 newest_preview_id=conn.newest_preview_id,
                 folder_waiting=conn.folder_waiting or 0,
+                folder_preview_id=conn.folder_preview_id,
+                folder_path=_folder_path(conn.owner_username, conn.slug),
+                folder_last=(
+                    Upload(conn.folder_id, conn.folder_status, conn.folder_filename, conn.folder_at,
+                           trigger="watched_folder")
+                    if conn.folder_id is not None
+                    else None
+                ),
                 outdated_imports=conn.outdated_imports or 0,
                 latest_upload=(
                     Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
@@ -201,6 +212,23 @@ def _newest_upload() -> dict[str, Subquery]:
     }
 
 
+def _newest_folder_file() -> dict[str, Subquery]:
+    """The newest file picked up from the watched folder (``pipeline.watch``), whatever became of it."""
+    newest = AcquisitionBatch.objects.filter(connection=OuterRef("pk"), trigger="watched_folder").order_by(
+        "-created_at", "-pk"
+    )
+    return {
+        f"folder_{name}": Subquery(newest.values(field)[:1])
+        for name, field in (("id", "pk"), ("status", "status"), ("filename", "artifact_filename"), ("at", "created_at"))
+    }
+
+
+def _folder_path(username: str, slug: str) -> str:
+    """This source's folder (``OWNERHUB_WATCH_DIR/<owner>/<source>``), or "" when no folder is watched."""
+    root = getattr(settings, "OWNERHUB_WATCH_DIR", "")
+    return str(Path(root) / username / slug) if root else ""
+
+
 def current_readers() -> frozenset[str]:
     """Every connector's current parser version ("whatsapp/2"): an import read by another one is outdated."""
     return frozenset(v for module in CONNECTORS if (v := getattr(module, "PARSER_VERSION", "")))
@@ -225,6 +253,9 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
         "previews_waiting": _count(previews),
         "newest_preview_id": Subquery(previews.order_by("-created_at", "-pk").values("pk")[:1]),
         "folder_waiting": _count(previews.filter(trigger="watched_folder")),  # picked up from the watched folder
+        "folder_preview_id": Subquery(
+            previews.filter(trigger="watched_folder").order_by("-created_at", "-pk").values("pk")[:1]
+        ),
         "outdated_imports": _count(outdated),
     }
 

@@ -28,6 +28,7 @@ from .types import (
     Advisory,
     Coverage,
     Evidence,
+    FolderFile,
     ImportInFlight,
     Lane,
     LastRun,
@@ -36,6 +37,7 @@ from .types import (
     ReadinessFact,
     Schedule,
     SkippedPulls,
+    WatchedFolder,
     Work,
 )
 
@@ -159,7 +161,34 @@ def previews_of(ev: Evidence) -> PreviewsWaiting | None:
     if ev.folder_waiting:  # a file the watched folder took that the worker could not import on its own
         text = ("A file in your folder needs an answer" if ev.folder_waiting == 1
                 else f"{ev.folder_waiting:,} files in your folder need an answer")
-    return PreviewsWaiting(n, ev.newest_preview_id, f"/receipts/{ev.newest_preview_id}/", text)
+    # The folder file's own preview, not merely the newest one (an upload may be newer).
+    batch_id = ev.folder_preview_id if ev.folder_waiting and ev.folder_preview_id else ev.newest_preview_id
+    return PreviewsWaiting(n, batch_id, f"/receipts/{batch_id}/", text)
+
+
+# What the file last picked up from the watched folder did, by its batch's status.
+_FOLDER_OUTCOMES = {
+    "committed": ("imported", "imported"),
+    "preview": ("waiting", "needs an answer"),
+    "committing": ("importing", "being imported"),
+    "duplicate": ("duplicate", "already imported, nothing new"),
+    "rejected": ("rejected", "not imported"),
+    "failed": ("rejected", "not imported"),
+}
+
+
+def folder_of(ev: Evidence) -> WatchedFolder | None:
+    """This source's watched folder and the file last picked up from it (None: no folder is watched)."""
+    if not ev.folder_path:
+        return None
+    up = ev.folder_last
+    if up is None:
+        return WatchedFolder(ev.folder_path, None)
+    outcome, said = _FOLDER_OUTCOMES.get(up.status, ("rejected", "not imported"))
+    text = f"picked up {when(up.at, ev.time_zone)}: {said}"
+    return WatchedFolder(ev.folder_path, FolderFile(up.batch_id, up.filename, up.at, outcome,
+                                                    f"/receipts/{up.batch_id}/", text))
+
 
 
 def work_of(ev: Evidence) -> Work:
@@ -185,6 +214,7 @@ def work_of(ev: Evidence) -> Work:
         imports=imports_of(ev),
         skipped=skipped_of(ev),
         previews=previews_of(ev),
+        folder=folder_of(ev),
     )
 
 

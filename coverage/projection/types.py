@@ -60,6 +60,9 @@ class Evidence:
     previews_waiting: int = 0  # unexpired previews nobody imported yet
     newest_preview_id: int | None = None
     folder_waiting: int = 0  # of those, files taken from the watched folder (``pipeline.watch``)
+    folder_preview_id: int | None = None  # the newest of those folder files (its link, not a newer upload's)
+    folder_path: str = ""  # this source's folder when the installation watches one (``pipeline.watch``)
+    folder_last: Upload | None = None  # the newest file picked up from that folder, whatever it did
     outdated_imports: int = 0  # committed uploads read by an older reader, not read again since
 
 
@@ -182,6 +185,26 @@ class PreviewsWaiting:
 
 
 @dataclass(frozen=True)
+class FolderFile:
+    """The file last picked up from the source's watched folder."""
+
+    batch_id: int
+    filename: str
+    at: datetime
+    outcome: Literal["imported", "waiting", "importing", "duplicate", "rejected"]
+    url: str  # its receipt (or preview) page
+    text: str  # after its file name: "picked up today at 10:00 UTC: imported"
+
+
+@dataclass(frozen=True)
+class WatchedFolder:
+    """Where this source's files go when the installation watches a folder, and what came from it last."""
+
+    path: str
+    last: FolderFile | None
+
+
+@dataclass(frozen=True)
 class Work:
     last_run: LastRun | None
     last_success_at: datetime | None
@@ -190,6 +213,7 @@ class Work:
     imports: tuple[ImportInFlight, ...] = ()
     skipped: SkippedPulls | None = None
     previews: PreviewsWaiting | None = None
+    folder: WatchedFolder | None = None  # only when the installation watches a folder
 
 
 @dataclass(frozen=True)
