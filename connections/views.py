@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import phone, services
-from .collect import FeedUrlInvalid, set_feed_url
+from . import phone, reconnect, services
+from .collect import FeedUrlInvalid
 from .connectors import all_manifests
 from .connectors import get as get_manifest
 from .models import Connection
@@ -131,16 +131,28 @@ def _phone_context(request: HttpRequest, connection: Connection, secret: str | N
 @require_POST
 @login_required
 def feed(request: HttpRequest, slug: str) -> HttpResponse:
-    """Save a (new or re-entered) feed address: the reconnect after a refusal; collects soon."""
+    """A new feed address (the reconnect after a refusal): tested first, saved only if it answered.
+
+    The test fetches it once through the safe fetcher and reads it with the connector's parser
+    (``connections.reconnect``); a refusal saves nothing. Saved, it is collected within a minute,
+    and the card says "Checking the new address…" until that pull has answered.
+    """
     connection = _owned(request, slug)
     if connection.manifest.path("provider_api") is None:
         raise Http404("This source has no feed address.")
+    url = request.POST.get("feed_url", "").strip()
     try:
-        set_feed_url(connection, request.POST.get("feed_url", "").strip())
-    except FeedUrlInvalid as exc:
+        found = reconnect.try_feed_address(connection, url)
+    except reconnect.AddressRefused as exc:
+        messages.error(request, f"That feed address cannot be used. {exc} Nothing was changed.")
+        return redirect(f"{connection_url(connection)}#connect")
+    try:
+        reconnect.reconnect(connection, url)
+    except FeedUrlInvalid as exc:  # its answer moved between the test and the save
         messages.error(request, f"That feed address cannot be used. {exc} Nothing was changed.")
     else:
-        messages.success(request, "Feed address saved. Ownerhub will collect from it within a minute.")
+        messages.success(request, f"Feed address saved: it holds {found.text}. "
+                                  "Ownerhub will collect from it within a minute.")
     return redirect(f"{connection_url(connection)}#connect")
 
 

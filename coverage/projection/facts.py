@@ -91,6 +91,15 @@ def credential_of(ev: Evidence, now: datetime) -> ReadinessFact:
     return ReadinessFact("unknown", "not_probed", None)
 
 
+def checking_address(credential: ReadinessFact, work: Work) -> bool:
+    """A new feed address was saved (``connections.reconnect``) and no pull from it has finished yet:
+    the old failures were about the old address, so the card says it is checking instead."""
+    if credential.reason != "new_address" or credential.observed_at is None:
+        return False
+    last = work.last_run
+    return last is None or last.started_at < credential.observed_at or last.outcome == CollectionRun.Outcome.RUNNING
+
+
 def runtime_of(ev: Evidence, now: datetime) -> ReadinessFact:
     cond = _active(ev.conditions, Condition.Type.RUNTIME, now)
     if cond is not None:
@@ -188,7 +197,6 @@ def folder_of(ev: Evidence) -> WatchedFolder | None:
     text = f"picked up {when(up.at, ev.time_zone)}: {said}"
     return WatchedFolder(ev.folder_path, FolderFile(up.batch_id, up.filename, up.at, outcome,
                                                     f"/receipts/{up.batch_id}/", text))
-
 
 
 def work_of(ev: Evidence) -> Work:

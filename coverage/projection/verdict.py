@@ -23,6 +23,7 @@ from ..words import when as when_
 from .facts import (
     activity_of,
     advisories_of,
+    checking_address,
     coverage_of,
     credential_of,
     exports_only,
@@ -80,6 +81,9 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
     facts = _Facts.of(evidence, now)
     state = _state(facts)
     say = _SAY[state](facts)
+    if facts.checking and state in ("healthy", "attention"):
+        say = _Say("Checking the new address…", "Ownerhub collects from the new feed address within a minute; "
+                   "this card shows what it found.")
     asks = [*_failed_import_asks(facts), *_connect_asks(facts), *say.asks, *_advisory_asks(facts.advisories),
             *_media_rule_asks(facts)]
     conn = evidence.connection
@@ -105,9 +109,10 @@ def _state(f: _Facts) -> State:
         return "setup_required"
     if f.connection.schedule_policy == Connection.Policy.PAUSED:
         return "paused"
-    if f.credential.state in REFUSED or f.blocking or f.work.consecutive_failures >= FAILING_AFTER:
+    failures = 0 if f.checking else f.work.consecutive_failures  # they were the old address's
+    if f.credential.state in REFUSED or f.blocking or failures >= FAILING_AFTER:
         return "failing"
-    if f.work.consecutive_failures or f.runtime.state == "unavailable" or f.stale_pipe:
+    if failures or f.runtime.state == "unavailable" or (f.stale_pipe and not f.checking):
         return "degraded"
     if f.advisories:
         return "attention"
@@ -157,6 +162,11 @@ class _Facts:
     def exports_only(self) -> bool:
         """It could be connected, but holds only uploaded exports: connecting is a suggestion."""
         return self.credential.state == "missing" and exports_only(self.ev)
+
+    @property
+    def checking(self) -> bool:
+        """A new feed address waits for its first pull (``connections.reconnect``)."""
+        return checking_address(self.credential, self.work)
 
     @property
     def blocking(self) -> tuple[Advisory, ...]:

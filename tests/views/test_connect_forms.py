@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from connections.models import Connection, DeviceToken, hash_secret
 
 pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @pytest.fixture
@@ -38,15 +41,20 @@ def test_replacing_the_token_stops_the_old_one(phone, client, owner):
     assert DeviceToken.objects.get(token_hash=hash_secret(first)).revoked_at is not None
 
 
-def test_owner_saves_a_feed_address_and_it_is_kept_private(owner, client):
+def test_owner_saves_a_feed_address_and_it_is_kept_private(owner, client, httpserver, settings):
+    # The address is tested before it is saved (connections.reconnect): a real local calendar answers.
+    settings.OWNERHUB_FEED_ALLOWED_HOSTS = [httpserver.host]
+    httpserver.expect_request("/cal.ics").respond_with_data(
+        (FIXTURES / "ical" / "calendar.ics").read_bytes(), content_type="text/calendar")
     feed = Connection.objects.create(owner=owner, connector="ical_feed", slug="cal", name="Calendar",
                                      schedule_policy="interval", interval_seconds=3600)
     client.force_login(owner)
-    response = client.post("/sources/cal/feed/", {"feed_url": "webcal://example.org/cal.ics?token=s3cret"}, follow=True)
+    address = httpserver.url_for("/cal.ics") + "?token=s3cret"
+    response = client.post("/sources/cal/feed/", {"feed_url": address}, follow=True)
     assert "Feed address saved" in response.content.decode()
     assert "s3cret" not in response.content.decode()
     feed.refresh_from_db()
-    assert feed.feed_url == "https://example.org/cal.ics?token=s3cret" and feed.next_due_at is not None
+    assert feed.feed_url == address and feed.next_due_at is not None
 
 
 def test_a_bad_feed_address_changes_nothing(owner, client):
