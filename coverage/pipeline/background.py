@@ -22,7 +22,7 @@ stopped, the preview is rejected in owner words and its stored file is kept (``r
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import IO
@@ -51,6 +51,9 @@ READ_TASK = "coverage.tasks.read_preview"
 MAX_READ_ATTEMPTS = 3  # readings that may stop midway (a killed worker) before the file is set aside
 UNCLAIMED_GRACE = timedelta(minutes=1)  # a reading asked for, with no task and no reader
 READ_STALL = timedelta(hours=1)  # a task marked running with no reader, or a reader on another host
+# How the worker reads a stored preview, by acquisition method: ``backup`` adds ``device_backup`` (a phone
+# backup read with the backup reader, then asked which chat); any other is read as an export.
+READERS: dict[str, Callable[[AcquisitionBatch], AcquisitionBatch]] = {}
 
 
 def background_from_bytes() -> int:
@@ -77,18 +80,25 @@ def start_preview(
     Returns the batch: ``preview`` (measured, or ``is_reading`` while the worker reads it),
     ``duplicate`` or ``rejected``. Raises ``NotAnArtifactSource`` before storing anything.
     """
-    size = _declared_size(source)
-    background = size is not None and size >= background_from_bytes()
     batch = receive_artifact(connection, source, filename, options=options, now=now)
-    if batch.status != Status.PREVIEW:
+    if batch.status != Status.PREVIEW or read_later(batch, source):
         return batch
-    if not background:
-        return parse_and_measure(batch, artifact_parser(connection.manifest), None)
+    return parse_and_measure(batch, artifact_parser(connection.manifest), None)
+
+
+def read_later(batch: AcquisitionBatch, source: IO[bytes]) -> bool:
+    """Ask the worker to read a stored preview when its upload is large (True); else the caller reads it.
+
+    The worker reads it by its method (``READERS``), so a large phone backup goes the same way as a large export.
+    """
+    size = _declared_size(source)
+    if size is None or size < background_from_bytes():
+        return False
     batch.reading_requested_at = timezone.now()
     batch.save(update_fields=["reading_requested_at"])
     import_string(READ_TASK).enqueue(batch.pk)
     batch.refresh_from_db()
-    return batch
+    return True
 
 
 def read_preview(batch_id: int) -> str:
@@ -102,6 +112,9 @@ def read_preview(batch_id: int) -> str:
             return batch.status if batch is not None else "gone"
         AcquisitionBatch.objects.filter(pk=batch_id).update(read_by=PROCESS, read_attempts=F("read_attempts") + 1)
         batch.read_by, batch.read_attempts = PROCESS, batch.read_attempts + 1  # ``parse_and_measure`` saves them
+        reader = READERS.get(batch.method)
+        if reader is not None:
+            return reader(batch).status
         return parse_and_measure(batch, artifact_parser(batch.connection.manifest), None).status
 
 

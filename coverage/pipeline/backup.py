@@ -25,7 +25,7 @@ from connections.models import Connection
 from ..models import AcquisitionBatch
 from ..words import count, day
 from .accounts import source_identity
-from .background import start_preview
+from .background import READERS, read_later, start_preview
 from .preview import (
     CommitRefused,
     NotAnArtifactSource,
@@ -74,7 +74,7 @@ def preview_backup(
     batch = receive_artifact(connection, source, filename, options=options, now=now)
     batch.method = METHOD
     AcquisitionBatch.objects.filter(pk=batch.pk).update(method=METHOD)
-    if batch.status != Status.PREVIEW:
+    if batch.status != Status.PREVIEW or read_later(batch, source):  # a large backup: the worker reads it
         return batch
     return _read(batch, parser)
 
@@ -110,6 +110,14 @@ def _read(batch: AcquisitionBatch, parser) -> AcquisitionBatch:
         batch.question = chat_question(batch)
         batch.save(update_fields=["question"])
     return batch
+
+
+def read_stored(batch: AcquisitionBatch) -> AcquisitionBatch:
+    """The worker's reading of a stored backup (``background.READERS``)."""
+    return _read(batch, backup_parser(batch.connection.manifest))
+
+
+READERS[METHOD] = read_stored
 
 
 def chat_question(batch: AcquisitionBatch) -> dict:
