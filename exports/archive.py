@@ -73,20 +73,24 @@ def _write_receipts(zf: zipfile.ZipFile, name: str, connection: Connection, tz) 
     return with_files
 
 
+class _Counter:
+    """Records and files written so far, told to ``progress`` as they go."""
+
+    def __init__(self, total: int, progress: Progress | None):
+        self.done, self.total, self.progress = 0, total, progress
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
 def write(owner, out: IO[bytes], *, progress: Progress | None = None, now: datetime | None = None) -> dict:
     """Write the owner's zip into ``out``; returns the manifest it holds."""
     now = now or timezone.now()
     tz = zone_of(owner)
-    total = measure(owner)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(done, total)
-
-    advance(0)
+    counter = _Counter(measure(owner), progress)
+    counter.advance(0)
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -97,49 +101,50 @@ def write(owner, out: IO[bytes], *, progress: Progress | None = None, now: datet
     }
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         for connection in Connection.objects.for_owner(owner).order_by("slug"):
-            folder = f"sources/{connection.slug}"
-            entry = {
-                "slug": connection.slug,
-                "name": connection.name,
-                "connector": connection.connector,
-                "connector_name": connection.manifest.name,
-                "streams": [],
-                "receipts": f"{folder}/receipts.json",
-                "files": [],
-            }
-            streams = (
-                Record.objects.visible().filter(connection=connection).values_list("stream", flat=True).distinct()
-            )
-            for stream in sorted(set(streams)):
-                name = f"{folder}/{stream}.ndjson"
-                count = 0
-                with zf.open(name, "w", force_zip64=True) as member:
-                    for line in _ndjson(_matching(connection, RecordFilters(stream=stream)), None):
-                        member.write(line)
-                        count += 1
-                        if count % 5_000 == 0:
-                            advance(5_000)
-                advance(count % 5_000)
-                entry["streams"].append({"stream": stream, "file": name, "records": count})
-            for batch in _write_receipts(zf, entry["receipts"], connection, tz):
-                if not default_storage.exists(batch.artifact_name):
-                    continue
-                original = (batch.artifact_filename or "upload").replace("/", "_").replace("\\", "_")
-                name = f"{folder}/files/{len(entry['files']) + 1}-{original}"
-                with default_storage.open(batch.artifact_name, "rb") as source, zf.open(
-                    name, "w", force_zip64=True
-                ) as member:
-                    shutil.copyfileobj(source, member, COPY_CHUNK)
-                entry["files"].append(
-                    {
-                        "file": name,
-                        "batch_id": batch.pk,
-                        "filename": batch.artifact_filename,
-                        "sha256": batch.artifact_sha256,
-                        "bytes": batch.artifact_bytes,
-                    }
-                )
-                advance(1)
-            manifest["sources"].append(entry)
+            manifest["sources"].append(_write_source(zf, connection, tz, counter))
         zf.writestr("manifest.json", _json(manifest))
     return orjson.loads(_json(manifest))
+
+
+def _write_source(zf: zipfile.ZipFile, connection: Connection, tz, counter: _Counter) -> dict:
+    """One source's streams, receipts and stored files; its entry of the manifest."""
+    folder = f"sources/{connection.slug}"
+    entry = {
+        "slug": connection.slug,
+        "name": connection.name,
+        "connector": connection.connector,
+        "connector_name": connection.manifest.name,
+        "streams": [],
+        "receipts": f"{folder}/receipts.json",
+        "files": [],
+    }
+    streams = Record.objects.visible().filter(connection=connection).values_list("stream", flat=True).distinct()
+    for stream in sorted(set(streams)):
+        name = f"{folder}/{stream}.ndjson"
+        count = 0
+        with zf.open(name, "w", force_zip64=True) as member:
+            for line in _ndjson(_matching(connection, RecordFilters(stream=stream)), None):
+                member.write(line)
+                count += 1
+                if count % 5_000 == 0:
+                    counter.advance(5_000)
+        counter.advance(count % 5_000)
+        entry["streams"].append({"stream": stream, "file": name, "records": count})
+    for batch in _write_receipts(zf, entry["receipts"], connection, tz):
+        if not default_storage.exists(batch.artifact_name):
+            continue
+        original = (batch.artifact_filename or "upload").replace("/", "_").replace("\\", "_")
+        name = f"{folder}/files/{len(entry['files']) + 1}-{original}"
+        with default_storage.open(batch.artifact_name, "rb") as source, zf.open(name, "w", force_zip64=True) as member:
+            shutil.copyfileobj(source, member, COPY_CHUNK)
+        entry["files"].append(
+            {
+                "file": name,
+                "batch_id": batch.pk,
+                "filename": batch.artifact_filename,
+                "sha256": batch.artifact_sha256,
+                "bytes": batch.artifact_bytes,
+            }
+        )
+        counter.advance(1)
+    return entry
