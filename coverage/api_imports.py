@@ -30,9 +30,11 @@ from .pipeline import (
     start_preview,
 )
 from .pipeline.accounts import confirm_other_account as confirm_account
+from .pipeline.background import retry_reading
 from .pipeline.undo import RemovalRefused, remove_import
 from .receipts import Receipt
 from .serializers import receipt_json
+from .views_read_again import can_read_again
 
 router = Router(tags=["imports"])
 
@@ -204,6 +206,26 @@ def retry(request, batch_id: int):
         response["Location"] = _poll_url(batch.pk)
         return response
     return _receipt(200, batch)
+
+
+@router.post(
+    "/batches/{batch_id}/read-again",
+    response={202: Receipt, **problems(400, 403, 404, 409)},
+    url_name="read_again_batch",
+)
+def read_again(request, batch_id: int):
+    """Read once more a file set aside after its reading stopped too often (its file was kept).
+
+    202 with the preview to poll (``Location``), read from the start by the worker; 409 for
+    any other batch.
+    """
+    batch = _batch(request, batch_id)
+    if not can_read_again(batch):
+        return _problem(409, "This file is not waiting to be read again.")
+    batch = retry_reading(batch)
+    response = _receipt(202, batch)
+    response["Location"] = _poll_url(batch.pk)
+    return response
 
 
 @router.get(

@@ -6,3 +6,8 @@ urlpatterns: list = []
 from . import views_map  # noqa: E402
 
 urlpatterns += [path("sources/<slug:slug>/map/", views_map.source_map, name="map")]
+
+# A file set aside after its reading stopped too often, read once more (issue 14).
+from . import views_read_again  # noqa: E402
+
+urlpatterns += [path("receipts/<int:batch_id>/read-again/", views_read_again.read_again, name="read_again")]
