@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from .words import local_date
+from .words import local_date, zone, zone_name
 
 
 def _utc_day(key) -> date | None:
@@ -132,18 +132,21 @@ def owner_days(utc_days: Iterable, tz: tzinfo | None, first_at: datetime | None 
 
 
 def owner_gaps(holes: Iterable[dict], tz: tzinfo | None) -> list[tuple[str, str, int]]:
-    """The holes (``{"start", "end", "days"}``, empty UTC days) as the owner's days wholly inside them:
+    """The holes (``{"start", "end", "days"}``, empty days of the hole's ``zone``, UTC when it names none)
+    as the owner's days wholly inside them:
     ``(first, last, days)``, ISO days."""
     gaps = []
     for hole in holes or ():
         start, end = _utc_day(hole.get("start")), _utc_day(hole.get("end"))
         if start is None or end is None:
             continue
-        if tz is None:
+        # A hole names the zone of its days (``pipeline.summaries.holes``); older ones are UTC days.
+        if tz is None or zone_name(tz) == hole.get("zone", "UTC"):
             gaps.append((start.isoformat(), end.isoformat(), (end - start).days + 1))
             continue
-        empty_from = datetime.combine(start, time(0), UTC)
-        empty_until = datetime.combine(end + timedelta(days=1), time(0), UTC)
+        hole_zone = zone(hole.get("zone"))
+        empty_from = datetime.combine(start, time(0), hole_zone)
+        empty_until = datetime.combine(end + timedelta(days=1), time(0), hole_zone)
         first = local_date(empty_from, tz)
         if _midnight(first, tz) < empty_from:
             first += timedelta(days=1)

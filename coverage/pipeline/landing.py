@@ -138,7 +138,8 @@ def measure_staged(
     """
     n = _sql_names()
     where, span_params = (span or Span()).sql()
-    measure = Measure(slot_minutes=slots.minutes_for_connection(connection_id))
+    tz = slots.zone_for_connection(connection_id)
+    measure = Measure(slot_minutes=slots.minutes_for(tz), zone=tz)
     slot = slots.slot_sql("s.event_at", measure.slot_minutes)
     with db.cursor() as cursor:
         measure.held = holds_records(connection_id) if held is None else held
@@ -171,6 +172,7 @@ def _add_groups(measure: Measure, rows: list[tuple]) -> None:
     last = None
     day_new = day_media = 0
     media_slots: set[str] = set()
+    held_slots: set[str] = set()
     for ordinal, slot, stream, media, count, fresh in [*rows, (None, "", "", "", 0, 0)]:
         if ordinal != last:
             if last is not None:
@@ -183,6 +185,7 @@ def _add_groups(measure: Measure, rows: list[tuple]) -> None:
         if ordinal is None:
             break
         count, fresh = int(count or 0), int(fresh or 0)
+        held_slots.add(slot)
         measure.staged += count
         measure.accepted += fresh
         day_new += fresh
@@ -197,6 +200,7 @@ def _add_groups(measure: Measure, rows: list[tuple]) -> None:
             if fresh:
                 measure.new_media[media] = measure.new_media.get(media, 0) + fresh
     measure.media_slots = sorted(media_slots)
+    measure.slots = sorted(held_slots)
 
 
 def _duplicate_sources(held_by: list[tuple[int, int]]) -> list[dict]:

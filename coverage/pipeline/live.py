@@ -8,7 +8,7 @@ batch per device per window instead of a batch each.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -110,7 +110,8 @@ def _add_landed(batch: AcquisitionBatch, staged: Staged, landed: Landed, *, new_
     batch.duplicate_sources = merge_sources(
         batch.duplicate_sources if not new_batch else [], landed.measure.duplicate_sources
     )
-    earlier_days = [] if new_batch else [date.fromisoformat(d).toordinal() for d in batch.day_counts]
-    days = sorted(set(earlier_days) | set(landed.measure.days))
-    batch.gaps = holes(days, batch.connection.manifest)  # the one rule (summaries.holes)
+    # The batch keeps its earlier landings by UTC day (read conservatively), this one's by slot.
+    earlier_days = [] if new_batch else list(batch.day_counts)
+    keys = [*earlier_days, *landed.measure.slots]
+    batch.gaps = holes(keys, batch.connection.manifest, landed.measure.zone)  # the one rule (summaries.holes)
     batch.media_days = sorted(set([] if new_batch else batch.media_days) | set(landed.measure.media_days))

@@ -7,7 +7,7 @@ one staging round brings; ``Landed`` what a landing did add. Plain values, no qu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Measure:
     slot_minutes: int = 60  # the length of the slots below (``slots``: an hour, or a quarter hour)
     slot_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC slot and stream
     media_slots: list[str] = field(default_factory=list)  # slots with media missing or omitted
+    slots: list[str] = field(default_factory=list)  # slots with any staged record (``summaries.holes``)
+    zone: tzinfo = UTC  # the owner's zone the slots were cut for
 
 
 @dataclass

@@ -229,7 +229,7 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> Non
     batch.day_counts = measure.day_counts
     batch.duplicate_sources = measure.duplicate_sources
     batch.media_days = measure.media_days
-    batch.gaps = holes(measure.days, manifest)  # the one rule (summaries.holes)
+    batch.gaps = holes(measure.slots, manifest, measure.zone)  # the one rule (summaries.holes), owner's days
     batch.warnings = batch.warnings + _seen_elsewhere(batch)
     batch.preview_counts = counts(batch)
     batch.stream_coverage = stream_coverage(batch.pk)  # how far each stream reaches (``streams``)

@@ -12,7 +12,7 @@ connection lock in a transaction.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import connection as db
 from django.db.models import Count, Max, Min
@@ -124,10 +124,11 @@ def _recount_summary(connection: Connection, batch: AcquisitionBatch, now: datet
         summary.media_batch = None
     elif summary.media_batch_id is None or batch.media_missing + batch.media_omitted:
         summary.media_batch = batch
-    days: set[int] = set()
+    keys: set[str] = set()
     for counts in LaneSummary.objects.filter(connection=connection).values_list("day_counts", flat=True):
-        days.update(date.fromisoformat(d[:10]).toordinal() for d, c in (counts or {}).items() if c)
-    summary.holes = holes(sorted(days), connection.manifest)  # the one rule for gaps
+        keys.update(k for k, c in (counts or {}).items() if c)
+    # The one rule for gaps, in the owner's days.
+    summary.holes = holes(keys, connection.manifest, slots.zone_for_connection(connection.pk)) if keys else []
     summary.latest_batch = batch
     summary.updated_at = now
     summary.save()

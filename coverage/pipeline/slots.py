@@ -22,7 +22,8 @@ from connections.models import OwnerProfile
 from ..days import slot_start
 from ..words import zone
 
-__all__ = ["HOUR", "QUARTER", "minutes_for", "minutes_for_connection", "slot_sql", "slot_start"]
+__all__ = ["HOUR", "QUARTER", "minutes_for", "minutes_for_connection", "slot_sql",
+           "zone_for_connection", "slot_start"]
 
 HOUR, QUARTER = 60, 15
 
@@ -37,10 +38,15 @@ def minutes_for(tz: tzinfo) -> int:
     return HOUR
 
 
+def zone_for_connection(connection_id: int) -> tzinfo:
+    """The zone of the owner of a connection (one query): the profile's, else the installation's."""
+    name = OwnerProfile.objects.filter(owner__connections__pk=connection_id).values_list("time_zone", flat=True).first()
+    return zone(name or settings.TIME_ZONE)
+
+
 def minutes_for_connection(connection_id: int) -> int:
     """Slot length for the owner of a connection (one query)."""
-    name = OwnerProfile.objects.filter(owner__connections__pk=connection_id).values_list("time_zone", flat=True).first()
-    return minutes_for(zone(name or settings.TIME_ZONE))
+    return minutes_for(zone_for_connection(connection_id))
 
 
 def slot_sql(column: str, minutes: int) -> str:

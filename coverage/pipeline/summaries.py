@@ -3,7 +3,7 @@
 ``update_lane`` and ``update_summary`` add what one landing brought (``measures.Landed``); the
 caller holds the connection lock. A lane counts its records and media-missing records per UTC
 slot (``slots``: an hour, or a quarter hour), so the loader can tell the owner's days exactly;
-holes are runs of empty UTC days (``day_text``).
+holes are runs of the owner's empty days, each naming its zone (``holes``).
 
 Media-missing days are a fact of the records' current media state, not a log: when a landing
 fills in media an earlier import lacked (``Landed.upgraded``), ``refresh_media_days`` recomputes
@@ -13,11 +13,14 @@ them from the records, for the days the batch covers only (the upgraded records 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.db import connection as db
 
+from ..days import slot_start
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from ..words import local_date, zone_name
 from . import slots
 from .measures import Landed, Round
 from .staging import quote
@@ -37,16 +40,54 @@ def gaps(days: list[int], longer_than: timedelta) -> list[dict]:
     return found
 
 
-def holes(days: list[int], manifest) -> list[dict]:
+def owner_day_ordinals(keys: Iterable, tz: tzinfo | None) -> set[int]:
+    """The owner's days (ordinals) holding a record, from the keys of the days or slots that hold one.
+
+    A slot key (``slots``: a UTC hour or quarter hour, ``"2023-11-20T10"``, with or without a
+    ``~stream``) lies within one owner's day: exact. A UTC day (ISO text, or an ordinal; summaries
+    written before slots) counts for every owner's day it touches, so an owner's day with a record
+    never looks empty. ``tz`` ``None``: UTC days.
+    """
+    found: set[int] = set()
+    for key in keys or ():
+        if isinstance(key, int):
+            utc_day = date.fromordinal(key)
+        else:
+            text = str(key).partition("~")[0]
+            if (start := slot_start(text)) is not None:
+                found.add(local_date(start[0], tz).toordinal() if tz is not None else start[0].date().toordinal())
+                continue
+            try:
+                utc_day = date.fromisoformat(text[:10])
+            except ValueError:
+                continue
+        if tz is None:
+            found.add(utc_day.toordinal())
+            continue
+        begins = datetime.combine(utc_day, time(0), UTC)
+        first, last = local_date(begins, tz), local_date(begins + timedelta(days=1, microseconds=-1), tz)
+        found.update(range(first.toordinal(), last.toordinal() + 1))
+    return found
+
+
+def holes(keys: Iterable, manifest, tz: tzinfo | None = None) -> list[dict]:
     """The one rule for gaps, used by the preview, a push's receipt and the summaries alike.
 
     A gap exists only where the connector's manifest declares an expected density
     (``Manifest.hole_after``): a phone that records every few minutes has gaps when it goes
-    quiet; a chat or a calendar has quiet days, not gaps.
+    quiet; a chat or a calendar has quiet days, not gaps. Gaps are runs of the owner's days
+    (in ``tz``) with nothing recorded (``owner_day_ordinals``); each names its zone
+    (``"zone"``, left out for UTC), so ``coverage.days.owner_gaps`` reads it exactly in any zone
+    later. Without ``tz``, runs of empty UTC days (as kept before).
     """
     if manifest.hole_after is None:
         return []
-    return gaps(sorted(days), manifest.hole_after)
+    found = gaps(sorted(owner_day_ordinals(keys, tz)), manifest.hole_after)
+    name = zone_name(tz)
+    if name != "UTC":  # a hole without a zone is UTC days
+        for gap in found:
+            gap["zone"] = name
+    return found
 
 
 def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_batch: bool, landed: Landed) -> None:
@@ -147,13 +188,13 @@ def update_summary(batch: AcquisitionBatch, round_: Round, now: datetime, *, lan
     elif round_.media_not_attached:
         summary.media_batch = batch
     manifest = batch.connection.manifest
-    days: set[int] = set()
+    keys: set[str] = set()
     if manifest.hole_after is not None:
         for counts in LaneSummary.objects.filter(connection_id=batch.connection_id).values_list(
             "day_counts", flat=True
         ):
-            days.update(date.fromisoformat(d[:10]).toordinal() for d, c in (counts or {}).items() if c)
-    summary.holes = holes(sorted(days), manifest)
+            keys.update(k for k, c in (counts or {}).items() if c)
+    summary.holes = holes(keys, manifest, slots.zone_for_connection(batch.connection_id)) if keys else []
     summary.latest_batch = batch
     summary.updated_at = now
     summary.save()

@@ -162,7 +162,8 @@ def _hole_days(holes) -> set[date]:
 
 def timeline_of(lanes, holes, tz: tzinfo | None) -> Timeline | None:
     """The timeline of ``lanes`` (LaneSummary rows with ``day_counts`` and ``media_days`` loaded) and
-    ``holes`` (``[{start, end, days}]``, empty UTC days) in ``tz``'s days; ``None`` with nothing to show."""
+    ``holes`` (``[{start, end, days, zone}]``, the owner's empty days, ``pipeline.summaries.holes``; UTC days
+    when they name no zone) in ``tz``'s days; ``None`` with nothing to show."""
     lanes = sorted(lanes, key=_method_order)
     per_lane = [owner_day_counts(lane.day_counts, tz, lane.earliest_event_at, lane.covered_through) for lane in lanes]
     media = [owner_days(lane.media_days, tz, lane.earliest_event_at, lane.covered_through) for lane in lanes]
