@@ -114,6 +114,14 @@ def _owntracks_location(item: dict, n: int, facts: BatchFacts) -> ParsedRecord |
     return _point(at, *position, "owntracks", extra)
 
 
+def topic_identity(topic) -> str | None:
+    """The user and device an OwnTracks message names in its topic ``owntracks/USER/DEVICE``: "USER/DEVICE"."""
+    parts = topic.split("/") if isinstance(topic, str) else []
+    if len(parts) != 3 or not all(p.strip() for p in parts[1:]):
+        return None
+    return _text(f"{parts[1].strip()}/{parts[2].strip()}"[:120])
+
+
 def parse_owntracks(body: bytes, facts: BatchFacts) -> list[ParsedRecord]:
     """The points of one OwnTracks HTTP-mode request (see the module doc)."""
     facts.source_format = "owntracks_http"
@@ -133,6 +141,7 @@ def parse_owntracks(body: bytes, facts: BatchFacts) -> list[ParsedRecord]:
         if item.get("_type") != "location":
             facts.skipped += 1
             continue
+        facts.identity = facts.identity or topic_identity(item.get("topic"))
         record = _owntracks_location(item, n, facts)
         if record is not None:
             records.append(record)

@@ -20,6 +20,7 @@ Overland ``{"result": "ok"}``). What each request becomes:
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import ChainMap
@@ -34,6 +35,7 @@ from django.views.decorators.http import require_POST
 from connections import throttle
 from connections.connectors import push_endpoint
 from connections.connectors.base import BatchFacts, Body, ParseOptions, PayloadRejected
+from connections.connectors.identity import log_token, same_account
 from connections.connectors.manifest import PushEndpoint
 from connections.ingest import (
     MAX_PUSH_BYTES,
@@ -48,7 +50,12 @@ from connections.models import Condition
 from connections.runtime import active_conditions, record_condition
 from connections.tokens import find_device_token, touch
 
+from ..models import AcquisitionBatch
+from .accounts import source_identity
 from .live import acquire_records
+
+log = logging.getLogger(__name__)
+OTHER_DEVICE = "other_device"  # a push from another user or device than the source's first (its batch's warning)
 
 _DEVICE = re.compile(r"[^A-Za-z0-9_.\-]")
 _CHALLENGES = {"basic": 'Basic realm="Ownerhub"', "bearer": 'Bearer realm="Ownerhub"'}
@@ -86,10 +93,10 @@ def ingest(request: HttpRequest, endpoint: str) -> HttpResponse:
     if token.connection.is_paused:
         return _error(503, "paused", "This source is paused; the phone should keep its points and retry later.",
                       headers={"Retry-After": str(PAUSED_RETRY_AFTER)})
-    return _receive(request, push, token, now)
+    return _receive(request, push, token, now, username)
 
 
-def _receive(request: HttpRequest, push: PushEndpoint, token, now) -> HttpResponse:
+def _receive(request: HttpRequest, push: PushEndpoint, token, now, username: str | None = None) -> HttpResponse:
     connection = token.connection
     length = request.META.get("CONTENT_LENGTH") or ""
     too_large = f"A push may carry at most {MAX_PUSH_BYTES // 1024**2} MB."
@@ -112,8 +119,10 @@ def _receive(request: HttpRequest, push: PushEndpoint, token, now) -> HttpRespon
     hints = ChainMap(request.headers, request.GET)
     name = _DEVICE.sub("", push.device(hints, records) or "")[:60] or f"token-{token.pk}"
     with _SQLITE_WRITES if db.vendor == "sqlite" else nullcontext():
-        acquire_records(connection, method="device_sync", trigger="push", records=records, facts=facts,
-                        window_key=f"{name}:{now:%Y-%m-%dT%H}", now=now)
+        batch = acquire_records(connection, method="device_sync", trigger="push", records=records, facts=facts,
+                                window_key=f"{name}:{now:%Y-%m-%dT%H}", now=now)
+        # Whose phone: the parser's hint (OwnTracks' topic), else the user name and device it pushed with.
+        _note_device(batch, facts.identity or (f"{hints.get('X-Limit-U') or username}/{name}" if username else None))
         current = active_conditions(connection, now)
         record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.READY, now=now,
                          reason="token_accepted", current=current)
@@ -121,6 +130,21 @@ def _receive(request: HttpRequest, push: PushEndpoint, token, now) -> HttpRespon
                          reason="push_received", current=current)
         clear_push_failures(connection, now)
     return _reply(push)
+
+
+def _note_device(batch: AcquisitionBatch, hint: str | None) -> None:
+    """Keep the push's user and device on its batch; warn when they are not the source's first (the points
+    are kept: a push has no preview to stop at, so the card says it and asks to check the phone)."""
+    options = batch.options or {}
+    if not hint or options.get("identity") == hint:
+        return
+    warnings = list(batch.warnings or [])
+    earlier = source_identity(batch.connection_id, exclude=batch.pk) or options.get("identity")
+    if earlier and not same_account(hint, earlier) and all(w.get("kind") != OTHER_DEVICE for w in warnings):
+        warnings.insert(0, {"kind": OTHER_DEVICE, "position": None,
+                            "detail": f"Points arrive from another device, {hint}, than before, {earlier}."})
+        log.info("batch %s: a push from another device (%s, source %s)", batch.pk, log_token(hint), log_token(earlier))
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(options={**options, "identity": hint}, warnings=warnings)
 
 
 def _reply(push: PushEndpoint) -> JsonResponse:

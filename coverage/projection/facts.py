@@ -361,6 +361,9 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
                     if w.get("kind") in manifest.blocking_gaps}
         found.extend((kind, detail or "The last export is incomplete.", latest.pk)
                      for kind, detail in blocking.items())
+    other = next((w for w in (latest.warnings or ()) if w.get("kind") == "other_device"), None) if latest else None
+    if other is not None:  # a push from another phone than the source's first (``pipeline.push``)
+        found.append(("other_device", other.get("detail", ""), latest.pk))
     if latest is not None and latest.count_failed:
         found.append(("parser_warning", f"{count(latest.count_failed, ITEM)} in the last import could not be read.",
                       latest.pk))
