@@ -142,7 +142,7 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
                 newest_preview_id=conn.newest_preview_id,
                 folder_waiting=conn.folder_waiting or 0,
                 folder_preview_id=conn.folder_preview_id,
-                folder_path=_folder_path(conn.owner_username, conn.slug),
+                folder_path=_folder_path(conn.owner_username, conn.slug, get_manifest(conn.connector)),
                 folder_last=(
                     Upload(conn.folder_id, conn.folder_status, conn.folder_filename, conn.folder_at,
                            trigger="watched_folder")
@@ -223,10 +223,12 @@ def _newest_folder_file() -> dict[str, Subquery]:
     }
 
 
-def _folder_path(username: str, slug: str) -> str:
-    """This source's folder (``OWNERHUB_WATCH_DIR/<owner>/<source>``), or "" when no folder is watched."""
+def _folder_path(username: str, slug: str, manifest) -> str:
+    """This source's folder (``OWNERHUB_WATCH_DIR/<owner>/<source>``), or "" when no folder is watched
+    or the source takes no files (the watcher passes it by)."""
     root = getattr(settings, "OWNERHUB_WATCH_DIR", "")
-    return str(Path(root) / username / slug) if root else ""
+    takes_files = manifest.path("owner_artifact") is not None
+    return str(Path(root) / username / slug) if root and takes_files else ""
 
 
 def current_readers() -> frozenset[str]:

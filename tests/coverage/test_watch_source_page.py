@@ -9,6 +9,7 @@ from io import BytesIO, StringIO
 import pytest
 from django.core.management import call_command
 
+from connections.services import add_connection
 from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch
 from coverage.pipeline import preview_artifact
@@ -78,3 +79,9 @@ def test_without_a_watched_folder_the_source_page_names_no_folder(settings, clie
     assert load_one(source).work.folder is None
     client.force_login(owner)
     assert "your folder" not in client.get("/sources/family/").content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_a_source_that_takes_no_files_names_no_folder(folder, owner):
+    calendar = add_connection(owner, "ical_feed", "work-calendar", "Work calendar")
+    assert load_one(calendar).work.folder is None
