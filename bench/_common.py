@@ -12,7 +12,7 @@ Children started through the meter:
 - ``_common.py import CONNECTOR FILE OUT``: the real import path, ``preview_artifact`` then
   ``start_commit(enqueue=False)`` and ``land_batch``, timed per phase, receipt counts in OUT.
 - ``_common.py parse CONNECTOR FILE OUT``: our parser alone (no database), for the parse rate.
-- ``_common.py floor CONNECTOR FILE OUT``: the raw floor (issue 15): stream-parse with our parser
+- ``_common.py floor CONNECTOR FILE OUT`` (``_floor.py``): the raw floor (issue 15): stream-parse with our parser
   and ``executemany`` INSERT OR IGNORE (PostgreSQL: ON CONFLICT DO NOTHING) of the same rows
   (stream, key, time, payload JSON, media) into a bare table with the same unique key
   (stream, key), batches of ``FLOOR_BATCH``, each its own transaction, on the run's database
@@ -39,10 +39,11 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from _floor import FLOOR_BATCH, child_floor
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve()
 SLUG = "bench"
-FLOOR_BATCH = 20_000
 
 
 # ------------------------------------------------------------------------------- arguments
@@ -397,94 +398,6 @@ def _child_parse(connector: str, path: str, out: str) -> None:
     Path(out).write_text(json.dumps({"count": count, "seconds": seconds}))
 
 
-def _floor_rows(connector: str, path: str, text_times: bool):
-    """Our parser's records as plain rows (stream, key, time, payload JSON, media).
-
-    Call it before the clock starts: the imports happen here, the parsing when iterated.
-    """
-    import importlib
-    from datetime import UTC
-
-    from connections.connectors.base import Artifact, BatchFacts, ParseOptions, payload_json
-
-    parse = importlib.import_module(f"connections.connectors.{connector}").parse
-    return _floor_iter(parse, Artifact, BatchFacts, ParseOptions, payload_json, UTC, path, text_times)
-
-
-def _floor_iter(parse, Artifact, BatchFacts, ParseOptions, payload_json, UTC, path, text_times):  # noqa: N803
-    for r in parse(Artifact(path=Path(path), filename=Path(path).name), BatchFacts(), ParseOptions()):
-        at = r.event_at.astimezone(UTC)
-        yield (r.stream, r.key, str(at)[:-6] if text_times else at, payload_json(r.payload), r.media or "")
-
-
-def _floor_batches(rows, size: int = FLOOR_BATCH):
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _child_floor(connector: str, path: str, out: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    url = os.environ["DATABASE_URL"]
-    parsed = stored = 0
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        db_file = Path(urlsplit(url).path).with_name("floor.sqlite3")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-        rows = _floor_rows(connector, path, True)
-        began = time.perf_counter()
-        con = sqlite3.connect(db_file, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")  # as the project's SQLite runs
-        con.execute("PRAGMA synchronous=NORMAL")
-        con.execute(
-            "CREATE TABLE floor (stream TEXT, key TEXT, event_at TEXT, payload TEXT, media TEXT, "
-            "UNIQUE (stream, key))"
-        )
-        sql = "INSERT OR IGNORE INTO floor VALUES (?, ?, ?, ?, ?)"
-        for batch in _floor_batches(rows):
-            con.execute("BEGIN")
-            con.executemany(sql, batch)
-            con.execute("COMMIT")
-            parsed += len(batch)
-        seconds = time.perf_counter() - began
-        stored = con.execute("SELECT count(*) FROM floor").fetchone()[0]
-        con.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        parts = urlsplit(url)
-        with psycopg.connect(urlunsplit(parts._replace(scheme="postgresql"))) as con:
-            con.execute("DROP TABLE IF EXISTS bench_floor")
-            con.commit()
-            rows = _floor_rows(connector, path, False)
-            began = time.perf_counter()
-            con.execute(
-                "CREATE TABLE bench_floor (stream varchar(40), key varchar(120), event_at timestamptz, "
-                "payload jsonb, media varchar(10), UNIQUE (stream, key))"
-            )
-            con.commit()
-            sql = "INSERT INTO bench_floor VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
-            for batch in _floor_batches(rows):
-                with con.cursor() as cur:
-                    cur.executemany(sql, batch)
-                con.commit()
-                parsed += len(batch)
-            seconds = time.perf_counter() - began
-            stored = con.execute("SELECT count(*) FROM bench_floor").fetchone()[0]
-            con.execute("DROP TABLE bench_floor")
-            con.commit()
-    Path(out).write_text(json.dumps({"parsed": parsed, "rows": stored, "seconds": seconds}))
-
-
 if __name__ == "__main__":
     what, rest = sys.argv[1], sys.argv[2:]
     if what == "meter":
@@ -496,6 +409,6 @@ if __name__ == "__main__":
     elif what == "parse":
         _child_parse(*rest)
     elif what == "floor":
-        _child_floor(*rest)
+        child_floor(*rest)
     else:
         sys.exit(f"unknown child {what!r}")

@@ -156,7 +156,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phones", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
@@ -165,69 +165,84 @@ def main() -> None:
                         help="DATABASE_CONN_MAX_AGE for the server (0 = a new connection per request)")
     parser.add_argument("--verbose", action="store_true", help="latency second by second")
     parser.add_argument("--burst", action="store_true", help="all phones push at the same instant each second")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def start_server(args, var_dir: Path, port: int) -> subprocess.Popen:
+    """The WSGI app under waitress on 127.0.0.1:PORT, in a subprocess."""
+    env = {**os.environ, "OWNERHUB_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "ownerhub.settings",
+           "DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "waitress", f"--port={port}", "--host=127.0.0.1", f"--threads={args.threads}",
+         "ownerhub.wsgi:application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def push_all(args, tokens: list[str], port: int) -> tuple[list[Phone], float]:
+    """Every phone pushes for ``--seconds``; (the phones, the seconds it took)."""
+    start_at = time.monotonic() + 0.5
+    # Real phones are not synchronized: spread their first push over the first second
+    # (--burst makes them all push at the same instant instead, a worst case).
+    spread = 0.0 if args.burst else 1.0 / max(1, args.phones)
+    phones = [Phone(n, token, port, args.seconds, start_at + n * spread) for n, token in enumerate(tokens)]
+    for phone in phones:
+        phone.start()
+    for phone in phones:
+        phone.join(args.seconds + 30)  # bounded: a stuck phone is abandoned, not waited for
+    return phones, time.monotonic() - start_at
+
+
+def report(args, phones: list[Phone], elapsed: float, server_cpu: float) -> None:
+    from django.db.models import Count
+
+    from connections.models import Connection
+    from coverage.models import AcquisitionBatch, Record
+
+    connection = Connection.objects.get(slug="bench-phones")
+    stored = Record.objects.filter(connection=connection).count()
+    batches = AcquisitionBatch.objects.filter(connection=connection, method="device_sync")
+    windows = batches.values("window_key").annotate(n=Count("pk"))
+
+    latencies = [x for p in phones for x in p.latencies]
+    statuses = sum((p.statuses for p in phones), Counter())
+    accepted = sum(p.accepted for p in phones)
+    sent = sum(len(p.latencies) for p in phones)
+    timing = "synchronized bursts" if args.burst else "spread over each second"
+    print(f"phones {args.phones}, {args.seconds:g} s, waitress threads {args.threads}, SQLite, {timing}, "
+          f"CONN_MAX_AGE {args.conn_max_age}")
+    print(f"requests sent        {sent}")
+    print(f"answered 200         {accepted}   other: {dict((k, v) for k, v in statuses.items() if k != 200)}")
+    print(f"accepted points/s    {accepted / elapsed:.1f}")
+    print(f"latency p50          {percentile(latencies, 0.50) * 1000:.1f} ms")
+    print(f"latency p95          {percentile(latencies, 0.95) * 1000:.1f} ms")
+    print(f"latency max          {max(latencies, default=0) * 1000:.1f} ms")
+    print(f"mean                 {statistics.fmean(latencies) * 1000:.1f} ms" if latencies else "")
+    if args.verbose:
+        for second in range(int(args.seconds)):
+            row = [p.latencies[second] * 1000 for p in phones if len(p.latencies) > second]
+            print(f"  second {second:3d}: max {max(row):7.1f} ms, median {statistics.median(row):6.1f} ms")
+    print(f"server CPU per push  {server_cpu / max(1, sent) * 1000:.1f} ms  (load average now "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(f"stored records       {stored}")
+    print(f"lost points          {sent - stored}  (sent - stored; accepted - stored = {accepted - stored})")
+    print(f"batches created      {batches.count()}  ({len(windows)} device-hour windows)")
+
+
+def main() -> None:
+    args = parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="ownerhub-device-push-"))
     server = None
     try:
         tokens = setup_installation(var_dir, args.phones)
         port = free_port()
-        env = {**os.environ, "OWNERHUB_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "ownerhub.settings",
-               "DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "waitress", f"--port={port}", "--host=127.0.0.1", f"--threads={args.threads}",
-             "ownerhub.wsgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        server = start_server(args, var_dir, port)
         wait_for_port(port)
         for _ in range(3):
             warm_up(port, tokens[0], args.threads * 2)
         cpu_before = cpu_seconds(server.pid)
-        start_at = time.monotonic() + 0.5
-        # Real phones are not synchronized: spread their first push over the first second
-        # (--burst makes them all push at the same instant instead, a worst case).
-        spread = 0.0 if args.burst else 1.0 / max(1, args.phones)
-        phones = [Phone(n, token, port, args.seconds, start_at + n * spread) for n, token in enumerate(tokens)]
-        for phone in phones:
-            phone.start()
-        for phone in phones:
-            phone.join(args.seconds + 30)  # bounded: a stuck phone is abandoned, not waited for
-        elapsed = time.monotonic() - start_at
-        server_cpu = cpu_seconds(server.pid) - cpu_before
-
-        from django.db.models import Count
-
-        from connections.models import Connection
-        from coverage.models import AcquisitionBatch, Record
-
-        connection = Connection.objects.get(slug="bench-phones")
-        stored = Record.objects.filter(connection=connection).count()
-        batches = AcquisitionBatch.objects.filter(connection=connection, method="device_sync")
-        windows = batches.values("window_key").annotate(n=Count("pk"))
-
-        latencies = [x for p in phones for x in p.latencies]
-        statuses = sum((p.statuses for p in phones), Counter())
-        accepted = sum(p.accepted for p in phones)
-        sent = sum(len(p.latencies) for p in phones)
-        timing = "synchronized bursts" if args.burst else "spread over each second"
-        print(f"phones {args.phones}, {args.seconds:g} s, waitress threads {args.threads}, SQLite, {timing}, "
-              f"CONN_MAX_AGE {args.conn_max_age}")
-        print(f"requests sent        {sent}")
-        print(f"answered 200         {accepted}   other: {dict((k, v) for k, v in statuses.items() if k != 200)}")
-        print(f"accepted points/s    {accepted / elapsed:.1f}")
-        print(f"latency p50          {percentile(latencies, 0.50) * 1000:.1f} ms")
-        print(f"latency p95          {percentile(latencies, 0.95) * 1000:.1f} ms")
-        print(f"latency max          {max(latencies, default=0) * 1000:.1f} ms")
-        print(f"mean                 {statistics.fmean(latencies) * 1000:.1f} ms" if latencies else "")
-        if args.verbose:
-            for second in range(int(args.seconds)):
-                row = [p.latencies[second] * 1000 for p in phones if len(p.latencies) > second]
-                print(f"  second {second:3d}: max {max(row):7.1f} ms, median {statistics.median(row):6.1f} ms")
-        print(f"server CPU per push  {server_cpu / max(1, sent) * 1000:.1f} ms  (load average now "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-        print(f"stored records       {stored}")
-        print(f"lost points          {sent - stored}  (sent - stored; accepted - stored = {accepted - stored})")
-        print(f"batches created      {batches.count()}  ({len(windows)} device-hour windows)")
+        phones, elapsed = push_all(args, tokens, port)
+        report(args, phones, elapsed, cpu_seconds(server.pid) - cpu_before)
     finally:
         if server is not None:
             server.terminate()
