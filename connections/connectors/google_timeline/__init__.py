@@ -17,6 +17,14 @@ is read again by two ijson passes that skip what was already handed out. Every
 point with a time and a position becomes one record of stream ``locations`` keyed
 by ``location_key``, so a phone push of the same fix gets the same key.
 
+On-device times written without a zone are read in the owner's zone (``ParseOptions.time_zone``,
+named on the receipt) but keyed on the wall clock as written, marked ``:wall`` (``common._record``,
+parser version 3), so reading the same file in another zone moves the instants and keeps the keys
+(DESIGN.md, "Time"). Records stored by version 2 keep their keys (the UTC second of the time read
+in the zone of that day): no migration re-keys them, since a stored row does not say whether its
+time was written without a zone. Uploaded again, such a file's zone-less points are new keys;
+re-reading the stored import with the newer parser (``coverage.pipeline.reread``) replaces them instead.
+
 Counting rules: an element or point that carries a field but the field cannot be
 read (garbled or out-of-range coordinates, unreadable time) is *failed*, with its
 position. A point whose location container or time is simply absent (a

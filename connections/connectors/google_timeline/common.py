@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from ..base import BatchFacts, ParsedRecord, location_key
 
-PARSER_VERSION = "google_timeline/2"  # 2: Semantic raw paths in visits, epoch strings, overlap by day
+# 2: Semantic raw paths in visits, epoch strings, overlap by day. 3: on-device times written without
+# a zone are keyed on the wall clock as written (``_record``'s ``wall``), not the UTC second.
+PARSER_VERSION = "google_timeline/3"
 
 STREAM = "locations"
 
@@ -150,18 +152,24 @@ def _lat_lng(value) -> tuple[float, float]:
 
 def _iso(value, naive_tz: tzinfo, ctx: _Ctx | None = None) -> datetime:
     """An aware UTC datetime from ISO 8601 text (``Z``, an offset, or none)."""
+    return _iso_wall(value, naive_tz, ctx)[0]
+
+
+def _iso_wall(value, naive_tz: tzinfo, ctx: _Ctx | None = None) -> tuple[datetime, datetime | None]:
+    """``_iso``, and for text written without a zone its wall-clock time as written (labelled UTC,
+    only for the key: ``_record``); ``None`` for a time that carries its zone."""
     if type(value) is not str:
         raise _Bad("The time is garbled.")
     try:
         at = datetime.fromisoformat(value)
         tz = at.tzinfo
         if tz is UTC:
-            return at
+            return at, None
         if tz is None:
             if ctx is not None:
                 ctx.naive_seen = True
-            at = at.replace(tzinfo=naive_tz)
-        return at.astimezone(UTC)
+            return at.replace(tzinfo=naive_tz).astimezone(UTC), at.replace(tzinfo=UTC)
+        return at.astimezone(UTC), None
     except (ValueError, OverflowError):
         raise _Bad("The time is garbled.") from None
 
@@ -201,8 +209,19 @@ def _inline_key_matches() -> bool:
 _INLINE_KEY = _inline_key_matches()
 
 
-def _record(at: datetime, lat: float, lon: float, payload: dict) -> ParsedRecord:
-    """A location record; ``at`` is aware UTC."""
+WALL = ":wall"  # the end of a key on the wall clock as written
+
+
+def _record(at: datetime, lat: float, lon: float, payload: dict, wall: datetime | None = None) -> ParsedRecord:
+    """A location record; ``at`` is aware UTC.
+
+    ``wall``: the time as written, when it carried no zone (``_iso_wall``). The key is then that
+    wall-clock second, position and ``WALL`` (``"1718442000:48.13711:11.57538:wall"``), so it does
+    not move with the zone the file is read in; the marker keeps it from merging with a fix keyed
+    by its UTC second (``location_key``), which is another instant at the same place.
+    """
+    if wall is not None:
+        return ParsedRecord(STREAM, f"{int(wall.timestamp())}:{lat:.5f}:{lon:.5f}{WALL}", at, payload)
     if _INLINE_KEY:
         key = f"{int(at.timestamp())}:{lat:.5f}:{lon:.5f}"
     else:

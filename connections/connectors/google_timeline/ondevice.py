@@ -14,7 +14,7 @@ from .common import (
     _consume,
     _Ctx,
     _Damage,
-    _iso,
+    _iso_wall,
     _lat_lng,
     _NotFast,
     _number,
@@ -47,8 +47,9 @@ def _segment_element(segment, n: int, ctx: _Ctx) -> list[ParsedRecord]:
     return out
 
 
-def _device_time(raw, ctx: _Ctx) -> datetime | None:
-    return None if raw is None else _iso(raw, ctx.naive_tz, ctx)
+def _device_time(raw, ctx: _Ctx) -> tuple[datetime, datetime | None] | None:
+    """The instant and, for a time written without a zone, its wall clock (``common._iso_wall``)."""
+    return None if raw is None else _iso_wall(raw, ctx.naive_tz, ctx)
 
 
 def _device_visit(visit, start_raw, ctx: _Ctx, out: list) -> None:
@@ -60,16 +61,17 @@ def _device_visit(visit, start_raw, ctx: _Ctx, out: list) -> None:
         ctx.facts.skipped += 1
         return
     lat, lon = _lat_lng(location)  # Android {"latLng": "…°, …°"}, iOS "geo:…"
-    at = _device_time(start_raw, ctx)
-    if at is None:
+    timed = _device_time(start_raw, ctx)
+    if timed is None:
         ctx.facts.skipped += 1
         return
+    at, wall = timed
     payload = {"lat": lat, "lon": lon, "kind": "visit"}
     if (place_id := _text(candidate.get("placeId", candidate.get("placeID")))) is not None:
         payload["place_id"] = place_id
     if (semantic := _text(candidate.get("semanticType"))) is not None:
         payload["semantic_type"] = semantic
-    out.append(_record(at, lat, lon, payload))
+    out.append(_record(at, lat, lon, payload, wall))
 
 
 def _device_activity(activity, segment: dict, n: int, ctx: _Ctx, out: list) -> None:
@@ -85,17 +87,18 @@ def _device_activity(activity, segment: dict, n: int, ctx: _Ctx, out: list) -> N
             continue
         try:
             lat, lon = _lat_lng(location)
-            at = _device_time(segment.get(edge + "Time"), ctx)
+            timed = _device_time(segment.get(edge + "Time"), ctx)
         except _Bad as exc:
             ctx.fail(n, f"The {edge} of a trip could not be read: {exc}")
             continue
-        if at is None:
+        if timed is None:
             ctx.facts.skipped += 1
             continue
+        at, wall = timed
         payload = {"lat": lat, "lon": lon, "kind": kind}
         if activity_type is not None:
             payload["activity_type"] = activity_type
-        out.append(_record(at, lat, lon, payload))
+        out.append(_record(at, lat, lon, payload, wall))
 
 
 def _device_path(path, start_raw, n: int, ctx: _Ctx, out: list) -> None:
@@ -103,7 +106,7 @@ def _device_path(path, start_raw, n: int, ctx: _Ctx, out: list) -> None:
     if type(path) is not list:
         ctx.fail(n, "A path is garbled.")
         return
-    start: datetime | None = None
+    start: tuple[datetime, datetime | None] | None = None
     for point in path:
         try:
             if type(point) is not dict:
@@ -111,7 +114,7 @@ def _device_path(path, start_raw, n: int, ctx: _Ctx, out: list) -> None:
             lat, lon = _lat_lng(point.get("point"))
             time_raw = point.get("time")
             if time_raw is not None:
-                at = _iso(time_raw, ctx.naive_tz, ctx)
+                at, wall = _iso_wall(time_raw, ctx.naive_tz, ctx)
             else:
                 offset = point.get("durationMinutesOffsetFromStartTime")
                 if offset is None or start_raw is None:
@@ -122,11 +125,12 @@ def _device_path(path, start_raw, n: int, ctx: _Ctx, out: list) -> None:
                 minutes = _number(offset)
                 if minutes is None:
                     raise _Bad("The time is garbled.")
-                at = start + timedelta(minutes=minutes)
+                at = start[0] + timedelta(minutes=minutes)
+                wall = None if start[1] is None else start[1] + timedelta(minutes=minutes)
         except (_Bad, OverflowError) as exc:
             ctx.fail(n, f"A point of a path could not be read: {exc}")
             continue
-        out.append(_record(at, lat, lon, {"lat": lat, "lon": lon, "kind": "path"}))
+        out.append(_record(at, lat, lon, {"lat": lat, "lon": lon, "kind": "path"}, wall))
 
 
 def _raw_signal_element(signal, n: int, ctx: _Ctx) -> list[ParsedRecord]:
@@ -143,7 +147,7 @@ def _raw_signal_element(signal, n: int, ctx: _Ctx) -> list[ParsedRecord]:
     if time_raw is None:
         ctx.facts.skipped += 1
         return []
-    at = _iso(time_raw, ctx.naive_tz, ctx)
+    at, wall = _iso_wall(time_raw, ctx.naive_tz, ctx)
     payload = {"lat": lat, "lon": lon, "kind": "raw"}
     if (accuracy := _number(position.get("accuracyMeters"))) is not None:
         payload["accuracy"] = accuracy
@@ -151,7 +155,7 @@ def _raw_signal_element(signal, n: int, ctx: _Ctx) -> list[ParsedRecord]:
         payload["source"] = source
     if (altitude := _number(position.get("altitudeMeters"))) is not None:
         payload["altitude"] = altitude
-    return [_record(at, lat, lon, payload)]
+    return [_record(at, lat, lon, payload, wall)]
 
 
 _ANDROID_PASSES: tuple[tuple[str, Callable, str | None], ...] = (
