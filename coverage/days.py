@@ -2,12 +2,13 @@
 
 The lane summaries count records per UTC hour or quarter hour (``LaneSummary.day_counts``,
 ``media_days``; ``pipeline.slots``): each slot lies within one owner's day, so those counts are
-exact in any zone. Summaries written before slots hold UTC days, and the summaries keep holes
-as runs of empty UTC days. Without reading records, this is what can be said of those in the
-owner's zone:
+exact in any zone. Holes are runs of the owner's empty days and name their zone
+(``pipeline.summaries.holes``). Summaries written before slots hold UTC days, and holes kept
+before name no zone (empty UTC days). Without reading records, this is what can be said of
+those in the owner's zone:
 
-- a hole: the owner's days that lie wholly inside the empty UTC days (exact: nothing was
-  recorded on them); a hole shorter than a day of the owner's drops out;
+- a hole: the owner's days that lie wholly inside the empty days (exact: nothing was recorded
+  on them); a hole shorter than a day of the owner's drops out;
 - records per day: the first and last days are exact (from the instants). A UTC day's count
   moves as the first and the last record moved (10 Nov 09:00 in Auckland is 9 Nov in UTC:
   every day moves one day later); when those two moved differently, it goes to the owner's

@@ -125,3 +125,14 @@ def test_an_imported_timeline_quiet_for_four_owner_days_shows_that_gap_on_its_re
 
     the_same_gap_everywhere(timeline, batch, owner_client, ("2026-11-06", "2026-11-09", 4),
                             "6 Nov 2026 to 9 Nov 2026 (4 days)")
+
+
+def test_quarter_hour_slots_of_a_kathmandu_owner_give_the_gap_on_that_owner_day():
+    tz = ZoneInfo("Asia/Kathmandu")  # +05:45: the summaries keep quarter hours
+    hourly = SimpleNamespace(hole_after=timedelta(hours=12))
+    keys = [
+        datetime(2026, 11, d, h, m, tzinfo=tz).astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M")
+        for d in (9, 11) for h in range(24) for m in (0, 15, 30, 45)
+    ]
+
+    assert owner_gaps(holes(keys, hourly, tz), tz) == [("2026-11-10", "2026-11-10", 1)]
