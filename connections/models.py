@@ -55,6 +55,8 @@ class Connection(models.Model):
     feed_last_modified = models.CharField(max_length=64, blank=True, default="")
     # The owner's rule: media an export leaves out is a blocking gap here, not a suggestion.
     media_required = models.BooleanField(default=False, db_default=False)  # db_default: rows older code writes
+    # An export-only source's "Mute reminders": the digest skips it; its card still shows staleness.
+    reminders_muted = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ConnectionQuerySet.as_manager()

@@ -11,3 +11,11 @@ urlpatterns += [path("sources/<slug:slug>/map/", views_map.source_map, name="map
 from . import views_read_again  # noqa: E402
 
 urlpatterns += [path("receipts/<int:batch_id>/read-again/", views_read_again.read_again, name="read_again")]
+
+# Mute reminders: what an export-only source offers instead of pause (issue 14).
+from . import views_mute  # noqa: E402
+
+urlpatterns += [
+    path("sources/<slug:slug>/mute/", views_mute.mute, name="mute"),
+    path("sources/<slug:slug>/unmute/", views_mute.unmute, name="unmute"),
+]

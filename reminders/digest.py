@@ -29,6 +29,7 @@ from django.utils import timezone
 from connections.fetch import FeedAddressInside, check_feed_address
 from connections.models import Connection
 from coverage.evidence import load_health
+from coverage.projection.verdict import MANAGE_ACTIONS
 
 from .models import DigestSettings
 
@@ -61,11 +62,11 @@ def _key(health) -> str:
 def current_items(owner, now: datetime) -> tuple[list[Item], dict[str, str]]:
     """The owner's sources that need them now, and the key of every source's state."""
     items, keys = [], {}
-    for health in load_health(Connection.objects.for_owner(owner), now):
+    for health in load_health(Connection.objects.for_owner(owner).filter(reminders_muted=False), now):  # muted: not named
         if health.verdict.state not in REPORTED:
             continue
         keys[health.connection.slug] = _key(health)
-        action = next((a for a in health.actions if a.audience == "owner"), None)
+        action = next((a for a in health.actions if a.audience == "owner" and a.kind not in MANAGE_ACTIONS), None)
         items.append(Item(
             slug=health.connection.slug,
             name=health.connection.name,

@@ -50,6 +50,7 @@ class Scenario:
     importing: dict | None = None  # an import being saved (the worker is running): filename, started_at, counted, total
     duplicate_upload_at: datetime | None = None  # the latest batch's file uploaded again at this time
     media_required: bool = False  # the owner marked every media file required
+    reminders_muted: bool = False  # an export-only source whose reminders the owner muted
     preview_at: datetime | None = None  # an import previewed at this time, not imported yet
     outdated: int = 0  # committed uploads read by an older reader
     worker_seen_at: datetime | None = None  # the background worker's last heartbeat, when it is down
@@ -106,6 +107,7 @@ class Scenario:
             next_due_at=self.next_due_at,
             feed_url=self.feed_url,
             media_required=self.media_required,
+            reminders_muted=self.reminders_muted,
             created_at=NOW - 400 * DAY,
         )
 

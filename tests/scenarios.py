@@ -59,6 +59,36 @@ SCENARIOS: dict[str, tuple[Scenario, dict]] = {
             "needs_now": False,
         },
     ),
+    "export_source_offers_mute_reminders_not_pause": (
+        Scenario(
+            "book_club_chat",
+            summary=_summary(OLD_START, OLD),
+            lanes=[_lane("owner_artifact", OLD_START, OLD, NOW - 10 * DAY)],
+            batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
+        ),
+        {"state": "attention", "actions": ["add_artifact"], "manage": ["mute"]},
+    ),
+    "muted_export_source_still_shows_it_is_stale": (
+        Scenario(
+            "muted_chat",
+            reminders_muted=True,
+            summary=_summary(OLD_START, OLD),
+            lanes=[_lane("owner_artifact", OLD_START, OLD, NOW - 10 * DAY)],
+            batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
+        ),
+        {"state": "attention", "label": "Needs a refresh", "advisories": ["stale_owner_artifact"],
+         "coverage.freshness": "stale", "actions": ["add_artifact"], "manage": ["unmute"]},
+    ),
+    "collected_sources_offer_pause": (
+        Scenario(
+            "walking_phone",
+            **PHONE,
+            conditions=READY_PHONE,
+            summary=_summary(NOW - 30 * DAY, NOW - timedelta(minutes=3)),
+            lanes=[_lane("device_sync", NOW - 30 * DAY, NOW - timedelta(minutes=3), NOW - timedelta(minutes=3))],
+        ),
+        {"state": "healthy", "actions": [], "manage": ["pause"]},
+    ),
     "missing_media_is_attention_with_add_media": (
         Scenario(
             "holiday_chat",

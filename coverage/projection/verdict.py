@@ -27,6 +27,7 @@ from .facts import (
     coverage_of,
     credential_of,
     exports_only,
+    judged_by_exports,
     push_reference,
     push_reported,
     replaying,
@@ -52,7 +53,8 @@ from .types import (
 FAILING_AFTER = 3  # consecutive failed collections
 REFUSED = ("rejected", "expired")  # credential states that stop collection
 # Actions that change something: sent as POST (a form), the others are links.
-POST_ACTIONS = frozenset({"resume", "retry", "pause", "require_media", "media_optional"})
+POST_ACTIONS = frozenset({"resume", "retry", "pause", "require_media", "media_optional", "mute", "unmute"})
+MANAGE_ACTIONS = frozenset({"pause", "mute", "unmute"})  # offered to every source, last: never a need
 
 TONES: dict[str, str] = {
     "setup_required": "neutral",
@@ -85,7 +87,7 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
         say = _Say("Checking the new address…", "Ownerhub collects from the new feed address within a minute; "
                    "this card shows what it found.")
     asks = [*_failed_import_asks(facts), *_connect_asks(facts), *say.asks, *_advisory_asks(facts.advisories),
-            *_media_rule_asks(facts)]
+            *_media_rule_asks(facts), *_manage_asks(facts, state)]
     conn = evidence.connection
     return ConnectionHealth(
         connection=ConnectionRef(conn.slug, conn.name, conn.connector, evidence.manifest.name,
@@ -406,6 +408,19 @@ def _media_rule_asks(f: _Facts) -> tuple[_Ask, ...]:
         return ()
     return (_Ask("require_media", "Require every media file", "media/required/",
                  confirm="Require every media file? While any is missing, this source shows as can't collect."),)
+
+
+def _manage_asks(f: _Facts, state: State) -> tuple[_Ask, ...]:
+    """Pause where something is collected (a push or a pull); on a source of exports, mute its reminders."""
+    if state == "paused":
+        return ()  # its say asks to resume
+    if not judged_by_exports(f.ev):
+        return (_Ask("pause", "Pause", "pause/"),)
+    if state == "setup_required":
+        return ()  # nothing imported yet: nothing to remind of
+    if f.connection.reminders_muted:
+        return (_Ask("unmute", "Turn reminders back on", "unmute/"),)
+    return (_Ask("mute", "Mute reminders", "mute/"),)
 
 
 def _address(slug: str, part: str) -> str:
