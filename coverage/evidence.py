@@ -244,11 +244,11 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
     previews = AcquisitionBatch.objects.filter(connection=OuterRef("pk"), status=Status.PREVIEW,
                                                created_at__gt=kept_since)
     outdated = (
-        # ``window_key=""``: uploads have none, so the (connection, window_key) index leaves a phone's pushes unread.
-        AcquisitionBatch.objects.filter(connection=OuterRef("pk"), window_key="", status=Status.COMMITTED,
-                                        method="owner_artifact")
+        # The (connection, method, status, parser_version) index: only the ranges of readers that are not
+        # today's are probed, so the cost follows the outdated imports, not the source's history.
+        AcquisitionBatch.objects.filter(connection=OuterRef("pk"), method="owner_artifact", status=Status.COMMITTED)
+        .filter(_other_readers())
         .exclude(artifact_sha256="").exclude(artifact_name="")  # a file still held: it can be read again
-        .exclude(parser_version="").exclude(parser_version__in=current_readers())
         .exclude(options__has_key="superseded_by")
     )
     return {
@@ -260,6 +260,15 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
         ),
         "outdated_imports": _count(outdated),
     }
+
+
+def _other_readers() -> Q:
+    """``parser_version`` is set and is no current reader's, as index ranges between the current ones."""
+    bounds = sorted(current_readers())
+    ranges = Q(parser_version__gt="", parser_version__lt=bounds[0]) if bounds else Q(parser_version__gt="")
+    for low, high in zip(bounds, bounds[1:], strict=False):
+        ranges |= Q(parser_version__gt=low, parser_version__lt=high)
+    return ranges | Q(parser_version__gt=bounds[-1]) if bounds else ranges
 
 
 def _count(batches: QuerySet) -> Subquery:

@@ -112,6 +112,9 @@ class AcquisitionBatch(models.Model):
         indexes = [
             models.Index(fields=["connection", "status", "-created_at"]),
             models.Index(fields=["connection", "window_key"]),
+            # Imports by reader: finding imports read by an older reader probes only the readers
+            # that are not today's, never the source's pulls, pushes or current imports.
+            models.Index(fields=["connection", "method", "status", "parser_version"], name="batch_by_reader"),
         ]
         constraints = [
             # One committed (or committing) batch per artifact per connection, even
