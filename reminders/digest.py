@@ -29,7 +29,7 @@ from django.utils import timezone
 from connections.fetch import FeedAddressInside, check_feed_address
 from connections.models import Connection
 from coverage.evidence import load_health
-from coverage.projection.verdict import MANAGE_ACTIONS
+from coverage.projection.types import MANAGE_ACTIONS
 
 from .models import DigestSettings
 

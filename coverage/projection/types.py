@@ -276,6 +276,10 @@ class LatestActivity:
     text: str  # "The upload of 24 Nov 2026 was already imported (1 Dec 2026 · chat.txt): nothing new"
 
 
+# Actions that manage a source (pause, mute) rather than answer a need: offered last, never the card's button.
+MANAGE_ACTIONS = frozenset({"pause", "mute", "unmute"})
+
+
 @dataclass(frozen=True)
 class ConnectionHealth:
     connection: ConnectionRef
@@ -288,6 +292,17 @@ class ConnectionHealth:
     actions: tuple[Action, ...]
     latest_receipt: Receipt | None
     latest_activity: LatestActivity | None = None
+
+    @property
+    def primary_action(self) -> Action | None:
+        """The card's button: the first action, unless it only manages the source (those wait in the menu)."""
+        first = self.actions[0] if self.actions else None
+        return first if first is not None and first.kind not in MANAGE_ACTIONS else None
+
+    @property
+    def menu_actions(self) -> tuple[Action, ...]:
+        """Every action but the card's button, in order."""
+        return self.actions[1:] if self.primary_action is not None else self.actions
 
     @property
     def needs_owner_now(self) -> bool:

@@ -54,7 +54,6 @@ FAILING_AFTER = 3  # consecutive failed collections
 REFUSED = ("rejected", "expired")  # credential states that stop collection
 # Actions that change something: sent as POST (a form), the others are links.
 POST_ACTIONS = frozenset({"resume", "retry", "pause", "require_media", "media_optional", "mute", "unmute"})
-MANAGE_ACTIONS = frozenset({"pause", "mute", "unmute"})  # offered to every source, last: never a need
 
 TONES: dict[str, str] = {
     "setup_required": "neutral",

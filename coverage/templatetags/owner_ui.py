@@ -43,12 +43,6 @@ def tone_icon(tone: str) -> str:
 
 
 @register.filter
-def is_post_action(action) -> bool:
-    """An action whose address changes something: rendered as a POST form, not a link."""
-    return getattr(action, "method", "GET") == "POST"
-
-
-@register.filter
 def phase_label(name: str) -> str:
     return PHASE_LABELS.get(name, name.replace("_", " ").capitalize())
 
@@ -82,16 +76,6 @@ def owner_span(start, end) -> str:
 def ago(value, now=None) -> str:
     """'3 months ago', 'in 2 hours', from now."""
     return words.ago(value, now or timezone.now())
-
-
-@register.filter
-def first_of(seq):
-    return seq[0] if seq else None
-
-
-@register.filter
-def rest_of(seq):
-    return seq[1:] if seq else ()
 
 
 @register.filter

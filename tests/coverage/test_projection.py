@@ -11,7 +11,7 @@ import pytest
 
 from connections.models import Condition
 from coverage.projection import Action, project, project_system, summarize
-from coverage.projection.verdict import MANAGE_ACTIONS
+from coverage.projection.types import MANAGE_ACTIONS
 from coverage.serializers import health_json
 from tests.scenarios import NOW, SCENARIOS
 

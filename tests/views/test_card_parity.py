@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from connections.connectors import get as get_manifest
 from connections.models import Connection
 from coverage.projection import project, summarize
+from coverage.projection.types import MANAGE_ACTIONS
 from tests.scenarios import NOW, SCENARIOS
 
 ROWS = [pytest.param(scenario, id=name) for name, (scenario, _) in SCENARIOS.items()]
@@ -48,13 +49,14 @@ def _assert_card_matches(fragment: str, health) -> None:
         assert other not in text, f"{other!r} contradicts {verdict.label!r}"
     for word in NEVER_ON_A_CARD:
         assert word not in text
-    if health.actions:
+    if health.primary_action:
         primary = re.search(r'class="button primary"[^>]*>([^<]+)<', fragment)
-        assert primary and primary.group(1).strip() == health.actions[0].label
-        for action in health.actions:
-            assert action.label in text and f'"{action.url}"' in fragment
-    else:
+        assert primary and primary.group(1).strip() == health.primary_action.label == health.actions[0].label
+    else:  # nothing to do, or only pausing or muting the source: no button calls for it
         assert "button primary" not in fragment
+        assert all(a.kind in MANAGE_ACTIONS for a in health.actions)
+    for action in health.actions:
+        assert action.label in text and f'"{action.url}"' in fragment
     for advisory in health.advisories:
         assert advisory.detail in text
     if health.latest_activity is not None:  # what the last upload did, a duplicate included, never a problem
