@@ -115,3 +115,19 @@ def test_the_settings_page_sets_where_the_digest_goes(owner_client, owner, setti
                                  follow=True)
     assert "cannot be used" in response.content.decode()
     assert DigestSettings.objects.get(owner=owner).webhook_url == "https://hooks.example.org/ownerhub"
+
+
+def test_the_owner_gives_an_email_address_on_the_settings_page_and_turns_email_on(owner_client, owner):
+    owner.email = ""
+    owner.save(update_fields=["email"])
+    assert 'name="email"' in owner_client.get("/settings/").content.decode()
+    response = owner_client.post("/settings/digest/", {"email": "not an address", "email_enabled": "1"}, follow=True)
+    assert "is not an email address" in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.email == ""
+    owner_client.post("/settings/digest/", {"email": "ada@example.org", "email_enabled": "1"})
+    owner.refresh_from_db()
+    assert owner.email == "ada@example.org"
+    assert DigestSettings.objects.get(owner=owner).email_enabled
+    owner_client.post("/settings/digest/", {"email": "", "email_enabled": "1"})
+    assert not DigestSettings.objects.get(owner=owner).email_enabled  # no address, no email
