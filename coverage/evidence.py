@@ -50,59 +50,15 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
 
     ``timeline``: the lanes carry their per-slot counts (large on a long history) so the projection
     draws the timeline; a source's own page asks for it, the dashboard does not (same queries).
+    Five queries, whatever the history: the connections with their newest facts, the conditions,
+    the recent runs, the coverage summaries and the lanes.
     """
-    live_token = DeviceToken.objects.live().filter(connection=OuterRef("pk"))
-    rows = list(
-        connections.annotate(
-            has_token=Exists(live_token),
-            last_success=_last_finished("success"),
-            last_not_modified=_last_finished("not_modified"),
-            last_failure=_last_finished("failure"),
-            owner_zone=Subquery(OwnerProfile.objects.filter(owner=OuterRef("owner")).values("time_zone")[:1]),
-            **_newest_failed_import(),
-            **_newest_import_in_flight(),
-            **_newest_upload(),
-            **_newest_folder_file(),
-            owner_username=F("owner__username"),
-            **_waiting_and_outdated(now),
-            worker_seen=Subquery(
-                Condition.objects.filter(connection__isnull=True, type=Condition.Type.WORKER_HEARTBEAT)
-                .order_by("-observed_at").values("observed_at")[:1]
-            ),
-        ).order_by("name", "pk")
-    )
+    rows = _connection_rows(connections, now)
     if not rows:
         return []
     ids = connections.values("pk")
-
-    conditions = defaultdict(list)
-    for cond in Condition.objects.filter(connection__in=ids, superseded_at__isnull=True).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    ):
-        conditions[cond.connection_id].append(cond)
-
-    runs = defaultdict(list)
-    newest = CollectionRun.objects.filter(connection=OuterRef("pk")).order_by("-started_at", "-pk").values("pk")
-    picks = [
-        CollectionRun.objects.filter(pk__in=connections.annotate(run=Subquery(newest[i : i + 1])).values("run"))
-        .order_by()
-        for i in range(RECENT_RUNS)
-    ]
-    # Not Q(pk__in=...) | Q(...): PostgreSQL then scans every run.
-    for run in picks[0].union(*picks[1:], all=True).order_by("connection_id", "-started_at", "-pk"):
-        runs[run.connection_id].append(run)
-
-    summaries = {
-        s.connection_id: s
-        for s in CoverageSummary.objects.filter(connection__in=ids)
-        .select_related("latest_batch")
-        .defer(*(f"latest_batch__{name}" for name in _BATCH_HEAVY))
-    }
-    lanes = defaultdict(list)
-    lane_rows = LaneSummary.objects.filter(connection__in=ids)
-    for lane in lane_rows if timeline else lane_rows.defer("day_counts", "media_days"):
-        lanes[lane.connection_id].append(lane)
-
+    conditions, runs = _conditions(ids, now), _recent_runs(connections)
+    summaries, lanes = _summaries(ids), _lanes(ids, timeline)
     heartbeat = rows[0].worker_seen and Condition(type=Condition.Type.WORKER_HEARTBEAT, observed_at=rows[0].worker_seen)
     worker_down = project_system(heartbeat or None, now, settings.OWNERHUB_WORKER_HEARTBEAT_SECONDS).state != "healthy"
     evidence = []
@@ -123,43 +79,114 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
                 summary=summary,
                 lanes=tuple(lanes[conn.pk]),
                 latest_batch=latest,
-                failed_import=(
-                    FailedImport(conn.failed_id, conn.failed_filename, conn.failed_at, conn.failed_reason)
-                    if conn.failed_id is not None
-                    else None
-                ),
                 time_zone=owner_zone(conn.owner_zone),
-                importing=(
-                    (Importing(conn.saving_id, conn.saving_filename, conn.saving_at, conn.saving_counted or 0,
-                               conn.saving_total or 0),)
-                    if conn.saving_id is not None
-                    else ()
-                ),
                 worker_down=worker_down,
                 with_timeline=timeline,
                 worker_seen_at=rows[0].worker_seen,
-                previews_waiting=conn.previews_waiting or 0,
-                newest_preview_id=conn.newest_preview_id,
-                folder_waiting=conn.folder_waiting or 0,
-                folder_preview_id=conn.folder_preview_id,
-                folder_path=_folder_path(conn.owner_username, conn.slug, get_manifest(conn.connector)),
-                folder_last=(
-                    Upload(conn.folder_id, conn.folder_status, conn.folder_filename, conn.folder_at,
-                           trigger="watched_folder")
-                    if conn.folder_id is not None
-                    else None
-                ),
-                outdated_imports=conn.outdated_imports or 0,
-                latest_upload=(
-                    Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
-                           conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "",
-                           trigger=conn.upload_trigger or "")
-                    if conn.upload_id is not None
-                    else None
-                ),
+                **_work_of(conn),
             )
         )
     return evidence
+
+
+def _connection_rows(connections: QuerySet[Connection], now: datetime) -> list[Connection]:
+    """The connections, each with its newest facts as subqueries (one query)."""
+    live_token = DeviceToken.objects.live().filter(connection=OuterRef("pk"))
+    return list(
+        connections.annotate(
+            has_token=Exists(live_token),
+            last_success=_last_finished("success"),
+            last_not_modified=_last_finished("not_modified"),
+            last_failure=_last_finished("failure"),
+            owner_zone=Subquery(OwnerProfile.objects.filter(owner=OuterRef("owner")).values("time_zone")[:1]),
+            **_newest_failed_import(),
+            **_newest_import_in_flight(),
+            **_newest_upload(),
+            **_newest_folder_file(),
+            owner_username=F("owner__username"),
+            **_waiting_and_outdated(now),
+            worker_seen=Subquery(
+                Condition.objects.filter(connection__isnull=True, type=Condition.Type.WORKER_HEARTBEAT)
+                .order_by("-observed_at").values("observed_at")[:1]
+            ),
+        ).order_by("name", "pk")
+    )
+
+
+def _conditions(ids: QuerySet, now: datetime) -> dict[int, list[Condition]]:
+    conditions = defaultdict(list)
+    for cond in Condition.objects.filter(connection__in=ids, superseded_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    ):
+        conditions[cond.connection_id].append(cond)
+    return conditions
+
+
+def _recent_runs(connections: QuerySet[Connection]) -> dict[int, list[CollectionRun]]:
+    """The ``RECENT_RUNS`` newest runs of each connection, newest first (one query)."""
+    runs = defaultdict(list)
+    newest = CollectionRun.objects.filter(connection=OuterRef("pk")).order_by("-started_at", "-pk").values("pk")
+    picks = [
+        CollectionRun.objects.filter(pk__in=connections.annotate(run=Subquery(newest[i : i + 1])).values("run"))
+        .order_by()
+        for i in range(RECENT_RUNS)
+    ]
+    # Not Q(pk__in=...) | Q(...): PostgreSQL then scans every run.
+    for run in picks[0].union(*picks[1:], all=True).order_by("connection_id", "-started_at", "-pk"):
+        runs[run.connection_id].append(run)
+    return runs
+
+
+def _summaries(ids: QuerySet) -> dict[int, CoverageSummary]:
+    return {
+        s.connection_id: s
+        for s in CoverageSummary.objects.filter(connection__in=ids)
+        .select_related("latest_batch")
+        .defer(*(f"latest_batch__{name}" for name in _BATCH_HEAVY))
+    }
+
+
+def _lanes(ids: QuerySet, timeline: bool) -> dict[int, list[LaneSummary]]:
+    lanes = defaultdict(list)
+    lane_rows = LaneSummary.objects.filter(connection__in=ids)
+    for lane in lane_rows if timeline else lane_rows.defer("day_counts", "media_days"):
+        lanes[lane.connection_id].append(lane)
+    return lanes
+
+
+def _work_of(conn: Connection) -> dict:
+    """The Evidence fields about the owner's work: imports failed or in flight, previews, uploads, the folder."""
+    return {
+        "failed_import": (
+            FailedImport(conn.failed_id, conn.failed_filename, conn.failed_at, conn.failed_reason)
+            if conn.failed_id is not None
+            else None
+        ),
+        "importing": (
+            (Importing(conn.saving_id, conn.saving_filename, conn.saving_at, conn.saving_counted or 0,
+                       conn.saving_total or 0),)
+            if conn.saving_id is not None
+            else ()
+        ),
+        "previews_waiting": conn.previews_waiting or 0,
+        "newest_preview_id": conn.newest_preview_id,
+        "folder_waiting": conn.folder_waiting or 0,
+        "folder_preview_id": conn.folder_preview_id,
+        "folder_path": _folder_path(conn.owner_username, conn.slug, get_manifest(conn.connector)),
+        "folder_last": (
+            Upload(conn.folder_id, conn.folder_status, conn.folder_filename, conn.folder_at, trigger="watched_folder")
+            if conn.folder_id is not None
+            else None
+        ),
+        "outdated_imports": conn.outdated_imports or 0,
+        "latest_upload": (
+            Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
+                   conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "",
+                   trigger=conn.upload_trigger or "")
+            if conn.upload_id is not None
+            else None
+        ),
+    }
 
 
 def owner_zone(name: str | None) -> tzinfo:
