@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import time
@@ -286,7 +287,7 @@ class Seeder(Facts):
             "failed": failed,
         }
         return (
-            bid, conn.pk, method, TRIGGERS[method], run_id, FORMATS[conn.connector], f"{conn.connector}/1",
+            bid, conn.pk, method, TRIGGERS[method], run_id, FORMATS[conn.connector], _reader(conn.connector),
             f"export-{bid}.zip" if manual else "", sha, 40_000 + 97 * parsed if manual else None,
             f"artifacts/{sha[:2]}/{sha}" if manual else "",
             f"device:{created:%Y-%m-%dT%H}" if method == "device_sync" else "",
@@ -356,3 +357,8 @@ class Seeder(Facts):
             for t in tables:
                 c.execute(f"VACUUM (ANALYZE) {t}")
 
+
+def _reader(connector: str) -> str:
+    """The connector's current reader: seeded imports are read by today's parser (an installation whose
+    imports are all outdated is the re-read's case, not the dashboard's everyday one)."""
+    return getattr(importlib.import_module(f"connections.connectors.{connector}"), "PARSER_VERSION", f"{connector}/1")
