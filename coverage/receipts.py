@@ -181,14 +181,10 @@ def build_receipt(
     worker_down: bool = False,
     tz: tzinfo | None = None,
 ) -> Receipt:
-    """The receipt of ``batch``, its words in ``tz`` (the owner's zone; the active zone when not given).
+    """The receipt of ``batch`` (``batch.connection`` loaded), its words in ``tz`` (the owner's zone; else the active one).
 
-    ``batch.connection`` must be loaded. For a ``duplicate`` batch, pass the
-    earlier committed batch as ``original`` (defaults to ``batch.duplicate_of``):
-    the receipt then states the earlier import's facts with ``status: duplicate``.
-    ``worker_down``: the installation's background worker is not running (the
-    system projection says so); a ``committing`` batch then says it waits for it.
-    """
+    A ``duplicate`` states the facts of ``original`` (default ``batch.duplicate_of``) with ``status: duplicate``.
+    ``worker_down``: the background worker is not running; a ``committing`` batch then says it waits for it."""
     tz = tz or timezone.get_current_timezone()
     connection, manifest = batch.connection, get_manifest(batch.connection.connector)
     duplicate = batch.status == AcquisitionBatch.Status.DUPLICATE
@@ -204,8 +200,7 @@ def build_receipt(
         method_label=METHOD_LABELS.get(batch.method, batch.method),
         source_format=facts.source_format,
         parser_version=facts.parser_version,
-        artifact=(Artifact(batch.artifact_filename, batch.artifact_sha256, batch.artifact_bytes)
-                  if batch.artifact_sha256 else None),
+        artifact=_artifact(batch),
         status=batch.status,
         sentence=_sentence(batch, facts, counts, media_missing, manifest.record_noun, tz)
         + (" Picked up from your folder." if batch.trigger == "watched_folder" else ""),  # pipeline.watch
@@ -214,11 +209,7 @@ def build_receipt(
         media=Media(facts.media_declared, facts.media_attached, media_missing),
         # Imports made before the one rule (pipeline.summaries.holes) stored gaps for every connector.
         gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, tz)) if manifest.hole_after is not None else (),
-        warnings=tuple(
-            ReceiptWarning(w.get("kind", ""), w.get("detail", ""), w.get("position"),
-                           w.get("kind") in manifest.blocking_gaps)
-            for w in facts.warnings or ()
-        ),
+        warnings=_warnings(facts, manifest),
         completeness_claim=facts.completeness_claim,
         completeness_text=_completeness_text(facts.completeness_claim, batch.method, manifest.record_noun),
         duplicate_of=batch.duplicate_of_id,
@@ -233,16 +224,38 @@ def build_receipt(
         next_action=_next_action(batch, facts, media_missing, manifest, worker_down=worker_down),
         created_at=batch.created_at,
         committed_at=facts.committed_at,
-        phases=tuple(Phase(name, _parse_time((batch.phases or {}).get(name))) for name in PHASES),
+        phases=_phases(batch),
         progress=batch.progress,
         reread=receipt_reread(batch, manifest.record_noun),
         other_source=_other_source(batch),
         duplicate_split=(split := _duplicate_split(batch, counts)),
         explanations=_explanations(batch, facts, counts, split, manifest),
         streams=(streams := _streams(facts, tz)),
-        streams_sentence="; ".join([streams[0].text, *(_lower_first(s.text) for s in streams[1:])])
-        if len(streams) > 1 else "",
+        streams_sentence=_streams_sentence(streams),
     )
+
+
+def _artifact(batch: AcquisitionBatch) -> Artifact | None:
+    return Artifact(batch.artifact_filename, batch.artifact_sha256, batch.artifact_bytes) if batch.artifact_sha256 else None
+
+
+def _phases(batch: AcquisitionBatch) -> tuple[Phase, ...]:
+    return tuple(Phase(name, _parse_time((batch.phases or {}).get(name))) for name in PHASES)
+
+
+def _warnings(facts: AcquisitionBatch, manifest) -> tuple[ReceiptWarning, ...]:
+    """The batch's warnings, blocking where the connector declares the kind a blocking gap."""
+    return tuple(
+        ReceiptWarning(w.get("kind", ""), w.get("detail", ""), w.get("position"), w.get("kind") in manifest.blocking_gaps)
+        for w in facts.warnings or ()
+    )
+
+
+def _streams_sentence(streams) -> str:
+    """'Workouts 3 Jan to 3 Mar 2024; samples to 3 Dec 2024' for a source of several streams, else ''."""
+    if len(streams) < 2:
+        return ""
+    return "; ".join([streams[0].text, *(_lower_first(s.text) for s in streams[1:])])
 
 
 def _streams(facts, tz: tzinfo) -> tuple[StreamLine, ...]:
