@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from connections.models import Connection
+
 from .pipeline import background
 from .pipeline.claims import landing
 from .pipeline.commit import land_batch
+from .pipeline.pull import pull
 
 
 @task()
@@ -30,3 +33,12 @@ def commit_batch(batch_id: int) -> str:
 def read_preview(batch_id: int) -> str:
     """Read a stored upload into its preview (``pipeline.background.read_preview``); returns its status."""
     return background.read_preview(batch_id)
+
+
+@task()
+def collect_now(connection_id: int) -> str:
+    """One pull the owner asked for ("Collect now") of a source collected only when asked; returns the run's outcome."""
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None or connection.is_paused:  # removed or paused since it was asked for
+        return "skipped"
+    return pull(connection, trigger="manual").outcome

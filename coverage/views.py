@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from connections import services
 from connections.models import Connection
 
-from . import pipeline
+from . import pipeline, tasks
 from .evidence import load_health, load_one, load_receipt, load_system
 from .models import AcquisitionBatch
 from .pipeline.accounts import confirm_other_account
@@ -289,9 +289,12 @@ def resume(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def retry_collect(request: HttpRequest, slug: str) -> HttpResponse:
     connection = _owned(request, slug)
-    # Due now: the scheduler picks it up on its next pass.
-    connection.next_due_at = timezone.now()
-    connection.save(update_fields=["next_due_at"])
+    if connection.schedule_policy == Connection.Policy.INTERVAL:
+        # Due now: the scheduler picks it up on its next pass.
+        connection.next_due_at = timezone.now()
+        connection.save(update_fields=["next_due_at"])
+    elif not connection.is_paused and connection.feed_url:
+        tasks.collect_now.enqueue(connection.pk)  # collected only when asked: this is the asking
     return _managed(request, connection, f"Ownerhub will collect “{connection.name}” again in a moment.")
 
 

@@ -73,6 +73,8 @@ def runs(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": [_row(run, noun) for run in page.object_list],
         "choices": [(key, label) for key, (label, _) in schedule.CHOICES.items()],
         "current": schedule.current_choice(connection),
-        "can_collect": not connection.is_paused and connection.schedule_policy == Connection.Policy.INTERVAL,
+        "can_collect": not connection.is_paused and bool(connection.feed_url),
+        "next_due": (connection.next_due_at if not connection.is_paused and connection.feed_url
+                     and connection.schedule_policy == Connection.Policy.INTERVAL else None),
     }
     return render(request, "coverage/runs.html", context)

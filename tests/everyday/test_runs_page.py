@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from connections.models import CollectionRun, Connection
+from coverage.tasks import collect_now
 
 pytestmark = [pytest.mark.django_db]
 Outcome = CollectionRun.Outcome
@@ -88,3 +90,22 @@ def test_another_owners_runs_are_404(client, other_owner, feed):
 def test_the_source_page_links_to_the_collections(owner_client, feed):
     page = owner_client.get("/sources/family-calendar/").content.decode()
     assert 'href="/sources/family-calendar/runs/"' in page and "/sources/family-calendar/imports/" not in page
+
+
+def test_collect_now_collects_a_source_set_to_only_when_i_ask(owner_client, feed, httpserver, settings):
+    settings.OWNERHUB_FEED_ALLOWED_HOSTS = [httpserver.host]  # the local feed server stands for the calendar
+    httpserver.expect_request("/family.ics").respond_with_data(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a@example\r\nDTSTART:20261130T090000Z\r\n"
+        "SUMMARY:Dentist\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", content_type="text/calendar")
+    Connection.objects.filter(pk=feed.pk).update(
+        schedule_policy=Connection.Policy.MANUAL, feed_url=httpserver.url_for("/family.ics"), next_due_at=None)
+    page = owner_client.get("/sources/family-calendar/runs/").content.decode()
+    assert "Collect now" in page and "Next collection" not in page
+
+    owner_client.post("/sources/family-calendar/retry/", {"next": "/sources/family-calendar/runs/"})
+    queued = DBTaskResult.objects.get(task_path="coverage.tasks.collect_now")
+    assert queued.args_kwargs["args"] == [feed.pk]
+
+    assert collect_now.call(feed.pk) == Outcome.SUCCESS  # what the worker runs for that row
+    run = CollectionRun.objects.get(connection=feed)
+    assert (run.trigger, run.outcome, run.records) == ("manual", Outcome.SUCCESS, 1)
