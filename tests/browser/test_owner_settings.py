@@ -28,3 +28,4 @@ def test_owner_takes_the_devices_time_zone_in_one_click(page, live_server, owner
     expect(page.get_by_text("Times are now shown in Pacific/Auckland.")).to_be_visible()
     assert OwnerProfile.objects.get(owner=owner).time_zone == "Pacific/Auckland"
     expect(page.get_by_role("button", name="Use this device's zone: Pacific/Auckland")).to_be_hidden()
+    expect(page.locator("[data-browser-zone]")).to_be_hidden()  # no empty "Use this device's zone:" button
