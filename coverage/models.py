@@ -110,11 +110,15 @@ class AcquisitionBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["connection", "status", "-created_at"]),
+            models.Index(fields=["connection", "status", "-created_at", "-id"], name="batch_by_status"),
             models.Index(fields=["connection", "window_key"]),
             # Imports by reader: finding imports read by an older reader probes only the readers
             # that are not today's, never the source's pulls, pushes or current imports.
             models.Index(fields=["connection", "method", "status", "parser_version"], name="batch_by_reader"),
+            # The newest batch that ended and the newest from the watched folder: the loader walks these
+            # from the newest end and stops at the first, whatever the length of the history.
+            models.Index(fields=["connection", "-created_at", "-id"], name="batch_newest"),
+            models.Index(fields=["connection", "trigger", "-created_at", "-id"], name="batch_by_trigger"),
         ]
         constraints = [
             # One committed (or committing) batch per artifact per connection, even
