@@ -39,6 +39,7 @@ READS_EVIDENCE_BECAUSE = {
     "coverage/views_map.py": "record browsing: location points on a map",
     "coverage/views_imports.py": "import flows: the list of imports and undoing one",
     "coverage/views_reread.py": "import flows: re-reading an import",
+    "coverage/views_read_again.py": "import flows: reading a set-aside upload again from its receipt",
     "coverage/api_imports.py": "import flows over the API (previews, commits, receipts)",
     "coverage/api_records.py": "record browsing over the API",
     "coverage/api_reread.py": "import flows over the API: re-reading an import",
