@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from datetime import datetime, tzinfo
 
 __all__ = ["Occurrences", "key_content", "minute_of", "record_key"]
 
@@ -48,6 +49,13 @@ def key_content(kind: str, text: str) -> str:
     if kind == "text":
         return text
     return _TOKENS.get(kind) or f"\x00{kind}"
+
+
+def minute_stamp(at: datetime, tz: tzinfo) -> str:
+    """The key minute "YYYYMMDDTHHMM" of an instant, on the wall clock of ``tz`` (a backup's exact time
+    becomes the minute an export of the same phone writes). A key part, never owner copy."""
+    local = at.astimezone(tz)
+    return f"{local.year:04d}{local.month:02d}{local.day:02d}T{local.hour:02d}{local.minute:02d}"
 
 
 def minute_of(stamp: str) -> str:

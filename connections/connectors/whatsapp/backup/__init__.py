@@ -33,7 +33,7 @@ from datetime import tzinfo
 
 from ...base import Artifact, BatchFacts, ParsedRecord, ParseOptions, clean_text
 from ...identity import chat_hint
-from ..keys import Occurrences, key_content, record_key
+from ..keys import Occurrences, key_content, minute_stamp, record_key
 from ..words import media_kind_of
 from .opening import open_backup
 from .tables import Chat, chats, messages
@@ -55,10 +55,6 @@ def pick(found: list[Chat], name: str | None) -> Chat | None:
         return None
     wanted = name.strip().lower()
     return next((c for c in found if c.name.strip().lower() == wanted), None)
-
-
-def _minute(at, tz: tzinfo) -> str:
-    return at.astimezone(tz).strftime("%Y%m%dT%H%M")
 
 
 def _body(text: str) -> str:
@@ -99,7 +95,7 @@ def _records(rows, chat, facts: BatchFacts, tz: tzinfo, me: str, files: set[str]
         body = _body(row.text)
         name = row.media_path.rsplit("/", 1)[-1] if row.media_path else None
         content = body if row.kind == "text" else key_content(row.kind, body)
-        minute = _minute(row.at, tz)
+        minute = minute_stamp(row.at, tz)
         key = record_key(minute, author, content, occurrences.next(minute, author, content))
         payload = {"author": author, "text": body or (name or ""), "kind": row.kind, "media_name": name}
         media = None
