@@ -22,6 +22,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class SourceRowAdmin(ReadOnlyAdmin):
+    """Evidence rows of one source: found by the source's slug or its owner, listed with the source."""
+
+    search_fields = ("connection__slug", "connection__owner__username")
+    list_select_related = ("connection",)
+
+
+def searched_by(*fields: str) -> tuple[str, ...]:
+    """A source row's search fields with ``fields`` added."""
+    return (*SourceRowAdmin.search_fields, *fields)
+
+
 class ConnectionAdmin(admin.ModelAdmin):
     """The connection's own fields; ``coverage.admin.ConnectionHealthAdmin`` adds the projection."""
 
@@ -45,27 +57,23 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Condition)
-class ConditionAdmin(ReadOnlyAdmin):
+class ConditionAdmin(SourceRowAdmin):
     list_display = ("connection", "type", "status", "reason", "observed_at", "expires_at", "superseded_at")
     list_filter = ("type", "status", "connection__connector")
-    search_fields = ("connection__slug", "connection__owner__username", "reason")
-    list_select_related = ("connection",)
+    search_fields = searched_by("reason")
 
 
 @admin.register(CollectionRun)
-class CollectionRunAdmin(ReadOnlyAdmin):
+class CollectionRunAdmin(SourceRowAdmin):
     list_display = ("connection", "trigger", "outcome", "error_class", "records", "started_at", "finished_at")
     list_filter = ("outcome", "trigger", "connection__connector")
-    search_fields = ("connection__slug", "connection__owner__username", "error_class")
-    list_select_related = ("connection",)
+    search_fields = searched_by("error_class")
 
 
 @admin.register(DeviceToken)
-class DeviceTokenAdmin(ReadOnlyAdmin):
+class DeviceTokenAdmin(SourceRowAdmin):
     list_display = ("connection", "hint", "created_at", "last_used_at", "revoked_at")
-    search_fields = ("connection__slug", "connection__owner__username")
     exclude = ("token_hash",)
-    list_select_related = ("connection",)
 
 
 @admin.register(AccessToken)

@@ -186,10 +186,9 @@ class TokenQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True)
 
 
-class DeviceToken(models.Model):
-    """A phone's push credential for one connection. Only the hash is stored."""
+class Token(models.Model):
+    """A secret that opens something; only its hash is stored, and a hint to tell tokens apart."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="device_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(max_length=8)  # last characters, to tell tokens apart
     created_at = models.DateTimeField(default=timezone.now)
@@ -198,22 +197,24 @@ class DeviceToken(models.Model):
 
     objects = TokenQuerySet.as_manager()
 
+    class Meta:
+        abstract = True
+
+
+class DeviceToken(Token):
+    """A phone's push credential for one connection."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="device_tokens")
+
     def __str__(self) -> str:
         return f"device token …{self.hint}"
 
 
-class AccessToken(models.Model):
-    """A personal access token for the owner API. Only the hash is stored."""
+class AccessToken(Token):
+    """A personal access token for the owner API."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens")
     name = models.CharField(max_length=80, default="script")
-    token_hash = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=8)
-    created_at = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TokenQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name} …{self.hint}"

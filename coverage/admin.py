@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils import timezone
 
-from connections.admin import ConnectionAdmin, ReadOnlyAdmin
+from connections.admin import ConnectionAdmin, ReadOnlyAdmin, SourceRowAdmin, searched_by
 from connections.models import Connection
 
 from .evidence import load_evidence, load_one
@@ -72,20 +72,19 @@ class ConnectionHealthAdmin(ConnectionAdmin):
 
 
 @admin.register(AcquisitionBatch)
-class AcquisitionBatchAdmin(ReadOnlyAdmin):
+class AcquisitionBatchAdmin(SourceRowAdmin):
     list_display = ("pk", "connection", "method", "status", "source_format", "count_parsed", "count_accepted",
                     "count_duplicate", "event_earliest", "event_latest", "created_at")
     list_filter = ("status", "method", "connection__connector")
-    search_fields = ("connection__slug", "connection__owner__username", "artifact_filename", "artifact_sha256")
-    list_select_related = ("connection",)
+    search_fields = searched_by("artifact_filename", "artifact_sha256")
     exclude = ("day_counts",)
 
 
 @admin.register(Record)
-class RecordAdmin(ReadOnlyAdmin):
+class RecordAdmin(SourceRowAdmin):
     list_display = ("connection", "stream", "key", "event_at", "media", "first_batch")
     list_filter = ("stream", "connection__connector")
-    search_fields = ("connection__slug", "connection__owner__username", "key")
+    search_fields = searched_by("key")
     list_select_related = ("connection", "first_batch")  # the first delivery (later ones: provenance)
     show_full_result_count = False
 
@@ -100,17 +99,15 @@ class RecordProvenanceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LaneSummary)
-class LaneSummaryAdmin(ReadOnlyAdmin):
+class LaneSummaryAdmin(SourceRowAdmin):
     list_display = ("connection", "method", "batches", "records", "earliest_event_at", "covered_through",
                     "last_batch_at")
     list_filter = ("method", "connection__connector")
-    search_fields = ("connection__slug", "connection__owner__username")
     exclude = ("day_counts",)
 
 
 @admin.register(CoverageSummary)
-class CoverageSummaryAdmin(ReadOnlyAdmin):
+class CoverageSummaryAdmin(SourceRowAdmin):
     list_display = ("connection", "record_count", "earliest_event_at", "covered_through", "media_missing",
                     "updated_at")
-    search_fields = ("connection__slug", "connection__owner__username")
     list_filter = ("connection__connector",)

@@ -93,6 +93,18 @@ def _poll_url(batch_id: int) -> str:
         return f"/api/owner/batches/{batch_id}"
 
 
+def _accepted(batch: AcquisitionBatch):
+    """202: the batch's receipt so far, and where to poll (``Location``) until its work is done."""
+    response = _receipt(202, batch)
+    response["Location"] = _poll_url(batch.pk)
+    return response
+
+
+def _running_or_done(batch: AcquisitionBatch, running: tuple[str, ...]):
+    """202 while the batch is in one of the ``running`` states, else 200: its receipt."""
+    return _accepted(batch) if batch.status in running else _receipt(200, batch)
+
+
 @router.post(
     "/connections/{slug}/previews",
     response={200: Receipt, 201: Receipt, 202: Receipt, 413: Receipt, 422: Receipt, **problems(400, 403, 404)},
@@ -130,9 +142,7 @@ def create_preview(
         # 413 when the upload itself passed the limit (coverage.pipeline.uploads.UploadCapHandler stopped reading it).
         return _receipt(413 if getattr(file, "over_limit", False) else 422, batch)
     if batch.is_reading:
-        response = _receipt(202, batch)
-        response["Location"] = _poll_url(batch.pk)
-        return response
+        return _accepted(batch)
     return _receipt(200 if batch.status == Status.DUPLICATE else 201, batch)
 
 
@@ -179,11 +189,7 @@ def commit(request, batch_id: int, confirm_other_account: bool = False):
         batch = start_commit(batch)
     except CommitRefused as exc:
         return _problem(409, str(exc))
-    if batch.status in (Status.COMMITTING, Status.PREVIEW):
-        response = _receipt(202, batch)
-        response["Location"] = _poll_url(batch.pk)
-        return response
-    return _receipt(200, batch)
+    return _running_or_done(batch, (Status.COMMITTING, Status.PREVIEW))
 
 
 @router.post(
@@ -201,11 +207,7 @@ def retry(request, batch_id: int):
         batch = retry_commit(batch)
     except CommitRefused as exc:
         return _problem(409, str(exc))
-    if batch.status == Status.COMMITTING:
-        response = _receipt(202, batch)
-        response["Location"] = _poll_url(batch.pk)
-        return response
-    return _receipt(200, batch)
+    return _running_or_done(batch, (Status.COMMITTING,))
 
 
 @router.post(
@@ -222,10 +224,7 @@ def read_again(request, batch_id: int):
     batch = _batch(request, batch_id)
     if not can_read_again(batch):
         return _problem(409, "This file is not waiting to be read again.")
-    batch = retry_reading(batch)
-    response = _receipt(202, batch)
-    response["Location"] = _poll_url(batch.pk)
-    return response
+    return _accepted(retry_reading(batch))
 
 
 @router.get(

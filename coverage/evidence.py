@@ -200,28 +200,26 @@ def zone_of(owner) -> tzinfo:
     return owner_zone(profile)
 
 
+def _newest_with_status(status: str, prefix: str, fields: tuple[tuple[str, str], ...]) -> dict[str, Subquery]:
+    """The newest import of each connection in ``status``, field by field as ``{prefix}_{name}``
+    (each an index walk by connection and status from the newest end)."""
+    newest = AcquisitionBatch.objects.filter(connection=OuterRef("pk"), status=status).order_by("-created_at", "-pk")
+    return {f"{prefix}_{name}": Subquery(newest.values(field)[:1]) for name, field in fields}
+
+
+_NAMED = (("id", "pk"), ("filename", "artifact_filename"), ("at", "created_at"))
+
+
 def _newest_failed_import() -> dict[str, Subquery]:
-    """The newest ``failed`` import of each connection, field by field (indexed by connection and status)."""
-    newest = AcquisitionBatch.objects.filter(
-        connection=OuterRef("pk"), status=AcquisitionBatch.Status.FAILED
-    ).order_by("-created_at", "-pk")
-    return {
-        f"failed_{name}": Subquery(newest.values(field)[:1])
-        for name, field in (("id", "pk"), ("filename", "artifact_filename"), ("at", "created_at"),
-                            ("reason", "failure_reason"))
-    }
+    """The newest ``failed`` import of each connection, and why it failed."""
+    return _newest_with_status(AcquisitionBatch.Status.FAILED, "failed", (*_NAMED, ("reason", "failure_reason")))
 
 
 def _newest_import_in_flight() -> dict[str, Subquery]:
-    """The newest import being saved (``committing``) of each connection, field by field (same index)."""
-    newest = AcquisitionBatch.objects.filter(
-        connection=OuterRef("pk"), status=AcquisitionBatch.Status.COMMITTING
-    ).order_by("-created_at", "-pk")
-    return {
-        f"saving_{name}": Subquery(newest.values(field)[:1])
-        for name, field in (("id", "pk"), ("filename", "artifact_filename"), ("at", "created_at"),
-                            ("counted", "progress"), ("total", "count_parsed"))
-    }
+    """The newest import being saved (``committing``) of each connection, and how far it got."""
+    return _newest_with_status(
+        AcquisitionBatch.Status.COMMITTING, "saving", (*_NAMED, ("counted", "progress"), ("total", "count_parsed"))
+    )
 
 
 def _newest_upload() -> dict[str, Subquery]:

@@ -180,17 +180,22 @@ def receipt_status(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "coverage/receipt.html#receipt-body", context)
 
 
+def _try_on_receipt(request: HttpRequest, batch: AcquisitionBatch, step, *args) -> HttpResponse:
+    """Run a pipeline step and return to the receipt; a refusal is told there, never an error page."""
+    try:
+        step(*args)
+    except pipeline.CommitRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("coverage:receipt", batch.pk)
+
+
 @require_POST
 @login_required
 def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _owned_batch(request, batch_id)
-    try:
-        if request.POST.get("confirm_other_account"):  # "This file belongs to … all the same"
-            confirm_other_account(batch)
-        pipeline.start_commit(batch)
-    except pipeline.CommitRefused as exc:
-        messages.error(request, str(exc))
-    return redirect("coverage:receipt", batch.pk)
+    if request.POST.get("confirm_other_account"):  # "This file belongs to … all the same"
+        confirm_other_account(batch)
+    return _try_on_receipt(request, batch, pipeline.start_commit, batch)
 
 
 @require_POST
@@ -198,11 +203,7 @@ def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
 def retry(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Try a failed import again ("Try again now" on its receipt)."""
     batch = _owned_batch(request, batch_id)
-    try:
-        pipeline.retry_commit(batch)
-    except pipeline.CommitRefused as exc:
-        messages.error(request, str(exc))
-    return redirect("coverage:receipt", batch.pk)
+    return _try_on_receipt(request, batch, pipeline.retry_commit, batch)
 
 
 @require_POST
@@ -232,12 +233,8 @@ def answer(request: HttpRequest, batch_id: int) -> HttpResponse:
     date_order = request.POST.get("date_order", "")
     if date_order not in pipeline.DATE_ORDERS:
         messages.error(request, "Choose how dates are written in this file.")
-    else:
-        try:
-            pipeline.answer_preview(batch, date_order)
-        except pipeline.CommitRefused as exc:
-            messages.error(request, str(exc))
-    return redirect("coverage:receipt", batch.pk)
+        return redirect("coverage:receipt", batch.pk)
+    return _try_on_receipt(request, batch, pipeline.answer_preview, batch, date_order)
 
 
 @require_POST

@@ -23,17 +23,15 @@ def _set_media_required(request: HttpRequest, slug: str, required: bool) -> Conn
     return connection
 
 
-@require_POST
-@login_required
-def require_media(request: HttpRequest, slug: str) -> HttpResponse:
-    connection = _set_media_required(request, slug, True)
-    return _managed(request, connection, f"Every media file of “{connection.name}” is now required: "
-                                         "while any is missing, it shows as can't collect.")
+_SAID = {
+    True: "Every media file of “{name}” is now required: while any is missing, it shows as can't collect.",
+    False: "Missing media of “{name}” is a suggestion again, not a blocking problem.",
+}
 
 
 @require_POST
 @login_required
-def media_optional(request: HttpRequest, slug: str) -> HttpResponse:
-    connection = _set_media_required(request, slug, False)
-    return _managed(request, connection, f"Missing media of “{connection.name}” is a suggestion again, "
-                                         "not a blocking problem.")
+def media_rule(request: HttpRequest, slug: str, required: bool) -> HttpResponse:
+    """Set the media rule: ``required`` comes from the URL (``media/required/`` or ``media/optional/``)."""
+    connection = _set_media_required(request, slug, required)
+    return _managed(request, connection, _SAID[required].format(name=connection.name))

@@ -22,13 +22,11 @@ stopped, the preview is rejected in owner words and its stored file is kept (``r
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
-from django.db import connection as db
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -39,7 +37,7 @@ from connections.models import Connection
 from connections.runtime import PROCESS
 
 from ..models import AcquisitionBatch
-from .claims import _claimer_gone, _lock_key
+from .claims import _claimer_gone, batch_lock, queued_batches
 from .preview import artifact_parser, parse_and_measure, receive_artifact
 from .staging import drop_staging
 
@@ -67,20 +65,14 @@ def _declared_size(source: IO[bytes]) -> int | None:
     return size if isinstance(size, int) else None
 
 
-def start_preview(
-    connection: Connection,
-    source: IO[bytes],
-    filename: str,
-    *,
-    options: dict | None = None,
-    now: datetime | None = None,
-) -> AcquisitionBatch:
+def start_preview(connection: Connection, source: IO[bytes], filename: str, **received) -> AcquisitionBatch:
     """Store the upload, then read it here (a small file) or in the worker (a large one).
 
     Returns the batch: ``preview`` (measured, or ``is_reading`` while the worker reads it),
     ``duplicate`` or ``rejected``. Raises ``NotAnArtifactSource`` before storing anything.
+    ``received`` are ``receive_artifact``'s keywords (``options``, ``now``).
     """
-    batch = receive_artifact(connection, source, filename, options=options, now=now)
+    batch = receive_artifact(connection, source, filename, **received)
     if batch.status != Status.PREVIEW or read_later(batch, source):
         return batch
     return parse_and_measure(batch, artifact_parser(connection.manifest), None)
@@ -118,34 +110,14 @@ def read_preview(batch_id: int) -> str:
         return parse_and_measure(batch, artifact_parser(batch.connection.manifest), None).status
 
 
-@contextmanager
-def reading(batch_id: int) -> Iterator[None]:
-    """Hold the batch's advisory lock while the block reads it (PostgreSQL), then let go of the claim."""
-    postgres = db.vendor == "postgresql"
-    if postgres:
-        with db.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", _lock_key(batch_id))
-    try:
-        yield
-    finally:
-        try:
-            AcquisitionBatch.objects.filter(pk=batch_id, read_by=PROCESS).update(read_by="")
-            if postgres:
-                with db.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _lock_key(batch_id))
-        except Exception:  # noqa: BLE001 - a broken session lets go of its lock when it closes
-            log.exception("batch %s: could not let go of the reading claim", batch_id)
-            db.close()
-
-
-def _read_tasks(status: str) -> set[int]:
-    tasks = DBTaskResult.objects.filter(task_path=READ_TASK, status=status).values_list("args_kwargs", flat=True)
-    return {((args or {}).get("args") or [None])[0] for args in tasks}
+def reading(batch_id: int):
+    """Hold the batch's lock while the block reads it (PostgreSQL), then let go of the reading claim."""
+    return batch_lock(batch_id, "read_by")
 
 
 def requeue_stalled_reading(now: datetime) -> list[int]:
     """Read again the previews whose reader is gone (see the module text); returns the batch ids enqueued."""
-    ready, running = _read_tasks("READY"), _read_tasks("RUNNING")
+    ready, running = queued_batches(READ_TASK, "READY"), queued_batches(READ_TASK, "RUNNING")
     requeued = []
     waiting = AcquisitionBatch.objects.filter(status=Status.PREVIEW, reading_requested_at__isnull=False)
     for batch in waiting.only("pk", "status", "phases", "reading_requested_at", "read_by", "read_attempts"):

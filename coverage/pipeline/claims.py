@@ -60,38 +60,51 @@ def landing(batch_id: int) -> Iterator[None]:
     Waits while another live process lands the same batch (PostgreSQL), so two tasks for one
     batch land it once. Use it around ``land_batch`` wherever a process lands a batch.
     """
-    postgres = db.vendor == "postgresql"
-    if postgres:
-        with db.cursor() as cursor:
-            if db.pg_version >= 140000:
-                cursor.execute("SET client_connection_check_interval = 1000")
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", _lock_key(batch_id))
-    try:
+    with batch_lock(batch_id, "claimed_by", notice_gone_clients=True):
         AcquisitionBatch.objects.filter(pk=batch_id, status=Status.COMMITTING).update(
             claimed_by=PROCESS, claimed_at=timezone.now()
         )
         yield
+
+
+@contextmanager
+def batch_lock(batch_id: int, field: str, *, notice_gone_clients: bool = False) -> Iterator[None]:
+    """Hold the batch's advisory lock while the block runs (PostgreSQL; SQLite writes one at a time).
+
+    Afterwards the claim in ``field`` (``claimed_by`` or ``read_by``) is let go if this process
+    holds it. ``notice_gone_clients`` has the server check the connection while it waits, so a
+    killed waiter does not keep its place in the queue.
+    """
+    postgres = db.vendor == "postgresql"
+    if postgres:
+        with db.cursor() as cursor:
+            if notice_gone_clients and db.pg_version >= 140000:
+                cursor.execute("SET client_connection_check_interval = 1000")
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", _lock_key(batch_id))
+    try:
+        yield
     finally:
         try:
-            AcquisitionBatch.objects.filter(pk=batch_id, claimed_by=PROCESS).update(claimed_by="")
+            AcquisitionBatch.objects.filter(pk=batch_id, **{field: PROCESS}).update(**{field: ""})
             if postgres:
                 with db.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _lock_key(batch_id))
         except Exception:  # noqa: BLE001 - a broken session lets go of its lock when it closes
-            log.exception("batch %s: could not let go of the claim", batch_id)
+            log.exception("batch %s: could not let go of %s", batch_id, field)
             db.close()
+
+
+def queued_batches(task_path: str, status: str) -> set[int]:
+    """The batch ids of the queue's ``task_path`` tasks in ``status`` (each task's first argument)."""
+    tasks = DBTaskResult.objects.filter(task_path=task_path, status=status).values_list("args_kwargs", flat=True)
+    return {((args or {}).get("args") or [None])[0] for args in tasks}
 
 
 def recover(
     now: datetime, *, older_than: timedelta, task_path: str, enqueue: Callable[[int], object]
 ) -> list[int]:
     """Take over commits whose process is gone (see the module text); returns the batch ids enqueued."""
-    ready, running = set(), set()
-    for row in DBTaskResult.objects.filter(
-        task_path=task_path, status__in=["READY", "RUNNING"]
-    ).values_list("status", "args_kwargs"):
-        args = (row[1] or {}).get("args") or [None]
-        (ready if row[0] == "READY" else running).add(args[0])
+    ready, running = queued_batches(task_path, "READY"), queued_batches(task_path, "RUNNING")
     requeued = []
     candidates = AcquisitionBatch.objects.filter(Q(status=Status.COMMITTING) | ~Q(claimed_by="")).values_list(
         "pk", "status", "claimed_by", "claimed_at", "commit_requested_at", "created_at"

@@ -17,7 +17,6 @@ import time
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db import connection as db
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -40,7 +39,7 @@ from .preview import (
 from .removal import discard_preview
 from .reread import TRIGGER as REREAD
 from .reread import commit_reread
-from .staging import STAGING_TABLE, drop_staging, quote, roomy_wal
+from .staging import drop_staging, has_staged, roomy_wal
 
 log = logging.getLogger(__name__)
 
@@ -323,10 +322,8 @@ def _restage_if_lost(batch: AcquisitionBatch) -> None:
     """
     if not batch.count_parsed or not batch.artifact_name:
         return
-    with db.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {quote(STAGING_TABLE)} WHERE batch_id = %s LIMIT 1", [batch.pk])
-        if cursor.fetchone() is not None:
-            return
+    if has_staged(batch.pk):
+        return
     log.warning("batch %s: staged records are gone; reading the stored artifact again", batch.pk)
     try:
         stage_artifact(batch, artifact_parser(batch.connection.manifest), BatchFacts())

@@ -415,25 +415,13 @@ class Tally:
 
     def as_landed(self) -> Landed:
         """The whole commit as one landing, for the summaries and the batch's counts."""
-        measure = Measure(
-            accepted=self.accepted,
-            held=not self.exclusive,
-            days=self.days,
-            day_counts=self.day_counts,
-            media_days=self.media_days,
-            media_slots=self.media_slots,
-            duplicate_sources=self.duplicate_sources,
-            new_media=self.new_media,
-            staged=self.staged,
-            staged_media=self.staged_media,
-        )
-        return Landed(
-            accepted=self.accepted,
-            measure=measure,
-            lane_days=self.lane_days,
-            new_days=self.day_counts,
-            upgraded=self.upgraded,
-        )
+        measure = Measure(held=not self.exclusive, **{name: getattr(self, name) for name in _TALLIED})
+        return Landed(self.accepted, measure, self.lane_days, new_days=self.day_counts, upgraded=self.upgraded)
+
+
+# The measures a tally adds up over the chunks, under the same names.
+_TALLIED = ("accepted", "days", "day_counts", "media_days", "media_slots", "duplicate_sources", "new_media",
+            "staged", "staged_media")
 
 
 def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -> bool:

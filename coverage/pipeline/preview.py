@@ -58,13 +58,7 @@ class NotAnArtifactSource(ValueError):
 
 
 def preview_artifact(
-    connection: Connection,
-    source: IO[bytes],
-    filename: str,
-    *,
-    options: dict | None = None,
-    now: datetime | None = None,
-    progress: Progress | None = None,
+    connection: Connection, source: IO[bytes], filename: str, *, progress: Progress | None = None, **received
 ) -> AcquisitionBatch:
     """Store, hash and parse an uploaded artifact; measure it; write nothing to ``Record``.
 
@@ -72,9 +66,9 @@ def preview_artifact(
     1 MB chunks. ``options`` may carry ``date_order`` (``"dmy"``/``"mdy"``). Returns the new
     batch: ``preview`` (possibly with a ``question``), ``duplicate`` (this connection already
     holds the same sha256; the stored copy is deleted) or ``rejected`` (too large or refused by
-    the parser; nothing else written).
+    the parser; nothing else written). ``received`` are ``receive_artifact``'s keywords.
     """
-    batch = receive_artifact(connection, source, filename, options=options, now=now)
+    batch = receive_artifact(connection, source, filename, **received)
     if batch.status != Status.PREVIEW:
         return batch
     return parse_and_measure(batch, artifact_parser(connection.manifest), progress)

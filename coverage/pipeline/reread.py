@@ -50,7 +50,7 @@ from .preview import (
     stamp,
 )
 from .recount import recount_summaries
-from .staging import STAGING_TABLE, Progress, drop_staging, quote
+from .staging import Progress, drop_staging, has_staged
 from .storage import delete_stored, local_path, store
 
 log = logging.getLogger(__name__)
@@ -337,10 +337,8 @@ def _restage_if_lost(batch: AcquisitionBatch) -> None:
     """Staging is a cache (on PostgreSQL emptied by a crash): read the batch's own file again if it is gone."""
     if not batch.count_parsed:
         return
-    with db.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {quote(STAGING_TABLE)} WHERE batch_id = %s LIMIT 1", [batch.pk])
-        if cursor.fetchone() is not None:
-            return
+    if has_staged(batch.pk):
+        return
     log.warning("re-read %s: staged records are gone; reading its file again", batch.pk)
     stage_artifact(batch, artifact_parser(batch.connection.manifest), BatchFacts())
 

@@ -269,6 +269,13 @@ def report_progress(batch_id: int, items: int, progress: Progress | None, phase:
         progress(phase, items)
 
 
+def has_staged(batch_id: int) -> bool:
+    """Whether any staged row of the batch is there (staging is a cache: a crash may empty it)."""
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(STAGING_TABLE)} WHERE batch_id = %s LIMIT 1", [batch_id])
+        return cursor.fetchone() is not None
+
+
 def drop_staging(batch_id: int) -> None:
     """Delete a batch's staged rows.
 

@@ -34,19 +34,16 @@ from coverage.pipeline import (
     start_commit,
 )
 from coverage.pipeline.accounts import confirm_other_account as confirm_account
+from ownerhub.terminal import TerminalLine
 
-from .receipt import dumps, load_receipt, receipt_text
+from .receipt import add_import_arguments, dumps, load_receipt, receipt_text
 
 
 class Command(BaseCommand):
     help = "Import an export file (WhatsApp chat, Timeline, Apple Health) into a connection."
 
     def add_arguments(self, parser):
-        parser.add_argument("slug", help="the connection's slug")
-        parser.add_argument("path", help="the export file")
-        parser.add_argument("--owner", help="username (needed when more than one owner has this slug)")
-        parser.add_argument("--preview", action="store_true", help="show what would be imported; write nothing")
-        parser.add_argument("--json", action="store_true", help="print the receipt JSON (as the owner API returns it)")
+        add_import_arguments(parser, "the connection's slug", "the export file")
         parser.add_argument("--date-order", choices=DATE_ORDERS, help="how dates are written, when the file cannot tell")
         parser.add_argument(
             "--confirm-other-account",
@@ -122,32 +119,14 @@ class Command(BaseCommand):
         return found[0]
 
 
-class _ProgressBar:
+class _ProgressBar(TerminalLine):
     """A one-line progress display on a terminal: phase and items read, redrawn in place."""
 
-    def __init__(self, stream):
-        self.stream = stream
-        self.started = time.monotonic()
-        self.last = 0.0
-        self.drawn = False
-
     def __call__(self, phase: str, items: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1 and phase == "parsing":
-            return
-        self.last = now
-        elapsed = max(now - self.started, 1e-6)
-        spinner = "|/-\\"[int(elapsed * 8) % 4]
-        self.stream.write(f"\r{spinner} {phase:<10} {items:>12,} items  {items / elapsed:>10,.0f}/s ", ending="")
-        self.stream.flush()
-        self.drawn = True
-
-    def done(self) -> None:
-        if self.drawn:
-            self.stream.write("\r" + " " * 60 + "\r", ending="")
-            self.stream.flush()
-
-
+        if self.due(final=phase != "parsing"):
+            elapsed = max(time.monotonic() - self.started, 1e-6)
+            spinner = "|/-\\"[int(elapsed * 8) % 4]
+            self.line(f"{spinner} {phase:<10} {items:>12,} items  {items / elapsed:>10,.0f}/s ")
 
 
 class _PlainLines:

@@ -17,7 +17,7 @@ from coverage.pipeline.accounts import confirm_other_account as confirm_account
 from coverage.pipeline.backup import preview_backup
 
 from .import_artifact import Command as ImportArtifact
-from .receipt import dumps, load_receipt, receipt_text
+from .receipt import add_import_arguments, dumps, load_receipt, receipt_text
 
 Status = AcquisitionBatch.Status
 
@@ -26,13 +26,9 @@ class Command(BaseCommand):
     help = "Import one chat of a WhatsApp phone backup (ChatStorage.sqlite, a zipped backup, msgstore.db)."
 
     def add_arguments(self, parser):
-        parser.add_argument("slug", help="the source's slug")
-        parser.add_argument("path", help="the backup file")
+        add_import_arguments(parser, "the source's slug", "the backup file")
         parser.add_argument("--chat", help="which chat of the backup this source is (its name)")
         parser.add_argument("--me", help="your own name as your chat exports write it")
-        parser.add_argument("--owner", help="username (needed when more than one owner has this slug)")
-        parser.add_argument("--preview", action="store_true", help="show what would be imported; write nothing")
-        parser.add_argument("--json", action="store_true", help="print the receipt JSON (as the owner API returns it)")
         parser.add_argument("--confirm-other-account", action="store_true",
                             help="import even when the chat looks like another one than earlier imports")
 

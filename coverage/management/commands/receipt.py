@@ -80,5 +80,14 @@ class Command(BaseCommand):
         self.stdout.write(dumps(receipt) if json else receipt_text(receipt), ending="" if not json else "\n")
 
 
+def add_import_arguments(parser, source_help: str, file_help: str) -> None:
+    """The arguments every import command takes: the source, the file, whose it is, preview or JSON."""
+    parser.add_argument("slug", help=source_help)
+    parser.add_argument("path", help=file_help)
+    parser.add_argument("--owner", help="username (needed when more than one owner has this slug)")
+    parser.add_argument("--preview", action="store_true", help="show what would be imported; write nothing")
+    parser.add_argument("--json", action="store_true", help="print the receipt JSON (as the owner API returns it)")
+
+
 def dumps(receipt: Receipt) -> str:
     return json.dumps(receipt_json(receipt), indent=2, ensure_ascii=False)

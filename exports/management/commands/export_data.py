@@ -8,7 +8,6 @@ the records and files written; otherwise only the summary line is printed.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -16,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from coverage import words
 from exports import archive
+from ownerhub.terminal import TerminalLine
 
 
 class Command(BaseCommand):
@@ -52,29 +52,14 @@ class Command(BaseCommand):
         )
 
 
-class _ProgressBar:
+class _ProgressBar(TerminalLine):
     """A one-line bar on a terminal: records and files written of all, redrawn in place."""
 
     WIDTH = 30
 
-    def __init__(self, stream):
-        self.stream = stream
-        self.last = 0.0
-        self.drawn = False
-
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1 and done < total:
-            return
-        self.last = now
-        share = done / total if total else 1.0
-        filled = int(share * self.WIDTH)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(f"\r[{bar}] {share:>4.0%}  {done:,} of {total:,} items ", ending="")
-        self.stream.flush()
-        self.drawn = True
-
-    def done(self) -> None:
-        if self.drawn:
-            self.stream.write("\r" + " " * 70 + "\r", ending="")
-            self.stream.flush()
+        if self.due(final=done >= total):
+            share = done / total if total else 1.0
+            filled = int(share * self.WIDTH)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.line(f"[{bar}] {share:>4.0%}  {done:,} of {total:,} items ")
