@@ -1,4 +1,6 @@
-"""Scenario rows, part of ``tests.scenarios.SCENARIOS``: What imports cover: claims, holes, unreadable lines, failed and waiting imports, refused feeds, media and gaps."""
+"""Scenario rows, part of ``tests.scenarios.SCENARIOS`` (read last): what imports cover
+(claims, holes, unreadable lines), failed and waiting imports, refused feeds, media and gaps.
+"""
 
 from __future__ import annotations
 

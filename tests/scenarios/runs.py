@@ -1,4 +1,6 @@
-"""Scenario rows, part of ``tests.scenarios.SCENARIOS``: Paused sources, runs that fail, stale schedules, silent phones, readiness and fresh sources."""
+"""Scenario rows, part of ``tests.scenarios.SCENARIOS`` (read second): paused sources, runs
+that fail, stale schedules, silent phones, readiness and fresh sources.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Scenario rows, part of ``tests.scenarios.SCENARIOS``: Exports, muting, pausing, media, duplicates, declared gaps and credentials."""
+"""Scenario rows, part of ``tests.scenarios.SCENARIOS`` (read first): exports, muting,
+pausing, media, duplicates, declared gaps and credentials.
+"""
 
 from __future__ import annotations
 
