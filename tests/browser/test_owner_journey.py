@@ -36,6 +36,15 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     expect(page.get_by_text("Add your first source")).to_have_count(2)
     shots(page, "empty-dashboard")
 
+    card = _add_a_whatsapp_source(page, shots)
+    batch = _preview_the_export(page, shots, card)
+    _import_it_through_the_worker(page, worker, shots, batch)
+    card = _dashboard_suggests_a_refresh(page, shots)
+    _the_same_file_again_is_a_duplicate(page, shots, card)
+    _the_same_pages_on_a_desktop(page, shots)
+
+
+def _add_a_whatsapp_source(page, shots):
     # Add a WhatsApp connection from the catalog.
     page.get_by_role("link", name="Add your first source").click()
     expect(page.get_by_role("heading", name="Add a source")).to_be_visible()
@@ -50,7 +59,10 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     card = page.locator("#source-family-chat-card")
     expect(card.locator(".pill")).to_have_text(re.compile("Finish setup"))
     shots(page, "new-source")
+    return card
 
+
+def _preview_the_export(page, shots, card) -> AcquisitionBatch:
     # Upload: the preview shows what the file holds; nothing is imported yet.
     card.get_by_role("link", name="Upload the export").click()
     page.get_by_label("Export file").set_input_files(str(export("whatsapp/ios_missing_media.zip")))
@@ -62,7 +74,10 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     expect(page.locator(".lead")).to_contain_text(f"{batch.count_accepted} new messages from 12 Mar to 16 Mar 2023")
     expect(page.get_by_text(re.compile("not included in this export")).first).to_be_visible()
     shots(page, "preview")
+    return batch
 
+
+def _import_it_through_the_worker(page, worker, shots, batch: AcquisitionBatch) -> None:
     # Import: the phases show while the import waits for the worker, then it lands.
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("heading", name="Importing…")).to_be_visible()
@@ -76,6 +91,8 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     expect(page.locator(".lead")).to_contain_text(f"{batch.count_accepted} new messages")
     shots(page, "receipt")
 
+
+def _dashboard_suggests_a_refresh(page, shots):
     # Back on the dashboard: old export dates and missing media are a suggestion, not a failure.
     page.get_by_role("link", name="All sources").click()
     card = page.locator("#source-family-chat-card")
@@ -85,7 +102,10 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     expect(card).not_to_contain_text("Can't collect")
     expect(page.locator(".summary-line")).to_have_text("1 has suggestions")  # every card once, no empty parts
     shots(page, "dashboard-attention")
+    return card
 
+
+def _the_same_file_again_is_a_duplicate(page, shots, card) -> None:
     # The same file again: a duplicate receipt, no new records.
     card.get_by_role("link", name="Upload a newer export").click()
     page.get_by_label("Export file").set_input_files(str(export("whatsapp/ios_missing_media.zip")))
@@ -95,6 +115,8 @@ def test_import_a_chat_export_and_find_it_on_the_dashboard(page, live_server, ow
     shots(page, "duplicate")
     assert AcquisitionBatch.objects.filter(status="committed").count() == 1
 
+
+def _the_same_pages_on_a_desktop(page, shots) -> None:
     # The same pages on a desktop: cards sit in a grid, the timeline has room.
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Back to Family chat").click()

@@ -112,9 +112,18 @@ def media_slots(connection_id: int) -> tuple[list, list]:
     return lane.media_days, hours
 
 
-def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_records(
-    owner, tmp_path, back_to_latest
-):
+@dataclasses.dataclass
+class Copies:
+    """The chat as the reader keyed it before 0012, in each copy a stored chat came to hold."""
+
+    utc_chat: list[ParsedRecord]  # read in UTC
+    berlin_newer: list[ParsedRecord]  # a newer export, read in Europe/Berlin
+    newer_only: list[ParsedRecord]  # the five messages the newer export added
+    german_chat: list[ParsedRecord]  # from a phone set to German
+    attached_chat: list[ParsedRecord]  # exported again with its photos
+
+
+def old_copies(tmp_path: Path) -> Copies:
     utc_read = parsed(fixture_path("whatsapp", "android_dayfirst_24h.txt"), "UTC")
     berlin_read = parsed(fixture_path("whatsapp", "android_newer.txt"), "Europe/Berlin")
     utc_chat, berlin_newer = old_keyed(utc_read), old_keyed(berlin_read)
@@ -130,31 +139,37 @@ def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_re
     # Old keys moved with the zone and the words: that is how the copies came to be stored.
     assert not {r.key for r in utc_chat} & {r.key for r in berlin_newer}
     assert len({r.key for r in utc_chat} - {r.key for r in german_chat}) == 3
+    return Copies(utc_chat, berlin_newer, newer_only, german_chat, attached_chat)
 
-    apps = migrate_to(BEFORE)
-    Connection = apps.get_model("connections", "Connection")
-    Batch = apps.get_model("coverage", "AcquisitionBatch")
-    OldRecord = apps.get_model("coverage", "Record")
-    OldProvenance = apps.get_model("coverage", "RecordProvenance")
-    OldLane = apps.get_model("coverage", "LaneSummary")
-    OldSummary = apps.get_model("coverage", "CoverageSummary")
 
-    def connection(slug: str):
-        return Connection.objects.create(
-            owner_id=owner.pk, connector="whatsapp", slug=slug, name=slug
+class OldStore:
+    """Rows written through the models as they were before 0012 (``apps`` of that state)."""
+
+    def __init__(self, apps, owner):
+        self.owner = owner
+        self.Connection = apps.get_model("connections", "Connection")
+        self.Batch = apps.get_model("coverage", "AcquisitionBatch")
+        self.Record = apps.get_model("coverage", "Record")
+        self.Provenance = apps.get_model("coverage", "RecordProvenance")
+        self.Lane = apps.get_model("coverage", "LaneSummary")
+        self.Summary = apps.get_model("coverage", "CoverageSummary")
+
+    def connection(self, slug: str):
+        return self.Connection.objects.create(
+            owner_id=self.owner.pk, connector="whatsapp", slug=slug, name=slug
         )
 
-    def batch(conn, zone: str, method: str = "owner_artifact"):
-        return Batch.objects.create(
+    def batch(self, conn, zone: str, method: str = "owner_artifact"):
+        return self.Batch.objects.create(
             connection=conn, method=method, status="committed", time_zone_assumed=zone
         )
 
-    def store(conn, b, records: list[ParsedRecord], held: set[str] = frozenset()) -> dict:
+    def store(self, conn, b, records: list[ParsedRecord], held: set[str] = frozenset()) -> dict:
         made = {}
         for r in records:
             if r.key in held:
                 continue  # the pipeline recognised it
-            made[r.key] = OldRecord.objects.create(
+            made[r.key] = self.Record.objects.create(
                 connection=conn,
                 stream=r.stream,
                 key=r.key,
@@ -165,13 +180,13 @@ def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_re
             )
         return made
 
-    def stale_summaries(conn, batches: int) -> None:
+    def stale_summaries(self, conn, batches: int) -> None:
         """What the copies made of the summaries: every copy counted, the batches' range."""
-        held = OldRecord.objects.filter(connection=conn)
+        held = self.Record.objects.filter(connection=conn)
         count = held.count()
         first, last = held.order_by("event_at").first(), held.order_by("event_at").last()
         span = {"earliest_event_at": first.event_at, "covered_through": last.event_at}
-        OldLane.objects.create(
+        self.Lane.objects.create(
             connection=conn,
             method="owner_artifact",
             batches=batches,
@@ -179,69 +194,27 @@ def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_re
             accepted=count,
             **span,
         )
-        OldSummary.objects.create(connection=conn, record_count=count, **span)
+        self.Summary.objects.create(connection=conn, record_count=count, **span)
 
-    # 1. A zone change: the chat read in UTC, then a newer export read in Europe/Berlin. A
-    #    backup later delivered one message of the Berlin copy (a provenance row).
-    zoned = connection("zoned")
-    first = store(zoned, batch(zoned, "UTC"), utc_chat)
-    second = store(zoned, batch(zoned, "Europe/Berlin"), berlin_newer)
-    backup = batch(zoned, "Europe/Berlin", method="device_backup")
-    berlin_first_message = second[berlin_newer[0].key]
-    OldProvenance.objects.create(record=berlin_first_message, batch=backup, method="device_backup")
-    stale_summaries(zoned, batches=2)
-    OldLane.objects.create(
-        connection=zoned,
-        method="device_backup",
-        batches=1,
-        records=1,
-        earliest_event_at=berlin_first_message.event_at,
-        covered_through=berlin_first_message.event_at,
-    )
-    assert OldRecord.objects.filter(connection=zoned).count() == 45
-    # 2. The same chat from a phone set to German, then exported with its photos.
-    spoken = connection("spoken")
-    store(spoken, batch(spoken, "UTC"), utc_chat)
-    store(spoken, batch(spoken, "UTC"), german_chat, held={r.key for r in utc_chat})
-    store(spoken, batch(spoken, "UTC"), attached_chat, held={r.key for r in utc_chat})
-    stale_summaries(spoken, batches=3)
-    assert OldRecord.objects.filter(connection=spoken).count() == 25
-    preview = Batch.objects.create(connection=spoken, method="owner_artifact", status="preview")
-    _stage(preview.pk, utc_chat[0].key)
+
+def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_records(
+    owner, tmp_path, back_to_latest
+):
+    copies = old_copies(tmp_path)
+    old = OldStore(migrate_to(BEFORE), owner)
+    zoned, first, backup, berlin_first_message = store_a_zone_change(old, copies)
+    spoken, preview = store_a_language_and_media_copies(old, copies)
 
     migrate_to(AFTER)
     call_command("migrate", verbosity=0)  # to the latest state, to import with today's code
-
-    # A fresh import of the same files by today's pipeline, for comparison.
-    fresh_zoned = _connection(owner, "fresh-zoned")
-    _import(fresh_zoned, fixture_path("whatsapp", "android_dayfirst_24h.txt"))
-    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Berlin"})
-    _import(fresh_zoned, fixture_path("whatsapp", "android_newer.txt"))
-    OwnerProfile.objects.filter(owner=owner).update(time_zone="UTC")
-    fresh_spoken = _connection(owner, "fresh-spoken")
-    for path in (fixture_path("whatsapp", "android_dayfirst_24h.txt"), german(tmp_path)):
-        _import(fresh_spoken, path)
-    _import(fresh_spoken, with_media(tmp_path))
+    fresh_zoned, fresh_spoken = fresh_imports(owner, tmp_path)
 
     assert Record.objects.filter(connection_id=zoned.pk).count() == 25
     assert keys_of(zoned.pk) == keys_of(fresh_zoned.pk)
     assert summaries(zoned.pk) == summaries(fresh_zoned.pk)
     slots, hours = media_slots(zoned.pk)
     assert slots == hours == ["2023-03-12T09", "2023-03-14T07", "2023-03-30T07"]
-    # The kept message is the first delivery (read in UTC) and keeps the backup's delivery.
-    kept = Record.objects.get(pk=first[utc_chat[0].key].pk)
-    assert kept.event_at == utc_chat[0].event_at
-    assert kept.deliveries() == [
-        (kept.first_batch_id, "owner_artifact"),
-        (backup.pk, "device_backup"),
-    ]
-    assert not Record.objects.filter(pk=berlin_first_message.pk).exists()
-    assert not RecordProvenance.objects.filter(record_id=berlin_first_message.pk).exists()
-    hour = f"{utc_chat[0].event_at:%Y-%m-%dT%H}"
-    at = berlin_first_message.event_at  # the backup's range, as it was
-    assert summaries(zoned.pk, "device_backup")[4] == [
-        ("device_backup", 1, 1, 0, at, at, {hour: 1})
-    ]
+    assert_the_first_delivery_is_kept(copies, zoned, first, backup, berlin_first_message)
 
     assert Record.objects.filter(connection_id=spoken.pk).count() == 20
     assert keys_of(spoken.pk) == keys_of(fresh_spoken.pk)
@@ -260,13 +233,87 @@ def test_copies_from_a_zone_change_a_language_and_media_merge_into_one_set_of_re
         .objects.filter(connection_id=zoned.pk)
         .values_list("key", flat=True)
     )
-    assert zoned_after == {r.key for r in utc_chat} | {r.key for r in newer_only}
+    assert zoned_after == {r.key for r in copies.utc_chat} | {r.key for r in copies.newer_only}
     spoken_after = set(
         apps.get_model("coverage", "Record")
         .objects.filter(connection_id=spoken.pk)
         .values_list("key", flat=True)
     )
-    assert spoken_after == {r.key for r in utc_chat}
+    assert spoken_after == {r.key for r in copies.utc_chat}
+
+
+def store_a_zone_change(old: OldStore, copies: Copies) -> tuple:
+    """1. A zone change: the chat read in UTC, then a newer export read in Europe/Berlin. A
+    backup later delivered one message of the Berlin copy (a provenance row).
+
+    Returns (the connection, its first copy's records by key, the backup batch, the Berlin
+    copy's first message)."""
+    zoned = old.connection("zoned")
+    first = old.store(zoned, old.batch(zoned, "UTC"), copies.utc_chat)
+    second = old.store(zoned, old.batch(zoned, "Europe/Berlin"), copies.berlin_newer)
+    backup = old.batch(zoned, "Europe/Berlin", method="device_backup")
+    berlin_first_message = second[copies.berlin_newer[0].key]
+    old.Provenance.objects.create(record=berlin_first_message, batch=backup, method="device_backup")
+    old.stale_summaries(zoned, batches=2)
+    old.Lane.objects.create(
+        connection=zoned,
+        method="device_backup",
+        batches=1,
+        records=1,
+        earliest_event_at=berlin_first_message.event_at,
+        covered_through=berlin_first_message.event_at,
+    )
+    assert old.Record.objects.filter(connection=zoned).count() == 45
+    return zoned, first, backup, berlin_first_message
+
+
+def store_a_language_and_media_copies(old: OldStore, copies: Copies) -> tuple:
+    """2. The same chat from a phone set to German, then exported with its photos; and a
+    preview staged with an old key. Returns (the connection, the preview batch)."""
+    spoken = old.connection("spoken")
+    held = {r.key for r in copies.utc_chat}
+    old.store(spoken, old.batch(spoken, "UTC"), copies.utc_chat)
+    old.store(spoken, old.batch(spoken, "UTC"), copies.german_chat, held=held)
+    old.store(spoken, old.batch(spoken, "UTC"), copies.attached_chat, held=held)
+    old.stale_summaries(spoken, batches=3)
+    assert old.Record.objects.filter(connection=spoken).count() == 25
+    preview = old.Batch.objects.create(connection=spoken, method="owner_artifact", status="preview")
+    _stage(preview.pk, copies.utc_chat[0].key)
+    return spoken, preview
+
+
+def fresh_imports(owner, tmp_path: Path) -> tuple:
+    """A fresh import of the same files by today's pipeline, for comparison."""
+    fresh_zoned = _connection(owner, "fresh-zoned")
+    _import(fresh_zoned, fixture_path("whatsapp", "android_dayfirst_24h.txt"))
+    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Berlin"})
+    _import(fresh_zoned, fixture_path("whatsapp", "android_newer.txt"))
+    OwnerProfile.objects.filter(owner=owner).update(time_zone="UTC")
+    fresh_spoken = _connection(owner, "fresh-spoken")
+    for path in (fixture_path("whatsapp", "android_dayfirst_24h.txt"), german(tmp_path)):
+        _import(fresh_spoken, path)
+    _import(fresh_spoken, with_media(tmp_path))
+    return fresh_zoned, fresh_spoken
+
+
+def assert_the_first_delivery_is_kept(
+    copies: Copies, zoned, first: dict, backup, berlin_first_message
+) -> None:
+    """The kept message is the first delivery (read in UTC) and keeps the backup's delivery."""
+    utc_chat = copies.utc_chat
+    kept = Record.objects.get(pk=first[utc_chat[0].key].pk)
+    assert kept.event_at == utc_chat[0].event_at
+    assert kept.deliveries() == [
+        (kept.first_batch_id, "owner_artifact"),
+        (backup.pk, "device_backup"),
+    ]
+    assert not Record.objects.filter(pk=berlin_first_message.pk).exists()
+    assert not RecordProvenance.objects.filter(record_id=berlin_first_message.pk).exists()
+    hour = f"{utc_chat[0].event_at:%Y-%m-%dT%H}"
+    at = berlin_first_message.event_at  # the backup's range, as it was
+    assert summaries(zoned.pk, "device_backup")[4] == [
+        ("device_backup", 1, 1, 0, at, at, {hour: 1})
+    ]
 
 
 def _stage(batch_id: int, key: str) -> None:
@@ -296,18 +343,7 @@ def test_repeated_words_in_one_minute_stay_separate_messages_and_new_keys_are_ke
 ):
     """Two "ok" within one minute of an iOS chat, read in two zones; a later export that
     added a third "ok" in that minute; a message already stored with today's key."""
-    ios = [
-        "[16.03.23, 20:30:05] Ana: ok",
-        "[16.03.23, 20:30:41] Ana: ok",
-        "[16.03.23, 20:31:00] Ben: Good night",
-    ]
-    first_path = tmp_path / "first.txt"
-    first_path.write_text("\n".join(ios) + "\n")
-    later_path = tmp_path / "later.txt"
-    later_path.write_text("\n".join([*ios[:2], "[16.03.23, 20:30:59] Ana: ok", ios[2]]) + "\n")
-    first_read = parsed(first_path, "UTC")
-    copy_read = parsed(first_path, "Asia/Tokyo")
-    later_read = parsed(later_path, "UTC")
+    first_read, copy_read, later_read = _repeated_words_read(tmp_path)
     first, copy, later = (
         old_keyed(first_read),
         old_keyed(copy_read),
@@ -354,6 +390,20 @@ def test_repeated_words_in_one_minute_stay_separate_messages_and_new_keys_are_ke
     kept = Record.objects.filter(connection_id=chat.pk)
     assert set(kept.values_list("key", flat=True)) == {r.key for r in later_read} | {stamp.key}
     assert kept.filter(key=stamp.key, first_batch_id=newer.pk).exists()
+
+
+def _repeated_words_read(tmp_path: Path) -> tuple:
+    """The iOS chat read in UTC and in Asia/Tokyo, and its later export read in UTC."""
+    ios = [
+        "[16.03.23, 20:30:05] Ana: ok",
+        "[16.03.23, 20:30:41] Ana: ok",
+        "[16.03.23, 20:31:00] Ben: Good night",
+    ]
+    first_path = tmp_path / "first.txt"
+    first_path.write_text("\n".join(ios) + "\n")
+    later_path = tmp_path / "later.txt"
+    later_path.write_text("\n".join([*ios[:2], "[16.03.23, 20:30:59] Ana: ok", ios[2]]) + "\n")
+    return parsed(first_path, "UTC"), parsed(first_path, "Asia/Tokyo"), parsed(later_path, "UTC")
 
 
 def _chat(tmp_path: Path, lines: list[str]) -> Path:

@@ -57,7 +57,57 @@ def stage(batch_id: int, key: str) -> None:
         )
 
 
+PLACES_KEY = "1683533580:52.52111:13.40665"
+
+
 def test_stored_keys_become_what_a_new_import_of_the_same_files_gives(owner, back_to_latest):
+    berlin, new_york, health = reads()
+
+    apps = migrate_to(BEFORE)
+    Batch = apps.get_model("coverage", "AcquisitionBatch")
+    apps.get_model("connections", "OwnerProfile").objects.create(
+        owner_id=owner.pk, time_zone="America/New_York"
+    )
+    chat, trip, phone = (
+        connection(apps, owner, "whatsapp", "chat"),
+        connection(apps, owner, "whatsapp", "trip"),
+        connection(apps, owner, "apple_health", "phone"),
+    )
+    store(apps, chat, berlin, time_zone_assumed="Europe/Berlin")
+    store(apps, trip, new_york)
+    store(apps, phone, health)
+    places = connection(apps, owner, "google_timeline", "places")
+    apps.get_model("coverage", "Record").objects.create(
+        connection=places,
+        stream="locations",
+        key=PLACES_KEY,
+        event_at="2023-05-08T08:13:00Z",
+        first_batch=Batch.objects.create(connection=places, method="owner_artifact"),
+    )
+    chat_preview = Batch.objects.create(connection=chat, method="owner_artifact", status="preview")
+    places_preview = Batch.objects.create(
+        connection=places, method="owner_artifact", status="preview"
+    )
+    stage(chat_preview.pk, old_key(berlin[0]))
+    stage(places_preview.pk, PLACES_KEY)
+
+    Record = migrate_to(AFTER).get_model("coverage", "Record")
+    assert keys(Record, chat) == sorted(r.key for r in berlin)
+    assert keys(Record, trip) == sorted(r.key for r in new_york)
+    assert keys(Record, phone) == sorted(r.key for r in health)  # activity:... keys kept as they were
+    assert keys(Record, places) == [PLACES_KEY]
+    # A chat preview re-reads its stored file at commit, with the new keys; others keep theirs.
+    assert (staged_rows(chat_preview.pk), staged_rows(places_preview.pk)) == (0, 1)
+
+    Record = migrate_to(BEFORE).get_model("coverage", "Record")
+    assert keys(Record, chat) == sorted(old_key(r) for r in berlin)
+    assert keys(Record, phone) == sorted(old_key(r) for r in health)
+    assert keys(Record, places) == [PLACES_KEY]
+
+
+def reads() -> tuple:
+    """The chat read in Europe/Berlin, a newer export read in the owner's own zone, and a
+    Health export, each keyed as before this migration."""
     berlin = time_first_keys(
         parsed(whatsapp, fixture_path("whatsapp", "android_dayfirst_24h.txt"), "Europe/Berlin"),
         "Europe/Berlin",
@@ -68,87 +118,33 @@ def test_stored_keys_become_what_a_new_import_of_the_same_files_gives(owner, bac
         "America/New_York",
     )
     health = parsed(apple_health, fixture_path("apple_health", "export.zip"), "UTC")
+    return berlin, new_york, health
 
-    apps = migrate_to(BEFORE)
-    Connection = apps.get_model("connections", "Connection")
-    Profile = apps.get_model("connections", "OwnerProfile")
-    Batch = apps.get_model("coverage", "AcquisitionBatch")
+
+def connection(apps, owner, connector: str, slug: str):
+    return apps.get_model("connections", "Connection").objects.create(
+        owner_id=owner.pk, connector=connector, slug=slug, name=slug
+    )
+
+
+def store(apps, conn, records: list[ParsedRecord], **batch) -> None:
+    """``records`` with their old keys, landed by one committed batch of ``conn``."""
     Record = apps.get_model("coverage", "Record")
-    Profile.objects.create(owner_id=owner.pk, time_zone="America/New_York")
-
-    def connection(connector: str, slug: str):
-        return Connection.objects.create(
-            owner_id=owner.pk, connector=connector, slug=slug, name=slug
+    first_batch = apps.get_model("coverage", "AcquisitionBatch").objects.create(
+        connection=conn, method="owner_artifact", status="committed", **batch
+    )
+    Record.objects.bulk_create(
+        Record(
+            connection=conn,
+            stream=r.stream,
+            key=old_key(r),
+            event_at=r.event_at,
+            payload={},
+            first_batch=first_batch,
         )
-
-    def store(conn, batch, records: list[ParsedRecord]) -> None:
-        Record.objects.bulk_create(
-            Record(
-                connection=conn,
-                stream=r.stream,
-                key=old_key(r),
-                event_at=r.event_at,
-                payload={},
-                first_batch=batch,
-            )
-            for r in records
-        )
-
-    chat, trip, phone = (
-        connection("whatsapp", "chat"),
-        connection("whatsapp", "trip"),
-        connection("apple_health", "phone"),
+        for r in records
     )
-    store(
-        chat,
-        Batch.objects.create(
-            connection=chat,
-            method="owner_artifact",
-            status="committed",
-            time_zone_assumed="Europe/Berlin",
-        ),
-        berlin,
-    )
-    store(
-        trip,
-        Batch.objects.create(connection=trip, method="owner_artifact", status="committed"),
-        new_york,
-    )
-    store(
-        phone,
-        Batch.objects.create(connection=phone, method="owner_artifact", status="committed"),
-        health,
-    )
-    places = connection("google_timeline", "places")
-    Record.objects.create(
-        connection=places,
-        stream="locations",
-        key="1683533580:52.52111:13.40665",
-        event_at="2023-05-08T08:13:00Z",
-        first_batch=Batch.objects.create(connection=places, method="owner_artifact"),
-    )
-    chat_preview = Batch.objects.create(connection=chat, method="owner_artifact", status="preview")
-    places_preview = Batch.objects.create(
-        connection=places, method="owner_artifact", status="preview"
-    )
-    stage(chat_preview.pk, old_key(berlin[0]))
-    stage(places_preview.pk, "1683533580:52.52111:13.40665")
 
-    apps = migrate_to(AFTER)
-    Record = apps.get_model("coverage", "Record")
 
-    def keys(conn) -> list[str]:
-        return sorted(Record.objects.filter(connection_id=conn.pk).values_list("key", flat=True))
-
-    assert keys(chat) == sorted(r.key for r in berlin)
-    assert keys(trip) == sorted(r.key for r in new_york)
-    assert keys(phone) == sorted(r.key for r in health)  # activity:... keys kept as they were
-    assert keys(places) == ["1683533580:52.52111:13.40665"]
-    # A chat preview re-reads its stored file at commit, with the new keys; others keep theirs.
-    assert (staged_rows(chat_preview.pk), staged_rows(places_preview.pk)) == (0, 1)
-
-    apps = migrate_to(BEFORE)
-    Record = apps.get_model("coverage", "Record")
-    assert keys(chat) == sorted(old_key(r) for r in berlin)
-    assert keys(phone) == sorted(old_key(r) for r in health)
-    assert keys(places) == ["1683533580:52.52111:13.40665"]
+def keys(Record, conn) -> list[str]:
+    return sorted(Record.objects.filter(connection_id=conn.pk).values_list("key", flat=True))

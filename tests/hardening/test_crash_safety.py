@@ -7,13 +7,16 @@ visible, and a retry lands exactly the records of a clean import.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -23,7 +26,9 @@ from django.db import connection as db
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from connections.connectors.base import location_key
 from connections.models import Connection
+from connections.tokens import issue_device_token
 from coverage.models import AcquisitionBatch, CoverageSummary, Record
 from coverage.pipeline import preview_artifact, requeue_stalled, start_commit
 
@@ -155,25 +160,12 @@ def _free_port() -> int:
 
 def test_push_storm_while_an_export_of_the_same_stream_commits(owner, tmp_path, storage_root):
     """Phones push over real HTTP while the worker lands a Timeline export into the same stream."""
-    import base64
-    import threading
-    import urllib.request
-
-    from connections.connectors.base import location_key
-    from connections.tokens import issue_device_token
-
     conn = Connection.objects.create(owner=owner, connector="owntracks", slug="phone", name="Phone")
     _, secret = issue_device_token(conn)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     export_points = [(start + timedelta(seconds=37 * i), 52.52 + (i % 900) * 1e-5, 13.40 + (i % 700) * 1e-5)
                      for i in range(20_000)]
-    path = tmp_path / "Records.json"
-    path.write_text(json.dumps({"locations": [
-        {"latitudeE7": round(lat * 1e7), "longitudeE7": round(lon * 1e7), "timestamp": f"{at:%Y-%m-%dT%H:%M:%SZ}"}
-        for at, lat, lon in export_points]}))
-    with path.open("rb") as fh:
-        batch = preview_artifact(conn, fh, "Records.json")
-    assert batch.status == "preview", batch.reject_detail
+    batch = _previewed_records_json(conn, tmp_path / "Records.json", export_points)
     # Pushes: every 100th export point again (overlap), plus points the export never had.
     overlap = export_points[::100]
     fresh = [(start + timedelta(days=30, seconds=11 * i), 48.85 + i * 1e-5, 2.35) for i in range(200)]
@@ -187,36 +179,11 @@ def test_push_storm_while_an_export_of_the_same_stream_commits(owner, tmp_path, 
                                "ownerhub.wsgi:application"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
+        _wait_until_serving(port)
         start_commit(batch)
         worker = _worker(env)
         auth = base64.b64encode(f"{owner.username}:{secret}".encode()).decode()
-        failures = []
-
-        def phone(share):
-            for at, lat, lon in share:
-                body = json.dumps({"_type": "location", "lat": lat, "lon": lon, "tst": int(at.timestamp()),
-                                   "tid": "p1"}).encode()
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/ingest/owntracks", data=body,
-                                                 headers={"Authorization": f"Basic {auth}",
-                                                          "Content-Type": "application/json"})
-                try:
-                    with urllib.request.urlopen(request, timeout=60) as response:
-                        if response.status != 200:
-                            failures.append(response.status)
-                except OSError as exc:
-                    failures.append(str(exc))
-
-        threads = [threading.Thread(target=phone, args=(pushes[i::8],)) for i in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        failures = _push_from_eight_phones(port, auth, pushes)
         assert worker.wait(timeout=300) == 0, worker.stderr.read().decode()
     finally:
         server.terminate()
@@ -236,13 +203,54 @@ def test_push_storm_while_an_export_of_the_same_stream_commits(owner, tmp_path, 
     assert by_method["device_sync"] == {location_key(*p) for p in pushes}
 
 
+def _previewed_records_json(conn: Connection, path: Path, points: list) -> AcquisitionBatch:
+    """A Records.json of ``points`` (at, lat, lon), previewed for ``conn``."""
+    path.write_text(json.dumps({"locations": [
+        {"latitudeE7": round(lat * 1e7), "longitudeE7": round(lon * 1e7), "timestamp": f"{at:%Y-%m-%dT%H:%M:%SZ}"}
+        for at, lat, lon in points]}))
+    with path.open("rb") as fh:
+        batch = preview_artifact(conn, fh, "Records.json")
+    assert batch.status == "preview", batch.reject_detail
+    return batch
+
+
+def _wait_until_serving(port: int) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.1)
+
+
+def _push_from_eight_phones(port: int, auth: str, pushes: list) -> list:
+    """Eight threads push their share of ``pushes`` (at, lat, lon); returns what went wrong."""
+    failures = []
+
+    def phone(share):
+        for at, lat, lon in share:
+            body = json.dumps({"_type": "location", "lat": lat, "lon": lon, "tst": int(at.timestamp()),
+                               "tid": "p1"}).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/ingest/owntracks", data=body,
+                                             headers={"Authorization": f"Basic {auth}",
+                                                      "Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    if response.status != 200:
+                        failures.append(response.status)
+            except OSError as exc:
+                failures.append(str(exc))
+
+    threads = [threading.Thread(target=phone, args=(pushes[i::8],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return failures
+
+
 def test_a_phone_never_waits_a_second_for_a_big_import_into_its_source(owner, tmp_path, storage_root):
     """While the worker lands 200,000 exported points, the same source's phone pushes over real HTTP."""
-    import base64
-    import urllib.request
-
-    from connections.tokens import issue_device_token
-
     conn = Connection.objects.create(owner=owner, connector="owntracks", slug="phone", name="Phone")
     _, secret = issue_device_token(conn)
     with _records_json(tmp_path / "Records.json", POINTS).open("rb") as fh:

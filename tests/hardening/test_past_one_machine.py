@@ -195,51 +195,11 @@ def test_an_upload_through_one_web_is_imported_by_the_workers_and_its_receipt_se
     export = _records_json(tmp_path / "Records.json", POINTS)
     web_a, web_b, workers, s3 = _start(cluster)
 
-    # Web A stores the upload in S3; the file is large, so a worker reads the preview.
-    with export.open("rb") as fh:
-        answer = requests.post(f"{web_a}/api/owner/connections/timeline/previews", headers=auth,
-                               files={"file": ("Records.json", fh, "application/json")}, timeout=60)
-    assert answer.status_code == 202, answer.text
-    batch_id = answer.json()["batch_id"]
-    batch = AcquisitionBatch.objects.get(pk=batch_id)
-    stored = s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{batch.artifact_name}")["Body"].read()
-    assert stored == export.read_bytes()
-
-    def previewed():
-        answer = requests.get(f"{web_b}/api/owner/batches/{batch_id}", headers=auth, timeout=10)
-        assert answer.status_code == 200, answer.text
-        got = answer.json()
-        return got if any(p["name"] == "deduplicated" and p["at"] for p in got["phases"]) else None
-
-    preview = _wait(previewed, "the worker's preview", 60, cluster)
-    assert preview["status"] == "preview" and preview["counts"]["accepted"] == POINTS, json.dumps(preview)
-    readers = DBTaskResult.objects.get(task_path="coverage.tasks.read_preview").worker_ids
-    assert len(readers) == 1
-
-    # Web A starts the commit; whichever worker claims it is killed while it lands.
-    answer = requests.post(f"{web_a}/api/owner/previews/{batch_id}/commit", headers=auth, timeout=60)
-    assert answer.status_code == 202, answer.text
-    claimer = _wait(lambda: AcquisitionBatch.objects.filter(pk=batch_id).values_list("claimed_by", flat=True)
-                    .first(), "a worker to claim the commit", 30, cluster)
-    pid = int(claimer.split(":")[1])
-    killed = next(name for name, proc in workers.items() if proc.pid == pid)
-    survivor = next(name for name in workers if name != killed)
-    time.sleep(0.5)  # inside the landing
-    workers[killed].send_signal(signal.SIGKILL)
-    workers[killed].wait()
-    cluster.procs["worker-killed"] = cluster.procs.pop(killed)
-    batch.refresh_from_db()
-    assert batch.status == "committing", "the kill came too late: the commit had already ended"
-    assert Record.objects.filter(connection=conn).visible().count() == 0
-
-    # The other worker sees the claimer gone, takes the batch over and lands it.
-    commits = DBTaskResult.objects.filter(task_path="coverage.tasks.commit_batch")
-    _wait(lambda: commits.filter(status="SUCCESSFUL").exists(), "the other worker to finish the commit", 60, cluster)
-    batch.refresh_from_db()
-    assert batch.status == "committed"
-    finished_by = commits.get(status="SUCCESSFUL").worker_ids
-    assert finished_by and f":{workers[survivor].pid}:" in finished_by[-1], (finished_by, survivor)
-    assert commits.filter(status="FAILED").count() == 1  # the killed worker's task, marked by the survivor
+    batch = _upload_through_web_a(web_a, auth, export, s3)
+    batch_id = batch.pk
+    _wait_for_the_workers_preview(web_b, auth, batch_id, cluster)
+    survivor = _commit_and_kill_its_claimer(web_a, auth, batch, workers, cluster)
+    _the_other_worker_lands_it(batch, workers, survivor, cluster)
 
     # The records are exact, and both webs serve the same receipt, the one the database holds.
     assert Record.objects.filter(connection=conn).count() == POINTS
@@ -255,6 +215,65 @@ def test_an_upload_through_one_web_is_imported_by_the_workers_and_its_receipt_se
     for name in ("web-a", "web-b", "worker-1", "worker-2"):
         assert not any((tmp_path / name / "var" / "artifacts").rglob("*")), name
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == [f"{PREFIX}/{batch.artifact_name}"]
+
+
+def _upload_through_web_a(web_a: str, auth: dict, export: Path, s3) -> AcquisitionBatch:
+    # Web A stores the upload in S3; the file is large, so a worker reads the preview.
+    with export.open("rb") as fh:
+        answer = requests.post(f"{web_a}/api/owner/connections/timeline/previews", headers=auth,
+                               files={"file": ("Records.json", fh, "application/json")}, timeout=60)
+    assert answer.status_code == 202, answer.text
+    batch_id = answer.json()["batch_id"]
+    batch = AcquisitionBatch.objects.get(pk=batch_id)
+    stored = s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{batch.artifact_name}")["Body"].read()
+    assert stored == export.read_bytes()
+    return batch
+
+
+def _wait_for_the_workers_preview(web_b: str, auth: dict, batch_id: int, cluster: Cluster) -> None:
+    def previewed():
+        answer = requests.get(f"{web_b}/api/owner/batches/{batch_id}", headers=auth, timeout=10)
+        assert answer.status_code == 200, answer.text
+        got = answer.json()
+        return got if any(p["name"] == "deduplicated" and p["at"] for p in got["phases"]) else None
+
+    preview = _wait(previewed, "the worker's preview", 60, cluster)
+    assert preview["status"] == "preview" and preview["counts"]["accepted"] == POINTS, json.dumps(preview)
+    readers = DBTaskResult.objects.get(task_path="coverage.tasks.read_preview").worker_ids
+    assert len(readers) == 1
+
+
+def _commit_and_kill_its_claimer(web_a: str, auth: dict, batch: AcquisitionBatch, workers: dict,
+                                 cluster: Cluster) -> str:
+    """Start the commit through web A and SIGKILL the worker that claims it; the survivor's name."""
+    batch_id, conn = batch.pk, batch.connection
+    # Web A starts the commit; whichever worker claims it is killed while it lands.
+    answer = requests.post(f"{web_a}/api/owner/previews/{batch_id}/commit", headers=auth, timeout=60)
+    assert answer.status_code == 202, answer.text
+    claimer = _wait(lambda: AcquisitionBatch.objects.filter(pk=batch_id).values_list("claimed_by", flat=True)
+                    .first(), "a worker to claim the commit", 30, cluster)
+    pid = int(claimer.split(":")[1])
+    killed = next(name for name, proc in workers.items() if proc.pid == pid)
+    survivor = next(name for name in workers if name != killed)
+    time.sleep(0.5)  # inside the landing
+    workers[killed].send_signal(signal.SIGKILL)
+    workers[killed].wait()
+    cluster.procs["worker-killed"] = cluster.procs.pop(killed)
+    batch.refresh_from_db()
+    assert batch.status == "committing", "the kill came too late: the commit had already ended"
+    assert Record.objects.filter(connection=conn).visible().count() == 0
+    return survivor
+
+
+def _the_other_worker_lands_it(batch: AcquisitionBatch, workers: dict, survivor: str, cluster: Cluster) -> None:
+    # The other worker sees the claimer gone, takes the batch over and lands it.
+    commits = DBTaskResult.objects.filter(task_path="coverage.tasks.commit_batch")
+    _wait(lambda: commits.filter(status="SUCCESSFUL").exists(), "the other worker to finish the commit", 60, cluster)
+    batch.refresh_from_db()
+    assert batch.status == "committed"
+    finished_by = commits.get(status="SUCCESSFUL").worker_ids
+    assert finished_by and f":{workers[survivor].pid}:" in finished_by[-1], (finished_by, survivor)
+    assert commits.filter(status="FAILED").count() == 1  # the killed worker's task, marked by the survivor
 
 
 def _s3_up(s3) -> bool:

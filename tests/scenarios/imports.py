@@ -1,8 +1,5 @@
-"""The projection's scenario table: one row per situation an owner can be in.
-
-The rows are built of ``tests.scenario_kit``: each scenario builds unsaved evidence rows
-(for the pure projection tests) and can save the same rows for an owner (for the
-CLI/API/dashboard parity tests).
+"""Scenario rows, part of ``tests.scenarios.SCENARIOS`` (read last): what imports cover
+(claims, holes, unreadable lines), failed and waiting imports, refused feeds, media and gaps.
 """
 
 from __future__ import annotations
@@ -16,18 +13,14 @@ from tests.scenario_kit import (
     OLD,
     OLD_START,
     PHONE,
-    READY_FEED,
     READY_PHONE,
     RECENT,
-    STRICT,
     Scenario,
     _cond,
     _lane,
     _run,
     _summary,
 )
-
-__all__ = ["DAY", "NOW", "SCENARIOS", "STRICT", "Scenario"]
 
 OLD_2015 = datetime(2015, 3, 3, 18, 30, tzinfo=UTC)
 
@@ -37,230 +30,7 @@ FAILED_IMPORT = {
     "failure_reason": "Ownerhub ran into an error while saving this import, 3 times. Nothing from it was saved.",
 }
 
-# name -> (scenario, expectations). Expectations: state, label, actions (kinds in order, prefix),
-# advisories (kinds), and any dotted field -> value.
-SCENARIOS: dict[str, tuple[Scenario, dict]] = {
-    "old_export_is_attention_with_reexport": (
-        Scenario(
-            "family_chat",
-            summary=_summary(OLD_START, OLD),
-            lanes=[_lane("owner_artifact", OLD_START, OLD, NOW - 10 * DAY)],
-            batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
-        ),
-        {
-            "state": "attention",
-            "label": "Needs a refresh",
-            "tone": "info",
-            "actions": ["add_artifact"],
-            "advisories": ["stale_owner_artifact"],
-            "coverage.covered_through": OLD,
-            "coverage.freshness": "stale",
-            "coverage.stale_since": OLD + timedelta(days=30),
-            "needs_now": False,
-        },
-    ),
-    "export_source_offers_mute_reminders_not_pause": (
-        Scenario(
-            "book_club_chat",
-            summary=_summary(OLD_START, OLD),
-            lanes=[_lane("owner_artifact", OLD_START, OLD, NOW - 10 * DAY)],
-            batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
-        ),
-        {"state": "attention", "actions": ["add_artifact"], "manage": ["mute"]},
-    ),
-    "muted_export_source_still_shows_it_is_stale": (
-        Scenario(
-            "muted_chat",
-            reminders_muted=True,
-            summary=_summary(OLD_START, OLD),
-            lanes=[_lane("owner_artifact", OLD_START, OLD, NOW - 10 * DAY)],
-            batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
-        ),
-        {"state": "attention", "label": "Needs a refresh", "advisories": ["stale_owner_artifact"],
-         "coverage.freshness": "stale", "actions": ["add_artifact"], "manage": ["unmute"]},
-    ),
-    "collected_sources_offer_pause": (
-        Scenario(
-            "walking_phone",
-            **PHONE,
-            conditions=READY_PHONE,
-            summary=_summary(NOW - 30 * DAY, NOW - timedelta(minutes=3)),
-            lanes=[_lane("device_sync", NOW - 30 * DAY, NOW - timedelta(minutes=3), NOW - timedelta(minutes=3))],
-        ),
-        {"state": "healthy", "actions": [], "manage": ["pause"]},
-    ),
-    "missing_media_is_attention_with_add_media": (
-        Scenario(
-            "holiday_chat",
-            summary=_summary(NOW - 20 * DAY, RECENT, media_declared=3, media_attached=2, media_missing=1),
-            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
-            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 9, "count_accepted": 9,
-                   "media_declared": 3, "media_attached": 2, "media_missing": 1},
-        ),
-        {
-            "state": "attention",
-            "label": "Media missing",
-            "actions": ["add_media"],
-            "advisories": ["missing_media"],
-            "coverage.media.missing": 1,
-            "readiness.runtime.state": "not_required",
-            "work.consecutive_failures": 0,
-            "needs_now": False,
-        },
-    ),
-    "duplicate_upload_leaves_no_advisory": (
-        Scenario(
-            "chat_uploaded_twice",
-            summary=_summary(NOW - 20 * DAY, RECENT),
-            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY, batches=1)],
-            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 120,
-                   "count_accepted": 120, "artifact_filename": "WhatsApp Chat with Eve.txt"},
-            duplicate_upload_at=NOW - 1 * DAY,
-        ),
-        {"state": "healthy", "label": "Up to date", "advisories": [], "actions": ["add_artifact"],
-         "needs_now": False, "latest_activity.outcome": "duplicate",
-         "latest_activity.text": "Last upload, 24 Nov 2026 · WhatsApp Chat with Eve.txt, was already imported "
-                                 "(15 Nov 2026 · WhatsApp Chat with Eve.txt): nothing new"},
-    ),
-    "blocking_gap_declared_by_connector_is_failing": (
-        Scenario(
-            "strict_chat",
-            connector="strict_chat",
-            summary=_summary(NOW - 20 * DAY, RECENT, media_declared=3, media_attached=2, media_missing=1),
-            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
-            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 9, "count_accepted": 9},
-        ),
-        {"state": "failing", "label": "Can't collect", "tone": "critical", "actions": ["add_media"],
-         "advisories": ["missing_media"], "advisories.0.severity": "blocking", "actions.0.blocking": True,
-         "actions.0.urgency": "now", "needs_now": True},
-    ),
-    "credential_rejected_is_failing_with_reconnect": (
-        Scenario(
-            "work_calendar",
-            **FEED,
-            conditions=[_cond("credential", "rejected", 1), _cond("runtime", "ready", 2)],
-            runs=[_run("failure", 24, "http_401"), _run("success", 30)],
-            summary=_summary(NOW - 90 * DAY, NOW - 2 * DAY),
-            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 2 * DAY, NOW - 30 / 24 * DAY)],
-        ),
-        {"state": "failing", "actions": ["reconnect"], "readiness.credential.state": "rejected",
-         "actions.0.urgency": "now", "needs_now": True},
-    ),
-    "credential_never_captured_is_setup_required": (
-        Scenario("my_phone", connector="owntracks"),
-        {"state": "setup_required", "label": "Finish setup", "readiness.credential.state": "missing",
-         "actions": ["connect"], "coverage.freshness": "unknown"},
-    ),
-    "paused_even_when_stale_is_paused_with_resume": (
-        Scenario(
-            "old_calendar",
-            **{**FEED, "policy": "paused"},
-            conditions=[_cond("credential", "ready", 60)],
-            runs=[_run("success", 60 * 24)],
-            summary=_summary(NOW - 200 * DAY, NOW - 60 * DAY),
-            lanes=[_lane("provider_api", NOW - 200 * DAY, NOW - 60 * DAY, NOW - 60 * DAY)],
-        ),
-        {"state": "paused", "label": "Paused", "tone": "neutral", "actions": ["resume"], "needs_now": False},
-    ),
-    "one_failed_run_after_success_is_degraded": (
-        Scenario(
-            "team_calendar",
-            **FEED,
-            conditions=READY_FEED,
-            runs=[_run("failure", 0.5, "http_503"), _run("success", 1.5)],
-            summary=_summary(NOW - 90 * DAY, NOW - 1 * DAY),
-            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 1 * DAY, NOW - 1.5 / 24 * DAY)],
-        ),
-        {"state": "degraded", "label": "Having trouble", "tone": "warning", "actions": ["retry"],
-         "work.consecutive_failures": 1, "needs_now": False},
-    ),
-    "three_failed_runs_in_a_row_are_failing": (
-        Scenario(
-            "flaky_calendar",
-            **FEED,
-            conditions=READY_FEED,
-            runs=[_run("failure", 0.5, "http_500"), _run("failure", 1.5, "http_500"),
-                  _run("failure", 2.5, "timeout"), _run("success", 3.5)],
-            summary=_summary(NOW - 90 * DAY, NOW - 1 * DAY),
-            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 1 * DAY, NOW - 3.5 / 24 * DAY)],
-        ),
-        {"state": "failing", "actions": ["retry"], "work.consecutive_failures": 3, "needs_now": True},
-    ),
-    "stale_scheduled_source_is_degraded": (
-        Scenario(
-            "quiet_calendar",
-            **{**FEED, "next_due_at": NOW - 3 * DAY},
-            conditions=[_cond("credential", "ready", 3), _cond("runtime", "ready", 3)],
-            runs=[_run("success", 72)],
-            summary=_summary(NOW - 90 * DAY, NOW - 3 * DAY),
-            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 3 * DAY, NOW - 3 * DAY)],
-        ),
-        {"state": "degraded", "coverage.freshness": "stale", "schedule.overdue": True, "advisories": []},
-    ),
-    "silent_phone_is_degraded_not_failing": (
-        Scenario(
-            "silent_phone",
-            **PHONE,
-            conditions=[_cond("credential", "ready", 1), _cond("runtime", "ready", 1)],
-            summary=_summary(NOW - 30 * DAY, NOW - 1 * DAY),
-            lanes=[_lane("device_sync", NOW - 30 * DAY, NOW - 1 * DAY, NOW - 1 * DAY, batches=700)],
-        ),
-        {"state": "degraded", "actions": ["check_device"], "advisories": [], "coverage.freshness": "stale",
-         "headline_has": "has not reported since"},
-    ),
-    "never_probed_readiness_stays_unknown": (
-        Scenario(
-            "new_phone",
-            **PHONE,
-            summary=_summary(NOW - 1 * DAY, NOW - timedelta(minutes=5)),
-            lanes=[_lane("device_sync", NOW - 1 * DAY, NOW - timedelta(minutes=5), NOW - timedelta(minutes=5))],
-        ),
-        {"state": "healthy", "label": "Not measured yet", "tone": "neutral", "readiness.credential.state": "unknown",
-         "readiness.runtime.state": "unknown", "headline_has": "not measured yet"},
-    ),
-    "no_evidence_at_all_is_setup_required": (
-        Scenario("empty_chat"),
-        {"state": "setup_required", "coverage.freshness": "unknown", "actions": ["add_artifact"],
-         "latest_receipt": None, "needs_now": True},
-    ),
-    "expired_or_superseded_conditions_do_not_drive_the_verdict": (
-        Scenario(
-            "recovered_calendar",
-            **FEED,
-            conditions=[
-                _cond("credential", "rejected", 5, expires_at=NOW - 4 * DAY),
-                _cond("credential", "rejected", 3, superseded_at=NOW - 2 * DAY),
-                _cond("runtime", "unavailable", 3, superseded_at=NOW - 2 * DAY),
-                *READY_FEED,
-            ],
-            runs=[_run("success", 0.5)],
-            summary=_summary(NOW - 90 * DAY, NOW - 1 * DAY),
-            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 1 * DAY, NOW - 0.5 / 24 * DAY)],
-        ),
-        {"state": "healthy", "label": "Up to date", "readiness.credential.state": "ready", "actions": []},
-    ),
-    "fresh_feed_with_successful_run_is_healthy": (
-        Scenario(
-            "home_calendar",
-            **FEED,
-            conditions=READY_FEED,
-            runs=[_run("success", 0.2), _run("not_modified", 1.2)],
-            summary=_summary(NOW - 90 * DAY, NOW - 0.5 * DAY),
-            lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 0.5 * DAY, NOW - 0.2 / 24 * DAY)],
-        ),
-        {"state": "healthy", "label": "Up to date", "tone": "ok", "coverage.freshness": "fresh",
-         "coverage.completeness": "observed", "forward_has": "Next collection", "needs_now": False},
-    ),
-    "fresh_phone_is_healthy": (
-        Scenario(
-            "pocket_phone",
-            **PHONE,
-            conditions=READY_PHONE,
-            summary=_summary(NOW - 30 * DAY, NOW - timedelta(minutes=3)),
-            lanes=[_lane("device_sync", NOW - 30 * DAY, NOW - timedelta(minutes=3), NOW - timedelta(minutes=3))],
-        ),
-        {"state": "healthy", "label": "Up to date", "actions": []},
-    ),
+ROWS: dict[str, tuple[Scenario, dict]] = {
     "complete_claim_only_with_evidence": (
         Scenario(
             "health_export",
