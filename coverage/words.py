@@ -189,6 +189,15 @@ def size(n: int) -> str:
     return f"{n} bytes"
 
 
+def file_size(n: int) -> str:
+    """'5.5 KB', '12 MB', '1.2 GB': a file's size as an owner reads it (one decimal under ten)."""
+    for unit, step in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= step:
+            value = n / step
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return count(n, ("byte", "bytes"))
+
+
 _FORMAT_WORDS = {
     "whatsapp": "WhatsApp",
     "ios": "iPhone",

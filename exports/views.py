@@ -15,15 +15,6 @@ from . import services
 from .models import Export
 
 
-def file_size(n: int) -> str:
-    """'5.5 KB', '12 MB', '1.2 GB': a file's size as an owner reads it."""
-    for unit, step in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if n >= step:
-            value = n / step
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return words.count(n, ("byte", "bytes"))
-
-
 def describe(export: Export | None, now) -> dict:
     """What the panel says about the owner's newest export."""
     if export is None:
@@ -39,7 +30,7 @@ def describe(export: Export | None, now) -> dict:
     return {
         "state": "ready",
         "export": export,
-        "size": file_size(export.bytes),
+        "size": words.file_size(export.bytes),
         "made": words.when(export.finished_at, tz, now),
         "until": words.moment(export.expires_at, tz, now),
     }

@@ -18,9 +18,12 @@ from connections.models import (
     Condition,
     Connection,
     DeviceToken,
+    OwnerProfile,
     hash_secret,
 )
-from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record
+from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from exports.models import Export
+from reminders.models import DigestSettings
 
 PASSWORD = "correct horse battery"
 CREATED = datetime(2025, 10, 21, 12, 0, tzinfo=UTC)
@@ -39,6 +42,16 @@ class OwnerFactory(DjangoModelFactory):
     def saved(user, create, extracted, **kwargs):  # noqa: N805 - factory-boy passes the object
         if create:
             user.save()
+
+
+class OwnerProfileFactory(DjangoModelFactory):
+    """The owner's settings: the zone their days are told in."""
+
+    class Meta:
+        model = OwnerProfile
+
+    owner = factory.SubFactory(OwnerFactory)
+    time_zone = "Europe/Berlin"
 
 
 class ConnectionFactory(DjangoModelFactory):
@@ -133,3 +146,33 @@ class LaneSummaryFactory(DjangoModelFactory):
 
     connection = factory.SubFactory(ConnectionFactory)
     method = "owner_artifact"
+
+
+class RecordProvenanceFactory(DjangoModelFactory):
+    """A later delivery of a record through another method (a push of a point an export brought)."""
+
+    class Meta:
+        model = RecordProvenance
+
+    record = factory.SubFactory(RecordFactory)
+    batch = factory.SubFactory(
+        BatchFactory, connection=factory.SelfAttribute("..record.connection"), method="device_sync", trigger="push"
+    )
+    method = factory.SelfAttribute("batch.method")
+
+
+class ExportFactory(DjangoModelFactory):
+    """A whole-account export, waiting for the worker unless the scenario says otherwise."""
+
+    class Meta:
+        model = Export
+
+    owner = factory.SubFactory(OwnerFactory)
+    created_at = CREATED
+
+
+class DigestSettingsFactory(DjangoModelFactory):
+    class Meta:
+        model = DigestSettings
+
+    owner = factory.SubFactory(OwnerFactory)

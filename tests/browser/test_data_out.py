@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.pipeline import land_batch, preview_artifact, start_commit
+from tests.factories import OwnerProfileFactory
 
 from .test_owner_journey import _log_in
 
@@ -35,7 +35,7 @@ def _import(connection, path: Path, name: str) -> None:
 @pytest.fixture
 def sources(owner, settings):
     settings.OWNERHUB_MAP_TILES = ""  # offline: no tile server is asked for anything
-    OwnerProfile.objects.create(owner=owner, time_zone="Europe/Berlin")
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Berlin")
     _import(add_connection(owner, "whatsapp", "lisbon", "Lisbon trip"),
             FIXTURES / "whatsapp" / "ios_missing_media.zip", "WhatsApp Chat - Lisbon Trip.zip")
     _import(add_connection(owner, "gpx", "walks", "Walks"), FIXTURES / "gpx" / "gpslogger.gpx", "gpslogger.gpx")

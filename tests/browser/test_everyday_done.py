@@ -29,7 +29,7 @@ from werkzeug import Response
 from connections.services import add_connection
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import land_batch, preview_artifact, start_commit
-from reminders.models import DigestSettings
+from tests.factories import DigestSettingsFactory
 
 from .test_owner_journey import _log_in
 
@@ -156,7 +156,7 @@ def test_a_source_past_its_cadence_brings_one_digest_by_email_and_one_signed_pos
     settings.OWNERHUB_FEED_ALLOWED_HOSTS = [httpserver.host]  # the local receiver is inside the network
     owner.email = "ada@example.org"
     owner.save()
-    DigestSettings.objects.create(owner=owner, email_enabled=False)
+    DigestSettingsFactory(owner=owner, email_enabled=False)
     now = timezone.now()
     _import_recent_timeline(owner, tmp_path, now)
     received: list[tuple[bytes, str | None]] = []

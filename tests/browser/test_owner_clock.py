@@ -14,9 +14,9 @@ from io import BytesIO
 import pytest
 from playwright.sync_api import expect
 
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.pipeline import land_batch, preview_artifact, start_commit
+from tests.factories import OwnerProfileFactory
 
 from .test_owner_journey import _log_in
 
@@ -29,7 +29,7 @@ WIDTHS = {"phone": (375, 812), "desktop": (1280, 900)}
 @pytest.fixture
 def far_east_chat(owner, settings):
     settings.TIME_ZONE = "Pacific/Pago_Pago"
-    OwnerProfile.objects.create(owner=owner, time_zone="Pacific/Auckland")
+    OwnerProfileFactory(owner=owner, time_zone="Pacific/Auckland")
     chat = add_connection(owner, "whatsapp", "family-chat", "Family chat")
     preview = preview_artifact(chat, BytesIO(CHAT.encode()), "WhatsApp Chat with Ana.txt")
     start_commit(preview, enqueue=False)

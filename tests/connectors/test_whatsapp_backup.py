@@ -16,11 +16,12 @@ from django.core.management import CommandError, call_command
 from connections.connectors.base import Artifact, ArtifactRejected, BatchFacts, ParseOptions
 from connections.connectors.whatsapp.backup import list_chats
 from connections.connectors.whatsapp.backup import parse as parse_backup
-from connections.models import Connection, OwnerProfile
+from connections.models import Connection
 from coverage.models import AcquisitionBatch, LaneSummary, Record
 from coverage.pipeline import preview_artifact, start_commit
 from coverage.pipeline.backup import answer_chat, preview_backup
 from tests.coverage.conftest import immediate_tasks  # noqa: F401 - the pipeline's fixture
+from tests.factories import OwnerProfileFactory
 from tests.fixtures.whatsapp_backup.build import ChatSpec, Message, android, ios, zipped
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_root")]
@@ -54,7 +55,7 @@ RECORDS = [  # (author, kind, media) by kind and author, whichever way they came
 
 @pytest.fixture
 def source(owner):
-    OwnerProfile.objects.create(owner=owner, time_zone="Europe/Berlin")
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Berlin")
     return Connection.objects.create(owner=owner, connector="whatsapp", slug="anna", name="Anna")
 
 

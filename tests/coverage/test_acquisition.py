@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import orjson
 import pytest
 
-from connections.models import OwnerProfile
 from coverage import pipeline
 from coverage.days import owner_day_counts
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
@@ -25,6 +24,7 @@ from coverage.pipeline import (
 from coverage.pipeline import preview as preview_stage
 from coverage.receipts import build_receipt
 from tests.coverage.conftest import fixture_path, staged_rows, stored_files
+from tests.factories import OwnerProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 Status = AcquisitionBatch.Status
@@ -84,7 +84,7 @@ def test_preview_of_an_android_chat_counts_every_message_and_imports_nothing(cha
 
 
 def test_preview_reads_times_without_a_zone_in_the_owners_time_zone(chat, owner):
-    OwnerProfile.objects.create(owner=owner, time_zone="America/New_York")
+    OwnerProfileFactory(owner=owner, time_zone="America/New_York")
 
     batch = preview(chat, "android_dayfirst_24h.txt")
 

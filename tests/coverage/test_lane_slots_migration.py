@@ -12,12 +12,12 @@ import pytest
 from django.core.management import call_command
 
 from connections.connectors.base import BatchFacts, ParsedRecord, location_key
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.models import CoverageSummary, LaneSummary
 from coverage.pipeline import acquire_records, preview_artifact, start_commit
 from coverage.pipeline.summaries import holes
 from tests.coverage.conftest import migrate_to
+from tests.factories import OwnerProfileFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("immediate_tasks")]
 
@@ -63,7 +63,7 @@ def kept(connection):
 
 
 def test_summaries_kept_by_utc_day_are_counted_again_as_a_fresh_import_keeps_them(owner, back_to_latest):
-    OwnerProfile.objects.create(owner=owner, time_zone="Pacific/Auckland")
+    OwnerProfileFactory(owner=owner, time_zone="Pacific/Auckland")
     phone = add_connection(owner, "owntracks", "my-phone", "My phone")
     acquire_records(phone, method="device_sync", trigger="push", records=fixes([1, 2, 3, 4, 5, 9, 10]),
                     facts=BatchFacts(source_format="owntracks_http", parser_version="owntracks/1"),

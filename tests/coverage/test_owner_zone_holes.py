@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connections.connectors.base import BatchFacts, ParsedRecord, location_key
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.days import owner_gaps
 from coverage.evidence import load_one, load_receipt
 from coverage.models import AcquisitionBatch
 from coverage.pipeline import acquire_records, preview_artifact, start_commit
 from coverage.pipeline.summaries import holes
+from tests.factories import OwnerProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
@@ -48,7 +48,7 @@ def fixes(tz: ZoneInfo, days: list[int], hours: list[time] | None = None) -> lis
 
 
 def push(owner, zone: str, records: list[ParsedRecord]):
-    OwnerProfile.objects.create(owner=owner, time_zone=zone)
+    OwnerProfileFactory(owner=owner, time_zone=zone)
     phone = add_connection(owner, "owntracks", "my-phone", "My phone")  # declares holes after 2 empty days
     batch = acquire_records(
         phone, method="device_sync", trigger="push", records=records,
@@ -118,7 +118,7 @@ def test_an_imported_timeline_quiet_for_four_owner_days_shows_that_gap_on_its_re
          "timestamp": record.event_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")}
         for record in fixes(tz, [1, 2, 3, 4, 5, 10, 11])  # nothing on 6 to 9 Nov, local time
     ]
-    OwnerProfile.objects.create(owner=owner, time_zone=zone)
+    OwnerProfileFactory(owner=owner, time_zone=zone)
     timeline = add_connection(owner, "google_timeline", "my-timeline", "My Timeline")  # holes after 3 empty days
     batch = start_commit(preview_artifact(timeline, io.BytesIO(json.dumps({"locations": points}).encode()),
                                           "Records.json"))

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from connections.connectors import whatsapp
 from connections.connectors.base import BatchFacts, ParsedRecord
-from connections.models import Connection, OwnerProfile
+from connections.models import Connection
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record
 from coverage.pipeline import acquire_records, preview_artifact, start_commit
 from coverage.pipeline import reread as reread_stage
@@ -22,6 +22,7 @@ from coverage.pipeline.reread import (
     preview_reread,
 )
 from coverage.reread_words import previewed
+from tests.factories import OwnerProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 Status = AcquisitionBatch.Status
@@ -250,7 +251,7 @@ def test_a_reread_whose_staged_rows_were_lost_reads_its_file_again(chat, make_co
 
 
 def test_zone_change_with_reread_moves_every_message_and_duplicates_nothing(chat, owner, make_connection):
-    OwnerProfile.objects.create(owner=owner, time_zone="UTC")
+    OwnerProfileFactory(owner=owner, time_zone="UTC")
     upload(chat, CHAT)
     before = held(chat)
     out = io.StringIO()
@@ -321,7 +322,7 @@ def test_a_placeholder_the_older_reader_knew_only_as_media_is_reclassified_in_pl
 
 
 def test_reread_command_reads_one_import_in_a_zone_named_for_it(chat, owner):
-    OwnerProfile.objects.create(owner=owner, time_zone="UTC")
+    OwnerProfileFactory(owner=owner, time_zone="UTC")
     old = upload(chat, CHAT)
     out = io.StringIO()
     call_command("reread", str(old.pk), "--zone", "America/New_York", stdout=out)

@@ -19,6 +19,7 @@ from connections.services import add_connection
 from coverage.pipeline import preview_artifact, start_commit
 from reminders.digest import send_due_digests
 from reminders.models import DigestSettings
+from tests.factories import DigestSettingsFactory
 
 from .conftest import fixture
 
@@ -76,7 +77,7 @@ def test_the_next_digest_lists_only_what_changed_since(stale_chat, owner):
 
 def test_the_webhook_gets_the_digest_as_signed_json(stale_chat, owner, httpserver, settings):
     settings.OWNERHUB_FEED_ALLOWED_HOSTS = [httpserver.host]
-    digest = DigestSettings.objects.create(owner=owner, webhook_url=httpserver.url_for("/digest"), email_enabled=False)
+    digest = DigestSettingsFactory(owner=owner, webhook_url=httpserver.url_for("/digest"), email_enabled=False)
     received = []
 
     def answer(request):

@@ -17,12 +17,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from connections.tokens import issue_device_token
 from coverage.models import AcquisitionBatch
 from coverage.pipeline import land_batch, preview_artifact, start_commit
 from exports.models import Export
+from tests.factories import OwnerProfileFactory
 from tests.views.conftest import export
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def _import(connection, path, name: str) -> AcquisitionBatch:
 def held(owner, client, time_machine):
     """A chat and a walk imported from files, and the walk's points pushed again from the phone."""
     time_machine.move_to(NOW, tick=False)
-    OwnerProfile.objects.create(owner=owner, time_zone="Europe/Berlin")
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Berlin")
     _import(add_connection(owner, "whatsapp", "lisbon", "Lisbon trip"), CHAT, "WhatsApp Chat - Lisbon Trip.zip")
     walks = add_connection(owner, "owntracks", "phone", "My phone")
     secret = issue_device_token(walks)[1]

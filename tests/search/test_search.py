@@ -19,12 +19,12 @@ from django.db import transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import land_batch, preview_artifact, start_commit
 from coverage.pipeline.pull import pull
 from search import backends
+from tests.factories import OwnerProfileFactory
 from tests.live.conftest import ical
 from tests.views.conftest import export
 
@@ -65,7 +65,7 @@ def _results(page: str) -> list[str]:
 
 @pytest.fixture
 def lisbon(owner):
-    OwnerProfile.objects.create(owner=owner, time_zone="Europe/Lisbon")
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Lisbon")
     chat = add_connection(owner, "whatsapp", "lisbon", "Lisbon trip")
     _import(chat, export("whatsapp/ios_missing_media.zip").read_bytes(), "WhatsApp Chat - Lisbon Trip.zip")
     return chat
@@ -92,7 +92,7 @@ def test_operators_and_quotes_are_just_words(owner_client, lisbon):
 
 
 def test_an_event_title_is_found_in_a_calendar(owner, owner_client, httpserver, settings):
-    OwnerProfile.objects.create(owner=owner, time_zone="Europe/Berlin")
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Berlin")
     settings.OWNERHUB_FEED_ALLOWED_HOSTS = ["127.0.0.1"]
     httpserver.expect_request("/cal.ics").respond_with_data(ical("calendar.ics"), content_type="text/calendar")
     calendar = add_connection(owner, "ical_feed", "cal", "Calendar",

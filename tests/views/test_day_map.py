@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from connections.models import OwnerProfile
 from connections.services import add_connection
+from tests.factories import OwnerProfileFactory
 
 from .conftest import export
 from .test_days import _day, _gpx, _import
@@ -37,7 +37,7 @@ def _map_data(page: str, element: str) -> dict:
 
 @pytest.fixture
 def walks(owner):
-    OwnerProfile.objects.create(owner=owner, time_zone="Europe/Berlin")
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Berlin")
     tracks = add_connection(owner, "gpx", "tracks", "Walks")
     _import(tracks, export("gpx/gpslogger.gpx"), "gpslogger.gpx")
     return tracks
@@ -83,7 +83,7 @@ def test_a_day_without_points_has_no_map(owner_client, walks):
 
 
 def test_the_source_page_opens_a_map_of_a_chosen_range(owner, owner_client):
-    OwnerProfile.objects.create(owner=owner, time_zone="Europe/Berlin")
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Berlin")
     tracks = add_connection(owner, "gpx", "tracks", "Walks")
     start = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
     points = [((start + timedelta(days=d, minutes=m)).isoformat(), 52.5 + d / 100, 13.4 + m / 1000)

@@ -12,12 +12,12 @@ import zipfile
 
 import pytest
 
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.evidence import load_one
 from coverage.models import LaneSummary
 from coverage.pipeline import preview_artifact, start_commit
 from coverage.pipeline.recount import recount_summaries
+from tests.factories import OwnerProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
@@ -47,7 +47,7 @@ def health_export() -> io.BytesIO:
 
 
 def test_workouts_that_stopped_in_march_show_next_to_samples_that_run_to_december(owner, owner_client):
-    OwnerProfile.objects.create(owner=owner, time_zone="Europe/Berlin")
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Berlin")
     health = add_connection(owner, "apple_health", "health", "My health")
     start_commit(preview_artifact(health, health_export(), "export.zip"))
 

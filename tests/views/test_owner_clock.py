@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from connections.models import Condition, OwnerProfile
+from connections.models import Condition
 from connections.services import add_connection
 from connections.tokens import issue_access_token
 from coverage.models import AcquisitionBatch
 from coverage.pipeline import land_batch, preview_artifact, start_commit
+from tests.factories import OwnerProfileFactory
 
 NOW = datetime(2026, 12, 3, 0, 30, tzinfo=UTC)
 
@@ -57,7 +58,7 @@ def imported(owner, settings, time_machine, request):
     zone, installation = request.param
     settings.TIME_ZONE = installation
     time_machine.move_to(NOW, tick=False)
-    OwnerProfile.objects.create(owner=owner, time_zone=zone)
+    OwnerProfileFactory(owner=owner, time_zone=zone)
     chat = add_connection(owner, "whatsapp", "family-chat", "Family chat")
     preview = preview_artifact(chat, BytesIO(_chat(OWNERS[zone][0])), "WhatsApp Chat with Ana.txt")
     assert preview.count_parsed == 20, preview.reject_detail
@@ -142,7 +143,7 @@ def test_a_stopped_worker_is_told_in_the_owners_time_on_the_dashboard_the_cli_an
 ):
     settings.TIME_ZONE = installation
     time_machine.move_to(NOW, tick=False)
-    OwnerProfile.objects.create(owner=owner, time_zone="Pacific/Auckland")
+    OwnerProfileFactory(owner=owner, time_zone="Pacific/Auckland")
     add_connection(owner, "whatsapp", "family-chat", "Family chat")
     Condition.objects.create(connection=None, type=Condition.Type.WORKER_HEARTBEAT, status="ready",
                              observed_at=NOW - timedelta(hours=2))  # 11:30 NZDT on 3 Dec, the owner's today

@@ -14,10 +14,10 @@ from datetime import date
 
 import pytest
 
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.days import owner_day_counts
 from coverage.pipeline import preview_artifact, start_commit
+from tests.factories import OwnerProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
@@ -41,7 +41,7 @@ def timeline_rows(page: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("zone", ["Pacific/Auckland", "America/Los_Angeles", "Asia/Kathmandu"])
 def test_messages_either_side_of_the_owners_midnight_land_on_their_own_days(owner, owner_client, zone):
-    OwnerProfile.objects.create(owner=owner, time_zone=zone)
+    OwnerProfileFactory(owner=owner, time_zone=zone)
     chat = add_connection(owner, "whatsapp", "night-owls", "Night owls")
     start_commit(preview_artifact(chat, io.BytesIO(NIGHT_OWLS.encode()), "WhatsApp Chat with Ben.txt"))
 

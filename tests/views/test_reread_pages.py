@@ -8,12 +8,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 
-from connections.models import OwnerProfile
 from connections.services import add_connection
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline.reread import outdated_imports
 from tests.coverage import test_reread as kit
 from tests.coverage.test_reread import CHAT, held, upload
+from tests.factories import OwnerProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 Status = AcquisitionBatch.Status
@@ -72,7 +72,7 @@ def test_another_owners_source_cannot_be_read_again(owner_client, other_owner, o
 
 
 def test_changing_zone_offers_to_read_the_chats_again_and_moves_them(owner_client, owner, chat):
-    OwnerProfile.objects.create(owner=owner, time_zone="UTC")
+    OwnerProfileFactory(owner=owner, time_zone="UTC")
     upload(chat, CHAT)
     before = held(chat)
     response = owner_client.post("/settings/time-zone/", {"time_zone": "Europe/Berlin"})
