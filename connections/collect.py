@@ -31,7 +31,6 @@ import re
 import time
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import connection as db
@@ -117,18 +116,6 @@ def set_feed_url(connection: Connection, url: str, *, now: datetime | None = Non
     connection.save(update_fields=["feed_url", "feed_etag", "feed_last_modified", "next_due_at"])
     clear_conditions(connection, Condition.Type.CREDENTIAL, now=now)
     return connection
-
-
-# ---------------------------------------------------------------- the owner's zone for a feed's floating times
-
-
-def owner_zone(connection: Connection):
-    profile = getattr(connection.owner, "profile", None)  # absent profile: installation zone
-    name = profile.zone_name if profile is not None else settings.TIME_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # ---------------------------------------------------------------- a pull's run and the next one

@@ -20,7 +20,6 @@ from .collect import (
     FEED_TIMEOUT_SECONDS,
     MAX_FEED_BYTES,
     normalize_feed_url,
-    owner_zone,
     set_feed_url,
 )
 from .connectors.base import ArtifactRejected, BatchFacts, Body, ParseOptions
@@ -28,6 +27,7 @@ from .connectors.manifest import FetchPolicy
 from .fetch import FeedUrlInvalid, FetchFailed, check_feed_address, fetch
 from .models import Condition, Connection
 from .runtime import record_condition
+from .zones import owner_zone
 
 NEW_ADDRESS = "new_address"  # the credential condition's reason until the first pull from the new address
 
@@ -75,7 +75,7 @@ def try_feed_address(connection: Connection, url: str) -> Found:
         if exc.status == 404:
             raise AddressRefused("The address answered “not found”: check that it was copied whole.") from None
         raise AddressRefused(_REFUSALS.get(exc.error_class, exc.message)) from None
-    zone = owner_zone(connection)
+    zone = owner_zone(connection.owner_id)
     try:
         records = list(path.parser(Body(fetched.body, fetched.charset), BatchFacts(), ParseOptions(time_zone=zone)))
     except ArtifactRejected as exc:

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from connections.models import Connection
+from connections.zones import owner_zone
 from exports.api import router as exports_router
 
 from .api_auth import TooManyFailures, owner_auth, too_many_failures
@@ -20,7 +21,7 @@ from .api_imports import router as imports_router
 from .api_problems import problems
 from .api_records import router as records_router
 from .api_reread import router as reread_router
-from .evidence import load_health, load_system, zone_of
+from .evidence import load_health, load_system
 from .projection import ConnectionHealth, SystemHealth
 from .serializers import health_json, healths_json, system_json
 
@@ -80,7 +81,7 @@ def get_connection(request, slug: str):
 @api.get("/system", response={200: SystemHealth, **problems()}, tags=["health"])
 def get_system(request):
     """The installation's own runtime (the background worker), shown once, not on every card."""
-    return JsonResponse(system_json(load_system(tz=zone_of(request.user))))  # its words in the owner's zone
+    return JsonResponse(system_json(load_system(tz=owner_zone(request.user))))  # its words in the owner's zone
 
 
 api.add_router("", imports_router)

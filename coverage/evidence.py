@@ -23,8 +23,8 @@ from django.utils import timezone
 from connections.connectors import CONNECTORS
 from connections.connectors import get as get_manifest
 from connections.models import CollectionRun, Condition, Connection, DeviceToken, OwnerProfile
+from connections.zones import owner_zone, zone_named
 
-from . import words
 from .models import AcquisitionBatch, CoverageSummary, LaneSummary
 from .projection import (
     FAILING_AFTER,
@@ -79,7 +79,7 @@ def load_evidence(connections: QuerySet[Connection], now: datetime, *, timeline:
                 summary=summary,
                 lanes=tuple(lanes[conn.pk]),
                 latest_batch=latest,
-                time_zone=owner_zone(conn.owner_zone),
+                time_zone=zone_named(conn.owner_zone),
                 worker_down=worker_down,
                 with_timeline=timeline,
                 worker_seen_at=rows[0].worker_seen,
@@ -187,17 +187,6 @@ def _work_of(conn: Connection) -> dict:
             else None
         ),
     }
-
-
-def owner_zone(name: str | None) -> tzinfo:
-    """The owner's zone (DESIGN.md, "Time"): their profile's, else the installation's ``TIME_ZONE``."""
-    return words.zone(name or settings.TIME_ZONE)
-
-
-def zone_of(owner) -> tzinfo:
-    """The zone of one owner (one query): for a receipt or a command outside the loader."""
-    profile = OwnerProfile.objects.filter(owner=owner).values_list("time_zone", flat=True).first()
-    return owner_zone(profile)
 
 
 def _newest_with_status(status: str, prefix: str, fields: tuple[tuple[str, str], ...]) -> dict[str, Subquery]:
@@ -327,7 +316,7 @@ def load_receipt(batch: AcquisitionBatch, now: datetime | None = None) -> Receip
     reads (its heartbeat), one query, only then.
     """
     worker_down = batch.status == AcquisitionBatch.Status.COMMITTING and load_system(now).state != "healthy"
-    return build_receipt(batch, worker_down=worker_down, tz=zone_of(batch.connection.owner_id))
+    return build_receipt(batch, worker_down=worker_down, tz=owner_zone(batch.connection.owner_id))
 
 
 def load_system(now: datetime | None = None, tz: tzinfo | None = None) -> SystemHealth:

@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from connections.models import Connection
+from connections.zones import owner_zone
 
 from . import words
-from .evidence import zone_of
 from .models import AcquisitionBatch
 from .pipeline.reread import (
     RereadRefused,
@@ -87,7 +87,7 @@ def reread(request: HttpRequest, slug: str) -> HttpResponse:
     ready = [b for b in previews if b.status == Status.PREVIEW and not b.question]
     context = {
         "connection": connection,
-        "rows": _rows(olds, previews, zone_of(request.user)),
+        "rows": _rows(olds, previews, owner_zone(request.user)),
         "ready": len(ready),
         "ready_text": words.count(len(ready), ("import", "imports")),
         "summary": difference_lines(total(ready), noun, done=False) if ready else [],
@@ -99,7 +99,7 @@ def reread(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def reread_zone(request: HttpRequest) -> HttpResponse:
     """After a zone change: read the sources that write no zone again in the owner's new zone."""
-    tz = zone_of(request.user)
+    tz = owner_zone(request.user)
     zone = words.zone_name(tz)
     olds = zone_imports(request.user, zone)
     previews = _previews(olds, zone)

@@ -25,8 +25,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from connections.models import Connection
+from connections.zones import owner_zone
 from coverage.api_records import RecordFilters, _matching, _ndjson
-from coverage.evidence import zone_of
 from coverage.models import AcquisitionBatch, Record
 from coverage.receipts import build_receipt
 from coverage.serializers import receipt_json
@@ -88,7 +88,7 @@ class _Counter:
 def write(owner, out: IO[bytes], *, progress: Progress | None = None, now: datetime | None = None) -> dict:
     """Write the owner's zip into ``out``; returns the manifest it holds."""
     now = now or timezone.now()
-    tz = zone_of(owner)
+    tz = owner_zone(owner)
     counter = _Counter(measure(owner), progress)
     counter.advance(0)
     manifest = {

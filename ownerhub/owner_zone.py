@@ -9,13 +9,11 @@ already names its days in the same zone (``coverage.evidence``). JSON stays UTC.
 from __future__ import annotations
 
 from collections.abc import Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from connections.models import OwnerProfile
+from connections.zones import owner_zone
 
 
 class OwnerZoneMiddleware:
@@ -28,10 +26,5 @@ class OwnerZoneMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        name = OwnerProfile.objects.filter(owner=user).values_list("time_zone", flat=True).first()
-        try:
-            zone = ZoneInfo(name or settings.TIME_ZONE)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo(settings.TIME_ZONE)
-        with timezone.override(zone):
+        with timezone.override(owner_zone(user)):
             return self.get_response(request)

@@ -21,6 +21,7 @@ from connections.connectors.manifest import Manifest
 from connections.connectors.whatsapp.backup import list_chats
 from connections.connectors.whatsapp.backup.opening import IOS_HASHED
 from connections.models import Connection
+from connections.zones import owner_zone
 
 from ..models import AcquisitionBatch
 from ..words import count, day
@@ -29,7 +30,6 @@ from .background import READERS, read_later, start_preview
 from .preview import (
     CommitRefused,
     NotAnArtifactSource,
-    _owner_zone,
     parse_and_measure,
     receive_artifact,
 )
@@ -122,7 +122,7 @@ READERS[METHOD] = read_stored
 
 def chat_question(batch: AcquisitionBatch) -> dict:
     """Which chat of the backup this source is: each with its count and dates, in owner words."""
-    tz = _owner_zone(batch.connection)
+    tz = owner_zone(batch.connection.owner_id)
     with local_path(batch.artifact_name) as path:
         chats = list_chats(path)
     labels = {}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import IO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,7 +27,8 @@ from connections.connectors.base import (
 )
 from connections.connectors.manifest import Manifest
 from connections.connectors.sniff import hint_for
-from connections.models import Connection, OwnerProfile
+from connections.models import Connection
+from connections.zones import owner_zone, zone_named
 
 from ..models import AcquisitionBatch
 from ..words import size as size_words
@@ -154,21 +154,12 @@ def _clean_options(options: dict | None) -> dict:
     return options
 
 
-def _owner_zone(connection: Connection) -> ZoneInfo:
-    profile = OwnerProfile.objects.filter(owner_id=connection.owner_id).first()
-    name = profile.zone_name if profile is not None else settings.TIME_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
-
-
 def stage_artifact(
     batch: AcquisitionBatch, parser, facts: BatchFacts, progress: Progress | None = None, phase: str | None = None
 ) -> Staged:
     """Parse the batch's stored artifact with ``parser`` (in the owner's zone and date order) into staging."""
     zone = (batch.options or {}).get("time_zone")  # a re-read in a zone named for it (``pipeline.reread``)
-    tz = ZoneInfo(zone) if zone else _owner_zone(batch.connection)
+    tz = zone_named(zone) if zone else owner_zone(batch.connection.owner_id)
     answers = batch.options or {}
     options = ParseOptions(time_zone=tz, date_order=answers.get("date_order"), chat=answers.get("chat"),
                            me=answers.get("me"))

@@ -18,13 +18,13 @@ from connections.collect import (
     claim_due,
     finish_run,
     normalize_feed_url,
-    owner_zone,
 )
 from connections.connectors.base import ArtifactRejected, BatchFacts, Body, ParseOptions
 from connections.connectors.manifest import AcquisitionPath, FetchPolicy
 from connections.fetch import Fetched, FetchFailed, fetch
 from connections.models import CollectionRun, Condition, Connection
 from connections.runtime import active_conditions, record_condition
+from connections.zones import owner_zone
 
 from .live import acquire_records
 
@@ -79,7 +79,7 @@ def _fetch(connection: Connection, policy: FetchPolicy) -> Fetched:
 def _land(connection, path: AcquisitionPath, fetched: Fetched, run, trigger, now, current, finish) -> CollectionRun:
     """Parse a feed's answer and commit its records in one batch; keep the validators."""
     facts = BatchFacts()
-    options = ParseOptions(time_zone=owner_zone(connection))
+    options = ParseOptions(time_zone=owner_zone(connection.owner_id))
     try:
         records = list(path.parser(Body(fetched.body, fetched.charset), facts, options))
     except ArtifactRejected as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Connection
-from coverage.evidence import zone_of
+from connections.zones import owner_zone
 from coverage.models import AcquisitionBatch
 from coverage.pipeline.reread import RereadRefused, outdated_imports, reread_imports
 from coverage.reread_words import difference_lines, import_heading, previewed
@@ -18,7 +18,7 @@ from coverage.reread_words import difference_lines, import_heading, previewed
 def print_rereads(stdout, batches: list[AcquisitionBatch], olds: list[AcquisitionBatch], *, done: bool) -> None:
     """Each import read again: its name, then the difference (or why it could not be read)."""
     for old, batch in zip(olds, batches, strict=True):
-        tz = zone_of(old.connection.owner)
+        tz = owner_zone(old.connection.owner)
         stdout.write(import_heading(old, tz))
         if batch.status == AcquisitionBatch.Status.REJECTED:
             stdout.write(f"  Could not be read again: {batch.reject_detail}")
