@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from ..base import BatchFacts, ParsedRecord, location_key
+from ..base import LOCATION_STREAM, BatchFacts, ParsedRecord, location_key
 
 # 2: Semantic raw paths in visits, epoch strings, overlap by day. 3: on-device times written without
 # a zone are keyed on the wall clock as written (``_record``'s ``wall``), not the UTC second.
 PARSER_VERSION = "google_timeline/3"
 
-STREAM = "locations"
+STREAM = LOCATION_STREAM
 
 RECORDS = "takeout_records"
 SEMANTIC = "takeout_semantic"

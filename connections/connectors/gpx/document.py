@@ -10,12 +10,12 @@ from xml.parsers import expat
 
 from defusedxml.common import DTDForbidden
 
-from ..base import BatchFacts, ParsedRecord, location_key
+from ..base import LOCATION_STREAM, BatchFacts, ParsedRecord, location_key
 from ..safe_xml import HOSTILE, XML_ERRORS
 from ..safe_xml import new_parser as _safe_parser
 from ..safe_zip import READ_ERRORS
 
-STREAM = "locations"
+STREAM = LOCATION_STREAM
 CHUNK_SIZE = 1 << 16  # bytes fed to expat per step; records are yielded after each step
 MAX_FIELD_CHARS = 64  # text kept of a time or number element
 EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)  # as the phone's pushes: no fix before 1970 or after 2100
