@@ -11,7 +11,7 @@ from xml.parsers import expat
 from defusedxml.common import DTDForbidden
 
 from ..base import LOCATION_STREAM, BatchFacts, ParsedRecord, location_key
-from ..safe_xml import HOSTILE, XML_ERRORS
+from ..safe_xml import HOSTILE, XML_ERRORS, xml_number
 from ..safe_xml import new_parser as _safe_parser
 from ..safe_zip import READ_ERRORS
 
@@ -192,7 +192,7 @@ class Document:
             return None
         payload: dict = {"lat": lat, "lon": lon, "kind": point.kind, "source": "gpx"}
         for name, value in values.items():
-            number = _number(value)
+            number = xml_number(value)
             if number is not None:
                 payload[name] = number
         return ParsedRecord(STREAM, location_key(at, lat, lon), at, payload)
@@ -218,16 +218,6 @@ def _coordinate(text: str | None, limit: float) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if -limit <= value <= limit else None  # NaN fails both comparisons
-
-
-def _number(text: str) -> int | float | None:
-    if text.isdecimal() and len(text) < 16:
-        return int(text)
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if value - value == 0 else None  # inf or nan is not JSON
 
 
 def _shown(text: str | None) -> str:
