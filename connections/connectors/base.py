@@ -248,6 +248,9 @@ def _cleaned_json(payload: dict) -> str:
     return orjson.dumps(clean_value(payload), default=str).decode()
 
 
+LOCATION_STREAM = "locations"  # the stream of every location fix, whatever brought it
+
+
 def location_key(at: datetime, lat: float, lon: float) -> str:
     """The method-independent key of a location point.
 

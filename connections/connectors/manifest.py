@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Literal
 
-from .base import ParsedRecord, Parser
+from .base import LOCATION_STREAM, ParsedRecord, Parser
 
 Method = Literal["provider_api", "owner_artifact", "device_sync", "device_backup", "browser_polyfill"]
 METHODS: tuple[str, ...] = (
@@ -77,6 +78,27 @@ class AcquisitionPath:
     fetch: FetchPolicy | None = None  # a pull path's fetch policy
 
 
+def export_path(
+    formats: tuple[str, ...],
+    instructions: tuple[str, ...],
+    parser: Parser,
+    *,
+    job: str = "Import history from an export",
+    recommended: bool = True,
+) -> AcquisitionPath:
+    """An export the owner makes and uploads when they choose (``owner_artifact``, ``manual``):
+    the upload picker's ``formats``, the steps to get the file, and the parser that reads it."""
+    return AcquisitionPath(
+        method="owner_artifact",
+        job=job,
+        trigger="manual",
+        recommended=recommended,
+        accepted_formats=formats,
+        instructions=instructions,
+        parser=parser,
+    )
+
+
 ViewKind = Literal["messages", "points", "table", "agenda"]
 
 
@@ -90,6 +112,14 @@ class StreamView:
     fields: tuple[str, ...] = ()
     group_by: str = ""
     labels: tuple[str, ...] = ()  # column heads for ``fields`` (default: the field names in words)
+
+
+# A source of places: its records are fixes in ``LOCATION_STREAM``, keyed by ``base.location_key``
+# (or a Timeline fix's wall-clock key), and a day page shows them as points. The manifests of
+# such sources share these (the views read-only, as one mapping serves them all).
+LOCATION_VIEW = StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))
+LOCATION_VIEWS: Mapping[str, StreamView] = MappingProxyType({LOCATION_STREAM: LOCATION_VIEW})
+LOCATION_KEY_RULE = "time of the fix and its position to about a metre"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from . import google_timeline, gpx
 from .base import (
+    LOCATION_STREAM,
     Artifact,
     BatchFacts,
     Body,
@@ -41,10 +42,17 @@ from .base import (
     PayloadRejected,
     location_key,
 )
-from .manifest import AcquisitionPath, Manifest, PushEndpoint, StreamView
+from .manifest import (
+    LOCATION_KEY_RULE,
+    LOCATION_VIEWS,
+    AcquisitionPath,
+    Manifest,
+    PushEndpoint,
+    export_path,
+)
 
 PARSER_VERSION = "owntracks/1"
-STREAM = "locations"
+STREAM = LOCATION_STREAM
 MAX_POINTS = 5000  # per request; a bigger batch is refused, the phone splits it on retry
 _MAX_TEXT = 60
 
@@ -294,21 +302,20 @@ MANIFEST = Manifest(
             ),
             endpoints=(OWNTRACKS, OVERLAND),
         ),
-        AcquisitionPath(
-            method="owner_artifact",
-            job="Add older locations from a Google Timeline export",
-            trigger="manual",
-            accepted_formats=(*_timeline.accepted_formats, ".gpx"),
-            instructions=(
+        export_path(
+            (*_timeline.accepted_formats, ".gpx"),
+            (
                 *_timeline.instructions,
                 "Or upload a GPX file (.gpx, or a .zip of them) from a GPS app, watch or bike computer.",
             ),
-            parser=parse_export,
+            parse_export,
+            job="Add older locations from a Google Timeline export",
+            recommended=False,
         ),
     ),
-    streams=("locations",),
-    views={"locations": StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))},
-    record_key_rule="time of the fix and its position to about a metre",
+    streams=(STREAM,),
+    views=LOCATION_VIEWS,
+    record_key_rule=LOCATION_KEY_RULE,
     expected_refresh=timedelta(hours=6),
     hole_after=timedelta(days=2),
     recovery=(

@@ -21,6 +21,21 @@ XML_ERRORS = (expat.ExpatError, LookupError, ValueError)
 HOSTILE = (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden)
 
 
+def xml_number(text: str | None, otherwise=None):
+    """An attribute's or element's text as a JSON number: an int when it is plain digits (fewer
+    than 16), a float when it is a finite one; ``otherwise`` when it is not a number (or is
+    inf or nan, which JSON cannot hold), and None for no text."""
+    if text is None:
+        return None
+    if text.isdecimal() and len(text) < 16:
+        return int(text)
+    try:
+        value = float(text)
+    except ValueError:
+        return otherwise
+    return value if value - value == 0 else otherwise
+
+
 def new_parser(namespace_separator: str | None = None) -> expat.XMLParserType:
     """An expat parser that refuses entity declarations and external references."""
     if namespace_separator is None:

@@ -56,7 +56,7 @@ from ..base import (
     sniff,
 )
 from ..identity import health_owner, with_file_identity
-from ..manifest import AcquisitionPath, Manifest, StreamView
+from ..manifest import Manifest, StreamView, export_path
 from ..safe_zip import open_cut_member
 from .items import ROUTE_STREAM
 from .members import _find_main_member, _route_resolver
@@ -157,26 +157,18 @@ def _parse_cut_zip(
         )
 
 
+INSTRUCTIONS = (
+    "Open the Health app on your iPhone and tap your picture.",
+    "Tap Export All Health Data and confirm.",
+    "Save export.zip and upload it here.",
+)
+
 MANIFEST = Manifest(
     id="apple_health",
     name="Apple Health",
     record_noun=("sample", "samples"),
     summary="Steps, heart rate, sleep and workouts from the Health app.",
-    paths=(
-        AcquisitionPath(
-            method="owner_artifact",
-            job="Import history from an export",
-            trigger="manual",
-            recommended=True,
-            accepted_formats=(".zip", ".xml"),
-            instructions=(
-                "Open the Health app on your iPhone and tap your picture.",
-                "Tap Export All Health Data and confirm.",
-                "Save export.zip and upload it here.",
-            ),
-            parser=parse,
-        ),
-    ),
+    paths=(export_path((".zip", ".xml"), INSTRUCTIONS, parse),),
     streams=("samples", "workouts", "activity_summaries", ROUTE_STREAM),
     views={
         ROUTE_STREAM: StreamView("points", ("lat", "lon", "kind", "workout", "accuracy")),

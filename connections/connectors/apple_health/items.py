@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 
 from ..base import BatchFacts, ParsedRecord, location_key
-from .values import _compact, _digest, _float, _number, _short, _utc
+from ..safe_xml import xml_number
+from .values import _compact, _digest, _float, _short, _utc
 
 ROUTE_STREAM = "workout_routes"
 # <Location> attribute -> payload name (numbers only); the names GPX routes use.
@@ -173,5 +174,5 @@ def _activity_summary(attrs: dict, tz: tzinfo, fail, ordinal: int) -> ParsedReco
     payload: dict = {"date": day_text}
     for name, text in attrs.items():
         if name != "dateComponents":
-            payload[name] = _number(text)
+            payload[name] = xml_number(text, otherwise=text)
     return ParsedRecord("activity_summaries", f"activity:{day_text}", event_at, payload)

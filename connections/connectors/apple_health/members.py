@@ -9,16 +9,9 @@ from collections.abc import Callable
 from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
 
 from ..base import ArtifactRejected
-from ..safe_xml import root_element
-from .safe_xml import (
-    _ENTITIES_DETAIL,
-    _NOT_HEALTH,
-    _READ_ERRORS,
-    _XML_ERRORS,
-    ROOT,
-    _filtered_chunks,
-    _new_parser,
-)
+from ..safe_xml import XML_ERRORS, root_element
+from ..safe_zip import READ_ERRORS
+from .safe_xml import _ENTITIES_DETAIL, _NOT_HEALTH, ROOT, _filtered_chunks, _new_parser
 
 SNIFF_LIMIT = 4 << 20  # bytes read from a zip member while looking for its root element
 MAX_SNIFFED_MEMBERS = 50
@@ -65,9 +58,9 @@ def _member_root(zf: zipfile.ZipFile, name: str) -> str | None:
             return root_element(_new_parser(), _filtered_chunks(raw), SNIFF_LIMIT)
     except (EntitiesForbidden, ExternalReferenceForbidden):
         return "!entities"
-    except _READ_ERRORS:
+    except READ_ERRORS:
         return "!unreadable"
-    except _XML_ERRORS:
+    except XML_ERRORS:
         return None
 
 

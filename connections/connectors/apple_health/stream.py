@@ -22,6 +22,7 @@ from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
 
 from ..base import ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
 from ..drafts import FAST, Draft, new
+from ..safe_xml import xml_number
 from .items import (
     _activity_summary,
     _begin_workout,
@@ -42,7 +43,7 @@ from .safe_xml import (
     _new_parser,
     _WrongRoot,
 )
-from .values import _KEY_MINUTE_SECOND, _MINUTE_SECOND, _compact, _number, _when_slow
+from .values import _KEY_MINUTE_SECOND, _MINUTE_SECOND, _compact, _when_slow
 
 _SAMPLE_ERRORS = (KeyError, ValueError, TypeError, OverflowError)
 # What stops the reading of the whole export (see _problem).
@@ -92,7 +93,7 @@ def _sample(
         "type": typ,
         "source": source,
         "unit": unit,
-        "value": _number(value),
+        "value": xml_number(value, value),  # a number, else the text as written
         "start": start_iso,
         "end": end_iso,
     }

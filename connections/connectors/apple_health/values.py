@@ -64,21 +64,6 @@ def _when_slow(text: str, hours: dict[str, tuple[datetime, str, str]]) -> tuple[
     return at, iso
 
 
-def _number(text: str | None) -> float | int | str | None:
-    """A numeric attribute as a JSON number when it is one (finite), else the text."""
-    if text is None:
-        return None
-    if text.isdecimal() and len(text) < 16:
-        return int(text)
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    if value - value != 0:  # inf or nan: not JSON
-        return text
-    return value
-
-
 def _float(text: str | None) -> float | None:
     if text is None:
         return None

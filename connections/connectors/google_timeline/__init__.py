@@ -61,7 +61,7 @@ from ..base import (
     sniff,
 )
 from ..identity import takeout_account, with_file_identity
-from ..manifest import AcquisitionPath, Manifest, StreamView
+from ..manifest import LOCATION_KEY_RULE, LOCATION_VIEWS, Manifest, export_path
 from .common import ANDROID, IOS, PARSER_VERSION, RECORDS, SEMANTIC, STREAM, _Hostile, _Unreadable
 from .detect import _classify, _reject_by_head
 from .reader import _read_all
@@ -121,29 +121,21 @@ def _parse_export(artifact: Artifact, facts: BatchFacts, options: ParseOptions) 
     yield from _read_all([_Source(fmt, opener)], facts, options)
 
 
+INSTRUCTIONS = (
+    "On your phone: Settings, Location, Location services, Timeline, Export Timeline data.",
+    "Or from Google Takeout: choose Location History and download the .zip.",
+    "Upload the Timeline .json file or the Takeout .zip here.",
+)
+
 MANIFEST = Manifest(
     id="google_timeline",
     name="Google Maps Timeline",
     record_noun=("place", "places"),
     summary="Where you have been, from Google Maps Timeline.",
-    paths=(
-        AcquisitionPath(
-            method="owner_artifact",
-            job="Import history from an export",
-            trigger="manual",
-            recommended=True,
-            accepted_formats=(".json", ".zip"),
-            instructions=(
-                "On your phone: Settings, Location, Location services, Timeline, Export Timeline data.",
-                "Or from Google Takeout: choose Location History and download the .zip.",
-                "Upload the Timeline .json file or the Takeout .zip here.",
-            ),
-            parser=parse,
-        ),
-    ),
-    streams=("locations",),
-    views={"locations": StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))},
-    record_key_rule="time of the fix and its position to about a metre",
+    paths=(export_path((".json", ".zip"), INSTRUCTIONS, parse),),
+    streams=(STREAM,),
+    views=LOCATION_VIEWS,
+    record_key_rule=LOCATION_KEY_RULE,
     expected_refresh=timedelta(days=30),
     hole_after=timedelta(days=3),
     recovery=(

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from ..base import BatchFacts, ParsedRecord, location_key
+from ..base import LOCATION_STREAM, BatchFacts, ParsedRecord, location_key
 
 # 2: Semantic raw paths in visits, epoch strings, overlap by day. 3: on-device times written without
 # a zone are keyed on the wall clock as written (``_record``'s ``wall``), not the UTC second.
 PARSER_VERSION = "google_timeline/3"
 
-STREAM = "locations"
+STREAM = LOCATION_STREAM
 
 RECORDS = "takeout_records"
 SEMANTIC = "takeout_semantic"
@@ -227,6 +227,40 @@ def _record(at: datetime, lat: float, lon: float, payload: dict, wall: datetime 
     else:
         key = location_key(at, lat, lon)
     return ParsedRecord(STREAM, key, at, payload)
+
+
+NOWHERE = (None, None, None, None)  # what a point reader gives for a point with no place: skipped
+
+
+def _parts(entry, *names: str) -> tuple:
+    """The named parts of a place-or-trip entry (a Semantic timeline object, an on-device
+    segment), each None when absent; an entry that is not an object is a bad element."""
+    if type(entry) is not dict:
+        raise _Bad("This entry is not a place or a trip.")
+    return tuple(map(entry.get, names))
+
+
+def _keep_points(n: int, ctx: _Ctx, out: list, what: str, kind: str, more, read, items) -> None:
+    """The points of element ``n``, as every reader of places and trips takes them.
+
+    ``read(item)`` gives an item's ``(lat, lon, at, wall)``: ``at`` None for a point without a
+    time (it is skipped and counted), ``wall`` as ``_record`` takes it. A ``_Bad`` point fails the
+    element's position with "<what> could not be read: <why>" and the next point is still read.
+    A kept point's payload is its position, ``kind`` and then ``more`` (a dict, or None).
+    """
+    for item in items:
+        try:
+            lat, lon, at, wall = read(item)
+        except _Bad as exc:
+            ctx.fail(n, f"{what} could not be read: {exc}")
+            continue
+        if at is None:
+            ctx.facts.skipped += 1
+            continue
+        payload = {"lat": lat, "lon": lon, "kind": kind}
+        if more:
+            payload.update(more)
+        out.append(_record(at, lat, lon, payload, wall))
 
 
 @dataclass

@@ -10,14 +10,17 @@ from datetime import datetime, timedelta
 from ..base import ParsedRecord
 from . import stream
 from .common import (
+    NOWHERE,
     _Bad,
     _consume,
     _Ctx,
     _Damage,
     _iso_wall,
+    _keep_points,
     _lat_lng,
     _NotFast,
     _number,
+    _parts,
     _record,
     _text,
 )
@@ -26,12 +29,8 @@ from .guard import _READ_ERRORS
 
 def _segment_element(segment, n: int, ctx: _Ctx) -> list[ParsedRecord]:
     """One on-device segment (Android ``semanticSegments`` item or iOS array element)."""
-    if type(segment) is not dict:
-        raise _Bad("This entry is not a place or a trip.")
+    visit, activity, path = _parts(segment, "visit", "activity", "timelinePath")
     out: list[ParsedRecord] = []
-    visit = segment.get("visit")
-    activity = segment.get("activity")
-    path = segment.get("timelinePath")
     if visit is None and activity is None and path is None:
         ctx.facts.skipped += 1  # timelineMemory (a trip summary) or unknown
         return out
@@ -80,25 +79,20 @@ def _device_activity(activity, segment: dict, n: int, ctx: _Ctx, out: list) -> N
         return
     candidate = activity.get("topCandidate")
     activity_type = _text(candidate.get("type")) if type(candidate) is dict else None
-    for edge, kind in (("start", "activity_start"), ("end", "activity_end")):
-        location = activity.get(edge)
-        if location is None:
-            ctx.facts.skipped += 1
-            continue
-        try:
-            lat, lon = _lat_lng(location)
-            timed = _device_time(segment.get(edge + "Time"), ctx)
-        except _Bad as exc:
-            ctx.fail(n, f"The {edge} of a trip could not be read: {exc}")
-            continue
-        if timed is None:
-            ctx.facts.skipped += 1
-            continue
-        at, wall = timed
-        payload = {"lat": lat, "lon": lon, "kind": kind}
-        if activity_type is not None:
-            payload["activity_type"] = activity_type
-        out.append(_record(at, lat, lon, payload, wall))
+    more = None if activity_type is None else {"activity_type": activity_type}
+    for edge in ("start", "end"):
+        end = (activity.get(edge), segment.get(edge + "Time"), ctx)
+        _keep_points(n, ctx, out, f"The {edge} of a trip", "activity_" + edge, more, _trip_end, (end,))
+
+
+def _trip_end(end: tuple) -> tuple:
+    """A trip's start or end: ``(location, time as written, ctx)``."""
+    location, time_raw, ctx = end
+    if location is None:
+        return NOWHERE
+    lat, lon = _lat_lng(location)
+    timed = _device_time(time_raw, ctx)
+    return (lat, lon, None, None) if timed is None else (lat, lon, *timed)
 
 
 def _device_path(path, start_raw, n: int, ctx: _Ctx, out: list) -> None:

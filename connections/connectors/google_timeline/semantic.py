@@ -15,7 +15,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..base import ParsedRecord
-from .common import _Bad, _Ctx, _e7_pair, _epoch_ms, _iso, _record, _text
+from .common import (
+    NOWHERE,
+    _Bad,
+    _Ctx,
+    _e7_pair,
+    _epoch_ms,
+    _iso,
+    _keep_points,
+    _parts,
+    _record,
+    _text,
+)
 
 
 def _instant(value) -> datetime:
@@ -47,11 +58,8 @@ def _point_time(obj: dict) -> datetime | None:
 
 
 def _semantic_element(obj, n: int, ctx: _Ctx) -> list[ParsedRecord]:
-    if type(obj) is not dict:
-        raise _Bad("This entry is not a place or a trip.")
+    visit, segment = _parts(obj, "placeVisit", "activitySegment")
     out: list[ParsedRecord] = []
-    visit = obj.get("placeVisit")
-    segment = obj.get("activitySegment")
     if visit is None and segment is None:
         ctx.facts.skipped += 1
         return out
@@ -73,28 +81,31 @@ def _semantic_visit(visit, n: int, ctx: _Ctx, out: list) -> None:
         ctx.fail(n, "A place visit is garbled.")
         return
     location = visit.get("location")
-    try:
-        if location is not None:
-            lat, lon = _e7_pair(location, "latitudeE7", "longitudeE7")
-        elif visit.get("centerLatE7") is not None:
-            lat, lon = _e7_pair(visit, "centerLatE7", "centerLngE7")
-        else:
-            ctx.facts.skipped += 1
-            return
-        at = _semantic_time(visit.get("duration"), "start")
-    except _Bad as exc:
-        ctx.fail(n, f"A place visit could not be read: {exc}")
-        return
-    if at is None:
-        ctx.facts.skipped += 1
-        return
-    payload = {"lat": lat, "lon": lon, "kind": "visit"}
-    if type(location) is dict:
-        if (place_id := _text(location.get("placeId"))) is not None:
-            payload["place_id"] = place_id
-        if (name := _text(location.get("name"))) is not None:
-            payload["name"] = name
-    out.append(_record(at, lat, lon, payload))
+    _keep_points(n, ctx, out, "A place visit", "visit", _names(location), _visit_point, (visit,))
+
+
+def _visit_point(visit: dict) -> tuple:
+    """A visit's place (its location, else its centre) and start."""
+    location = visit.get("location")
+    if location is not None:
+        lat, lon = _e7_pair(location, "latitudeE7", "longitudeE7")
+    elif visit.get("centerLatE7") is not None:
+        lat, lon = _e7_pair(visit, "centerLatE7", "centerLngE7")
+    else:
+        return NOWHERE
+    return lat, lon, _semantic_time(visit.get("duration"), "start"), None
+
+
+def _names(location) -> dict | None:
+    """A visited place's id and name, where its location gives them."""
+    if type(location) is not dict:
+        return None
+    names = {}
+    if (place_id := _text(location.get("placeId"))) is not None:
+        names["place_id"] = place_id
+    if (name := _text(location.get("name"))) is not None:
+        names["name"] = name
+    return names
 
 
 def _semantic_activity(segment, n: int, ctx: _Ctx, out: list) -> None:
@@ -102,44 +113,30 @@ def _semantic_activity(segment, n: int, ctx: _Ctx, out: list) -> None:
         ctx.fail(n, "A trip is garbled.")
         return
     activity_type = _text(segment.get("activityType"))
+    more = None if activity_type is None else {"activity_type": activity_type}
     duration = segment.get("duration")
-    for edge, location_field, kind in (
-        ("start", "startLocation", "activity_start"),
-        ("end", "endLocation", "activity_end"),
-    ):
-        location = segment.get(location_field)
-        if location is None:
-            ctx.facts.skipped += 1
-            continue
-        try:
-            lat, lon = _e7_pair(location, "latitudeE7", "longitudeE7")
-            at = _semantic_time(duration, edge)
-        except _Bad as exc:
-            ctx.fail(n, f"The {edge} of a trip could not be read: {exc}")
-            continue
-        if at is None:
-            ctx.facts.skipped += 1
-            continue
-        payload = {"lat": lat, "lon": lon, "kind": kind}
-        if activity_type is not None:
-            payload["activity_type"] = activity_type
-        out.append(_record(at, lat, lon, payload))
-
+    for edge in ("start", "end"):
+        end = (segment.get(edge + "Location"), duration, edge)
+        _keep_points(n, ctx, out, f"The {edge} of a trip", "activity_" + edge, more, _trip_end, (end,))
     _raw_path(segment.get("simplifiedRawPath"), "trip", n, ctx, out)
     _waypoints(segment.get("waypointPath"), n, ctx, out)
-
     parking = segment.get("parkingEvent")
     if type(parking) is dict:
-        try:
-            lat, lon = _e7_pair(parking.get("location"), "latitudeE7", "longitudeE7")
-            at = _point_time(parking)
-        except _Bad as exc:
-            ctx.fail(n, f"A parking place could not be read: {exc}")
-            return
-        if at is None:
-            ctx.facts.skipped += 1
-            return
-        out.append(_record(at, lat, lon, {"lat": lat, "lon": lon, "kind": "parking"}))
+        _keep_points(n, ctx, out, "A parking place", "parking", None, _parking_point, (parking,))
+
+
+def _trip_end(end: tuple) -> tuple:
+    """A trip's start or end: ``(location, duration, "start" or "end")``."""
+    location, duration, edge = end
+    if location is None:
+        return NOWHERE
+    lat, lon = _e7_pair(location, "latitudeE7", "longitudeE7")
+    return lat, lon, _semantic_time(duration, edge), None
+
+
+def _parking_point(parking: dict) -> tuple:
+    lat, lon = _e7_pair(parking.get("location"), "latitudeE7", "longitudeE7")
+    return lat, lon, _point_time(parking), None
 
 
 def _raw_path(raw_path, owner: str, n: int, ctx: _Ctx, out: list) -> None:
@@ -147,19 +144,14 @@ def _raw_path(raw_path, owner: str, n: int, ctx: _Ctx, out: list) -> None:
     points = raw_path.get("points") if type(raw_path) is dict else None
     if type(points) is not list:
         return
-    for point in points:
-        try:
-            if type(point) is not dict:
-                raise _Bad("The point is garbled.")
-            lat, lon = _e7_pair(point, "latE7", "lngE7")
-            at = _point_time(point)
-        except _Bad as exc:
-            ctx.fail(n, f"A point of a {owner}'s path could not be read: {exc}")
-            continue
-        if at is None:
-            ctx.facts.skipped += 1
-            continue
-        out.append(_record(at, lat, lon, {"lat": lat, "lon": lon, "kind": "path"}))
+    _keep_points(n, ctx, out, f"A point of a {owner}'s path", "path", None, _path_point, points)
+
+
+def _path_point(point) -> tuple:
+    if type(point) is not dict:
+        raise _Bad("The point is garbled.")
+    lat, lon = _e7_pair(point, "latE7", "lngE7")
+    return lat, lon, _point_time(point), None
 
 
 def _waypoints(path, n: int, ctx: _Ctx, out: list) -> None:

@@ -42,7 +42,7 @@ from ..base import (
     safe_member_names,
     sniff,
 )
-from ..manifest import AcquisitionPath, Manifest, StreamView
+from ..manifest import LOCATION_KEY_RULE, LOCATION_VIEWS, Manifest, export_path
 from .document import DTD_DETAIL, HOSTILE, STREAM, Document, NotGpx, Tally
 from .zip_reader import parse_zip
 
@@ -174,19 +174,11 @@ MANIFEST = Manifest(
     record_noun=("point", "points"),
     summary="Where your rides, runs and walks took you, from GPX files your apps and watches export.",
     paths=(
-        AcquisitionPath(
-            method="owner_artifact",
-            job="Import tracks from GPX files",
-            trigger="manual",
-            recommended=True,
-            accepted_formats=(".gpx", ".zip"),
-            instructions=INSTRUCTIONS,
-            parser=parse,
-        ),
+        export_path((".gpx", ".zip"), INSTRUCTIONS, parse, job="Import tracks from GPX files"),
     ),
     streams=(STREAM,),
-    views={STREAM: StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))},
-    record_key_rule="time of the fix and its position to about a metre",
+    views=LOCATION_VIEWS,
+    record_key_rule=LOCATION_KEY_RULE,
     # Tracks are recorded now and then, so an empty week is no hole (no hole_after); a month
     # without a new upload invites the owner to add newer activities.
     expected_refresh=timedelta(days=30),

@@ -10,12 +10,12 @@ from xml.parsers import expat
 
 from defusedxml.common import DTDForbidden
 
-from ..base import BatchFacts, ParsedRecord, location_key
-from ..safe_xml import HOSTILE, XML_ERRORS
+from ..base import LOCATION_STREAM, BatchFacts, ParsedRecord, location_key
+from ..safe_xml import HOSTILE, XML_ERRORS, xml_number
 from ..safe_xml import new_parser as _safe_parser
 from ..safe_zip import READ_ERRORS
 
-STREAM = "locations"
+STREAM = LOCATION_STREAM
 CHUNK_SIZE = 1 << 16  # bytes fed to expat per step; records are yielded after each step
 MAX_FIELD_CHARS = 64  # text kept of a time or number element
 EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)  # as the phone's pushes: no fix before 1970 or after 2100
@@ -192,7 +192,7 @@ class Document:
             return None
         payload: dict = {"lat": lat, "lon": lon, "kind": point.kind, "source": "gpx"}
         for name, value in values.items():
-            number = _number(value)
+            number = xml_number(value)
             if number is not None:
                 payload[name] = number
         return ParsedRecord(STREAM, location_key(at, lat, lon), at, payload)
@@ -218,16 +218,6 @@ def _coordinate(text: str | None, limit: float) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if -limit <= value <= limit else None  # NaN fails both comparisons
-
-
-def _number(text: str) -> int | float | None:
-    if text.isdecimal() and len(text) < 16:
-        return int(text)
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if value - value == 0 else None  # inf or nan is not JSON
 
 
 def _shown(text: str | None) -> str:

@@ -30,7 +30,7 @@ from datetime import timedelta, tzinfo
 
 from ..base import Artifact, ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
 from ..identity import with_chat_identity
-from ..manifest import AcquisitionPath, Manifest, StreamView
+from ..manifest import Manifest, StreamView, export_path
 from .backup.path import BACKUP_PATH
 from .lines import _blocks, _ReadError
 from .reader import _Reader
@@ -127,26 +127,20 @@ def _date_order(scan: _Scan, options: ParseOptions, facts: BatchFacts) -> str | 
     return _ASK
 
 
+INSTRUCTIONS = (
+    "Open the chat in WhatsApp on your phone.",
+    "Tap the chat name (iPhone) or the ⋮ menu then More (Android), then Export chat.",
+    "Choose Attach media to keep photos and voice notes, or Without media for a smaller file.",
+    "Save the .zip or .txt file and upload it here.",
+)
+
 MANIFEST = Manifest(
     id="whatsapp",
     name="WhatsApp",
     record_noun=("message", "messages"),
     summary="One chat, from the chat export on your phone.",
     paths=(
-        AcquisitionPath(
-            method="owner_artifact",
-            job="Import a chat from an export",
-            trigger="manual",
-            recommended=True,
-            accepted_formats=(".txt", ".zip"),
-            instructions=(
-                "Open the chat in WhatsApp on your phone.",
-                "Tap the chat name (iPhone) or the ⋮ menu then More (Android), then Export chat.",
-                "Choose Attach media to keep photos and voice notes, or Without media for a smaller file.",
-                "Save the .zip or .txt file and upload it here.",
-            ),
-            parser=parse,
-        ),
+        export_path((".txt", ".zip"), INSTRUCTIONS, parse, job="Import a chat from an export"),
         BACKUP_PATH,  # a phone backup's database (``backup``)
     ),
     streams=("messages",),

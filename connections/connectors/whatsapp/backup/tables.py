@@ -97,23 +97,40 @@ def chats(con: sqlite3.Connection, kind: Kind) -> list[Chat]:
 
 
 def _number(user) -> str:
+    """An Android sender: the number of their JID's user part ("+4915112345678")."""
     user = _text(user)
     return f"+{user}" if user.isdigit() else user
+
+
+def _member(sender) -> str:
+    """An iPhone group member: their contact name, or their JID's part before "@"."""
+    return _text(sender).split("@")[0]
 
 
 def messages(con: sqlite3.Connection, kind: Kind, chat: Chat) -> Iterator[Row]:
     """The chat's messages in time order (then storage order)."""
     if kind == "ios":
-        yield from _ios(con, chat)
+        yield from _rows(con.execute(_ios_sql(con), (chat.id,)), chat, kind, IOS_KINDS, _member)
     else:
-        yield from _android(con, chat)
+        yield from _rows(con.execute(_android_sql(con), (chat.id,)), chat, kind, ANDROID_KINDS, _number)
 
 
-def _ios(con: sqlite3.Connection, chat: Chat) -> Iterator[Row]:
+def _rows(cursor, chat: Chat, kind: Kind, kinds: dict, sender_of) -> Iterator[Row]:
+    """Rows of (time, from me, type, text, sender, media path) as ``Row``; a row without a time
+    that can be read is passed over. A sender without a name is the chat's, unless a group's."""
+    for at, from_me, mtype, text, sender, path in cursor:
+        when = _when(kind, at)
+        if when is None:
+            continue
+        sender = sender_of(sender) or ("" if chat.group else chat.name)
+        yield Row(when, bool(from_me), sender, kinds.get(mtype), _text(text), _text(path))
+
+
+def _ios_sql(con: sqlite3.Connection) -> str:
     names = tables(con)
     member = "ZWAGROUPMEMBER" in names and {"ZCONTACTNAME", "ZMEMBERJID"} <= _columns(con, "ZWAGROUPMEMBER")
     media = "ZWAMEDIAITEM" in names and "ZMEDIALOCALPATH" in _columns(con, "ZWAMEDIAITEM")
-    sql = (
+    return (
         "SELECT m.ZMESSAGEDATE, m.ZISFROMME, m.ZMESSAGETYPE, m.ZTEXT, "
         + ("coalesce(g.ZCONTACTNAME, g.ZMEMBERJID), " if member else "NULL, ")
         + ("i.ZMEDIALOCALPATH " if media else "NULL ")
@@ -122,27 +139,14 @@ def _ios(con: sqlite3.Connection, chat: Chat) -> Iterator[Row]:
         + ("LEFT JOIN ZWAMEDIAITEM i ON i.Z_PK = m.ZMEDIAITEM " if media else "")
         + "WHERE m.ZCHATSESSION = ? ORDER BY m.ZMESSAGEDATE, m.Z_PK"
     )
-    for at, from_me, mtype, text, sender, path in con.execute(sql, (chat.id,)):
-        when = _when("ios", at)
-        if when is None:
-            continue
-        sender = _text(sender).split("@")[0] if "@" in _text(sender) else _text(sender)
-        yield Row(when, bool(from_me), sender or ("" if chat.group else chat.name),
-                  IOS_KINDS.get(mtype), _text(text), _text(path))
 
 
-def _android(con: sqlite3.Connection, chat: Chat) -> Iterator[Row]:
+def _android_sql(con: sqlite3.Connection) -> str:
     media = "message_media" in tables(con)
-    sql = (
+    return (
         "SELECT m.timestamp, m.from_me, m.message_type, m.text_data, j.user, "
         + ("mm.file_path " if media else "NULL ")
         + "FROM message m LEFT JOIN jid j ON j._id = m.sender_jid_row_id "
         + ("LEFT JOIN message_media mm ON mm.message_row_id = m._id " if media else "")
         + "WHERE m.chat_row_id = ? ORDER BY m.timestamp, m._id"
     )
-    for at, from_me, mtype, text, user, path in con.execute(sql, (chat.id,)):
-        when = _when("android", at)
-        if when is None:
-            continue
-        sender = _number(user) or ("" if chat.group else chat.name)
-        yield Row(when, bool(from_me), sender, ANDROID_KINDS.get(mtype), _text(text), _text(path))
