@@ -20,10 +20,11 @@ calls anything here that writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from itertools import chain
 
 from django.db import connection as db
 
@@ -151,7 +152,7 @@ def measure_staged(
                 f"WHERE s.batch_id = %s{where} GROUP BY s.event_day, {slot}, s.stream, s.media ORDER BY s.event_day",
                 params + span_params,
             )
-            _add_groups(measure, cursor.fetchall())
+            _add_groups(measure, _fetched(cursor))
         held_by = []
         if measure.staged > measure.accepted:
             with small_sorts(cursor):
@@ -167,13 +168,22 @@ def measure_staged(
     return measure
 
 
-def _add_groups(measure: Measure, rows: list[tuple]) -> None:
+GROUPS_FETCHED = 10_000  # rows of a grouped result held at once (a long chat has a group per hour)
+
+
+def _fetched(cursor) -> Iterator[tuple]:
+    """The rows of the cursor's result, ``GROUPS_FETCHED`` at a time: never the whole result as one list."""
+    while rows := cursor.fetchmany(GROUPS_FETCHED):
+        yield from rows
+
+
+def _add_groups(measure: Measure, rows: Iterable[tuple]) -> None:
     """Add the (day, slot, stream, media, staged, new) groups, in day order, to ``measure``."""
     last = None
     day_new = day_media = 0
     media_slots: set[str] = set()
     held_slots: set[str] = set()
-    for ordinal, slot, stream, media, count, fresh in [*rows, (None, "", "", "", 0, 0)]:
+    for ordinal, slot, stream, media, count, fresh in chain(rows, [(None, "", "", "", 0, 0)]):
         if ordinal != last:
             if last is not None:
                 measure.days.append(last)
@@ -200,7 +210,9 @@ def _add_groups(measure: Measure, rows: list[tuple]) -> None:
             if fresh:
                 measure.new_media[media] = measure.new_media.get(media, 0) + fresh
     measure.media_slots = sorted(media_slots)
-    measure.slots = sorted(held_slots)
+    measure.slots = list(held_slots)
+    held_slots.clear()  # not a set and a sorted copy of it at once
+    measure.slots.sort()
 
 
 def _duplicate_sources(held_by: list[tuple[int, int]]) -> list[dict]:
@@ -403,11 +415,13 @@ class Tally:
         m = landed.measure
         self.accepted += landed.accepted
         self.staged += m.staged
-        self.days = sorted(set(self.days) | set(m.days))
-        self.day_counts = merge_counts(self.day_counts, landed.new_days)
-        self.lane_days = merge_counts(self.lane_days, landed.lane_days)
-        self.media_days = sorted(set(self.media_days) | set(m.media_days))
-        self.media_slots = sorted(set(self.media_slots) | set(m.media_slots))
+        # Per day and per slot, the tally grows with the hours the file covers: add in place,
+        # never a merged copy beside the old (the summaries sort what they keep).
+        _add_counts(self.day_counts, landed.new_days)
+        _add_counts(self.lane_days, landed.lane_days)
+        self.days = _union(self.days, m.days)
+        self.media_days = _union(self.media_days, m.media_days)
+        self.media_slots = _union(self.media_slots, m.media_slots)
         self.new_media = merge_counts(self.new_media, m.new_media)
         self.staged_media = merge_counts(self.staged_media, m.staged_media)
         self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
@@ -419,7 +433,7 @@ class Tally:
             accepted=self.accepted,
             held=not self.exclusive,
             days=self.days,
-            day_counts=self.day_counts,
+            day_counts=dict(sorted(self.day_counts.items())),  # in day order, as the receipt reads them
             media_days=self.media_days,
             media_slots=self.media_slots,
             duplicate_sources=self.duplicate_sources,
@@ -431,7 +445,7 @@ class Tally:
             accepted=self.accepted,
             measure=measure,
             lane_days=self.lane_days,
-            new_days=self.day_counts,
+            new_days=measure.day_counts,
             upgraded=self.upgraded,
         )
 
@@ -455,8 +469,20 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
     return span.through is None
 
 
+def _add_counts(into: dict, more: dict) -> None:
+    for key, count in more.items():
+        into[key] = into.get(key, 0) + count
+
+
+def _union(kept: list, more: list) -> list:
+    """The sorted union of a sorted list and another list (only the new items are sorted in)."""
+    new = set(more).difference(kept) if more else ()
+    return sorted([*kept, *new]) if new else kept
+
+
 def tally_json(tally: Tally) -> dict:
-    return asdict(tally)
+    """The tally as the batch keeps it: its fields as they are (JSON copies them once; no deep copy first)."""
+    return {f.name: getattr(tally, f.name) for f in fields(tally)}
 
 
 def _max_record_id() -> int:
