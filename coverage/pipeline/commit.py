@@ -254,6 +254,9 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             batch.progress = tally.staged
             if not done:
                 batch.save()
+                # The tally grows with the hours the file covers: let this one go before the next
+                # chunk loads its saved copy, never two at once.
+                batch.landing = tally = None
                 continue
             _finish_commit(batch, tally, now or timezone.now())
         return batch, True
