@@ -40,7 +40,7 @@ from .preview import (
 from .removal import discard_preview
 from .reread import TRIGGER as REREAD
 from .reread import commit_reread
-from .staging import STAGING_TABLE, drop_staging, quote, roomy_wal
+from .staging import STAGING_TABLE, drop_staging, lean_cache, quote, roomy_wal
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,8 @@ def land_batch(batch_id: int, *, now: datetime | None = None) -> AcquisitionBatc
     batch is ``failed``, with the reason in owner words, and returned: nothing of it is
     visible and the file may be committed again (``retry_commit``) or uploaded again.
     """
-    with roomy_wal():  # SQLite: each chunk's commit need not fold the WAL back (staging.roomy_wal)
+    # SQLite: each chunk's commit need not fold the WAL back, and a 16 MB page cache (staging.roomy_wal, lean_cache)
+    with roomy_wal(), lean_cache():
         return _land_with_retries(batch_id, now)[0]
 
 

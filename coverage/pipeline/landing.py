@@ -21,7 +21,6 @@ calls anything here that writes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from itertools import chain
@@ -31,14 +30,16 @@ from django.db import connection as db
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots, summaries
 from .measures import Landed, Measure, Round
-from .staging import STAGING_TABLE, drop_staging, quote
+from .staging import STAGING_TABLE, drop_staging, quote, small_sorts
 from .summaries import (
+    add_counts,
     day_text,
     earliest_of,
     gaps,
     latest_of,
     merge_counts,
     merge_sources,
+    sorted_union,
     stream_slot,
 )
 
@@ -232,29 +233,6 @@ def _duplicate_sources(held_by: list[tuple[int, int]]) -> list[dict]:
     ]
 
 
-SORT_CACHE_KIB = 8192  # SQLite: page cache (and so sorter memory) while grouping staged rows
-
-
-@contextmanager
-def small_sorts(cursor) -> Iterator[None]:
-    """SQLite: a small page cache while a statement sorts every staged row.
-
-    SQLite's sorter keeps up to ``cache_size`` of rows in memory before it spills to disk;
-    with the 64 MB cache of settings a 4-million-row GROUP BY added ~70 MB to the peak that
-    a 1-million-row one did not reach. With 8 MB it spills early and memory stays flat.
-    """
-    if db.vendor != "sqlite":
-        yield
-        return
-    cursor.execute("PRAGMA cache_size")
-    previous = int(cursor.fetchone()[0])
-    cursor.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {previous}")
-
-
 # --- landing -------------------------------------------------------------------------------------
 def land_rows(batch: AcquisitionBatch, measure: Measure, span: Span | None = None) -> Landed:
     """Move staged rows (of ``span``, or all) into ``Record``, with provenance for held ones.
@@ -417,11 +395,11 @@ class Tally:
         self.staged += m.staged
         # Per day and per slot, the tally grows with the hours the file covers: add in place,
         # never a merged copy beside the old (the summaries sort what they keep).
-        _add_counts(self.day_counts, landed.new_days)
-        _add_counts(self.lane_days, landed.lane_days)
-        self.days = _union(self.days, m.days)
-        self.media_days = _union(self.media_days, m.media_days)
-        self.media_slots = _union(self.media_slots, m.media_slots)
+        add_counts(self.day_counts, landed.new_days)
+        add_counts(self.lane_days, landed.lane_days)
+        self.days = sorted_union(self.days, m.days)
+        self.media_days = sorted_union(self.media_days, m.media_days)
+        self.media_slots = sorted_union(self.media_slots, m.media_slots)
         self.new_media = merge_counts(self.new_media, m.new_media)
         self.staged_media = merge_counts(self.staged_media, m.staged_media)
         self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
@@ -467,17 +445,6 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
     tally.after = list(span.through) if span.through else None
     tally.last_id = _max_record_id()
     return span.through is None
-
-
-def _add_counts(into: dict, more: dict) -> None:
-    for key, count in more.items():
-        into[key] = into.get(key, 0) + count
-
-
-def _union(kept: list, more: list) -> list:
-    """The sorted union of a sorted list and another list (only the new items are sorted in)."""
-    new = set(more).difference(kept) if more else ()
-    return sorted([*kept, *new]) if new else kept
 
 
 def tally_json(tally: Tally) -> dict:

@@ -216,6 +216,18 @@ def merge_counts(left: dict | None, right: dict) -> dict:
     return {key: merged[key] for key in sorted(merged)}  # sorted keys, not a list of (key, count) pairs
 
 
+def add_counts(into: dict, more: dict) -> None:
+    """Add ``more``'s counts into ``into``, in place (a growing tally is never copied)."""
+    for key, count in more.items():
+        into[key] = into.get(key, 0) + count
+
+
+def sorted_union(kept: list, more: list) -> list:
+    """The sorted union of a sorted list and another list (only the new items are sorted in)."""
+    new = set(more).difference(kept) if more else ()
+    return sorted([*kept, *new]) if new else kept
+
+
 def merge_sources(left: list, right: list) -> list:
     merged: dict[int, dict] = {s["batch_id"]: dict(s) for s in left or ()}
     for source in right:
