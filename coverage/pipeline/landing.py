@@ -20,24 +20,26 @@ calls anything here that writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from itertools import chain
 
 from django.db import connection as db
 
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots, summaries
 from .measures import Landed, Measure, Round
-from .staging import STAGING_TABLE, drop_staging, quote
+from .staging import STAGING_TABLE, drop_staging, quote, small_sorts
 from .summaries import (
+    add_counts,
     day_text,
     earliest_of,
     gaps,
     latest_of,
     merge_counts,
     merge_sources,
+    sorted_union,
     stream_slot,
 )
 
@@ -151,7 +153,7 @@ def measure_staged(
                 f"WHERE s.batch_id = %s{where} GROUP BY s.event_day, {slot}, s.stream, s.media ORDER BY s.event_day",
                 params + span_params,
             )
-            _add_groups(measure, cursor.fetchall())
+            _add_groups(measure, _fetched(cursor))
         held_by = []
         if measure.staged > measure.accepted:
             with small_sorts(cursor):
@@ -167,13 +169,22 @@ def measure_staged(
     return measure
 
 
-def _add_groups(measure: Measure, rows: list[tuple]) -> None:
+GROUPS_FETCHED = 10_000  # rows of a grouped result held at once (a long chat has a group per hour)
+
+
+def _fetched(cursor) -> Iterator[tuple]:
+    """The rows of the cursor's result, ``GROUPS_FETCHED`` at a time: never the whole result as one list."""
+    while rows := cursor.fetchmany(GROUPS_FETCHED):
+        yield from rows
+
+
+def _add_groups(measure: Measure, rows: Iterable[tuple]) -> None:
     """Add the (day, slot, stream, media, staged, new) groups, in day order, to ``measure``."""
     last = None
     day_new = day_media = 0
     media_slots: set[str] = set()
     held_slots: set[str] = set()
-    for ordinal, slot, stream, media, count, fresh in [*rows, (None, "", "", "", 0, 0)]:
+    for ordinal, slot, stream, media, count, fresh in chain(rows, [(None, "", "", "", 0, 0)]):
         if ordinal != last:
             if last is not None:
                 measure.days.append(last)
@@ -200,7 +211,9 @@ def _add_groups(measure: Measure, rows: list[tuple]) -> None:
             if fresh:
                 measure.new_media[media] = measure.new_media.get(media, 0) + fresh
     measure.media_slots = sorted(media_slots)
-    measure.slots = sorted(held_slots)
+    measure.slots = list(held_slots)
+    held_slots.clear()  # not a set and a sorted copy of it at once
+    measure.slots.sort()
 
 
 def _duplicate_sources(held_by: list[tuple[int, int]]) -> list[dict]:
@@ -218,29 +231,6 @@ def _duplicate_sources(held_by: list[tuple[int, int]]) -> list[dict]:
         }
         for b, count in held_by
     ]
-
-
-SORT_CACHE_KIB = 8192  # SQLite: page cache (and so sorter memory) while grouping staged rows
-
-
-@contextmanager
-def small_sorts(cursor) -> Iterator[None]:
-    """SQLite: a small page cache while a statement sorts every staged row.
-
-    SQLite's sorter keeps up to ``cache_size`` of rows in memory before it spills to disk;
-    with the 64 MB cache of settings a 4-million-row GROUP BY added ~70 MB to the peak that
-    a 1-million-row one did not reach. With 8 MB it spills early and memory stays flat.
-    """
-    if db.vendor != "sqlite":
-        yield
-        return
-    cursor.execute("PRAGMA cache_size")
-    previous = int(cursor.fetchone()[0])
-    cursor.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
 # --- landing -------------------------------------------------------------------------------------
@@ -403,11 +393,13 @@ class Tally:
         m = landed.measure
         self.accepted += landed.accepted
         self.staged += m.staged
-        self.days = sorted(set(self.days) | set(m.days))
-        self.day_counts = merge_counts(self.day_counts, landed.new_days)
-        self.lane_days = merge_counts(self.lane_days, landed.lane_days)
-        self.media_days = sorted(set(self.media_days) | set(m.media_days))
-        self.media_slots = sorted(set(self.media_slots) | set(m.media_slots))
+        # Per day and per slot, the tally grows with the hours the file covers: add in place,
+        # never a merged copy beside the old (the summaries sort what they keep).
+        add_counts(self.day_counts, landed.new_days)
+        add_counts(self.lane_days, landed.lane_days)
+        self.days = sorted_union(self.days, m.days)
+        self.media_days = sorted_union(self.media_days, m.media_days)
+        self.media_slots = sorted_union(self.media_slots, m.media_slots)
         self.new_media = merge_counts(self.new_media, m.new_media)
         self.staged_media = merge_counts(self.staged_media, m.staged_media)
         self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
@@ -415,8 +407,10 @@ class Tally:
 
     def as_landed(self) -> Landed:
         """The whole commit as one landing, for the summaries and the batch's counts."""
-        measure = Measure(held=not self.exclusive, **{name: getattr(self, name) for name in _TALLIED})
-        return Landed(self.accepted, measure, self.lane_days, new_days=self.day_counts, upgraded=self.upgraded)
+        tallied = {name: getattr(self, name) for name in _TALLIED}
+        tallied["day_counts"] = dict(sorted(self.day_counts.items()))  # in day order, as the receipt reads them
+        measure = Measure(held=not self.exclusive, **tallied)
+        return Landed(self.accepted, measure, self.lane_days, new_days=measure.day_counts, upgraded=self.upgraded)
 
 
 # The measures a tally adds up over the chunks, under the same names.
@@ -444,7 +438,8 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
 
 
 def tally_json(tally: Tally) -> dict:
-    return asdict(tally)
+    """The tally as the batch keeps it: its fields as they are (JSON copies them once; no deep copy first)."""
+    return {f.name: getattr(tally, f.name) for f in fields(tally)}
 
 
 def _max_record_id() -> int:

@@ -34,7 +34,7 @@ from ..models import AcquisitionBatch
 from ..words import size as size_words
 from .accounts import note_identity
 from .landing import earliest_of, latest_of, measure_staged
-from .staging import Progress, Staged, drop_staging, stage
+from .staging import Progress, Staged, drop_staging, lean_cache, stage
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
 from .streams import stream_coverage
 from .summaries import holes
@@ -198,7 +198,8 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
         batch.preview_counts = None
         batch.save()
         return batch
-    _measure(batch, staged, manifest)
+    with lean_cache():  # SQLite: measuring reads every staged row (``staging.lean_cache``)
+        _measure(batch, staged, manifest)
     batch.save()
     if progress:
         progress("previewed", staged.parsed)

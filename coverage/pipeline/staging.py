@@ -163,6 +163,55 @@ def roomy_wal() -> Iterator[None]:
             cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
 
 
+LEAN_CACHE_KIB = 16_384  # SQLite: page cache while an import stages or lands (settings give 64 MB)
+
+
+@contextmanager
+def lean_cache() -> Iterator[None]:
+    """SQLite: a 16 MB page cache while an import stages or lands its rows, restored after.
+
+    The connection's 64 MB cache (settings) fills up with the pages of a large import and
+    stays allocated, a quarter of the 250 MB an import may peak at (issue 15). The rows go in
+    key order (every key starts with its time), so the pages being written are few at any
+    moment. Elsewhere a no-op.
+    """
+    if db.vendor != "sqlite":
+        yield
+        return
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{LEAN_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with db.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {previous}")
+
+
+SORT_CACHE_KIB = 8192  # SQLite: page cache (and so sorter memory) while grouping staged rows
+
+
+@contextmanager
+def small_sorts(cursor) -> Iterator[None]:
+    """SQLite: a small page cache while a statement sorts every staged row.
+
+    SQLite's sorter keeps up to ``cache_size`` of rows in memory before it spills to disk;
+    with the 64 MB cache of settings a 4-million-row GROUP BY added ~70 MB to the peak that
+    a 1-million-row one did not reach. With 8 MB it spills early and memory stays flat.
+    """
+    if db.vendor != "sqlite":
+        yield
+        return
+    cursor.execute("PRAGMA cache_size")
+    previous = int(cursor.fetchone()[0])
+    cursor.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {previous}")
+
+
 class StageWriter:
     """Writes chunks of staged rows ``(stream, key, event_at, event_day, payload, media)``.
 
@@ -202,8 +251,9 @@ class SqliteStageWriter(StageWriter):
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        """Checkpoint the WAL every 64 MB instead of every 4 MB while staging (``roomy_wal``)."""
-        with roomy_wal():
+        """Checkpoint the WAL every 64 MB instead of every 4 MB while staging (``roomy_wal``), with a
+        16 MB page cache (``lean_cache``)."""
+        with roomy_wal(), lean_cache():
             yield
 
     def write(self, rows: list[tuple]) -> int:

@@ -95,8 +95,11 @@ def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_ba
         connection_id=batch.connection_id, method=batch.method
     )
     lane.batches += 1 if new_batch else 0
-    per_slot, per_stream = split_streams(landed.lane_days)
-    lane.records += sum(per_slot.values())
+    # A source of several streams (Apple Health: samples, workouts, ...) keeps each stream's slots too,
+    # so a stream that stopped early shows ("2024-03-03T10~workouts"); one stream needs only the totals.
+    several = len(batch.connection.manifest.streams) > 1
+    slot_counts = _lane_counts(landed.lane_days, with_streams=several)
+    lane.records += sum(landed.lane_days.values())  # each record counts once, on its slot
     lane.accepted += landed.accepted
     lane.earliest_event_at = earliest_of(lane.earliest_event_at, round_.earliest)
     lane.covered_through = latest_of(lane.covered_through, round_.latest)
@@ -107,10 +110,8 @@ def update_lane(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_ba
         lane.partial_batch = batch if round_.partial else None
     elif round_.partial:
         lane.partial_batch = batch
-    # A source of several streams (Apple Health: samples, workouts, ...) keeps each stream's slots too,
-    # so a stream that stopped early shows ("2024-03-03T10~workouts"); one stream needs only the totals.
-    streams = per_stream if len(batch.connection.manifest.streams) > 1 else {}
-    lane.day_counts = merge_counts(lane.day_counts, {**per_slot, **streams})
+    lane.day_counts = merge_counts(lane.day_counts, slot_counts)
+    del slot_counts  # a long chat has a slot per hour: not kept beside the merged copy while it is saved
     lane.media_days = sorted(set(lane.media_days or ()) | set(landed.measure.media_slots))
     lane.save()
     if any(landed.upgraded.values()):
@@ -122,14 +123,22 @@ def stream_slot(slot: str, stream: str) -> str:
     return f"{slot}~{stream}"
 
 
-def split_streams(counts: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+def _lane_counts(counts: dict[str, int], *, with_streams: bool) -> dict[str, int]:
+    """Counts per ``slot~stream`` as one dict of the lane's keys: per slot, and per slot and stream
+    when ``with_streams`` (``split_streams`` in one dict, built once)."""
+    per_slot, per_stream = split_streams(counts, with_streams=with_streams)
+    per_slot.update(per_stream)  # the keys differ: a stream's key has a "~", a slot's none
+    return per_slot
+
+
+def split_streams(counts: dict[str, int], *, with_streams: bool = True) -> tuple[dict[str, int], dict[str, int]]:
     """Counts per ``slot~stream`` as (per slot, per slot and stream); keys without a stream count as slots."""
     per_slot: dict[str, int] = {}
     per_stream: dict[str, int] = {}
     for key, n in counts.items():
         slot, _, stream = key.partition("~")
         per_slot[slot] = per_slot.get(slot, 0) + n
-        if stream:
+        if stream and with_streams:
             per_stream[key] = per_stream.get(key, 0) + n
     return per_slot, per_stream
 
@@ -204,7 +213,19 @@ def merge_counts(left: dict | None, right: dict) -> dict:
     merged = dict(left or {})
     for day, count in right.items():
         merged[day] = merged.get(day, 0) + count
-    return dict(sorted(merged.items()))
+    return {key: merged[key] for key in sorted(merged)}  # sorted keys, not a list of (key, count) pairs
+
+
+def add_counts(into: dict, more: dict) -> None:
+    """Add ``more``'s counts into ``into``, in place (a growing tally is never copied)."""
+    for key, count in more.items():
+        into[key] = into.get(key, 0) + count
+
+
+def sorted_union(kept: list, more: list) -> list:
+    """The sorted union of a sorted list and another list (only the new items are sorted in)."""
+    new = set(more).difference(kept) if more else ()
+    return sorted([*kept, *new]) if new else kept
 
 
 def merge_sources(left: list, right: list) -> list:
