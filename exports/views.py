@@ -41,10 +41,7 @@ def _panel(request: HttpRequest, status: int = 200) -> HttpResponse:
     return render(request, "exports/panel.html", describe(services.latest(request.user, now), now), status=status)
 
 
-@require_GET
-@login_required
-def panel(request: HttpRequest) -> HttpResponse:
-    return _panel(request)
+panel = require_GET(login_required(_panel))  # the panel alone, for HTMX polling while the worker builds
 
 
 @require_POST

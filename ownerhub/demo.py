@@ -128,18 +128,19 @@ def seed_demo(owner, now: datetime | None = None) -> Iterator[str]:
         existing = Connection.objects.for_owner(owner).filter(slug=slug).first()
         return (existing, False) if existing else (add_connection(owner, connector, slug, name, **kw), True)
 
-    conn, new = source("whatsapp", "family-chat", "Family chat")
-    if new:
-        yield f"Family chat (old export, needs a refresh): {_import(conn, 'WhatsApp Chat with Family.txt', family_chat_txt().encode())}"
-    conn, new = source("whatsapp", "holiday-chat", "Holiday chat")
-    if new:
-        yield f"Holiday chat (photo missing): {_import(conn, 'WhatsApp Chat - Holiday.zip', holiday_chat_zip(now))}"
-    conn, new = source("google_timeline", "timeline", "Google Maps Timeline")
-    if new:
-        yield f"Timeline (up to date): {_import(conn, 'Records.json', timeline_records_json(now))}"
-    conn, new = source("apple_health", "health", "Apple Health")
-    if new:
-        yield f"Apple Health (up to date): {_import(conn, 'export.zip', health_export_zip(now))}"
+    imports = (  # (connector, slug, name, what the demo shows, file name, the file)
+        ("whatsapp", "family-chat", "Family chat", "old export, needs a refresh", "WhatsApp Chat with Family.txt",
+         lambda: family_chat_txt().encode()),
+        ("whatsapp", "holiday-chat", "Holiday chat", "photo missing", "WhatsApp Chat - Holiday.zip",
+         lambda: holiday_chat_zip(now)),
+        ("google_timeline", "timeline", "Google Maps Timeline", "up to date", "Records.json",
+         lambda: timeline_records_json(now)),
+        ("apple_health", "health", "Apple Health", "up to date", "export.zip", lambda: health_export_zip(now)),
+    )
+    for connector, slug, name, shows, filename, data in imports:
+        conn, new = source(connector, slug, name)
+        if new:
+            yield f"{name} ({shows}): {_import(conn, filename, data())}"
     yield from _seed_live(owner, now, source)
     conn, new = source("whatsapp", "book-club", "Book club chat")
     if new:

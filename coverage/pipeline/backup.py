@@ -59,12 +59,7 @@ def remembered(connection: Connection) -> dict:
 
 
 def preview_backup(
-    connection: Connection,
-    source: IO[bytes],
-    filename: str,
-    *,
-    chat: str | None = None,
-    me: str | None = None,
+    connection: Connection, source: IO[bytes], filename: str, *, chat: str | None = None, me: str | None = None,
     now: datetime | None = None,
 ) -> AcquisitionBatch:
     """Store and read a backup file into a preview of one chat (or a question: which chat)."""
