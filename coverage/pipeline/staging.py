@@ -10,7 +10,7 @@ writer per vendor (``SqliteStageWriter``, ``PostgresStageWriter``; ``writer_for`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -167,49 +167,47 @@ LEAN_CACHE_KIB = 16_384  # SQLite: page cache while an import stages or lands (s
 
 
 @contextmanager
-def lean_cache() -> Iterator[None]:
+def sqlite_cache(kib: int, cursor=None) -> Iterator[None]:
+    """SQLite: a page cache of ``kib`` while the block runs, then the connection's own again.
+
+    Elsewhere a no-op. ``cursor``: an open cursor to use (else one of the connection's).
+    """
+    if db.vendor != "sqlite":
+        yield
+        return
+    with (nullcontext(cursor) if cursor is not None else db.cursor()) as c:
+        c.execute("PRAGMA cache_size")
+        previous = int(c.fetchone()[0])
+        c.execute(f"PRAGMA cache_size = -{kib}")
+    try:
+        yield
+    finally:
+        with (nullcontext(cursor) if cursor is not None else db.cursor()) as c:
+            c.execute(f"PRAGMA cache_size = {previous}")
+
+
+def lean_cache():
     """SQLite: a 16 MB page cache while an import stages or lands its rows, restored after.
 
     The connection's 64 MB cache (settings) fills up with the pages of a large import and
     stays allocated, a quarter of the 250 MB an import may peak at (issue 15). The rows go in
     key order (every key starts with its time), so the pages being written are few at any
-    moment. Elsewhere a no-op.
+    moment.
     """
-    if db.vendor != "sqlite":
-        yield
-        return
-    with db.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = -{LEAN_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with db.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {previous}")
+    return sqlite_cache(LEAN_CACHE_KIB)
 
 
 SORT_CACHE_KIB = 8192  # SQLite: page cache (and so sorter memory) while grouping staged rows
 
 
-@contextmanager
-def small_sorts(cursor) -> Iterator[None]:
+def small_sorts(cursor):
     """SQLite: a small page cache while a statement sorts every staged row.
 
     SQLite's sorter keeps up to ``cache_size`` of rows in memory before it spills to disk;
     with the 64 MB cache of settings a 4-million-row GROUP BY added ~70 MB to the peak that
     a 1-million-row one did not reach. With 8 MB it spills early and memory stays flat.
     """
-    if db.vendor != "sqlite":
-        yield
-        return
-    cursor.execute("PRAGMA cache_size")
-    previous = int(cursor.fetchone()[0])
-    cursor.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {previous}")
+    return sqlite_cache(SORT_CACHE_KIB, cursor)
 
 
 class StageWriter:
