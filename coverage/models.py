@@ -88,7 +88,7 @@ class AcquisitionBatch(models.Model):
     # The process landing the batch (``host:pid:start``) and since when: see ``coverage.pipeline.claims``.
     claimed_by = models.CharField(max_length=120, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
-    # A commit lands in chunks: what they have landed so far (``coverage.pipeline.landing.Tally``), so a
+    # A commit lands in chunks: what they have landed so far (``coverage.pipeline.chunks.Tally``), so a
     # killed commit resumes where it stopped. Null before the first chunk and once committed.
     landing = models.JSONField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
@@ -153,7 +153,7 @@ class RecordQuerySet(models.QuerySet):
     def visible(self) -> RecordQuerySet:
         """Records the owner may see: their first delivery is committed.
 
-        A commit lands in chunks (``coverage.pipeline.landing``); the records of a batch still
+        A commit lands in chunks (``coverage.pipeline.chunks``); the records of a batch still
         ``committing`` are in the table but are not the owner's data yet, and go again if
         the commit fails for good. Anything that shows records to an owner starts here.
         """

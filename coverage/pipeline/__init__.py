@@ -7,7 +7,8 @@ In the direction data flows:
 - ``preview``: parse a stored artifact into staging and measure it; nothing reaches ``Record``.
 - ``background``: the upload's entry: a large file's preview is read by the worker.
 - ``staging``: the staging table, one writer per database vendor.
-- ``landing``: measuring staged rows, landing them in ``Record`` with provenance, in chunks.
+- ``landing``: measuring staged rows, landing them in ``Record`` with provenance.
+- ``chunks``: an export's commit in chunks, each its own transaction, tallied on the batch.
 - ``summaries``: the lane and coverage summaries every surface reads, moved with a landing.
 - ``commit``: start, retry and land a commit (the body of ``coverage.tasks.commit_batch``).
 - ``live``: device pushes and provider pulls, staged and committed in one go.

@@ -3,7 +3,7 @@
 ``start_commit`` (and ``retry_commit`` for a ``failed`` one) flips the batch to ``committing``
 (one landing per artifact, enforced by the ``one_landed_batch_per_artifact`` constraint) and
 enqueues the task ``coverage.tasks.commit_batch``, which calls ``land_batch``: the staged rows
-land in chunks of ``landing.LAND_CHUNK`` (``landing.land_chunk``), each its own short
+land in chunks of ``chunks.LAND_CHUNK`` (``chunks.land_chunk``), each its own short
 transaction under the connection lock; the last chunk moves the summaries and sets
 ``committed`` (``_finish_commit``). A landing that raises is tried again; after
 ``MAX_COMMIT_ATTEMPTS`` the batch is ``failed`` and what its chunks wrote is taken back.
@@ -25,7 +25,8 @@ from connections.models import Connection
 
 from ..models import AcquisitionBatch
 from . import accounts, claims
-from .landing import Round, Tally, land_chunk, tally_json, undo_landing, update_summaries
+from .chunks import Tally, land_chunk, tally_json, undo_landing
+from .landing import Round, update_summaries
 from .preview import (
     CommitRefused,
     NotAnArtifactSource,
@@ -228,7 +229,7 @@ def _note_failed_try(batch_id: int, reason: str, *, final: bool) -> AcquisitionB
 
 
 def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBatch, bool]:
-    """Land the batch chunk by chunk (``landing.land_chunk``), each chunk one short transaction.
+    """Land the batch chunk by chunk (``chunks.land_chunk``), each chunk one short transaction.
 
     The connection lock is taken and let go for every chunk, so pushes to the same source
     wait for one chunk at most. The last chunk moves the summaries and sets ``committed``
@@ -254,9 +255,7 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             batch.progress = tally.staged
             if not done:
                 batch.save()
-                # The tally grows with the hours the file covers: let this one go before the next
-                # chunk loads its saved copy, never two at once.
-                batch.landing = tally = None
+                batch.landing = tally = None  # the next chunk loads the saved copy
                 continue
             _finish_commit(batch, tally, now or timezone.now())
         return batch, True
@@ -271,7 +270,7 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, now: datetime) -> None
         partial=batch.partial,
         media_not_attached=batch.media_missing + batch.media_omitted,
     )
-    landed = tally.as_landed()
+    landed = tally.as_landed(batch)
     update_summaries(batch, round_, now, new_batch=True, landed=landed)
     drop_staging(batch.pk)  # rows of a span landed before a lost staging was read again
     batch.count_accepted = landed.accepted

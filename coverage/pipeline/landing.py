@@ -5,14 +5,8 @@ from SQL aggregates over staging. Landing comes in two shapes on one set of stat
 
 - ``land`` moves all of a batch's staged rows in the caller's transaction and updates the
   summaries (live pushes and pulls: small batches).
-- An export's commit lands in chunks (``land_chunk``) of ``LAND_CHUNK`` staged rows, each in
-  its own short transaction under the connection lock, so a phone pushing to the same source
-  never waits long for a million-row import. The chunks' counts add up in a ``Tally`` kept on
-  the batch (``AcquisitionBatch.landing``) so a killed commit resumes where it stopped; the
-  coverage summaries move only with the last chunk, in the same transaction as the status
-  ``committed``. That is what keeps a commit atomic to the owner: every surface reads the
-  summaries, and records of a batch still ``committing`` count nowhere. (Code that reads
-  ``Record`` directly must skip records whose ``first_batch`` is not committed.)
+- An export's commit lands the rows of one ``Span`` at a time (``chunks.land_chunk``), each in
+  its own short transaction under the connection lock.
 
 The caller holds the connection lock (``select_for_update``) inside a transaction whenever it
 calls anything here that writes.
@@ -21,7 +15,7 @@ calls anything here that writes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
@@ -32,22 +26,18 @@ from . import slots, summaries
 from .measures import Landed, Measure, Round
 from .staging import STAGING_TABLE, drop_staging, quote, small_sorts
 from .summaries import (
-    add_counts,
     day_text,
     earliest_of,
     gaps,
     latest_of,
     merge_counts,
     merge_sources,
-    sorted_union,
     stream_slot,
 )
 
 # The value types (``measures``) and the day and count helpers (``summaries``), re-exported for
 # the pipeline's other modules.
 __all__ = ["Landed", "Measure", "Round", "day_text", "earliest_of", "gaps", "latest_of", "merge_counts", "merge_sources"]
-
-LAND_CHUNK = 20_000  # staged rows per commit transaction: about a tenth of a second of writing
 
 
 # --- spans of staged rows ------------------------------------------------------------------------
@@ -361,111 +351,3 @@ def update_summaries(batch: AcquisitionBatch, round_: Round, now: datetime, *, n
     """The lane and coverage summaries take what ``landed`` added (the caller holds the lock)."""
     summaries.update_lane(batch, round_, now, new_batch=new_batch, landed=landed)
     summaries.update_summary(batch, round_, now, landed=landed)
-
-
-# --- a commit in chunks ----------------------------------------------------------------------------
-@dataclass
-class Tally:
-    """What the chunks of one commit have landed so far; saved on the batch between chunks."""
-
-    after: list[str] | None = None  # (stream, key) of the last staged row landed
-    exclusive: bool = False  # the connection held no record when landing began, nor got one from elsewhere
-    last_id: int = 0  # the highest record id after the previous chunk
-    accepted: int = 0
-    staged: int = 0
-    days: list[int] = field(default_factory=list)
-    day_counts: dict[str, int] = field(default_factory=dict)
-    lane_days: dict[str, int] = field(default_factory=dict)
-    media_days: list[str] = field(default_factory=list)
-    media_slots: list[str] = field(default_factory=list)
-    new_media: dict[str, int] = field(default_factory=dict)
-    staged_media: dict[str, int] = field(default_factory=dict)
-    duplicate_sources: list[dict] = field(default_factory=list)
-    upgraded: dict[str, int] = field(default_factory=lambda: {"missing": 0, "omitted": 0})
-
-    @classmethod
-    def load(cls, batch: AcquisitionBatch) -> Tally:
-        if batch.landing:
-            return cls(**batch.landing)
-        return cls(exclusive=not holds_records(batch.connection_id), last_id=_max_record_id())
-
-    def add(self, landed: Landed) -> None:
-        m = landed.measure
-        self.accepted += landed.accepted
-        self.staged += m.staged
-        # Per day and per slot, the tally grows with the hours the file covers: add in place,
-        # never a merged copy beside the old (the summaries sort what they keep).
-        add_counts(self.day_counts, landed.new_days)
-        add_counts(self.lane_days, landed.lane_days)
-        self.days = sorted_union(self.days, m.days)
-        self.media_days = sorted_union(self.media_days, m.media_days)
-        self.media_slots = sorted_union(self.media_slots, m.media_slots)
-        self.new_media = merge_counts(self.new_media, m.new_media)
-        self.staged_media = merge_counts(self.staged_media, m.staged_media)
-        self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
-        self.upgraded = merge_counts(self.upgraded, landed.upgraded)
-
-    def as_landed(self) -> Landed:
-        """The whole commit as one landing, for the summaries and the batch's counts."""
-        tallied = {name: getattr(self, name) for name in _TALLIED}
-        tallied["day_counts"] = dict(sorted(self.day_counts.items()))  # in day order, as the receipt reads them
-        measure = Measure(held=not self.exclusive, **tallied)
-        return Landed(self.accepted, measure, self.lane_days, new_days=measure.day_counts, upgraded=self.upgraded)
-
-
-# The measures a tally adds up over the chunks, under the same names.
-_TALLIED = ("accepted", "days", "day_counts", "media_days", "media_slots", "duplicate_sources", "new_media",
-            "staged", "staged_media")
-
-
-def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -> bool:
-    """Land the next ``size`` (``LAND_CHUNK``) staged rows of ``batch`` into ``tally``; returns whether none remain.
-
-    The caller holds the connection lock inside a transaction and saves ``tally`` on the batch
-    in the same transaction. The landed staged rows are deleted as they land.
-    """
-    after = tuple(tally.after) if tally.after else None
-    span = next_span(batch.pk, after, size or LAND_CHUNK)
-    if tally.exclusive and _others_landed(batch.connection_id, tally.last_id):
-        tally.exclusive = False  # a push or another import wrote to this connection between chunks
-    measure = measure_staged(batch.pk, batch.connection_id, span, held=None if not tally.exclusive else False)
-    landed = land_rows(batch, measure, span)
-    tally.add(landed)
-    drop_span(batch.pk, span)
-    tally.after = list(span.through) if span.through else None
-    tally.last_id = _max_record_id()
-    return span.through is None
-
-
-def tally_json(tally: Tally) -> dict:
-    """The tally as the batch keeps it: its fields as they are (JSON copies them once; no deep copy first)."""
-    return {f.name: getattr(tally, f.name) for f in fields(tally)}
-
-
-def _max_record_id() -> int:
-    with db.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {quote(Record._meta.db_table)}")
-        return cursor.fetchone()[0] or 0
-
-
-def _others_landed(connection_id: int, last_id: int) -> bool:
-    """Whether a record of this connection was written after ``last_id`` (by the id's index)."""
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {quote(Record._meta.db_table)} WHERE id > %s AND connection_id = %s LIMIT 1",
-            [last_id, connection_id],
-        )
-        return cursor.fetchone() is not None
-
-
-def undo_landing(batch: AcquisitionBatch) -> None:
-    """Remove what the chunks of a commit that failed for good had written (records, provenance).
-
-    Media states that a chunk upgraded to ``attached`` stay: the file did carry that media.
-    """
-    n = _sql_names()
-    with db.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {n['P']} WHERE batch_id = %s", [batch.pk])
-        cursor.execute(
-            f"DELETE FROM {n['R']} WHERE connection_id = %s AND first_batch_id = %s", [batch.connection_id, batch.pk]
-        )

@@ -22,7 +22,7 @@ from connections.models import OwnerProfile
 from ..days import slot_start
 from ..words import zone
 
-__all__ = ["HOUR", "QUARTER", "minutes_for", "minutes_for_connection", "slot_sql",
+__all__ = ["HOUR", "QUARTER", "day_sql", "minutes_for", "minutes_for_connection", "slot_sql",
            "zone_for_connection", "slot_start"]
 
 HOUR, QUARTER = 60, 15
@@ -62,3 +62,10 @@ def slot_sql(column: str, minutes: int) -> str:
         return hour
     quarter = f"CASE WHEN {minute} < 15 THEN '00' WHEN {minute} < 30 THEN '15' WHEN {minute} < 45 THEN '30' ELSE '45' END"
     return f"({hour} || ':' || {quarter})"
+
+
+def day_sql(column: str) -> str:
+    """SQL for the UTC day of the instant in ``column`` as ISO text ("2023-11-20"), like ``summaries.day_text``."""
+    if db.vendor == "postgresql":
+        return f"to_char(({column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+    return f"substr({column}, 1, 10)"

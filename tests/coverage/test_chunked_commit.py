@@ -15,9 +15,9 @@ from connections.models import Connection
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record
 from coverage.pipeline import (
     acquire_records,
+    chunks,
     commit,
     land_batch,
-    landing,
     preview_artifact,
     start_commit,
 )
@@ -40,7 +40,7 @@ def phone(owner) -> Connection:
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(landing, "LAND_CHUNK", 100)
+    monkeypatch.setattr(chunks, "LAND_CHUNK", 100)
 
 
 def point(i: int) -> tuple[datetime, float, float]:
@@ -175,3 +175,67 @@ def test_a_commit_that_fails_for_good_midway_takes_back_its_chunks(phone, tmp_pa
     again = commit.retry_commit(failed, enqueue=False)
     assert land_batch(again.pk).count_accepted == 400
     assert CoverageSummary.objects.get(connection=phone).record_count == 400
+
+
+def spread_file(path: Path, count: int, minutes_apart: int) -> Path:
+    """``count`` points ``minutes_apart`` minutes apart: the longer the spacing, the more hours the file covers."""
+    locations = [
+        {"latitudeE7": 525_000_000 + i, "longitudeE7": 134_000_000 + i,
+         "timestamp": f"{START + timedelta(minutes=minutes_apart * i):%Y-%m-%dT%H:%M:%SZ}"}
+        for i in range(count)
+    ]
+    path.write_text(json.dumps({"locations": locations}))
+    return path
+
+
+def killed_after_two_chunks(batch: AcquisitionBatch, monkeypatch) -> AcquisitionBatch:
+    """Land ``batch`` until the third chunk, where the process dies; the batch as it was left."""
+    real, calls = commit.land_chunk, []
+
+    def dies_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise Killed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(commit, "land_chunk", dies_on_the_third)
+    with pytest.raises(Killed):
+        land_batch(batch.pk)
+    monkeypatch.setattr(commit, "land_chunk", real)
+    batch.refresh_from_db()
+    return batch
+
+
+def test_the_tally_a_commit_saves_between_chunks_does_not_grow_with_the_hours_the_file_covers(
+    owner, tmp_path, small_chunks, monkeypatch
+):
+    """A chat that spans decades covers hundreds of thousands of hours; each chunk saves the tally again."""
+    sizes = {}
+    for minutes_apart in (1, 61):  # 300 points in 5 hours of one day, then in 300 hours of 13 days
+        connection = Connection.objects.create(owner=owner, connector="owntracks", slug=f"p{minutes_apart}", name="P")
+        path = spread_file(tmp_path / f"{minutes_apart}.json", 300, minutes_apart)
+        tally = killed_after_two_chunks(start_commit(previewed(connection, path), enqueue=False), monkeypatch).landing
+        assert tally["accepted"] == 200
+        kept = {k: v for k, v in tally.items() if k not in ("days", "after", "began_id", "last_id")}
+        sizes[minutes_apart] = len(json.dumps(kept))
+    # Only the days with records (a short list of numbers) may grow; nothing per hour is carried.
+    assert sizes[1] == sizes[61], sizes
+
+
+@pytest.mark.parametrize("killed", [False, True])
+def test_a_commit_in_chunks_counts_days_and_hours_as_the_records_say(phone, tmp_path, small_chunks, monkeypatch,
+                                                                      killed):
+    """Whole, or killed after two chunks while the phone pushes, then resumed: the same days and hours."""
+    batch = start_commit(previewed(phone, spread_file(tmp_path / "Records.json", 400, 180)), enqueue=False)
+    if killed:
+        killed_after_two_chunks(batch, monkeypatch)
+        assert push(phone, [0, 1, 2]).status == Status.COMMITTED
+    landed = land_batch(batch.pk)
+    assert landed.status == Status.COMMITTED and landed.count_accepted == 400
+    per_day: dict[str, int] = {}
+    for at in Record.objects.filter(first_batch=landed).values_list("event_at", flat=True):
+        per_day[at.date().isoformat()] = per_day.get(at.date().isoformat(), 0) + 1
+    assert landed.day_counts == dict(sorted(per_day.items())) and len(per_day) == 50  # 400 points, 3 h apart
+    lane = LaneSummary.objects.get(connection=phone, method="owner_artifact")
+    assert lane.records == 400 and sum(lane.day_counts.values()) == 400
+    assert len(lane.day_counts) == 400  # every point in an hour of its own

@@ -16,7 +16,7 @@ from django.db import connection as db
 
 from connections.models import Connection
 from coverage.models import AcquisitionBatch
-from coverage.pipeline import land_batch, landing, preview_artifact, staging, start_commit
+from coverage.pipeline import chunks, land_batch, landing, preview_artifact, staging, start_commit
 
 pytestmark = pytest.mark.django_db
 Status = AcquisitionBatch.Status
@@ -68,7 +68,7 @@ def test_sqlite_stages_and_lands_with_the_lean_cache_then_gives_the_connection_i
     own = page_cache()
     assert own != -staging.LEAN_CACHE_KIB
     seen: dict[str, int] = {}
-    real_write, real_chunk = staging.SqliteStageWriter.write, landing.land_chunk
+    real_write, real_chunk = staging.SqliteStageWriter.write, chunks.land_chunk
 
     def write(self, rows):
         seen["staging"] = page_cache()

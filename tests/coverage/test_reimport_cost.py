@@ -9,7 +9,7 @@ from django.db import connection as db
 
 from connections.models import Connection
 from coverage.models import AcquisitionBatch, Record
-from coverage.pipeline import land_batch, landing, start_commit
+from coverage.pipeline import chunks, land_batch, start_commit
 from tests.coverage.test_chunked_commit import export_file, previewed
 
 pytestmark = [
@@ -49,7 +49,7 @@ def reimport_steps(owner, tmp_path, held: int) -> int:
 
 
 def test_reimporting_a_longer_history_costs_in_proportion_to_its_size(owner, tmp_path, monkeypatch):
-    monkeypatch.setattr(landing, "LAND_CHUNK", 100)
+    monkeypatch.setattr(chunks, "LAND_CHUNK", 100)
     small = reimport_steps(owner, tmp_path, 1_000)
     large = reimport_steps(owner, tmp_path, 4_000)
     # Four times the records: about four times the work. Walking every held record for each
