@@ -10,9 +10,9 @@ every surface reads the summaries, and records of a batch still ``committing`` c
 
 The tally holds only what stays small whatever the file covers. The counts per UTC day and per
 slot (an hour: a chat that spans decades has hundreds of thousands) are counted once, from the
-records and provenance rows the chunks wrote, when the last chunk lands (``delivered``); the
-tally never carries them from chunk to chunk (issue 15: a 77-year chat rewrote 8 MB of them
-for every chunk).
+records and provenance rows the chunks wrote, once the last chunk has landed (``delivered``,
+without the connection lock); the tally never carries them from chunk to chunk (issue 15: a
+77-year chat rewrote 8 MB of them for every chunk).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Tally:
     """What the chunks of one commit have landed so far; saved on the batch between chunks."""
 
     after: list[str] | None = None  # (stream, key) of the last staged row landed
+    landed_all: bool = False  # every staged row has landed: only the counting and the summaries remain
     exclusive: bool = False  # the connection held no record when landing began, nor got one from elsewhere
     began_id: int = 0  # the highest record id before the first chunk: the batch's records lie above it
     last_id: int = 0  # the highest record id after the previous chunk
@@ -69,12 +70,11 @@ class Tally:
         self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
         self.upgraded = merge_counts(self.upgraded, landed.upgraded)
 
-    def as_landed(self, batch: AcquisitionBatch) -> Landed:
+    def as_landed(self, day_counts: dict[str, int], lane_days: dict[str, int]) -> Landed:
         """The whole commit as one landing, for the summaries and the batch's counts.
 
-        The per-day and per-slot counts come from what the chunks wrote (``delivered``).
+        ``day_counts`` and ``lane_days``: what the chunks wrote, per day and per slot (``delivered``).
         """
-        day_counts, lane_days = delivered(batch, self.began_id)
         tallied = {name: getattr(self, name) for name in _TALLIED}
         measure = Measure(held=not self.exclusive, day_counts=day_counts, **tallied)
         return Landed(self.accepted, measure, lane_days, new_days=day_counts, upgraded=self.upgraded)

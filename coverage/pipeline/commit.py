@@ -25,7 +25,7 @@ from connections.models import Connection
 
 from ..models import AcquisitionBatch
 from . import accounts, claims
-from .chunks import Tally, land_chunk, tally_json, undo_landing
+from .chunks import Tally, delivered, land_chunk, tally_json, undo_landing
 from .landing import Round, update_summaries
 from .preview import (
     CommitRefused,
@@ -232,11 +232,13 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
     """Land the batch chunk by chunk (``chunks.land_chunk``), each chunk one short transaction.
 
     The connection lock is taken and let go for every chunk, so pushes to the same source
-    wait for one chunk at most. The last chunk moves the summaries and sets ``committed``
-    in its transaction: until then the owner sees none of the batch.
+    wait for one chunk at most. Once every chunk has landed, what they wrote is counted per
+    day and per slot without the lock (``chunks.delivered``: only this commit writes records
+    of this batch); then one last short transaction moves the summaries and sets
+    ``committed``: until then the owner sees none of the batch.
     """
     connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
-    first = True
+    first, counted = True, None
     while True:
         with transaction.atomic():
             connection = Connection.objects.select_for_update().get(pk=connection_id)
@@ -244,24 +246,34 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             batch.connection = connection
             if batch.status != Status.COMMITTING:
                 return batch, False
-            if first and not batch.landing and batch.artifact_name and not batch.is_measured:
-                _read_whole_artifact(batch)
-            elif first:
-                _restage_if_lost(batch)
-            first = False
             tally = Tally.load(batch)
-            done = land_chunk(batch, tally)
-            batch.landing = tally_json(tally)
-            batch.progress = tally.staged
-            if not done:
+            if tally.landed_all and counted is not None:
+                _finish_commit(batch, tally, counted, now or timezone.now())
+                return batch, True
+            if first and not tally.landed_all:
+                _stage_if_needed(batch)
+            first = False
+            if not tally.landed_all:
+                tally.landed_all = land_chunk(batch, tally)
+                batch.landing = tally_json(tally)
+                batch.progress = tally.staged
                 batch.save()
-                batch.landing = tally = None  # the next chunk loads the saved copy
-                continue
-            _finish_commit(batch, tally, now or timezone.now())
-        return batch, True
+            landed_all, began_id = tally.landed_all, tally.began_id
+            batch.landing = tally = None  # the next chunk loads the saved copy
+        if landed_all:
+            counted = delivered(batch, began_id)
 
 
-def _finish_commit(batch: AcquisitionBatch, tally: Tally, now: datetime) -> None:
+def _stage_if_needed(batch: AcquisitionBatch) -> None:
+    """Before the first chunk this process lands: stage the file when its preview never
+    finished, or when its staged rows are gone."""
+    if not batch.landing and batch.artifact_name and not batch.is_measured:
+        _read_whole_artifact(batch)
+    else:
+        _restage_if_lost(batch)
+
+
+def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, dict], now: datetime) -> None:
     """The last chunk's transaction: summaries, counts, status ``committed``, leftovers of staging."""
     round_ = Round(
         parsed=batch.count_parsed,
@@ -270,7 +282,7 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, now: datetime) -> None
         partial=batch.partial,
         media_not_attached=batch.media_missing + batch.media_omitted,
     )
-    landed = tally.as_landed(batch)
+    landed = tally.as_landed(*counted)
     update_summaries(batch, round_, now, new_batch=True, landed=landed)
     drop_staging(batch.pk)  # rows of a span landed before a lost staging was read again
     batch.count_accepted = landed.accepted

@@ -239,3 +239,30 @@ def test_a_commit_in_chunks_counts_days_and_hours_as_the_records_say(phone, tmp_
     lane = LaneSummary.objects.get(connection=phone, method="owner_artifact")
     assert lane.records == 400 and sum(lane.day_counts.values()) == 400
     assert len(lane.day_counts) == 400  # every point in an hour of its own
+
+
+def test_a_commit_killed_after_its_last_chunk_finishes_without_reading_the_file_again(phone, tmp_path, small_chunks,
+                                                                                      monkeypatch):
+    """Every chunk landed; the process died while counting them (outside the lock)."""
+    batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 250)), enqueue=False)
+    real_count = commit.delivered
+
+    def dies(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(commit, "delivered", dies)
+    with pytest.raises(Killed):
+        land_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == Status.COMMITTING and batch.landing["landed_all"] and batch.landing["accepted"] == 250
+    assert staged_rows(batch.pk) == 0 and visible_keys(phone) == set()
+
+    def never_read(*args, **kwargs):
+        raise AssertionError("the stored file was read again")
+
+    monkeypatch.setattr(commit, "delivered", real_count)
+    monkeypatch.setattr(commit, "stage_artifact", never_read)
+    landed = land_batch(batch.pk)
+    assert (landed.status, landed.count_accepted, landed.data_changed) == (Status.COMMITTED, 250, False)
+    assert sum(landed.day_counts.values()) == 250 and LaneSummary.objects.get(connection=phone).records == 250
+    assert len(visible_keys(phone)) == 250
