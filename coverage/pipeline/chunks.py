@@ -131,7 +131,8 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
     span = next_span(batch.pk, after, size or LAND_CHUNK)
     if tally.exclusive and _others_landed(batch.connection_id, tally.last_id):
         tally.exclusive = False  # a push or another import wrote to this connection between chunks
-    measure = measure_staged(batch.pk, batch.connection_id, span, held=None if not tally.exclusive else False)
+    # No counts per slot: ``delivered`` counts them once, from the records, after the last chunk.
+    measure = measure_staged(batch.pk, batch.connection_id, span, held=False if tally.exclusive else None, by_slot=False)
     landed = land_rows(batch, measure, span)
     tally.add(landed)
     drop_span(batch.pk, span)

@@ -120,19 +120,22 @@ def holds_records(connection_id: int) -> bool:
 
 
 def measure_staged(
-    batch_id: int, connection_id: int, span: Span | None = None, *, held: bool | None = None
+    batch_id: int, connection_id: int, span: Span | None = None, *, held: bool | None = None, by_slot: bool = True
 ) -> Measure:
     """What landing the staged records (of ``span``, or all) would add, from one SQL aggregate.
 
-    One pass groups the staged rows by (day, media) and counts the new ones; the held
-    records' earlier batches are looked up only when some staged rows are already held.
+    One pass groups the staged rows by (day, slot, stream, media) and counts the new ones; the
+    held records' earlier batches are looked up only when some staged rows are already held.
     ``held=False`` says the caller knows the connection holds none of these keys.
+    ``by_slot=False`` when the caller needs no count per slot (``Measure.slot_counts`` and
+    ``slots`` stay empty): the groups are days, not hours, and a chat spread thin over years
+    has nearly a group per message by the hour. Slots with media missing are still found.
     """
     n = _sql_names()
     where, span_params = (span or Span()).sql()
     tz = slots.zone_for_connection(connection_id)
-    measure = Measure(slot_minutes=slots.minutes_for(tz), zone=tz)
-    slot = slots.slot_sql("s.event_at", measure.slot_minutes)
+    measure = Measure(slot_minutes=slots.minutes_for(tz), zone=tz, by_slot=by_slot)
+    slot = slots.slot_sql("s.event_at", measure.slot_minutes) if by_slot else "NULL"
     with db.cursor() as cursor:
         measure.held = holds_records(connection_id) if held is None else held
         new = f"SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END)" if measure.held else "COUNT(*)"
@@ -144,6 +147,13 @@ def measure_staged(
                 params + span_params,
             )
             _add_groups(measure, _fetched(cursor))
+        if not by_slot and any(measure.staged_media.get(m) for m in ("missing", "omitted")):
+            cursor.execute(
+                f"SELECT DISTINCT {slots.slot_sql('s.event_at', measure.slot_minutes)} FROM {n['S']} s "
+                f"WHERE s.batch_id = %s{where} AND s.media IN ('missing', 'omitted')",
+                [batch_id, *span_params],
+            )
+            measure.media_slots = sorted(key for (key,) in cursor.fetchall())
         held_by = []
         if measure.staged > measure.accepted:
             with small_sorts(cursor):
@@ -186,21 +196,24 @@ def _add_groups(measure: Measure, rows: Iterable[tuple]) -> None:
         if ordinal is None:
             break
         count, fresh = int(count or 0), int(fresh or 0)
-        held_slots.add(slot)
         measure.staged += count
         measure.accepted += fresh
         day_new += fresh
-        if fresh:
-            key = stream_slot(slot, stream)
-            measure.slot_counts[key] = measure.slot_counts.get(key, 0) + fresh
+        if slot is not None:  # grouped by slot (``measure_staged``'s ``by_slot``)
+            held_slots.add(slot)
+            if fresh:
+                key = stream_slot(slot, stream)
+                measure.slot_counts[key] = measure.slot_counts.get(key, 0) + fresh
         if media:
             measure.staged_media[media] = measure.staged_media.get(media, 0) + count
             if media in ("missing", "omitted"):
                 day_media += count
-                media_slots.add(slot)
+                if slot is not None:
+                    media_slots.add(slot)
             if fresh:
                 measure.new_media[media] = measure.new_media.get(media, 0) + fresh
-    measure.media_slots = sorted(media_slots)
+    if measure.by_slot:
+        measure.media_slots = sorted(media_slots)
     measure.slots = list(held_slots)
     held_slots.clear()  # not a set and a sorted copy of it at once
     measure.slots.sort()
@@ -270,16 +283,17 @@ def _add_provenance(cursor, rows: _Rows, measure: Measure) -> dict[str, int]:
         f"(SELECT 1 FROM {n['P']} p WHERE p.record_id = r.id AND p.method = %s)"
     )
     source_params = [rows.connection_id, rows.batch_id, *rows.params, method, method]
+    insert = (f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
+              "ON CONFLICT (record_id, batch_id) DO NOTHING")
+    if not measure.by_slot:  # the caller counts per slot itself (``chunks.delivered``)
+        cursor.execute(insert, [rows.batch_id, method, *source_params])
+        return {}
     slot = slots.slot_sql("s.event_at", measure.slot_minutes)
     with small_sorts(cursor):
         cursor.execute(f"SELECT {slot}, s.stream, COUNT(*) {held_source} GROUP BY {slot}, s.stream", source_params)
         held_days = {stream_slot(key, stream): int(count) for key, stream, count in cursor.fetchall()}
     if held_days:
-        cursor.execute(
-            f"INSERT INTO {n['P']} (record_id, batch_id, method) SELECT r.id, %s, %s {held_source} "
-            "ON CONFLICT (record_id, batch_id) DO NOTHING",
-            [rows.batch_id, method, *source_params],
-        )
+        cursor.execute(insert, [rows.batch_id, method, *source_params])
     return held_days
 
 

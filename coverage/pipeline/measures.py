@@ -26,6 +26,7 @@ class Measure:
     media_slots: list[str] = field(default_factory=list)  # slots with media missing or omitted
     slots: list[str] = field(default_factory=list)  # slots with any staged record (``summaries.holes``)
     zone: tzinfo = UTC  # the owner's zone the slots were cut for
+    by_slot: bool = True  # grouped by slot too (else ``slot_counts`` and ``slots`` are empty)
 
 
 @dataclass

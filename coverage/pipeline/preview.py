@@ -209,7 +209,8 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
 def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> None:
     """What committing the staged rows would add, on the batch: counts, days, gaps, sources."""
     batch.question = None
-    measure = measure_staged(batch.pk, batch.connection_id)
+    # Slots only for the holes, which only a source with an expected density has (``summaries.holes``).
+    measure = measure_staged(batch.pk, batch.connection_id, by_slot=manifest.hole_after is not None)
     batch.count_accepted = measure.accepted
     batch.count_duplicate = staged.parsed - measure.accepted
     batch.day_counts = measure.day_counts

@@ -208,7 +208,7 @@ def test_a_commit_that_crashes_midway_leaves_nothing_visible_and_can_be_retried(
     assert "Nothing from it was saved" in batch.failure_reason and "disk full" not in batch.failure_reason
     assert Record.objects.count() == 0 and RecordProvenance.objects.count() == 0
     assert not LaneSummary.objects.exists()
-    assert staged_rows(batch.pk) == 20
+    assert staged_rows(batch.pk) == 0  # its one chunk landed and was taken back: a retry reads the file again
 
     monkeypatch.undo()
     assert pipeline.retry_commit(batch, enqueue=False).status == Status.COMMITTING
