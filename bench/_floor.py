@@ -106,3 +106,37 @@ def child_floor(connector: str, path: str, out: str) -> None:
             con.execute("DROP TABLE bench_floor")
             con.commit()
     Path(out).write_text(json.dumps({"parsed": parsed, "rows": stored, "seconds": seconds}))
+
+
+def child_rows(connector: str, path: str, out: str) -> None:
+    """The preview's limit without a database (``_common.py rows CONNECTOR FILE OUT``).
+
+    Our parser, and the rows staging builds from its records (``staging._stage_into``: UTC
+    time, day, key cleaned, payload JSON), handed to a writer that keeps nothing. A preview
+    that writes its rows anywhere cannot be faster than this.
+    """
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ownerhub.settings")
+    import importlib
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from connections.connectors.base import Artifact, BatchFacts, ParseOptions
+    from coverage.pipeline import staging
+
+    class Discarding(staging.StageWriter):
+        text_times = connection.vendor == "sqlite"
+
+        def write(self, rows: list[tuple]) -> int:
+            return len(rows)
+
+    parse = importlib.import_module(f"connections.connectors.{connector}").parse
+    result = staging.Staged()
+    began = time.perf_counter()
+    records = parse(Artifact(path=Path(path), filename=Path(path).name), BatchFacts(), ParseOptions())
+    staging._stage_into(Discarding(0), 0, records, None, None, result)
+    seconds = time.perf_counter() - began
+    Path(out).write_text(json.dumps({"parsed": result.parsed, "seconds": seconds}))
