@@ -136,6 +136,7 @@ def measure_staged(
     tz = slots.zone_for_connection(connection_id)
     measure = Measure(slot_minutes=slots.minutes_for(tz), zone=tz, by_slot=by_slot)
     slot = slots.slot_sql("s.event_at", measure.slot_minutes) if by_slot else "NULL"
+    grouped = f"s.event_day, {slot}, s.stream, s.media" if by_slot else "s.event_day, s.stream, s.media"
     with db.cursor() as cursor:
         measure.held = holds_records(connection_id) if held is None else held
         new = f"SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END)" if measure.held else "COUNT(*)"
@@ -143,7 +144,7 @@ def measure_staged(
         with small_sorts(cursor):
             cursor.execute(
                 f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), {new} FROM {n['S']} s "
-                f"WHERE s.batch_id = %s{where} GROUP BY s.event_day, {slot}, s.stream, s.media ORDER BY s.event_day",
+                f"WHERE s.batch_id = %s{where} GROUP BY {grouped} ORDER BY s.event_day",
                 params + span_params,
             )
             _add_groups(measure, _fetched(cursor))
