@@ -95,11 +95,6 @@ def _sql_names() -> dict:
     }
 
 
-def _is_new(n: dict) -> str:
-    """SQL: staged row ``s`` is not held by the connection (one parameter: connection id)."""
-    return f"NOT EXISTS (SELECT 1 FROM {n['R']} r WHERE r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']})"
-
-
 def _staged_first() -> str:
     """The join from staged rows to the source's records, walking the staged rows (of a span) first.
 
@@ -124,12 +119,14 @@ def measure_staged(
 ) -> Measure:
     """What landing the staged records (of ``span``, or all) would add, from one SQL aggregate.
 
-    One pass groups the staged rows by (day, slot, stream, media) and counts the new ones; the
-    held records' earlier batches are looked up only when some staged rows are already held.
-    ``held=False`` says the caller knows the connection holds none of these keys.
-    ``by_slot=False`` when the caller needs no count per slot (``Measure.slot_counts`` and
-    ``slots`` stay empty): the groups are days, not hours, and a chat spread thin over years
-    has nearly a group per message by the hour. Slots with media missing are still found.
+    One pass groups the staged rows by (day, slot, stream, media) and counts the new ones. When
+    the connection holds records, the same pass looks each staged key up once (a LEFT JOIN,
+    grouped by the batch that first brought the held record too): new rows and the earlier
+    batches that hold the others come out together. ``held=False`` says the caller knows the
+    connection holds none of these keys. ``by_slot=False`` when the caller needs no count per
+    slot (``Measure.slot_counts`` and ``slots`` stay empty): the groups are days, not hours, and
+    a chat spread thin over years has nearly a group per message by the hour. Slots with media
+    missing are still found.
     """
     n = _sql_names()
     where, span_params = (span or Span()).sql()
@@ -137,17 +134,25 @@ def measure_staged(
     measure = Measure(slot_minutes=slots.minutes_for(tz), zone=tz, by_slot=by_slot)
     slot = slots.slot_sql("s.event_at", measure.slot_minutes) if by_slot else "NULL"
     grouped = f"s.event_day, {slot}, s.stream, s.media" if by_slot else "s.event_day, s.stream, s.media"
+    held_by: dict[int, int] = {}
     with db.cursor() as cursor:
         measure.held = holds_records(connection_id) if held is None else held
-        new = f"SUM(CASE WHEN {_is_new(n)} THEN 1 ELSE 0 END)" if measure.held else "COUNT(*)"
-        params = [connection_id, batch_id] if measure.held else [batch_id]
         with small_sorts(cursor):
-            cursor.execute(
-                f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), {new} FROM {n['S']} s "
-                f"WHERE s.batch_id = %s{where} GROUP BY {grouped} ORDER BY s.event_day",
-                params + span_params,
-            )
-            _add_groups(measure, _fetched(cursor))
+            if measure.held:
+                cursor.execute(
+                    f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), r.first_batch_id FROM {n['S']} s "
+                    f"LEFT JOIN {n['R']} r ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
+                    f"WHERE s.batch_id = %s{where} GROUP BY {grouped}, r.first_batch_id ORDER BY s.event_day",
+                    [connection_id, batch_id, *span_params],
+                )
+                _add_groups(measure, _held_apart(_fetched(cursor), held_by, batch_id))
+            else:
+                cursor.execute(
+                    f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), COUNT(*) FROM {n['S']} s "
+                    f"WHERE s.batch_id = %s{where} GROUP BY {grouped} ORDER BY s.event_day",
+                    [batch_id, *span_params],
+                )
+                _add_groups(measure, _fetched(cursor))
         if not by_slot and any(measure.staged_media.get(m) for m in ("missing", "omitted")):
             cursor.execute(
                 f"SELECT DISTINCT {slots.slot_sql('s.event_at', measure.slot_minutes)} FROM {n['S']} s "
@@ -155,19 +160,20 @@ def measure_staged(
                 [batch_id, *span_params],
             )
             measure.media_slots = sorted(key for (key,) in cursor.fetchall())
-        held_by = []
-        if measure.staged > measure.accepted:
-            with small_sorts(cursor):
-                cursor.execute(
-                    f"SELECT r.first_batch_id, COUNT(*) FROM {n['S']} s {_staged_first()} {n['R']} r "
-                    f"ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-                    f"WHERE s.batch_id = %s{where} AND r.first_batch_id <> %s "
-                    "GROUP BY r.first_batch_id ORDER BY r.first_batch_id",
-                    [connection_id, batch_id, *span_params, batch_id],
-                )
-                held_by = [(int(first), int(count)) for first, count in cursor.fetchall()]
-    measure.duplicate_sources = _duplicate_sources(held_by)
+    measure.duplicate_sources = _duplicate_sources(sorted(held_by.items()))
     return measure
+
+
+def _held_apart(rows: Iterable[tuple], held_by: dict[int, int], batch_id: int) -> Iterator[tuple]:
+    """Groups ``(day, slot, stream, media, count, first batch or None)`` as ``_add_groups`` takes them
+    (``count`` new where no record holds the key), counting into ``held_by`` the rows each earlier batch holds."""
+    for day, slot, stream, media, count, first in rows:
+        if first is None:
+            yield day, slot, stream, media, count, count
+            continue
+        if first != batch_id:  # a record this batch itself wrote is neither new nor an earlier one's
+            held_by[int(first)] = held_by.get(int(first), 0) + int(count)
+        yield day, slot, stream, media, count, 0
 
 
 GROUPS_FETCHED = 10_000  # rows of a grouped result held at once (a long chat has a group per hour)
