@@ -13,7 +13,6 @@ in the middle, or the zip failing part-way, is ``damaged``. Either way the recor
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import IO
@@ -43,7 +42,7 @@ from .safe_xml import (
     _new_parser,
     _WrongRoot,
 )
-from .values import _KEY_MINUTE_SECOND, _MINUTE_SECOND, _compact, _when_slow
+from .values import _DIGEST, _KEY_MINUTE_SECOND, _MINUTE_SECOND, _compact, _when_slow
 
 _SAMPLE_ERRORS = (KeyError, ValueError, TypeError, OverflowError)
 # What stops the reading of the whole export (see _problem).
@@ -54,50 +53,52 @@ def _sample(
     attrs: dict,
     hours: dict[str, tuple[datetime, str, str]],
     minute_second=_MINUTE_SECOND.get,  # bound once: this runs for every sample
-    blake2b=hashlib.blake2b,
+    key_minute_second=_KEY_MINUTE_SECOND,
+    new_digest=_DIGEST.copy,
+    number=xml_number,
 ) -> ParsedRecord:
     """The record of a top-level ``<Record>``; raises one of ``_SAMPLE_ERRORS`` when unreadable.
 
     A time whose hour (with its offset) was seen before is the hour's UTC value plus the
-    minutes and seconds (``hours``, filled by ``_when_slow``); others are read in full.
+    minutes and seconds (``hours``, filled by ``_when_slow``); others are read in full. An end
+    in the start's hour reuses the start's hour.
     """
     typ = attrs["type"]
     text = attrs["startDate"]
-    hour = hours.get(text[:14] + text[19:])
+    head, offset = text[:14], text[19:]
+    hour = hours.get(head + offset)
     ms = text[14:19]
     step = minute_second(ms)
     if hour is None or step is None:
         start, start_iso = _when_slow(text, hours)
         prefix = _compact(start_iso) + "-"
+        hour = None
     else:
         start = hour[0] + step
         start_iso = hour[1] + ms + "+00:00"
-        prefix = hour[2] + _KEY_MINUTE_SECOND[ms]
+        prefix = hour[2] + key_minute_second[ms]
     end_text = attrs.get("endDate")
     if not end_text or end_text == text:
         end_iso = start_iso
     else:
-        hour = hours.get(end_text[:14] + end_text[19:])
-        if hour is None or end_text[14:19] not in _MINUTE_SECOND:
+        ms = end_text[14:19]
+        if hour is None or len(end_text) != 25 or not end_text.startswith(head) or not end_text.endswith(offset):
+            hour = hours.get(end_text[:14] + end_text[19:])
+        if hour is None or ms not in key_minute_second:
             end_iso = _when_slow(end_text, hours)[1]
         else:
-            end_iso = hour[1] + end_text[14:19] + "+00:00"
+            end_iso = hour[1] + ms + "+00:00"
     source = attrs.get("sourceName", "")
     unit = attrs.get("unit")
     value = attrs.get("value")
-    digest = blake2b(
-        "\x1f".join((typ, source, start_iso, end_iso, value or "", unit or "")).encode(),
-        digest_size=16,
-    ).hexdigest()
-    payload = {
-        "type": typ,
-        "source": source,
-        "unit": unit,
-        "value": xml_number(value, value),  # a number, else the text as written
-        "start": start_iso,
-        "end": end_iso,
-    }
-    key = prefix + digest  # time first: see the package docstring
+    digest = new_digest()
+    digest.update("\x1f".join((typ, source, start_iso, end_iso, value or "", unit or "")).encode())
+    if value is not None and value.isdecimal() and len(value) < 16:
+        written = int(value)  # xml_number's common case, inline
+    else:
+        written = number(value, value)  # a number, else the text as written
+    payload = {"type": typ, "source": source, "unit": unit, "value": written, "start": start_iso, "end": end_iso}
+    key = prefix + digest.hexdigest()  # time first: see the package docstring
     if not FAST:  # pragma: no cover - see connections.connectors.drafts
         return ParsedRecord("samples", key, start, payload)
     record = new(Draft)

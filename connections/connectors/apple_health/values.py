@@ -74,9 +74,15 @@ def _float(text: str | None) -> float | None:
     return value if value - value == 0 else None
 
 
+# An empty 16-byte blake2b, copied for each key: a copy costs less than a new hash object.
+_DIGEST = hashlib.blake2b(digest_size=16)
+
+
 def _digest(*parts: str) -> str:
-    raw = "\x1f".join(parts).encode()
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    """The 32 hex digits of a key: blake2b (16 bytes) of the parts joined by U+001F."""
+    digest = _DIGEST.copy()
+    digest.update("\x1f".join(parts).encode())
+    return digest.hexdigest()
 
 
 def _short(text: object, limit: int = 40) -> str:
