@@ -14,7 +14,6 @@ in the middle, or the zip failing part-way, is ``damaged``. Either way the recor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from datetime import UTC, datetime, tzinfo
 from typing import IO
 
@@ -32,7 +31,6 @@ from .items import (
     _Workout,
     _workout_statistic,
 )
-from .read_ahead import chunks_read_ahead
 from .safe_xml import (
     _DAMAGED,
     _ENTITIES_DETAIL,
@@ -40,6 +38,7 @@ from .safe_xml import (
     _READ_ERRORS,
     _XML_ERRORS,
     ROOT,
+    _filtered_chunks,
     _new_parser,
     _WrongRoot,
 )
@@ -203,23 +202,13 @@ def _stream(
     options: ParseOptions,
     resolve_route: Callable[[str], str | None],
 ) -> Iterator[ParsedRecord]:
-    """The records of export.xml in ``raw``, its chunks read ahead by a thread (``read_ahead``)."""
-    with closing(chunks_read_ahead(raw)) as chunks:
-        yield from _parse_chunks(chunks, facts, options, resolve_route)
-
-
-def _parse_chunks(
-    chunks: Iterator[bytes],
-    facts: BatchFacts,
-    options: ParseOptions,
-    resolve_route: Callable[[str], str | None],
-) -> Iterator[ParsedRecord]:
     handlers = _Handlers(facts, options.time_zone or UTC, resolve_route)
     out = handlers.out
     parser = _new_parser()
     parser.StartElementHandler = handlers.on_start
     parser.EndElementHandler = handlers.on_end
     feed = parser.Parse
+    chunks = _filtered_chunks(raw)
     produced = 0  # records parsed so far (yielded or buffered)
     problem: str | None = None
     while True:
