@@ -42,7 +42,14 @@ from .safe_xml import (
     _new_parser,
     _WrongRoot,
 )
-from .values import _DIGEST, _KEY_MINUTE_SECOND, _MINUTE_SECOND, _compact, _when_slow
+from .values import (
+    _DIGEST,
+    _ISO_MINUTE_SECOND,
+    _KEY_MINUTE_SECOND,
+    _MINUTE_SECOND,
+    _compact,
+    _when_slow,
+)
 
 _SAMPLE_ERRORS = (KeyError, ValueError, TypeError, OverflowError)
 # What stops the reading of the whole export (see _problem).
@@ -54,6 +61,7 @@ def _sample(
     hours: dict[str, tuple[datetime, str, str]],
     minute_second=_MINUTE_SECOND.get,  # bound once: this runs for every sample
     key_minute_second=_KEY_MINUTE_SECOND,
+    iso_minute_second=_ISO_MINUTE_SECOND.get,
     new_digest=_DIGEST.copy,
     number=xml_number,
 ) -> ParsedRecord:
@@ -75,7 +83,7 @@ def _sample(
         hour = None
     else:
         start = hour[0] + step
-        start_iso = hour[1] + ms + "+00:00"
+        start_iso = hour[1] + iso_minute_second(ms)
         prefix = hour[2] + key_minute_second[ms]
     end_text = attrs.get("endDate")
     if not end_text or end_text == text:
@@ -84,10 +92,11 @@ def _sample(
         ms = end_text[14:19]
         if hour is None or len(end_text) != 25 or not end_text.startswith(head) or not end_text.endswith(offset):
             hour = hours.get(end_text[:14] + end_text[19:])
-        if hour is None or ms not in key_minute_second:
+        tail = iso_minute_second(ms)
+        if hour is None or tail is None:
             end_iso = _when_slow(end_text, hours)[1]
         else:
-            end_iso = hour[1] + ms + "+00:00"
+            end_iso = hour[1] + tail
     source = attrs.get("sourceName", "")
     unit = attrs.get("unit")
     value = attrs.get("value")
@@ -201,7 +210,10 @@ def _stream(
     facts: BatchFacts,
     options: ParseOptions,
     resolve_route: Callable[[str], str | None],
-) -> Iterator[ParsedRecord]:
+) -> Iterator[list[ParsedRecord]]:
+    """The records of export.xml in batches, one per chunk fed to expat. A batch is the same list,
+    emptied and filled again: the caller reads it whole before asking for the next (one
+    generator hands out the records, not every layer between here and the caller)."""
     handlers = _Handlers(facts, options.time_zone or UTC, resolve_route)
     out = handlers.out
     parser = _new_parser()
@@ -222,7 +234,7 @@ def _stream(
             problem = _problem(exc, handlers.ordinal, produced + len(out) == 0, chunk is None)
         if out:
             produced += len(out)
-            yield from out
+            yield out  # read whole by _parse_export before the next chunk is fed
             out.clear()
         if problem is not None:
             facts.partial = True
