@@ -41,6 +41,7 @@ routes in the zip), ``stream`` (the element handlers and the feeding loop), ``va
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,15 +87,15 @@ def _parse_export(artifact: Artifact, facts: BatchFacts, options: ParseOptions) 
         raise ArtifactRejected("malformed", "The file could not be read.") from exc
     if size == 0:
         raise ArtifactRejected("empty", "The file is empty.")
-    if is_zip(head):
-        yield from _parse_zip(path, facts, options)
-    else:
-        yield from _parse_bare_xml(path, head, size, facts, options)
+    batches = _parse_zip(path, facts, options) if is_zip(head) else _parse_bare_xml(path, head, size, facts, options)
+    with closing(batches):  # a caller that stops early closes the file at once
+        for batch in batches:
+            yield from batch
 
 
 def _parse_bare_xml(
     path: Path, head: bytes, size: int, facts: BatchFacts, options: ParseOptions
-) -> Iterator[ParsedRecord]:
+) -> Iterator[list[ParsedRecord]]:
     start = head.removeprefix(b"\xef\xbb\xbf").translate(None, _CONTROL_BYTES).lstrip(b" \t\r\n")
     if not start:
         if size <= len(head):
@@ -111,7 +112,7 @@ def _parse_bare_xml(
         yield from _stream(fh, facts, options, lambda ref: None)
 
 
-def _parse_zip(path: Path, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+def _parse_zip(path: Path, facts: BatchFacts, options: ParseOptions) -> Iterator[list[ParsedRecord]]:
     try:
         zf = open_zip(path)
     except ArtifactRejected as exc:
@@ -139,7 +140,7 @@ def _is_export_xml(name: str) -> bool:
 
 def _parse_cut_zip(
     path: Path, facts: BatchFacts, options: ParseOptions, refused: ArtifactRejected
-) -> Iterator[ParsedRecord]:
+) -> Iterator[list[ParsedRecord]]:
     """An export.zip cut short (no central directory): export.xml streamed from its local
     header, and the cut said. Any other broken zip stays refused as it was."""
     raw = open_cut_member(path, _is_export_xml)

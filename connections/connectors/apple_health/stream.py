@@ -13,7 +13,6 @@ in the middle, or the zip failing part-way, is ``damaged``. Either way the recor
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import IO
@@ -43,7 +42,14 @@ from .safe_xml import (
     _new_parser,
     _WrongRoot,
 )
-from .values import _KEY_MINUTE_SECOND, _MINUTE_SECOND, _compact, _when_slow
+from .values import (
+    _DIGEST,
+    _ISO_MINUTE_SECOND,
+    _KEY_MINUTE_SECOND,
+    _MINUTE_SECOND,
+    _compact,
+    _when_slow,
+)
 
 _SAMPLE_ERRORS = (KeyError, ValueError, TypeError, OverflowError)
 # What stops the reading of the whole export (see _problem).
@@ -54,50 +60,54 @@ def _sample(
     attrs: dict,
     hours: dict[str, tuple[datetime, str, str]],
     minute_second=_MINUTE_SECOND.get,  # bound once: this runs for every sample
-    blake2b=hashlib.blake2b,
+    key_minute_second=_KEY_MINUTE_SECOND,
+    iso_minute_second=_ISO_MINUTE_SECOND.get,
+    new_digest=_DIGEST.copy,
+    number=xml_number,
 ) -> ParsedRecord:
     """The record of a top-level ``<Record>``; raises one of ``_SAMPLE_ERRORS`` when unreadable.
 
     A time whose hour (with its offset) was seen before is the hour's UTC value plus the
-    minutes and seconds (``hours``, filled by ``_when_slow``); others are read in full.
+    minutes and seconds (``hours``, filled by ``_when_slow``); others are read in full. An end
+    in the start's hour reuses the start's hour.
     """
     typ = attrs["type"]
     text = attrs["startDate"]
-    hour = hours.get(text[:14] + text[19:])
+    head, offset = text[:14], text[19:]
+    hour = hours.get(head + offset)
     ms = text[14:19]
     step = minute_second(ms)
     if hour is None or step is None:
         start, start_iso = _when_slow(text, hours)
         prefix = _compact(start_iso) + "-"
+        hour = None
     else:
         start = hour[0] + step
-        start_iso = hour[1] + ms + "+00:00"
-        prefix = hour[2] + _KEY_MINUTE_SECOND[ms]
+        start_iso = hour[1] + iso_minute_second(ms)
+        prefix = hour[2] + key_minute_second[ms]
     end_text = attrs.get("endDate")
     if not end_text or end_text == text:
         end_iso = start_iso
     else:
-        hour = hours.get(end_text[:14] + end_text[19:])
-        if hour is None or end_text[14:19] not in _MINUTE_SECOND:
+        ms = end_text[14:19]
+        if hour is None or len(end_text) != 25 or not end_text.startswith(head) or not end_text.endswith(offset):
+            hour = hours.get(end_text[:14] + end_text[19:])
+        tail = iso_minute_second(ms)
+        if hour is None or tail is None:
             end_iso = _when_slow(end_text, hours)[1]
         else:
-            end_iso = hour[1] + end_text[14:19] + "+00:00"
+            end_iso = hour[1] + tail
     source = attrs.get("sourceName", "")
     unit = attrs.get("unit")
     value = attrs.get("value")
-    digest = blake2b(
-        "\x1f".join((typ, source, start_iso, end_iso, value or "", unit or "")).encode(),
-        digest_size=16,
-    ).hexdigest()
-    payload = {
-        "type": typ,
-        "source": source,
-        "unit": unit,
-        "value": xml_number(value, value),  # a number, else the text as written
-        "start": start_iso,
-        "end": end_iso,
-    }
-    key = prefix + digest  # time first: see the package docstring
+    digest = new_digest()
+    digest.update("\x1f".join((typ, source, start_iso, end_iso, value or "", unit or "")).encode())
+    if value is not None and value.isdecimal() and len(value) < 16:
+        written = int(value)  # xml_number's common case, inline
+    else:
+        written = number(value, value)  # a number, else the text as written
+    payload = {"type": typ, "source": source, "unit": unit, "value": written, "start": start_iso, "end": end_iso}
+    key = prefix + digest.hexdigest()  # time first: see the package docstring
     if not FAST:  # pragma: no cover - see connections.connectors.drafts
         return ParsedRecord("samples", key, start, payload)
     record = new(Draft)
@@ -200,7 +210,10 @@ def _stream(
     facts: BatchFacts,
     options: ParseOptions,
     resolve_route: Callable[[str], str | None],
-) -> Iterator[ParsedRecord]:
+) -> Iterator[list[ParsedRecord]]:
+    """The records of export.xml in batches, one per chunk fed to expat. A batch is the same list,
+    emptied and filled again: the caller reads it whole before asking for the next (one
+    generator hands out the records, not every layer between here and the caller)."""
     handlers = _Handlers(facts, options.time_zone or UTC, resolve_route)
     out = handlers.out
     parser = _new_parser()
@@ -221,7 +234,7 @@ def _stream(
             problem = _problem(exc, handlers.ordinal, produced + len(out) == 0, chunk is None)
         if out:
             produced += len(out)
-            yield from out
+            yield out  # read whole by _parse_export before the next chunk is fed
             out.clear()
         if problem is not None:
             facts.partial = True

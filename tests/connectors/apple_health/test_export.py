@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connections.connectors.apple_health import PARSER_VERSION
+from connections.connectors.apple_health import PARSER_VERSION, parse
 from connections.connectors.base import (
+    Artifact,
     BatchFacts,
     ParsedRecord,
     ParseOptions,
@@ -316,3 +317,27 @@ def test_fast_date_path_agrees_with_strptime(samples):
     assert facts.failed == 0
     got = [(r.event_at, r.payload["start"], r.payload["end"], r.key[:16]) for r in records]
     assert got == expected * 2
+
+
+# --------------------------------------------------------------------------- stopping early
+
+
+def _open_files() -> int:
+    return len(list(Path("/proc/self/fd").iterdir()))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+@pytest.mark.parametrize("name", ["export.zip", "export.xml"])
+def test_a_caller_that_stops_after_the_first_record_leaves_no_file_open(tmp_path, name):
+    """Records come in batches, one per chunk, handed out by one generator: closing it closes
+    the export at once (zip and bare export.xml)."""
+    path = FIXTURES / "export.zip"
+    if name == "export.xml":
+        path = tmp_path / name
+        path.write_bytes(export_xml_bytes())
+    before = _open_files()
+    records = parse(Artifact(path, name), BatchFacts(), ParseOptions())
+    assert next(records).stream == "samples"
+    assert _open_files() > before  # the export is open while records are read
+    records.close()
+    assert _open_files() == before
