@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -124,8 +126,8 @@ def with_file_identity(parser: Parser, extract: Callable[[Path], str | None]) ->
         yield from parser(source, facts, options)
         try:
             hint = extract(Path(source.path))
-        except (ArtifactRejected, OSError, ValueError, RuntimeError, EOFError):
-            hint = None  # no name found is no hint; the import itself stands
+        except (ArtifactRejected, OSError, ValueError, RuntimeError, EOFError, zipfile.BadZipFile, zlib.error):
+            hint = None  # no name found (a damaged zip included) is no hint; the import itself stands
         if hint:
             facts.identity = clean_text(hint, MAX_HINT_CHARS)
 
