@@ -120,9 +120,9 @@ def measure_staged(
     """What landing the staged records (of ``span``, or all) would add, from one SQL aggregate.
 
     One pass groups the staged rows by (day, slot, stream, media) and counts the new ones. When
-    the connection holds records, the same pass looks each staged key up once (a LEFT JOIN,
-    grouped by the batch that first brought the held record too): new rows and the earlier
-    batches that hold the others come out together. ``held=False`` says the caller knows the
+    the connection holds records, the same pass looks each staged key up once (grouped by the
+    batch that first brought the held record too): new rows and the earlier batches that hold
+    the others come out together. ``held=False`` says the caller knows the
     connection holds none of these keys. ``by_slot=False`` when the caller needs no count per
     slot (``Measure.slot_counts`` and ``slots`` stay empty): the groups are days, not hours, and
     a chat spread thin over years has nearly a group per message by the hour. Slots with media
@@ -139,10 +139,15 @@ def measure_staged(
         measure.held = holds_records(connection_id) if held is None else held
         with small_sorts(cursor):
             if measure.held:
+                # A scalar subquery, not a join: one index lookup a staged row whatever the
+                # planner's statistics say (PostgreSQL, with statistics of emptier tables, chose
+                # to scan the records for a join while holding the connection lock).
                 cursor.execute(
-                    f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), r.first_batch_id FROM {n['S']} s "
-                    f"LEFT JOIN {n['R']} r ON r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']} "
-                    f"WHERE s.batch_id = %s{where} GROUP BY {grouped}, r.first_batch_id ORDER BY s.event_day",
+                    f"SELECT g.day, g.slot, g.stream, g.media, COUNT(*), g.first_batch FROM (SELECT s.event_day AS day, "
+                    f"{slot} AS slot, s.stream AS stream, s.media AS media, (SELECT r.first_batch_id FROM {n['R']} r "
+                    f"WHERE r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']}) AS first_batch "
+                    f"FROM {n['S']} s WHERE s.batch_id = %s{where}) g "
+                    "GROUP BY g.day, g.slot, g.stream, g.media, g.first_batch ORDER BY g.day",
                     [connection_id, batch_id, *span_params],
                 )
                 _add_groups(measure, _held_apart(_fetched(cursor), held_by, batch_id))
