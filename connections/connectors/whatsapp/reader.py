@@ -199,14 +199,12 @@ class _Reader:
             if now is None:
                 self._bad_time(date, time, parts, k)
                 continue
-            i = rest.find(": ")
-            if i > 0 and authors.get(author := rest[:i]):  # a known author: no newline in it
-                body = rest[i + 2 :]
-            elif (split := _author_and_body(rest, authors)) is not None:
+            author, sep, body = rest.partition(": ")
+            if not (sep and authors.get(author)):  # not a known author (none holds a newline)
+                if (split := _author_and_body(rest, authors)) is None:
+                    self.facts.skipped += 1  # a notice, not a message
+                    continue
                 author, body = split
-            else:
-                self.facts.skipped += 1  # a notice, not a message
-                continue
             if long and len(body) > _MAX_BODY:
                 self._too_long(_line_of(parts, self.base, k))
                 continue
