@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from datetime import timedelta, tzinfo
 
 from ..base import Artifact, ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
-from ..identity import with_chat_identity
+from ..identity import chat_hint, chat_name_from_filename
 from ..manifest import Manifest, StreamView, export_path
 from .backup.path import BACKUP_PATH
 from .lines import _blocks, _ReadError
@@ -49,11 +49,8 @@ def _zone_name(tz: tzinfo) -> str:
 def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
     """Read one WhatsApp chat export (.txt, or .zip from Android or iOS); see the package doc.
 
-    ``facts.identity`` names the chat and its participants (``connectors.identity``)."""
-    return with_chat_identity(_read)(artifact, facts, options)
-
-
-def _read(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
+    ``facts.identity`` names the chat and its participants (``connectors.identity``) once the
+    whole text is read."""
     facts.parser_version = PARSER_VERSION
     source = _Source(artifact, facts)
     try:
@@ -90,6 +87,8 @@ def _read(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
             # failed mid-way. Records already yielded stand, so report a partial import.
             facts.partial = True
             facts.warn("unreadable_rest", "The chat text could not be read to its end.")
+        name = chat_name_from_filename(getattr(artifact, "filename", "") or "")
+        facts.identity = chat_hint(name, reader.people) or facts.identity
     finally:
         source.close()
 

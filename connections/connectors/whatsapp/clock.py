@@ -103,7 +103,7 @@ def _ymd(date: str, order: str | None) -> tuple[int, int, int] | None:
 
 def _clock(sec: int) -> tuple[int, timedelta, str]:
     h, r = divmod(sec, 3600)
-    return sec, timedelta(seconds=sec), f"T{h:02d}{r // 60:02d}{r % 60:02d}-"
+    return sec, timedelta(seconds=sec), f"T{h:02d}{r // 60:02d}"
 
 
 def _seconds_of_day(time: str) -> int | None:
@@ -132,12 +132,11 @@ class _Clock:
       days[date]   (local day number, UTC instant of its local midnight, UTC epoch second of
                    that midnight, "YYYYMMDD") when the whole local day has one UTC offset, with
                    the middle two None when it holds a transition; () for an impossible date.
-      clocks[time] (second of the day, as a timedelta, "THHMMSS-"), or () for an impossible
-                   time. The two texts make the key prefix: the time as written, in any zone.
-      isos[n]      ISO date of UTC day n;  tods[s]  "THH:MM:SS+00:00" of second s of a day.
+      clocks[time] (second of the day, as a timedelta, "THHMM"), or () for an impossible
+                   time. The two texts make the key's minute: the time as written, in any zone.
     """
 
-    __slots__ = ("order", "tz", "is_utc", "days", "clocks", "isos", "tods", "offsets")
+    __slots__ = ("order", "tz", "is_utc", "days", "clocks", "offsets")
 
     def __init__(self, order: str | None, tz: tzinfo):
         self.order = order
@@ -145,29 +144,22 @@ class _Clock:
         self.is_utc = tz is UTC or getattr(tz, "key", None) in _UTC_KEYS
         self.days: dict[str, tuple] = {}
         self.clocks: dict[str, tuple] = {}
-        self.isos: dict[int, str] = {}
-        self.tods: dict[int, str] = {}  # at most 86,400
         self.offsets: dict[int, int | None] = {}
 
-    def read(self, date: str, time: str) -> tuple[datetime, str, str] | None:
-        """(UTC instant, its ISO text, key prefix) of a header; None if impossible.
+    def read(self, date: str, time: str) -> tuple[datetime, str] | None:
+        """(UTC instant, key minute "YYYYMMDDTHHMM" as written) of a header; None if impossible.
 
-        A day with one offset throughout and a known clock take three dict lookups.
+        A day with one offset throughout and a known clock take two dict lookups.
         """
         d = self.days.get(date)
         c = self.clocks.get(time)
-        if d and c and d[2] is not None:
-            t = d[2] + c[0]
-            date_iso = self.isos.get(t // 86400)
-            tod = self.tods.get(t % 86400)
-            if date_iso is not None and tod is not None:
-                return d[1] + c[1], date_iso + tod, d[3] + c[2]
-            return d[1] + c[1], self._iso(t), d[3] + c[2]
+        if d and c and d[1] is not None:
+            return d[1] + c[1], d[3] + c[2]
         return self._stamp(date, time)
 
-    def _stamp(self, date: str, time: str) -> tuple[datetime, str, str] | None:
-        """(UTC instant, its ISO text, the key prefix "YYYYMMDDTHHMMSS-" of the local time) of a
-        wall-clock date and time, or None if impossible."""
+    def _stamp(self, date: str, time: str) -> tuple[datetime, str] | None:
+        """(UTC instant, the key minute "YYYYMMDDTHHMM" of the local time) of a wall-clock date
+        and time, or None if impossible."""
         d = self.days.get(date)
         if d is None:
             if len(self.days) >= _CACHE_CAP:
@@ -182,19 +174,17 @@ class _Clock:
             c = self.clocks[time] = () if sec is None else _clock(sec)
         if not d or not c:
             return None
-        if d[2] is not None:
-            t = d[2] + c[0]
-            at = d[1] + c[1]
-        else:  # a day with a transition (or at the ends of the calendar): second by second
-            offset = self._offset(d[0] * 86400 + c[0])
-            if offset is None:
-                return None
-            t = d[0] * 86400 + c[0] - offset
-            try:
-                at = _EPOCH + timedelta(seconds=t)
-            except OverflowError:
-                return None
-        return at, self._iso(t), d[3] + c[2]
+        if d[1] is not None:
+            return d[1] + c[1], d[3] + c[2]
+        # a day with a transition (or at the ends of the calendar): second by second
+        offset = self._offset(d[0] * 86400 + c[0])
+        if offset is None:
+            return None
+        try:
+            at = _EPOCH + timedelta(seconds=d[0] * 86400 + c[0] - offset)
+        except OverflowError:
+            return None
+        return at, d[3] + c[2]
 
     def _day(self, ymd: tuple[int, int, int]) -> tuple:
         day = datetime(*ymd).toordinal() - _EPOCH_ORDINAL
@@ -210,19 +200,6 @@ class _Clock:
         ):
             return day, None, None, compact
         return day, _EPOCH + timedelta(seconds=start - offset), start - offset, compact
-
-    def _iso(self, t: int) -> str:
-        day, sec = divmod(t, 86400)
-        date = self.isos.get(day)
-        if date is None:
-            if len(self.isos) >= _CACHE_CAP:
-                self.isos.clear()
-            date = self.isos[day] = (_EPOCH + timedelta(days=day)).date().isoformat()
-        tod = self.tods.get(sec)
-        if tod is None:
-            h, r = divmod(sec, 3600)
-            tod = self.tods[sec] = f"T{h:02d}:{r // 60:02d}:{r % 60:02d}+00:00"
-        return date + tod
 
     def _offset(self, local: int) -> int | None:
         """UTC offset in seconds of a local wall-clock time (seconds since 1970-01-01 local).

@@ -149,6 +149,8 @@ def _specialize(m: re.Match[str]) -> re.Pattern[str] | None:
     time_rx = r"\d{1,2}" + re.escape(clock.group(2)) + r"\d{2}"
     if clock.group(3):
         time_rx += re.escape(clock.group(3)) + r"\d{2}"
+    if prefix.isascii():  # ASCII digits only: a narrower class, quicker to test than any digit
+        date_rx, time_rx = date_rx.replace(r"\d", "[0-9]"), time_rx.replace(r"\d", "[0-9]")
     if clock.group(5):  # 12-hour clock: the same spacing and letter case, either half of the day
         letters = "[AP]" if clock.group(5).isupper() else "[ap]"
         time_rx += re.escape(clock.group(4)) + letters + re.escape(clock.group(6))

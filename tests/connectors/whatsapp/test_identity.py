@@ -1,0 +1,60 @@
+"""The chat's identity hint (``connectors.identity``), gathered by the reader itself: the chat's
+name from the file name, then the authors of the records it yielded, not of notices."""
+
+from __future__ import annotations
+
+from connections.connectors.identity import MAX_HINT_CHARS, MAX_PARTICIPANTS
+from tests.connectors.whatsapp.helpers import LRM, chat_file, read
+
+
+def test_an_android_chat_is_named_by_its_file_and_the_authors_of_its_messages(tmp_path):
+    path = chat_file(
+        tmp_path,
+        [
+            "18/03/2023, 21:41 - Messages and calls are end-to-end encrypted. Tap to learn more.",
+            "18/03/2023, 21:41 - Ben Carter: hello",  # a plain message, read inline
+            "18/03/2023, 21:42 - Ana Souza: <Media omitted>",  # media, read by the general step
+            "18/03/2023, 21:43 - Chloé Martin added Dan",  # a notice: Chloé wrote nothing
+            "18/03/2023, 21:44 - Ana Souza: two",
+            "lines",
+        ],
+        name="WhatsApp Chat with Trip 2024.txt",
+    )
+    records, facts = read(path)
+    assert [r.payload["author"] for r in records] == ["Ben Carter", "Ana Souza", "Ana Souza"]
+    assert facts.identity == "Trip 2024: Ana Souza, Ben Carter"
+
+
+def test_ios_notices_under_the_chat_name_and_marks_around_an_author_do_not_add_people(tmp_path):
+    path = chat_file(
+        tmp_path,
+        [
+            f"[18/03/2023, 21:41:35] Trip: {LRM}Messages and calls are end-to-end encrypted.",
+            f"[18/03/2023, 21:42:00] {LRM}Ana Souza: {LRM}image omitted",
+            "[18/03/2023, 21:43:00] Ana Souza: hi",
+            f"[18/03/2023, 21:44:00] Trip: {LRM}Ben Carter added Dan",
+        ],
+        name="chat.txt",
+    )
+    records, facts = read(path)
+    assert [r.payload["author"] for r in records] == ["Ana Souza", "Ana Souza"]
+    assert facts.identity == "Ana Souza"  # no chat name in "chat.txt"
+
+
+def test_a_chat_that_waits_for_the_date_order_names_no_one_yet(tmp_path):
+    path = chat_file(tmp_path, ["01/02/2023, 10:00 - Ana: hi", "01/02/2023, 10:01 - Ben: yo"])
+    records, facts = read(path)
+    assert records == [] and facts.needs_answer is not None
+    assert facts.identity is None
+    records, facts = read(path, date_order="dmy")
+    assert len(records) == 2 and facts.identity == "Ana, Ben"
+
+
+def test_a_crowded_chat_names_the_first_people_in_name_order_within_the_hint_limit(tmp_path):
+    people = [f"Person {n:03d}" for n in range(MAX_PARTICIPANTS + 5)]
+    lines = [f"18/03/2023, 21:{n % 60:02d} - {p}: hi" for n, p in enumerate(people)]
+    records, facts = read(chat_file(tmp_path, lines, name="WhatsApp Chat with Club.txt"))
+    assert len(records) == len(people)
+    names = ", ".join(sorted(people)[:MAX_PARTICIPANTS])
+    assert facts.identity == f"Club: {names}"[:MAX_HINT_CHARS]
+    assert facts.identity.startswith("Club: Person 000, Person 001, ")
