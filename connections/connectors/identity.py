@@ -100,24 +100,6 @@ def chat_name_from_filename(filename: str) -> str | None:
     return None
 
 
-def with_chat_identity(parser: Parser) -> Parser:
-    """``parser`` (a chat export's) that also sets ``facts.identity`` from the authors it read."""
-
-    def parse(source: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
-        authors: set[str] = set()
-        for record in parser(source, facts, options):
-            author = record.payload.get("author") if isinstance(record.payload, dict) else None
-            if isinstance(author, str) and len(authors) < 10 * MAX_PARTICIPANTS:
-                authors.add(author)
-            yield record
-        name = chat_name_from_filename(getattr(source, "filename", "") or "")
-        facts.identity = chat_hint(name, authors) or facts.identity
-
-    parse.__doc__ = parser.__doc__
-    parse.__name__ = getattr(parser, "__name__", "parse")
-    return parse
-
-
 def with_file_identity(parser: Parser, extract: Callable[[Path], str | None]) -> Parser:
     """``parser`` that also sets ``facts.identity`` to what ``extract`` finds in the file, once it
     has been read (a file the parser refused is not looked at again)."""
