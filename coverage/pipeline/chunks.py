@@ -149,9 +149,6 @@ def next_size(size: int | None, seconds: float) -> int:
     A phone pushing to the same source waits for the chunk in progress: on a loaded server a
     chunk of ``LAND_CHUNK`` rows may hold the lock for a second, so the next chunk is halved
     (down to ``SMALLEST_CHUNK``), and grows back, doubling, once chunks are quick again.
-    PostgreSQL only (``commit``): on SQLite every chunk's commit writes each page it touched
-    again, so smaller chunks of random keys (Apple Health's) cost more pages a row, and a
-    push there waits for the one writer anyway.
     """
     size = size or LAND_CHUNK
     if seconds > CHUNK_SECONDS:

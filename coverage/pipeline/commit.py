@@ -17,7 +17,6 @@ import time
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db import connection as db
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -262,8 +261,7 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
                 batch.save()
             landed_all, began_id = tally.landed_all, tally.began_id
             batch.landing = tally = None  # the next chunk loads the saved copy
-        if db.vendor == "postgresql":  # row locks: a phone waits for the chunk in progress, not for a whole file
-            size = next_size(size, time.monotonic() - began)  # smaller chunks while the server is loaded
+        size = next_size(size, time.monotonic() - began)  # smaller chunks while the server is loaded
         if landed_all:
             counted = delivered(batch, began_id)
 
