@@ -28,8 +28,6 @@ from .staging import quote, small_sorts
 from .summaries import merge_counts, merge_sources, sorted_union, stream_slot
 
 LAND_CHUNK = 20_000  # staged rows per commit transaction: about a tenth of a second of writing
-SMALLEST_CHUNK = 1_000  # a loaded server shrinks chunks down to this (``next_size``)
-CHUNK_SECONDS = 0.4  # a chunk that holds the connection lock longer makes the next one half as big
 GROUPS_FETCHED = 10_000  # grouped rows held at once while the last chunk counts what landed
 
 
@@ -141,21 +139,6 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
     tally.after = list(span.through) if span.through else None
     tally.last_id = _max_record_id()
     return span.through is None
-
-
-def next_size(size: int | None, seconds: float) -> int:
-    """The size of the next chunk, after one of ``size`` rows (``None``: ``LAND_CHUNK``) held the lock ``seconds``.
-
-    A phone pushing to the same source waits for the chunk in progress: on a loaded server a
-    chunk of ``LAND_CHUNK`` rows may hold the lock for a second, so the next chunk is halved
-    (down to ``SMALLEST_CHUNK``), and grows back, doubling, once chunks are quick again.
-    """
-    size = size or LAND_CHUNK
-    if seconds > CHUNK_SECONDS:
-        return max(SMALLEST_CHUNK, size // 2)
-    if seconds < CHUNK_SECONDS / 4:
-        return min(LAND_CHUNK, size * 2)
-    return size
 
 
 def tally_json(tally: Tally) -> dict:

@@ -25,7 +25,7 @@ from connections.models import Connection
 
 from ..models import AcquisitionBatch
 from . import accounts, claims
-from .chunks import Tally, delivered, land_chunk, next_size, tally_json, undo_landing
+from .chunks import Tally, delivered, land_chunk, tally_json, undo_landing
 from .landing import Round, update_summaries
 from .preview import (
     CommitRefused,
@@ -238,9 +238,8 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
     ``committed``: until then the owner sees none of the batch.
     """
     connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
-    first, counted, size = True, None, None
+    first, counted = True, None
     while True:
-        began = time.monotonic()
         with transaction.atomic():
             connection = Connection.objects.select_for_update().get(pk=connection_id)
             batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
@@ -255,13 +254,12 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
                 _stage_if_needed(batch)
             first = False
             if not tally.landed_all:
-                tally.landed_all = land_chunk(batch, tally, size)
+                tally.landed_all = land_chunk(batch, tally)
                 batch.landing = tally_json(tally)
                 batch.progress = tally.staged
                 batch.save()
             landed_all, began_id = tally.landed_all, tally.began_id
             batch.landing = tally = None  # the next chunk loads the saved copy
-        size = next_size(size, time.monotonic() - began)  # smaller chunks while the server is loaded
         if landed_all:
             counted = delivered(batch, began_id)
 

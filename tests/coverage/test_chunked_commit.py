@@ -266,19 +266,3 @@ def test_a_commit_killed_after_its_last_chunk_finishes_without_reading_the_file_
     assert (landed.status, landed.count_accepted, landed.data_changed) == (Status.COMMITTED, 250, False)
     assert sum(landed.day_counts.values()) == 250 and LaneSummary.objects.get(connection=phone).records == 250
     assert len(visible_keys(phone)) == 250
-
-
-@pytest.mark.parametrize(
-    ("size", "seconds", "following"),
-    [
-        (None, 0.2, 20_000),  # the first chunk, held the lock a fifth of a second: the same again
-        (20_000, 1.2, 10_000),  # a loaded server: a phone would wait over a second, so half
-        (10_000, 0.9, 5_000),
-        (1_500, 3.0, 1_000),  # never below the smallest chunk
-        (1_000, 3.0, 1_000),
-        (5_000, 0.05, 10_000),  # quick again: grows back, doubling
-        (20_000, 0.01, 20_000),  # never above LAND_CHUNK
-    ],
-)
-def test_a_chunk_that_holds_the_lock_long_makes_the_next_smaller(size, seconds, following):
-    assert chunks.next_size(size, seconds) == following
