@@ -103,28 +103,33 @@ def test_a_big_import_lands_in_chunks_with_the_counts_of_one(phone, tmp_path, sm
     assert len(visible_keys(phone)) == 1_050
 
 
-def test_a_commit_killed_between_chunks_shows_nothing_and_resumes_where_it_stopped(phone, tmp_path, small_chunks,
-                                                                                    monkeypatch):
-    batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 1_000)), enqueue=False)
-    real = commit.land_chunk
-    calls = []
+def killed_on_chunk(batch: AcquisitionBatch, monkeypatch, chunk: int = 3) -> AcquisitionBatch:
+    """Land ``batch`` until chunk number ``chunk``, where the process dies; the batch as it was left."""
+    real, calls = commit.land_chunk, []
 
-    def dies_on_the_fourth(*args, **kwargs):
+    def dies_there(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 4:
+        if len(calls) == chunk:
             raise Killed
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(commit, "land_chunk", dies_on_the_fourth)
+    monkeypatch.setattr(commit, "land_chunk", dies_there)
     with pytest.raises(Killed):
         land_batch(batch.pk)
+    monkeypatch.setattr(commit, "land_chunk", real)
     batch.refresh_from_db()
+    return batch
+
+
+def test_a_commit_killed_between_chunks_shows_nothing_and_resumes_where_it_stopped(phone, tmp_path, small_chunks,
+                                                                                    monkeypatch):
+    batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 1_000)), enqueue=False)
+    batch = killed_on_chunk(batch, monkeypatch, 4)
     assert batch.status == Status.COMMITTING and batch.landing["accepted"] == 300
     assert Record.objects.filter(connection=phone).count() == 300  # written, but not the owner's yet
     assert visible_keys(phone) == set()
     assert not CoverageSummary.objects.filter(connection=phone, record_count__gt=0).exists()
 
-    monkeypatch.setattr(commit, "land_chunk", real)
     landed = land_batch(batch.pk)
     assert landed.status == Status.COMMITTED
     assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (1_000, 0, False)
@@ -188,24 +193,6 @@ def spread_file(path: Path, count: int, minutes_apart: int) -> Path:
     return path
 
 
-def killed_after_two_chunks(batch: AcquisitionBatch, monkeypatch) -> AcquisitionBatch:
-    """Land ``batch`` until the third chunk, where the process dies; the batch as it was left."""
-    real, calls = commit.land_chunk, []
-
-    def dies_on_the_third(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise Killed
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(commit, "land_chunk", dies_on_the_third)
-    with pytest.raises(Killed):
-        land_batch(batch.pk)
-    monkeypatch.setattr(commit, "land_chunk", real)
-    batch.refresh_from_db()
-    return batch
-
-
 def test_the_tally_a_commit_saves_between_chunks_does_not_grow_with_the_hours_the_file_covers(
     owner, tmp_path, small_chunks, monkeypatch
 ):
@@ -214,7 +201,7 @@ def test_the_tally_a_commit_saves_between_chunks_does_not_grow_with_the_hours_th
     for minutes_apart in (1, 61):  # 300 points in 5 hours of one day, then in 300 hours of 13 days
         connection = Connection.objects.create(owner=owner, connector="owntracks", slug=f"p{minutes_apart}", name="P")
         path = spread_file(tmp_path / f"{minutes_apart}.json", 300, minutes_apart)
-        tally = killed_after_two_chunks(start_commit(previewed(connection, path), enqueue=False), monkeypatch).landing
+        tally = killed_on_chunk(start_commit(previewed(connection, path), enqueue=False), monkeypatch).landing
         assert tally["accepted"] == 200
         kept = {k: v for k, v in tally.items() if k not in ("days", "after", "began_id", "last_id")}
         sizes[minutes_apart] = len(json.dumps(kept))
@@ -228,7 +215,7 @@ def test_a_commit_in_chunks_counts_days_and_hours_as_the_records_say(phone, tmp_
     """Whole, or killed after two chunks while the phone pushes, then resumed: the same days and hours."""
     batch = start_commit(previewed(phone, spread_file(tmp_path / "Records.json", 400, 180)), enqueue=False)
     if killed:
-        killed_after_two_chunks(batch, monkeypatch)
+        killed_on_chunk(batch, monkeypatch)
         assert push(phone, [0, 1, 2]).status == Status.COMMITTED
     landed = land_batch(batch.pk)
     assert landed.status == Status.COMMITTED and landed.count_accepted == 400
