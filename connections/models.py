@@ -57,6 +57,10 @@ class Connection(models.Model):
     media_required = models.BooleanField(default=False, db_default=False)  # db_default: rows older code writes
     # An export-only source's "Mute reminders": the digest skips it; its card still shows staleness.
     reminders_muted = models.BooleanField(default=False, db_default=False)
+    # How many times records this source held were taken away or handed to another import (an
+    # import undone, an import read again). A preview that set aside the rows it already holds
+    # notes it, and its commit reads the file again when it has moved (``coverage.pipeline.set_aside``).
+    rewritten = models.PositiveBigIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ConnectionQuerySet.as_manager()

@@ -91,6 +91,10 @@ class AcquisitionBatch(models.Model):
     # A commit lands in chunks: what they have landed so far (``coverage.pipeline.chunks.Tally``), so a
     # killed commit resumes where it stopped. Null before the first chunk and once committed.
     landing = models.JSONField(null=True, blank=True)
+    # A re-import's preview drops the staged rows whose landing would change nothing (held records
+    # this lane already delivered): what they counted, for the commit's tally, and the source's
+    # ``rewritten`` they rely on (``coverage.pipeline.set_aside``). Null when nothing was set aside.
+    set_aside = models.JSONField(null=True, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
     # A preview read by the worker (``pipeline.background``): when the reading was asked for.
     # Set while the file is being read; the preview is measured (``is_measured``) when it ends.

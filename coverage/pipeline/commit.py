@@ -24,7 +24,7 @@ from connections.connectors.base import ArtifactRejected, BatchFacts
 from connections.models import Connection
 
 from ..models import AcquisitionBatch
-from . import accounts, claims
+from . import accounts, claims, set_aside
 from .chunks import Tally, delivered, land_chunk, tally_json, undo_landing
 from .landing import Round, update_summaries
 from .preview import (
@@ -223,8 +223,8 @@ def _note_failed_try(batch_id: int, reason: str, *, final: bool) -> AcquisitionB
                 # rows left: landed chunks took theirs, so a retry reads the stored file again.
                 undo_landing(batch)
                 drop_staging(batch.pk)
-                batch.landing = None
-        batch.save(update_fields=["commit_attempts", "status", "failure_reason", "landing"])
+                batch.landing = batch.set_aside = None  # a retry reads the whole file again
+        batch.save(update_fields=["commit_attempts", "status", "failure_reason", "landing", "set_aside"])
     return batch
 
 
@@ -246,14 +246,19 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             batch.connection = connection
             if batch.status != Status.COMMITTING:
                 return batch, False
+            if set_aside.outdated(batch, connection):
+                _start_over(batch)  # records the rows set aside rely on were taken away
+                counted = None
+            elif first and not (batch.landing or {}).get("landed_all"):
+                _stage_if_needed(batch)
+            first = False
             tally = Tally.load(batch)
             if tally.landed_all and counted is not None:
                 _finish_commit(batch, tally, counted, now or timezone.now())
                 return batch, True
-            if first and not tally.landed_all:
-                _stage_if_needed(batch)
-            first = False
             if not tally.landed_all:
+                if batch.landing is None and batch.set_aside:
+                    tally.add(set_aside.seed(batch))  # what the preview set aside counts first
                 tally.landed_all = land_chunk(batch, tally)
                 batch.landing = tally_json(tally)
                 batch.progress = tally.staged
@@ -271,6 +276,25 @@ def _stage_if_needed(batch: AcquisitionBatch) -> None:
         _read_whole_artifact(batch)
     else:
         _restage_if_lost(batch)
+
+
+def _start_over(batch: AcquisitionBatch) -> None:
+    """Take back what the chunks landed and stage the whole stored file again, nothing set aside.
+
+    For a commit whose preview set rows aside (``set_aside``) when records those rows rely on
+    were taken away since, or when its staged rows were lost: the rows must all land again to
+    be counted once. Media the chunks filled in stays filled in. The caller holds the lock.
+    """
+    log.warning("batch %s: reading the stored artifact again, from the start", batch.pk)
+    if batch.landing:
+        undo_landing(batch)
+    batch.landing = batch.set_aside = None
+    drop_staging(batch.pk)
+    try:
+        stage_artifact(batch, artifact_parser(batch.connection.manifest), BatchFacts())
+    except (ArtifactRejected, OSError, NotAnArtifactSource) as exc:
+        raise _CommitFailed("The stored copy of this file could not be read again. Upload the file again.") from exc
+    batch.save(update_fields=["landing", "set_aside"])
 
 
 def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, dict], now: datetime) -> None:
@@ -337,7 +361,10 @@ def _restage_if_lost(batch: AcquisitionBatch) -> None:
     """
     if not batch.count_parsed or not batch.artifact_name:
         return
-    if has_staged(batch.pk):
+    if has_staged(batch.pk) or set_aside.all_set_aside(batch):
+        return
+    if batch.set_aside:
+        _start_over(batch)  # the rows set aside and the lost ones must land together, each once
         return
     log.warning("batch %s: staged records are gone; reading the stored artifact again", batch.pk)
     try:

@@ -32,6 +32,7 @@ from connections.zones import owner_zone, zone_named
 
 from ..models import AcquisitionBatch
 from ..words import size as size_words
+from . import set_aside
 from .accounts import note_identity
 from .landing import earliest_of, latest_of, measure_staged
 from .staging import Progress, Staged, drop_staging, lean_cache, stage
@@ -173,7 +174,8 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
     manifest = batch.connection.manifest
     # Committable only once this parse has ended: a process killed mid-file leaves no stamp.
     batch.phases = {k: v for k, v in (batch.phases or {}).items() if k not in ("parsed", "deduplicated")}
-    AcquisitionBatch.objects.filter(pk=batch.pk).update(phases=batch.phases)
+    batch.set_aside = None  # nothing is set aside from the rows read now (``set_aside``)
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(phases=batch.phases, set_aside=None)
     drop_staging(batch.pk)
     facts = BatchFacts()
     try:
@@ -209,6 +211,7 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
 def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> None:
     """What committing the staged rows would add, on the batch: counts, days, gaps, sources."""
     batch.question = None
+    seen = set_aside.rewritten(batch.connection_id)  # before measuring: a removal after it shows
     # Slots only for the holes, which only a source with an expected density has (``summaries.holes``).
     measure = measure_staged(batch.pk, batch.connection_id, by_slot=manifest.hole_after is not None)
     batch.count_accepted = measure.accepted
@@ -220,6 +223,7 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> Non
     batch.warnings = batch.warnings + _seen_elsewhere(batch)
     batch.preview_counts = counts(batch)
     batch.stream_coverage = stream_coverage(batch.pk)  # how far each stream reaches (``streams``)
+    set_aside.set_aside(batch, measure, seen)  # held rows whose landing would change nothing go now
     stamp(batch, "deduplicated")
 
 

@@ -50,6 +50,7 @@ from .preview import (
     stamp,
 )
 from .recount import recount_summaries
+from .set_aside import note_rewrite
 from .staging import Progress, drop_staging, has_staged
 from .storage import delete_stored, local_path, store
 
@@ -290,6 +291,7 @@ def commit_reread(batch: AcquisitionBatch | int, *, now: datetime | None = None)
         if newer:
             return mark_duplicate(batch, AcquisitionBatch.objects.filter(pk=newer).first())
         _restage_if_lost(batch)
+        note_rewrite(connection)  # records move to this reading or go: previews relying on them read again
         diff = difference(batch, old)
         _apply(batch, old)
         landed = land_rows(batch, measure_staged(batch.pk, connection.pk))

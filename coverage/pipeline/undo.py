@@ -43,6 +43,7 @@ from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, Rec
 from ..words import day
 from .preview import artifact_parser, stage_artifact
 from .recount import recount_summaries
+from .set_aside import note_rewrite
 from .staging import STAGING_TABLE, drop_staging, quote
 from .storage import delete_stored
 
@@ -95,6 +96,7 @@ def _remove(batch: AcquisitionBatch, *, now: datetime) -> tuple[AcquisitionBatch
     if batch.status != Status.COMMITTED or batch.method != "owner_artifact":
         raise RemovalRefused("Only an import that was saved can be removed.")
     _refuse_earlier_reading(batch)
+    note_rewrite(connection)  # previews that set aside rows this import holds read their file again
     removal = Removal(earlier=_take_earlier_readings(batch))
     this = {batch.pk, *removal.earlier}
     kept_by: dict[int, int] = {}

@@ -1,0 +1,128 @@
+"""Setting aside: a re-import's preview drops the staged rows whose landing would change nothing.
+
+An export made again holds mostly what its source already has. Landing such a held row only
+counts it (a duplicate, and the earlier import that holds it): its record stays as it is, its
+lane delivered it already (the record's first import came by the same method, or a provenance
+row of that method exists) and no media is filled in. Once the preview has measured every
+staged row, ``set_aside`` deletes those rows and keeps on the batch what they counted
+(``AcquisitionBatch.set_aside``). The commit's tally starts from that (``seed``) and its chunks
+land only the rest, so a re-import's commit costs in proportion to what is new (issue 15).
+
+Only rows held by imports that were committed when the preview measured are set aside, and
+they stay held until records are taken away or handed to another import: an import undone, or
+an import read again. Those count up the source's
+``Connection.rewritten`` (``note_rewrite``). A commit that finds it moved since the preview
+(``outdated``) reads the stored file again from the start (``commit``), so nothing set aside
+is ever lost.
+"""
+
+from __future__ import annotations
+
+from django.db import connection as db
+
+from connections.models import Connection
+
+from ..models import AcquisitionBatch, Record, RecordProvenance
+from .landing import measure_staged
+from .measures import Landed, Measure
+from .staging import STAGING_TABLE, quote
+
+# The share of held rows worth a pass over every staged row: below it the pass costs about what
+# setting aside saves the commit.
+AT_LEAST = 0.5
+
+
+def rewritten(connection_id: int) -> int:
+    """The source's count of records taken away or handed over (read before a preview measures)."""
+    return Connection.objects.values_list("rewritten", flat=True).get(pk=connection_id)
+
+
+def note_rewrite(connection: Connection) -> None:
+    """Records of the source were taken away or handed to another import: previews that set
+    rows aside before this must not rely on them. ``connection``: the row the caller holds
+    locked (counted on it too, so a later save of it keeps the count)."""
+    connection.rewritten += 1
+    connection.save(update_fields=["rewritten"])
+
+
+def set_aside(batch: AcquisitionBatch, measure: Measure, seen: int) -> None:
+    """Delete the batch's staged rows whose landing would change nothing; note what they counted.
+
+    ``measure``: ``measure_staged`` of all the batch's staged rows, taken after ``seen`` (the
+    source's ``rewritten``) was read. Sets ``batch.set_aside`` (the caller saves the batch);
+    None when nothing was set aside. A re-read (which compares every row) sets nothing aside.
+    """
+    batch.set_aside = None
+    holders = [int(s["batch_id"]) for s in measure.duplicate_sources if s.get("committed_at")]
+    held = measure.staged - measure.accepted
+    if not held or held < AT_LEAST * measure.staged or not holders or (batch.options or {}).get("reread_of"):
+        return
+    if not _delete_inert(batch, holders):
+        return
+    rest = measure_staged(batch.pk, batch.connection_id, by_slot=False)
+    batch.set_aside = {
+        "rewritten": seen,
+        "of": measure.staged,
+        "staged": measure.staged - rest.staged,
+        "staged_media": _minus(measure.staged_media, rest.staged_media),
+        "duplicate_sources": _minus_sources(measure.duplicate_sources, rest.duplicate_sources),
+        "days": measure.days,
+        "media_days": measure.media_days,
+        "media_slots": measure.media_slots,
+    }
+
+
+def _delete_inert(batch: AcquisitionBatch, holders: list[int]) -> int:
+    """Delete the staged rows held by ``holders``' records that landing would leave as they are."""
+    same_lane = list(
+        AcquisitionBatch.objects.filter(pk__in=holders, method=batch.method).values_list("pk", flat=True)
+    )
+    s, r, p, key = quote(STAGING_TABLE), quote(Record._meta.db_table), quote(RecordProvenance._meta.db_table), quote("key")
+    held_by = ", ".join(["%s"] * len(holders))
+    lane = f"r.first_batch_id IN ({', '.join(['%s'] * len(same_lane))}) OR " if same_lane else ""
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {s} AS s WHERE s.batch_id = %s AND EXISTS (SELECT 1 FROM {r} r WHERE r.connection_id = %s "
+            f"AND r.stream = s.stream AND r.{key} = s.{key} AND r.first_batch_id IN ({held_by}) "
+            f"AND ({lane}EXISTS (SELECT 1 FROM {p} p WHERE p.record_id = r.id AND p.method = %s)) "
+            "AND NOT (s.media = 'attached' AND r.media IN ('missing', 'omitted')))",
+            [batch.pk, batch.connection_id, *holders, *same_lane, batch.method],
+        )
+        return max(cursor.rowcount, 0)
+
+
+def _minus(whole: dict[str, int], part: dict[str, int]) -> dict[str, int]:
+    left = {k: n - part.get(k, 0) for k, n in whole.items()}
+    return {k: n for k, n in left.items() if n > 0}
+
+
+def _minus_sources(whole: list[dict], part: list[dict]) -> list[dict]:
+    """The earlier imports holding the rows set aside: ``whole``'s counts less ``part``'s."""
+    rest = {int(s["batch_id"]): int(s["count"]) for s in part}
+    left = [{**s, "count": int(s["count"]) - rest.get(int(s["batch_id"]), 0)} for s in whole]
+    return [s for s in left if s["count"] > 0]
+
+
+def outdated(batch: AcquisitionBatch, connection: Connection) -> bool:
+    """Whether records the rows set aside rely on may have been taken away since the preview."""
+    return bool(batch.set_aside) and batch.set_aside["rewritten"] != connection.rewritten
+
+
+def all_set_aside(batch: AcquisitionBatch) -> bool:
+    """Whether every staged row was set aside (an empty staging is then no loss)."""
+    noted = batch.set_aside
+    return bool(noted) and noted["staged"] >= noted["of"]
+
+
+def seed(batch: AcquisitionBatch) -> Landed:
+    """What the rows set aside count, as a landing of nothing new: the first thing a commit's tally adds."""
+    noted = batch.set_aside or {}
+    measure = Measure(
+        staged=noted.get("staged", 0),
+        staged_media=dict(noted.get("staged_media", {})),
+        duplicate_sources=list(noted.get("duplicate_sources", [])),
+        days=list(noted.get("days", [])),
+        media_days=list(noted.get("media_days", [])),
+        media_slots=list(noted.get("media_slots", [])),
+    )
+    return Landed(0, measure)

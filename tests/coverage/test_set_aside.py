@@ -1,0 +1,233 @@
+"""An owner imports the same history again with a little more: the preview sets aside what the
+source already holds, the commit lands only what is new (issue 15), and the receipt and the
+card say exactly what they would have said had every row landed."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
+from coverage.pipeline import chunks, commit, land_batch, set_aside, start_commit
+from coverage.pipeline.reread import commit_reread, preview_reread
+from coverage.pipeline.staging import drop_staging
+from coverage.pipeline.undo import remove_import
+from tests.coverage.conftest import staged_rows
+from tests.coverage.test_chunked_commit import (
+    export_file,
+    killed_on_chunk,
+    previewed,
+    push,
+    visible_keys,
+)
+from tests.factories import ConnectionFactory
+
+pytestmark = pytest.mark.django_db
+Status = AcquisitionBatch.Status
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(chunks, "LAND_CHUNK", 100)
+
+
+def imported(connection, path: Path) -> AcquisitionBatch:
+    return land_batch(start_commit(previewed(connection, path), enqueue=False).pk)
+
+
+def owner_sees(connection, batch: AcquisitionBatch) -> dict:
+    """Everything the receipt and the card show of ``batch`` and its source."""
+    batch.refresh_from_db()
+    lane = LaneSummary.objects.get(connection=connection, method="owner_artifact")
+    summary = CoverageSummary.objects.get(connection=connection)
+    return {
+        "status": batch.status,
+        "counts": (batch.count_parsed, batch.count_accepted, batch.count_duplicate, batch.data_changed),
+        "held by": sorted((s["batch_id"] - batch.pk, s["count"]) for s in batch.duplicate_sources),
+        "new per day": batch.day_counts,
+        "records": summary.record_count,
+        "media": (summary.media_declared, summary.media_attached, summary.media_missing),
+        "lane": (lane.records, lane.accepted, lane.day_counts, lane.media_days),
+        "keys": len(visible_keys(connection)),
+        "deliveries": sorted(RecordProvenance.objects.filter(batch=batch).values_list("method", flat=True)),
+    }
+
+
+# --- the receipt is the same with rows set aside as without ---------------------------------------
+def points_again(owner, tmp_path) -> tuple:
+    """The same Timeline export made again, 5 % longer."""
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    imported(source, export_file(tmp_path / "first.json", 1_000))
+    return source, export_file(tmp_path / "again.json", 1_050)
+
+
+def points_the_phone_pushed(owner, tmp_path) -> tuple:
+    """An export over points the phone pushed live: each held point gains the export's delivery."""
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    push(source, list(range(0, 600, 2)))
+    imported(source, export_file(tmp_path / "first.json", 300))
+    return source, export_file(tmp_path / "again.json", 700)
+
+
+CHAT = "\r\n".join(
+    f"[3/{12 + i // 20}/23, {1 + i % 12}:{i % 60:02d}:00\u202fPM] Ana Souza: "
+    + (f"\u200e<attached: {i:08d}-PHOTO.jpg>" if i % 10 == 0 else f"message {i}")
+    for i in range(200)
+) + "\r\n"
+
+
+def chat_zip(path: Path, with_media: bool) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("_chat.txt", CHAT.encode())
+        for i in range(0, 200, 10) if with_media else ():
+            zf.writestr(f"{i:08d}-PHOTO.jpg", b"\xff\xd8\xff\xe0photo\xff\xd9")
+    return path
+
+
+def chat_with_photos_now(owner, tmp_path) -> tuple:
+    """A chat exported without its photos, then again with them: the photos fill in what was missing."""
+    source = ConnectionFactory(owner=owner, connector="whatsapp")
+    imported(source, chat_zip(tmp_path / "WhatsApp Chat - Ana.zip", False))
+    (tmp_path / "again").mkdir()
+    return source, chat_zip(tmp_path / "again" / "WhatsApp Chat - Ana.zip", True)
+
+
+SCENARIOS = {
+    "the same export, 5 % longer": (points_again, 50),
+    "an export over points the phone pushed": (points_the_phone_pushed, 400),
+    "a chat again, now with its photos": (chat_with_photos_now, 20),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_owner_sees_the_same_receipt_and_card_with_rows_set_aside(scenario, owner, tmp_path, monkeypatch,
+                                                                      small_chunks):
+    make, left_to_land = SCENARIOS[scenario]
+    monkeypatch.setattr(set_aside, "AT_LEAST", 2.0)  # never: every row lands, as before issue 15
+    (tmp_path / "all").mkdir(), (tmp_path / "aside").mkdir()
+    source, again = make(owner, tmp_path / "all")
+    every_row = owner_sees(source, imported(source, again))
+
+    monkeypatch.setattr(set_aside, "AT_LEAST", 0.5)
+    source, again = make(owner, tmp_path / "aside")
+    batch = previewed(source, again)
+    assert staged_rows(batch.pk) == left_to_land  # held rows landing would leave alone are gone
+    assert owner_sees(source, land_batch(start_commit(batch, enqueue=False).pk)) == every_row
+    assert every_row["status"] == Status.COMMITTED
+
+
+# --- the commit costs what is new ----------------------------------------------------------------
+def test_a_re_import_commit_lands_only_the_new_points(owner, tmp_path, small_chunks, monkeypatch):
+    source, again = points_again(owner, tmp_path)
+    batch = start_commit(previewed(source, again), enqueue=False)
+    real, calls = commit.land_chunk, []
+    monkeypatch.setattr(commit, "land_chunk", lambda *a, **k: calls.append(1) or real(*a, **k))
+    landed = land_batch(batch.pk)
+    assert len(calls) == 1  # 50 new points: one chunk, where every row landing would take 11
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (50, 1_000, False)
+    assert [s["count"] for s in landed.duplicate_sources] == [1_000]
+    assert landed.set_aside["staged"] == 1_000 and landed.progress == 1_050
+
+
+def test_the_same_records_in_a_new_file_leave_nothing_to_land(owner, tmp_path):
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    imported(source, export_file(tmp_path / "first.json", 400))
+    reordered = tmp_path / "reordered.json"
+    locations = json.loads((tmp_path / "first.json").read_text())["locations"]
+    reordered.write_text(json.dumps({"locations": locations[::-1]}))  # other bytes, the same points
+    batch = previewed(source, reordered)
+    assert staged_rows(batch.pk) == 0
+    landed = land_batch(start_commit(batch, enqueue=False).pk)
+    assert (landed.status, landed.count_accepted, landed.count_duplicate) == (Status.COMMITTED, 0, 400)
+    assert CoverageSummary.objects.get(connection=source).record_count == 400
+
+
+# --- nothing set aside is lost when what it relied on goes ---------------------------------------
+def test_undoing_the_first_import_before_the_commit_lands_every_point_of_the_second(owner, tmp_path):
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    first = imported(source, export_file(tmp_path / "first.json", 1_000))
+    batch = previewed(source, export_file(tmp_path / "again.json", 1_050))
+    assert staged_rows(batch.pk) == 50
+    remove_import(first)
+    landed = land_batch(start_commit(batch, enqueue=False).pk)
+    assert landed.status == Status.COMMITTED
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (1_050, 0, True)
+    assert landed.duplicate_sources == [] and landed.set_aside is None
+    assert len(visible_keys(source)) == 1_050
+    assert CoverageSummary.objects.get(connection=source).record_count == 1_050
+
+
+def test_undoing_the_first_import_between_chunks_starts_the_commit_over(owner, tmp_path, small_chunks, monkeypatch):
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    first = imported(source, export_file(tmp_path / "first.json", 1_000))
+    batch = start_commit(previewed(source, export_file(tmp_path / "again.json", 1_300)), enqueue=False)
+    real, calls = commit.land_chunk, []
+
+    def owner_undoes_after_the_first(*args, **kwargs):
+        done = real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            remove_import(first)
+        return done
+
+    monkeypatch.setattr(commit, "land_chunk", owner_undoes_after_the_first)
+    landed = land_batch(batch.pk)
+    assert (landed.count_accepted, landed.count_duplicate) == (1_300, 0)
+    assert Record.objects.filter(connection=source).count() == 1_300
+    assert set(Record.objects.filter(connection=source).values_list("first_batch_id", flat=True)) == {batch.pk}
+    assert CoverageSummary.objects.get(connection=source).record_count == 1_300
+
+
+def test_reading_the_first_import_again_before_the_commit_makes_it_read_its_file_again(owner, tmp_path):
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    first = imported(source, export_file(tmp_path / "first.json", 1_000))
+    batch = previewed(source, export_file(tmp_path / "again.json", 1_050))
+    seen = batch.set_aside["rewritten"]
+    reading = commit_reread(preview_reread(first))
+    assert reading.status == Status.COMMITTED
+    landed = land_batch(start_commit(batch, enqueue=False).pk)
+    source.refresh_from_db()
+    assert source.rewritten == seen + 1 and landed.set_aside is None
+    assert (landed.count_accepted, landed.count_duplicate) == (50, 1_000)
+    assert landed.duplicate_sources == [{"batch_id": reading.pk, "count": 1_000,
+                                         "committed_at": reading.committed_at.isoformat()}]
+
+
+def test_staged_rows_lost_after_the_preview_are_read_again_with_those_set_aside(owner, tmp_path):
+    """PostgreSQL empties its unlogged staging table when it restarts after a crash."""
+    source, again = points_again(owner, tmp_path)
+    batch = previewed(source, again)
+    drop_staging(batch.pk)
+    landed = land_batch(start_commit(batch, enqueue=False).pk)
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (50, 1_000, False)
+    assert [s["count"] for s in landed.duplicate_sources] == [1_000]
+    assert CoverageSummary.objects.get(connection=source).record_count == 1_050
+
+
+def test_a_commit_killed_between_chunks_counts_what_was_set_aside_once(owner, tmp_path, small_chunks, monkeypatch):
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    imported(source, export_file(tmp_path / "first.json", 1_000))
+    batch = start_commit(previewed(source, export_file(tmp_path / "again.json", 1_300)), enqueue=False)
+    batch = killed_on_chunk(batch, monkeypatch, 2)
+    assert batch.landing["staged"] == 1_100  # the 1,000 set aside and the first chunk
+    landed = land_batch(batch.pk)
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (300, 1_000, False)
+    assert [s["count"] for s in landed.duplicate_sources] == [1_000]
+    assert LaneSummary.objects.get(connection=source).accepted == 1_300
+
+
+def test_a_re_read_sets_nothing_aside(owner, tmp_path):
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    first = imported(source, export_file(tmp_path / "first.json", 300))
+    reading = preview_reread(first)
+    assert reading.set_aside is None and staged_rows(reading.pk) == 300
+
+
+def test_a_chat_whose_photos_arrive_now_keeps_those_messages_staged(owner, tmp_path):
+    source, again = chat_with_photos_now(owner, tmp_path)
+    batch = previewed(source, again)
+    assert staged_rows(batch.pk) == 20  # the 20 messages with a photo fill in what was missing
+    assert batch.set_aside["staged"] == 180
