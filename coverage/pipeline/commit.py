@@ -238,6 +238,7 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
     ``committed``: until then the owner sees none of the batch.
     """
     connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
+    _set_aside_first(batch_id)
     first, counted = True, None
     while True:
         with transaction.atomic():
@@ -267,6 +268,16 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             batch.landing = tally = None  # the next chunk loads the saved copy
         if landed_all:
             counted = delivered(batch, began_id)
+
+
+def _set_aside_first(batch_id: int) -> None:
+    """Before the first chunk, without the connection lock: the rows the preview planned to set
+    aside go (``set_aside.apply``), in one transaction with what they counted."""
+    with transaction.atomic():
+        batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status == Status.COMMITTING and batch.landing is None and (batch.set_aside or {}).get("pending"):
+            set_aside.apply(batch)
+            batch.save(update_fields=["set_aside"])
 
 
 def _stage_if_needed(batch: AcquisitionBatch) -> None:

@@ -223,7 +223,7 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> Non
     batch.warnings = batch.warnings + _seen_elsewhere(batch)
     batch.preview_counts = counts(batch)
     batch.stream_coverage = stream_coverage(batch.pk)  # how far each stream reaches (``streams``)
-    set_aside.set_aside(batch, measure, seen)  # held rows whose landing would change nothing go now
+    set_aside.plan(batch, measure, seen)  # what the commit may set aside (``set_aside``)
     stamp(batch, "deduplicated")
 
 

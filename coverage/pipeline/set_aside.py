@@ -1,12 +1,13 @@
-"""Setting aside: a re-import's preview drops the staged rows whose landing would change nothing.
+"""Setting aside: a re-import's commit first drops the staged rows whose landing would change nothing.
 
 An export made again holds mostly what its source already has. Landing such a held row only
 counts it (a duplicate, and the earlier import that holds it): its record stays as it is, its
 lane delivered it already (the record's first import came by the same method, or a provenance
-row of that method exists) and no media is filled in. Once the preview has measured every
-staged row, ``set_aside`` deletes those rows and keeps on the batch what they counted
-(``AcquisitionBatch.set_aside``). The commit's tally starts from that (``seed``) and its chunks
-land only the rest, so a re-import's commit costs in proportion to what is new (issue 15).
+row of that method exists) and no media is filled in. The preview measures every staged row
+and notes what they count (``plan``, on ``AcquisitionBatch.set_aside``); as the commit begins,
+before the connection lock, ``apply`` deletes those rows and keeps what they counted. The
+commit's tally starts from that (``seed``) and its chunks land only the rest (issue 15: a
+re-import's commit). The preview, which the owner waits for, does no more than before.
 
 Only rows held by imports that were committed when the preview measured are set aside, and
 they stay held until records are taken away or handed to another import: an import undone, or
@@ -45,30 +46,58 @@ def note_rewrite(connection: Connection) -> None:
     connection.save(update_fields=["rewritten"])
 
 
-def set_aside(batch: AcquisitionBatch, measure: Measure, seen: int) -> None:
-    """Delete the batch's staged rows whose landing would change nothing; note what they counted.
+def plan(batch: AcquisitionBatch, measure: Measure, seen: int) -> None:
+    """Note on a preview (``batch.set_aside``, the caller saves it) what its commit may set aside.
 
     ``measure``: ``measure_staged`` of all the batch's staged rows, taken after ``seen`` (the
-    source's ``rewritten``) was read. Sets ``batch.set_aside`` (the caller saves the batch);
-    None when nothing was set aside. A re-read (which compares every row) sets nothing aside.
+    source's ``rewritten``) was read. Only when most staged rows are held by committed imports;
+    else None. A re-read (which compares every row) sets nothing aside. The rows themselves
+    stay: deleting them costs about what measuring them did, and the owner waits for the
+    preview, not for the commit (``apply`` deletes them as the commit begins).
     """
     batch.set_aside = None
     holders = [int(s["batch_id"]) for s in measure.duplicate_sources if s.get("committed_at")]
     held = measure.staged - measure.accepted
     if not held or held < AT_LEAST * measure.staged or not holders or (batch.options or {}).get("reread_of"):
         return
+    batch.set_aside = {"pending": True, "rewritten": seen, **_counted(measure)}
+
+
+def _counted(measure: Measure) -> dict:
+    return {
+        "of": measure.staged,
+        "staged": measure.staged,
+        "staged_media": measure.staged_media,
+        "duplicate_sources": measure.duplicate_sources,
+        "days": measure.days,
+        "media_days": measure.media_days,
+        "media_slots": measure.media_slots,
+    }
+
+
+def apply(batch: AcquisitionBatch) -> None:
+    """As a commit begins, before its first chunk: delete the staged rows its preview planned to
+    set aside whose landing would change nothing, and keep on the batch what they counted.
+
+    The caller holds the batch (not the connection: no push waits for this) in a transaction and
+    saves ``set_aside``. When records were taken away since the preview, nothing is set aside.
+    """
+    noted = batch.set_aside
+    if not noted or not noted.get("pending"):
+        return
+    batch.set_aside = None
+    if noted["rewritten"] != rewritten(batch.connection_id):
+        return
+    holders = [int(s["batch_id"]) for s in noted["duplicate_sources"] if s.get("committed_at")]
     if not _delete_inert(batch, holders):
         return
     rest = measure_staged(batch.pk, batch.connection_id, by_slot=False)
     batch.set_aside = {
-        "rewritten": seen,
-        "of": measure.staged,
-        "staged": measure.staged - rest.staged,
-        "staged_media": _minus(measure.staged_media, rest.staged_media),
-        "duplicate_sources": _minus_sources(measure.duplicate_sources, rest.duplicate_sources),
-        "days": measure.days,
-        "media_days": measure.media_days,
-        "media_slots": measure.media_slots,
+        **noted,
+        "pending": False,
+        "staged": noted["staged"] - rest.staged,
+        "staged_media": _minus(noted["staged_media"], rest.staged_media),
+        "duplicate_sources": _minus_sources(noted["duplicate_sources"], rest.duplicate_sources),
     }
 
 
@@ -103,20 +132,27 @@ def _minus_sources(whole: list[dict], part: list[dict]) -> list[dict]:
     return [s for s in left if s["count"] > 0]
 
 
+def _done(batch: AcquisitionBatch) -> dict | None:
+    noted = batch.set_aside
+    return noted if noted and not noted.get("pending") else None
+
+
 def outdated(batch: AcquisitionBatch, connection: Connection) -> bool:
     """Whether records the rows set aside rely on may have been taken away since the preview."""
-    return bool(batch.set_aside) and batch.set_aside["rewritten"] != connection.rewritten
+    noted = _done(batch)
+    return noted is not None and noted["rewritten"] != connection.rewritten
 
 
 def all_set_aside(batch: AcquisitionBatch) -> bool:
     """Whether every staged row was set aside (an empty staging is then no loss)."""
-    noted = batch.set_aside
-    return bool(noted) and noted["staged"] >= noted["of"]
+    noted = _done(batch)
+    return noted is not None and noted["staged"] >= noted["of"]
 
 
 def seed(batch: AcquisitionBatch) -> Landed:
-    """What the rows set aside count, as a landing of nothing new: the first thing a commit's tally adds."""
-    noted = batch.set_aside or {}
+    """What the rows set aside count, as a landing of nothing new: the first thing a commit's tally adds
+    (nothing when none were)."""
+    noted = _done(batch) or {}
     measure = Measure(
         staged=noted.get("staged", 0),
         staged_media=dict(noted.get("staged_media", {})),

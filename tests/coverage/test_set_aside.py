@@ -38,6 +38,21 @@ def imported(connection, path: Path) -> AcquisitionBatch:
     return land_batch(start_commit(previewed(connection, path), enqueue=False).pk)
 
 
+def landed_from(batch: AcquisitionBatch, monkeypatch) -> tuple[AcquisitionBatch, int]:
+    """Commit the preview; the landed batch, and the staged rows left when its first chunk began."""
+    real, left = commit.land_chunk, []
+
+    def first_counts(batch_, *args, **kwargs):
+        if not left:
+            left.append(staged_rows(batch_.pk))
+        return real(batch_, *args, **kwargs)
+
+    monkeypatch.setattr(commit, "land_chunk", first_counts)
+    landed = land_batch(start_commit(batch, enqueue=False).pk)
+    monkeypatch.setattr(commit, "land_chunk", real)
+    return landed, left[0]
+
+
 def owner_sees(connection, batch: AcquisitionBatch) -> dict:
     """Everything the receipt and the card show of ``batch`` and its source."""
     batch.refresh_from_db()
@@ -114,8 +129,10 @@ def test_the_owner_sees_the_same_receipt_and_card_with_rows_set_aside(scenario, 
     monkeypatch.setattr(set_aside, "AT_LEAST", 0.5)
     source, again = make(owner, tmp_path / "aside")
     batch = previewed(source, again)
-    assert staged_rows(batch.pk) == left_to_land  # held rows landing would leave alone are gone
-    assert owner_sees(source, land_batch(start_commit(batch, enqueue=False).pk)) == every_row
+    assert staged_rows(batch.pk) == batch.count_parsed  # the preview does no more than before
+    landed, left = landed_from(batch, monkeypatch)
+    assert left == left_to_land  # held rows whose landing would change nothing went first
+    assert owner_sees(source, landed) == every_row
     assert every_row["status"] == Status.COMMITTED
 
 
@@ -132,15 +149,14 @@ def test_a_re_import_commit_lands_only_the_new_points(owner, tmp_path, small_chu
     assert landed.set_aside["staged"] == 1_000 and landed.progress == 1_050
 
 
-def test_the_same_records_in_a_new_file_leave_nothing_to_land(owner, tmp_path):
+def test_the_same_records_in_a_new_file_leave_nothing_to_land(owner, tmp_path, monkeypatch):
     source = ConnectionFactory(owner=owner, connector="owntracks")
     imported(source, export_file(tmp_path / "first.json", 400))
     reordered = tmp_path / "reordered.json"
     locations = json.loads((tmp_path / "first.json").read_text())["locations"]
     reordered.write_text(json.dumps({"locations": locations[::-1]}))  # other bytes, the same points
-    batch = previewed(source, reordered)
-    assert staged_rows(batch.pk) == 0
-    landed = land_batch(start_commit(batch, enqueue=False).pk)
+    landed, left = landed_from(previewed(source, reordered), monkeypatch)
+    assert left == 0
     assert (landed.status, landed.count_accepted, landed.count_duplicate) == (Status.COMMITTED, 0, 400)
     assert CoverageSummary.objects.get(connection=source).record_count == 400
 
@@ -150,7 +166,7 @@ def test_undoing_the_first_import_before_the_commit_lands_every_point_of_the_sec
     source = ConnectionFactory(owner=owner, connector="owntracks")
     first = imported(source, export_file(tmp_path / "first.json", 1_000))
     batch = previewed(source, export_file(tmp_path / "again.json", 1_050))
-    assert staged_rows(batch.pk) == 50
+    assert batch.set_aside["pending"] and batch.set_aside["staged"] == 1_050
     remove_import(first)
     landed = land_batch(start_commit(batch, enqueue=False).pk)
     assert landed.status == Status.COMMITTED
@@ -196,15 +212,18 @@ def test_reading_the_first_import_again_before_the_commit_makes_it_read_its_file
                                          "committed_at": reading.committed_at.isoformat()}]
 
 
-def test_staged_rows_lost_after_the_preview_are_read_again_with_those_set_aside(owner, tmp_path):
+def test_staged_rows_lost_midway_are_read_again_with_those_set_aside(owner, tmp_path, small_chunks, monkeypatch):
     """PostgreSQL empties its unlogged staging table when it restarts after a crash."""
-    source, again = points_again(owner, tmp_path)
-    batch = previewed(source, again)
+    source = ConnectionFactory(owner=owner, connector="owntracks")
+    imported(source, export_file(tmp_path / "first.json", 1_000))
+    batch = start_commit(previewed(source, export_file(tmp_path / "again.json", 1_300)), enqueue=False)
+    batch = killed_on_chunk(batch, monkeypatch, 2)
+    assert batch.set_aside["staged"] == 1_000 and staged_rows(batch.pk) == 200
     drop_staging(batch.pk)
-    landed = land_batch(start_commit(batch, enqueue=False).pk)
-    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (50, 1_000, False)
+    landed = land_batch(batch.pk)
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (300, 1_000, False)
     assert [s["count"] for s in landed.duplicate_sources] == [1_000]
-    assert CoverageSummary.objects.get(connection=source).record_count == 1_050
+    assert CoverageSummary.objects.get(connection=source).record_count == 1_300
 
 
 def test_a_commit_killed_between_chunks_counts_what_was_set_aside_once(owner, tmp_path, small_chunks, monkeypatch):
@@ -226,8 +245,8 @@ def test_a_re_read_sets_nothing_aside(owner, tmp_path):
     assert reading.set_aside is None and staged_rows(reading.pk) == 300
 
 
-def test_a_chat_whose_photos_arrive_now_keeps_those_messages_staged(owner, tmp_path):
+def test_a_chat_whose_photos_arrive_now_keeps_those_messages_staged(owner, tmp_path, monkeypatch):
     source, again = chat_with_photos_now(owner, tmp_path)
-    batch = previewed(source, again)
-    assert staged_rows(batch.pk) == 20  # the 20 messages with a photo fill in what was missing
-    assert batch.set_aside["staged"] == 180
+    landed, left = landed_from(previewed(source, again), monkeypatch)
+    assert left == 20  # the 20 messages with a photo fill in what was missing
+    assert landed.set_aside["staged"] == 180
