@@ -129,6 +129,8 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
     """
     after = tuple(tally.after) if tally.after else None
     span = next_span(batch.pk, after, size or LAND_CHUNK)
+    if span is None:
+        return True  # nothing staged follows ``after`` (an empty staging)
     if tally.exclusive and _others_landed(batch.connection_id, tally.last_id):
         tally.exclusive = False  # a push or another import wrote to this connection between chunks
     # No counts per slot: ``delivered`` counts them once, from the records, after the last chunk.
@@ -136,9 +138,9 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
     landed = land_rows(batch, measure, span)
     tally.add(landed)
     drop_span(batch.pk, span)
-    tally.after = list(span.through) if span.through else None
+    tally.after = list(span.end)
     tally.last_id = _max_record_id()
-    return span.through is None
+    return span.last
 
 
 def tally_json(tally: Tally) -> dict:
@@ -153,11 +155,19 @@ def _max_record_id() -> int:
 
 
 def _others_landed(connection_id: int, last_id: int) -> bool:
-    """Whether a record of this connection was written after ``last_id`` (by the id's index)."""
+    """Whether a record of this connection was written after ``last_id``.
+
+    The highest id first (the last entry of its index): usually nobody wrote since. Else the ids in
+    between, bounded at both ends: with ``id > last_id`` alone PostgreSQL, without statistics of
+    the records a fresh import just wrote, scanned every record hoping LIMIT 1 would stop it early.
+    """
+    top = _max_record_id()
+    if top <= last_id:
+        return False
     with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {quote(Record._meta.db_table)} WHERE id > %s AND connection_id = %s LIMIT 1",
-            [last_id, connection_id],
+            f"SELECT 1 FROM {quote(Record._meta.db_table)} WHERE id > %s AND id <= %s AND connection_id = %s LIMIT 1",
+            [last_id, top, connection_id],
         )
         return cursor.fetchone() is not None
 
