@@ -23,7 +23,16 @@ from django.db import connection as db
 
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots
-from .landing import Landed, Measure, drop_span, holds_records, land_rows, measure_staged, next_span
+from .landing import (
+    Landed,
+    Measure,
+    drop_span,
+    holds_in_span,
+    holds_records,
+    land_rows,
+    measure_staged,
+    next_span,
+)
 from .staging import quote, small_sorts
 from .summaries import merge_counts, merge_sources, sorted_union, stream_slot
 
@@ -133,8 +142,11 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
         return True  # nothing staged follows ``after`` (an empty staging)
     if tally.exclusive and _others_landed(batch.connection_id, tally.last_id):
         tally.exclusive = False  # a push or another import wrote to this connection between chunks
+    # Records written by others (a phone's pushes) seldom fall in this span's keys: when none does,
+    # no staged key is looked up and the rows go in with a plain INSERT.
+    held = not tally.exclusive and holds_in_span(batch.connection_id, span)
     # No counts per slot: ``delivered`` counts them once, from the records, after the last chunk.
-    measure = measure_staged(batch.pk, batch.connection_id, span, held=False if tally.exclusive else None, by_slot=False)
+    measure = measure_staged(batch.pk, batch.connection_id, span, held=held, by_slot=False)
     landed = land_rows(batch, measure, span)
     tally.add(landed)
     drop_span(batch.pk, span)

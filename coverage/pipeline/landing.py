@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
+from django.db import IntegrityError, transaction
 from django.db import connection as db
 
 from ..models import AcquisitionBatch, Record, RecordProvenance
@@ -58,18 +59,19 @@ class Span:
     through: str | None = None
     last: bool = False  # no staged row of the batch follows the span (``next_span`` says)
 
-    def sql(self) -> tuple[str, list]:
-        """SQL conditions on staged row ``s`` (leading " AND"), and their parameters."""
+    def sql(self, row: str = "s") -> tuple[str, list]:
+        """SQL conditions on staged row ``s`` (or any ``row`` with a stream and a key; leading " AND"),
+        and their parameters."""
         clauses, params = "", []
         key = quote("key")
         if self.stream is not None:
-            clauses += " AND s.stream = %s"
+            clauses += f" AND {row}.stream = %s"
             params.append(self.stream)
         if self.after is not None:
-            clauses += f" AND s.{key} > %s"
+            clauses += f" AND {row}.{key} > %s"
             params.append(self.after)
         if self.through is not None:
-            clauses += f" AND s.{key} <= %s"
+            clauses += f" AND {row}.{key} <= %s"
             params.append(self.through)
         return clauses, params
 
@@ -160,6 +162,19 @@ def holds_records(connection_id: int) -> bool:
     n = _sql_names()
     with db.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {n['R']} WHERE connection_id = %s LIMIT 1", [connection_id])
+        return cursor.fetchone() is not None
+
+
+def holds_in_span(connection_id: int, span: Span) -> bool:
+    """Whether the connection holds a record whose key lies in ``span``: one walk of the records'
+    key index, ordered as the index is (else PostgreSQL may scan the records for one that matches)."""
+    n = _sql_names()
+    where, params = span.sql("r")
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {n['R']} r WHERE r.connection_id = %s{where} ORDER BY r.stream, r.{n['key']} LIMIT 1",
+            [connection_id, *params],
+        )
         return cursor.fetchone() is not None
 
 
@@ -362,20 +377,32 @@ def _insert_records(cursor, rows: _Rows, measure: Measure) -> tuple[int, dict[st
     """Insert the staged rows the connection does not hold; returns how many, per day and per slot.
 
     ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
-    When the caller knows the connection holds none of these keys, staging's own key (batch,
-    stream, key) already makes every row distinct and the lock keeps other writers out: a
-    plain INSERT (cheaper on PostgreSQL, which otherwise inserts each row speculatively).
+    When none of these keys is held (the caller knows the connection holds no record, or
+    ``measure`` found none of them), staging's own key (batch, stream, key) already makes every
+    row distinct: a plain INSERT (PostgreSQL otherwise inserts each row speculatively: a chunk
+    landed after a phone's push took a third longer). Should a record have come in since the
+    measure after all, that INSERT is taken back and ON CONFLICT lands the rows instead.
     """
     n, batch_id = rows.n, rows.batch_id
     cursor.execute(f"SELECT MAX(id) FROM {n['R']}")
     before = cursor.fetchone()[0] or 0
-    conflict = f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING" if measure.held else ""
-    cursor.execute(
+    insert = (
         f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
         f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
-        f"WHERE s.batch_id = %s{rows.where} {conflict}",
-        [rows.connection_id, batch_id, batch_id, *rows.params],
+        f"WHERE s.batch_id = %s{rows.where}"
     )
+    params = [rows.connection_id, batch_id, batch_id, *rows.params]
+    conflict = f" ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING"
+    if not measure.held:
+        cursor.execute(insert, params)
+    elif measure.accepted < measure.staged:
+        cursor.execute(insert + conflict, params)
+    else:
+        try:
+            with transaction.atomic():
+                cursor.execute(insert, params)
+        except IntegrityError:
+            cursor.execute(insert + conflict, params)
     accepted = max(cursor.rowcount, 0)
     if accepted == measure.accepted:
         return accepted, measure.day_counts, measure.slot_counts

@@ -19,6 +19,7 @@ from coverage.pipeline import (
     chunks,
     commit,
     land_batch,
+    landing,
     preview_artifact,
     start_commit,
 )
@@ -279,6 +280,20 @@ def test_chunks_end_where_a_stream_ends_and_a_commit_killed_there_resumes_with_t
     assert (landed.status, landed.count_accepted, landed.count_duplicate) == (Status.COMMITTED, 44, 0)
     assert Record.objects.filter(connection=health).values("stream", "key").distinct().count() == 44
     assert staged_rows(batch.pk) == 0
+
+
+def test_a_record_come_in_after_the_measure_is_skipped_and_the_count_stays_exact(phone, tmp_path):
+    """The measure found none of the staged keys held, so the rows go in with a plain INSERT; a
+    record written after the measure (no writer should, under the lock) makes it take that back
+    and land with ON CONFLICT instead: nothing doubled, nothing lost, counted as it landed."""
+    batch = previewed(phone, export_file(tmp_path / "Records.json", 10))
+    measure = landing.measure_staged(batch.pk, phone.pk, held=True)
+    assert (measure.staged, measure.accepted) == (10, 10)
+    push(phone, [3])
+    landed = landing.land_rows(batch, measure)
+    assert landed.accepted == 9 and sum(landed.new_days.values()) == 9
+    assert len(visible_keys(phone)) == 1 and Record.objects.filter(connection=phone).count() == 10
+    assert Record.objects.filter(connection=phone, first_batch=batch).count() == 9
 
 
 def _staging_index_blocks() -> int:
