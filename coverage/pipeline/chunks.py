@@ -23,7 +23,16 @@ from django.db import connection as db
 
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots
-from .landing import Landed, Measure, drop_span, holds_records, land_rows, measure_staged, next_span
+from .landing import (
+    Landed,
+    Measure,
+    drop_span,
+    holds_in_span,
+    holds_records,
+    land_rows,
+    measure_staged,
+    next_span,
+)
 from .staging import quote, small_sorts
 from .summaries import merge_counts, merge_sources, sorted_union, stream_slot
 
@@ -129,16 +138,21 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -
     """
     after = tuple(tally.after) if tally.after else None
     span = next_span(batch.pk, after, size or LAND_CHUNK)
+    if span is None:
+        return True  # nothing staged follows ``after`` (an empty staging)
     if tally.exclusive and _others_landed(batch.connection_id, tally.last_id):
         tally.exclusive = False  # a push or another import wrote to this connection between chunks
+    # Records written by others (a phone's pushes) seldom fall in this span's keys: when none does,
+    # no staged key is looked up and the rows go in with a plain INSERT.
+    held = not tally.exclusive and holds_in_span(batch.connection_id, span)
     # No counts per slot: ``delivered`` counts them once, from the records, after the last chunk.
-    measure = measure_staged(batch.pk, batch.connection_id, span, held=False if tally.exclusive else None, by_slot=False)
+    measure = measure_staged(batch.pk, batch.connection_id, span, held=held, by_slot=False)
     landed = land_rows(batch, measure, span)
     tally.add(landed)
     drop_span(batch.pk, span)
-    tally.after = list(span.through) if span.through else None
+    tally.after = list(span.end)
     tally.last_id = _max_record_id()
-    return span.through is None
+    return span.last
 
 
 def tally_json(tally: Tally) -> dict:
@@ -153,11 +167,19 @@ def _max_record_id() -> int:
 
 
 def _others_landed(connection_id: int, last_id: int) -> bool:
-    """Whether a record of this connection was written after ``last_id`` (by the id's index)."""
+    """Whether a record of this connection was written after ``last_id``.
+
+    The highest id first (the last entry of its index): usually nobody wrote since. Else the ids in
+    between, bounded at both ends: with ``id > last_id`` alone PostgreSQL, without statistics of
+    the records a fresh import just wrote, scanned every record hoping LIMIT 1 would stop it early.
+    """
+    top = _max_record_id()
+    if top <= last_id:
+        return False
     with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {quote(Record._meta.db_table)} WHERE id > %s AND connection_id = %s LIMIT 1",
-            [last_id, connection_id],
+            f"SELECT 1 FROM {quote(Record._meta.db_table)} WHERE id > %s AND id <= %s AND connection_id = %s LIMIT 1",
+            [last_id, top, connection_id],
         )
         return cursor.fetchone() is not None
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
+from django.db import IntegrityError, transaction
 from django.db import connection as db
 
 from ..models import AcquisitionBatch, Record, RecordProvenance
@@ -43,38 +44,88 @@ __all__ = ["Landed", "Measure", "Round", "day_text", "earliest_of", "gaps", "lat
 # --- spans of staged rows ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Span:
-    """Staged rows of one batch with ``after < (stream, key) <= through`` (either end open)."""
+    """Staged rows of one batch in ``stream`` with ``after < key <= through`` (either end open);
+    ``stream`` None: every staged row of the batch.
 
-    after: tuple[str, str] | None = None
-    through: tuple[str, str] | None = None
+    A span never crosses streams, so both of its ends are plain comparisons on the staging key
+    (batch_id, stream, key): PostgreSQL 15 stops an index scan at such a bound, but not at the
+    upper bound of a row value ``(stream, key) <= (%s, %s)``. With row values every statement of
+    a chunk walked the index from the chunk's start to the end of the batch: a 1M-row commit's
+    first chunk read the whole staging index four times, and a chunk cost what remained staged.
+    """
 
-    def sql(self) -> tuple[str, list]:
-        """SQL conditions on staged row ``s`` (leading " AND"), and their parameters."""
-        # Row values: both databases walk the staging key (batch_id, stream, key) for these.
+    stream: str | None = None
+    after: str | None = None
+    through: str | None = None
+    last: bool = False  # no staged row of the batch follows the span (``next_span`` says)
+
+    def sql(self, row: str = "s") -> tuple[str, list]:
+        """SQL conditions on staged row ``s`` (or any ``row`` with a stream and a key; leading " AND"),
+        and their parameters."""
         clauses, params = "", []
         key = quote("key")
+        if self.stream is not None:
+            clauses += f" AND {row}.stream = %s"
+            params.append(self.stream)
         if self.after is not None:
-            clauses += f" AND (s.stream, s.{key}) > (%s, %s)"
-            params += list(self.after)
+            clauses += f" AND {row}.{key} > %s"
+            params.append(self.after)
         if self.through is not None:
-            clauses += f" AND (s.stream, s.{key}) <= (%s, %s)"
-            params += list(self.through)
+            clauses += f" AND {row}.{key} <= %s"
+            params.append(self.through)
         return clauses, params
 
+    @property
+    def end(self) -> tuple[str | None, str | None]:
+        """(stream, key) of the span's last row: where the next span starts after."""
+        return self.stream, self.through
 
-def next_span(batch_id: int, after: tuple[str, str] | None, size: int) -> Span:
-    """The next ``size`` staged rows after ``after``, in key order (open-ended when fewer remain)."""
-    start = Span(after=after)
-    where, params = start.sql()
-    key = quote("key")
+
+def next_span(batch_id: int, after: tuple[str, str] | None, size: int) -> Span | None:
+    """The next ``size`` staged rows after ``after`` (stream, key), in key order, up to the end of
+    their stream; None when no staged row follows ``after``.
+
+    Each step is an index walk of at most ``size`` entries (never the rows further on, nor the
+    ones earlier chunks deleted): keys by stream, the ``size``-th by OFFSET, the last of a stream
+    by MAX, the next stream by MIN.
+    """
     with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.stream, s.{key} FROM {quote(STAGING_TABLE)} s WHERE s.batch_id = %s{where} "
-            f"ORDER BY s.stream, s.{key} LIMIT 1 OFFSET %s",
-            [batch_id, *params, size - 1],
-        )
-        row = cursor.fetchone()
-    return Span(after=after, through=(row[0], row[1]) if row else None)
+        stream, key = after if after else (_next_stream(cursor, batch_id, None), None)
+        while stream is not None:
+            span = Span(stream, key)
+            where, params = span.sql()
+            cursor.execute(
+                f"SELECT s.{quote('key')} FROM {quote(STAGING_TABLE)} s WHERE s.batch_id = %s{where} "
+                f"ORDER BY s.{quote('key')} LIMIT 2 OFFSET %s",
+                [batch_id, *params, size - 1],
+            )
+            ends = [row[0] for row in cursor.fetchall()]
+            if len(ends) == 2:  # more of the stream follows
+                return Span(stream, key, ends[0])
+            through = ends[0] if ends else _last_key(cursor, batch_id, span)
+            following = _next_stream(cursor, batch_id, stream)
+            if through is not None:
+                return Span(stream, key, through, last=following is None)
+            stream, key = following, None
+    return None
+
+
+def _last_key(cursor, batch_id: int, span: Span) -> str | None:
+    where, params = span.sql()
+    cursor.execute(
+        f"SELECT MAX(s.{quote('key')}) FROM {quote(STAGING_TABLE)} s WHERE s.batch_id = %s{where}",
+        [batch_id, *params],
+    )
+    return cursor.fetchone()[0]
+
+
+def _next_stream(cursor, batch_id: int, stream: str | None) -> str | None:
+    """The first stream of the batch's staged rows after ``stream`` (None: the first of all)."""
+    above, params = (" AND s.stream > %s", [stream]) if stream is not None else ("", [])
+    cursor.execute(
+        f"SELECT MIN(s.stream) FROM {quote(STAGING_TABLE)} s WHERE s.batch_id = %s{above}", [batch_id, *params]
+    )
+    return cursor.fetchone()[0]
 
 
 def drop_span(batch_id: int, span: Span) -> None:
@@ -111,6 +162,19 @@ def holds_records(connection_id: int) -> bool:
     n = _sql_names()
     with db.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {n['R']} WHERE connection_id = %s LIMIT 1", [connection_id])
+        return cursor.fetchone() is not None
+
+
+def holds_in_span(connection_id: int, span: Span) -> bool:
+    """Whether the connection holds a record whose key lies in ``span``: one walk of the records'
+    key index, ordered as the index is (else PostgreSQL may scan the records for one that matches)."""
+    n = _sql_names()
+    where, params = span.sql("r")
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {n['R']} r WHERE r.connection_id = %s{where} ORDER BY r.stream, r.{n['key']} LIMIT 1",
+            [connection_id, *params],
+        )
         return cursor.fetchone() is not None
 
 
@@ -313,20 +377,32 @@ def _insert_records(cursor, rows: _Rows, measure: Measure) -> tuple[int, dict[st
     """Insert the staged rows the connection does not hold; returns how many, per day and per slot.
 
     ON CONFLICT skips the held records: the same test as NOT EXISTS, without a second lookup.
-    When the caller knows the connection holds none of these keys, staging's own key (batch,
-    stream, key) already makes every row distinct and the lock keeps other writers out: a
-    plain INSERT (cheaper on PostgreSQL, which otherwise inserts each row speculatively).
+    When none of these keys is held (the caller knows the connection holds no record, or
+    ``measure`` found none of them), staging's own key (batch, stream, key) already makes every
+    row distinct: a plain INSERT (PostgreSQL otherwise inserts each row speculatively: a chunk
+    landed after a phone's push took a third longer). Should a record have come in since the
+    measure after all, that INSERT is taken back and ON CONFLICT lands the rows instead.
     """
     n, batch_id = rows.n, rows.batch_id
     cursor.execute(f"SELECT MAX(id) FROM {n['R']}")
     before = cursor.fetchone()[0] or 0
-    conflict = f"ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING" if measure.held else ""
-    cursor.execute(
+    insert = (
         f"INSERT INTO {n['R']} (connection_id, stream, {n['key']}, event_at, payload, media, first_batch_id) "
         f"SELECT %s, s.stream, s.{n['key']}, s.event_at, s.payload, s.media, %s FROM {n['S']} s "
-        f"WHERE s.batch_id = %s{rows.where} {conflict}",
-        [rows.connection_id, batch_id, batch_id, *rows.params],
+        f"WHERE s.batch_id = %s{rows.where}"
     )
+    params = [rows.connection_id, batch_id, batch_id, *rows.params]
+    conflict = f" ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING"
+    if not measure.held:
+        cursor.execute(insert, params)
+    elif measure.accepted < measure.staged:
+        cursor.execute(insert + conflict, params)
+    else:
+        try:
+            with transaction.atomic():
+                cursor.execute(insert, params)
+        except IntegrityError:
+            cursor.execute(insert + conflict, params)
     accepted = max(cursor.rowcount, 0)
     if accepted == measure.accepted:
         return accepted, measure.day_counts, measure.slot_counts

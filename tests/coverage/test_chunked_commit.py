@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection as db
 
 from connections.connectors.base import BatchFacts, location_key
 from connections.connectors.owntracks import parse_owntracks
@@ -18,10 +19,11 @@ from coverage.pipeline import (
     chunks,
     commit,
     land_batch,
+    landing,
     preview_artifact,
     start_commit,
 )
-from tests.coverage.conftest import staged_rows
+from tests.coverage.conftest import fixture_path, staged_rows
 
 pytestmark = pytest.mark.django_db
 Status = AcquisitionBatch.Status
@@ -253,3 +255,66 @@ def test_a_commit_killed_after_its_last_chunk_finishes_without_reading_the_file_
     assert (landed.status, landed.count_accepted, landed.data_changed) == (Status.COMMITTED, 250, False)
     assert sum(landed.day_counts.values()) == 250 and LaneSummary.objects.get(connection=phone).records == 250
     assert len(visible_keys(phone)) == 250
+
+
+def test_chunks_end_where_a_stream_ends_and_a_commit_killed_there_resumes_with_the_next(owner, monkeypatch):
+    """Apple Health stages three streams (3 activity summaries, 39 samples, 2 workouts): each chunk
+    stays in one stream, so both its ends are plain bounds on the key. Killed right after the
+    activity summaries' only chunk, the commit resumes with the samples, and lands all 44."""
+    monkeypatch.setattr(chunks, "LAND_CHUNK", 5)
+    health = Connection.objects.create(owner=owner, connector="apple_health", slug="health", name="Health")
+    batch = start_commit(previewed(health, fixture_path("apple_health", "export.zip")), enqueue=False)
+    batch = killed_on_chunk(batch, monkeypatch, 2)
+    assert batch.landing["after"][0] == "activity_summaries" and batch.landing["accepted"] == 3
+    spans = []
+    real = commit.land_chunk
+
+    def noting(batch, tally, size=None):
+        done = real(batch, tally, size)
+        spans.append(tally.after[0])
+        return done
+
+    monkeypatch.setattr(commit, "land_chunk", noting)
+    landed = land_batch(batch.pk)
+    assert spans == ["samples"] * 8 + ["workouts"]  # 39 samples in 8 chunks, the workouts in one more
+    assert (landed.status, landed.count_accepted, landed.count_duplicate) == (Status.COMMITTED, 44, 0)
+    assert Record.objects.filter(connection=health).values("stream", "key").distinct().count() == 44
+    assert staged_rows(batch.pk) == 0
+
+
+def test_a_record_come_in_after_the_measure_is_skipped_and_the_count_stays_exact(phone, tmp_path):
+    """The measure found none of the staged keys held, so the rows go in with a plain INSERT; a
+    record written after the measure (no writer should, under the lock) makes it take that back
+    and land with ON CONFLICT instead: nothing doubled, nothing lost, counted as it landed."""
+    batch = previewed(phone, export_file(tmp_path / "Records.json", 10))
+    measure = landing.measure_staged(batch.pk, phone.pk, held=True)
+    assert (measure.staged, measure.accepted) == (10, 10)
+    push(phone, [3])
+    landed = landing.land_rows(batch, measure)
+    assert landed.accepted == 9 and sum(landed.new_days.values()) == 9
+    assert len(visible_keys(phone)) == 1 and Record.objects.filter(connection=phone).count() == 10
+    assert Record.objects.filter(connection=phone, first_batch=batch).count() == 9
+
+
+def _staging_index_blocks() -> int:
+    """Blocks of the staging key's index read so far in this transaction (PostgreSQL)."""
+    with db.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_get_xact_blocks_fetched('coverage_stagedrecord_pkey'::regclass)")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(db.vendor != "postgresql", reason="counts index blocks read with PostgreSQL's statistics")
+def test_an_early_chunk_of_a_big_commit_reads_no_more_of_the_staging_index_than_a_late_one(phone, tmp_path):
+    """PostgreSQL did not end an index scan at a row value's upper bound: each chunk read the staging
+    index up to the end of the batch, so an early chunk of a million rows cost several times a late one."""
+    batch = start_commit(previewed(phone, export_file(tmp_path / "Records.json", 10_000)), enqueue=False)
+    tally, read, done = chunks.Tally.load(batch), [], False
+    while not done:
+        before = _staging_index_blocks()
+        done = chunks.land_chunk(batch, tally, 250)
+        read.append(_staging_index_blocks() - before)
+    assert tally.accepted == 10_000
+    # From the second chunk on (the first also looks up the batch's first stream, which PostgreSQL
+    # may answer from the whole batch's keys when its statistics are stale; once a commit).
+    assert max(read[1:10]) <= 2 * min(read[-10:]), read
+    assert len(read) == 40
