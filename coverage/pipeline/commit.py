@@ -239,8 +239,8 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
     """
     connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
     _set_aside_first(batch_id)
-    first, counted = True, None
-    while True:
+    first, counted, finished = True, None, False
+    while not finished:
         with transaction.atomic():
             connection = Connection.objects.select_for_update().get(pk=connection_id)
             batch = AcquisitionBatch.objects.select_for_update().get(pk=batch_id)
@@ -256,7 +256,8 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             tally = Tally.load(batch)
             if tally.landed_all and counted is not None:
                 _finish_commit(batch, tally, counted, now or timezone.now())
-                return batch, True
+                finished = True
+                continue
             if not tally.landed_all:
                 if batch.landing is None and batch.set_aside:
                     tally.add(set_aside.seed(batch))  # what the preview set aside counts first
@@ -268,6 +269,11 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             batch.landing = tally = None  # the next chunk loads the saved copy
         if landed_all:
             counted = delivered(batch, began_id)
+    # Leftovers of staging (rows of a span landed before a lost staging was read again) go after
+    # the lock: on PostgreSQL the walk over the index of the rows the chunks deleted took 0.27 s
+    # at 1M rows. A process killed first leaves them to the sweep (``sweep.remove_stray_staging``).
+    drop_staging(batch.pk)
+    return batch, True
 
 
 def _set_aside_first(batch_id: int) -> None:
@@ -309,7 +315,7 @@ def _start_over(batch: AcquisitionBatch) -> None:
 
 
 def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, dict], now: datetime) -> None:
-    """The last chunk's transaction: summaries, counts, status ``committed``, leftovers of staging."""
+    """The last transaction of a commit: summaries, counts, status ``committed``."""
     round_ = Round(
         parsed=batch.count_parsed,
         earliest=batch.event_earliest,
@@ -319,7 +325,6 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, d
     )
     landed = tally.as_landed(*counted)
     update_summaries(batch, round_, now, new_batch=True, landed=landed)
-    drop_staging(batch.pk)  # rows of a span landed before a lost staging was read again
     batch.count_accepted = landed.accepted
     batch.count_duplicate = batch.count_parsed - landed.accepted
     batch.day_counts = landed.measure.day_counts
