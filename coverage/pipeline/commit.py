@@ -24,9 +24,9 @@ from connections.connectors.base import ArtifactRejected, BatchFacts
 from connections.models import Connection
 
 from ..models import AcquisitionBatch
-from . import accounts, claims
+from . import accounts, claims, summaries
 from .chunks import Tally, delivered, land_chunk, tally_json, undo_landing
-from .landing import Round, update_summaries
+from .landing import Round
 from .preview import (
     CommitRefused,
     NotAnArtifactSource,
@@ -41,6 +41,7 @@ from .removal import discard_preview
 from .reread import TRIGGER as REREAD
 from .reread import commit_reread
 from .staging import drop_staging, has_staged, lean_cache, roomy_wal
+from .summaries import DeliveredSlots
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +274,15 @@ def _stage_if_needed(batch: AcquisitionBatch) -> None:
         _restage_if_lost(batch)
 
 
-def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, dict], now: datetime) -> None:
-    """The last chunk's transaction: summaries, counts, status ``committed``, leftovers of staging."""
+def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, DeliveredSlots], now: datetime) -> None:
+    """The last chunk's transaction: summaries, counts, status ``committed``, leftovers of staging.
+
+    ``counted``: ``chunks.delivered``, counted without the lock; counted again here when the
+    database session that holds its counts per slot is gone (a reconnect).
+    """
+    per_day, per_slot = counted
+    if not per_slot.present():
+        per_day, per_slot = delivered(batch, tally.began_id)
     round_ = Round(
         parsed=batch.count_parsed,
         earliest=batch.event_earliest,
@@ -282,8 +290,10 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, d
         partial=batch.partial,
         media_not_attached=batch.media_missing + batch.media_omitted,
     )
-    landed = tally.as_landed(*counted)
-    update_summaries(batch, round_, now, new_batch=True, landed=landed)
+    landed = tally.as_landed(per_day)
+    summaries.update_lane(batch, round_, now, new_batch=True, landed=landed, counted=per_slot)
+    summaries.update_summary(batch, round_, now, landed=landed)
+    summaries.drop_delivered_table()
     drop_staging(batch.pk)  # rows of a span landed before a lost staging was read again
     batch.count_accepted = landed.accepted
     batch.count_duplicate = batch.count_parsed - landed.accepted
