@@ -34,7 +34,6 @@ from .summaries import (
 )
 
 LAND_CHUNK = 20_000  # staged rows per commit transaction: about a tenth of a second of writing
-GROUPS_FETCHED = 10_000  # grouped rows held at once while the last chunk counts what landed
 
 
 @dataclass
@@ -75,35 +74,32 @@ class Tally:
         self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
         self.upgraded = merge_counts(self.upgraded, landed.upgraded)
 
-    def as_landed(self, day_counts: dict[str, int]) -> Landed:
+    def as_landed(self) -> Landed:
         """The whole commit as one landing, for the summaries and the batch's counts.
 
-        ``day_counts``: the new records per day (``delivered``); the counts per slot stay in the
-        database (``summaries.DeliveredSlots``), so ``lane_days`` is empty.
+        What it wrote per day and per slot stays in the database (``delivered``): ``day_counts``
+        and ``lane_days`` are empty.
         """
         tallied = {name: getattr(self, name) for name in _TALLIED}
-        measure = Measure(held=not self.exclusive, day_counts=day_counts, **tallied)
-        return Landed(self.accepted, measure, new_days=day_counts, upgraded=self.upgraded)
+        return Landed(self.accepted, Measure(held=not self.exclusive, **tallied), upgraded=self.upgraded)
 
 
 # The measures a tally adds up over the chunks, under the same names.
 _TALLIED = ("accepted", "media_slots", "duplicate_sources", "new_media", "staged", "staged_media")
 
 
-def delivered(batch: AcquisitionBatch, began_id: int = 0) -> tuple[dict[str, int], DeliveredSlots]:
-    """What the batch's chunks wrote: (new records per UTC day in day order, records this lane
-    delivered per slot and stream, counted into a temporary table: ``summaries.DeliveredSlots``).
+def delivered(batch: AcquisitionBatch, began_id: int = 0) -> DeliveredSlots:
+    """What the batch's chunks wrote, counted into a temporary table (``summaries.DeliveredSlots``):
+    per slot and stream, the records it brought first (which are also its new records per day) and
+    those its lane delivered.
 
     A record the batch brought first counts on both; a held record it brought again through
     its lane (a provenance row of the batch) on the second only, as ``landing.land_rows`` counts
     them. ``began_id``: every record of the batch has a higher id (the id index bounds the scan).
-    The slots (an hour each: a long chat has hundreds of thousands) stay in the database; only
-    the days come back (a slot's key begins with its UTC day).
+    The slots (an hour each: a long chat has hundreds of thousands) stay in the database.
     """
     r, p = quote(Record._meta.db_table), quote(RecordProvenance._meta.db_table)
     slot = slots.slot_sql("r.event_at", slots.minutes_for_connection(batch.connection_id))
-    per_day: dict[str, int] = {}
-    records = 0
     with db.cursor() as cursor, small_sorts(cursor):
         table = new_delivered_table(cursor)
         cursor.execute(
@@ -117,17 +113,8 @@ def delivered(batch: AcquisitionBatch, began_id: int = 0) -> tuple[dict[str, int
             f"FROM {p} p JOIN {r} r ON r.id = p.record_id WHERE p.batch_id = %s GROUP BY {slot}, r.stream",
             [batch.pk, batch.pk],
         )
-        cursor.execute(
-            f"SELECT substr(slot, 1, 10), SUM(fresh), SUM(total) FROM {table} WHERE batch_id = %s "
-            "GROUP BY substr(slot, 1, 10)",
-            [batch.pk],
-        )
-        while rows := cursor.fetchmany(GROUPS_FETCHED):
-            for day_key, fresh, total in rows:
-                records += int(total)
-                if fresh:
-                    per_day[day_key] = int(fresh)
-    return dict(sorted(per_day.items())), DeliveredSlots(batch.pk, records)
+        cursor.execute(f"SELECT COALESCE(SUM(total), 0) FROM {table} WHERE batch_id = %s", [batch.pk])
+        return DeliveredSlots(batch.pk, int(cursor.fetchone()[0]))
 
 
 def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -> bool:

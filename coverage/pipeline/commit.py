@@ -274,15 +274,15 @@ def _stage_if_needed(batch: AcquisitionBatch) -> None:
         _restage_if_lost(batch)
 
 
-def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, DeliveredSlots], now: datetime) -> None:
+def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: DeliveredSlots, now: datetime) -> None:
     """The last chunk's transaction: summaries, counts, status ``committed``, leftovers of staging.
 
     ``counted``: ``chunks.delivered``, counted without the lock; counted again here when the
-    database session that holds its counts per slot is gone (a reconnect).
+    database session that holds it is gone (a reconnect). The batch's counts per day are read
+    from it once the lane has moved: a long chat's are not held while its lane's are merged.
     """
-    per_day, per_slot = counted
-    if not per_slot.present():
-        per_day, per_slot = delivered(batch, tally.began_id)
+    if not counted.present():
+        counted = delivered(batch, tally.began_id)
     round_ = Round(
         parsed=batch.count_parsed,
         earliest=batch.event_earliest,
@@ -290,14 +290,14 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, D
         partial=batch.partial,
         media_not_attached=batch.media_missing + batch.media_omitted,
     )
-    landed = tally.as_landed(per_day)
-    summaries.update_lane(batch, round_, now, new_batch=True, landed=landed, counted=per_slot)
+    landed = tally.as_landed()
+    summaries.update_lane(batch, round_, now, new_batch=True, landed=landed, counted=counted)
     summaries.update_summary(batch, round_, now, landed=landed)
+    batch.day_counts = counted.per_day()
     summaries.drop_delivered_table()
     drop_staging(batch.pk)  # rows of a span landed before a lost staging was read again
     batch.count_accepted = landed.accepted
     batch.count_duplicate = batch.count_parsed - landed.accepted
-    batch.day_counts = landed.measure.day_counts
     batch.duplicate_sources = landed.measure.duplicate_sources
     if batch.preview_counts is not None and batch.preview_counts != counts(batch):
         batch.data_changed = True
