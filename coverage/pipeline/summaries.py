@@ -307,8 +307,8 @@ def new_delivered_table(cursor) -> str:
     """``DELIVERED_TABLE``, created empty for this session; returns its quoted name."""
     table = quote(DELIVERED_TABLE)
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {table} (batch_id bigint NOT NULL, slot varchar(40) NOT NULL, "
-                   "stream varchar(100) NOT NULL, fresh bigint NOT NULL, total bigint NOT NULL)")
+    cursor.execute(f"CREATE TEMPORARY TABLE {table} (batch_id bigint NOT NULL, slot text NOT NULL, "
+                   "stream text NOT NULL, fresh bigint NOT NULL, total bigint NOT NULL)")
     return table
 
 
