@@ -34,10 +34,15 @@ from .landing import (
     next_span,
 )
 from .staging import quote, small_sorts
-from .summaries import merge_counts, merge_sources, sorted_union, stream_slot
+from .summaries import (
+    DeliveredSlots,
+    merge_counts,
+    merge_sources,
+    new_delivered_table,
+    sorted_union,
+)
 
 LAND_CHUNK = 20_000  # staged rows per commit transaction: about a tenth of a second of writing
-GROUPS_FETCHED = 10_000  # grouped rows held at once while the last chunk counts what landed
 
 
 @dataclass
@@ -51,8 +56,9 @@ class Tally:
     last_id: int = 0  # the highest record id after the previous chunk
     accepted: int = 0
     staged: int = 0
-    days: list[int] = field(default_factory=list)
-    media_days: list[str] = field(default_factory=list)
+    # Slots with media missing, for the lane's ``media_days``. Not the days of the records, nor those
+    # with media missing: the commit needs neither (the preview put them on the batch), and a long
+    # chat's were loaded and saved again with every chunk.
     media_slots: list[str] = field(default_factory=list)
     new_media: dict[str, int] = field(default_factory=dict)
     staged_media: dict[str, int] = field(default_factory=dict)
@@ -71,63 +77,53 @@ class Tally:
         m = landed.measure
         self.accepted += landed.accepted
         self.staged += m.staged
-        self.days = sorted_union(self.days, m.days)
-        self.media_days = sorted_union(self.media_days, m.media_days)
         self.media_slots = sorted_union(self.media_slots, m.media_slots)
         self.new_media = merge_counts(self.new_media, m.new_media)
         self.staged_media = merge_counts(self.staged_media, m.staged_media)
         self.duplicate_sources = merge_sources(self.duplicate_sources, m.duplicate_sources)
         self.upgraded = merge_counts(self.upgraded, landed.upgraded)
 
-    def as_landed(self, day_counts: dict[str, int], lane_days: dict[str, int]) -> Landed:
+    def as_landed(self) -> Landed:
         """The whole commit as one landing, for the summaries and the batch's counts.
 
-        ``day_counts`` and ``lane_days``: what the chunks wrote, per day and per slot (``delivered``).
+        What it wrote per day and per slot stays in the database (``delivered``): ``day_counts``
+        and ``lane_days`` are empty.
         """
         tallied = {name: getattr(self, name) for name in _TALLIED}
-        measure = Measure(held=not self.exclusive, day_counts=day_counts, **tallied)
-        return Landed(self.accepted, measure, lane_days, new_days=day_counts, upgraded=self.upgraded)
+        return Landed(self.accepted, Measure(held=not self.exclusive, **tallied), upgraded=self.upgraded)
 
 
 # The measures a tally adds up over the chunks, under the same names.
-_TALLIED = ("accepted", "days", "media_days", "media_slots", "duplicate_sources", "new_media", "staged",
-            "staged_media")
+_TALLIED = ("accepted", "media_slots", "duplicate_sources", "new_media", "staged", "staged_media")
 
 
-def delivered(batch: AcquisitionBatch, began_id: int = 0) -> tuple[dict[str, int], dict[str, int]]:
-    """What the batch's chunks wrote: (new records per UTC day in day order, records this lane
-    delivered per ``slot~stream``).
+def delivered(batch: AcquisitionBatch, began_id: int = 0) -> DeliveredSlots:
+    """What the batch's chunks wrote, counted into a temporary table (``summaries.DeliveredSlots``):
+    per slot and stream, the records it brought first (which are also its new records per day) and
+    those its lane delivered.
 
     A record the batch brought first counts on both; a held record it brought again through
     its lane (a provenance row of the batch) on the second only, as ``landing.land_rows`` counts
     them. ``began_id``: every record of the batch has a higher id (the id index bounds the scan).
+    The slots (an hour each: a long chat has hundreds of thousands) stay in the database.
     """
     r, p = quote(Record._meta.db_table), quote(RecordProvenance._meta.db_table)
     slot = slots.slot_sql("r.event_at", slots.minutes_for_connection(batch.connection_id))
-    day = slots.day_sql("r.event_at")
-    per_day: dict[str, int] = {}
-    lane: dict[str, int] = {}
     with db.cursor() as cursor, small_sorts(cursor):
+        table = new_delivered_table(cursor)
         cursor.execute(
-            f"SELECT {day}, {slot}, r.stream, COUNT(*) FROM {r} r "
-            f"WHERE r.id > %s AND r.connection_id = %s AND r.first_batch_id = %s GROUP BY {day}, {slot}, r.stream",
-            [began_id, batch.connection_id, batch.pk],
+            f"INSERT INTO {table} (batch_id, slot, stream, fresh, total) SELECT %s, {slot}, r.stream, COUNT(*), "
+            f"COUNT(*) FROM {r} r WHERE r.id > %s AND r.connection_id = %s AND r.first_batch_id = %s "
+            f"GROUP BY {slot}, r.stream",
+            [batch.pk, began_id, batch.connection_id, batch.pk],
         )
-        while rows := cursor.fetchmany(GROUPS_FETCHED):
-            for day_key, slot_key, stream, count in rows:
-                per_day[day_key] = per_day.get(day_key, 0) + count
-                key = stream_slot(slot_key, stream)
-                lane[key] = lane.get(key, 0) + count
         cursor.execute(
-            f"SELECT {slot}, r.stream, COUNT(*) FROM {p} p JOIN {r} r ON r.id = p.record_id "
-            f"WHERE p.batch_id = %s GROUP BY {slot}, r.stream",
-            [batch.pk],
+            f"INSERT INTO {table} (batch_id, slot, stream, fresh, total) SELECT %s, {slot}, r.stream, 0, COUNT(*) "
+            f"FROM {p} p JOIN {r} r ON r.id = p.record_id WHERE p.batch_id = %s GROUP BY {slot}, r.stream",
+            [batch.pk, batch.pk],
         )
-        while rows := cursor.fetchmany(GROUPS_FETCHED):
-            for slot_key, stream, count in rows:
-                key = stream_slot(slot_key, stream)
-                lane[key] = lane.get(key, 0) + count
-    return dict(sorted(per_day.items())), lane
+        cursor.execute(f"SELECT COALESCE(SUM(total), 0) FROM {table} WHERE batch_id = %s", [batch.pk])
+        return DeliveredSlots(batch.pk, int(cursor.fetchone()[0]))
 
 
 def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None) -> bool:

@@ -24,9 +24,9 @@ from connections.connectors.base import ArtifactRejected, BatchFacts
 from connections.models import Connection
 
 from ..models import AcquisitionBatch
-from . import accounts, claims, set_aside
+from . import accounts, claims, set_aside, summaries
 from .chunks import Tally, delivered, land_chunk, tally_json, undo_landing
-from .landing import Round, update_summaries
+from .landing import Round
 from .preview import (
     CommitRefused,
     NotAnArtifactSource,
@@ -41,6 +41,7 @@ from .removal import discard_preview
 from .reread import TRIGGER as REREAD
 from .reread import commit_reread
 from .staging import drop_staging, has_staged, lean_cache, roomy_wal
+from .summaries import DeliveredSlots
 
 log = logging.getLogger(__name__)
 
@@ -314,8 +315,15 @@ def _start_over(batch: AcquisitionBatch) -> None:
     batch.save(update_fields=["landing", "set_aside"])
 
 
-def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, dict], now: datetime) -> None:
-    """The last transaction of a commit: summaries, counts, status ``committed``."""
+def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: DeliveredSlots, now: datetime) -> None:
+    """The last transaction of a commit: summaries, counts, status ``committed``.
+
+    ``counted``: ``chunks.delivered``, counted without the lock; counted again here when the
+    database session that holds it is gone (a reconnect). The batch's counts per day are read
+    from it once the lane has moved: a long chat's are not held while its lane's are merged.
+    """
+    if not counted.present():
+        counted = delivered(batch, tally.began_id)
     round_ = Round(
         parsed=batch.count_parsed,
         earliest=batch.event_earliest,
@@ -323,11 +331,13 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: tuple[dict, d
         partial=batch.partial,
         media_not_attached=batch.media_missing + batch.media_omitted,
     )
-    landed = tally.as_landed(*counted)
-    update_summaries(batch, round_, now, new_batch=True, landed=landed)
+    landed = tally.as_landed()
+    summaries.update_lane(batch, round_, now, new_batch=True, landed=landed, counted=counted)
+    summaries.update_summary(batch, round_, now, landed=landed)
+    batch.day_counts = counted.per_day()
+    summaries.drop_delivered_table()
     batch.count_accepted = landed.accepted
     batch.count_duplicate = batch.count_parsed - landed.accepted
-    batch.day_counts = landed.measure.day_counts
     batch.duplicate_sources = landed.measure.duplicate_sources
     if batch.preview_counts is not None and batch.preview_counts != counts(batch):
         batch.data_changed = True
