@@ -34,6 +34,10 @@ from coverage.pipeline import preview_artifact, requeue_stalled, start_commit
 
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = 200_000  # a commit that takes a few seconds on PostgreSQL, so kills land inside it
+# The worker killed again and again: its commit must outlast five kills. Chunks cost about a tenth
+# of a second each on PostgreSQL since issue 15, and a killed commit resumes where it stopped.
+KILLED_POINTS = 300_000
+LONGEST_LIFE = 0.5  # seconds a worker may land before it is killed (at random, from 0)
 
 needs_postgres = pytest.mark.skipif(
     db.vendor != "postgresql",
@@ -90,10 +94,10 @@ def storage_root(settings, artifact_root):
 
 def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, tmp_path, storage_root):
     conn = Connection.objects.create(owner=owner, connector="google_timeline", slug="timeline", name="Timeline")
-    path = _records_json(tmp_path / "Records.json", POINTS)
+    path = _records_json(tmp_path / "Records.json", KILLED_POINTS)
     with path.open("rb") as fh:
         batch = preview_artifact(conn, fh, "Records.json")
-    assert batch.status == "preview" and batch.count_accepted == POINTS
+    assert batch.status == "preview" and batch.count_accepted == KILLED_POINTS
     batch = start_commit(batch)
     env = _env(storage_root)
     rng = random.Random(20261125)
@@ -102,7 +106,7 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
     for attempt in range(10):
         worker = _worker(env)
         running = _wait_until_running(worker, task_id)
-        delay = rng.uniform(0.0, 1.0)  # a random point inside the landing transaction
+        delay = rng.uniform(0.0, LONGEST_LIFE)  # a random point inside the landing transaction
         time.sleep(delay)
         finished = worker.poll() is not None
         if not finished:
@@ -113,7 +117,7 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
         kills.append((attempt, round(delay, 2), running, finished, batch.status, visible))
         # Atomic visibility: nothing, or the whole batch with its summary.
         if batch.status == "committed":
-            assert visible == POINTS
+            assert visible == KILLED_POINTS
             break
         assert batch.status == "committing"
         assert visible == 0
@@ -128,9 +132,9 @@ def test_killing_the_worker_mid_commit_never_leaves_a_half_visible_batch(owner, 
         assert worker.wait(timeout=300) == 0, worker.stderr.read().decode()
         batch.refresh_from_db()
     assert batch.status == "committed"
-    assert Record.objects.filter(connection=conn).count() == POINTS
-    assert Record.delivered_by(batch) == POINTS
-    assert CoverageSummary.objects.get(connection=conn).record_count == POINTS
+    assert Record.objects.filter(connection=conn).count() == KILLED_POINTS
+    assert Record.delivered_by(batch) == KILLED_POINTS
+    assert CoverageSummary.objects.get(connection=conn).record_count == KILLED_POINTS
     hits = sum(1 for k in kills if k[2] and not k[3])
     assert hits >= 5, kills  # the kills really landed inside running commits
 
