@@ -69,8 +69,6 @@ def _counted(measure: Measure) -> dict:
         "staged": measure.staged,
         "staged_media": measure.staged_media,
         "duplicate_sources": measure.duplicate_sources,
-        "days": measure.days,
-        "media_days": measure.media_days,
         "media_slots": measure.media_slots,
     }
 
@@ -157,8 +155,6 @@ def seed(batch: AcquisitionBatch) -> Landed:
         staged=noted.get("staged", 0),
         staged_media=dict(noted.get("staged_media", {})),
         duplicate_sources=list(noted.get("duplicate_sources", [])),
-        days=list(noted.get("days", [])),
-        media_days=list(noted.get("media_days", [])),
         media_slots=list(noted.get("media_slots", [])),
     )
     return Landed(0, measure)
