@@ -56,11 +56,16 @@ def plan(batch: AcquisitionBatch, measure: Measure, seen: int) -> None:
     preview, not for the commit (``apply`` deletes them as the commit begins).
     """
     batch.set_aside = None
-    holders = [int(s["batch_id"]) for s in measure.duplicate_sources if s.get("committed_at")]
+    holders = _committed(measure.duplicate_sources)
     held = measure.staged - measure.accepted
     if not held or held < AT_LEAST * measure.staged or not holders or (batch.options or {}).get("reread_of"):
         return
     batch.set_aside = {"pending": True, "rewritten": seen, **_counted(measure)}
+
+
+def _committed(sources: list[dict]) -> list[int]:
+    """The earlier imports among ``sources`` (``duplicate_sources``) that were committed."""
+    return [int(s["batch_id"]) for s in sources if s.get("committed_at")]
 
 
 def _counted(measure: Measure) -> dict:
@@ -86,7 +91,7 @@ def apply(batch: AcquisitionBatch) -> None:
     batch.set_aside = None
     if noted["rewritten"] != rewritten(batch.connection_id):
         return
-    holders = [int(s["batch_id"]) for s in noted["duplicate_sources"] if s.get("committed_at")]
+    holders = _committed(noted["duplicate_sources"])
     if not _delete_inert(batch, holders):
         return
     rest = measure_staged(batch.pk, batch.connection_id, by_slot=False)
