@@ -45,12 +45,17 @@ class RecordsPage(Schema):
     next_cursor: str | None
 
 
+# Text a filter may hold: anything but NUL, which no stored text holds and PostgreSQL refuses to
+# compare with (a 500 before; now a 400 that says which filter).
+NO_NUL = r"^[^\x00]*$"
+
+
 class RecordFilters(Schema):
-    stream: str | None = None
+    stream: str | None = Field(None, pattern=NO_NUL)
     since: datetime | None = None
     until: datetime | None = None
-    method: str | None = None
-    cursor: str | None = Field(None, description="the `next_cursor` of the previous page: `STREAM:KEY`")
+    method: str | None = Field(None, pattern=NO_NUL)
+    cursor: str | None = Field(None, pattern=NO_NUL, description="the `next_cursor` of the previous page: `STREAM:KEY`")
     limit: int = Field(PAGE, ge=1, le=PAGE)
 
 

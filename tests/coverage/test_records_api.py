@@ -118,4 +118,7 @@ def test_another_owners_source_is_404_and_bad_input_is_refused_in_json(client, b
     assert past_the_end.status_code == 200 and past_the_end.json() == {"records": [], "next_cursor": None}
     too_many = client.get("/api/owner/connections/phone/records", {"limit": 501}, **bearer)
     assert too_many.status_code == 400 and "limit" in too_many.json()["detail"]
+    for name in ("stream", "method", "cursor"):  # NUL: PostgreSQL refused the query, a 500
+        nul = client.get("/api/owner/connections/phone/records", {name: "loc\x00ations"}, **bearer)
+        assert nul.status_code == 400 and name in nul.json()["detail"]
     assert client.get("/api/owner/connections/phone/records").status_code == 401
