@@ -273,7 +273,7 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
     # Leftovers of staging (rows of a span landed before a lost staging was read again) go after
     # the lock: on PostgreSQL the walk over the index of the rows the chunks deleted took 0.27 s
     # at 1M rows. A process killed first leaves them to the sweep (``sweep.remove_stray_staging``).
-    drop_staging(batch.pk)
+    drop_staging(batch.pk, landed=True)
     return batch, True
 
 

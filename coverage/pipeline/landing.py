@@ -14,7 +14,7 @@ calls anything here that writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -25,7 +25,7 @@ from django.db import connection as db
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots, summaries
 from .measures import Landed, Measure, Round
-from .staging import STAGING_TABLE, drop_staging, quote, small_sorts
+from .staging import STAGING_TABLE, content_kept, drop_staging, quote, small_sorts
 from .summaries import (
     day_text,
     earliest_of,
@@ -131,7 +131,7 @@ def _next_stream(cursor, batch_id: int, stream: str | None) -> str | None:
 def drop_span(batch_id: int, span: Span) -> None:
     """Delete the staged rows of a landed span."""
     where, params = span.sql()
-    with db.cursor() as cursor:
+    with db.cursor() as cursor, content_kept(cursor):
         cursor.execute(f"DELETE FROM {quote(STAGING_TABLE)} AS s WHERE s.batch_id = %s{where}", [batch_id, *params])
 
 
@@ -178,8 +178,18 @@ def holds_in_span(connection_id: int, span: Span) -> bool:
         return cursor.fetchone() is not None
 
 
+GroupNote = Callable[[int, str, int | None], None]
+"""Told each group of held staged rows a measure finds: ``note(day, media, first batch or None)``."""
+
+
 def measure_staged(
-    batch_id: int, connection_id: int, span: Span | None = None, *, held: bool | None = None, by_slot: bool = True
+    batch_id: int,
+    connection_id: int,
+    span: Span | None = None,
+    *,
+    held: bool | None = None,
+    by_slot: bool = True,
+    note: GroupNote | None = None,
 ) -> Measure:
     """What landing the staged records (of ``span``, or all) would add, from one SQL aggregate.
 
@@ -190,7 +200,8 @@ def measure_staged(
     connection holds none of these keys. ``by_slot=False`` when the caller needs no count per
     slot (``Measure.slot_counts`` and ``slots`` stay empty): the groups are days, not hours, and
     a chat spread thin over years has nearly a group per message by the hour. Slots with media
-    missing are still found.
+    missing are still found. ``note``, when the connection holds records, is told the day, media
+    and holder of each group (``set_aside.KeptDays``: the preview's plan).
     """
     n = _sql_names()
     where, span_params = (span or Span()).sql()
@@ -214,7 +225,7 @@ def measure_staged(
                     "GROUP BY g.day, g.slot, g.stream, g.media, g.first_batch ORDER BY g.day",
                     [connection_id, batch_id, *span_params],
                 )
-                _add_groups(measure, _held_apart(_fetched(cursor), held_by, batch_id))
+                _add_groups(measure, _held_apart(_fetched(cursor), held_by, batch_id, note))
             else:
                 cursor.execute(
                     f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), COUNT(*) FROM {n['S']} s "
@@ -233,10 +244,14 @@ def measure_staged(
     return measure
 
 
-def _held_apart(rows: Iterable[tuple], held_by: dict[int, int], batch_id: int) -> Iterator[tuple]:
+def _held_apart(
+    rows: Iterable[tuple], held_by: dict[int, int], batch_id: int, note: GroupNote | None = None
+) -> Iterator[tuple]:
     """Groups ``(day, slot, stream, media, count, first batch or None)`` as ``_add_groups`` takes them
     (``count`` new where no record holds the key), counting into ``held_by`` the rows each earlier batch holds."""
     for day, slot, stream, media, count, first in rows:
+        if note is not None:
+            note(day, media, first)
         if first is None:
             yield day, slot, stream, media, count, count
             continue
@@ -445,7 +460,7 @@ def land(batch: AcquisitionBatch, round_: Round, now: datetime, *, new_batch: bo
     """
     landed = land_rows(batch, measure_staged(batch.pk, batch.connection_id))
     update_summaries(batch, round_, now, new_batch=new_batch, landed=landed)
-    drop_staging(batch.pk)
+    drop_staging(batch.pk, landed=True)
     return landed
 
 

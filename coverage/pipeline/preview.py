@@ -213,7 +213,8 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> Non
     batch.question = None
     seen = set_aside.rewritten(batch.connection_id)  # before measuring: a removal after it shows
     # Slots only for the holes, which only a source with an expected density has (``summaries.holes``).
-    measure = measure_staged(batch.pk, batch.connection_id, by_slot=manifest.hole_after is not None)
+    kept = set_aside.KeptDays(set_aside.inert_holders(batch))  # told each group: the plan's days
+    measure = measure_staged(batch.pk, batch.connection_id, by_slot=manifest.hole_after is not None, note=kept.note)
     batch.count_accepted = measure.accepted
     batch.count_duplicate = staged.parsed - measure.accepted
     batch.day_counts = measure.day_counts
@@ -223,7 +224,7 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> Non
     batch.warnings = batch.warnings + _seen_elsewhere(batch)
     batch.preview_counts = counts(batch)
     batch.stream_coverage = stream_coverage(batch.pk)  # how far each stream reaches (``streams``)
-    set_aside.plan(batch, measure, seen)  # what the commit may set aside (``set_aside``)
+    set_aside.plan(batch, measure, seen, kept)  # what the commit may set aside (``set_aside``)
     stamp(batch, "deduplicated")
 
 

@@ -295,7 +295,7 @@ def commit_reread(batch: AcquisitionBatch | int, *, now: datetime | None = None)
         diff = difference(batch, old)
         _apply(batch, old)
         landed = land_rows(batch, measure_staged(batch.pk, connection.pk))
-        drop_staging(batch.pk)
+        drop_staging(batch.pk, landed=True)
         # The old import hands its file (and the file's identity: one landed batch per file) over.
         moved_file = old.artifact_name
         old.options = {**(old.options or {}), "superseded_by": batch.pk}

@@ -26,11 +26,14 @@ from connections.models import Connection
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from .landing import measure_staged
 from .measures import Landed, Measure
-from .staging import STAGING_TABLE, quote
+from .staging import STAGING_TABLE, keep_staged, quote
 
 # The share of held rows worth a pass over every staged row: below it the pass costs about what
 # setting aside saves the commit.
 AT_LEAST = 0.5
+# Runs of kept days a plan notes at most: a scatter of more (a chat again with its photos, a few on
+# every day) is set aside row by row.
+MOST_RUNS = 64
 
 
 def rewritten(connection_id: int) -> int:
@@ -46,7 +49,7 @@ def note_rewrite(connection: Connection) -> None:
     connection.save(update_fields=["rewritten"])
 
 
-def plan(batch: AcquisitionBatch, measure: Measure, seen: int) -> None:
+def plan(batch: AcquisitionBatch, measure: Measure, seen: int, kept: KeptDays | None = None) -> None:
     """Note on a preview (``batch.set_aside``, the caller saves it) what its commit may set aside.
 
     ``measure``: ``measure_staged`` of all the batch's staged rows, taken after ``seen`` (the
@@ -60,7 +63,53 @@ def plan(batch: AcquisitionBatch, measure: Measure, seen: int) -> None:
     held = measure.staged - measure.accepted
     if not held or held < AT_LEAST * measure.staged or not holders or (batch.options or {}).get("reread_of"):
         return
-    batch.set_aside = {"pending": True, "rewritten": seen, **_counted(measure)}
+    batch.set_aside = {"pending": True, "rewritten": seen, "kept_days": kept.runs() if kept else None,
+                       **_counted(measure)}
+
+
+class KeptDays:
+    """The days on which a preview's measure finds a staged row that landing may change.
+
+    A measure groups the staged rows by day, media and the import holding their key
+    (``measure_staged``'s ``note``). A group changes nothing when it lands if an import of
+    the same method, committed before the preview, holds it and it brings no media: its source
+    has the records and its lane delivered them. Every other group keeps its day. On the other
+    days every row can be set aside without looking its key up again (``apply``); a re-export
+    with a few new weeks keeps those weeks. Days are plain numbers: no key is compared outside
+    the database, whose collation orders the keys.
+    """
+
+    def __init__(self, inert: frozenset[int]):
+        self.inert = inert  # ``inert_holders``
+        self.days: set[int] = set()
+
+    def note(self, day: int, media: str, first: int | None) -> None:
+        if first is None or first not in self.inert or media == "attached":
+            self.days.add(day)
+
+    def runs(self) -> list[list[int]] | None:
+        """The kept days as runs ``[first, last]`` of ordinals; None when they scatter into more
+        than ``MOST_RUNS`` (the commit then looks every staged key up, as it did before)."""
+        runs: list[list[int]] = []
+        for day in sorted(self.days):
+            if runs and day == runs[-1][1] + 1:
+                runs[-1][1] = day
+            else:
+                runs.append([day, day])
+                if len(runs) > MOST_RUNS:
+                    return None
+        return runs
+
+
+def inert_holders(batch: AcquisitionBatch) -> frozenset[int]:
+    """The source's imports by ``batch``'s method that are committed now: a staged row one of them
+    holds changes nothing when it lands, unless it brings media (``KeptDays``)."""
+    return frozenset(
+        AcquisitionBatch.objects.filter(connection_id=batch.connection_id, method=batch.method)
+        .exclude(committed_at=None)
+        .exclude(pk=batch.pk)
+        .values_list("pk", flat=True)
+    )
 
 
 def _committed(sources: list[dict]) -> list[int]:
@@ -92,7 +141,8 @@ def apply(batch: AcquisitionBatch) -> None:
     if noted["rewritten"] != rewritten(batch.connection_id):
         return
     holders = _committed(noted["duplicate_sources"])
-    if not _delete_inert(batch, holders):
+    dropped = _drop_unkept_days(batch, noted.get("kept_days"))
+    if not _delete_inert(batch, holders) and not dropped:
         return
     rest = measure_staged(batch.pk, batch.connection_id, by_slot=False)
     batch.set_aside = {
@@ -104,8 +154,17 @@ def apply(batch: AcquisitionBatch) -> None:
     }
 
 
+def _drop_unkept_days(batch: AcquisitionBatch, runs: list[list[int]] | None) -> int:
+    """Delete the staged rows on the days the preview kept none on (``KeptDays``): no key looked up."""
+    if runs is None:
+        return 0
+    kept = " OR ".join(["s.event_day BETWEEN %s AND %s"] * len(runs)) or "FALSE"
+    return keep_staged(batch.pk, kept, [day for run in runs for day in run])
+
+
 def _delete_inert(batch: AcquisitionBatch, holders: list[int]) -> int:
-    """Delete the staged rows held by ``holders``' records that landing would leave as they are."""
+    """Delete the staged rows held by ``holders``' records that landing would leave as they are
+    (after ``_drop_unkept_days``: the rows on the kept days, each key looked up)."""
     same_lane = list(
         AcquisitionBatch.objects.filter(pk__in=holders, method=batch.method).values_list("pk", flat=True)
     )

@@ -163,6 +163,27 @@ def roomy_wal() -> Iterator[None]:
             cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
 
 
+@contextmanager
+def content_kept(cursor) -> Iterator[None]:
+    """SQLite: delete staged rows whose content lives on in ``Record`` (landed, or held by an earlier
+    import) without zeroing the pages they free (``secure_delete = FAST``); restored after.
+
+    Debian's SQLite zeroes every deleted byte by default: emptying 300k staged rows wrote the
+    whole table again (0.21 s of a 0.9 s commit). Removals the owner asks for (a preview
+    abandoned, an import undone, a source removed) still zero what they delete. Elsewhere a no-op.
+    """
+    if db.vendor != "sqlite":
+        yield
+        return
+    cursor.execute("PRAGMA secure_delete")
+    previous = int(cursor.fetchone()[0])
+    cursor.execute("PRAGMA secure_delete = FAST")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA secure_delete = {previous}")
+
+
 LEAN_CACHE_KIB = 16_384  # SQLite: page cache while an import stages or lands (settings give 64 MB)
 
 
@@ -324,8 +345,8 @@ def has_staged(batch_id: int) -> bool:
         return cursor.fetchone() is not None
 
 
-def drop_staging(batch_id: int) -> None:
-    """Delete a batch's staged rows.
+def drop_staging(batch_id: int, *, landed: bool = False) -> None:
+    """Delete a batch's staged rows (``landed``: what they hold is in ``Record``, ``content_kept``).
 
     SQLite: when the batch is alone in staging (the usual case), ``DELETE`` without a WHERE
     clause, which SQLite turns into freeing whole pages instead of finding and removing every
@@ -334,12 +355,47 @@ def drop_staging(batch_id: int) -> None:
     check to the delete, so no other batch can slip in between.
     """
     table = quote(STAGING_TABLE)
-    with transaction.atomic(), db.cursor() as cursor:
-        if db.vendor == "sqlite":
-            cursor.execute(f"SELECT MIN(batch_id) FROM {table}")
-            lowest = cursor.fetchone()[0]
-            cursor.execute(f"SELECT MAX(batch_id) FROM {table}")
-            if lowest == batch_id == cursor.fetchone()[0]:
-                cursor.execute(f"DELETE FROM {table}")
-                return
+    with transaction.atomic(), db.cursor() as cursor, (content_kept(cursor) if landed else nullcontext()):
+        if _alone(cursor, batch_id):
+            cursor.execute(f"DELETE FROM {table}")
+            return
         cursor.execute(f"DELETE FROM {table} WHERE batch_id = %s", [batch_id])
+
+
+def keep_staged(batch_id: int, kept: str, params: list) -> int:
+    """Delete the batch's staged rows except those where ``kept`` (SQL on staged row ``s``, with
+    ``params``) holds; returns how many went. No other batch's rows are touched. Only for rows
+    whose content is in ``Record`` (``content_kept``): a re-import's rows set aside.
+
+    SQLite, the batch alone in staging: the kept rows are copied aside, the table is emptied
+    whole and they are put back, which costs what is kept, not what goes (300k rows: 0.06 s,
+    against 0.25 s for deleting them one by one).
+    """
+    table = quote(STAGING_TABLE)
+    with transaction.atomic(), db.cursor() as cursor, content_kept(cursor):
+        if not _alone(cursor, batch_id):
+            cursor.execute(f"DELETE FROM {table} AS s WHERE s.batch_id = %s AND NOT ({kept})", [batch_id, *params])
+            return max(cursor.rowcount, 0)
+        aside = "temp.ownerhub_kept_staging"
+        cursor.execute(f"DROP TABLE IF EXISTS {aside}")
+        cursor.execute(f"CREATE TABLE {aside} AS SELECT * FROM {table} AS s WHERE s.batch_id = %s AND ({kept})",
+                       [batch_id, *params])
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")
+        gone = cursor.fetchone()[0]
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"INSERT INTO {table} SELECT * FROM {aside}")
+        gone -= max(cursor.rowcount, 0)
+        cursor.execute(f"DROP TABLE {aside}")
+        return gone
+
+
+def _alone(cursor, batch_id: int) -> bool:
+    """SQLite: whether every staged row is the batch's (the caller's IMMEDIATE transaction keeps
+    it so). Always False elsewhere: PostgreSQL deletes rows one by one anyway."""
+    if db.vendor != "sqlite":
+        return False
+    table = quote(STAGING_TABLE)
+    cursor.execute(f"SELECT MIN(batch_id) FROM {table}")
+    lowest = cursor.fetchone()[0]
+    cursor.execute(f"SELECT MAX(batch_id) FROM {table}")
+    return lowest == batch_id == cursor.fetchone()[0]

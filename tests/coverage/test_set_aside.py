@@ -9,9 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.db import connection as db
 
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
 from coverage.pipeline import chunks, commit, land_batch, set_aside, start_commit
+from coverage.pipeline.removal import discard_preview
 from coverage.pipeline.reread import commit_reread, preview_reread
 from coverage.pipeline.staging import drop_staging
 from coverage.pipeline.undo import remove_import
@@ -19,6 +21,7 @@ from tests.coverage.conftest import staged_rows
 from tests.coverage.test_chunked_commit import (
     export_file,
     killed_on_chunk,
+    point,
     previewed,
     push,
     visible_keys,
@@ -250,3 +253,92 @@ def test_a_chat_whose_photos_arrive_now_keeps_those_messages_staged(owner, tmp_p
     landed, left = landed_from(previewed(source, again), monkeypatch)
     assert left == 20  # the 20 messages with a photo fill in what was missing
     assert landed.set_aside["staged"] == 180
+
+
+# --- the days nothing new falls on go without a lookup --------------------------------------------
+def test_a_re_import_looks_up_only_the_rows_on_days_that_bring_something(owner, tmp_path, monkeypatch):
+    source, again = points_again(owner, tmp_path)
+    batch = previewed(source, again)
+    new_days = sorted({point(i)[0].toordinal() for i in range(1_000, 1_050)})
+    assert batch.set_aside["kept_days"] == [[new_days[0], new_days[-1]]]
+    on_new_days = sum(1 for i in range(1_050) if point(i)[0].toordinal() in new_days)
+    real, looked_up = set_aside._delete_inert, []
+    monkeypatch.setattr(set_aside, "_delete_inert",
+                        lambda batch_, holders: looked_up.append(staged_rows(batch_.pk)) or real(batch_, holders))
+    landed = land_batch(start_commit(batch, enqueue=False).pk)
+    assert looked_up == [on_new_days] and on_new_days < 300  # of 1,050 staged
+    assert (landed.count_accepted, landed.count_duplicate, landed.data_changed) == (50, 1_000, False)
+    assert landed.set_aside["staged"] == 1_000
+
+
+def test_another_owners_preview_keeps_its_staged_rows_while_a_re_import_sets_rows_aside(owner, tmp_path):
+    source, again = points_again(owner, tmp_path)
+    (tmp_path / "other").mkdir()
+    waiting = previewed(ConnectionFactory(connector="owntracks"), export_file(tmp_path / "other" / "pts.json", 400))
+    landed = land_batch(start_commit(previewed(source, again), enqueue=False).pk)
+    assert (landed.count_accepted, landed.count_duplicate) == (50, 1_000)
+    assert staged_rows(waiting.pk) == 400 and staged_rows(landed.pk) == 0
+    other = land_batch(start_commit(waiting, enqueue=False).pk)
+    assert (other.status, other.count_accepted) == (Status.COMMITTED, 400)
+
+
+KEPT_DAYS = {
+    # days a measure found a row that may change on -> the runs a plan notes
+    "none": ([], []),
+    "one week": (list(range(800_000, 800_007)), [[800_000, 800_006]]),
+    "two stretches": ([800_000, 800_001, 800_005, 800_003, 800_004], [[800_000, 800_001], [800_003, 800_005]]),
+    "64 lone days": (list(range(800_000, 800_128, 2)), [[d, d] for d in range(800_000, 800_128, 2)]),
+    "65 lone days: every row is looked up instead": (list(range(800_000, 800_130, 2)), None),
+}
+
+
+@pytest.mark.parametrize("case", KEPT_DAYS)
+def test_the_plan_notes_the_kept_days_as_runs(case):
+    days, runs = KEPT_DAYS[case]
+    kept = set_aside.KeptDays(frozenset({7}))
+    for day in days:
+        kept.note(day, "", None)
+        kept.note(day - 100_000, "", 7)  # held by the same lane: no day of its own
+    assert kept.runs() == runs
+
+
+@pytest.mark.parametrize(("media", "first", "kept"), [
+    ("", None, True),  # new
+    ("", 8, True),  # held by another lane, or an import not committed
+    ("attached", 7, True),  # may fill in missing media
+    ("missing", 7, False),
+    ("", 7, False),
+])
+def test_a_group_keeps_its_day_when_landing_may_change_something(media, first, kept):
+    days = set_aside.KeptDays(frozenset({7}))
+    days.note(800_000, media, first)
+    assert days.runs() == ([[800_000, 800_000]] if kept else [])
+
+
+def _secure_delete() -> int:
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.skipif(db.vendor != "sqlite", reason="secure_delete is SQLite's (PostgreSQL never zeroes deleted rows)")
+def test_rows_the_owner_abandons_are_zeroed_as_they_go_and_rows_whose_records_stay_are_not(owner, tmp_path):
+    source, again = points_again(owner, tmp_path)
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete = ON")  # as Debian's SQLite has it
+    statements: list[str] = []
+
+    def seen(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(seen):
+        land_batch(start_commit(previewed(source, again), enqueue=False).pk)
+    assert any("secure_delete = FAST" in sql for sql in statements) and _secure_delete() == 1
+    (tmp_path / "later").mkdir()
+    abandoned = previewed(source, export_file(tmp_path / "later" / "pts.json", 1_200))
+    statements.clear()
+    with db.execute_wrapper(seen):
+        assert discard_preview(abandoned)
+    assert staged_rows(abandoned.pk) == 0
+    assert not any("secure_delete" in sql for sql in statements) and _secure_delete() == 1
