@@ -50,28 +50,33 @@ SQLITE_TABLE = "search_recordtext"
 SQLITE_CREATE = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')",
 ]
+def _sqlite_may_have_text(row: str) -> str:
+    """Whether the payload's JSON names a text field at all: a plain substring test, before any
+    JSON is parsed. A point or a health sample names none, and a trigger that parsed each
+    payload three times made landing 300k points take 40 % longer."""
+    return "(" + " OR ".join(f"instr({row}.payload, '\"{f}\"')" for f in FIELDS) + ")"
+
+
 SQLITE_TRIGGERS = [
     f"CREATE TRIGGER IF NOT EXISTS search_record_inserted AFTER INSERT ON coverage_record "
-    f"WHEN {_sqlite_text('NEW')} <> '' "
-    f"BEGIN INSERT INTO {SQLITE_TABLE} (rowid, body) VALUES (NEW.id, {_sqlite_text('NEW')}); END",
+    f"WHEN {_sqlite_may_have_text('NEW')} "
+    f"BEGIN INSERT INTO {SQLITE_TABLE} (rowid, body) SELECT NEW.id, body FROM (SELECT {_sqlite_text('NEW')} AS body) "
+    "WHERE body <> ''; END",
     f"CREATE TRIGGER IF NOT EXISTS search_record_deleted AFTER DELETE ON coverage_record "
-    f"WHEN {_sqlite_text('OLD')} <> '' "
+    f"WHEN {_sqlite_may_have_text('OLD')} "
     f"BEGIN DELETE FROM {SQLITE_TABLE} WHERE rowid = OLD.id; END",
     f"CREATE TRIGGER IF NOT EXISTS search_record_changed AFTER UPDATE OF payload ON coverage_record "
     f"BEGIN DELETE FROM {SQLITE_TABLE} WHERE rowid = OLD.id; "
-    f"INSERT INTO {SQLITE_TABLE} (rowid, body) SELECT NEW.id, {_sqlite_text('NEW')} "
-    f"WHERE {_sqlite_text('NEW')} <> ''; END",
+    f"INSERT INTO {SQLITE_TABLE} (rowid, body) SELECT NEW.id, body FROM (SELECT {_sqlite_text('NEW')} AS body) "
+    "WHERE body <> ''; END",
 ]
+SQLITE_TRIGGER_NAMES = ("search_record_inserted", "search_record_deleted", "search_record_changed")
 SQLITE_FILL = (
     f"INSERT INTO {SQLITE_TABLE} (rowid, body) SELECT r.id, {_sqlite_text('r')} FROM coverage_record r "
     f"WHERE {_sqlite_text('r')} <> ''"
 )
-SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS search_record_inserted",
-    "DROP TRIGGER IF EXISTS search_record_deleted",
-    "DROP TRIGGER IF EXISTS search_record_changed",
-    f"DROP TABLE IF EXISTS {SQLITE_TABLE}",
-]
+SQLITE_DROP_TRIGGERS = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGER_NAMES]
+SQLITE_DROP = [*SQLITE_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {SQLITE_TABLE}"]
 
 # ---------------------------------------------------------------- PostgreSQL
 

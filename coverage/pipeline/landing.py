@@ -25,7 +25,7 @@ from django.db import connection as db
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots, summaries
 from .measures import Landed, Measure, Round
-from .staging import STAGING_TABLE, content_kept, drop_staging, quote, small_sorts
+from .staging import STAGING_TABLE, content_kept, drop_staging, quote, small_sorts, unchecked_json
 from .summaries import (
     day_text,
     earliest_of,
@@ -408,17 +408,18 @@ def _insert_records(cursor, rows: _Rows, measure: Measure) -> tuple[int, dict[st
     )
     params = [rows.connection_id, batch_id, batch_id, *rows.params]
     conflict = f" ON CONFLICT (connection_id, stream, {n['key']}) DO NOTHING"
-    if not measure.held:
-        cursor.execute(insert, params)
-    elif measure.accepted < measure.staged:
-        cursor.execute(insert + conflict, params)
-    else:
-        try:
-            with transaction.atomic():
-                cursor.execute(insert, params)
-        except IntegrityError:
+    with unchecked_json(cursor):  # payloads orjson wrote into staging
+        if not measure.held:
+            cursor.execute(insert, params)
+        elif measure.accepted < measure.staged:
             cursor.execute(insert + conflict, params)
-    accepted = max(cursor.rowcount, 0)
+        else:
+            try:
+                with transaction.atomic():
+                    cursor.execute(insert, params)
+            except IntegrityError:
+                cursor.execute(insert + conflict, params)
+        accepted = max(cursor.rowcount, 0)
     if accepted == measure.accepted:
         return accepted, measure.day_counts, measure.slot_counts
     # Not under the lock: count the inserted records to be exact.

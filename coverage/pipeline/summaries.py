@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -26,7 +25,7 @@ from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, Rec
 from ..words import local_date, zone_name
 from . import slots
 from .measures import Landed, Round
-from .staging import quote, sqlite_cache
+from .staging import quote, sqlite_cache, unchecked_json
 
 
 def day_text(ordinal: int) -> str:
@@ -343,23 +342,8 @@ def _merge_day_counts(lane_id: int, entries: str, params: list) -> None:
         with sqlite_cache(MERGE_CACHE_KIB, cursor):
             cursor.execute(f"SELECT json_group_object(k, n) FROM ({summed} ORDER BY k)", [lane_id, *params])
             merged = cursor.fetchone()[0]
-            with _built_json_unchecked(cursor):
+            with unchecked_json(cursor):  # SQLite built it: valid by construction
                 cursor.execute(f"UPDATE {lane} SET day_counts = %s WHERE id = %s", [merged, lane_id])
-
-
-@contextmanager
-def _built_json_unchecked(cursor) -> Iterator[None]:
-    """SQLite: no CHECK constraint (the JSONField's ``JSON_VALID``) while the database writes JSON it
-    built itself (``json_group_object``: valid by construction). SQLite 3.40 parses a checked value
-    into 16 bytes a node: a lane of a million slots took 105 MB to check, on top of writing it."""
-    if db.vendor != "sqlite":
-        yield
-        return
-    cursor.execute("PRAGMA ignore_check_constraints = ON")
-    try:
-        yield
-    finally:
-        cursor.execute("PRAGMA ignore_check_constraints = OFF")
 
 
 def _held_slots(connection_id: int) -> Iterator[str]:

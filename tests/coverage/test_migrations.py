@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection as db
 
 from tests.coverage.conftest import migrate_to
 
@@ -41,3 +42,28 @@ def test_first_deliveries_stop_being_provenance_rows_and_later_ones_stay(owner, 
         (pushed.pk, push.pk, "device_sync"),
         (exported[0].pk, push.pk, "device_sync"),
     }
+
+
+def _staging_sql() -> str:
+    with db.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'coverage_stagedrecord'")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(db.vendor != "sqlite", reason="a SQLite table layout (PostgreSQL's staging is unchanged)")
+def test_rows_waiting_in_staging_stay_when_it_becomes_one_key_ordered_table(back_to_latest):
+    migrate_to(("coverage", "0019_batch_set_aside"))
+    waiting = [(7, "locations", f"{1_700_000_000 + i}:52.5:13.4", "2023-11-14 22:13:20", 738_838, '{"lat": 52.5}', "")
+               for i in range(3)]
+    with db.cursor() as cursor:
+        cursor.executemany("INSERT INTO coverage_stagedrecord VALUES (%s, %s, %s, %s, %s, %s, %s)", waiting)
+    assert "WITHOUT ROWID" not in _staging_sql()
+
+    for step in (("coverage", "0020_staging_without_rowid"), ("coverage", "0019_batch_set_aside"),
+                 ("coverage", "0020_staging_without_rowid")):
+        migrate_to(step)
+        with db.cursor() as cursor:
+            cursor.execute("SELECT batch_id, stream, key, event_at || '', event_day, payload, media "
+                           "FROM coverage_stagedrecord ORDER BY key")
+            assert [tuple(row) for row in cursor.fetchall()] == waiting
+    assert "WITHOUT ROWID" in _staging_sql() and "JSON_VALID" not in _staging_sql()

@@ -8,6 +8,7 @@ expression index on PostgreSQL) and is searched through ``search.backends``.
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -31,6 +32,7 @@ from tests.views.conftest import export
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+LATEST = ("search", "0002_triggers_parse_only_text")
 
 
 @pytest.fixture(autouse=True)
@@ -168,8 +170,51 @@ def test_records_held_before_search_existed_are_indexed_by_its_migration(owner):
     finally:
         executor = MigrationExecutor(db)
         executor.loader.build_graph()
-        executor.migrate([("search", "0001_record_text_index")])
+        executor.migrate([LATEST])
     assert backends.search(owner.pk, "pizza", offset=0, limit=10).total == 1
+
+
+def _indexed() -> int:
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            cursor.execute(f"SELECT COUNT(*) FROM {backends.SQLITE_TABLE}")
+        else:
+            cursor.execute(f"SELECT COUNT(*) FROM coverage_record WHERE {backends._pg_has_text()}")
+        return cursor.fetchone()[0]
+
+
+def _points(count: int) -> bytes:
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    return json.dumps({"locations": [
+        {"latitudeE7": 387_000_000 + i, "longitudeE7": -91_000_000, "timestamp": f"{start + timedelta(minutes=i):%Y-%m-%dT%H:%M:%SZ}"}
+        for i in range(count)
+    ]}).encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_points_add_nothing_to_the_index_and_messages_are_found_before_and_after_the_lighter_triggers(owner):
+    """search 0002 (SQLite): the triggers parse only payloads that name a text field."""
+    chat = add_connection(owner, "whatsapp", "chat", "Chat")
+    places = add_connection(owner, "google_timeline", "places", "Places")
+    executor = MigrationExecutor(db)
+    executor.migrate([("search", "0001_record_text_index")])  # the first triggers
+    try:
+        _import(chat, _chat(["25/03/2023, 09:15 - Ana Souza: pizza tonight"]), "WhatsApp Chat with Ana Souza.txt")
+    finally:
+        executor = MigrationExecutor(db)
+        executor.loader.build_graph()
+        executor.migrate([LATEST])
+    assert _indexed() == 1
+    _import(places, _points(500), "Records.json")
+    _import(chat, _chat(["26/03/2023, 10:00 - Ana Souza: sushi tomorrow"]), "WhatsApp Chat with Ana Souza.txt")
+    assert _indexed() == 2  # 500 points, no text: nothing
+    assert backends.search(owner.pk, "pizza", offset=0, limit=10).total == 1
+    assert backends.search(owner.pk, "sushi", offset=0, limit=10).total == 1
+    Record.objects.filter(connection=places).delete()
+    Record.objects.filter(connection=chat, payload__text="pizza tonight").update(payload={"text": "pasta tonight"})
+    assert _indexed() == 2
+    assert backends.search(owner.pk, "pizza", offset=0, limit=10).total == 0
+    assert backends.search(owner.pk, "pasta", offset=0, limit=10).total == 1
 
 
 def test_every_page_has_a_search_box(owner_client, lisbon):
