@@ -211,6 +211,32 @@ def test_the_tally_a_commit_saves_between_chunks_does_not_grow_with_the_hours_th
     assert sizes[1] == sizes[61], sizes
 
 
+def test_what_each_chunk_reads_and_writes_of_its_batch_does_not_grow_with_the_days_the_file_covers(
+    owner, tmp_path, small_chunks
+):
+    """The preview's days (new per day, media days, holes) of a chat over decades run to tens of
+    thousands of entries: a chunk neither reads nor writes them, only the last transaction does."""
+    connection = Connection.objects.create(owner=owner, connector="owntracks", slug="decades", name="P")
+    path = spread_file(tmp_path / "far.json", 1_050, 60 * 24 * 3)  # a point every third day: 1,050 days
+    batch = start_commit(previewed(connection, path), enqueue=False)
+    assert len(batch.day_counts) == 1_050
+    batches = AcquisitionBatch._meta.db_table
+    statements: list[str] = []
+
+    def seen(execute, sql, params, many, context):
+        if batches in sql and "day_counts" in sql:
+            statements.append(sql.split()[0])
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(seen):
+        landed = land_batch(batch.pk)
+    assert landed.status == AcquisitionBatch.Status.COMMITTED and landed.count_accepted == 1_050
+    assert len(landed.day_counts) == 1_050 and sum(landed.day_counts.values()) == 1_050
+    # 11 chunks; the batch is read with its days before them (setting aside) and once landed (the
+    # answer), and written with them once, by the last transaction.
+    assert statements == ["SELECT", "UPDATE", "SELECT"], statements
+
+
 @pytest.mark.parametrize("killed", [False, True])
 def test_a_commit_in_chunks_counts_days_and_hours_as_the_records_say(phone, tmp_path, small_chunks, monkeypatch,
                                                                       killed):
