@@ -255,8 +255,9 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             batch.connection = connection
             if batch.status != Status.COMMITTING:
                 return batch, False
-            read_again = first or set_aside.outdated(batch, connection)  # may change any field
-            if set_aside.outdated(batch, connection):
+            outdated = set_aside.outdated(batch, connection)
+            read_again = first or outdated  # reading the file again may change any field
+            if outdated:
                 _start_over(batch)  # records the rows set aside rely on were taken away
                 counted = None
             elif first and not (batch.landing or {}).get("landed_all"):

@@ -385,8 +385,9 @@ def keep_staged(batch_id: int, kept: str, params: list) -> int:
     whose content is in ``Record`` (``content_kept``): a re-import's rows set aside.
 
     SQLite, the batch alone in staging: the kept rows are copied aside, the table is emptied
-    whole and they are put back, which costs what is kept, not what goes (300k rows: 0.06 s,
-    against 0.25 s for deleting them one by one).
+    whole and they are put back, which costs about what is kept, not what goes (a re-import of
+    300k points keeping 15k: 0.08 s to copy them aside, 0.03 s to put them back, where the
+    DELETE by day of the other 298k took 0.32 s).
     """
     table = quote(STAGING_TABLE)
     with transaction.atomic(), db.cursor() as cursor, content_kept(cursor):
@@ -397,9 +398,8 @@ def keep_staged(batch_id: int, kept: str, params: list) -> int:
         cursor.execute(f"DROP TABLE IF EXISTS {aside}")
         cursor.execute(f"CREATE TABLE {aside} AS SELECT * FROM {table} AS s WHERE s.batch_id = %s AND ({kept})",
                        [batch_id, *params])
-        cursor.execute(f"SELECT COUNT(*) FROM {table}")
-        gone = cursor.fetchone()[0]
         cursor.execute(f"DELETE FROM {table}")
+        gone = max(cursor.rowcount, 0)  # SQLite counts the rows it frees whole
         cursor.execute(f"INSERT INTO {table} SELECT * FROM {aside}")
         gone -= max(cursor.rowcount, 0)
         cursor.execute(f"DROP TABLE {aside}")

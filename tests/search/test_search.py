@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
@@ -163,15 +164,21 @@ def test_an_import_still_landing_is_not_searched_yet(owner, owner_client):
 @pytest.mark.django_db(transaction=True)
 def test_records_held_before_search_existed_are_indexed_by_its_migration(owner):
     chat = add_connection(owner, "whatsapp", "chat", "Chat")
-    executor = MigrationExecutor(db)
-    executor.migrate([("search", None)])
-    try:
+    with _search_at(None):
         _import(chat, _chat(["25/03/2023, 09:15 - Ana Souza: pizza tonight"]), "WhatsApp Chat with Ana Souza.txt")
+    assert backends.search(owner.pk, "pizza", offset=0, limit=10).total == 1
+
+
+@contextmanager
+def _search_at(migration: str | None):
+    """The search app at ``migration`` (None: before search existed) while the block runs, then at the latest."""
+    MigrationExecutor(db).migrate([("search", migration)])
+    try:
+        yield
     finally:
         executor = MigrationExecutor(db)
         executor.loader.build_graph()
         executor.migrate([LATEST])
-    assert backends.search(owner.pk, "pizza", offset=0, limit=10).total == 1
 
 
 def _indexed() -> int:
@@ -196,14 +203,8 @@ def test_points_add_nothing_to_the_index_and_messages_are_found_before_and_after
     """search 0002 (SQLite): the triggers parse only payloads that name a text field."""
     chat = add_connection(owner, "whatsapp", "chat", "Chat")
     places = add_connection(owner, "google_timeline", "places", "Places")
-    executor = MigrationExecutor(db)
-    executor.migrate([("search", "0001_record_text_index")])  # the first triggers
-    try:
+    with _search_at("0001_record_text_index"):  # the first triggers
         _import(chat, _chat(["25/03/2023, 09:15 - Ana Souza: pizza tonight"]), "WhatsApp Chat with Ana Souza.txt")
-    finally:
-        executor = MigrationExecutor(db)
-        executor.loader.build_graph()
-        executor.migrate([LATEST])
     assert _indexed() == 1
     _import(places, _points(500), "Records.json")
     _import(chat, _chat(["26/03/2023, 10:00 - Ana Souza: sushi tomorrow"]), "WhatsApp Chat with Ana Souza.txt")
