@@ -7,7 +7,9 @@ row of that method exists) and no media is filled in. The preview measures every
 and notes what they count (``plan``, on ``AcquisitionBatch.set_aside``); as the commit begins,
 before the connection lock, ``apply`` deletes those rows and keeps what they counted. The
 commit's tally starts from that (``seed``) and its chunks land only the rest (issue 15: a
-re-import's commit). The preview, which the owner waits for, does no more than before.
+re-import's commit). The preview, which the owner waits for, makes no extra pass over the rows:
+one query for the source's committed imports, and a note per group its measure already reads
+(``KeptDays``).
 
 Only rows held by imports that were committed when the preview measured are set aside, and
 they stay held until records are taken away or handed to another import: an import undone, or

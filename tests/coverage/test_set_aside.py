@@ -132,7 +132,7 @@ def test_the_owner_sees_the_same_receipt_and_card_with_rows_set_aside(scenario, 
     monkeypatch.setattr(set_aside, "AT_LEAST", 0.5)
     source, again = make(owner, tmp_path / "aside")
     batch = previewed(source, again)
-    assert staged_rows(batch.pk) == batch.count_parsed  # the preview does no more than before
+    assert staged_rows(batch.pk) == batch.count_parsed  # the preview deletes no staged row
     landed, left = landed_from(batch, monkeypatch)
     assert left == left_to_land  # held rows whose landing would change nothing went first
     assert owner_sees(source, landed) == every_row
