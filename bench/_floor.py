@@ -29,15 +29,17 @@ def _floor_rows(connector: str, path: str, text_times: bool):
     from datetime import UTC
 
     from connections.connectors.base import Artifact, BatchFacts, ParseOptions, payload_json
+    from coverage.stored_times import utc_text  # the time's text as staging writes it
 
     parse = importlib.import_module(f"connections.connectors.{connector}").parse
-    return _floor_iter(parse, Artifact, BatchFacts, ParseOptions, payload_json, UTC, path, text_times)
+    return _floor_iter(parse, Artifact, BatchFacts, ParseOptions, payload_json, utc_text, UTC, path, text_times)
 
 
-def _floor_iter(parse, Artifact, BatchFacts, ParseOptions, payload_json, UTC, path, text_times):  # noqa: N803
+def _floor_iter(parse, Artifact, BatchFacts, ParseOptions, payload_json, utc_text, UTC, path, text_times):  # noqa: N803
     for r in parse(Artifact(path=Path(path), filename=Path(path).name), BatchFacts(), ParseOptions()):
         at = r.event_at.astimezone(UTC)
-        yield (r.stream, r.key, str(at)[:-6] if text_times else at, payload_json(r.payload), r.media or "")
+        yield (r.stream, r.key, utc_text(at, at.toordinal()) if text_times else at, payload_json(r.payload),
+               r.media or "")
 
 
 def _floor_batches(rows, size: int = FLOOR_BATCH):

@@ -225,14 +225,14 @@ def measure_staged(
                     "GROUP BY g.day, g.slot, g.stream, g.media, g.first_batch ORDER BY g.day",
                     [connection_id, batch_id, *span_params],
                 )
-                _add_groups(measure, _held_apart(_fetched(cursor), held_by, batch_id, note))
+                add_groups(measure, _held_apart(_fetched(cursor), held_by, batch_id, note))
             else:
                 cursor.execute(
                     f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), COUNT(*) FROM {n['S']} s "
                     f"WHERE s.batch_id = %s{where} GROUP BY {grouped} ORDER BY s.event_day",
                     [batch_id, *span_params],
                 )
-                _add_groups(measure, _fetched(cursor))
+                add_groups(measure, _fetched(cursor))
         if not by_slot and any(measure.staged_media.get(m) for m in ("missing", "omitted")):
             cursor.execute(
                 f"SELECT DISTINCT {slots.slot_sql('s.event_at', measure.slot_minutes)} FROM {n['S']} s "
@@ -247,7 +247,7 @@ def measure_staged(
 def _held_apart(
     rows: Iterable[tuple], held_by: dict[int, int], batch_id: int, note: GroupNote | None = None
 ) -> Iterator[tuple]:
-    """Groups ``(day, slot, stream, media, count, first batch or None)`` as ``_add_groups`` takes them
+    """Groups ``(day, slot, stream, media, count, first batch or None)`` as ``add_groups`` takes them
     (``count`` new where no record holds the key), counting into ``held_by`` the rows each earlier batch holds."""
     for day, slot, stream, media, count, first in rows:
         if note is not None:
@@ -269,7 +269,7 @@ def _fetched(cursor) -> Iterator[tuple]:
         yield from rows
 
 
-def _add_groups(measure: Measure, rows: Iterable[tuple]) -> None:
+def add_groups(measure: Measure, rows: Iterable[tuple]) -> None:
     """Add the (day, slot, stream, media, staged, new) groups, in day order, to ``measure``."""
     last = None
     day_new = day_media = 0

@@ -34,8 +34,9 @@ from ..models import AcquisitionBatch
 from ..words import size as size_words
 from . import set_aside
 from .accounts import note_identity
+from .first_counts import RowCounts, counts_for
 from .landing import earliest_of, latest_of, measure_staged
-from .staging import Progress, Staged, drop_staging, lean_cache, stage
+from .staging import Progress, Staged, drop_staging, lean_cache, stage, text_times
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
 from .streams import stream_coverage
 from .summaries import holes
@@ -156,9 +157,15 @@ def _clean_options(options: dict | None) -> dict:
 
 
 def stage_artifact(
-    batch: AcquisitionBatch, parser, facts: BatchFacts, progress: Progress | None = None, phase: str | None = None
+    batch: AcquisitionBatch,
+    parser,
+    facts: BatchFacts,
+    progress: Progress | None = None,
+    phase: str | None = None,
+    counted: RowCounts | None = None,
 ) -> Staged:
-    """Parse the batch's stored artifact with ``parser`` (in the owner's zone and date order) into staging."""
+    """Parse the batch's stored artifact with ``parser`` (in the owner's zone and date order) into
+    staging; ``counted`` counts the rows on the way (``first_counts``)."""
     zone = (batch.options or {}).get("time_zone")  # a re-read in a zone named for it (``pipeline.reread``)
     tz = zone_named(zone) if zone else owner_zone(batch.connection.owner_id)
     answers = batch.options or {}
@@ -166,7 +173,7 @@ def stage_artifact(
                            me=answers.get("me"))
     with local_path(batch.artifact_name) as path:
         records = parser(Artifact(path=path, filename=batch.artifact_filename), facts, options)
-        return stage(batch.pk, records, progress, phase)
+        return stage(batch.pk, records, progress, phase, counted)
 
 
 def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None) -> AcquisitionBatch:
@@ -178,8 +185,9 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
     AcquisitionBatch.objects.filter(pk=batch.pk).update(phases=batch.phases, set_aside=None)
     drop_staging(batch.pk)
     facts = BatchFacts()
+    counted = counts_for(batch.connection_id, by_slot=_by_slot(manifest), text_times=text_times())
     try:
-        staged = stage_artifact(batch, parser, facts, progress, "parsing")
+        staged = stage_artifact(batch, parser, facts, progress, "parsing", counted)
     except ArtifactRejected as exc:
         drop_staging(batch.pk)
         return _reject(batch, manifest, exc.reason, exc.detail)
@@ -201,20 +209,32 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
         batch.save()
         return batch
     with lean_cache():  # SQLite: measuring reads every staged row (``staging.lean_cache``)
-        _measure(batch, staged, manifest)
+        _measure(batch, staged, manifest, counted)
     batch.save()
     if progress:
         progress("previewed", staged.parsed)
     return batch
 
 
-def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> None:
-    """What committing the staged rows would add, on the batch: counts, days, gaps, sources."""
+def _by_slot(manifest: Manifest) -> bool:
+    """Slots only for the holes, which only a source with an expected density has (``summaries.holes``)."""
+    return manifest.hole_after is not None
+
+
+def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest, counted: RowCounts) -> None:
+    """What committing the staged rows would add, on the batch: counts, days, gaps, sources.
+
+    A first import of a file without repeats is measured from what staging counted (``first_counts``);
+    otherwise staging is read again (``measure_staged``, ``stream_coverage``).
+    """
     batch.question = None
     seen = set_aside.rewritten(batch.connection_id)  # before measuring: a removal after it shows
-    # Slots only for the holes, which only a source with an expected density has (``summaries.holes``).
     kept = set_aside.KeptDays(set_aside.inert_holders(batch))  # told each group: the plan's days
-    measure = measure_staged(batch.pk, batch.connection_id, by_slot=manifest.hole_after is not None, note=kept.note)
+    measure = counted.measure(batch.connection_id)
+    reach = counted.stream_coverage() if measure is not None else None
+    if measure is None:
+        measure = measure_staged(batch.pk, batch.connection_id, by_slot=_by_slot(manifest), note=kept.note)
+        reach = stream_coverage(batch.pk)
     batch.count_accepted = measure.accepted
     batch.count_duplicate = staged.parsed - measure.accepted
     batch.day_counts = measure.day_counts
@@ -223,7 +243,7 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest) -> Non
     batch.gaps = holes(measure.slots, manifest, measure.zone)  # the one rule (summaries.holes), owner's days
     batch.warnings = batch.warnings + _seen_elsewhere(batch)
     batch.preview_counts = counts(batch)
-    batch.stream_coverage = stream_coverage(batch.pk)  # how far each stream reaches (``streams``)
+    batch.stream_coverage = reach  # how far each stream reaches (``streams``)
     set_aside.plan(batch, measure, seen, kept)  # what the commit may set aside (``set_aside``)
     stamp(batch, "deduplicated")
 

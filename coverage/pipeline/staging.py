@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from django.db import IntegrityError, transaction
 from django.db import connection as db
@@ -20,6 +21,7 @@ from django.db import connection as db
 from connections.connectors.base import ParsedRecord, clean_key, payload_json
 
 from ..models import AcquisitionBatch
+from ..stored_times import utc_text
 
 STAGING_TABLE = "coverage_stagedrecord"
 STAGE_CHUNK = 50_000  # staged records per transaction (one executemany or COPY)
@@ -27,6 +29,11 @@ PROGRESS_EVERY = 10_000  # items between progress updates a poller can see
 
 Progress = Callable[[str, int], None]
 """Called as ``progress(phase, items)`` while a batch is worked on (the CLI draws a bar)."""
+
+class Observer(Protocol):
+    """Shown each chunk of rows staging has just written, with how many it kept (``first_counts.RowCounts``)."""
+
+    def staged(self, rows: list[tuple], kept: int) -> None: ...
 
 
 @dataclass
@@ -41,30 +48,48 @@ def quote(name: str) -> str:
     return db.ops.quote_name(name)
 
 
-def stage(batch_id: int, records: Iterable[ParsedRecord], progress: Progress | None, phase: str | None) -> Staged:
+def stage(
+    batch_id: int,
+    records: Iterable[ParsedRecord],
+    progress: Progress | None,
+    phase: str | None,
+    observer: Observer | None = None,
+) -> Staged:
     """Insert records into staging in chunks; only the current chunk is held in memory.
 
     Per record the only Python work is one tuple (the payload serialized once by orjson);
     the chunk goes to the database in one call through the writer of its vendor
     (``writer_for``): ``executemany`` of a one-row prepared INSERT on SQLite, ``COPY``
-    through a temporary table on PostgreSQL.
+    through a temporary table on PostgreSQL. ``observer`` is shown each chunk once written (repeated
+    keys still in it), with how many rows staging kept of it.
     """
     result = Staged()
     writer = writer_for(batch_id)
+    write = writer.write
+    if observer is not None:
+        def write(rows: list[tuple]) -> int:
+            kept = writer.write(rows)
+            observer.staged(rows, kept)
+            return kept
     with writer.session():
-        _stage_into(writer, batch_id, records, progress, phase, result)
+        _stage_into(write, writer.text_times, batch_id, records, progress, phase, result)
     return result
 
 
+def text_times() -> bool:
+    """Whether staged rows carry ``event_at`` as SQLite's naive UTC text (else aware datetimes)."""
+    return WRITERS[db.vendor].text_times
+
+
 def _stage_into(
-    writer: StageWriter,
+    write: Callable[[list[tuple]], int],
+    as_text: bool,
     batch_id: int,
     records: Iterable[ParsedRecord],
     progress: Progress | None,
     phase: str | None,
     result: Staged,
 ) -> None:
-    as_text = writer.text_times
     dumps = payload_json  # JSON text with NUL, lone surrogates and endless strings cleaned
     chunk: list[tuple] = []
     append = chunk.append
@@ -79,25 +104,26 @@ def _stage_into(
             earliest = at
         if latest is None or at > latest:
             latest = at
+        day = at.toordinal()
         append(
             (
                 record.stream,
                 clean_key(record.key),  # the same object unless it needs cleaning
-                str(at)[:-6] if as_text else at,  # "2023-05-08 06:00:00[.ffffff]" without "+00:00"
-                at.toordinal(),
+                utc_text(at, day) if as_text else at,
+                day,
                 dumps(record.payload),
                 record.media or "",
             )
         )
         parsed += 1
         if len(chunk) >= STAGE_CHUNK:
-            result.staged += writer.write(chunk)
+            result.staged += write(chunk)
             chunk.clear()
         if parsed == next_report:
             next_report += PROGRESS_EVERY
             report_progress(batch_id, parsed, progress, phase)
     if chunk:
-        result.staged += writer.write(chunk)
+        result.staged += write(chunk)
         chunk.clear()
     result.parsed = parsed
     result.earliest, result.latest = earliest, latest
