@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from itertools import compress
 from operator import attrgetter, itemgetter
 
 from . import slots
 from .landing import add_groups, holds_records
 from .measures import Measure
+from .streams import utc_instant
 from .summaries import day_text
 
 MOST_GROUPS = 100_000  # groups held (about 15 MB) before counting gives up for the SQL's measure
@@ -168,7 +169,8 @@ class RowCounts:
         for (_day, _part, stream, _media), n in self.groups.items():
             counted[stream] = counted.get(stream, 0) + n
         return {
-            stream: {"count": counted[stream], "earliest": _utc(first).isoformat(), "latest": _utc(last).isoformat()}
+            stream: {"count": counted[stream], "earliest": utc_instant(first).isoformat(),
+                     "latest": utc_instant(last).isoformat()}
             for stream, (first, last) in sorted(self.reach.items())
         }
 
@@ -193,12 +195,6 @@ def _widen(reach: dict[str, list], stream: str, first, last) -> None:
         known[0] = first
     if last > known[1]:
         known[1] = last
-
-
-def _utc(value) -> datetime:
-    if isinstance(value, str):  # SQLite's text
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def counts_for(connection_id: int, *, by_slot: bool, text_times: bool) -> RowCounts:

@@ -224,8 +224,9 @@ def _by_slot(manifest: Manifest) -> bool:
 def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest, counted: RowCounts) -> None:
     """What committing the staged rows would add, on the batch: counts, days, gaps, sources.
 
-    A first import of a file without repeats is measured from what staging counted (``first_counts``);
-    otherwise staging is read again (``measure_staged``, ``stream_coverage``).
+    A first import is measured from what staging counted (``first_counts``), unless a repeat came from
+    further back than counting sees; any other preview reads staging again (``measure_staged``,
+    ``stream_coverage``).
     """
     batch.question = None
     seen = set_aside.rewritten(batch.connection_id)  # before measuring: a removal after it shows

@@ -15,7 +15,8 @@ from django.db import connection as db
 from .staging import STAGING_TABLE
 
 
-def _utc(value) -> datetime:
+def utc_instant(value) -> datetime:
+    """An instant as staging hands it back (SQLite: naive UTC text), aware in UTC."""
     if isinstance(value, str):  # SQLite hands back text
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -32,7 +33,7 @@ def stream_coverage(batch_id: int) -> dict[str, dict]:
         )
         rows = cursor.fetchall()
     return {
-        stream: {"count": int(n), "earliest": _utc(first).isoformat(), "latest": _utc(last).isoformat()}
+        stream: {"count": int(n), "earliest": utc_instant(first).isoformat(), "latest": utc_instant(last).isoformat()}
         for stream, n, first, last in rows
         if n
     }
