@@ -154,9 +154,10 @@ def _copy_text(batch_id: int, rows: list[tuple]) -> tuple[str, int]:
         if stream_key in seen:
             continue
         add(stream_key)
+        at = f"{utc_text(at, day)}+00"  # ``at`` is in UTC; ``str`` of it costs four times as much
         line = f"{batch_id}\t{stream}\t{key}\t{at}\t{day}\t{payload}\t{media}\n"
         if line.count("\t") != 6 or "\\" in line or line.count("\n") != 1 or "\r" in line:
-            fields = (stream, key, str(at), str(day), payload, media)
+            fields = (stream, key, at, str(day), payload, media)
             line = f"{batch_id}\t" + "\t".join(f.translate(_COPY_ESCAPES) for f in fields) + "\n"
         append(line)
     return "".join(lines), len(lines)
