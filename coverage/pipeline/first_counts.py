@@ -32,12 +32,18 @@ from .measures import Measure
 from .streams import utc_instant
 from .summaries import day_text
 
-MOST_GROUPS = 100_000  # groups held (about 15 MB) before counting gives up for the SQL's measure
+MOST_GROUPS = 100_000  # groups held (about 7 MB) before counting gives up for the SQL's measure
 KEYS_CARRIED = 1_000  # keys of a chunk's end held for the next one: a repeat often follows its original
 MISSING = frozenset(("missing", "omitted"))  # media states whose slots the measure lists
 
 _HOUR_TEXT = tuple(f"{h:02d}" for h in range(24))
-_QUARTER_TEXT = tuple(f"{15 * (m // 15):02d}" for m in range(60))  # minute -> start of its quarter hour
+_PART_TEXT = (  # a slot's place in its day -> its text after the day: "HH" (hours), "HH:MM" (quarter hours)
+    {h: _HOUR_TEXT[h] for h in range(24)},
+    {q: f"{_HOUR_TEXT[q // 4]}:{15 * (q % 4):02d}" for q in range(96)},
+)
+NO_PART = 96  # the place of a group counted by day only
+MEDIA_CODES = {"": 0, "attached": 1, "missing": 2, "omitted": 3}  # a group's media state in its code
+_MEDIA_OF = {code: state for state, code in MEDIA_CODES.items()}
 _HOUR, _MINUTE = attrgetter("hour"), attrgetter("minute")
 _STREAM, _KEY, _TIME, _DAY, _MEDIA = (itemgetter(i) for i in (0, 1, 2, 3, 5))  # of a staged row
 
@@ -56,8 +62,11 @@ class RowCounts:
 
     def __init__(self, *, by_slot: bool, minutes: int, text_times: bool):
         self.by_slot, self.minutes, self.text_times = by_slot, minutes, text_times
-        self.groups: dict[tuple, int] | None = {}  # (day, slot part or None, stream, media) -> rows
-        self.missing: set[tuple[int, str]] = set()  # (day, slot part) of rows with media missing
+        # Per stream, rows per group, a group coded as one integer (``_code``): about 70 bytes a
+        # group, where a tuple of day, slot, stream and media took some 250.
+        self.groups: dict[str, dict[int, int]] | None = {}
+        self.size = 0  # groups held, over all streams
+        self.missing: set[int] = set()  # day * 97 + slot place of rows with media missing (by day only)
         self.reach: dict[str, list] = {}  # stream -> [first, last] instant as staged
         self.last_keys: set[tuple[str, str]] = set()  # the previous chunk's last (stream, key): a repeat across chunks
         self._days: dict[str, int] = {}  # SQLite's day text -> ordinal
@@ -76,7 +85,7 @@ class RowCounts:
                 return
         if rows:
             self._count(rows)
-        if len(self.groups) > MOST_GROUPS:
+        if self.size + len(self.missing) > MOST_GROUPS:
             self.give_up()
 
     def _count(self, rows: list[tuple]) -> None:
@@ -102,12 +111,27 @@ class RowCounts:
                 self._add(prefix, stream, state, n)
         if not self.by_slot and stated:  # grouped by day: the slots with media missing are listed apart
             for prefix in self._prefixes(list(compress(stated, map(MISSING.__contains__, map(_MEDIA, stated)))), True):
-                self.missing.add(self._day_part(prefix))
+                day, part = self._day_part(prefix)
+                self.missing.add(day * 97 + part)
 
     def _add(self, prefix, stream: str, media: str, n: int) -> None:
+        if self.groups is None:  # given up earlier in this chunk
+            return
         day, part = self._day_part(prefix)
-        group = (day, part if self.by_slot else None, stream, media)
-        self.groups[group] = self.groups.get(group, 0) + n
+        state = MEDIA_CODES.get(media)
+        if state is None:  # a media state the codes do not know: the SQL counts it
+            self.give_up()
+            return
+        code = (day * 97 + (part if self.by_slot else NO_PART)) * 4 + state
+        per = self.groups.get(stream)
+        if per is None:
+            per = self.groups[stream] = {}
+        n_before = per.get(code)
+        if n_before is None:
+            self.size += 1
+            per[code] = n
+        else:
+            per[code] = n_before + n
 
     def _prefixes(self, rows: list[tuple], by_slot: bool) -> Iterator:
         """Each row's time cut as finely as its group needs: the slot's hour, or its minute in a
@@ -123,26 +147,27 @@ class RowCounts:
             return zip(map(_DAY, rows), map(_HOUR, times), strict=True)
         return zip(map(_DAY, rows), map(_HOUR, times), map(_MINUTE, times), strict=True)
 
-    def _day_part(self, prefix) -> tuple[int, str | None]:
-        """The UTC day (ordinal) and slot part ("HH", or "HH:MM", a quarter hour's start) of a prefix."""
+    def _day_part(self, prefix) -> tuple[int, int]:
+        """The UTC day (ordinal) of a prefix, and its slot's place in the day: the hour, or the
+        quarter hour (0–95) in a quarter-hour zone; ``NO_PART`` for a prefix of a day only."""
         if type(prefix) is int:
-            return prefix, None
+            return prefix, NO_PART
         if type(prefix) is tuple:  # (day, hour) or (day, hour, minute)
-            day, hour, minute = prefix[0], _HOUR_TEXT[prefix[1]], prefix[-1]
+            day, hour, minute = prefix[0], prefix[1], prefix[-1]
         else:
             day = self._days.get(prefix[:10])
             if day is None:
+                if len(self._days) >= 4096:  # a few thousand days at a time: a chat may span a century
+                    self._days.clear()
                 day = self._days[prefix[:10]] = date.fromisoformat(prefix[:10]).toordinal()
             if len(prefix) == 10:
-                return day, None
-            hour, minute = prefix[11:13], prefix[14:16]
-        if self.minutes == slots.HOUR:
-            return day, hour
-        return day, f"{hour}:{_QUARTER_TEXT[int(minute)]}"
+                return day, NO_PART
+            hour, minute = int(prefix[11:13]), int(prefix[14:16] or 0)
+        return day, hour if self.minutes == slots.HOUR else hour * 4 + minute // 15
 
     def give_up(self) -> None:
         """Count no more: the preview reads staging instead."""
-        self.groups = None
+        self.groups, self.size = None, 0
         self.missing, self.reach, self.last_keys = set(), {}, set()
 
     def measure(self, connection_id: int) -> Measure | None:
@@ -154,20 +179,25 @@ class RowCounts:
         if minutes != self.minutes:
             return None
         measure = Measure(slot_minutes=minutes, zone=tz, by_slot=self.by_slot)
-        rows = (
-            (day, f"{day_text(day)}T{part}" if part is not None else None, stream, media, n, n)
-            for (day, part, stream, media), n in sorted(self.groups.items())  # in day order, as the SQL's
-        )
-        add_groups(measure, rows)
+        groups = sorted((code, stream, n) for stream, per in self.groups.items() for code, n in per.items())
+        add_groups(measure, (self._group(code, stream, n) for code, stream, n in groups))  # in day order, as the SQL's
         if not self.by_slot and any(measure.staged_media.get(m) for m in MISSING):
-            measure.media_slots = sorted(f"{day_text(day)}T{part}" for day, part in self.missing)
+            measure.media_slots = sorted(self._slot(*divmod(place, 97)) for place in self.missing)
         return measure
+
+    def _group(self, code: int, stream: str, n: int) -> tuple:
+        """The group ``add_groups`` takes: (day, slot or None, stream, media, staged, new)."""
+        place, state = divmod(code, 4)
+        day, part = divmod(place, 97)
+        return day, self._slot(day, part) if part != NO_PART else None, stream, _MEDIA_OF[state], n, n
+
+    def _slot(self, day: int, part: int) -> str:
+        """A slot's key (``slots``): "2024-03-03T10", or "2024-03-03T10:45" in a quarter-hour zone."""
+        return f"{day_text(day)}T{_PART_TEXT[self.minutes != slots.HOUR][part]}"
 
     def stream_coverage(self) -> dict[str, dict]:
         """``streams.stream_coverage`` of the counted rows (call it only when ``measure`` gave one)."""
-        counted: dict[str, int] = {}
-        for (_day, _part, stream, _media), n in self.groups.items():
-            counted[stream] = counted.get(stream, 0) + n
+        counted = {stream: sum(per.values()) for stream, per in self.groups.items()}
         return {
             stream: {"count": counted[stream], "earliest": utc_instant(first).isoformat(),
                      "latest": utc_instant(last).isoformat()}

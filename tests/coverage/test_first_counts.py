@@ -121,6 +121,14 @@ def test_a_source_that_holds_records_is_measured_by_the_sql(owner):
     assert counted.measure(connection.pk) is None
 
 
+def test_a_media_state_counting_does_not_know_leaves_the_measure_to_the_sql(owner):
+    connection = ConnectionFactory(owner=owner, connector="apple_health")
+    rows = [ParsedRecord("samples", "a", START, {}), ParsedRecord("samples", "b", START, {}, media="lost")]
+    batch, counted = staged_and_counted(connection, rows, by_slot=False)
+    assert counted.measure(connection.pk) is None
+    assert measure_staged(batch.pk, connection.pk, by_slot=False).staged_media == {"lost": 1}
+
+
 def test_counting_gives_up_rather_than_hold_too_many_groups(owner, monkeypatch):
     monkeypatch.setattr(first_counts, "MOST_GROUPS", 50)
     connection = ConnectionFactory(owner=owner, connector="apple_health")
