@@ -82,7 +82,7 @@ def _ymd(date: str, order: str | None) -> tuple[int, int, int] | None:
     a, b, c = fields
     if _is_year(a) and not _is_year(c):
         y, mo, d = _year(a), int(b), int(c)
-    elif len(a) <= 2 and (_is_year(c) or len(c) == 2):
+    elif len(a) <= 2 and a.isdecimal() and (_is_year(c) or len(c) == 2):  # not "R5/1/2023": a year at both ends
         y = _year(c)
         if order == "dmy":
             d, mo = int(a), int(b)

@@ -235,6 +235,24 @@ def test_wall_clock_times_convert_like_zoneinfo_across_clock_changes(tmp_path, z
     assert [r.event_at for r in records] == [w.replace(tzinfo=tz).astimezone(UTC) for w in walls]
 
 
+def test_a_date_with_a_year_at_both_ends_is_a_failed_line_not_a_crash(tmp_path):
+    # Found by the arbitrary-bytes property test: a Japanese era year first and another year last.
+    path = chat_file(
+        tmp_path,
+        [
+            "14/03/2023, 10:00 - Ana: hi",
+            "R5/03/2023, 10:01 - Ana: an era and a year",
+            "R0/1/R5, 10:02 - Ana: two eras",
+            "R5/3/18, 10:03 - Ana: an era date as phones write it",
+        ],
+    )
+    records, facts = read(path)
+
+    assert [r.payload["text"] for r in records] == ["hi", "an era date as phones write it"]
+    assert records[1].event_at.date().isoformat() == "2023-03-18"
+    assert facts.failed == 2
+
+
 def test_dates_beyond_the_calendar_in_a_zone_fail_cleanly(tmp_path):
     path = chat_file(
         tmp_path,
