@@ -62,7 +62,7 @@ class RowCounts:
 
     def __init__(self, *, by_slot: bool, minutes: int, text_times: bool):
         self.by_slot, self.minutes, self.text_times = by_slot, minutes, text_times
-        # Per stream, rows per group, a group coded as one integer (``_code``): about 70 bytes a
+        # Per stream, rows per group, a group coded as one integer (``_add``): about 70 bytes a
         # group, where a tuple of day, slot, stream and media took some 250.
         self.groups: dict[str, dict[int, int]] | None = {}
         self.size = 0  # groups held, over all streams
