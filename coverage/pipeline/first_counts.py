@@ -209,10 +209,15 @@ def _firsts(rows: list[tuple], earlier: set[tuple[str, str]]) -> list[tuple]:
     """The rows whose (stream, key) neither came before in ``rows`` nor is in ``earlier``.
 
     A dict built in C from the rows backwards maps each key to its first row's place."""
-    pairs = list(zip(map(_STREAM, rows), map(_KEY, rows), strict=True))
-    first = dict(zip(reversed(pairs), range(len(rows) - 1, -1, -1), strict=True))
-    for pair in earlier:
-        first.pop(pair, None)
+    streams = list(map(_STREAM, rows))
+    if streams.count(streams[0]) == len(streams):  # one stream: its keys alone, no pair a row
+        keys = list(map(_KEY, rows))
+        earlier = {key for stream, key in earlier if stream == streams[0]}
+    else:
+        keys = list(zip(streams, map(_KEY, rows), strict=True))
+    first = dict(zip(reversed(keys), range(len(rows) - 1, -1, -1), strict=True))
+    for key in earlier:
+        first.pop(key, None)
     return list(map(rows.__getitem__, sorted(first.values())))
 
 
