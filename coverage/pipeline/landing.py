@@ -207,31 +207,16 @@ def measure_staged(
     where, span_params = (span or Span()).sql()
     tz = slots.zone_for_connection(connection_id)
     measure = Measure(slot_minutes=slots.minutes_for(tz), zone=tz, by_slot=by_slot)
-    slot = slots.slot_sql("s.event_at", measure.slot_minutes) if by_slot else "NULL"
-    grouped = f"s.event_day, {slot}, s.stream, s.media" if by_slot else "s.event_day, s.stream, s.media"
     held_by: dict[int, int] = {}
     with db.cursor() as cursor:
         measure.held = holds_records(connection_id) if held is None else held
         with small_sorts(cursor):
+            sql = _groups_sql(n, where, measure.held, measure.slot_minutes if by_slot else None)
             if measure.held:
-                # A scalar subquery, not a join: one index lookup a staged row whatever the
-                # planner's statistics say (PostgreSQL, with statistics of emptier tables, chose
-                # to scan the records for a join while holding the connection lock).
-                cursor.execute(
-                    f"SELECT g.day, g.slot, g.stream, g.media, COUNT(*), g.first_batch FROM (SELECT s.event_day AS day, "
-                    f"{slot} AS slot, s.stream AS stream, s.media AS media, (SELECT r.first_batch_id FROM {n['R']} r "
-                    f"WHERE r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']}) AS first_batch "
-                    f"FROM {n['S']} s WHERE s.batch_id = %s{where}) g "
-                    "GROUP BY g.day, g.slot, g.stream, g.media, g.first_batch ORDER BY g.day",
-                    [connection_id, batch_id, *span_params],
-                )
+                cursor.execute(sql, [connection_id, batch_id, *span_params])
                 add_groups(measure, _held_apart(_fetched(cursor), held_by, batch_id, note))
             else:
-                cursor.execute(
-                    f"SELECT s.event_day, {slot}, s.stream, s.media, COUNT(*), COUNT(*) FROM {n['S']} s "
-                    f"WHERE s.batch_id = %s{where} GROUP BY {grouped} ORDER BY s.event_day",
-                    [batch_id, *span_params],
-                )
+                cursor.execute(sql, [batch_id, *span_params])
                 add_groups(measure, _fetched(cursor))
         if not by_slot and any(measure.staged_media.get(m) for m in ("missing", "omitted")):
             cursor.execute(
@@ -242,6 +227,35 @@ def measure_staged(
             measure.media_slots = sorted(key for (key,) in cursor.fetchall())
     measure.duplicate_sources = _duplicate_sources(sorted(held_by.items()))
     return measure
+
+
+def _groups_sql(n: dict, where: str, held: bool, slot_minutes: int | None) -> str:
+    """``measure_staged``'s one aggregate: rows (day, slot, stream, media, count, new count or first batch).
+
+    Rows are grouped by a cheap cut of their instant (``slots.cut_sql``), named as slots once a
+    group: a quarter-hour slot may come in several groups of a day, which ``add_groups`` adds up.
+    ``slot_minutes`` None: by day, the slot NULL. ``held``: a scalar subquery looks each staged key
+    up, not a join: one index lookup a staged row whatever the planner's statistics say
+    (PostgreSQL, with statistics of emptier tables, chose to scan the records for a join while
+    holding the connection lock). Parameters: (connection if ``held``,) batch, then ``where``'s.
+    """
+    by_slot = slot_minutes is not None
+    cut = slots.cut_sql("s.event_at", slot_minutes) if by_slot else "NULL"
+    slot = slots.slot_of_cut_sql("g.cut", slot_minutes) if by_slot else "NULL"
+    if held:
+        first = (f"(SELECT r.first_batch_id FROM {n['R']} r WHERE r.connection_id = %s AND r.stream = s.stream "
+                 f"AND r.{n['key']} = s.{n['key']})")
+        return (
+            f"SELECT g.day, {slot}, g.stream, g.media, COUNT(*), g.first_batch FROM (SELECT s.event_day AS day, "
+            f"{cut} AS cut, s.stream AS stream, s.media AS media, {first} AS first_batch "
+            f"FROM {n['S']} s WHERE s.batch_id = %s{where}) g "
+            "GROUP BY g.day, g.cut, g.stream, g.media, g.first_batch ORDER BY g.day"
+        )
+    return (
+        f"SELECT g.day, {slot}, g.stream, g.media, COUNT(*), COUNT(*) FROM (SELECT s.event_day AS day, "
+        f"{cut} AS cut, s.stream AS stream, s.media AS media FROM {n['S']} s WHERE s.batch_id = %s{where}) g "
+        "GROUP BY g.day, g.cut, g.stream, g.media ORDER BY g.day"
+    )
 
 
 def _held_apart(

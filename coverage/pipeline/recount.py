@@ -35,19 +35,24 @@ def _delivered(connection: Connection) -> tuple[dict, dict]:
     """
     n = {"R": quote(Record._meta.db_table), "P": quote(RecordProvenance._meta.db_table),
          "B": quote(AcquisitionBatch._meta.db_table)}
-    slot = slots.slot_sql("r.event_at", slots.minutes_for_connection(connection.pk))
+    minutes = slots.minutes_for_connection(connection.pk)
+    # Grouped by a cheap cut of the instant; a quarter-hour slot may come in several groups (added up below).
+    cut, slot = slots.cut_sql("r.event_at", minutes), slots.slot_of_cut_sql("g.cut", minutes)
     committed = [connection.pk, Status.COMMITTED]
     per_slot: dict[str, dict[str, int]] = {}
     facts: dict[str, dict] = {}
     with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.method, {slot}, r.stream, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['R']} r "
+            f"SELECT g.method, {slot}, g.stream, g.not_attached, g.n FROM ("
+            f"SELECT b.method AS method, {cut} AS cut, r.stream AS stream, r.media IN ('missing', 'omitted') AS not_attached, "
+            f"COUNT(*) AS n FROM {n['R']} r "
             f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE r.connection_id = %s AND b.status = %s "
-            f"GROUP BY b.method, {slot}, r.stream, r.media IN ('missing', 'omitted') "
-            f"UNION ALL SELECT p.method, {slot}, r.stream, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['P']} p "
+            f"GROUP BY b.method, {cut}, r.stream, r.media IN ('missing', 'omitted') "
+            f"UNION ALL SELECT p.method, {cut}, r.stream, r.media IN ('missing', 'omitted'), COUNT(*) FROM {n['P']} p "
             f"JOIN {n['R']} r ON r.id = p.record_id JOIN {n['B']} b ON b.id = r.first_batch_id "
             f"JOIN {n['B']} pb ON pb.id = p.batch_id WHERE r.connection_id = %s AND b.status = %s "
-            f"AND pb.status = '{Status.COMMITTED}' GROUP BY p.method, {slot}, r.stream, r.media IN ('missing', 'omitted')",
+            f"AND pb.status = '{Status.COMMITTED}' GROUP BY p.method, {cut}, r.stream, r.media IN ('missing', 'omitted')"
+            ") g",
             committed + committed,
         )
         several = len(connection.manifest.streams) > 1  # each stream's slots too, as a landing keeps them
