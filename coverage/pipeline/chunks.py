@@ -109,20 +109,20 @@ def delivered(batch: AcquisitionBatch, began_id: int = 0) -> DeliveredSlots:
     """
     r, p = quote(Record._meta.db_table), quote(RecordProvenance._meta.db_table)
     minutes = slots.minutes_for_connection(batch.connection_id)
-    # Rows grouped by a cheap cut of their instant, then the cuts by slot (``slots.cut_sql``).
+    # Rows grouped by a cheap cut of their instant, one a slot, named as slots once a group (``slots.cut_sql``).
     cut, slot = slots.cut_sql("r.event_at", minutes), slots.slot_of_cut_sql("g.cut", minutes)
     with db.cursor() as cursor, small_sorts(cursor):
         table = new_delivered_table(cursor)
         cursor.execute(
-            f"INSERT INTO {table} (batch_id, slot, stream, fresh, total) SELECT %s, {slot}, g.stream, SUM(g.n), "
-            f"SUM(g.n) FROM (SELECT {cut} AS cut, r.stream AS stream, COUNT(*) AS n FROM {r} r WHERE r.id > %s "
-            f"AND r.connection_id = %s AND r.first_batch_id = %s GROUP BY {cut}, r.stream) g GROUP BY {slot}, g.stream",
+            f"INSERT INTO {table} (batch_id, slot, stream, fresh, total) SELECT %s, {slot}, g.stream, g.n, g.n "
+            f"FROM (SELECT {cut} AS cut, r.stream AS stream, COUNT(*) AS n FROM {r} r WHERE r.id > %s "
+            f"AND r.connection_id = %s AND r.first_batch_id = %s GROUP BY {cut}, r.stream) g",
             [batch.pk, began_id, batch.connection_id, batch.pk],
         )
         cursor.execute(
-            f"INSERT INTO {table} (batch_id, slot, stream, fresh, total) SELECT %s, {slot}, g.stream, 0, SUM(g.n) "
+            f"INSERT INTO {table} (batch_id, slot, stream, fresh, total) SELECT %s, {slot}, g.stream, 0, g.n "
             f"FROM (SELECT {cut} AS cut, r.stream AS stream, COUNT(*) AS n FROM {p} p JOIN {r} r ON r.id = p.record_id "
-            f"WHERE p.batch_id = %s GROUP BY {cut}, r.stream) g GROUP BY {slot}, g.stream",
+            f"WHERE p.batch_id = %s GROUP BY {cut}, r.stream) g",
             [batch.pk, batch.pk],
         )
         cursor.execute(f"SELECT COALESCE(SUM(total), 0) FROM {table} WHERE batch_id = %s", [batch.pk])

@@ -232,9 +232,8 @@ def measure_staged(
 def _groups_sql(n: dict, where: str, held: bool, slot_minutes: int | None) -> str:
     """``measure_staged``'s one aggregate: rows (day, slot, stream, media, count, new count or first batch).
 
-    Rows are grouped by a cheap cut of their instant (``slots.cut_sql``), named as slots once a
-    group: a quarter-hour slot may come in several groups of a day, which ``add_groups`` adds up.
-    ``slot_minutes`` None: by day, the slot NULL. ``held``: a scalar subquery looks each staged key
+    Rows are grouped by a cheap cut of their instant, one a slot, named as slots once a group
+    (``slots.cut_sql``); ``slot_minutes`` None: by day, the slot NULL. ``held``: a scalar subquery looks each staged key
     up, not a join: one index lookup a staged row whatever the planner's statistics say
     (PostgreSQL, with statistics of emptier tables, chose to scan the records for a join while
     holding the connection lock). Parameters: (connection if ``held``,) batch, then ``where``'s.
@@ -251,10 +250,11 @@ def _groups_sql(n: dict, where: str, held: bool, slot_minutes: int | None) -> st
             f"FROM {n['S']} s WHERE s.batch_id = %s{where}) g "
             "GROUP BY g.day, g.cut, g.stream, g.media, g.first_batch ORDER BY g.day"
         )
+    grouped = f"s.event_day, {cut}, s.stream, s.media" if by_slot else "s.event_day, s.stream, s.media"
     return (
-        f"SELECT g.day, {slot}, g.stream, g.media, COUNT(*), COUNT(*) FROM (SELECT s.event_day AS day, "
-        f"{cut} AS cut, s.stream AS stream, s.media AS media FROM {n['S']} s WHERE s.batch_id = %s{where}) g "
-        "GROUP BY g.day, g.cut, g.stream, g.media ORDER BY g.day"
+        f"SELECT s.event_day, {slots.slot_of_cut_sql(cut, slot_minutes) if by_slot else 'NULL'}, s.stream, "
+        f"s.media, COUNT(*), COUNT(*) FROM {n['S']} s WHERE s.batch_id = %s{where} GROUP BY {grouped} "
+        "ORDER BY s.event_day"
     )
 
 

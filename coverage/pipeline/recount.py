@@ -36,7 +36,7 @@ def _delivered(connection: Connection) -> tuple[dict, dict]:
     n = {"R": quote(Record._meta.db_table), "P": quote(RecordProvenance._meta.db_table),
          "B": quote(AcquisitionBatch._meta.db_table)}
     minutes = slots.minutes_for_connection(connection.pk)
-    # Grouped by a cheap cut of the instant; a quarter-hour slot may come in several groups (added up below).
+    # Grouped by a cheap cut of the instant, one a slot (``slots.cut_sql``).
     cut, slot = slots.cut_sql("r.event_at", minutes), slots.slot_of_cut_sql("g.cut", minutes)
     committed = [connection.pk, Status.COMMITTED]
     per_slot: dict[str, dict[str, int]] = {}
