@@ -182,7 +182,7 @@ def _work_of(conn: Connection) -> dict:
         "latest_upload": (
             Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
                    conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "",
-                   trigger=conn.upload_trigger or "")
+                   trigger=conn.upload_trigger or "", method=conn.upload_method or "owner_artifact")
             if conn.upload_id is not None
             else None
         ),
@@ -222,7 +222,7 @@ def _newest_upload() -> dict[str, Subquery]:
         for name, field in (("id", "pk"), ("status", "status"), ("filename", "artifact_filename"),
                             ("at", "created_at"), ("reason", "reject_detail"), ("dup_id", "duplicate_of_id"),
                             ("dup_at", "duplicate_of__created_at"), ("dup_filename", "duplicate_of__artifact_filename"),
-                            ("trigger", "trigger"))
+                            ("trigger", "trigger"), ("method", "method"))
     }
 
 

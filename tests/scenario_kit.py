@@ -133,8 +133,8 @@ class Scenario:
             return None
         if self.duplicate_upload_at is not None:
             return Upload(8, "duplicate", batch.artifact_filename, self.duplicate_upload_at, "", batch.pk,
-                          batch.created_at, batch.artifact_filename)
-        return Upload(batch.pk, batch.status, batch.artifact_filename, batch.created_at)
+                          batch.created_at, batch.artifact_filename, method=batch.method)
+        return Upload(batch.pk, batch.status, batch.artifact_filename, batch.created_at, method=batch.method)
 
     def save(self, owner) -> Connection:
         """The same evidence as rows in the database, for ``owner``."""

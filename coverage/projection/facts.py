@@ -123,13 +123,27 @@ def imports_of(ev: Evidence) -> tuple[ImportInFlight, ...]:
     return tuple(found)
 
 
+# What the newest delivery that came without an owner's file is called: nothing was "imported" by
+# the owner, and a push or a collection that brought only known records is not "already imported".
+_LIVE_LEADS = {
+    "device_sync": "Last push from the phone",
+    "browser_polyfill": "Last push from the browser",
+    "provider_api": "Last collection from the feed",
+}
+
+
 def activity_of(ev: Evidence) -> LatestActivity | None:
     """What the newest upload or push did; a duplicate is "already imported", never a problem."""
     up, tz = ev.latest_upload, ev.time_zone
     if up is None:
         return None
     name = import_name(up.at, up.filename, tz)
-    if up.status == "duplicate":
+    lead = _LIVE_LEADS.get(up.method)
+    if lead is not None:
+        text = {"duplicate": f"{lead}, {name}, brought nothing new",
+                "rejected": f"{lead}, {name}, was refused" + (f": {up.reason}" if up.reason else "")}.get(
+                    up.status, f"{lead}: {name}")
+    elif up.status == "duplicate":
         earlier = f" ({import_name(up.duplicate_of_at, up.duplicate_of_filename, tz)})" if up.duplicate_of_at else ""
         text = f"Last upload, {name}, was already imported{earlier}: nothing new"
     elif up.status == "rejected":

@@ -100,6 +100,7 @@ class Upload:
     duplicate_of_at: datetime | None = None
     duplicate_of_filename: str = ""
     trigger: str = ""  # "watched_folder": taken from the watched folder (``pipeline.watch``)
+    method: str = "owner_artifact"  # how it came: a file uploaded, a phone's push, a feed's collection
 
 
 # ---------------------------------------------------------------- output

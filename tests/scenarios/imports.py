@@ -159,9 +159,14 @@ ROWS: dict[str, tuple[Scenario, dict]] = {
             runs=[_run("failure", 2, "credential_rejected"), _run("success", 30)],
             summary=_summary(NOW - 90 * DAY, NOW - 2 * DAY),
             lanes=[_lane("provider_api", NOW - 90 * DAY, NOW - 2 * DAY, NOW - 30 / 24 * DAY)],
+            batch={"method": "provider_api", "trigger": "scheduled", "source_format": "ical",
+                   "created_at": NOW - 30 / 24 * DAY, "committed_at": NOW - 30 / 24 * DAY,
+                   "event_earliest": NOW - 90 * DAY, "event_latest": NOW - 2 * DAY, "count_parsed": 12,
+                   "count_accepted": 2},
         ),
         {"state": "failing", "actions": ["reconnect"], "schedule.overdue": False,
-         "schedule.text": "Paused until you reconnect", "needs_now": True},
+         "schedule.text": "Paused until you reconnect", "needs_now": True,
+         "latest_activity.text": "Last collection from the feed: 24 Nov 2026"},
     ),
     "paused_export_source_says_uploads_still_work": (
         Scenario(
@@ -293,7 +298,7 @@ ROWS: dict[str, tuple[Scenario, dict]] = {
                    "gaps": [{"start": "2026-11-24", "end": "2026-11-26", "days": 3}]},
         ),
         {"state": "attention", "advisories": ["coverage_hole"], "coverage.gaps.0.days": 3,
-         "latest_receipt.gaps.0.days": 3,
+         "latest_receipt.gaps.0.days": 3, "latest_activity.text": "Last push from the phone: 15 Nov 2026",
          "coverage.gaps.0.start": "2026-11-24", "latest_receipt.gaps.0.start": "2026-11-24"},
     ),
 }
