@@ -69,9 +69,10 @@ def cut_sql(column: str, minutes: int) -> str:
     row: the hour's prefix of the instant, for quarter-hour slots the slot itself. ``slot_of_cut_sql``
     names a group's slot.
 
-    Grouping a million records by ``slot_sql`` itself took 1.22 s on SQLite, by the hour's prefix
-    0.69 s: the slot text is built from three pieces for every row, and the sorter compares longer
-    keys. A minute's prefix for quarter hours would need the groups grouped again: a chat spread
+    Grouping a million records by ``slot_sql`` itself took 1.19 s on SQLite, by the hour's prefix
+    0.96 s (medians of seven, alternated): the slot text is built from three pieces for every row,
+    and the sorter compares longer keys. PostgreSQL: 0.65-0.75 s by ``to_char``, 0.32-0.39 s by
+    ``date_trunc``. A minute's prefix for quarter hours would need the groups grouped again: a chat spread
     thin over decades has nearly a group a message.
     """
     if minutes != HOUR:
