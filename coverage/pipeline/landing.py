@@ -233,10 +233,11 @@ def _groups_sql(n: dict, where: str, held: bool, slot_minutes: int | None) -> st
     """``measure_staged``'s one aggregate: rows (day, slot, stream, media, count, new count or first batch).
 
     Rows are grouped by a cheap cut of their instant, one a slot, named as slots once a group
-    (``slots.cut_sql``); ``slot_minutes`` None: by day, the slot NULL. ``held``: a scalar subquery looks each staged key
-    up, not a join: one index lookup a staged row whatever the planner's statistics say
-    (PostgreSQL, with statistics of emptier tables, chose to scan the records for a join while
-    holding the connection lock). Parameters: (connection if ``held``,) batch, then ``where``'s.
+    (``slots.cut_sql``); ``slot_minutes`` None: by day, the slot NULL. ``held``: a scalar subquery
+    looks each staged key up, not a join: one index lookup a staged row whatever the planner's
+    statistics say (PostgreSQL, with statistics of emptier tables, chose to scan the records for a
+    join while holding the connection lock). Parameters: (connection if ``held``,) batch, then
+    ``where``'s.
     """
     by_slot = slot_minutes is not None
     cut = slots.cut_sql("s.event_at", slot_minutes) if by_slot else "NULL"
