@@ -25,7 +25,7 @@ from connections.models import Connection
 
 from ..models import AcquisitionBatch
 from . import accounts, claims, set_aside, summaries
-from .chunks import Tally, delivered, land_chunk, tally_json, undo_landing
+from .chunks import SlotCounts, Tally, delivered, land_chunk, tally_json, undo_landing
 from .landing import Round
 from .preview import (
     CommitRefused,
@@ -242,12 +242,13 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
     The connection lock is taken and let go for every chunk, so pushes to the same source
     wait for one chunk at most. Once every chunk has landed, what they wrote is counted per
     day and per slot without the lock (``chunks.delivered``: only this commit writes records
-    of this batch); then one last short transaction moves the summaries and sets
-    ``committed``: until then the owner sees none of the batch.
+    of this batch), unless this process counted it chunk by chunk (``chunks.SlotCounts``);
+    then one last short transaction moves the summaries and sets ``committed``: until then
+    the owner sees none of the batch.
     """
     connection_id = AcquisitionBatch.objects.values_list("connection_id", flat=True).get(pk=batch_id)
     _set_aside_first(batch_id)
-    first, counted, finished = True, None, False
+    first, counted, finished, slot_counts = True, None, False, None
     while not finished:
         with transaction.atomic():
             connection = Connection.objects.select_for_update().get(pk=connection_id)
@@ -260,6 +261,8 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             if outdated:
                 _start_over(batch)  # records the rows set aside rely on were taken away
                 counted = None
+                if slot_counts is not None:
+                    slot_counts.give_up()
             elif first and not (batch.landing or {}).get("landed_all"):
                 _stage_if_needed(batch)
             first = False
@@ -271,14 +274,16 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
             if not tally.landed_all:
                 if batch.landing is None and batch.set_aside:
                     tally.add(set_aside.seed(batch))  # what the preview set aside counts first
-                tally.landed_all = land_chunk(batch, tally)
+                if slot_counts is None:
+                    slot_counts = SlotCounts(batch, tally)
+                tally.landed_all = land_chunk(batch, tally, counts=slot_counts)
                 batch.landing = tally_json(tally)
                 batch.progress = tally.staged
                 batch.save(update_fields=None if read_again else ["landing", "progress"])
             landed_all, began_id = tally.landed_all, tally.began_id
             batch.landing = tally = None  # the next chunk loads the saved copy
         if landed_all:
-            counted = delivered(batch, began_id)
+            counted = (slot_counts and slot_counts.delivered(batch)) or delivered(batch, began_id)
     # Leftovers of staging (rows of a span landed before a lost staging was read again) go after
     # the lock: on PostgreSQL the walk over the index of the rows the chunks deleted took 0.27 s
     # at 1M rows. A process killed first leaves them to the sweep (``sweep.remove_stray_staging``).

@@ -88,9 +88,9 @@ def test_sqlite_stages_and_lands_with_the_lean_cache_then_gives_the_connection_i
         seen["staging"] = page_cache()
         return real_write(self, rows)
 
-    def land_chunk(batch, tally, size=None):
+    def land_chunk(batch, tally, size=None, **kwargs):
         seen["landing"] = page_cache()
-        return real_chunk(batch, tally, size)
+        return real_chunk(batch, tally, size, **kwargs)
 
     monkeypatch.setattr(staging.SqliteStageWriter, "write", write)
     monkeypatch.setattr("coverage.pipeline.commit.land_chunk", land_chunk)
@@ -161,21 +161,33 @@ def test_a_second_import_adds_its_hours_to_the_lane_the_database_merges(phone, t
     assert lane.records == 400 and lane.batches == 2
 
 
-def test_a_commit_whose_database_session_lost_its_counts_per_hour_counts_them_again(phone, tmp_path, monkeypatch):
+@pytest.mark.parametrize("counted", ["chunk by chunk", "from the records"])
+def test_a_commit_whose_database_session_lost_its_counts_per_hour_counts_them_again(phone, tmp_path, monkeypatch,
+                                                                                   counted):
     """They wait in a temporary table between the counting (without the lock) and the last transaction:
     a new session (a reconnect) has none, and the last transaction counts them itself."""
     batch = start_commit(previewed(phone, spread_file(tmp_path / "Records.json", 400, 45)), enqueue=False)
-    real, calls = chunks.delivered, []
+    real, real_counts, calls = chunks.delivered, chunks.SlotCounts.delivered, []
 
     def then_reconnected(*args, **kwargs):
         calls.append(1)
-        counted = real(*args, **kwargs)
+        done = real(*args, **kwargs)
         if len(calls) == 1:
             summaries.drop_delivered_table()  # what a new session would find: no such table
-        return counted
+        return done
+
+    def counts_then_reconnected(self, batch):
+        if counted == "from the records":
+            return None
+        calls.append(1)
+        done = real_counts(self, batch)
+        summaries.drop_delivered_table()
+        return done
 
     monkeypatch.setattr(commit, "delivered", then_reconnected)
+    monkeypatch.setattr(chunks.SlotCounts, "delivered", counts_then_reconnected)
     landed = land_batch(batch.pk)
-    assert len(calls) == 2 and landed.status == Status.COMMITTED and landed.count_accepted == 400
+    assert len(calls) == 2  # counted once, then again by the last transaction
+    assert landed.status == Status.COMMITTED and landed.count_accepted == 400
     lane = LaneSummary.objects.get(connection=phone)
     assert lane.day_counts == dict(slot_counts(phone)) and lane.records == 400
