@@ -17,16 +17,19 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from connections.runtime import every_round
 
 from .models import Export
-from .tasks import build_export
 
 log = logging.getLogger(__name__)
 
-TASK_PATH = build_export.module_path  # as the queue names the task on its rows
+# The task by its path, as the queue names it on its rows, looked up only to enqueue it: importing
+# ``exports.tasks`` here would load the archive writer and the owner API (ninja, pydantic) into
+# every process as the app starts, 15 MB each (``ExportsConfig.ready`` imports this module).
+TASK_PATH = "exports.tasks.build_export"
 WAITING = ("READY", "RUNNING")
 MAX_ATTEMPTS = 3  # builds whose worker stopped, before the export is failed
 GRACE = timedelta(minutes=1)  # a new export's task is enqueued once its request commits
@@ -55,7 +58,7 @@ def recover_exports(now: datetime) -> list[int]:
                 continue
             if Export.objects.filter(pk=export_id, status__in=[Export.Status.QUEUED, Export.Status.BUILDING]).update(
                     status=Export.Status.QUEUED):
-                transaction.on_commit(lambda pk=export_id: build_export.enqueue(pk))
+                transaction.on_commit(lambda pk=export_id: import_string(TASK_PATH).enqueue(pk))
                 again.append(export_id)
     if again:
         log.warning("enqueued again %d export(s) whose worker stopped", len(again))

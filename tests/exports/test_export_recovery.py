@@ -10,9 +10,12 @@ the owner can ask again.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -23,9 +26,11 @@ from connections.runtime import PROCESS, ROUND_JOBS, WorkerLoop
 from exports import services
 from exports.models import Export
 from exports.recovery import MAX_ATTEMPTS, TASK_PATH
+from exports.tasks import build_export
 from tests.factories import ExportFactory
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 HOST = PROCESS.partition(":")[0]
 STOPPED_HERE = f"{HOST}:{os.getpid()}:an-earlier-start"  # this pid, an earlier process: that one is gone
@@ -40,6 +45,22 @@ class Row:
     status: str  # READY, RUNNING, FAILED, SUCCESSFUL
     worker: str = ""
     started_ago: timedelta = timedelta(minutes=3)
+
+
+def test_the_recovery_names_the_build_task_as_the_queue_does():
+    assert TASK_PATH == build_export.module_path
+
+
+def test_registering_the_recovery_loads_neither_the_archive_writer_nor_the_owner_api():
+    """Every process starts the apps (a worker, a command): the job must not cost each of them the
+    15 MB of ninja and pydantic the archive writer brings in through the records API."""
+    started = subprocess.run(
+        [sys.executable, "-c", "import sys, django; django.setup(); "
+         "print(sorted(m for m in ('exports.recovery', 'exports.archive', 'ninja', 'pydantic') if m in sys.modules))"],
+        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "ownerhub.settings"},
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    assert started.stdout.split("\n")[-2] == "['exports.recovery']"
 
 
 def _task_row(export: Export, row: Row, now: datetime) -> None:
