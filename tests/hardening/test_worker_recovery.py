@@ -74,15 +74,16 @@ def test_a_new_worker_finishes_a_commit_whose_worker_was_killed_within_seconds(o
 
     first = _worker(env)
     try:
-        assert _wait(lambda: AcquisitionBatch.objects.filter(pk=batch.pk).exclude(claimed_by="").exists(), 120)
-        time.sleep(0.5)  # inside the landing
-        assert first.poll() is None
+        # Killed as soon as its first chunk has landed: the landing takes about a second, and a
+        # fixed sleep after the claim let a fast commit finish before the kill.
+        assert _wait(lambda: Record.objects.filter(connection=conn).exists(), 120)
         first.send_signal(signal.SIGKILL)
     finally:
         first.kill()
         first.wait()
     batch.refresh_from_db()
     assert batch.status == "committing" and batch.claimed_by  # killed mid-landing: nothing visible
+    assert 0 < Record.objects.filter(connection=conn).count() < POINTS
     assert Record.objects.filter(connection=conn).visible().count() == 0
     [killed] = DBTaskResult.objects.all()
     assert killed.status == "RUNNING"  # what the queue believes of a killed task
@@ -278,14 +279,16 @@ def test_on_sqlite_a_new_worker_finishes_a_commit_whose_worker_was_killed(tmp_pa
 
     first = _worker(env)
     try:
-        assert _wait(lambda: query("SELECT claimed_by FROM coverage_acquisitionbatch")[0][0], 120)
-        time.sleep(0.5)  # inside the landing
-        assert first.poll() is None
+        # Killed as soon as its first chunk has landed (a fixed sleep after the claim let a fast
+        # commit of these points finish first).
+        assert _wait(lambda: query("SELECT COUNT(*) FROM coverage_record")[0][0] > 0, 120)
         first.send_signal(signal.SIGKILL)
     finally:
         first.kill()
         first.wait()
     assert query("SELECT status FROM coverage_acquisitionbatch") == [("committing",)]
+    [(landed,)] = query("SELECT COUNT(*) FROM coverage_record")
+    assert 0 < landed < POINTS  # killed inside the landing
     assert query("SELECT status FROM django_tasks_database_dbtaskresult") == [("RUNNING",)]
 
     started = time.monotonic()
