@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+import orjson
 from django.db import IntegrityError, transaction
 from django.db import connection as db
 
@@ -22,9 +23,10 @@ from connections.connectors.base import ParsedRecord, clean_key, payload_json
 
 from ..models import AcquisitionBatch
 from ..stored_times import utc_text
+from .read_ahead import chunks_read_ahead
 
 STAGING_TABLE = "coverage_stagedrecord"
-STAGE_CHUNK = 50_000  # staged records per transaction (one executemany or COPY)
+STAGE_CHUNK = 10_000  # staged records per transaction (one INSERT or COPY); two are held at a time
 PROGRESS_EVERY = 10_000  # items between progress updates a poller can see
 
 Progress = Callable[[str, int], None]
@@ -55,25 +57,37 @@ def stage(
     phase: str | None,
     observer: Observer | None = None,
 ) -> Staged:
-    """Insert records into staging in chunks; only the current chunk is held in memory.
+    """Insert records into staging in chunks; at most two chunks are held in memory.
 
-    Per record the only Python work is one tuple (the payload serialized once by orjson);
-    the chunk goes to the database in one call through the writer of its vendor
-    (``writer_for``): ``executemany`` of a one-row prepared INSERT on SQLite, ``COPY``
-    through a temporary table on PostgreSQL. ``observer`` is shown each chunk once written (repeated
-    keys still in it), with how many rows staging kept of it.
+    Per record the only Python work is one tuple (the payload serialized once by orjson). The
+    parser and that work run in a second thread (``read_ahead``) while this one writes the chunk
+    before through the writer of its vendor (``writer_for``): one INSERT over the chunk's JSON
+    array on SQLite, ``COPY`` through a temporary table on PostgreSQL. ``observer`` is shown
+    each chunk once written (repeated keys still in it), with how many rows staging kept of it.
     """
     result = Staged()
     writer = writer_for(batch_id)
-    write = writer.write
-    if observer is not None:
-        def write(rows: list[tuple]) -> int:
-            kept = writer.write(rows)
-            observer.staged(rows, kept)
-            return kept
+    as_text = writer.text_times
+
+    def read(send: Callable[[list[tuple]], None], told: Callable[[int], None]) -> None:
+        _stage_into(send, told, as_text, records, result)
+
     with writer.session():
-        _stage_into(write, writer.text_times, batch_id, records, progress, phase, result)
+        for rows, items in chunks_read_ahead(read, getattr(records, "close", _nothing)):
+            if rows is None:
+                report_progress(batch_id, items, progress, phase)
+                continue
+            kept = writer.write(rows)
+            result.staged += kept
+            if observer is not None:
+                observer.staged(rows, kept)
+    if progress and phase:
+        report_progress(batch_id, result.parsed, progress, phase)
     return result
+
+
+def _nothing() -> None:
+    pass
 
 
 def text_times() -> bool:
@@ -82,14 +96,14 @@ def text_times() -> bool:
 
 
 def _stage_into(
-    write: Callable[[list[tuple]], int],
+    send: Callable[[list[tuple]], None],
+    told: Callable[[int], None],
     as_text: bool,
-    batch_id: int,
     records: Iterable[ParsedRecord],
-    progress: Progress | None,
-    phase: str | None,
     result: Staged,
 ) -> None:
+    """Staging's rows of ``records``, ``STAGE_CHUNK`` at a time to ``send`` (each list handed over);
+    ``told`` how many were read every ``PROGRESS_EVERY``. Runs in ``read_ahead``'s thread: no SQL."""
     dumps = payload_json  # JSON text with NUL, lone surrogates and endless strings cleaned
     chunk: list[tuple] = []
     append = chunk.append
@@ -117,18 +131,16 @@ def _stage_into(
         )
         parsed += 1
         if len(chunk) >= STAGE_CHUNK:
-            result.staged += write(chunk)
-            chunk.clear()
+            send(chunk)
+            chunk = []
+            append = chunk.append
         if parsed == next_report:
             next_report += PROGRESS_EVERY
-            report_progress(batch_id, parsed, progress, phase)
+            told(parsed)
     if chunk:
-        result.staged += write(chunk)
-        chunk.clear()
+        send(chunk)
     result.parsed = parsed
     result.earliest, result.latest = earliest, latest
-    if progress and phase:
-        report_progress(batch_id, result.parsed, progress, phase)
 
 
 _STAGE_COLUMNS = ("stream", "key", "event_at", "event_day", "payload", "media")
@@ -300,16 +312,22 @@ class StageWriter:
 
 
 class SqliteStageWriter(StageWriter):
-    """SQLite: ``executemany`` of one prepared INSERT with ON CONFLICT DO NOTHING."""
+    """SQLite: one INSERT ... SELECT over the chunk's JSON array (``json_each``), ON CONFLICT DO NOTHING.
+
+    One statement a chunk lets go of the GIL while SQLite inserts every row, so the parser reads
+    on in its thread (``read_ahead``); ``executemany`` took the GIL back after every row.
+    ``json_each`` yields the rows in order, so a repeated key keeps its first row.
+    """
 
     text_times = True  # SQLite keeps datetimes as naive UTC text
 
     def __init__(self, batch_id: int):
         super().__init__(batch_id)
-        # The batch id is a literal: one prepared statement, six parameters a row.
+        # The batch id is a literal: one prepared statement, one parameter.
+        fields = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_STAGE_COLUMNS)))
         self.insert_sql = (
             f"INSERT INTO {quote(STAGING_TABLE)} (batch_id, {self.columns}) "
-            f"VALUES ({self.batch_id}, %s, %s, %s, %s, %s, %s) {self.conflict}"
+            f"SELECT {self.batch_id}, {fields} FROM json_each(%s) WHERE true {self.conflict}"
         )
 
     @contextmanager
@@ -320,8 +338,9 @@ class SqliteStageWriter(StageWriter):
             yield
 
     def write(self, rows: list[tuple]) -> int:
+        text = orjson.dumps(rows).decode()  # text, not bytes: SQLite 3.45 reads a BLOB as its binary JSON
         with transaction.atomic(), db.cursor() as cursor:
-            cursor.executemany(self.insert_sql, rows)
+            cursor.execute(self.insert_sql, [text])
             return max(cursor.rowcount, 0)
 
 
