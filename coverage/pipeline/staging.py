@@ -27,6 +27,7 @@ from .read_ahead import chunks_read_ahead
 
 STAGING_TABLE = "coverage_stagedrecord"
 STAGE_CHUNK = 10_000  # staged records per transaction (one INSERT or COPY); two are held at a time
+STAGE_CHARS = 16_000_000  # payload characters that end a chunk early (long messages: memory, one statement's size)
 PROGRESS_EVERY = 10_000  # items between progress updates a poller can see
 
 Progress = Callable[[str, int], None]
@@ -102,13 +103,15 @@ def _stage_into(
     records: Iterable[ParsedRecord],
     result: Staged,
 ) -> None:
-    """Staging's rows of ``records``, ``STAGE_CHUNK`` at a time to ``send`` (each list handed over);
-    ``told`` how many were read every ``PROGRESS_EVERY``. Runs in ``read_ahead``'s thread: no SQL."""
+    """Staging's rows of ``records``, ``STAGE_CHUNK`` at a time to ``send`` (each list handed over),
+    or fewer once their payloads hold ``STAGE_CHARS`` (a chat of messages a million characters
+    long: SQLite refuses one statement over 1 GB); ``told`` how many were read every
+    ``PROGRESS_EVERY``. Runs in ``read_ahead``'s thread: no SQL."""
     dumps = payload_json  # JSON text with NUL, lone surrogates and endless strings cleaned
     chunk: list[tuple] = []
     append = chunk.append
     earliest = latest = None
-    parsed = 0
+    parsed = chars = 0
     next_report = PROGRESS_EVERY
     for record in records:
         at = record.event_at
@@ -119,21 +122,24 @@ def _stage_into(
         if latest is None or at > latest:
             latest = at
         day = at.toordinal()
+        payload = dumps(record.payload)
+        chars += len(payload)
         append(
             (
                 record.stream,
                 clean_key(record.key),  # the same object unless it needs cleaning
                 utc_text(at, day) if as_text else at,
                 day,
-                dumps(record.payload),
+                payload,
                 record.media or "",
             )
         )
         parsed += 1
-        if len(chunk) >= STAGE_CHUNK:
+        if len(chunk) >= STAGE_CHUNK or chars >= STAGE_CHARS:
             send(chunk)
             chunk = []
             append = chunk.append
+            chars = 0
         if parsed == next_report:
             next_report += PROGRESS_EVERY
             told(parsed)

@@ -164,3 +164,26 @@ def test_a_writer_that_fails_stops_the_reader_and_raises_its_own_error():
                 raise RuntimeError("disk full")
     assert reading_threads() == []
     assert len(chunks_written) == 3
+
+
+def test_long_messages_are_staged_in_smaller_chunks(batch, monkeypatch):
+    """A chat of messages a million characters long: a chunk ends early, so no statement grows past
+    what SQLite takes (1 GB) and memory stays bounded; every message is staged whole."""
+    monkeypatch.setattr(staging, "STAGE_CHARS", 3_000)
+    sizes = []
+    real = staging.writer_for
+
+    def writer_for(batch_id):
+        writer = real(batch_id)
+        write = writer.write
+        writer.write = lambda rows: sizes.append(len(rows)) or write(rows)
+        return writer
+
+    monkeypatch.setattr(staging, "writer_for", writer_for)
+    records = [point(i, text="é" * 1_000) for i in range(10)]
+
+    result = staging.stage(batch.pk, records, None, None)
+
+    assert sizes == [3, 3, 3, 1]  # each payload is over 1,000 characters: three end a chunk
+    assert result.staged == 10
+    assert all(len(row[3]["text"]) == 1_000 for row in staged(batch.pk))
