@@ -61,24 +61,27 @@ def stage(
     """Insert records into staging in chunks; at most two chunks are held in memory.
 
     Per record the only Python work is one tuple (the payload serialized once by orjson). The
-    parser and that work run in a second thread (``read_ahead``) while this one writes the chunk
-    before through the writer of its vendor (``writer_for``): one INSERT over the chunk's JSON
-    array on SQLite, ``COPY`` through a temporary table on PostgreSQL. ``observer`` is shown
+    parser, that work and, where the vendor builds it ahead, the text each chunk is sent as
+    (``StageWriter.prepare``) run in a second thread (``read_ahead``) while this one writes the chunk before through the writer of
+    its vendor (``writer_for``): one INSERT over the chunk's JSON array on SQLite, ``COPY``
+    through a temporary table on PostgreSQL. ``observer`` is shown
     each chunk once written (repeated keys still in it), with how many rows staging kept of it.
     """
     result = Staged()
     writer = writer_for(batch_id)
     as_text = writer.text_times
 
-    def read(send: Callable[[list[tuple]], None], told: Callable[[int], None]) -> None:
-        _stage_into(send, told, as_text, records, result)
+    def read(send: Callable[[tuple], None], told: Callable[[int], None]) -> None:
+        prepare = writer.prepare
+        _stage_into(lambda rows: send((rows, prepare(rows))), told, as_text, records, result)
 
     with writer.session():
-        for rows, items in chunks_read_ahead(read, getattr(records, "close", _nothing)):
-            if rows is None:
+        for chunk, items in chunks_read_ahead(read, getattr(records, "close", _nothing)):
+            if chunk is None:
                 report_progress(batch_id, items, progress, phase)
                 continue
-            kept = writer.write(rows)
+            rows, prepared = chunk
+            kept = writer.write(rows, prepared)
             result.staged += kept
             if observer is not None:
                 observer.staged(rows, kept)
@@ -313,7 +316,12 @@ class StageWriter:
         """Around all the chunks of one staging (a vendor may tune its connection meanwhile)."""
         yield
 
-    def write(self, rows: list[tuple]) -> int:
+    def prepare(self, rows: list[tuple]) -> object:
+        """What ``write`` sends of ``rows``, built in the reading thread (no SQL); None: ``write`` builds it."""
+        raise NotImplementedError
+
+    def write(self, rows: list[tuple], prepared: object = None) -> int:
+        """Write ``rows`` (``prepared``: ``prepare(rows)``, made now when None); returns the rows kept."""
         raise NotImplementedError
 
 
@@ -343,7 +351,12 @@ class SqliteStageWriter(StageWriter):
         with roomy_wal(), lean_cache():
             yield
 
-    def write(self, rows: list[tuple]) -> int:
+    def prepare(self, rows: list[tuple]) -> None:
+        """Nothing: on SQLite the reading thread is the busier one, so ``write`` builds the JSON
+        (measured in pairs: no faster built ahead, and 4 MB more at the peak)."""
+        return None
+
+    def write(self, rows: list[tuple], prepared: None = None) -> int:
         text = orjson.dumps(rows).decode()  # text, not bytes: SQLite 3.45 reads a BLOB as its binary JSON
         with transaction.atomic(), db.cursor() as cursor:
             cursor.execute(self.insert_sql, [text])
@@ -371,9 +384,14 @@ class PostgresStageWriter(StageWriter):
         )
         self.move_again_sql = f"{self.move_sql} {self.conflict}"
 
-    def write(self, rows: list[tuple]) -> int:
+    def prepare(self, rows: list[tuple]) -> tuple[str, int]:
+        """The COPY text, built in the reading thread: writing waits on the server meanwhile (a 1M-point
+        preview 10.6–10.7 s built in line, 7.7–8.8 s built ahead, in alternated bench runs)."""
+        return _copy_text(self.batch_id, rows)
+
+    def write(self, rows: list[tuple], prepared: tuple[str, int] | None = None) -> int:
+        data, count = self.prepare(rows) if prepared is None else prepared
         with transaction.atomic(), db.cursor() as cursor:
-            data, count = _copy_text(self.batch_id, rows)
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             raw.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE_INBOX} (batch_id bigint, stream varchar(40), "

@@ -84,9 +84,9 @@ def test_sqlite_stages_and_lands_with_the_lean_cache_then_gives_the_connection_i
     seen: dict[str, int] = {}
     real_write, real_chunk = staging.SqliteStageWriter.write, chunks.land_chunk
 
-    def write(self, rows):
+    def write(self, rows, prepared=None):
         seen["staging"] = page_cache()
-        return real_write(self, rows)
+        return real_write(self, rows, prepared)
 
     def land_chunk(batch, tally, size=None, **kwargs):
         seen["landing"] = page_cache()

@@ -176,7 +176,7 @@ def test_long_messages_are_staged_in_smaller_chunks(batch, monkeypatch):
     def writer_for(batch_id):
         writer = real(batch_id)
         write = writer.write
-        writer.write = lambda rows: sizes.append(len(rows)) or write(rows)
+        writer.write = lambda rows, prepared=None: sizes.append(len(rows)) or write(rows, prepared)
         return writer
 
     monkeypatch.setattr(staging, "writer_for", writer_for)
