@@ -62,9 +62,9 @@ def stage(
 
     Per record the only Python work is one tuple (the payload serialized once by orjson). The
     parser, that work and, where the vendor builds it ahead, the text each chunk is sent as
-    (``StageWriter.prepare``) run in a second thread (``read_ahead``) while this one writes the chunk before through the writer of
-    its vendor (``writer_for``): one INSERT over the chunk's JSON array on SQLite, ``COPY``
-    through a temporary table on PostgreSQL. ``observer`` is shown
+    (``StageWriter.prepare``) run in a second thread (``read_ahead``), while this one writes the
+    chunk before through the writer of its vendor (``writer_for``): one INSERT over the chunk's
+    JSON array on SQLite, ``COPY`` through a temporary table on PostgreSQL. ``observer`` is shown
     each chunk once written (repeated keys still in it), with how many rows staging kept of it.
     """
     result = Staged()
