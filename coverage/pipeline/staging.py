@@ -10,7 +10,7 @@ writer per vendor (``SqliteStageWriter``, ``PostgresStageWriter``; ``writer_for`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -75,8 +75,10 @@ def stage(
         prepare = writer.prepare
         _stage_into(lambda rows: send((rows, prepare(rows))), told, as_text, records, result)
 
-    with writer.session():
-        for chunk, items in chunks_read_ahead(read, getattr(records, "close", _nothing)):
+    # ``closing``: on an error here the reader is stopped and joined before it propagates, not
+    # whenever the generator happens to be collected.
+    with writer.session(), closing(chunks_read_ahead(read, getattr(records, "close", _nothing))) as chunks:
+        for chunk, items in chunks:
             if chunk is None:
                 report_progress(batch_id, items, progress, phase)
                 continue
