@@ -17,6 +17,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
@@ -34,6 +35,7 @@ WAITING = ("READY", "RUNNING")
 MAX_ATTEMPTS = 3  # builds whose worker stopped, before the export is failed
 GRACE = timedelta(minutes=1)  # a new export's task is enqueued once its request commits
 STALLED_AFTER = timedelta(hours=2)  # a build on another host, never heard of since it started
+CLOCK_SLACK = timedelta(minutes=5)  # hosts' clocks may differ: a task row may say it was enqueued before its export was made
 FAILED_WORDS = "The worker stopped {n} times while preparing this export (see the task rows of exports.tasks.build_export)."
 
 
@@ -67,11 +69,20 @@ def recover_exports(now: datetime) -> list[int]:
 
 def _task_rows(export_ids: list[int], now: datetime) -> dict[int, list[str]]:
     """For each export, its build tasks as "waiting" (ready, or running and heard of within
-    ``STALLED_AFTER``) or "stopped" (ended without finishing it: its worker stopped, or it raised)."""
+    ``STALLED_AFTER``) or "stopped" (ended without finishing it: its worker stopped, or it raised).
+
+    Only the rows of these exports are read: the database picks them by their argument, among
+    those enqueued since the oldest of them was made (the task table keeps every task's row,
+    and this runs every round while a long build is unfinished).
+    """
     wanted = set(export_ids)
     found: dict[int, list[str]] = {}
-    rows = DBTaskResult.objects.filter(task_path=TASK_PATH).values_list(
-        "status", "args_kwargs", "started_at")
+    oldest = Export.objects.filter(pk__in=export_ids).aggregate(oldest=Min("created_at"))["oldest"]
+    if oldest is None:
+        return found
+    rows = DBTaskResult.objects.filter(
+        task_path=TASK_PATH, enqueued_at__gte=oldest - CLOCK_SLACK, args_kwargs__args__0__in=export_ids,
+    ).values_list("status", "args_kwargs", "started_at")
     for status, args_kwargs, started_at in rows.iterator():
         args = (args_kwargs or {}).get("args") or []
         if len(args) != 1 or args[0] not in wanted:

@@ -149,3 +149,25 @@ def test_an_export_is_enqueued_again_once_however_many_rounds_run(owner, django_
     assert [row.args_kwargs["args"] for row in waiting] == [[export.pk]]
     export.refresh_from_db()
     assert export.status == Export.Status.QUEUED
+
+
+def test_the_task_rows_of_other_exports_and_of_long_before_are_not_read_as_this_ones(
+    owner, tasks_at_once, django_capture_on_commit_callbacks
+):
+    """The rows are picked by the database (argument, time): another export waiting in the queue
+    does not hold this one back, and rows enqueued long before this export was asked for (the
+    task table keeps every row) do not count as its stopped builds."""
+    now = timezone.now()
+    export = ExportFactory(owner=owner, status=Export.Status.BUILDING, created_at=now - timedelta(minutes=5),
+                           started_at=now - timedelta(minutes=3))
+    other = ExportFactory(owner=owner, status=Export.Status.READY, created_at=now - timedelta(minutes=6))
+    _task_row(other, Row("READY"), now)
+    for _ in range(MAX_ATTEMPTS):
+        _task_row(export, Row("FAILED", STOPPED_HERE), now)
+    DBTaskResult.objects.filter(args_kwargs__args__0=export.pk).update(enqueued_at=now - timedelta(days=2))
+    _task_row(export, Row("RUNNING", STOPPED_HERE), now)
+
+    _round(django_capture_on_commit_callbacks)
+
+    export.refresh_from_db()
+    assert export.status == Export.Status.READY  # built again, not failed by the old rows
