@@ -108,8 +108,8 @@ def measure(connection, secret: str, calls: int, warmup: int, expected: int):
             raise SystemExit(
                 f"GET {url} answered {response.status_code}: {response.content[:300]!r}"
             )
+        body = response.content
         if n < warmup:
-            body = response.content
             continue
         times.append(elapsed * 1000)
         counts.append(len(ctx.captured_queries))

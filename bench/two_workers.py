@@ -51,6 +51,7 @@ def drive(workers: int, files: list[str], out: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.files import File
     from django.db import connection as db
@@ -60,6 +61,8 @@ def drive(workers: int, files: list[str], out: str) -> None:
     from coverage.pipeline import start_commit
     from coverage.pipeline.background import start_preview
 
+    # A worker reads every file, whatever its size: a small one would be read here, in the "request".
+    settings.OWNERHUB_BACKGROUND_PREVIEW_BYTES = 0
     owner = get_user_model().objects.get(username="bench")
     Connection.objects.create(owner=owner, connector="google_timeline", slug=SLUGS[1], name="Bench 2")
     connections = [Connection.objects.get(owner=owner, slug=slug) for slug in SLUGS]
