@@ -25,6 +25,7 @@ from django.db import connection as db
 
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots
+from .held_keys import max_record_id, others_landed
 from .landing import (
     Landed,
     Measure,
@@ -35,7 +36,8 @@ from .landing import (
     measure_staged,
     next_span,
 )
-from .staging import quote, small_sorts
+from .sqlite_tuning import small_sorts
+from .staging import quote
 from .summaries import (
     DeliveredSlots,
     merge_counts,
@@ -72,7 +74,7 @@ class Tally:
         if batch.landing:
             known = {f.name for f in fields(cls)}  # a tally an older Ownerhub saved may hold more
             return cls(**{k: v for k, v in batch.landing.items() if k in known})
-        top = _max_record_id()
+        top = max_record_id()
         return cls(exclusive=not holds_records(batch.connection_id), began_id=top, last_id=top)
 
     def add(self, landed: Landed) -> None:
@@ -204,7 +206,7 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None,
     span = next_span(batch.pk, after, size or LAND_CHUNK)
     if span is None:
         return True  # nothing staged follows ``after`` (an empty staging)
-    if tally.exclusive and _others_landed(batch.connection_id, tally.last_id):
+    if tally.exclusive and others_landed(batch.connection_id, tally.last_id):
         tally.exclusive = False  # a push or another import wrote to this connection between chunks
     # Records written by others (a phone's pushes) seldom fall in this span's keys: when none does,
     # no staged key is looked up and the rows go in with a plain INSERT.
@@ -219,37 +221,13 @@ def land_chunk(batch: AcquisitionBatch, tally: Tally, size: int | None = None,
     tally.add(landed)
     drop_span(batch.pk, span)
     tally.after = list(span.end)
-    tally.last_id = _max_record_id()
+    tally.last_id = max_record_id()
     return span.last
 
 
 def tally_json(tally: Tally) -> dict:
     """The tally as the batch keeps it: its fields as they are (JSON copies them once; no deep copy first)."""
     return {f.name: getattr(tally, f.name) for f in fields(tally)}
-
-
-def _max_record_id() -> int:
-    with db.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {quote(Record._meta.db_table)}")
-        return cursor.fetchone()[0] or 0
-
-
-def _others_landed(connection_id: int, last_id: int) -> bool:
-    """Whether a record of this connection was written after ``last_id``.
-
-    The highest id first (the last entry of its index): usually nobody wrote since. Else the ids in
-    between, bounded at both ends: with ``id > last_id`` alone PostgreSQL, without statistics of
-    the records a fresh import just wrote, scanned every record hoping LIMIT 1 would stop it early.
-    """
-    top = _max_record_id()
-    if top <= last_id:
-        return False
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {quote(Record._meta.db_table)} WHERE id > %s AND id <= %s AND connection_id = %s LIMIT 1",
-            [last_id, top, connection_id],
-        )
-        return cursor.fetchone() is not None
 
 
 def undo_landing(batch: AcquisitionBatch) -> None:

@@ -40,7 +40,8 @@ from .preview import (
 from .removal import discard_preview
 from .reread import TRIGGER as REREAD
 from .reread import commit_reread
-from .staging import drop_staging, has_staged, lean_cache, roomy_wal
+from .sqlite_tuning import lean_cache, roomy_wal
+from .staging import drop_staging, has_staged
 from .summaries import DeliveredSlots
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def land_batch(batch_id: int, *, now: datetime | None = None) -> AcquisitionBatc
     batch is ``failed``, with the reason in owner words, and returned: nothing of it is
     visible and the file may be committed again (``retry_commit``) or uploaded again.
     """
-    # SQLite: each chunk's commit need not fold the WAL back, and a 16 MB page cache (staging.roomy_wal, lean_cache)
+    # SQLite: each chunk's commit need not fold the WAL back, and a 16 MB page cache (sqlite_tuning.roomy_wal, lean_cache)
     with roomy_wal(), lean_cache():
         return _land_with_retries(batch_id, now)[0]
 

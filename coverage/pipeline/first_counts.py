@@ -1,4 +1,4 @@
-"""A first import's measure, counted while its rows are staged: staging is not read a second time.
+"""A preview's measure, counted while its rows are staged: staging is not read a second time.
 
 A preview measures what committing would add (``landing.measure_staged``): one grouped read of
 every staged row, and one more for each stream's reach (``streams.stream_coverage``). When the
@@ -13,9 +13,17 @@ many rows of a chunk it kept; when it kept fewer than the chunk holds, counting 
 it can see: those within the chunk, and those of the last ``KEYS_CARRIED`` keys of the chunk
 before (a repeat usually follows its original closely). ``measure`` gives the very ``Measure``
 the SQL would, through the same ``landing.add_groups``; ``None`` whenever it cannot be sure of
-that: the source holds a record, a repeat came from further back, the owner's slot length
-changed meanwhile, or the groups outgrew ``MOST_GROUPS`` (a chat spread over decades: memory
-stays flat, the preview reads staging as before).
+that: a repeat came from further back, the owner's slot length changed meanwhile, or the groups
+outgrew ``MOST_GROUPS`` (a chat spread over decades: memory stays flat, the preview reads
+staging as before).
+
+A source that already holds records (a re-import, an export made again) is counted the same way,
+with each row's holder: as staging writes a chunk, its keys are looked up in the records
+(``held_keys.HeldKeys``: one statement a chunk, while the parser reads the next), and a held
+row is counted in its group with the import that first brought it, as the SQL groups it. Those
+counts stand only if the source stayed as it was meanwhile: a record written to it by anything
+else (a phone's push), or records taken away, and the preview reads staging as before. A source
+that held nothing when staging began but holds records by its end is read again too.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from itertools import compress
 from operator import attrgetter, itemgetter
 
 from . import slots
-from .landing import add_groups, holds_records
+from .held_keys import HeldKeys
+from .landing import GroupNote, add_groups, duplicate_sources_of, held_apart, holds_records
 from .measures import Measure
 from .streams import utc_instant
 from .summaries import day_text
@@ -46,6 +55,7 @@ MEDIA_CODES = {"": 0, "attached": 1, "missing": 2, "omitted": 3}  # a group's me
 _MEDIA_OF = {code: state for state, code in MEDIA_CODES.items()}
 _HOUR, _MINUTE = attrgetter("hour"), attrgetter("minute")
 _STREAM, _KEY, _TIME, _DAY, _MEDIA = (itemgetter(i) for i in (0, 1, 2, 3, 5))  # of a staged row
+_NEW = "".__eq__  # of a row's holder as ``HeldKeys.first_batches`` gives it: "" for none
 
 
 class RowCounts:
@@ -53,18 +63,21 @@ class RowCounts:
 
     ``by_slot``: group by slot as well as by day (the preview does when the source has holes);
     ``minutes``: the slot length the owner's zone needs (``slots.minutes_for``); ``text_times``:
-    the rows carry SQLite's naive UTC text, else aware UTC datetimes.
+    the rows carry SQLite's naive UTC text, else aware UTC datetimes; ``holders``: the source
+    held records as staging began, whose keys each chunk's rows are looked up in.
 
     A chunk is counted a column at a time by C code (``map``, ``Counter`` of a column's time
     prefix, ``compress``, ``min`` and ``max``): a Python loop a row cost as much as the SQL it
     replaces. The chunk's groups, far fewer than its rows, are then added to ``groups`` in Python.
     """
 
-    def __init__(self, *, by_slot: bool, minutes: int, text_times: bool):
+    def __init__(self, *, by_slot: bool, minutes: int, text_times: bool, holders: HeldKeys | None = None):
         self.by_slot, self.minutes, self.text_times = by_slot, minutes, text_times
+        self.holders = holders
         # Per stream, rows per group, a group coded as one integer (``_add``): about 70 bytes a
         # group, where a tuple of day, slot, stream and media took some 250.
         self.groups: dict[str, dict[int, int]] | None = {}
+        self.held: dict[str, dict[tuple[int, str], int]] = {}  # the same, of held rows: (code, holder's id) -> rows
         self.size = 0  # groups held, over all streams
         self.missing: set[int] = set()  # day * 97 + slot place of rows with media missing (by day only)
         self.reach: dict[str, list] = {}  # stream -> [first, last] instant as staged
@@ -83,10 +96,28 @@ class RowCounts:
             if len(rows) != kept:  # the first of a key came further back than ``earlier`` reaches
                 self.give_up()
                 return
+        if rows and self.holders is not None:
+            firsts = self.holders.first_batches(rows)
+            if firsts.count("") < len(firsts):
+                held = list(map(bool, firsts))
+                self._count_held(list(compress(rows, held)), list(compress(firsts, held)))
+                rows = list(compress(rows, map(_NEW, firsts)))
         if rows:
             self._count(rows)
         if self.size + len(self.missing) > MOST_GROUPS:
             self.give_up()
+
+    def _count_held(self, rows: list[tuple], firsts: list[str]) -> None:
+        """Count rows the source holds a record of, each with the import that first brought it (its id as text)."""
+        streams, media = list(map(_STREAM, rows)), list(map(_MEDIA, rows))
+        for stream in set(streams):
+            its = list(compress(rows, map(stream.__eq__, streams)))
+            _widen(self.reach, stream, min(map(_TIME, its)), max(map(_TIME, its)))
+        for (prefix, stream, state, first), n in Counter(zip(self._prefixes(rows, self.by_slot), streams, media,
+                                                             firsts, strict=True)).items():
+            self._add(prefix, stream, state, n, first)
+        if not self.by_slot:
+            self._note_missing([row for row in rows if row[5]])
 
     def _count(self, rows: list[tuple]) -> None:
         streams, media = list(map(_STREAM, rows)), list(map(_MEDIA, rows))
@@ -109,12 +140,16 @@ class RowCounts:
             for (prefix, stream, state), n in Counter(zip(self._prefixes(rows, self.by_slot), streams, media,
                                                           strict=True)).items():
                 self._add(prefix, stream, state, n)
-        if not self.by_slot and stated:  # grouped by day: the slots with media missing are listed apart
-            for prefix in self._prefixes(list(compress(stated, map(MISSING.__contains__, map(_MEDIA, stated)))), True):
-                day, part = self._day_part(prefix)
-                self.missing.add(day * 97 + part)
+        if not self.by_slot and stated:
+            self._note_missing(stated)
 
-    def _add(self, prefix, stream: str, media: str, n: int) -> None:
+    def _note_missing(self, stated: list[tuple]) -> None:
+        """Grouped by day: the slots of rows with media missing are listed apart."""
+        for prefix in self._prefixes(list(compress(stated, map(MISSING.__contains__, map(_MEDIA, stated)))), True):
+            day, part = self._day_part(prefix)
+            self.missing.add(day * 97 + part)
+
+    def _add(self, prefix, stream: str, media: str, n: int, first: str | None = None) -> None:
         if self.groups is None:  # given up earlier in this chunk
             return
         day, part = self._day_part(prefix)
@@ -123,9 +158,12 @@ class RowCounts:
             self.give_up()
             return
         code = (day * 97 + (part if self.by_slot else NO_PART)) * 4 + state
-        per = self.groups.get(stream)
+        if first is not None:
+            code = (code, first)
+        whole = self.groups if first is None else self.held
+        per = whole.get(stream)
         if per is None:
-            per = self.groups[stream] = {}
+            per = whole[stream] = {}
         n_before = per.get(code)
         if n_before is None:
             self.size += 1
@@ -167,29 +205,40 @@ class RowCounts:
 
     def give_up(self) -> None:
         """Count no more: the preview reads staging instead."""
-        self.groups, self.size = None, 0
+        self.groups, self.held, self.size = None, {}, 0
         self.missing, self.reach, self.last_keys = set(), {}, set()
 
-    def measure(self, connection_id: int) -> Measure | None:
-        """The measure of the counted rows, or None: see the module doc."""
-        if self.groups is None or holds_records(connection_id):
+    def measure(self, connection_id: int, batch_id: int = 0, note: GroupNote | None = None) -> Measure | None:
+        """The measure of the counted rows, or None: see the module doc. ``batch_id`` and ``note``
+        as ``landing.measure_staged`` takes them (``note`` is told each group of a source that held records)."""
+        if self.groups is None:
+            return None
+        if not self.holders.unchanged() if self.holders is not None else holds_records(connection_id):
             return None
         tz = slots.zone_for_connection(connection_id)
         minutes = slots.minutes_for(tz)
         if minutes != self.minutes:
             return None
-        measure = Measure(slot_minutes=minutes, zone=tz, by_slot=self.by_slot)
-        groups = sorted((code, stream, n) for stream, per in self.groups.items() for code, n in per.items())
-        add_groups(measure, (self._group(code, stream, n) for code, stream, n in groups))  # in day order, as the SQL's
+        measure = Measure(slot_minutes=minutes, zone=tz, by_slot=self.by_slot, held=self.holders is not None)
+        groups = [(code, stream, n, None) for stream, per in self.groups.items() for code, n in per.items()]
+        groups += [(code, stream, n, int(first)) for stream, per in self.held.items() for (code, first), n in per.items()]
+        groups.sort(key=itemgetter(0, 1))  # in day order, as the SQL's
+        rows = (self._group(code, stream, n, first) for code, stream, n, first in groups)
+        if self.holders is None:
+            add_groups(measure, ((*row[:5], row[4]) for row in rows))  # every row new
+        else:
+            held_by: dict[int, int] = {}
+            add_groups(measure, held_apart(rows, held_by, batch_id, note))
+            measure.duplicate_sources = duplicate_sources_of(sorted(held_by.items()))
         if not self.by_slot and any(measure.staged_media.get(m) for m in MISSING):
             measure.media_slots = sorted(self._slot(*divmod(place, 97)) for place in self.missing)
         return measure
 
-    def _group(self, code: int, stream: str, n: int) -> tuple:
-        """The group ``add_groups`` takes: (day, slot or None, stream, media, staged, new)."""
+    def _group(self, code: int, stream: str, n: int, first: int | None) -> tuple:
+        """A group as the SQL gives it: (day, slot or None, stream, media, staged, holder or None)."""
         place, state = divmod(code, 4)
         day, part = divmod(place, 97)
-        return day, self._slot(day, part) if part != NO_PART else None, stream, _MEDIA_OF[state], n, n
+        return day, self._slot(day, part) if part != NO_PART else None, stream, _MEDIA_OF[state], n, first
 
     def _slot(self, day: int, part: int) -> str:
         """A slot's key (``slots``): "2024-03-03T10", or "2024-03-03T10:45" in a quarter-hour zone."""
@@ -198,6 +247,8 @@ class RowCounts:
     def stream_coverage(self) -> dict[str, dict]:
         """``streams.stream_coverage`` of the counted rows (call it only when ``measure`` gave one)."""
         counted = {stream: sum(per.values()) for stream, per in self.groups.items()}
+        for stream, per in self.held.items():
+            counted[stream] = counted.get(stream, 0) + sum(per.values())
         return {
             stream: {"count": counted[stream], "earliest": utc_instant(first).isoformat(),
                      "latest": utc_instant(last).isoformat()}
@@ -233,6 +284,8 @@ def _widen(reach: dict[str, list], stream: str, first, last) -> None:
 
 
 def counts_for(connection_id: int, *, by_slot: bool, text_times: bool) -> RowCounts:
-    """A ``RowCounts`` for a preview into the connection, with its owner's slot length."""
+    """A ``RowCounts`` for a preview into the connection, with its owner's slot length; made before
+    staging begins (when the source holds records, what they are is noted now: ``HeldKeys``)."""
     minutes = slots.minutes_for(slots.zone_for_connection(connection_id))
-    return RowCounts(by_slot=by_slot, minutes=minutes, text_times=text_times)
+    holders = HeldKeys(connection_id) if holds_records(connection_id) else None
+    return RowCounts(by_slot=by_slot, minutes=minutes, text_times=text_times, holders=holders)

@@ -25,7 +25,8 @@ from django.db import connection as db
 from ..models import AcquisitionBatch, Record, RecordProvenance
 from . import slots, summaries
 from .measures import Landed, Measure, Round
-from .staging import STAGING_TABLE, content_kept, drop_staging, quote, small_sorts, unchecked_json
+from .sqlite_tuning import content_kept, small_sorts, unchecked_json
+from .staging import STAGING_TABLE, drop_staging, quote
 from .summaries import (
     day_text,
     earliest_of,
@@ -214,7 +215,7 @@ def measure_staged(
             sql = _groups_sql(n, where, measure.held, measure.slot_minutes if by_slot else None)
             if measure.held:
                 cursor.execute(sql, [connection_id, batch_id, *span_params])
-                add_groups(measure, _held_apart(_fetched(cursor), held_by, batch_id, note))
+                add_groups(measure, held_apart(_fetched(cursor), held_by, batch_id, note))
             else:
                 cursor.execute(sql, [batch_id, *span_params])
                 add_groups(measure, _fetched(cursor))
@@ -225,7 +226,7 @@ def measure_staged(
                 [batch_id, *span_params],
             )
             measure.media_slots = sorted(key for (key,) in cursor.fetchall())
-    measure.duplicate_sources = _duplicate_sources(sorted(held_by.items()))
+    measure.duplicate_sources = duplicate_sources_of(sorted(held_by.items()))
     return measure
 
 
@@ -259,7 +260,7 @@ def _groups_sql(n: dict, where: str, held: bool, slot_minutes: int | None) -> st
     )
 
 
-def _held_apart(
+def held_apart(
     rows: Iterable[tuple], held_by: dict[int, int], batch_id: int, note: GroupNote | None = None
 ) -> Iterator[tuple]:
     """Groups ``(day, slot, stream, media, count, first batch or None)`` as ``add_groups`` takes them
@@ -325,7 +326,7 @@ def add_groups(measure: Measure, rows: Iterable[tuple]) -> None:
     measure.slots.sort()
 
 
-def _duplicate_sources(held_by: list[tuple[int, int]]) -> list[dict]:
+def duplicate_sources_of(held_by: list[tuple[int, int]]) -> list[dict]:
     """The earlier batches that hold staged records, with how many and when each was committed."""
     if not held_by:
         return []

@@ -36,7 +36,8 @@ from . import set_aside
 from .accounts import note_identity
 from .first_counts import RowCounts, counts_for
 from .landing import earliest_of, latest_of, measure_staged
-from .staging import Progress, Staged, drop_staging, lean_cache, stage, text_times
+from .sqlite_tuning import lean_cache
+from .staging import Progress, Staged, drop_staging, stage, text_times
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
 from .streams import stream_coverage
 from .summaries import holes
@@ -185,6 +186,7 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
     AcquisitionBatch.objects.filter(pk=batch.pk).update(phases=batch.phases, set_aside=None)
     drop_staging(batch.pk)
     facts = BatchFacts()
+    seen = set_aside.rewritten(batch.connection_id)  # before the rows are counted: a removal after it shows
     counted = counts_for(batch.connection_id, by_slot=_by_slot(manifest), text_times=text_times())
     try:
         staged = stage_artifact(batch, parser, facts, progress, "parsing", counted)
@@ -208,8 +210,8 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
         batch.preview_counts = None
         batch.save()
         return batch
-    with lean_cache():  # SQLite: measuring reads every staged row (``staging.lean_cache``)
-        _measure(batch, staged, manifest, counted)
+    with lean_cache():  # SQLite: measuring reads every staged row (``sqlite_tuning.lean_cache``)
+        _measure(batch, staged, manifest, counted, seen)
     batch.save()
     if progress:
         progress("previewed", staged.parsed)
@@ -221,17 +223,17 @@ def _by_slot(manifest: Manifest) -> bool:
     return manifest.hole_after is not None
 
 
-def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest, counted: RowCounts) -> None:
+def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest, counted: RowCounts, seen: int) -> None:
     """What committing the staged rows would add, on the batch: counts, days, gaps, sources.
 
-    A first import is measured from what staging counted (``first_counts``), unless a repeat came from
-    further back than counting sees; any other preview reads staging again (``measure_staged``,
-    ``stream_coverage``).
+    Measured from what staging counted (``first_counts``), unless a repeat came from further back
+    than counting sees or the source changed while the rows were staged; else the preview reads
+    staging again (``measure_staged``, ``stream_coverage``). ``seen``: the source's ``rewritten``,
+    read before staging began.
     """
     batch.question = None
-    seen = set_aside.rewritten(batch.connection_id)  # before measuring: a removal after it shows
     kept = set_aside.KeptDays(set_aside.inert_holders(batch))  # told each group: the plan's days
-    measure = counted.measure(batch.connection_id)
+    measure = counted.measure(batch.connection_id, batch.pk, kept.note)
     reach = counted.stream_coverage() if measure is not None else None
     if measure is None:
         measure = measure_staged(batch.pk, batch.connection_id, by_slot=_by_slot(manifest), note=kept.note)

@@ -25,7 +25,8 @@ from ..models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, Rec
 from ..words import local_date, zone_name
 from . import slots
 from .measures import Landed, Round
-from .staging import quote, sqlite_cache, unchecked_json
+from .sqlite_tuning import sqlite_cache, unchecked_json
+from .staging import quote
 
 
 def day_text(ordinal: int) -> str:

@@ -121,15 +121,15 @@ def test_a_large_timeline_is_read_in_the_background_while_its_page_counts_the_pl
     assert batch.is_reading
     shots(page, "waiting-for-the-worker")
 
-    # Each count the reading notes stays a tenth of a second, as on a slower machine or a larger
-    # file: reading 300,000 points ahead took about as long as two polls of the page.
-    noted = staging.report_progress
+    # Each chunk the reading writes takes a tenth of a second more, as on a slower machine or a
+    # larger file: reading 300,000 points ahead took about as long as two polls of the page.
+    write = staging.PostgresStageWriter.write
 
     def slowly(*args):
-        noted(*args)
         time.sleep(0.1)
+        return write(*args)
 
-    monkeypatch.setattr(staging, "report_progress", slowly)
+    monkeypatch.setattr(staging.PostgresStageWriter, "write", slowly)
     reader = threading.Thread(target=_read_in_thread, args=(batch.pk,))
     reader.start()
     seen: list[int] = []

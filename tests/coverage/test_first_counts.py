@@ -113,10 +113,13 @@ def test_a_repeat_from_further_back_leaves_the_measure_to_the_sql(owner, tiny_ch
     assert counted.measure(connection.pk) is None
 
 
-def test_a_source_that_holds_records_is_measured_by_the_sql(owner):
+def test_a_source_that_gains_its_first_records_while_a_file_is_staged_is_measured_by_the_sql(owner):
     connection = ConnectionFactory(owner=owner, connector="owntracks")
+    batch = BatchFactory(connection=connection, status=AcquisitionBatch.Status.PREVIEW)
+    counted = first_counts.counts_for(connection.pk, by_slot=True, text_times=staging.text_times())
+    assert counted.holders is None  # it held nothing as staging began
     push(connection, [0])
-    _batch, counted = staged_and_counted(connection, [ParsedRecord("locations", "new", START, {})], by_slot=True)
+    staging.stage(batch.pk, [ParsedRecord("locations", "new", START, {})], None, None, counted)
     assert counted.groups  # it counted, but cannot say what is new
     assert counted.measure(connection.pk) is None
 
@@ -139,10 +142,11 @@ def test_counting_gives_up_rather_than_hold_too_many_groups(owner, monkeypatch):
 
 # --- whole previews, counted and read again ----------------------------------------------------
 
-def _chat(path: Path) -> Path:
+def chat_file(path: Path, count: int = 300) -> Path:
+    """A chat of ``count`` messages; a longer one begins with the same messages."""
     lines = []
     at = datetime(2023, 12, 30, 22, 50)
-    for i in range(300):
+    for i in range(count):
         at += timedelta(minutes=(i * 37) % 200)
         text = "<Media omitted>" if i % 17 == 0 else f"message {i}"
         lines.append(f"{at:%d/%m/%Y, %H:%M} - {'Ana' if i % 2 else 'Ben'}: {text}")
@@ -152,9 +156,10 @@ def _chat(path: Path) -> Path:
     return path
 
 
-def _health(path: Path) -> Path:
+def health_file(path: Path, count: int = 200) -> Path:
+    """A Health export of ``count`` step samples and a walk every 40th; a longer one begins with the same."""
     rows = []
-    for i in range(200):
+    for i in range(count):
         start = datetime(2024, 1, 1, 23, 30) + timedelta(minutes=41 * i)
         rows.append(f' <Record type="HKQuantityTypeIdentifierStepCount" sourceName="Phone" unit="count" '
                     f'startDate="{start:%Y-%m-%d %H:%M:%S} +0100" endDate="{start:%Y-%m-%d %H:%M:%S} +0100" '
@@ -174,8 +179,8 @@ def _health(path: Path) -> Path:
 
 FILES = {
     "a Timeline export with repeats": ("google_timeline", "Records.json", lambda p: export_file(p, 400)),  # 1 in 9
-    "a chat with media left out": ("whatsapp", "WhatsApp Chat with Ana.txt", _chat),
-    "a Health export of steps and walks": ("apple_health", "export.zip", _health),
+    "a chat with media left out": ("whatsapp", "WhatsApp Chat with Ana.txt", chat_file),
+    "a Health export of steps and walks": ("apple_health", "export.zip", health_file),
 }
 SHOWN = ("count_parsed", "count_accepted", "count_duplicate", "day_counts", "media_days", "gaps", "preview_counts",
          "stream_coverage", "duplicate_sources", "set_aside", "event_earliest", "event_latest", "warnings")
@@ -198,10 +203,10 @@ def test_a_first_preview_says_the_same_counted_or_read_again(tmp_path, monkeypat
 
     measured = []
     real = RowCounts.measure
-    monkeypatch.setattr(RowCounts, "measure", lambda self, cid: measured.append(real(self, cid)) or measured[-1])
+    monkeypatch.setattr(RowCounts, "measure", lambda self, *a: measured.append(real(self, *a)) or measured[-1])
     counted = preview("counted")
     assert measured[-1] is not None  # this preview was measured from the counts
-    monkeypatch.setattr(RowCounts, "measure", lambda self, cid: None)
+    monkeypatch.setattr(RowCounts, "measure", lambda self, *a: None)
     read_again = preview("read-again")
 
     assert counted.count_duplicate > 0 or connector != "google_timeline"  # its repeats were counted once

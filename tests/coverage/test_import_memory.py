@@ -27,6 +27,7 @@ from coverage.pipeline import (
     land_batch,
     landing,
     preview_artifact,
+    sqlite_tuning,
     staging,
     start_commit,
     summaries,
@@ -80,7 +81,7 @@ def test_sqlite_stages_and_lands_with_the_lean_cache_then_gives_the_connection_i
     if db.vendor != "sqlite":
         pytest.skip("the page cache is SQLite's")
     own = page_cache()
-    assert own != -staging.LEAN_CACHE_KIB
+    assert own != -sqlite_tuning.LEAN_CACHE_KIB
     seen: dict[str, int] = {}
     real_write, real_chunk = staging.SqliteStageWriter.write, chunks.land_chunk
 
@@ -98,7 +99,7 @@ def test_sqlite_stages_and_lands_with_the_lean_cache_then_gives_the_connection_i
     assert page_cache() == own
     batch = land_batch(start_commit(batch, enqueue=False).pk)
     assert batch.status == Status.COMMITTED and batch.count_accepted == 45  # 50 points, 5 repeats
-    assert seen == {"staging": -staging.LEAN_CACHE_KIB, "landing": -staging.LEAN_CACHE_KIB}
+    assert seen == {"staging": -sqlite_tuning.LEAN_CACHE_KIB, "landing": -sqlite_tuning.LEAN_CACHE_KIB}
     assert page_cache() == own
 
 
