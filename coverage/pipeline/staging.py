@@ -258,8 +258,11 @@ class SqliteStageWriter(StageWriter):
         return None
 
     def write(self, rows: list[tuple], prepared: None = None) -> int:
+        """One statement, its own transaction (or part of the caller's): no BEGIN and COMMIT apart.
+        Each call into SQLite lets the GIL go, and taking it back from the busy reading thread
+        waits up to the switch interval (5 ms), three times a chunk with them."""
         text = orjson.dumps(rows).decode()  # text, not bytes: SQLite 3.45 reads a BLOB as its binary JSON
-        with transaction.atomic(), db.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(self.insert_sql, [text])
             return max(cursor.rowcount, 0)
 
