@@ -17,13 +17,14 @@ that: a repeat came from further back, the owner's slot length changed meanwhile
 outgrew ``MOST_GROUPS`` (a chat spread over decades: memory stays flat, the preview reads
 staging as before).
 
-A source that already holds records (a re-import, an export made again) is counted the same way,
-with each row's holder: as staging writes a chunk, its keys are looked up in the records
-(``held_keys.HeldKeys``: one statement a chunk, while the parser reads the next), and a held
-row is counted in its group with the import that first brought it, as the SQL groups it. Those
-counts stand only if the source stayed as it was meanwhile: a record written to it by anything
-else (a phone's push), or records taken away, and the preview reads staging as before. A source
-that held nothing when staging began but holds records by its end is read again too.
+On the databases of ``COUNTED_HELD`` (SQLite), a source that already holds records (a re-import,
+an export made again) is counted the same way, with each row's holder: as staging writes a chunk,
+its keys are looked up in the records (``held_keys.HeldKeys``: one statement a chunk, while the
+parser reads the next), and a held row is counted in its group with the import that first
+brought it, as the SQL groups it. Those counts stand only if the source stayed as it was
+meanwhile; after a record written to it by anything else (a phone's push), or records taken
+away, the preview reads staging as before. So does a source that held nothing when staging began
+but holds records by its end, and on PostgreSQL any source that holds records.
 """
 
 from __future__ import annotations
