@@ -220,7 +220,8 @@ class RowCounts:
         as ``landing.measure_staged`` takes them (``note`` is told each group of a source that held records)."""
         if self.groups is None:
             return None
-        if not self.holders.unchanged() if self.holders is not None else holds_records(connection_id):
+        changed = holds_records(connection_id) if self.holders is None else not self.holders.unchanged()
+        if changed:  # records came (or went) while the rows were staged
             return None
         tz = slots.zone_for_connection(connection_id)
         minutes = slots.minutes_for(tz)

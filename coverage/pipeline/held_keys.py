@@ -15,9 +15,8 @@ from __future__ import annotations
 import orjson
 from django.db import connection as db
 
-from connections.models import Connection
-
 from ..models import Record
+from .set_aside import rewritten
 from .staging import quote
 
 _STREAM, _KEY = 0, 1  # of a staged row
@@ -48,17 +47,13 @@ def others_landed(connection_id: int, last_id: int) -> bool:
         return cursor.fetchone() is not None
 
 
-def _rewritten(connection_id: int) -> int:
-    return Connection.objects.values_list("rewritten", flat=True).get(pk=connection_id)
-
-
 class HeldKeys:
     """The records a source holds, looked up a chunk of staged rows at a time; made before the first chunk."""
 
     def __init__(self, connection_id: int):
         self.connection_id = connection_id
         self.top = max_record_id()
-        self.rewritten = _rewritten(connection_id)
+        self.rewritten = rewritten(connection_id)
         r, key = quote(Record._meta.db_table), quote("key")
         # One text of the holders' ids in the rows' order, "" where none: fetching ten thousand
         # one-column rows cost more than the lookups' own wait on a re-import of 1M points.
@@ -100,4 +95,4 @@ class HeldKeys:
 
     def unchanged(self) -> bool:
         """Whether the source is as it was when this was made: nothing written to it since, nothing taken away."""
-        return not others_landed(self.connection_id, self.top) and _rewritten(self.connection_id) == self.rewritten
+        return not others_landed(self.connection_id, self.top) and rewritten(self.connection_id) == self.rewritten
