@@ -166,20 +166,29 @@ def _drop_unkept_days(batch: AcquisitionBatch, runs: list[list[int]] | None) -> 
 
 def _delete_inert(batch: AcquisitionBatch, holders: list[int]) -> int:
     """Delete the staged rows held by ``holders``' records that landing would leave as they are
-    (after ``_drop_unkept_days``: the rows on the kept days, each key looked up)."""
+    (after ``_drop_unkept_days``: the rows on the kept days, each key looked up).
+
+    A scalar subquery looks each staged key up, not ``EXISTS``: PostgreSQL turns an ``EXISTS``
+    into a join it plans from its statistics, and right after a large import, before autovacuum
+    has counted the new records, it walked every record of the source and looked each up in
+    staging (1M points held, 51,544 staged rows left to look at: 2.3 s, against 0.19 s this way).
+    """
     same_lane = list(
         AcquisitionBatch.objects.filter(pk__in=holders, method=batch.method).values_list("pk", flat=True)
     )
     s, r, p, key = quote(STAGING_TABLE), quote(Record._meta.db_table), quote(RecordProvenance._meta.db_table), quote("key")
     held_by = ", ".join(["%s"] * len(holders))
     lane = f"r.first_batch_id IN ({', '.join(['%s'] * len(same_lane))}) OR " if same_lane else ""
+    inert = (
+        f"SELECT r.first_batch_id IN ({held_by}) "
+        f"AND ({lane}EXISTS (SELECT 1 FROM {p} p WHERE p.record_id = r.id AND p.method = %s)) "
+        "AND NOT (s.media = 'attached' AND r.media IN ('missing', 'omitted')) "
+        f"FROM {r} r WHERE r.connection_id = %s AND r.stream = s.stream AND r.{key} = s.{key}"
+    )
     with db.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {s} AS s WHERE s.batch_id = %s AND EXISTS (SELECT 1 FROM {r} r WHERE r.connection_id = %s "
-            f"AND r.stream = s.stream AND r.{key} = s.{key} AND r.first_batch_id IN ({held_by}) "
-            f"AND ({lane}EXISTS (SELECT 1 FROM {p} p WHERE p.record_id = r.id AND p.method = %s)) "
-            "AND NOT (s.media = 'attached' AND r.media IN ('missing', 'omitted')))",
-            [batch.pk, batch.connection_id, *holders, *same_lane, batch.method],
+            f"DELETE FROM {s} AS s WHERE s.batch_id = %s AND ({inert})",
+            [batch.pk, *holders, *same_lane, batch.method, batch.connection_id],
         )
         return max(cursor.rowcount, 0)
 
