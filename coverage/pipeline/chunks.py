@@ -29,13 +29,12 @@ from .held_keys import max_record_id, others_landed
 from .landing import (
     Landed,
     Measure,
-    drop_span,
     holds_in_span,
     holds_records,
     land_rows,
     measure_staged,
-    next_span,
 )
+from .spans import drop_span, next_span
 from .sqlite_tuning import small_sorts
 from .staging import quote
 from .summaries import (

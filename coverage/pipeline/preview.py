@@ -236,7 +236,8 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest, counte
     measure = counted.measure(batch.connection_id, batch.pk, kept.note)
     reach = counted.stream_coverage() if measure is not None else None
     if measure is None:
-        measure = measure_staged(batch.pk, batch.connection_id, by_slot=_by_slot(manifest), note=kept.note)
+        measure = measure_staged(batch.pk, batch.connection_id, by_slot=_by_slot(manifest), note=kept.note,
+                                 rows=staged.parsed)
         reach = stream_coverage(batch.pk)
     batch.count_accepted = measure.accepted
     batch.count_duplicate = staged.parsed - measure.accepted
