@@ -20,12 +20,11 @@ from coverage.pipeline import landing, staging
 from coverage.pipeline.landing import measure_staged
 from coverage.pipeline.pg_tuning import key_order_join
 from tests.coverage.test_first_counts import ZONES, parsed_rows
-from tests.coverage.test_reimport_counts import held_records, holding, kept_days
+from tests.coverage.test_reimport_counts import held_records, held_source, kept_days
 from tests.factories import (
     BatchFactory,
     ConnectionFactory,
     CoverageSummaryFactory,
-    OwnerProfileFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +55,7 @@ def joins(monkeypatch) -> list[int]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(held=held_records(), rows=parsed_rows(), zone=st.sampled_from(ZONES), by_slot=st.booleans())
 def test_a_reimport_read_in_key_order_says_what_looking_each_key_up_says(owner, joins, held, rows, zone, by_slot):
-    OwnerProfileFactory._meta.model.objects.update_or_create(owner=owner, defaults={"time_zone": zone})
-    connection = ConnectionFactory(owner=owner, connector="apple_health")
-    holding(connection, held)
+    connection = held_source(owner, held, zone)
     batch = BatchFactory(connection=connection, status=BatchFactory._meta.model.Status.PREVIEW)
     staging.stage(batch.pk, rows, None, None)
     before, joins[:] = planner_settings(), []

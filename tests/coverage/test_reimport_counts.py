@@ -80,6 +80,14 @@ def holding(connection, records) -> None:
                       event_at=START, media=media or "")
 
 
+def held_source(owner, held, zone: str):
+    """The owner's Health source in ``zone``, holding ``held`` (``held_records``)."""
+    OwnerProfileFactory._meta.model.objects.update_or_create(owner=owner, defaults={"time_zone": zone})
+    connection = ConnectionFactory(owner=owner, connector="apple_health")
+    holding(connection, held)
+    return connection
+
+
 def staged_and_counted(connection, rows, by_slot: bool, after_first_chunk=None):
     batch = BatchFactory(connection=connection, status=Status.PREVIEW)
     counted = first_counts.counts_for(connection.pk, by_slot=by_slot, text_times=staging.text_times())
@@ -116,9 +124,7 @@ def kept_days(batch) -> set_aside.KeptDays:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(held=held_records(), rows=parsed_rows(), zone=st.sampled_from(ZONES), by_slot=st.booleans())
 def test_a_counted_reimport_measure_is_the_sql_measure_or_none(owner, tiny_chunks, held, rows, zone, by_slot):
-    OwnerProfileFactory._meta.model.objects.update_or_create(owner=owner, defaults={"time_zone": zone})
-    connection = ConnectionFactory(owner=owner, connector="apple_health")
-    holding(connection, held)
+    connection = held_source(owner, held, zone)
     batch, counted = staged_and_counted(connection, rows, by_slot)
     assert counted.holders is not None
 
