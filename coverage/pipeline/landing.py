@@ -143,9 +143,9 @@ def measure_staged(
 
 
 # PostgreSQL: a measure of all of a batch's staged rows joins them with the source's records in
-# key order once they number at least 1/KEY_ORDER_SHARE of the records. Each key looked up alone
-# costs about six records walked in order: a re-import of 1M points was measured in 3.2 s key by
-# key, in 1.5 s in key order.
+# key order once they number at least 1/KEY_ORDER_SHARE of the records. A re-import of 1M points
+# (1,044,750 staged rows, 995,000 records) was measured in 3.25 s key by key (3 µs a key), in
+# 1.45–1.49 s in key order; a file far smaller than the source is still looked up key by key.
 KEY_ORDER_SHARE = 4
 
 
