@@ -10,10 +10,10 @@ Elsewhere a no-op.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
-from django.db import DatabaseError
 from django.db import connection as db
+from django.db import transaction
 
 # Plans a key-order join does without: each would be chosen from stale statistics. JIT off too:
 # the penalties these settings add to a plan's cost would make it compile the statement (0.16 s).
@@ -24,26 +24,29 @@ _KEY_ORDER = {"enable_hashjoin": "off", "enable_nestloop": "off", "enable_bitmap
 @contextmanager
 def key_order_join() -> Iterator[None]:
     """PostgreSQL: join two tables by walking both key indexes in order (a merge join), for the
-    statements run in the block; the connection's settings again after. The settings are read
-    and set with a cursor of their own: the caller's keeps its result."""
+    statements run in the block.
+
+    The block is a transaction of its own (a savepoint inside the caller's) and the settings are
+    local to it (``set_config(…, true)``): they end with it, whatever ends it, and never outlive
+    it on a server connection that a pooler hands on to another client. Inside the caller's
+    transaction they are set back as the block ends, so the caller's next statements plan as
+    before; an error rolls the savepoint back, settings included. The settings are read and set
+    with a cursor of their own: the caller's keeps its result.
+    """
     if db.vendor != "postgresql":
         yield
         return
     names = list(_KEY_ORDER)
-    with db.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
-        previous = dict(zip(names, cursor.fetchone(), strict=True))
-    _set(_KEY_ORDER)
-    try:
+    with transaction.atomic():
+        with db.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+            previous = dict(zip(names, cursor.fetchone(), strict=True))
+        _set(_KEY_ORDER)
         yield
-    except BaseException:
-        with suppress(DatabaseError):  # an aborted transaction takes them back as it rolls back
-            _set(previous)
-        raise
-    _set(previous)
+        _set(previous)
 
 
 def _set(settings: dict[str, str]) -> None:
     with db.cursor() as cursor:
         for name, value in settings.items():
-            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
