@@ -18,6 +18,8 @@ Children started through the meter:
   (stream, key), batches of ``FLOOR_BATCH``, each its own transaction, on the run's database
   kind (a fresh SQLite file next to the bench database; on PostgreSQL a bare table in the bench
   database, dropped after).
+- ``_common.py drop-database ADMIN_URL NAME`` (not metered): drop a PostgreSQL database a run
+  kept with ``--keep`` (the suite's test of these benches does, after reading the kept files).
 - the public comparison parser, in its own virtual environment (``uv venv`` + ``uv pip
   install`` under the run's temporary directory), never a dependency of the project.
 """
@@ -114,19 +116,7 @@ class Run:
             return
         shutil.rmtree(self.dir, ignore_errors=True)
         if self.pg_name:
-            import psycopg
-
-            # FORCE may not end an autovacuum worker still busy with the fresh tables (it runs
-            # as the server's superuser): wait for it rather than fail after the figures.
-            for attempt in range(60):
-                try:
-                    with psycopg.connect(self.pg_admin, autocommit=True) as conn:
-                        conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-                    break
-                except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
-                    if attempt == 59:
-                        raise
-                    time.sleep(1)
+            drop_database(self.pg_admin, self.pg_name)
 
     # -- children
     def ours(self, *argv: str) -> dict:
@@ -187,6 +177,26 @@ class Run:
             check=True,
         )
         return out.stdout.strip()
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    """Drop a bench's PostgreSQL database ``name`` through the server's ``admin_url``.
+
+    FORCE may not end an autovacuum worker still busy with the fresh tables (it runs as the
+    server's superuser): wait for it rather than fail after the figures. Also a child
+    (``_common.py drop-database ADMIN_URL NAME``) for a database a run kept (``--keep``).
+    """
+    import psycopg
+
+    for attempt in range(60):
+        try:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == 59:
+                raise
+            time.sleep(1)
 
 
 def meter(cmd: list[str], env: dict, workdir: Path) -> dict:
@@ -420,5 +430,7 @@ if __name__ == "__main__":
         child_floor(*rest)
     elif what == "rows":
         child_rows(*rest)
+    elif what == "drop-database":
+        drop_database(*rest)
     else:
         sys.exit(f"unknown child {what!r}")

@@ -17,11 +17,9 @@ import pstats
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg
 import pytest
 from django.db import connection as db
 
@@ -50,23 +48,15 @@ def _run(script: str, *args: str, tmp_path: Path) -> str:
 
 
 def _drop_kept_database(out: str) -> None:
-    """Drop the PostgreSQL database a bench kept (``--keep``): the suite's server must not gather one
-    per run (they did, three each run, until this). Like the bench's own cleanup, it waits for an
-    autovacuum worker still busy with the fresh tables."""
+    """Drop the PostgreSQL database a bench kept (``--keep``), with the bench's own ``drop_database``:
+    the suite's server must not gather one per run (they did, three each run, until this)."""
     kept = re.search(r"^kept: .* and database (postgres://\S+)$", out, re.MULTILINE)
     if kept is None:
         return
     name = kept.group(1).rsplit("/", 1)[1]
-    admin = _server_url()[1]
-    for attempt in range(60):
-        try:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            return
-        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
-            if attempt == 59:
-                raise
-            time.sleep(1)
+    done = subprocess.run([sys.executable, str(BENCH / "_common.py"), "drop-database", _server_url()[1], name],
+                          cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def _number(text: str) -> int:
