@@ -174,13 +174,11 @@ def _groups_sql(n: dict, where: str, held: bool, slot_minutes: int | None, joine
     cut = slots.cut_sql("s.event_at", slot_minutes) if by_slot else "NULL"
     slot = slots.slot_of_cut_sql("g.cut", slot_minutes) if by_slot else "NULL"
     if held:
-        first = (f"(SELECT r.first_batch_id FROM {n['R']} r WHERE r.connection_id = %s AND r.stream = s.stream "
-                 f"AND r.{n['key']} = s.{n['key']})")
-        rows = f"{n['S']} s"
-        if joined:  # the records' condition inside: its constant then orders them by (stream, key)
-            first, rows = "r.first_batch_id", (
-                f"{n['S']} s LEFT JOIN (SELECT r.stream, r.{n['key']}, r.first_batch_id FROM {n['R']} r "
-                f"WHERE r.connection_id = %s) r ON r.stream = s.stream AND r.{n['key']} = s.{n['key']}")
+        match = f"r.connection_id = %s AND r.stream = s.stream AND r.{n['key']} = s.{n['key']}"
+        if joined:
+            first, rows = "r.first_batch_id", f"{n['S']} s LEFT JOIN {n['R']} r ON {match}"
+        else:
+            first, rows = f"(SELECT r.first_batch_id FROM {n['R']} r WHERE {match})", f"{n['S']} s"
         return (
             f"SELECT g.day, {slot}, g.stream, g.media, COUNT(*), g.first_batch FROM (SELECT s.event_day AS day, "
             f"{cut} AS cut, s.stream AS stream, s.media AS media, {first} AS first_batch "

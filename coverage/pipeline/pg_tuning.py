@@ -23,8 +23,8 @@ _KEY_ORDER = {"enable_hashjoin": "off", "enable_nestloop": "off", "enable_bitmap
 
 @contextmanager
 def key_order_join() -> Iterator[None]:
-    """PostgreSQL: join two tables by walking both key indexes in order (a merge join), for the
-    statements run in the block.
+    """PostgreSQL: join two tables as a merge join (each side in key order: walked along its key
+    index, or sorted), for the statements run in the block.
 
     The block is a transaction of its own (a savepoint inside the caller's) and the settings are
     local to it (``set_config(…, true)``): they end with it, whatever ends it, and never outlive
