@@ -89,15 +89,36 @@ def chat_hint(chat_name: str | None, authors: Iterable[str]) -> str | None:
     return clean_text(text, MAX_HINT_CHARS)
 
 
+# What a browser or a file manager adds to a name it already holds: "Familie (1).zip" (Chrome,
+# Edge), "Familie(2).zip" (Firefox), "Familie - Copy.zip", "Familie - Kopie (2).zip" (Windows).
+_COPY_SUFFIX = re.compile(r"(?:\s*\(\d{1,3}\)|\s+-\s+\w+(?:\s+\(\d{1,3}\))?)$")
+_COPY_WORDS = frozenset({"copy", "kopie", "copie", "copia", "kopia", "kopio", "cópia", "копия"})
+
+
 def chat_name_from_filename(filename: str) -> str | None:
-    """The chat's name as WhatsApp writes it in an export's file name, or None."""
-    name = (filename or "").rsplit("/", 1)[-1]
+    """The chat's name as WhatsApp writes it in an export's file name, or None.
+
+    A copy's mark that a browser or file manager added is not part of the name: a chat exported
+    twice is downloaded as ``WhatsApp Chat - Familie (1).zip``."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     for prefix in ("WhatsApp Chat with ", "WhatsApp Chat - "):
         if name.lower().startswith(prefix.lower()):
             stem = name[len(prefix):]
             stem = stem.rsplit(".", 1)[0] if "." in stem else stem
-            return stem.strip() or None
+            return _without_copy_mark(stem.strip()) or None
     return None
+
+
+def _without_copy_mark(stem: str) -> str:
+    m = _COPY_SUFFIX.search(stem)
+    if m is None or m.start() == 0:
+        return stem
+    mark = m.group(0).strip()
+    if mark.startswith("-"):
+        word = mark[1:].strip().split(" (")[0].strip().lower()
+        if word not in _COPY_WORDS:
+            return stem  # "Team - Berlin" is a name, not a copy
+    return stem[: m.start()].rstrip()
 
 
 def with_file_identity(parser: Parser, extract: Callable[[Path], str | None]) -> Parser:

@@ -100,6 +100,7 @@ class _Reader:
         self.misfits = 0
         self.media = media
         self.chat_name = chat_name
+        self.named_by_notice = False
         self.clock = _Clock(order, tz)
         # n of the key (see keys.py): identical (author, content) messages seen earlier in the
         # same minute; ``occ`` is the counter of the minute ``occ_minute``.
@@ -379,8 +380,10 @@ class _Reader:
             kind = SYSTEM
         self.started = True
         if kind == SYSTEM:
-            if self.chat_name is None:
-                self.chat_name = author
+            if not self.named_by_notice:
+                # A notice in a known language is written under the chat's name: it names the
+                # chat better than the zip's name, which the owner or a browser may have changed.
+                self.chat_name, self.named_by_notice = author, True
             kind = None
         elif lead and kind == "text" and author == self.chat_name:
             kind = None  # iOS system notice whose author is the chat's name

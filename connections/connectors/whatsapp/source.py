@@ -15,11 +15,12 @@ from ..base import (
     safe_member_names,
     sniff,
 )
+from ..identity import chat_name_from_filename
 from .lines import _ReadError
 from .scan import _scan
 
 _MAX_CANDIDATES = 20  # .txt members of a zip inspected when there is no _chat.txt
-_IOS_ZIP_NAME = re.compile(r"WhatsApp Chat - (.+)\.zip$", re.IGNORECASE)
+_IOS_ZIP_NAME = re.compile(r"WhatsApp Chat - .+\.zip$", re.IGNORECASE)
 
 
 class _Source:
@@ -30,8 +31,9 @@ class _Source:
         self.zf: zipfile.ZipFile | None = None
         self.member: str | None = None
         self.media: frozenset[str] = frozenset()
-        hint = _IOS_ZIP_NAME.search(artifact.filename or "")
-        self.chat_name_hint = hint.group(1).strip() if hint else None
+        # iOS names the zip after the chat; the reader trusts the first notice it knows more.
+        named = _IOS_ZIP_NAME.search(artifact.filename or "") is not None
+        self.chat_name_hint = chat_name_from_filename(artifact.filename) if named else None
         try:
             head = sniff(self.path, 8)
         except OSError as exc:

@@ -3,8 +3,14 @@ name from the file name, then the authors of the records it yielded, not of noti
 
 from __future__ import annotations
 
-from connections.connectors.identity import MAX_HINT_CHARS, MAX_PARTICIPANTS
-from tests.connectors.whatsapp.helpers import LRM, chat_file, read
+import pytest
+
+from connections.connectors.identity import (
+    MAX_HINT_CHARS,
+    MAX_PARTICIPANTS,
+    chat_name_from_filename,
+)
+from tests.connectors.whatsapp.helpers import LRM, chat_file, read, zip_file
 
 
 def test_an_android_chat_is_named_by_its_file_and_the_authors_of_its_messages(tmp_path):
@@ -58,3 +64,49 @@ def test_a_crowded_chat_names_the_first_people_in_name_order_within_the_hint_lim
     names = ", ".join(sorted(people)[:MAX_PARTICIPANTS])
     assert facts.identity == f"Club: {names}"[:MAX_HINT_CHARS]
     assert facts.identity.startswith("Club: Person 000, Person 001, ")
+
+
+# A group notice in no word list ("hat ein Ereignis erstellt") is still a notice on iOS: it is
+# written under the chat's name, with the mark. The German encryption notice names the chat.
+_FAMILY_CHAT = [
+    f"[14.09.26, 09:00:00] Familie: {LRM}Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt.",
+    "[14.09.26, 09:01:00] Anna: Guten Morgen",
+    f"[14.09.26, 09:02:00] Familie: {LRM}Anna hat ein Ereignis erstellt",
+    "[14.09.26, 09:03:00] Ben: Bin dabei",
+]
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "WhatsApp Chat - Familie.zip",
+        "WhatsApp Chat - Familie (1).zip",  # downloaded twice (Chrome, Edge)
+        "WhatsApp Chat - Familie(2).zip",  # Firefox
+        "WhatsApp Chat - Familie - Kopie.zip",  # copied in a German Windows
+        "Familie.zip",  # renamed by the owner
+        "WhatsApp Chat - Oma.zip",  # the zip of another chat's name
+    ],
+)
+def test_an_ios_group_chat_skips_its_notices_whatever_the_zip_was_renamed_to(tmp_path, filename):
+    chat = ("\r\n".join(_FAMILY_CHAT) + "\r\n").encode()
+    path = zip_file(tmp_path, {"_chat.txt": chat}, name=filename)
+    records, facts = read(path)
+    assert [r.payload["text"] for r in records] == ["Guten Morgen", "Bin dabei"]
+    assert facts.skipped == 2
+
+
+@pytest.mark.parametrize(
+    ("filename", "name"),
+    [
+        ("WhatsApp Chat - Familie (1).zip", "Familie"),
+        ("WhatsApp Chat - Familie(12).zip", "Familie"),
+        ("WhatsApp Chat - Familie - Copy (2).zip", "Familie"),
+        ("WhatsApp Chat with Anna - kopio.txt", "Anna"),
+        ("WhatsApp Chat - Team - Berlin.zip", "Team - Berlin"),  # a name, not a copy's mark
+        ("WhatsApp Chat - Klasse 2.zip", "Klasse 2"),
+        ("WhatsApp Chat - (1).zip", "(1)"),  # nothing but the mark: it is the name
+        ("chat.zip", None),
+    ],
+)
+def test_a_copy_mark_in_the_file_name_is_not_part_of_the_chat_name(filename, name):
+    assert chat_name_from_filename(filename) == name
