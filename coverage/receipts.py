@@ -56,9 +56,18 @@ class Counts:
 
 @dataclass(frozen=True)
 class Media:
+    """Media files the records mention: ``attached`` in the artifact, ``missing`` (referenced but
+    absent from it), ``omitted`` (the export was made without media: a placeholder only)."""
+
     declared: int
     attached: int
     missing: int
+    omitted: int = 0
+
+    @property
+    def not_included(self) -> int:
+        """Mentioned but not in the export, whatever the reason: what the owner may add."""
+        return self.missing + self.omitted
 
 
 @dataclass(frozen=True)
@@ -189,7 +198,7 @@ def build_receipt(
     connection, manifest = batch.connection, get_manifest(batch.connection.connector)
     duplicate = batch.status == AcquisitionBatch.Status.DUPLICATE
     facts = (original or batch.duplicate_of or batch) if duplicate else batch
-    media_missing = facts.media_missing + facts.media_omitted
+    media_missing = facts.media_missing + facts.media_omitted  # not included, whatever the reason
     counts = _counts(facts, duplicate=duplicate)
     failed = batch.status == AcquisitionBatch.Status.FAILED
     return Receipt(
@@ -206,7 +215,7 @@ def build_receipt(
         + (" Picked up from your folder." if batch.trigger == "watched_folder" else ""),  # pipeline.watch
         event_time=EventTime(facts.event_earliest, facts.event_latest),
         counts=counts,
-        media=Media(facts.media_declared, facts.media_attached, media_missing),
+        media=Media(facts.media_declared, facts.media_attached, facts.media_missing, facts.media_omitted),
         # Imports made before the one rule (pipeline.summaries.holes) stored gaps for every connector.
         gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, tz)) if manifest.hole_after is not None else (),
         warnings=_warnings(facts, manifest),

@@ -335,7 +335,8 @@ def coverage_of(ev: Evidence, now: datetime) -> Coverage:
         media=Media(
             summary.media_declared if summary else 0,
             summary.media_attached if summary else 0,
-            (summary.media_missing + summary.media_omitted) if summary else 0,
+            summary.media_missing if summary else 0,
+            summary.media_omitted if summary else 0,
         ),
         gaps=tuple(Gap(*g) for g in owner_gaps(summary.holes if summary else (), ev.time_zone)),
         freshness_text=(f"Stale since {day(stale_since, ev.time_zone)}" if freshness == "stale"
@@ -358,9 +359,9 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
         found.append(("stale_owner_artifact", f"The newest {noun[0]} imported is from {day(coverage.covered_through, ev.time_zone)}.",
                       summary.latest_batch_id if summary else None))
     media = coverage.media
-    if media.missing:
-        found.append(("missing_media", f"{part_of(media.missing, media.declared, MEDIA_FILE)} "
-                      f"{pick(media.missing, ('was', 'were'))} not included.",
+    if media.not_included:
+        found.append(("missing_media", f"{part_of(media.not_included, media.declared, MEDIA_FILE)} "
+                      f"{pick(media.not_included, ('was', 'were'))} not included.",
                       summary.media_batch_id if summary else None))
     partial = next((lane.partial_batch_id for lane in ev.lanes if lane.partial_batch_id), None)
     if partial:

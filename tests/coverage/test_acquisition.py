@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 
 import orjson
@@ -9,6 +10,7 @@ import pytest
 
 from coverage import pipeline
 from coverage.days import owner_day_counts
+from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
 from coverage.pipeline import (
     CommitRefused,
@@ -23,6 +25,7 @@ from coverage.pipeline import (
 )
 from coverage.pipeline import preview as preview_stage
 from coverage.receipts import build_receipt
+from coverage.serializers import receipt_json
 from tests.coverage.conftest import fixture_path, staged_rows, stored_files
 from tests.factories import OwnerProfileFactory
 
@@ -63,7 +66,7 @@ def test_preview_of_an_android_chat_counts_every_message_and_imports_nothing(cha
         0,
     )
     assert (r.event_time.earliest, r.event_time.latest) == (utc(2023, 3, 12, 9, 15), utc(2023, 3, 25, 22, 10))
-    assert (r.media.declared, r.media.attached, r.media.missing) == (2, 0, 2)
+    assert (r.media.declared, r.media.attached, r.media.missing, r.media.omitted) == (2, 0, 0, 2)
     assert r.source_format == "whatsapp_android_txt" and r.parser_version == "whatsapp/2"
     assert r.time_zone_assumed == "UTC"
     assert r.artifact.filename == "android_dayfirst_24h.txt" and len(r.artifact.sha256) == 64
@@ -339,6 +342,22 @@ def test_missing_media_shows_on_the_receipt_and_in_coverage(chat):
     )
     assert summary.media_batch_id == batch.pk
     assert batch.media_days == ["2023-03-13"]
+
+
+def test_a_chat_exported_without_media_reports_its_placeholders_as_omitted_not_missing(chat):
+    # A Russian Android export "Без медиафайлов": every placeholder is media left out on purpose.
+    lines = [f"{day:02d}.03.2024, 10:{day:02d} - Аня: <Без медиафайлов>" for day in range(13, 25)]
+    lines.append("25.03.2024, 11:00 - Борис: Спасибо!")
+    source = io.BytesIO(("\n".join(lines) + "\n").encode())
+    batch = start_commit(preview_artifact(chat, source, "WhatsApp Chat with Аня.txt"))
+
+    r = receipt(batch)
+    assert (r.media.declared, r.media.attached, r.media.missing, r.media.omitted) == (12, 0, 0, 12)
+    assert receipt_json(r)["media"] == {"declared": 12, "attached": 0, "missing": 0, "omitted": 12}
+    assert "12 media files were not included in this export" in r.sentence
+    assert r.next_action.kind == "add_media"
+    coverage = load_one(chat).coverage
+    assert (coverage.media.missing, coverage.media.omitted, coverage.media.not_included) == (0, 12, 12)
 
 
 def test_an_export_with_the_media_fills_in_what_was_missing(chat):

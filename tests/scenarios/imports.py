@@ -102,7 +102,8 @@ ROWS: dict[str, tuple[Scenario, dict]] = {
             batch={"event_earliest": OLD_START, "event_latest": OLD, "count_parsed": 20, "count_accepted": 20},
         ),
         {"state": "attention", "label": "Needs a refresh", "advisories": ["stale_owner_artifact", "missing_media"],
-         "actions": ["add_artifact", "add_media"], "coverage.media.missing": 3},
+         "actions": ["add_artifact", "add_media"], "coverage.media.missing": 1,
+         "coverage.media.omitted": 2},
     ),
     "first_import_being_saved_does_not_need_you": (
         Scenario(

@@ -43,7 +43,8 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append("")
     media = receipt.media
     if media.declared:
-        lines.append(f"Media    {media.declared:,} declared, {media.attached:,} attached, {media.missing:,} missing")
+        lines.append(f"Media    {media.declared:,} declared, {media.attached:,} attached, {media.missing:,} missing"
+                     + (f", {media.omitted:,} left out of the export" if media.omitted else ""))
     for gap in receipt.gaps:
         lines.append(f"Gap      no records from {words.day(gap.start)} to {words.day(gap.end)}"
                      f" ({words.count(gap.days, words.DAY)})")
