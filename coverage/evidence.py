@@ -251,12 +251,17 @@ def current_readers() -> frozenset[str]:
 
 
 def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
-    """Previews nobody imported yet (unexpired: newer than the preview time to live), the newest of them, and
-    committed uploads whose reader is not today's and that were not read again (``options["superseded_by"]``)."""
+    """Previews nobody imported yet (unexpired: newer than the preview time to live, and not of a file imported
+    since by another preview of it), the newest of them, and committed uploads whose reader is not today's and
+    that were not read again (``options["superseded_by"]``)."""
     Status = AcquisitionBatch.Status
     kept_since = now - timedelta(hours=settings.OWNERHUB_PREVIEW_TTL_HOURS)
+    imported_since = AcquisitionBatch.objects.filter(  # the (connection, sha256) index of imported files
+        connection=OuterRef("connection"), artifact_sha256=OuterRef("artifact_sha256"),
+        status__in=(Status.COMMITTING, Status.COMMITTED),
+    ).exclude(artifact_sha256="")
     previews = AcquisitionBatch.objects.filter(connection=OuterRef("pk"), status=Status.PREVIEW,
-                                               created_at__gt=kept_since)
+                                               created_at__gt=kept_since).exclude(Exists(imported_since))
     outdated = (
         # The (connection, method, status, parser_version) index: only the ranges of readers that are not
         # today's are probed, so the cost follows the outdated imports, not the source's history.

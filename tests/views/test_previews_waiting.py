@@ -42,3 +42,17 @@ def test_a_preview_left_waiting_is_said_on_the_card_with_a_link_until_imported_o
 
     time_machine.move_to(timezone.now() + timedelta(hours=settings.OWNERHUB_PREVIEW_TTL_HOURS, minutes=1))
     assert _waiting(owner_client) == []  # expired: the worker removes it, and the card no longer counts it
+
+
+def test_a_preview_of_a_file_imported_since_by_another_preview_no_longer_waits(owner_client, chat, immediate_tasks):
+    first = _upload(owner_client, "whatsapp/android_dayfirst_24h.txt")  # previewed, then left
+    other = _upload(owner_client, "whatsapp/ios_missing_media.zip")
+    again = _upload(owner_client, "whatsapp/android_dayfirst_24h.txt")  # the same file, previewed again
+    assert _waiting(owner_client) == [(f"/receipts/{again.pk}/", "3 previews waiting for you")]
+
+    owner_client.post(f"/receipts/{again.pk}/import/")
+    assert AcquisitionBatch.objects.get(pk=again.pk).status == "committed"
+    assert AcquisitionBatch.objects.get(pk=first.pk).status == "preview"  # kept: opening it says it is a duplicate
+    assert _waiting(owner_client) == [(f"/receipts/{other.pk}/", "1 preview waiting for you")]
+    api = owner_client.get("/api/owner/connections/family-chat").json()
+    assert api["work"]["previews"]["count"] == 1
