@@ -55,6 +55,10 @@ class AcquisitionBatch(models.Model):
     reject_detail = models.CharField(max_length=500, blank=True, default="")
     event_earliest = models.DateTimeField(null=True, blank=True)
     event_latest = models.DateTimeField(null=True, blank=True)
+    # A re-import: the first and last instant of the records it brings that the source did not hold
+    # (the preview's measure); null when every record is new, or none is.
+    new_earliest = models.DateTimeField(null=True, blank=True)
+    new_latest = models.DateTimeField(null=True, blank=True)
     count_parsed = models.PositiveIntegerField(default=0)
     count_accepted = models.PositiveIntegerField(default=0)
     count_duplicate = models.PositiveIntegerField(default=0)

@@ -364,8 +364,11 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     span = ""
     if facts.event_earliest and facts.event_latest:
         span = f" {between(facts.event_earliest, facts.event_latest, tz)}"
-    parts = [f"{counts.accepted:,} new {pick(counts.accepted, noun)}{span}."]
     earlier, repeated = (split := _duplicate_split(batch, counts)).earlier, split.in_file
+    new_span = span
+    if earlier and counts.accepted and facts.new_earliest and facts.new_latest:  # a re-import: where the new ones are
+        new_span = f" {between(facts.new_earliest, facts.new_latest, tz)}"
+    parts = [f"{counts.accepted:,} new {pick(counts.accepted, noun)}{new_span}."]
     if counts.accepted == 0:
         parts = [f"No new {noun[1]}{span}: all {counts.parsed - repeated:,} were already imported."]
     elif earlier:

@@ -39,7 +39,7 @@ from django.db import connection as db
 
 from . import slots
 from .held_keys import HeldKeys
-from .landing import GroupNote, add_groups, duplicate_sources_of, held_apart, holds_records
+from .landing import GroupNote, add_groups, duplicate_sources_of, held_apart, holds_records, widen
 from .measures import Measure
 from .streams import utc_instant
 from .summaries import day_text
@@ -88,6 +88,7 @@ class RowCounts:
         self.size = 0  # groups held, over all streams
         self.missing: set[int] = set()  # day * 97 + slot place of rows with media missing (by day only)
         self.reach: dict[str, list] = {}  # stream -> [first, last] instant as staged
+        self.new_reach: list = []  # [first, last] instant of rows no held record has (``holders`` only)
         self.last_keys: set[tuple[str, str]] = set()  # the previous chunk's last (stream, key): a repeat across chunks
         self._days: dict[str, int] = {}  # SQLite's day text -> ordinal
 
@@ -109,6 +110,8 @@ class RowCounts:
                 held = list(map(bool, firsts))
                 self._count_held(list(compress(rows, held)), list(compress(firsts, held)))
                 rows = list(compress(rows, map(_NEW, firsts)))
+            if rows:
+                widen(self.new_reach, min(map(_TIME, rows)), max(map(_TIME, rows)))
         if rows:
             self._count(rows)
         if self.size + len(self.missing) > MOST_GROUPS:
@@ -213,7 +216,7 @@ class RowCounts:
     def give_up(self) -> None:
         """Count no more: the preview reads staging instead."""
         self.groups, self.held, self.size = None, {}, 0
-        self.missing, self.reach, self.last_keys = set(), {}, set()
+        self.missing, self.reach, self.last_keys, self.new_reach = set(), {}, set(), []
 
     def measure(self, connection_id: int, batch_id: int = 0, note: GroupNote | None = None) -> Measure | None:
         """The measure of the counted rows, or None: see the module doc. ``batch_id`` and ``note``
@@ -237,6 +240,7 @@ class RowCounts:
         else:
             held_by: dict[int, int] = {}
             add_groups(measure, held_apart(rows, held_by, batch_id, note))
+            measure.new_reach = list(self.new_reach)
             measure.duplicate_sources = duplicate_sources_of(sorted(held_by.items()))
         if not self.by_slot and any(measure.staged_media.get(m) for m in MISSING):
             measure.media_slots = sorted(self._slot(*divmod(place, 97)) for place in self.missing)
@@ -281,14 +285,7 @@ def _firsts(rows: list[tuple], earlier: set[tuple[str, str]]) -> list[tuple]:
 
 
 def _widen(reach: dict[str, list], stream: str, first, last) -> None:
-    known = reach.get(stream)
-    if known is None:
-        reach[stream] = [first, last]
-        return
-    if first < known[0]:
-        known[0] = first
-    if last > known[1]:
-        known[1] = last
+    widen(reach.setdefault(stream, []), first, last)
 
 
 def counts_for(connection_id: int, *, by_slot: bool, text_times: bool) -> RowCounts:

@@ -127,7 +127,7 @@ def measure_staged(
             if measure.held:
                 with key_order_join() if joined else nullcontext():
                     cursor.execute(sql, [connection_id, batch_id, *span_params])
-                add_groups(measure, held_apart(_fetched(cursor), held_by, batch_id, note))
+                add_groups(measure, held_apart(_fetched(cursor), held_by, batch_id, note, measure.new_reach))
             else:
                 cursor.execute(sql, [batch_id, *span_params])
                 add_groups(measure, _fetched(cursor))
@@ -180,9 +180,9 @@ def _groups_sql(n: dict, where: str, held: bool, slot_minutes: int | None, joine
         else:
             first, rows = f"(SELECT r.first_batch_id FROM {n['R']} r WHERE {match})", f"{n['S']} s"
         return (
-            f"SELECT g.day, {slot}, g.stream, g.media, COUNT(*), g.first_batch FROM (SELECT s.event_day AS day, "
-            f"{cut} AS cut, s.stream AS stream, s.media AS media, {first} AS first_batch "
-            f"FROM {rows} WHERE s.batch_id = %s{where}) g "
+            f"SELECT g.day, {slot}, g.stream, g.media, COUNT(*), g.first_batch, MIN(g.at), MAX(g.at) "
+            f"FROM (SELECT s.event_day AS day, {cut} AS cut, s.stream AS stream, s.media AS media, "
+            f"s.event_at AS at, {first} AS first_batch FROM {rows} WHERE s.batch_id = %s{where}) g "
             "GROUP BY g.day, g.cut, g.stream, g.media, g.first_batch ORDER BY g.day"
         )
     grouped = f"s.event_day, {cut}, s.stream, s.media" if by_slot else "s.event_day, s.stream, s.media"
@@ -194,19 +194,34 @@ def _groups_sql(n: dict, where: str, held: bool, slot_minutes: int | None, joine
 
 
 def held_apart(
-    rows: Iterable[tuple], held_by: dict[int, int], batch_id: int, note: GroupNote | None = None
+    rows: Iterable[tuple], held_by: dict[int, int], batch_id: int, note: GroupNote | None = None,
+    new_reach: list | None = None,
 ) -> Iterator[tuple]:
-    """Groups ``(day, slot, stream, media, count, first batch or None)`` as ``add_groups`` takes them
-    (``count`` new where no record holds the key), counting into ``held_by`` the rows each earlier batch holds."""
-    for day, slot, stream, media, count, first in rows:
+    """Groups ``(day, slot, stream, media, count, first batch or None[, first instant, last instant])`` as
+    ``add_groups`` takes them (``count`` new where no record holds the key), counting into ``held_by`` the rows
+    each earlier batch holds, and widening ``new_reach`` ([first, last]) to the new groups' instants."""
+    for day, slot, stream, media, count, first, *reach in rows:
         if note is not None:
             note(day, media, first)
         if first is None:
+            if reach and new_reach is not None:
+                widen(new_reach, *reach)
             yield day, slot, stream, media, count, count
             continue
         if first != batch_id:  # a record this batch itself wrote is neither new nor an earlier one's
             held_by[int(first)] = held_by.get(int(first), 0) + int(count)
         yield day, slot, stream, media, count, 0
+
+
+def widen(reach: list, first, last) -> None:
+    """Widen ``reach`` ([first, last], or empty) to hold ``first`` and ``last``."""
+    if not reach:
+        reach += [first, last]
+        return
+    if first < reach[0]:
+        reach[0] = first
+    if last > reach[1]:
+        reach[1] = last
 
 
 GROUPS_FETCHED = 10_000  # rows of a grouped result held at once (a long chat has a group per hour)

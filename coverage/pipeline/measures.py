@@ -21,6 +21,7 @@ class Measure:
     staged: int = 0  # distinct staged rows
     staged_media: dict[str, int] = field(default_factory=dict)  # media state -> staged rows
     held: bool = False  # the connection held records before (else every staged row is new)
+    new_reach: list = field(default_factory=list)  # held: [first, last] instant of the would-be-new rows, as staged
     slot_minutes: int = 60  # the length of the slots below (``slots``: an hour, or a quarter hour)
     slot_counts: dict[str, int] = field(default_factory=dict)  # would-be-new records per UTC slot and stream
     media_slots: list[str] = field(default_factory=list)  # slots with media missing or omitted

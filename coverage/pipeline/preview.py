@@ -39,7 +39,7 @@ from .landing import earliest_of, latest_of, measure_staged
 from .sqlite_tuning import lean_cache
 from .staging import Progress, Staged, drop_staging, stage, text_times
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
-from .streams import stream_coverage
+from .streams import stream_coverage, utc_instant
 from .summaries import holes
 
 log = logging.getLogger(__name__)
@@ -206,6 +206,7 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
     if facts.needs_answer and not staged.parsed:
         batch.question = _question(facts.needs_answer)
         batch.count_accepted = batch.count_duplicate = 0
+        batch.new_earliest = batch.new_latest = None
         batch.day_counts, batch.duplicate_sources, batch.gaps = {}, [], []
         batch.preview_counts = None
         batch.save()
@@ -241,6 +242,9 @@ def _measure(batch: AcquisitionBatch, staged: Staged, manifest: Manifest, counte
         reach = stream_coverage(batch.pk)
     batch.count_accepted = measure.accepted
     batch.count_duplicate = staged.parsed - measure.accepted
+    # A re-import's new records, where they are not the whole file: its receipt gives their range.
+    fresh = measure.held and 0 < measure.accepted < staged.parsed and len(measure.new_reach) == 2
+    batch.new_earliest, batch.new_latest = map(utc_instant, measure.new_reach) if fresh else (None, None)
     batch.day_counts = measure.day_counts
     batch.duplicate_sources = measure.duplicate_sources
     batch.media_days = measure.media_days

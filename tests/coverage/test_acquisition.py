@@ -10,7 +10,7 @@ import pytest
 
 from coverage import pipeline
 from coverage.days import owner_day_counts
-from coverage.evidence import load_one
+from coverage.evidence import load_one, load_receipt
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record, RecordProvenance
 from coverage.pipeline import (
     CommitRefused,
@@ -323,6 +323,27 @@ def test_an_older_timeline_export_widens_coverage_backwards_without_hiding_newer
     assert summary.record_count == 43 + 33 == Record.objects.count()
     assert summary.earliest_event_at == utc(2023, 5, 6, 5, 0)
     assert summary.covered_through == utc(2023, 5, 14, 21, 30)
+
+
+def _chat(days: list[int], month: int = 3) -> io.BytesIO:
+    lines = [f"{d:02d}/{month:02d}/2024, 21:{d:02d} - Ana: message of the {d}th" for d in days]
+    return io.BytesIO(("\n".join(lines) + "\n").encode())
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland", "America/Los_Angeles"])
+def test_a_longer_export_says_where_its_new_messages_are_not_where_the_file_starts(chat, zone):
+    OwnerProfileFactory(owner=chat.owner, time_zone=zone)
+    start_commit(preview_artifact(chat, _chat(list(range(13, 21))), "WhatsApp Chat with Ana.txt"))
+    longer = _chat(list(range(13, 21)) + [25, 28])  # the same chat exported again, two messages later
+    batch = preview_artifact(chat, longer, "WhatsApp Chat with Ana (1).txt")
+
+    def seen():  # as every surface shows it, in the owner's zone
+        return load_receipt(AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk))
+
+    assert seen().sentence.startswith("2 new messages from 25 Mar to 28 Mar 2024. 8 already imported.")
+    assert seen().event_time.earliest < datetime(2024, 3, 15, tzinfo=UTC)  # event_time: the file's range (13 Mar)
+    start_commit(batch)
+    assert seen().sentence.startswith("2 new messages from 25 Mar to 28 Mar 2024. 8 already imported.")
 
 
 # --- media ---------------------------------------------------------------------------------------
