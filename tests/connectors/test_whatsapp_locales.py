@@ -1,5 +1,5 @@
 """WhatsApp exports in every language, calendar and layout (issue 13): the same chat, written by
-phones set to 27 languages (iOS and Android), gives the same messages, media kinds, notices and
+phones set to 31 languages (iOS and Android), gives the same messages, media kinds, notices and
 range. Fixtures: tests/fixtures/whatsapp/locales (make_fixtures.py writes them)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The words WhatsApp writes into an export in place of media, calls, deletions and notices.
 
 Data, not branches: the reader looks a message's first line up in tables built here from
-one dict per language (``europe`` and ``world``, each entry with its source). A language's
+one dict per language (``europe``, ``nordic`` and ``world``, each entry with its source). A language's
 dict may hold:
 
   media_omitted   Android, without media: one placeholder for every type ("<Media omitted>")
@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import re
 
-from . import europe, world
+from . import europe, nordic, world
 
-# Language tag -> its words. The tags are BCP 47; the 25 most spoken languages WhatsApp ships in.
+# Language tag -> its words. The tags are BCP 47; the 25 most spoken languages WhatsApp ships in,
+# and the Nordic ones.
 LOCALES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": europe.EN,
     "es": europe.ES,
@@ -48,6 +49,10 @@ LOCALES: dict[str, dict[str, tuple[str, ...]]] = {
     "id": europe.ID,
     "ms": europe.MS,
     "vi": europe.VI,
+    "fi": nordic.FI,
+    "sv": nordic.SV,
+    "nb": nordic.NB,
+    "da": nordic.DA,
     "ru": world.RU,
     "uk": world.UK,
     "ar": world.AR,
