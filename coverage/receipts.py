@@ -198,7 +198,7 @@ def build_receipt(
     connection, manifest = batch.connection, get_manifest(batch.connection.connector)
     duplicate = batch.status == AcquisitionBatch.Status.DUPLICATE
     facts = (original or batch.duplicate_of or batch) if duplicate else batch
-    media_missing = facts.media_missing + facts.media_omitted  # not included, whatever the reason
+    media = Media(facts.media_declared, facts.media_attached, facts.media_missing, facts.media_omitted)
     counts = _counts(facts, duplicate=duplicate)
     failed = batch.status == AcquisitionBatch.Status.FAILED
     return Receipt(
@@ -211,11 +211,11 @@ def build_receipt(
         parser_version=facts.parser_version,
         artifact=_artifact(batch),
         status=batch.status,
-        sentence=_sentence(batch, facts, counts, media_missing, manifest.record_noun, tz)
+        sentence=_sentence(batch, facts, counts, media.not_included, manifest.record_noun, tz)
         + (" Picked up from your folder." if batch.trigger == "watched_folder" else ""),  # pipeline.watch
         event_time=EventTime(facts.event_earliest, facts.event_latest),
         counts=counts,
-        media=Media(facts.media_declared, facts.media_attached, facts.media_missing, facts.media_omitted),
+        media=media,
         # Imports made before the one rule (pipeline.summaries.holes) stored gaps for every connector.
         gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, tz)) if manifest.hole_after is not None else (),
         warnings=_warnings(facts, manifest),
@@ -230,7 +230,7 @@ def build_receipt(
         data_changed=batch.data_changed,
         failure_reason=(batch.failure_reason or None) if failed else None,
         waiting_for_worker=worker_down and batch.status == AcquisitionBatch.Status.COMMITTING,
-        next_action=_next_action(batch, facts, media_missing, manifest, worker_down=worker_down),
+        next_action=_next_action(batch, facts, media.not_included, manifest, worker_down=worker_down),
         created_at=batch.created_at,
         committed_at=facts.committed_at,
         phases=_phases(batch),
