@@ -1,5 +1,5 @@
 """WhatsApp exports in every language, calendar and layout (issue 13): the same chat, written by
-phones set to 31 languages (iOS and Android), gives the same messages, media kinds, notices and
+phones set to 37 languages (iOS and Android), gives the same messages, media kinds, notices and
 range. Fixtures: tests/fixtures/whatsapp/locales (make_fixtures.py writes them)."""
 
 from __future__ import annotations
@@ -261,7 +261,7 @@ def render_chat(messages, tag: str, platform: str) -> str:
         elif android and kind != "deleted":
             body = words["media_omitted"][0]
         else:
-            body = make_fixtures.LRM + words[kind if kind != "deleted" else "deleted"][0]
+            body = make_fixtures.LRM + make_fixtures.word(words, kind)
         lines.append(f"{layout(at, android)}{author}: {body}")
     return "\n".join(lines) + "\n"
 

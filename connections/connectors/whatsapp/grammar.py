@@ -2,7 +2,7 @@
 
 ``_HEADER`` reads one line; ``_HEADER_NL`` the same preceded by a newline, to cut whole
 blocks; ``_specialize`` fits a narrower regex to one file's first header. The AM/PM words
-(English, Spanish ``p. m.``, Arabic ص/م) and the Finnish ``klo`` are the locale parts, as
+(English, Spanish ``p. m.``, Arabic ص/م, Greek π.μ./μ.μ.) and the Finnish ``klo`` are the locale parts, as
 WhatsApp writes them in exports.
 """
 
@@ -32,9 +32,9 @@ _ERA = "(?:令和|平成|昭和|[A-Za-z]{1,2})"
 _YEAR = rf"(?:{_ERA}\d{{1,2}}|\d{{1,4}}(?:{_S}(?:BE|AH|AP))?)"
 _DSEP = rf"{_M}[./-]{_M} ?{_M}"  # Korean and Czech write "2023. 3. 18."
 _DATE = rf"(?:{_ERA}\d{{1,2}}|\d{{1,4}}){_DSEP}\d{{1,2}}{_DSEP}{_YEAR}"
-# 12-hour markers: after the time (AM, p. m., Arabic ص/م, Vietnamese SA/CH, Malay PG/PTG), or
-# before it (Japanese 午前/午後, Chinese 上午/下午, Korean 오전/오후).
-_AMPM = rf"(?:[aApP]\.?{_S}?[mM]\.?|[\u0635\u0645]|SA|CH|PTG|PG)"
+# 12-hour markers: after the time (AM, p. m., Arabic ص/م, Vietnamese SA/CH, Malay PG/PTG, Greek
+# π.μ./μ.μ.), or before it (Japanese 午前/午後, Chinese 上午/下午, Korean 오전/오후).
+_AMPM = rf"(?:[aApP]\.?{_S}?[mM]\.?|[πμΠΜ]\.?{_S}?[μΜ]\.?|[\u0635\u0645]|SA|CH|PTG|PG)"
 _AMPM_BEFORE = f"(?:午前|午後|上午|下午|오전|오후){_S}?"
 _TIME = rf"(?:{_AMPM_BEFORE})?\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?(?:{_S}?{_M}{_AMPM})?"
 # Android "31/12/2023, 21:40 - ", iOS "[12/31/23, 9:40:05 PM] ", old iOS "13/06/15 10:59:59: ".
@@ -96,8 +96,8 @@ _NOT_YEAR_FIRST = DATE_FIRST.not_year_first
 _DIGITS = re.compile(r"\d+")
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
 # The 12-hour marker of a time, once spaces, dots and marks are gone, upper-cased.
-_AM = frozenset({"AM", "A", "\u0635", "SA", "PG", "午前", "上午", "오전"})
-_PM = frozenset({"PM", "P", "\u0645", "CH", "PTG", "午後", "下午", "오후"})
+_AM = frozenset({"AM", "A", "\u0635", "SA", "PG", "ΠΜ", "午前", "上午", "오전"})
+_PM = frozenset({"PM", "P", "\u0645", "CH", "PTG", "ΜΜ", "午後", "下午", "오후"})
 _MARKER_TABLE = {ord(c): None for c in f"{_MARKS} .\u00a0\u202f"}
 # Digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, Thai) -> ASCII.
 _DIGIT_TABLE = {

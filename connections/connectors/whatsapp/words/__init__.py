@@ -1,7 +1,7 @@
 """The words WhatsApp writes into an export in place of media, calls, deletions and notices.
 
 Data, not branches: the reader looks a message's first line up in tables built here from
-one dict per language (``europe``, ``nordic`` and ``world``, each entry with its source). A language's
+one dict per language (``europe``, ``more_europe``, ``nordic`` and ``world``, each entry with its source). A language's
 dict may hold:
 
   media_omitted   Android, without media: one placeholder for every type ("<Media omitted>")
@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import re
 
-from . import europe, nordic, world
+from . import europe, more_europe, nordic, world
 
 # Language tag -> its words. The tags are BCP 47; the 25 most spoken languages WhatsApp ships in,
-# and the Nordic ones.
+# the Nordic ones and more of Europe's.
 LOCALES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": europe.EN,
     "es": europe.ES,
@@ -53,6 +53,12 @@ LOCALES: dict[str, dict[str, tuple[str, ...]]] = {
     "sv": nordic.SV,
     "nb": nordic.NB,
     "da": nordic.DA,
+    "el": more_europe.EL,
+    "ro": more_europe.RO,
+    "hu": more_europe.HU,
+    "hr": more_europe.HR,
+    "sk": more_europe.SK,
+    "ca": more_europe.CA,
     "ru": world.RU,
     "uk": world.UK,
     "ar": world.AR,
