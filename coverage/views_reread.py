@@ -21,7 +21,7 @@ from .models import AcquisitionBatch
 from .pipeline.reread import (
     RereadRefused,
     commit_reread,
-    outdated_imports,
+    imports_to_read_again,
     preview_reread,
     zone_imports,
 )
@@ -72,9 +72,10 @@ def _said(done: list[AcquisitionBatch], noun: words.Noun) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def reread(request: HttpRequest, slug: str) -> HttpResponse:
-    """A source's imports read by an older reader: the difference reading them again makes, then do it."""
+    """A source's imports read by an older reader, or in a day/month order a later file proved wrong: the
+    difference reading them again makes, then do it."""
     connection = _owned(request, slug)
-    olds = outdated_imports(Connection.objects.filter(pk=connection.pk))
+    olds = imports_to_read_again(Connection.objects.filter(pk=connection.pk))
     noun = connection.manifest.record_noun
     previews = _previews(olds)
     if request.method == "POST":

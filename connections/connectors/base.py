@@ -168,6 +168,7 @@ class BatchFacts:
     time_zone_assumed: str | None = None
     # Set when the file cannot settle the day/month order and no answer was given.
     needs_answer: dict | None = None
+    date_order_seen: str | None = None  # the day/month order the file itself proves ("dmy", "mdy"), when it does
     partial: bool = False  # the artifact is known to be truncated or partial
     identity: str | None = None  # whose account or chat the file is from, when it says (``identity``)
 

@@ -34,6 +34,7 @@ from ..models import AcquisitionBatch
 from ..words import size as size_words
 from . import set_aside
 from .accounts import note_identity
+from .date_orders import contradicted
 from .first_counts import RowCounts, counts_for
 from .landing import earliest_of, latest_of, measure_staged
 from .sqlite_tuning import lean_cache
@@ -200,6 +201,9 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
         _reject(batch, manifest, "internal_error", "This file could not be read because of an error in Ownerhub.")
         raise
     add_facts(batch, facts, staged, replace=True)
+    if facts.date_order_seen:  # proof of the phone's day/month order, against earlier answers (``date_orders``)
+        batch.options = {**(batch.options or {}), "date_order_seen": facts.date_order_seen}
+        batch.warnings = batch.warnings + contradicted(batch, facts.date_order_seen, owner_zone(batch.connection.owner_id))
     note_identity(batch, facts.identity)  # another account than earlier imports? (``accounts``)
     batch.progress = staged.parsed
     stamp(batch, "parsed")

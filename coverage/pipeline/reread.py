@@ -39,6 +39,7 @@ from connections.zoneless import zoneless_connections
 
 from ..models import AcquisitionBatch
 from ..reread_words import Difference
+from .date_orders import misordered_imports, proven_order
 from .landing import _sql_names, land_rows, measure_staged
 from .preview import (
     CommitRefused,
@@ -96,6 +97,14 @@ def outdated_imports(connections: QuerySet[Connection] | Iterable[Connection]) -
     return [b for b in rereadable(connections) if is_outdated(b, readers)]
 
 
+def imports_to_read_again(connections: QuerySet[Connection]) -> list[AcquisitionBatch]:
+    """Imports read by an older reader, and imports read in a day/month order a later file proved
+    wrong (``date_orders``), once each, oldest first."""
+    found = {b.pk: b for b in outdated_imports(connections)}
+    found.update((b.pk, b) for b in misordered_imports(connections) if b.pk not in found)
+    return sorted(found.values(), key=lambda b: (b.created_at, b.pk))
+
+
 def zone_imports(owner, zone: str) -> list[AcquisitionBatch]:
     """The owner's imports of sources that write no zone, read in a zone other than ``zone``."""
     return [b for b in rereadable(zoneless_connections(owner)) if b.time_zone_assumed != zone]
@@ -129,12 +138,15 @@ def preview_reread(
         .select_related("connection")
         .order_by("-pk")
     )
+    options = {k: v for k, v in (old.options or {}).items() if k == "date_order"}
+    if "date_order" in options:  # an answer a file of the source proved wrong is read the proven way
+        options["date_order"] = proven_order(old.connection_id) or options["date_order"]
     for batch in reuse:
-        if batch.is_measured and not batch.question and (batch.options or {}).get("time_zone") == zone:
+        same = (batch.options or {}).get("date_order") == options.get("date_order")
+        if batch.is_measured and not batch.question and same and (batch.options or {}).get("time_zone") == zone:
             return batch
     manifest = old.connection.manifest
     parser = artifact_parser(manifest)
-    options = {k: v for k, v in (old.options or {}).items() if k == "date_order"}
     options["reread_of"] = old.pk
     if zone:
         options["time_zone"] = zone

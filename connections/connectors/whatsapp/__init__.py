@@ -108,6 +108,7 @@ def _date_order(scan: _Scan, options: ParseOptions, facts: BatchFacts) -> str | 
     dmy, mdy = scan.day_first, scan.month_first
     settled = "dmy" if dmy and not mdy else "mdy" if mdy and not dmy else None
     if settled is not None:
+        facts.date_order_seen = settled
         if answer is not None and answer != settled:
             facts.warn(
                 "date_order_from_file",

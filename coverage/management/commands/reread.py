@@ -11,7 +11,12 @@ from django.core.management.base import BaseCommand, CommandError
 from connections.models import Connection
 from connections.zones import owner_zone
 from coverage.models import AcquisitionBatch
-from coverage.pipeline.reread import RereadRefused, outdated_imports, reread_imports
+from coverage.pipeline.reread import (
+    RereadRefused,
+    imports_to_read_again,
+    outdated_imports,
+    reread_imports,
+)
 from coverage.reread_words import difference_lines, import_heading, previewed
 
 
@@ -36,7 +41,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("batch", nargs="?", type=int, help="the import (batch number) to read again")
-        parser.add_argument("--connection", help="every outdated import of this source (its slug)")
+        parser.add_argument("--connection", help="every outdated import of this source (its slug), and those read "
+                            "in a day/month order a later file proved wrong")
         parser.add_argument("--all-outdated", action="store_true", help="every import read by an older reader")
         parser.add_argument("--zone", help="read times that carry no zone in this IANA zone")
         parser.add_argument("--preview", action="store_true", help="only say what would change")
@@ -52,7 +58,7 @@ class Command(BaseCommand):
             sources = Connection.objects.filter(slug=connection)
             if not sources.exists():
                 raise CommandError(f"No source called {connection!r}.")
-            olds = outdated_imports(sources)
+            olds = imports_to_read_again(sources)
         else:
             olds = outdated_imports(Connection.objects.all())
         if not olds:
