@@ -14,6 +14,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 
 from coverage.evidence import load_receipt
 from coverage.models import AcquisitionBatch, Record
@@ -84,3 +85,13 @@ def test_an_answer_no_file_contradicts_is_left_alone(owner_client, chat):
     assert more.question is not None and more.warnings[-1]["kind"] == "ambiguous_date_order"
     assert "Dates of an earlier import are off." not in owner_client.get(f"/receipts/{more.pk}/").content.decode()
     assert "WhatsApp Chat with Ana.txt" not in owner_client.get("/sources/family-chat/reread/").content.decode()
+
+
+def test_the_reread_command_of_the_source_puts_them_right_too(chat):
+    OwnerProfileFactory(owner=chat.owner, time_zone="UTC")
+    _imported_with_the_wrong_answer(chat)
+    start_commit(preview_artifact(chat, _export(LONGER), "WhatsApp Chat with Ana (1).txt"))
+    out = io.StringIO()
+    call_command("reread", "--connection", "family-chat", stdout=out)
+    assert "WhatsApp Chat with Ana.txt" in out.getvalue()
+    assert _days(chat) == [date(2026, 2, 1), date(2026, 2, 3), date(2026, 2, 13)]
