@@ -58,8 +58,13 @@ def previewed(batch: AcquisitionBatch) -> Difference:
     return Difference.of(reread.get("committed") or reread.get("preview"))
 
 
-def difference_lines(diff: Difference, noun: words.Noun, *, done: bool) -> list[str]:
-    """The difference in sentences: what a re-read would change (``done=False``) or changed."""
+GOING_READER = "the improved reader reads them differently or skips them"
+GOING_ORDER = "they were on the wrong days, read in the other day/month order"
+
+
+def difference_lines(diff: Difference, noun: words.Noun, *, done: bool, why_going: str = GOING_READER) -> list[str]:
+    """The difference in sentences: what a re-read would change (``done=False``) or changed; ``why_going``
+    says why records as read before go (today's reader, or the day/month order a later file proved)."""
     n = lambda count: words.count(count, noun)  # noqa: E731 - a short local alias
     lines = []
     if diff.added:
@@ -75,9 +80,7 @@ def difference_lines(diff: Difference, noun: words.Noun, *, done: bool) -> list[
         verb = ("was" if diff.updated == 1 else "were") if done else "would be"
         lines.append(f"{n(diff.updated)} {verb} read with corrected details.")
     if diff.going:
-        lines.append(f"{n(diff.going)} as read before went: the improved reader reads them differently or skips them."
-                     if done else f"{n(diff.going)} as read before would go: the improved reader reads them "
-                     "differently or skips them.")
+        lines.append(f"{n(diff.going)} as read before {'went' if done else 'would go'}: {why_going}.")
     if diff.kept:
         verb = "stay" if done else "would stay"
         lines.append(f"{n(diff.kept)} {verb}, because another import or your phone delivered them too.")

@@ -22,10 +22,19 @@ from .pipeline.reread import (
     RereadRefused,
     commit_reread,
     imports_to_read_again,
+    outdated_imports,
     preview_reread,
     zone_imports,
 )
-from .reread_words import difference_lines, import_heading, previewed, total, zone_question
+from .reread_words import (
+    GOING_ORDER,
+    GOING_READER,
+    difference_lines,
+    import_heading,
+    previewed,
+    total,
+    zone_question,
+)
 
 Status = AcquisitionBatch.Status
 
@@ -38,13 +47,14 @@ def _previews(olds: list[AcquisitionBatch], zone: str | None = None) -> list[Acq
     return [preview_reread(old, zone=zone) for old in olds]
 
 
-def _rows(olds: list[AcquisitionBatch], previews: list[AcquisitionBatch], tz) -> list[dict]:
+def _rows(olds: list[AcquisitionBatch], previews: list[AcquisitionBatch], tz, why_going: str = GOING_READER) -> list[dict]:
     """One row per import: its name, and its difference in sentences (or why it cannot be read)."""
     rows = []
     for old, batch in zip(olds, previews, strict=True):
         ready = batch.status == Status.PREVIEW and not batch.question
         if ready:
-            lines = difference_lines(previewed(batch), old.connection.manifest.record_noun, done=False)
+            lines = difference_lines(previewed(batch), old.connection.manifest.record_noun, done=False,
+                                     why_going=why_going)
         elif batch.question:
             lines = [batch.question.get("text", "")]
         else:
@@ -64,9 +74,9 @@ def _commit(previews: list[AcquisitionBatch]) -> list[AcquisitionBatch]:
     return done
 
 
-def _said(done: list[AcquisitionBatch], noun: words.Noun) -> str:
+def _said(done: list[AcquisitionBatch], noun: words.Noun, why_going: str = GOING_READER) -> str:
     imports = words.count(len(done), ("import", "imports"))
-    return f"Read {imports} again. " + " ".join(difference_lines(total(done), noun, done=True))
+    return f"Read {imports} again. " + " ".join(difference_lines(total(done), noun, done=True, why_going=why_going))
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,23 +85,27 @@ def reread(request: HttpRequest, slug: str) -> HttpResponse:
     """A source's imports read by an older reader, or in a day/month order a later file proved wrong: the
     difference reading them again makes, then do it."""
     connection = _owned(request, slug)
-    olds = imports_to_read_again(Connection.objects.filter(pk=connection.pk))
+    source = Connection.objects.filter(pk=connection.pk)
+    olds = imports_to_read_again(source)
+    order_only = bool(olds) and not outdated_imports(source)  # only answers a later file proved wrong
+    why = GOING_ORDER if order_only else GOING_READER
     noun = connection.manifest.record_noun
     previews = _previews(olds)
     if request.method == "POST":
         done = _commit(previews)
         if done:
-            messages.success(request, _said(done, noun))
+            messages.success(request, _said(done, noun, why))
         else:
             messages.info(request, "Every import of this source is read by today's reader already.")
         return redirect("coverage:source", slug=connection.slug)
     ready = [b for b in previews if b.status == Status.PREVIEW and not b.question]
     context = {
         "connection": connection,
-        "rows": _rows(olds, previews, owner_zone(request.user)),
+        "rows": _rows(olds, previews, owner_zone(request.user), why),
         "ready": len(ready),
         "ready_text": words.count(len(ready), ("import", "imports")),
-        "summary": difference_lines(total(ready), noun, done=False) if ready else [],
+        "summary": difference_lines(total(ready), noun, done=False, why_going=why) if ready else [],
+        "order_only": order_only,
     }
     return render(request, "coverage/reread.html", context)
 

@@ -67,6 +67,9 @@ def test_reading_the_earlier_import_again_puts_its_messages_on_the_proven_days(o
 
     page = owner_client.get("/sources/family-chat/reread/").content.decode()
     assert "WhatsApp Chat with Ana.txt" in page
+    assert "<h1>Read again in the phone's day/month order</h1>" in page
+    assert "2 messages as read before would go: they were on the wrong days" in page
+    assert "improved reader" not in page  # no reader changed: the order did
     response = owner_client.post("/sources/family-chat/reread/")
     assert response.status_code == 302
 
