@@ -112,7 +112,8 @@ class ParseOptions:
 
     ``time_zone`` reads times written without a zone (WhatsApp). ``date_order``
     is the owner's answer to an ambiguous day/month order: ``"dmy"``, ``"mdy"``
-    or None when not answered yet.
+    or None when not answered yet; ``"ymd"`` (short years first, 23/12/31) only
+    when an import is read again in the order its source's files proved.
     """
 
     time_zone: tzinfo = UTC

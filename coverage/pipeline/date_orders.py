@@ -20,7 +20,11 @@ from ..models import AcquisitionBatch
 from ..words import day
 
 Status = AcquisitionBatch.Status
-ORDER_WORDS = {"dmy": "the day first (31/12)", "mdy": "the month first (12/31)"}
+ORDER_WORDS = {
+    "dmy": "the day first (31/12)",
+    "mdy": "the month first (12/31)",
+    "ymd": "the year first (23/12/31)",
+}
 _EVIDENCE = (Status.PREVIEW, Status.COMMITTING, Status.COMMITTED)
 
 

@@ -47,7 +47,10 @@ log = logging.getLogger(__name__)
 
 Status = AcquisitionBatch.Status
 DEFAULT_GAP_AFTER = timedelta(days=3)  # batch gaps when the manifest declares no hole size
-DATE_ORDERS = ("dmy", "mdy")
+DATE_ORDERS = ("dmy", "mdy")  # the answers an owner gives
+# ... and a year-first order of short dates (23/12/31), which only a file proves: reading an
+# import again in the order its source's files proved (``reread``) may pass it.
+READ_ORDERS = (*DATE_ORDERS, "ymd")
 
 
 class CommitRefused(Exception):
@@ -153,7 +156,7 @@ def _clean_options(options: dict | None) -> dict:
     order = options.get("date_order")
     if order in (None, ""):
         options.pop("date_order", None)
-    elif order not in DATE_ORDERS:
+    elif order not in READ_ORDERS:
         raise ValueError(f"date order must be one of {', '.join(DATE_ORDERS)}")
     return options
 

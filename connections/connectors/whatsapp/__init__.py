@@ -104,7 +104,16 @@ def _date_order(scan: _Scan, options: ParseOptions, facts: BatchFacts) -> str | 
     """
     if scan.needs_order is None:
         return None
-    answer = options.date_order if options.date_order in ("dmy", "mdy") else None
+    answer = options.date_order if options.date_order in ("dmy", "mdy", "ymd") else None
+    if scan.years is not None and scan.years.first:  # 23/12/31 in a Korean or Basque phone's way
+        facts.date_order_seen = "ymd"
+        if answer is not None and answer != "ymd":
+            facts.warn(
+                "date_order_from_file",
+                "The file shows its dates are year first (like 23/12/31), so that order was "
+                "used instead of the one you chose.",
+            )
+        return "ymd"
     dmy, mdy = scan.day_first, scan.month_first
     settled = "dmy" if dmy and not mdy else "mdy" if mdy and not dmy else None
     if settled is not None:

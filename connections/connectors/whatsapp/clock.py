@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from .grammar import _CLOCK, _date_fields, ampm
+from .grammar import _CLOCK, _date_fields, hour_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
@@ -80,7 +80,7 @@ def _ymd(date: str, order: str | None) -> tuple[int, int, int] | None:
     if fields is None:
         return None
     a, b, c = fields
-    if _is_year(a) and not _is_year(c):
+    if _is_year(a) and not _is_year(c) or order == "ymd" and len(a) == 2 and a.isdecimal():
         y, mo, d = _year(a), int(b), int(c)
     elif len(a) <= 2 and a.isdecimal() and (_is_year(c) or len(c) == 2):  # not "R5/1/2023": a year at both ends
         y = _year(c)
@@ -112,15 +112,8 @@ def _seconds_of_day(time: str) -> int | None:
         return None
     h, mi = int(m.group(1)), int(m.group(2))
     s = int(m.group(3)) if m.group(3) else 0
-    pm = ampm(time)
-    if pm is not None:
-        if h > 12:
-            return None
-        if not pm:
-            h = 0 if h == 12 else h
-        elif h != 12:
-            h += 12
-    if h > 23 or mi > 59 or s > 59:
+    h = hour_of(time, h)
+    if h is None or mi > 59 or s > 59:
         return None
     return h * 3600 + mi * 60 + s
 

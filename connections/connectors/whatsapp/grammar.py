@@ -1,14 +1,20 @@
 """The layout of a message's first line: date, time, separators and invisible marks.
 
 ``_HEADER`` reads one line; ``_HEADER_NL`` the same preceded by a newline, to cut whole
-blocks; ``_specialize`` fits a narrower regex to one file's first header. The AM/PM words
-(English, Spanish ``p. m.``, Arabic ص/م, Greek π.μ./μ.μ.) and the Finnish ``klo`` are the locale parts, as
-WhatsApp writes them in exports.
+blocks; ``_specialize`` fits a narrower regex to one file's first header.
+
+A time may carry words, before it or after it, as the phone's language writes them: a 12-hour
+clock's day period (``PM``, ``p. m.``, ``오후``, ``晚上``, ``ከሰዓት``), whose hours come from CLDR
+(``words.day_periods``), or a word of a 24-hour clock (Finnish ``klo``, Thai ``น.``). The header
+grammar takes any short run of letters there; ``hour_of`` decides what it means, and a word it
+does not know makes the time unreadable rather than read wrong.
 """
 
 from __future__ import annotations
 
 import re
+
+from .words.day_periods import HOURS
 
 # Invisible direction marks and the BOM: stripped before any text is compared.
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\ufeff"
@@ -32,17 +38,24 @@ _ERA = "(?:令和|平成|昭和|[A-Za-z]{1,2})"
 _YEAR = rf"(?:{_ERA}\d{{1,2}}|\d{{1,4}}(?:{_S}(?:BE|AH|AP))?)"
 _DSEP = rf"{_M}[./-]{_M} ?{_M}"  # Korean and Czech write "2023. 3. 18."
 _DATE = rf"(?:{_ERA}\d{{1,2}}|\d{{1,4}}){_DSEP}\d{{1,2}}{_DSEP}{_YEAR}"
-# 12-hour markers: after the time (AM, p. m., Arabic ص/م, Vietnamese SA/CH, Malay PG/PTG, Greek
-# π.μ./μ.μ.), or before it (Japanese 午前/午後, Chinese 上午/下午, Korean 오전/오후).
-_AMPM = rf"(?:[aApP]\.?{_S}?[mM]\.?|[πμΠΜ]\.?{_S}?[μΜ]\.?|[\u0635\u0645]|SA|CH|PTG|PG)"
-_AMPM_BEFORE = f"(?:午前|午後|上午|下午|오전|오후){_S}?"
-_TIME = rf"(?:{_AMPM_BEFORE})?\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?(?:{_S}?{_M}{_AMPM})?"
+# Words of the clock: after the time (AM, p. m., Arabic ص/م, Albanian m.d., Amharic ከሰዓት, Thai
+# น.), or before it (Japanese 午前, Chinese 晚上, Korean 오후, Finnish klo, Assamese অপৰাহ্ন). A word
+# is a run of anything but spaces, digits, brackets and the separators around a header; up to
+# three such words, apart by one space ("n tmeddit"); Kodari writes "दपेहरा/संजा".
+_WORD = r"[^\s\d\[\]\-\u2013,:/.][^\s\d\[\]\-\u2013,:]*"
+_WORDS = rf"{_WORD}(?:{_S}{_WORD}){{0,2}}"
+# The clock itself: 21:40, 21.40.05, Yoruba 9:5, Occitan 21h40, or Canadian French "21 h 40"
+# (iOS "21 h 40 min 05 s").
+_HOUR_MINUTE = (
+    rf"\d{{1,2}}(?:[:.]\d{{1,2}}(?:[:.]\d{{1,2}})?|{_S}?h{_S}?\d{{2}}(?:{_S}min{_S}\d{{2}}{_S}s)?)"
+)
+_TIME = rf"(?:{_WORDS}{_S}?)?{_HOUR_MINUTE}(?:{_S}?{_M}{_WORDS})?"
 # Android "31/12/2023, 21:40 - ", iOS "[12/31/23, 9:40:05 PM] ", old iOS "13/06/15 10:59:59: ".
 _SEP = rf"(?:\] |{_S}[-\u2013]{_S}|: )"
 
 
 def _prefix(date: str, time: str) -> str:
-    return rf"{_M}\[?{_M}{date}{_M}\.?{_M}[,\u060c]?{_M}{_S}?{_M}(?:klo{_S})?{time}{_M}{_SEP}"
+    return rf"{_M}\[?{_M}{date}{_M}\.?{_M}(?:{_S}г\.)?[,\u060c]?{_M}{_S}?{_M}{time}{_M}{_SEP}"
 
 
 def _prefix_time_first(time: str, date: str) -> str:
@@ -72,6 +85,14 @@ def _dated(first: str, second: str, time_first: bool = False) -> re.Pattern[str]
     return re.compile("\n" + _prefix(date, f"(?:{_TIME})"))
 
 
+def _short_dates(time_first: bool) -> re.Pattern[str]:
+    """Headers whose date has three fields of one or two digits, their three fields grouped."""
+    date = rf"(?:(\d{{1,2}}){_DSEP}(\d{{1,2}}){_DSEP}(\d{{1,2}})(?!\d))"
+    if time_first:
+        return re.compile("\n" + _prefix_time_first(f"(?:{_TIME})", date))
+    return re.compile("\n" + _prefix(date, f"(?:{_TIME})"))
+
+
 class Layout:
     """The header regexes of one file's layout: date first (most) or time first."""
 
@@ -82,6 +103,7 @@ class Layout:
         self.day_first = _dated(_A_DAY, _A_MONTH, time_first)
         self.month_first = _dated(_A_MONTH, _A_DAY, time_first)
         self.not_year_first = _dated(r"\d{1,2}", r"\d{1,2}", time_first)  # needs an order at all
+        self.short_dates = _short_dates(time_first)  # dates of three short fields: (a, b, c)
 
     def date_time(self, m: re.Match[str]) -> tuple[str, str]:
         return (m.group(2), m.group(1)) if self.time_first else (m.group(1), m.group(2))
@@ -94,27 +116,64 @@ _MONTH_FIRST = DATE_FIRST.month_first
 _NOT_YEAR_FIRST = DATE_FIRST.not_year_first
 
 _DIGITS = re.compile(r"\d+")
-_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
-# The 12-hour marker of a time, once spaces, dots and marks are gone, upper-cased.
-_AM = frozenset({"AM", "A", "\u0635", "SA", "PG", "ΠΜ", "午前", "上午", "오전"})
-_PM = frozenset({"PM", "P", "\u0645", "CH", "PTG", "ΜΜ", "午後", "下午", "오후"})
+_CLOCK = re.compile(
+    rf"(\d{{1,2}})(?:[:.]|{_S}?h{_S}?)(\d{{1,2}})(?:(?:[:.]|{_S}min{_S})(\d{{1,2}})(?:{_S}s)?)?"
+)
+# A word of the clock, once spaces, dots and marks are gone, upper-cased (as ``day_periods``).
 _MARKER_TABLE = {ord(c): None for c in f"{_MARKS} .\u00a0\u202f"}
-# Digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, Thai) -> ASCII.
-_DIGIT_TABLE = {
-    zero + i: ord("0") + i for zero in (0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50) for i in range(10)
-}
+_AM_HOURS = 0x000FFF  # bit h: the word can stand for hour h of the 24
+_PM_HOURS = 0xFFF000
+# Words CLDR does not list but exports write: a bare "a"/"p", and the 24-hour clock's words:
+# Finnish "klo", Low German "Kl."/"Klock", Thai "น." and Upper Sorbian "hodź." (CLDR's time
+# patterns of those languages).
+_MORE_HOURS = {"A": _AM_HOURS, "P": _PM_HOURS}
+_CLOCK_WORDS = frozenset({"KLO", "KL", "KLOCK", "น", "HODŹ"})
+# Digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, Thai, Myanmar, ...) ->
+# ASCII: the zero of every script's decimal digits in Unicode.
+_ZEROS = (
+    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0,
+    0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0,
+    0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0,
+    0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0,
+    0x16A60, 0x16AC0, 0x16B50, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+)
+_DIGIT_TABLE = {zero + i: ord("0") + i for zero in _ZEROS for i in range(10)}
 
 
-def ampm(time: str) -> bool | None:
-    """True for PM, False for AM, None for a 24-hour time (or an unknown marker)."""
-    marker = _CLOCK.sub("", time).translate(_MARKER_TABLE).upper()
-    if not marker:
+def _clock_word(time: str) -> str:
+    """The words of a time, normalized: "9:40 p. m." -> "PM", "21:40" -> ""."""
+    return _CLOCK.sub("", time, count=1).translate(_MARKER_TABLE).upper()
+
+
+# Korean writes the date year first, short years too (CLDR "yy. M. d."): its clock words tell
+# a chat too short to tell by its dates.
+_YEAR_FIRST_WORDS = frozenset({"오전", "오후"})
+
+
+def year_first_clock(time: str) -> bool:
+    """Whether a time's words are those of a language that writes short dates year first."""
+    return _clock_word(time) in _YEAR_FIRST_WORDS
+
+
+def known_clock(time: str) -> bool:
+    """Whether the words of a time, if any, are ones ``hour_of`` reads."""
+    word = _clock_word(time)
+    return not word or word in _CLOCK_WORDS or word in _MORE_HOURS or word in HOURS
+
+
+def hour_of(time: str, hour: int) -> int | None:
+    """The hour of the 24 of a time whose clock shows ``hour``; None if its words are unknown
+    or cannot stand for that hour (13 PM, or 7 in a word of the afternoon only)."""
+    word = _clock_word(time)
+    if not word or word in _CLOCK_WORDS:
+        return hour if hour < 24 else None
+    hours = _MORE_HOURS.get(word) or HOURS.get(word)
+    if hours is None or hour > 12:
         return None
-    if marker in _PM:
-        return True
-    if marker in _AM:
-        return False
-    return None
+    low = hour % 12
+    fits = [h for h in (low, low + 12) if hours >> h & 1]
+    return fits[0] if len(fits) == 1 else None
 
 
 _FIELD_WIDTH = {1: r"\d{1,2}", 2: r"\d{1,2}", 4: r"\d{4}"}

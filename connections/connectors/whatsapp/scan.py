@@ -14,11 +14,15 @@ from .grammar import (
     DATE_FIRST,
     TIME_FIRST,
     Layout,
+    _date_fields,
     _specialize,
+    known_clock,
+    year_first_clock,
 )
 from .lines import _blocks, _lines, _Undecodable
 
 _SNIFF_LINES = 50
+_SHORT_CAP = 64  # distinct values gathered at the two ends of short dates before calling it
 
 
 @dataclass
@@ -30,6 +34,66 @@ class _Scan:
     fast: re.Pattern[str] | None = None  # a header regex fitted to this file, see _specialize
     layout: Layout = DATE_FIRST  # date first (most) or time first (Vietnamese iOS)
     digits: bool = False  # dates written in digits of another script (Arabic, Bengali, ...)
+    years: _ShortYears | None = None  # which end of a date like 23/12/31 holds the year
+
+
+class _ShortYears:
+    """Which end of dates written with three short fields (23/12/31) holds the year.
+
+    Korean, Basque and Nepali phones write the year first (yy/M/d), most others last. The
+    field holding the day takes many values across a chat; the one holding the year few. A
+    first field above 31 can only be a year, and so can a last one. Until either shows, the
+    values each end takes are gathered (``_SHORT_CAP`` at most). A chat too short to tell that
+    way is told by its order: messages come in time order, and read with the year at the wrong
+    end, the dates of a chat over a month's end jump back and forth.
+    """
+
+    __slots__ = ("firsts", "lasts", "dates", "months_only", "first", "settled")
+
+    def __init__(self) -> None:
+        self.firsts: set[int] = set()
+        self.lasts: set[int] = set()
+        self.dates: list[tuple[int, int, int]] = []  # the first _SHORT_CAP dates, in file order
+        self.months_only = True  # every middle field could be a month
+        self.first = False  # the year comes first
+        self.settled = False
+
+    def add(self, dates: list[tuple[str, str, str]]) -> None:
+        if not dates:
+            return
+        firsts, lasts = self.firsts, self.lasts
+        for a, b, c in dates:
+            date = int(a), int(b), int(c)
+            firsts.add(date[0])
+            lasts.add(date[2])
+            if date[1] > 12:
+                self.months_only = False
+            if len(self.dates) < _SHORT_CAP:
+                self.dates.append(date)
+        if max(firsts) > 31 and self.months_only and max(lasts) <= 31:
+            self.first = self.settled = True
+        elif max(lasts) > 31 or not self.months_only:
+            self.settled = True
+        elif len(lasts) >= 2 * len(firsts) + 3:
+            self.first = self.settled = True
+        elif len(firsts) >= 2 * len(lasts) + 3 or len(firsts) + len(lasts) > _SHORT_CAP:
+            self.settled = True
+
+    def finish(self) -> None:
+        """At the end of the text, unsettled: year first if only that reading keeps time order."""
+        if self.settled:
+            return
+        self.settled = True
+        dates = self.dates
+        ymd = _steps_back(dates)
+        year_last = min(_steps_back([(c, b, a) for a, b, c in dates]),
+                        _steps_back([(c, a, b) for a, b, c in dates]))
+        self.first = 3 * ymd + 1 < year_last
+
+
+def _steps_back(dates: list[tuple[int, int, int]]) -> int:
+    return sum(later < earlier for earlier, later in zip(dates, dates[1:], strict=False))
+
 
 
 # Said of a file that looks changed after WhatsApp wrote it (and only of such a file).
@@ -42,7 +106,8 @@ _EDITED = (
 # A line that looks like a message header in a layout not read here: a stamp holding a time
 # ("[18 mars 2023 à 21:41:35] Ana: …"), then an author.
 _LOOSE = re.compile(
-    r"[\u200e\u200f]?\[?(?P<stamp>[^\[\]\n]{2,40}?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?[^\[\]\n]{0,12}?)"
+    r"[\u200e\u200f]?\[?(?P<stamp>[^\[\]\n]{2,40}?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?[^\[\]\n]{0,12}?"
+    r"|\d{1,4}[./-]\d{1,2}[./-]\d{1,4},? [^\[\]\n]{1,40}?)"  # or a date, then a time in words
     r"(?:\] | [-\u2013] )[^:\n]{1,80}: "
 )
 
@@ -71,6 +136,24 @@ def _platform(prefix: str) -> str:
     return "android" if prefix.rstrip().endswith(("-", "\u2013")) else "ios"
 
 
+def _first_header(scan: _Scan, m: re.Match[str]) -> None:
+    """What the first message header tells of the whole file; refuses a calendar or clock
+    words not read here."""
+    date, time = scan.layout.date_time(m)
+    if unreadable_calendar(date):
+        raise _unreadable(date)
+    if not known_clock(time):
+        raise _unknown_layout(f"{date}, {time}")
+    scan.platform = _platform(m.group(0))
+    scan.fast = _specialize(m) if scan.layout is DATE_FIRST else None
+    scan.digits = not date.translate(_MARK_TABLE).isascii()
+    fields = _date_fields(date.translate(_DIGIT_TABLE))
+    if fields and all(f.isdecimal() and len(f) <= 2 for f in fields):
+        scan.years = _ShortYears()
+        if year_first_clock(time):
+            scan.years.first = scan.years.settled = True
+
+
 def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
     """Check the start of the text looks like WhatsApp, then read the whole text for evidence
     of its day/month order (and, in a zip, for damage)."""
@@ -89,12 +172,7 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
                     if m is None and (m := TIME_FIRST.header.match(line)) is not None:
                         scan.layout = TIME_FIRST
                     if m is not None:
-                        date, _ = scan.layout.date_time(m)
-                        if unreadable_calendar(date):
-                            raise _unreadable(date)
-                        scan.platform = _platform(m.group(0))
-                        scan.fast = _specialize(m) if scan.layout is DATE_FIRST else None
-                        scan.digits = not date.translate(_MARK_TABLE).isascii()
+                        _first_header(scan, m)
                         sniffing = False
                         break
                     nonempty += 1
@@ -109,7 +187,8 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
                 continue
             if not full:
                 return scan
-        if scan.day_first and scan.month_first:
+        years = scan.years
+        if scan.day_first and scan.month_first and (years is None or years.settled):
             continue  # settled as contradictory; read on only to check the rest is readable
         if type(block) is str:
             text = "\n" + block
@@ -124,8 +203,12 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
             scan.day_first = layout.day_first.search(text) is not None
         if not scan.month_first:
             scan.month_first = layout.month_first.search(text) is not None
+        if years is not None and not years.settled:
+            years.add(layout.short_dates.findall(text))
     if sniffing:
         raise _refusal(nonempty, bad, loose)
+    if scan.years is not None:
+        scan.years.finish()
     return scan
 
 
