@@ -179,6 +179,7 @@ def _work_of(conn: Connection) -> dict:
             else None
         ),
         "outdated_imports": conn.outdated_imports or 0,
+        "misordered_imports": conn.misordered_imports or 0,
         "latest_upload": (
             Upload(conn.upload_id, conn.upload_status, conn.upload_filename, conn.upload_at,
                    conn.upload_reason, conn.upload_dup_id, conn.upload_dup_at, conn.upload_dup_filename or "",
@@ -252,8 +253,9 @@ def current_readers() -> frozenset[str]:
 
 def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
     """Previews nobody imported yet (unexpired: newer than the preview time to live, and not of a file imported
-    since by another preview of it), the newest of them, and committed uploads whose reader is not today's and
-    that were not read again (``options["superseded_by"]``)."""
+    since by another preview of it), the newest of them, committed uploads whose reader is not today's and
+    that were not read again (``options["superseded_by"]``), and those read in a day/month order the owner
+    answered that a later file of the source proved wrong."""
     Status = AcquisitionBatch.Status
     kept_since = now - timedelta(hours=settings.OWNERHUB_PREVIEW_TTL_HOURS)
     imported_since = AcquisitionBatch.objects.filter(  # the (connection, sha256) index of imported files
@@ -270,6 +272,18 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
         .exclude(artifact_sha256="").exclude(artifact_name="")  # a file still held: it can be read again
         .exclude(options__has_key="superseded_by")
     )
+    # Answers a file of the same source proved wrong (``pipeline.date_orders``): one order seen, not this answer.
+    proofs = AcquisitionBatch.objects.filter(connection=OuterRef("connection"),
+                                             status__in=(Status.PREVIEW, Status.COMMITTING, Status.COMMITTED),
+                                             options__has_key="date_order_seen")
+    misordered = (
+        AcquisitionBatch.objects.filter(connection=OuterRef("pk"), method="owner_artifact", status=Status.COMMITTED,
+                                        options__has_key="date_order")
+        .exclude(options__has_key="date_order_seen").exclude(options__has_key="superseded_by")
+        .exclude(artifact_name="")
+        .filter(Exists(proofs.exclude(options__date_order_seen=OuterRef("options__date_order"))))
+        .exclude(Exists(proofs.filter(options__date_order_seen=OuterRef("options__date_order"))))
+    )
     return {
         "previews_waiting": _count(previews),
         "newest_preview_id": Subquery(previews.order_by("-created_at", "-pk").values("pk")[:1]),
@@ -278,6 +292,7 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
             previews.filter(trigger="watched_folder").order_by("-created_at", "-pk").values("pk")[:1]
         ),
         "outdated_imports": _count(outdated),
+        "misordered_imports": _count(misordered),
     }
 
 

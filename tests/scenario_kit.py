@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from connections.connectors import get as get_manifest
 from connections.connectors import register
+from connections.connectors.whatsapp import PARSER_VERSION as WHATSAPP_READER
 from connections.models import Connection, hash_secret
 from coverage.models import AcquisitionBatch
 from coverage.projection import Evidence, FailedImport, Importing, Upload
@@ -53,6 +54,7 @@ class Scenario:
     reminders_muted: bool = False  # an export-only source whose reminders the owner muted
     preview_at: datetime | None = None  # an import previewed at this time, not imported yet
     outdated: int = 0  # committed uploads read by an older reader
+    misordered: int = 0  # committed uploads read in the order answered, which a later export proved wrong
     worker_seen_at: datetime | None = None  # the background worker's last heartbeat, when it is down
 
     def evidence(self, pk: int = 1) -> Evidence:
@@ -87,6 +89,7 @@ class Scenario:
             previews_waiting=1 if self.preview_at else 0,
             newest_preview_id=12 if self.preview_at else None,
             outdated_imports=self.outdated,
+            misordered_imports=self.misordered,
             importing=(
                 (Importing(11, self.importing["artifact_filename"], self.importing["created_at"],
                            self.importing["progress"], self.importing["count_parsed"]),)
@@ -173,6 +176,16 @@ class Scenario:
         if self.preview_at is not None:
             BatchFactory(connection=conn, status=AcquisitionBatch.Status.PREVIEW, created_at=self.preview_at,
                          artifact_filename="WhatsApp Chat with Alice.txt", artifact_sha256="c" * 64)
+        for i in range(self.misordered):
+            BatchFactory(connection=conn, options={"date_order": "mdy"}, parser_version=WHATSAPP_READER,
+                         artifact_sha256=f"{i + 100:064x}",
+                         artifact_filename=f"answered-{i}.txt", artifact_name=f"artifacts/answered-{i}.txt",
+                         created_at=NOW - (20 + i) * DAY)
+        if self.misordered:  # the later export that showed the day comes first
+            BatchFactory(connection=conn, options={"date_order_seen": "dmy"}, parser_version=WHATSAPP_READER,
+                         artifact_sha256="d" * 64,
+                         artifact_filename="longer.txt", artifact_name="artifacts/longer.txt",
+                         created_at=NOW - 12 * DAY)
         for i in range(self.outdated):
             BatchFactory(connection=conn, parser_version="whatsapp/0", artifact_sha256=f"{i:064x}",
                          artifact_filename=f"chat-{i}.txt", artifact_name=f"artifacts/chat-{i}.txt",

@@ -386,6 +386,11 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
         n = ev.outdated_imports
         found.append(("outdated_reader", f"{count(n, IMPORT)} {pick(n, ('was', 'were'))} read by an older reader; "
                       "the improved reader may find more.", None))
+    if ev.misordered_imports:
+        n = ev.misordered_imports
+        found.append(("misordered_dates", f"{count(n, IMPORT)} {pick(n, ('was', 'were'))} read in the day/month "
+                      "order you answered, and a later export showed the phone writes the other: some of "
+                      f"{pick(n, ('its', 'their'))} messages are on the wrong days.", None))
     required = set(manifest.blocking_gaps) | ({"missing_media"} if ev.connection.media_required else set())
     return tuple(
         Advisory(kind, "blocking" if kind in required else "advisory", detail, batch_id)

@@ -64,6 +64,7 @@ class Evidence:
     folder_path: str = ""  # this source's folder when the installation watches one (``pipeline.watch``)
     folder_last: Upload | None = None  # the newest file picked up from that folder, whatever it did
     outdated_imports: int = 0  # committed uploads read by an older reader, not read again since
+    misordered_imports: int = 0  # committed uploads read in a day/month order a later file proved wrong
 
 
 @dataclass(frozen=True)

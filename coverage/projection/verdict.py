@@ -355,6 +355,7 @@ _ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "failed_import": (("retry", "Try again now", "import/retry/"),),
     "cut_off": (("add_artifact", "Upload a newer export", "upload/"),),
     "outdated_reader": (("reread", "Read again with the improved reader", "coverage:reread"),),
+    "misordered_dates": (("reread", "Read again in the right day/month order", "coverage:reread"),),
     "other_device": (("check_settings", "Check the phone's settings", "#connect"),),
 }
 _OTHER_GAP = (("add_artifact", "Upload a newer export", "upload/"),)  # a gap kind a connector declares blocking
@@ -369,6 +370,7 @@ _ADVISORY_FORWARD = {
     "parser_warning": "Review the last import: some items could not be read.",
     "cut_off": "The last export was cut off: export it again and upload the whole file. What was read is kept.",
     "outdated_reader": "Read your imports again with the improved reader to see what it finds.",
+    "misordered_dates": "Read those imports again to put their messages on the right days.",
     "other_device": "Check the user and device names in the phone's settings. Its points are kept.",
 }
 

@@ -262,6 +262,18 @@ ROWS: dict[str, tuple[Scenario, dict]] = {
          "actions.0.confirm": "",
          "forward_has": "improved reader", "needs_now": False},
     ),
+    "answers_a_later_export_proved_wrong_offer_reading_again": (
+        Scenario(
+            "answered_chat",
+            summary=_summary(NOW - 20 * DAY, RECENT),
+            lanes=[_lane("owner_artifact", NOW - 40 * DAY, RECENT, NOW - 1 * DAY, batches=3)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 40, "count_accepted": 40},
+            misordered=2,
+        ),
+        {"state": "attention", "label": "Needs a look", "advisories": ["misordered_dates"], "actions": ["reread"],
+         "actions.0.label": "Read again in the right day/month order", "actions.0.method": "GET",
+         "forward_has": "right days", "needs_now": False},
+    ),
     # Issue 11, section 3 (helper D1): the media refill case, and gaps by one rule.
     "media_refilled_by_a_newer_export_is_up_to_date": (
         Scenario(

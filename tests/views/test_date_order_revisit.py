@@ -98,3 +98,22 @@ def test_the_reread_command_of_the_source_puts_them_right_too(chat):
     call_command("reread", "--connection", "family-chat", stdout=out)
     assert "WhatsApp Chat with Ana.txt" in out.getvalue()
     assert _days(chat) == [date(2026, 2, 1), date(2026, 2, 3), date(2026, 2, 13)]
+
+
+def test_the_card_says_an_import_is_on_the_wrong_days_until_it_is_read_again(owner_client, chat):
+    OwnerProfileFactory(owner=chat.owner, time_zone="UTC")
+    _imported_with_the_wrong_answer(chat)
+    start_commit(preview_artifact(chat, _export(LONGER), "WhatsApp Chat with Ana (1).txt"))
+
+    advisories = {a["kind"]: a for a in owner_client.get("/api/owner/connections/family-chat").json()["advisories"]}
+    assert set(advisories) == {"stale_owner_artifact", "misordered_dates"}  # the chat is from February
+    assert "1 import was read in the day/month order you answered" in advisories["misordered_dates"]["detail"]
+    card = owner_client.get("/").content.decode()
+    assert "some of its messages are on the wrong days" in card
+    assert 'href="/sources/family-chat/reread/"' in card and "Read again in the right day/month order" in card
+
+    owner_client.post("/sources/family-chat/reread/")
+
+    api = owner_client.get("/api/owner/connections/family-chat").json()
+    assert [a["kind"] for a in api["advisories"]] == ["stale_owner_artifact"]
+    assert "some of its messages are on the wrong days" not in owner_client.get("/").content.decode()
