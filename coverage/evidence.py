@@ -26,6 +26,7 @@ from connections.models import CollectionRun, Condition, Connection, DeviceToken
 from connections.zones import owner_zone, zone_named
 
 from .models import AcquisitionBatch, CoverageSummary, LaneSummary
+from .pipeline.date_orders import misordered_of
 from .projection import (
     FAILING_AFTER,
     ConnectionHealth,
@@ -272,18 +273,6 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
         .exclude(artifact_sha256="").exclude(artifact_name="")  # a file still held: it can be read again
         .exclude(options__has_key="superseded_by")
     )
-    # Answers a file of the same source proved wrong (``pipeline.date_orders``): one order seen, not this answer.
-    proofs = AcquisitionBatch.objects.filter(connection=OuterRef("connection"),
-                                             status__in=(Status.PREVIEW, Status.COMMITTING, Status.COMMITTED),
-                                             options__has_key="date_order_seen")
-    misordered = (
-        AcquisitionBatch.objects.filter(connection=OuterRef("pk"), method="owner_artifact", status=Status.COMMITTED,
-                                        options__has_key="date_order")
-        .exclude(options__has_key="date_order_seen").exclude(options__has_key="superseded_by")
-        .exclude(artifact_name="")
-        .filter(Exists(proofs.exclude(options__date_order_seen=OuterRef("options__date_order"))))
-        .exclude(Exists(proofs.filter(options__date_order_seen=OuterRef("options__date_order"))))
-    )
     return {
         "previews_waiting": _count(previews),
         "newest_preview_id": Subquery(previews.order_by("-created_at", "-pk").values("pk")[:1]),
@@ -292,7 +281,7 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
             previews.filter(trigger="watched_folder").order_by("-created_at", "-pk").values("pk")[:1]
         ),
         "outdated_imports": _count(outdated),
-        "misordered_imports": _count(misordered),
+        "misordered_imports": _count(misordered_of(OuterRef("pk"))),
     }
 
 

@@ -12,7 +12,7 @@ to the right days and drops the copies (``misordered_imports`` are the imports t
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from connections.models import Connection
 
@@ -38,18 +38,34 @@ def proven_order(connection_id: int) -> str | None:
     return seen.pop() if len(seen) == 1 else None
 
 
-def answered_otherwise(connections: QuerySet[Connection] | list[Connection], order: str) -> QuerySet[AcquisitionBatch]:
-    """Committed uploads, not read again and still holding their file, read in an order the owner
-    answered that is not ``order``."""
+def _answered() -> QuerySet[AcquisitionBatch]:
+    """Committed uploads, not read again and still holding their file, read in an order the owner answered."""
     return (
-        AcquisitionBatch.objects.filter(connection__in=connections, status=Status.COMMITTED, method="owner_artifact",
-                                        options__has_key="date_order")
-        .exclude(options__date_order=order)
+        AcquisitionBatch.objects.filter(status=Status.COMMITTED, method="owner_artifact", options__has_key="date_order")
         .exclude(options__has_key="date_order_seen")
         .exclude(options__has_key="superseded_by")
         .exclude(artifact_name="")
+    )
+
+
+def answered_otherwise(connections: QuerySet[Connection] | list[Connection], order: str) -> QuerySet[AcquisitionBatch]:
+    """Those uploads (``_answered``) read in an answered order that is not ``order``."""
+    return (
+        _answered().filter(connection__in=connections).exclude(options__date_order=order)
         .select_related("connection")
         .order_by("created_at", "pk")
+    )
+
+
+def misordered_of(connection: OuterRef) -> QuerySet[AcquisitionBatch]:
+    """``misordered_imports`` as a subquery of each connection (the evidence loader's): answered uploads of
+    the source whose answer some file of it contradicts and none confirms."""
+    proofs = AcquisitionBatch.objects.filter(connection=OuterRef("connection"), status__in=_EVIDENCE,
+                                             options__has_key="date_order_seen")
+    return (
+        _answered().filter(connection=connection)
+        .filter(Exists(proofs.exclude(options__date_order_seen=OuterRef("options__date_order"))))
+        .exclude(Exists(proofs.filter(options__date_order_seen=OuterRef("options__date_order"))))
     )
 
 
