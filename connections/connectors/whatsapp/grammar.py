@@ -31,7 +31,7 @@ def _has_marks(text: str) -> bool:
 # --- line grammar ------------------------------------------------------------------------------
 # Marks may sit anywhere inside the prefix (Arabic exports put U+200F between date fields).
 _M = f"[{_MARKS}]*"
-_S = "[ \u00a0\u202f]"  # space, no-break space, narrow no-break space (before AM/PM since 2023)
+_S = "[ \u00a0\u202f\u2009]"  # space, no-break, narrow no-break (before AM/PM since 2023), thin (Chinese)
 # A year: digits, a Buddhist-era year ("2566 BE"), or a Japanese era ("R5", "H31", "令和5");
 # other calendars' marks ("AH") are read too, so that the file can be refused by name.
 _ERA = "(?:令和|平成|昭和|[A-Za-z]{1,2})"
@@ -42,7 +42,7 @@ _DATE = rf"(?:{_ERA}\d{{1,2}}|\d{{1,4}}){_DSEP}\d{{1,2}}{_DSEP}{_YEAR}"
 # น.), or before it (Japanese 午前, Chinese 晚上, Korean 오후, Finnish klo, Assamese অপৰাহ্ন). A word
 # is a run of anything but spaces, digits, brackets and the separators around a header; up to
 # three such words, apart by one space ("n tmeddit"); Kodari writes "दपेहरा/संजा".
-_WORD = r"[^\s\d\[\]\-\u2013,:/.][^\s\d\[\]\-\u2013,:]*"
+_WORD = r"[^\s\d\[\]()\-\u2013,:/.][^\s\d\[\]()\-\u2013,:]*"
 _WORDS = rf"{_WORD}(?:{_S}{_WORD}){{0,2}}"
 # The clock itself: 21:40, 21.40.05, Yoruba 9:5, Occitan 21h40, or Canadian French "21 h 40"
 # (iOS "21 h 40 min 05 s").
@@ -55,7 +55,8 @@ _SEP = rf"(?:\] |{_S}[-\u2013]{_S}|: )"
 
 
 def _prefix(date: str, time: str) -> str:
-    return rf"{_M}\[?{_M}{date}{_M}\.?{_M}(?:{_S}г\.)?[,\u060c]?{_M}{_S}?{_M}{time}{_M}{_SEP}"
+    # Basque joins them as "23/12/31 (21:40)".
+    return rf"{_M}\[?{_M}{date}{_M}\.?{_M}(?:{_S}г\.)?[,\u060c]?{_M}{_S}?{_M}\(?{time}\)?{_M}{_SEP}"
 
 
 def _prefix_time_first(time: str, date: str) -> str:
@@ -120,7 +121,7 @@ _CLOCK = re.compile(
     rf"(\d{{1,2}})(?:[:.]|{_S}?h{_S}?)(\d{{1,2}})(?:(?:[:.]|{_S}min{_S})(\d{{1,2}})(?:{_S}s)?)?"
 )
 # A word of the clock, once spaces, dots and marks are gone, upper-cased (as ``day_periods``).
-_MARKER_TABLE = {ord(c): None for c in f"{_MARKS} .\u00a0\u202f"}
+_MARKER_TABLE = {ord(c): None for c in f"{_MARKS} .\u00a0\u202f\u2009"}
 _AM_HOURS = 0x000FFF  # bit h: the word can stand for hour h of the 24
 _PM_HOURS = 0xFFF000
 # Words CLDR does not list but exports write: a bare "a"/"p", and the 24-hour clock's words:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import pytest
 from babel import Locale, localedata
-from babel.dates import format_date, format_time, get_time_format
+from babel.dates import format_date, format_time, get_datetime_format, get_time_format
 
 from connections.connectors.base import ArtifactRejected
 from tests.connectors.whatsapp.helpers import chat_file, read
@@ -47,7 +47,7 @@ NATIVE_DIGITS = {
 }
 
 # Languages with many WhatsApp users, and the layouts a reader got wrong before: each of these
-# is read, not refused.
+# is read, not refused, with the date and time joined by a comma or in the language's own way.
 MUST_READ = [
     "af", "am", "ar", "ar_EG", "ar_SA", "bg", "bn", "ca", "cs", "da", "de", "de_AT", "de_CH", "el",
     "en", "en_AU", "en_CA", "en_GB", "en_IN", "en_NG", "en_ZA", "es", "es_419", "es_AR", "es_MX",
@@ -58,10 +58,12 @@ MUST_READ = [
 ]
 
 
-def _written(locale: str, at: datetime, ios: bool, digits: str | None) -> str:
+def _written(locale: str, at: datetime, ios: bool, digits: str | None, glued: bool = False) -> str:
     date = format_date(at, "short", locale=locale)
     time = format_time(at, "medium" if ios else "short", locale=locale)
     stamp = f"{date}, {time}"
+    if glued:  # the language's own joint of date and time: "{1} {0}", Chinese a thin space
+        stamp = get_datetime_format("short", locale=locale).replace("{1}", date).replace("{0}", time)
     if digits:
         stamp = "".join(digits[int(c)] if c.isascii() and c.isdigit() else c for c in stamp)
     return f"[{stamp}] Ana Souza: hello {at:%d %b}" if ios else f"{stamp} - Ana Souza: hello {at:%d %b}"
@@ -81,8 +83,8 @@ def _cases():
             yield pytest.param(locale, False, digits, id=f"{locale}-android-own-digits")
 
 
-def _outcome(tmp_path, locale: str, ios: bool, digits: str | None):
-    lines = [_written(locale, at, ios, digits) for at in SENT]
+def _outcome(tmp_path, locale: str, ios: bool, digits: str | None, glued: bool = False):
+    lines = [_written(locale, at, ios, digits, glued) for at in SENT]
     name = "_chat.txt" if ios else "WhatsApp Chat with Ana Souza.txt"
     try:
         records, facts = read(chat_file(tmp_path, lines, name=name))
@@ -111,8 +113,9 @@ def test_a_chat_in_any_language_is_read_to_its_instants_or_refused_by_name(tmp_p
 
 @pytest.mark.parametrize("locale", MUST_READ)
 @pytest.mark.parametrize("ios", [False, True], ids=["android", "ios"])
-def test_chats_in_the_languages_of_most_owners_are_read(tmp_path, locale, ios):
-    lines, refused, records, facts = _outcome(tmp_path, locale, ios, None)
+@pytest.mark.parametrize("glued", [False, True], ids=["comma", "own-joint"])
+def test_chats_in_the_languages_of_most_owners_are_read(tmp_path, locale, ios, glued):
+    lines, refused, records, facts = _outcome(tmp_path, locale, ios, None, glued)
 
     assert refused is None, f"{lines[0]!r}: {refused}"
     assert [r.event_at for r in records] == [_expected(at, locale, ios) for at in SENT], lines
