@@ -61,6 +61,8 @@ def test_a_chat_receipt_explains_each_count_in_one_line_on_the_page_the_cli_and_
     for line in lines.values():
         assert line["text"].replace("'", "&#x27;") in page, line
         assert line["text"] in out.getvalue(), line
+    size = batch.artifact_bytes / 1024
+    assert f"android_dayfirst_24h.txt  {size:.1f} KB  sha256 " in out.getvalue()  # the file's size as on the page
 
 
 def test_a_gpx_receipt_says_points_without_a_time_were_skipped_not_notices(make_connection, client, owner):

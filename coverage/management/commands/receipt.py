@@ -21,7 +21,7 @@ def receipt_text(receipt: Receipt) -> str:
         source += f", {receipt.source_format}"
     lines.append(f"Batch {receipt.batch_id}  {receipt.status}  {receipt.connection.name}  {source}")
     if receipt.artifact is not None:
-        size = words.size(receipt.artifact.bytes) if receipt.artifact.bytes is not None else "size unknown"
+        size = words.file_size(receipt.artifact.bytes) if receipt.artifact.bytes is not None else "size unknown"
         lines.append(f"File     {receipt.artifact.filename}  {size}  sha256 {receipt.artifact.sha256[:12]}")
     if receipt.event_time.earliest and receipt.event_time.latest:
         earliest, latest = receipt.event_time.earliest, receipt.event_time.latest
