@@ -1,5 +1,5 @@
 """WhatsApp exports in every language, calendar and layout (issue 13): the same chat, written by
-phones set to 37 languages (iOS and Android), gives the same messages, media kinds, notices and
+phones set to 59 languages (iOS and Android), gives the same messages, media kinds, notices and
 range. Fixtures: tests/fixtures/whatsapp/locales (make_fixtures.py writes them)."""
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ def render_chat(messages, tag: str, platform: str) -> str:
         if kind == "text":
             body = text
         elif android and kind != "deleted":
-            body = words["media_omitted"][0]
+            body = make_fixtures.word(words, "media_omitted")
         else:
             body = make_fixtures.LRM + make_fixtures.word(words, kind)
         lines.append(f"{layout(at, android)}{author}: {body}")

@@ -1,8 +1,8 @@
 """The words WhatsApp writes into an export in place of media, calls, deletions and notices.
 
 Data, not branches: the reader looks a message's first line up in tables built here from
-one dict per language (``europe``, ``more_europe``, ``nordic`` and ``world``, each entry with its source). A language's
-dict may hold:
+one dict per language, 59 languages in all (``europe``, ``more_europe``, ``nordic``, ``world``,
+``india`` and ``more_world``, each entry with its source). A language's dict may hold:
 
   media_omitted   Android, without media: one placeholder for every type ("<Media omitted>")
   image, video, audio, voice, sticker, gif, contact, view_once
@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import re
 
-from . import europe, more_europe, nordic, world
+from . import europe, india, more_europe, more_world, nordic, world
 
 # Language tag -> its words. The tags are BCP 47; the 25 most spoken languages WhatsApp ships in,
-# the Nordic ones and more of Europe's.
+# the Nordic ones, more of Europe's, India's and more of the world's.
 LOCALES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": europe.EN,
     "es": europe.ES,
@@ -72,6 +72,28 @@ LOCALES: dict[str, dict[str, tuple[str, ...]]] = {
     "ko": world.KO,
     "zh-Hans": world.ZH_HANS,
     "zh-Hant": world.ZH_HANT,
+    "mr": india.MR,
+    "ta": india.TA,
+    "te": india.TE,
+    "gu": india.GU,
+    "kn": india.KN,
+    "ml": india.ML,
+    "pa": india.PA,
+    "sw": more_world.SW,
+    "fil": more_world.FIL,
+    "az": more_world.AZ,
+    "kk": more_world.KK,
+    "uz": more_world.UZ,
+    "bg": more_world.BG,
+    "sr": more_world.SR,
+    "sl": more_world.SL,
+    "lt": more_world.LT,
+    "lv": more_world.LV,
+    "et": more_world.ET,
+    "sq": more_world.SQ,
+    "mk": more_world.MK,
+    "af": more_world.AF,
+    "ga": more_world.GA,
 }
 
 MEDIA_KINDS = ("image", "video", "audio", "voice", "sticker", "gif", "contact", "view_once")
