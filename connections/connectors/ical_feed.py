@@ -14,9 +14,10 @@ records of stream ``events``; it is pure (no database, no clock, no network):
   an event without a ``UID``. Keys longer than the column (long Outlook UIDs)
   are replaced by a digest of the same text.
 - ``DTSTART`` becomes UTC: ``...Z`` is UTC; ``TZID=...`` is read in that zone
-  (IANA names, ``/mozilla.org/.../Europe/Berlin`` style prefixes and common
-  Windows names); a floating time is read in the owner's zone; a date-only
-  (all-day) value is midnight UTC of that date, so it counts on its own day.
+  (IANA names, ``/mozilla.org/.../Europe/Berlin`` style prefixes and every
+  Windows name CLDR maps, "Singapore Standard Time" included); a floating time is
+  read in the owner's zone; a date-only (all-day) value is midnight UTC of that
+  date, so it counts on its own day.
 - Recurring events are stored once, at their first start, with the rule in the
   payload; occurrences are not expanded.
 
@@ -32,6 +33,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tzlocal.windows_tz import win_tz
+
 from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions
 from .manifest import AcquisitionPath, FetchPolicy, Manifest, StreamView
 
@@ -40,26 +43,19 @@ STREAM = "events"
 MAX_KEY = 120  # Record.key
 _MAX_TEXT = 500
 
-_WINDOWS_ZONES = {
-    "W. Europe Standard Time": "Europe/Berlin",
-    "Central Europe Standard Time": "Europe/Budapest",
-    "Central European Standard Time": "Europe/Warsaw",
-    "Romance Standard Time": "Europe/Paris",
-    "GMT Standard Time": "Europe/London",
-    "Greenwich Standard Time": "Atlantic/Reykjavik",
-    "E. Europe Standard Time": "Europe/Chisinau",
-    "FLE Standard Time": "Europe/Kiev",
-    "Russian Standard Time": "Europe/Moscow",
-    "Eastern Standard Time": "America/New_York",
-    "Central Standard Time": "America/Chicago",
-    "Mountain Standard Time": "America/Denver",
-    "Pacific Standard Time": "America/Los_Angeles",
-    "India Standard Time": "Asia/Kolkata",
-    "China Standard Time": "Asia/Shanghai",
-    "Tokyo Standard Time": "Asia/Tokyo",
-    "AUS Eastern Standard Time": "Australia/Sydney",
-    "UTC": "UTC",
-}
+# Outlook and Exchange name zones the Windows way ("Singapore Standard Time"): CLDR's table of
+# the IANA zone of each, as tzlocal ships it.
+_WINDOWS_ZONES = {**win_tz, "UTC": "UTC"}
+# The Windows names read since the first reader (ical/1). The others were unknown then, so an
+# overridden occurrence in one was keyed by its time as written (``as_written``); it still is,
+# so that a feed fetched again gives the keys it gave before.
+_WINDOWS_KNOWN_SINCE_ICAL_1 = frozenset({
+    "W. Europe Standard Time", "Central Europe Standard Time", "Central European Standard Time",
+    "Romance Standard Time", "GMT Standard Time", "Greenwich Standard Time", "E. Europe Standard Time",
+    "FLE Standard Time", "Russian Standard Time", "Eastern Standard Time", "Central Standard Time",
+    "Mountain Standard Time", "Pacific Standard Time", "India Standard Time", "China Standard Time",
+    "Tokyo Standard Time", "AUS Eastern Standard Time", "UTC",
+})
 _DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATETIME = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$")
 
@@ -175,7 +171,8 @@ def as_written(params: dict[str, str], value: str) -> str | None:
     """The wall-clock text of a floating date-time, or of one in a zone not known here
     (with that zone's name); None for a date, a UTC time or a time in a known zone.
 
-    Such a time is read in the owner's zone, so its instant is no part of a key.
+    Such a time is read in the owner's zone, so its instant is no part of a key. A time in a
+    Windows zone learned after ical/1 keeps the text it was keyed by when it was not known.
     """
     value = value.strip()
     m = _DATETIME.match(value)
@@ -184,6 +181,9 @@ def as_written(params: dict[str, str], value: str) -> str | None:
     tzid = params.get("TZID", "").strip()
     if not tzid:
         return value
+    name = tzid.strip('"')
+    if name in win_tz and name not in _WINDOWS_KNOWN_SINCE_ICAL_1:
+        return f"{value} {tzid}"
     return None if _zone(tzid) is not None else f"{value} {tzid}"
 
 
