@@ -14,8 +14,8 @@ records of stream ``events``; it is pure (no database, no clock, no network):
   an event without a ``UID``. Keys longer than the column (long Outlook UIDs)
   are replaced by a digest of the same text.
 - ``DTSTART`` becomes UTC: ``...Z`` is UTC; ``TZID=...`` is read in that zone
-  (IANA names, ``/mozilla.org/.../Europe/Berlin`` style prefixes and every
-  Windows name CLDR maps, "Singapore Standard Time" included); a floating time is
+  (``ical_zones``: IANA names, every Windows name, or the feed's own ``VTIMEZONE``
+  of that name); a time in a zone none of those tells, and a floating time, is
   read in the owner's zone; a date-only (all-day) value is midnight UTC of that
   date, so it counts on its own day.
 - Recurring events are stored once, at their first start, with the rule in the
@@ -31,11 +31,9 @@ import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from tzlocal.windows_tz import win_tz
 
 from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions
+from .ical_zones import FeedZones, keyed_as_written
 from .manifest import AcquisitionPath, FetchPolicy, Manifest, StreamView
 
 PARSER_VERSION = "ical/1"
@@ -43,19 +41,6 @@ STREAM = "events"
 MAX_KEY = 120  # Record.key
 _MAX_TEXT = 500
 
-# Outlook and Exchange name zones the Windows way ("Singapore Standard Time"): CLDR's table of
-# the IANA zone of each, as tzlocal ships it.
-_WINDOWS_ZONES = {**win_tz, "UTC": "UTC"}
-# The Windows names read since the first reader (ical/1). The others were unknown then, so an
-# overridden occurrence in one was keyed by its time as written (``as_written``); it still is,
-# so that a feed fetched again gives the keys it gave before.
-_WINDOWS_KNOWN_SINCE_ICAL_1 = frozenset({
-    "W. Europe Standard Time", "Central Europe Standard Time", "Central European Standard Time",
-    "Romance Standard Time", "GMT Standard Time", "Greenwich Standard Time", "E. Europe Standard Time",
-    "FLE Standard Time", "Russian Standard Time", "Eastern Standard Time", "Central Standard Time",
-    "Mountain Standard Time", "Pacific Standard Time", "India Standard Time", "China Standard Time",
-    "Tokyo Standard Time", "AUS Eastern Standard Time", "UTC",
-})
 _DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATETIME = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$")
 
@@ -113,23 +98,8 @@ def _unescape(value: str) -> str:
     return out.replace("\x00", "")[:_MAX_TEXT]
 
 
-def _zone(tzid: str) -> tzinfo | None:
-    name = tzid.strip().strip('"')
-    name = _WINDOWS_ZONES.get(name, name)
-    candidates = [name]
-    if "/" in name:  # "/mozilla.org/20050126_1/Europe/Berlin" or "/Europe/Berlin"
-        bits = [b for b in name.split("/") if b]
-        candidates += ["/".join(bits[i:]) for i in range(len(bits))]
-    for candidate in candidates:
-        try:
-            return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    return None
-
-
 def read_time(value: str, params: dict[str, str], options: ParseOptions, facts: BatchFacts,
-              seen_zones: set[str]) -> tuple[datetime, bool]:
+              zones: FeedZones) -> tuple[datetime, bool]:
     """(UTC instant, all_day) of a DTSTART-like value; raises _Bad when unreadable."""
     value = value.strip()
     m = _DATE.match(value)
@@ -151,9 +121,9 @@ def read_time(value: str, params: dict[str, str], options: ParseOptions, facts: 
     tzid = params.get("TZID")
     zone: tzinfo | None = None
     if tzid:
-        zone = _zone(tzid)
-        if zone is None and tzid not in seen_zones:
-            seen_zones.add(tzid)
+        zone = zones.zone(tzid)
+        if zone is None and tzid not in zones.warned:
+            zones.warned.add(tzid)
             facts.warn(
                 "unknown_time_zone",
                 f"The time zone {tzid[:60]!r} is not known; its times were read in your time zone.",
@@ -168,11 +138,13 @@ def read_time(value: str, params: dict[str, str], options: ParseOptions, facts: 
 
 
 def as_written(params: dict[str, str], value: str) -> str | None:
-    """The wall-clock text of a floating date-time, or of one in a zone not known here
-    (with that zone's name); None for a date, a UTC time or a time in a known zone.
+    """The wall-clock text of a floating date-time, or of one in a zone no name tells (with that
+    zone's name); None for a date, a UTC time or a time in a named zone.
 
-    Such a time is read in the owner's zone, so its instant is no part of a key. A time in a
-    Windows zone learned after ical/1 keeps the text it was keyed by when it was not known.
+    A floating time is read in the owner's zone, and a time in a zone only the feed defines
+    may be read otherwise once the definition changes, so their instants are no part of a key.
+    A time in a Windows zone learned after ical/1 keeps the text it was keyed by when it was
+    not known (``ical_zones.keyed_as_written``).
     """
     value = value.strip()
     m = _DATETIME.match(value)
@@ -181,10 +153,7 @@ def as_written(params: dict[str, str], value: str) -> str | None:
     tzid = params.get("TZID", "").strip()
     if not tzid:
         return value
-    name = tzid.strip('"')
-    if name in win_tz and name not in _WINDOWS_KNOWN_SINCE_ICAL_1:
-        return f"{value} {tzid}"
-    return None if _zone(tzid) is not None else f"{value} {tzid}"
+    return f"{value} {tzid}" if keyed_as_written(tzid) else None
 
 
 def event_key(uid: str, recurrence: datetime | str | None) -> str:
@@ -198,7 +167,7 @@ def event_key(uid: str, recurrence: datetime | str | None) -> str:
 
 
 def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, options: ParseOptions,
-           seen_zones: set[str]) -> ParsedRecord | None:
+           zones: FeedZones) -> ParsedRecord | None:
     first: dict[str, tuple[dict, str]] = {}
     for name, params, value in props:
         first.setdefault(name, (params, value))
@@ -208,7 +177,7 @@ def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, option
 
     def when(name: str) -> tuple[datetime, bool]:
         params, value = first[name]
-        return read_time(value, params, options, facts, seen_zones)
+        return read_time(value, params, options, facts, zones)
 
     try:
         start, all_day = when("DTSTART")
@@ -246,7 +215,7 @@ def parse_calendar(text: str, facts: BatchFacts, options: ParseOptions) -> Itera
     first = next(lines, "").strip().upper()
     if first != "BEGIN:VCALENDAR":
         raise ArtifactRejected("wrong_source", "This is not an iCalendar feed (no BEGIN:VCALENDAR).")
-    seen_zones: set[str] = set()
+    zones = FeedZones(text)
     depth = 0  # nesting inside the current VEVENT (alarms)
     props: list | None = None
     n = 0
@@ -269,7 +238,7 @@ def parse_calendar(text: str, facts: BatchFacts, options: ParseOptions) -> Itera
             if depth:
                 depth -= 1
             elif value.strip().upper() == "VEVENT":
-                record = _event(props, n, facts, options, seen_zones)
+                record = _event(props, n, facts, options, zones)
                 props = None
                 if record is not None:
                     yield record
