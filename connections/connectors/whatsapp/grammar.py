@@ -6,8 +6,10 @@ blocks; ``_specialize`` fits a narrower regex to one file's first header.
 A time may carry words, before it or after it, as the phone's language writes them: a 12-hour
 clock's day period (``PM``, ``p. m.``, ``오후``, ``晚上``, ``ከሰዓት``), whose hours come from CLDR
 (``words.day_periods``), or a word of a 24-hour clock (Finnish ``klo``, Thai ``น.``). The header
-grammar takes any short run of letters there; ``hour_of`` decides what it means, and a word it
-does not know makes the time unreadable rather than read wrong.
+grammar takes any short run of letters there, and then a line is a header only when those
+words are clock words (``known_clock``): a line of a message such as "12/03/2024, from 10:00 -
+14:00" stays text. ``hour_of`` decides what a clock word means; one that may mean two hours
+makes the time unreadable rather than read wrong.
 """
 
 from __future__ import annotations
@@ -80,18 +82,20 @@ _A_MONTH = "(?:0?[1-9]|1[0-2])"
 
 
 def _dated(first: str, second: str, time_first: bool = False) -> re.Pattern[str]:
-    date = rf"({first}{_DSEP}{second}{_DSEP}{_YEAR})"
+    """Headers whose date has ``first`` and ``second`` fields; groups ``date`` and ``time``."""
+    date = rf"(?P<date>{first}{_DSEP}{second}{_DSEP}{_YEAR})"
     if time_first:
-        return re.compile("\n" + _prefix_time_first(f"(?:{_TIME})", date))
-    return re.compile("\n" + _prefix(date, f"(?:{_TIME})"))
+        return re.compile("\n" + _prefix_time_first(f"(?P<time>{_TIME})", date))
+    return re.compile("\n" + _prefix(date, f"(?P<time>{_TIME})"))
 
 
 def _short_dates(time_first: bool) -> re.Pattern[str]:
-    """Headers whose date has three fields of one or two digits, their three fields grouped."""
-    date = rf"(?:(\d{{1,2}}){_DSEP}(\d{{1,2}}){_DSEP}(\d{{1,2}})(?!\d))"
+    """Headers whose date has three fields of one or two digits: groups ``a``, ``b``, ``c``
+    and ``time``."""
+    date = rf"(?:(?P<a>\d{{1,2}}){_DSEP}(?P<b>\d{{1,2}}){_DSEP}(?P<c>\d{{1,2}})(?!\d))"
     if time_first:
-        return re.compile("\n" + _prefix_time_first(f"(?:{_TIME})", date))
-    return re.compile("\n" + _prefix(date, f"(?:{_TIME})"))
+        return re.compile("\n" + _prefix_time_first(f"(?P<time>{_TIME})", date))
+    return re.compile("\n" + _prefix(date, f"(?P<time>{_TIME})"))
 
 
 class Layout:
@@ -117,8 +121,11 @@ _MONTH_FIRST = DATE_FIRST.month_first
 _NOT_YEAR_FIRST = DATE_FIRST.not_year_first
 
 _DIGITS = re.compile(r"\d+")
+# The "s" of seconds only after "min" (Canadian French "21 h 40 min 05 s"), never a clock word's
+# first letter ("9:05:30 saaku").
 _CLOCK = re.compile(
-    rf"(\d{{1,2}})(?:[:.]|{_S}?h{_S}?)(\d{{1,2}})(?:(?:[:.]|{_S}min{_S})(\d{{1,2}})(?:{_S}s)?)?"
+    rf"(\d{{1,2}})(?:[:.]|{_S}?h{_S}?)(\d{{1,2}})"
+    rf"(?:(?:[:.]|{_S}min{_S})(\d{{1,2}})(?:(?<=min{_S}\d\d){_S}s\b)?)?"
 )
 # A word of the clock, once spaces, dots and marks are gone, upper-cased (as ``day_periods``).
 _MARKER_TABLE = {ord(c): None for c in f"{_MARKS} .\u00a0\u202f\u2009"}
@@ -158,9 +165,45 @@ def year_first_clock(time: str) -> bool:
 
 
 def known_clock(time: str) -> bool:
-    """Whether the words of a time, if any, are ones ``hour_of`` reads."""
-    word = _clock_word(time)
-    return not word or word in _CLOCK_WORDS or word in _MORE_HOURS or word in HOURS
+    """Whether the words of a time, if any, are clock words: a line whose time carries other
+    words is no header. Remembered per time as written (``_KNOWN_CAP`` of them)."""
+    known = _KNOWN.get(time)
+    if known is None:
+        if len(_KNOWN) >= _KNOWN_CAP:
+            _KNOWN.clear()
+        word = _clock_word(time)
+        known = _KNOWN[time] = not word or word in _CLOCK_WORDS or word in _MORE_HOURS or word in HOURS
+    return known
+
+
+_KNOWN: dict[str, bool] = {}
+_KNOWN_CAP = 10_000
+
+
+def first_known(pattern: re.Pattern[str], text: str, time_group: int | str = "time") -> re.Match[str] | None:
+    """The first match of a header pattern whose clock words (group ``time_group``) are known."""
+    for m in pattern.finditer(text):
+        if known_clock(m.group(time_group)):
+            return m
+    return None
+
+
+def split_headers(pattern: re.Pattern[str], text: str, time_group: int) -> list[str]:
+    """``pattern.split(text)``, but a match whose clock words are not clock words stays text.
+
+    The parts are [before, g1, g2, rest, g1, g2, rest, ...] as ``split`` gives them; the time
+    is group ``time_group``. Most texts hold no such match, and are split in C.
+    """
+    parts = pattern.split(text)
+    if all(known_clock(t) for t in set(parts[time_group::3])):
+        return parts
+    kept = [m for m in pattern.finditer(text) if known_clock(m.group(time_group))]
+    if not kept:
+        return [text]
+    out = [text[: kept[0].start()]]
+    for m, after in zip(kept, [*kept[1:], None], strict=True):
+        out += [m.group(1), m.group(2), text[m.end() : after.start() if after else len(text)]]
+    return out
 
 
 def hour_of(time: str, hour: int) -> int | None:

@@ -18,7 +18,16 @@ from ..base import MAX_LINE_CHARS, BatchFacts, ParsedRecord
 from ..drafts import FAST, Draft, new
 from ..identity import MAX_PARTICIPANTS
 from .clock import _CACHE_CAP, _EPOCH, _Clock
-from .grammar import _LEAD_MARKS, _MARK_RE, _MARK_TABLE, DATE_FIRST, Layout, _has_marks
+from .grammar import (
+    _LEAD_MARKS,
+    _MARK_RE,
+    _MARK_TABLE,
+    DATE_FIRST,
+    Layout,
+    _has_marks,
+    first_known,
+    split_headers,
+)
 from .keys import Occurrences, key_content, record_key
 from .lines import _TOO_LONG, _Undecodable
 from .media import SYSTEM, classify, count_media, is_encryption_notice
@@ -291,22 +300,23 @@ class _Reader:
     def _split(self, text: str) -> list[str]:
         fast = self.fast
         header_nl = self.header_nl
+        time_group = 1 if self.layout.time_first else 2
         if fast is None:
-            parts = header_nl.split(text)
+            parts = split_headers(header_nl, text, time_group)
             if self.layout.time_first:  # (time, date) -> (date, time)
                 parts[1::3], parts[2::3] = parts[2::3], parts[1::3]
             return parts
         parts = fast.split(text)
         # A header the fitted regex missed can only hide after a newline inside a chunk: one
         # search over the chunks joined finds it (or, rarely, a false alarm across a joint,
-        # which only costs the general split below).
-        search = header_nl.search
-        if search(parts[0]) is None and search("".join(parts[3::3])) is None:
+        # which only costs the general split below). A line whose time carries words that are
+        # no clock words ("12/03/2024, from 10:00 - 14:00") is text, not a header it missed.
+        if first_known(header_nl, parts[0], 2) is None and first_known(header_nl, "".join(parts[3::3]), 2) is None:
             return parts
         self.misfits += 1
         if self.misfits >= 3:
             self.fast = None
-        return header_nl.split(text)
+        return split_headers(header_nl, text, 2)
 
     # -- one message ----------------------------------------------------------------------------
     def _finish_message(

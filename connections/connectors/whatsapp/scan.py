@@ -16,6 +16,7 @@ from .grammar import (
     Layout,
     _date_fields,
     _specialize,
+    first_known,
     known_clock,
     year_first_clock,
 )
@@ -136,14 +137,25 @@ def _platform(prefix: str) -> str:
     return "android" if prefix.rstrip().endswith(("-", "\u2013")) else "ios"
 
 
+def _header(line: str, scan: _Scan) -> re.Match[str] | None:
+    """A line's match as a message header, date first or (setting the layout) time first; None
+    when it is none, or its time carries words that are no clock words."""
+    m = DATE_FIRST.header.match(line)
+    if m is not None and known_clock(m.group(2)):
+        return m
+    m = TIME_FIRST.header.match(line)
+    if m is not None and known_clock(m.group(1)):
+        scan.layout = TIME_FIRST
+        return m
+    return None
+
+
 def _first_header(scan: _Scan, m: re.Match[str]) -> None:
     """What the first message header tells of the whole file; refuses a calendar or clock
     words not read here."""
     date, time = scan.layout.date_time(m)
     if unreadable_calendar(date):
         raise _unreadable(date)
-    if not known_clock(time):
-        raise _unknown_layout(f"{date}, {time}")
     scan.platform = _platform(m.group(0))
     scan.fast = _specialize(m) if scan.layout is DATE_FIRST else None
     scan.digits = not date.translate(_MARK_TABLE).isascii()
@@ -168,9 +180,7 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
                     nonempty += 1
                     bad += isinstance(line, _Undecodable)
                 elif line.strip():
-                    m = DATE_FIRST.header.match(line)
-                    if m is None and (m := TIME_FIRST.header.match(line)) is not None:
-                        scan.layout = TIME_FIRST
+                    m = _header(line, scan)
                     if m is not None:
                         _first_header(scan, m)
                         sniffing = False
@@ -197,14 +207,14 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
         if scan.digits:
             text = text.translate(_DIGIT_TABLE)
         layout = scan.layout
-        if scan.needs_order is None and (m := layout.not_year_first.search(text)) is not None:
-            scan.needs_order = m.group(1).translate(_MARK_TABLE)
+        if scan.needs_order is None and (m := first_known(layout.not_year_first, text)) is not None:
+            scan.needs_order = m.group("date").translate(_MARK_TABLE)
         if not scan.day_first:
-            scan.day_first = layout.day_first.search(text) is not None
+            scan.day_first = first_known(layout.day_first, text) is not None
         if not scan.month_first:
-            scan.month_first = layout.month_first.search(text) is not None
+            scan.month_first = first_known(layout.month_first, text) is not None
         if years is not None and not years.settled:
-            years.add(layout.short_dates.findall(text))
+            years.add([(m["a"], m["b"], m["c"]) for m in layout.short_dates.finditer(text) if known_clock(m["time"])])
     if sniffing:
         raise _refusal(nonempty, bad, loose)
     if scan.years is not None:

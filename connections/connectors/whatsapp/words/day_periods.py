@@ -9,7 +9,9 @@ such as 晚上, 凌晨, ከሰዓት, M.D., ÖS, NM.) to a 24-bit mask of the 24
 can stand for: bit h is set when hour h is covered, in any width (abbreviated, wide,
 narrow) and context (format, stand-alone) of the locales that write it. Where two read
 one clock time two ways, the more widely written language's meaning is kept
-(``FIRST_LANGUAGES`` of the generator), or, between two lesser-written ones, neither.
+(``FIRST_LANGUAGES`` of the generator), or, between two lesser-written ones, no hour (0):
+such a time is reported unreadable. A word not here is no clock word: a line whose time
+carries one is not a message header.
 Words are normalized by dropping bidi marks (U+200E, U+200F, U+202A-U+202E), U+FEFF,
 every whitespace character and every '.', then upper-casing. Masks are written bit 23
 first, in groups of six hours (18-23, 12-17, 6-11, 0-5). A trailing comment names up to
@@ -370,6 +372,7 @@ HOURS: dict[str, int] = {
     "MITTERNACHT": 0b_000000_000000_000000_000001,  # de, de_AT, de_BE
     "MIÐNÆTTI": 0b_000000_000000_000000_000001,  # is, is_IS
     "MN": 0b_000000_000000_000000_000001,  # af, af_NA, af_ZA
+    "MO": 0b_000000_000000_000000_000000,  # guz, guz_KE
     "MODHYAN": 0b_000000_000000_000000_000001,  # kok_Latn, kok_Latn_IN
     "MODHYANRAT": 0b_000000_000000_000000_000001,  # kok_Latn, kok_Latn_IN
     "MOG": 0b_111111_111111_000000_000000,  # guz, guz_KE
@@ -643,6 +646,7 @@ HOURS: dict[str, int] = {
     "ULUCHELO": 0b_000000_000000_111111_111111,  # bem, bem_ZM
     "UMAGA": 0b_000000_000000_000000_111111,  # fil, fil_PH
     "USIKU": 0b_111110_000000_000000_001111,  # sw, sw_CD, sw_KE
+    "UT": 0b_000000_000000_000000_000000,  # ebu, ebu_KE
     "UTUKO": 0b_000000_000000_111111_111111,  # jmc, rwk, vun
     "UVEČE": 0b_000111_000000_000000_000000,  # sr_Latn, sr_Latn_BA, sr_Latn_RS
     "V": 0b_001111_000000_000000_000000,  # cs, cs_CZ, sl
@@ -973,6 +977,7 @@ HOURS: dict[str, int] = {
     "نیمه\u200cشب": 0b_000000_000000_000000_000001,  # fa, fa_AF, fa_IR
     "پ": 0b_000000_000000_111111_111111,  # bqi, bqi_IR
     "پظ": 0b_000000_000000_111111_111111,  # bqi, bqi_IR
+    "پیایم": 0b_000000_000000_000000_000000,  # ks, skr, ks_Arab
     "پیشزظهر": 0b_000000_000000_111111_111111,  # bqi, bqi_IR
     "پیپی": 0b_111111_111111_000000_000000,  # trw, trw_PK
     "چب": 0b_000000_000000_111111_111111,  # ug, ug_CN
