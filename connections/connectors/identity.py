@@ -89,6 +89,20 @@ def chat_hint(chat_name: str | None, authors: Iterable[str]) -> str | None:
     return clean_text(text, MAX_HINT_CHARS)
 
 
+# How WhatsApp names an exported chat's file, longest first: iOS "WhatsApp Chat - <name>.zip",
+# Android "WhatsApp Chat with <name>.txt" in the phone's language (Spanish, Portuguese, French
+# and German as public parsers of exports list them; Russian as FORMATS.md gives it).
+_CHAT_FILE_PREFIXES = (
+    "Чат WhatsApp с контактом ",
+    "Conversa do WhatsApp com ",
+    "Discussion WhatsApp avec ",
+    "Chat de WhatsApp con ",
+    "WhatsApp Chat with ",
+    "WhatsApp Chat mit ",
+    "WhatsApp Chat - ",
+    "Чат WhatsApp с ",
+)
+
 # What a browser or a file manager adds to a name it already holds: "Familie (1).zip" (Chrome,
 # Edge), "Familie(2).zip" (Firefox), "Familie - Copy.zip", "Familie - Kopie (2).zip" (Windows).
 _COPY_SUFFIX = re.compile(r"(?:\s*\(\d{1,3}\)|\s+-\s+\w+(?:\s+\(\d{1,3}\))?)$")
@@ -101,7 +115,7 @@ def chat_name_from_filename(filename: str) -> str | None:
     A copy's mark that a browser or file manager added is not part of the name: a chat exported
     twice is downloaded as ``WhatsApp Chat - Familie (1).zip``."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    for prefix in ("WhatsApp Chat with ", "WhatsApp Chat - "):
+    for prefix in _CHAT_FILE_PREFIXES:
         if name.lower().startswith(prefix.lower()):
             stem = name[len(prefix):]
             stem = stem.rsplit(".", 1)[0] if "." in stem else stem

@@ -106,6 +106,13 @@ def test_an_ios_group_chat_skips_its_notices_whatever_the_zip_was_renamed_to(tmp
         ("WhatsApp Chat - Klasse 2.zip", "Klasse 2"),
         ("WhatsApp Chat - (1).zip", "(1)"),  # nothing but the mark: it is the name
         ("chat.zip", None),
+        # Android names the file in the phone's language.
+        ("Chat de WhatsApp con Familia (1).txt", "Familia"),
+        ("Conversa do WhatsApp com Família.txt", "Família"),
+        ("Discussion WhatsApp avec Famille.txt", "Famille"),
+        ("WhatsApp Chat mit Klasse 10 b.txt", "Klasse 10 b"),
+        ("Чат WhatsApp с контактом Анна.txt", "Анна"),
+        ("Чат WhatsApp с Семья.txt", "Семья"),
     ],
 )
 def test_a_copy_mark_in_the_file_name_is_not_part_of_the_chat_name(filename, name):
