@@ -300,7 +300,8 @@ def safe_member_names(zf: zipfile.ZipFile) -> list[str]:
     names = []
     for info in zf.infolist():
         name = info.filename
-        if info.is_dir() or name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1] == ".DS_Store":
+        # (A damaged zip may name a member "": ZipInfo.is_dir would fail on it.)
+        if not name or name.endswith("/") or name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1] == ".DS_Store":
             continue
         if name.startswith("/") or "\\" in name or ".." in name.split("/"):
             continue

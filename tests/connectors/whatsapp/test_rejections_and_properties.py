@@ -196,3 +196,15 @@ def test_any_well_formed_android_chat_reads_back_message_for_message(tmp_path, m
         assert record.payload["author"] == author
         assert record.payload["text"] == "\n".join(text_lines)
     assert len({r.key for r in records}) == len(records)
+
+
+def test_a_zip_member_with_no_name_is_passed_over_not_a_crash(tmp_path):
+    # Found by the property above: a damaged central directory can name a member "".
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("_chat.txt", "[12/31/23, 9:40:05 PM] Ana: hi\n")
+        zf.writestr(zipfile.ZipInfo(""), b"x")
+
+    records = list(parse(Artifact(path=path, filename=path.name), BatchFacts(), ParseOptions()))
+
+    assert [r.payload["text"] for r in records] == ["hi"]
