@@ -32,7 +32,6 @@ _WINDOWS_KNOWN_SINCE_ICAL_1 = frozenset({
     "Tokyo Standard Time", "AUS Eastern Standard Time", "UTC",
 })
 
-_BLOCK = re.compile(r"^BEGIN:VTIMEZONE\r?$.*?^END:VTIMEZONE\r?$", re.MULTILINE | re.DOTALL | re.IGNORECASE)
 _MAX_BLOCK = 16 << 10  # a real VTIMEZONE is well under 4 KB
 _MAX_BLOCKS = 64
 _MAX_RULES = 32  # STANDARD and DAYLIGHT parts of one block
@@ -85,9 +84,24 @@ class FeedZones:
     def _defined(self) -> dict[str, tzinfo]:
         if self.defined is None:
             self.defined = {}
-            for block in _BLOCK.findall(self.text, 0, len(self.text))[:_MAX_BLOCKS]:
+            for block in _blocks(self.text):
                 self.defined.update(_read_block(block))
         return self.defined
+
+
+def _blocks(text: str) -> list[str]:
+    """The feed's VTIMEZONE blocks, at most ``_MAX_BLOCKS``, found in one pass over the text."""
+    blocks, at = [], 0
+    while len(blocks) < _MAX_BLOCKS:
+        start = text.find("BEGIN:VTIMEZONE", at)
+        if start < 0:
+            break
+        end = text.find("END:VTIMEZONE", start)
+        if end < 0:
+            break
+        blocks.append(text[start : end + len("END:VTIMEZONE")])
+        at = end + 1
+    return blocks
 
 
 def _read_block(block: str) -> dict[str, tzinfo]:
