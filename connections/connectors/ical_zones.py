@@ -107,9 +107,12 @@ def _blocks(text: str) -> list[str]:
 def _read_block(block: str) -> dict[str, tzinfo]:
     """{TZID: zone} of one VTIMEZONE block, or {} when it is too big, has a rule that does not
     repeat yearly, or cannot be read."""
-    rules = re.findall(r"^RRULE[;:].*$", block, re.MULTILINE | re.IGNORECASE)
-    parts = len(re.findall(r"^BEGIN:(?:STANDARD|DAYLIGHT)", block, re.MULTILINE | re.IGNORECASE))
-    if len(block) > _MAX_BLOCK or parts > _MAX_RULES or any("FREQ=YEARLY" not in r.upper() for r in rules):
+    if len(block) > _MAX_BLOCK:
+        return {}
+    unfolded = re.sub(r"\r?\n[ \t]", "", block)  # a folded rule is judged whole
+    rules = [r.upper() for r in re.findall(r"^RRULE[;:].*$", unfolded, re.MULTILINE | re.IGNORECASE)]
+    parts = len(re.findall(r"^BEGIN:(?:STANDARD|DAYLIGHT)", unfolded, re.MULTILINE | re.IGNORECASE))
+    if parts > _MAX_RULES or any(r.count("FREQ=") != 1 or "FREQ=YEARLY" not in r for r in rules):
         return {}
     try:
         zones = tzical(io.StringIO(f"BEGIN:VCALENDAR\n{block}\nEND:VCALENDAR\n"))

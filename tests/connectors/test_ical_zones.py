@@ -95,9 +95,14 @@ def test_a_zone_exchange_names_in_words_is_read_from_the_feed_s_own_definition()
     assert [w.kind for w in facts.warnings] == []
 
 
-def test_a_definition_whose_rules_do_not_repeat_yearly_is_not_used():
+@pytest.mark.parametrize(
+    "rule",
+    ["FREQ=SECONDLY;BYMONTH={month}", "FREQ=YEARLY;BYMONTH={month}\r\n ;FREQ=SECONDLY"],
+    ids=["secondly", "folded-second-freq"],
+)
+def test_a_definition_whose_rules_do_not_repeat_yearly_is_not_used(rule):
     facts = BatchFacts()
-    hostile = _exchange_feed(rule="FREQ=SECONDLY;BYMONTH={month}")
+    hostile = _exchange_feed(rule=rule)
     summer, _winter, _moved = parse_calendar(hostile, facts, ParseOptions(time_zone=ZoneInfo("Asia/Tokyo")))
 
     assert summer.event_at == datetime(2024, 6, 5, 0, 0, tzinfo=UTC)  # read in the owner's zone, and said
