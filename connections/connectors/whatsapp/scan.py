@@ -96,7 +96,6 @@ def _steps_back(dates: list[tuple[int, int, int]]) -> int:
     return sum(later < earlier for earlier, later in zip(dates, dates[1:], strict=False))
 
 
-
 # Said of a file that looks changed after WhatsApp wrote it (and only of such a file).
 _EDITED = (
     " If it was unzipped, renamed inside or edited, export the chat again and upload the file "
