@@ -37,7 +37,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Literal
 
@@ -248,6 +248,21 @@ def payload_json(payload: dict) -> str:
 
 def _cleaned_json(payload: dict) -> str:
     return orjson.dumps(clean_value(payload), default=str).decode()
+
+
+DAY_HOUR = time(12)  # the hour a date written without a time stands at (``day_instant``)
+
+
+def day_instant(day: date, tz: tzinfo) -> datetime:
+    """The UTC instant that stands for a date written without a time (an all-day event, a day's
+    activity summary): noon of ``day`` in ``tz``, the zone it is read in (the owner's).
+
+    Days are counted in the owner's zone, so the instant must fall on ``day`` there. Noon, not
+    midnight: midnight UTC is the day before anywhere west of Greenwich, and midnight in the
+    owner's zone is the day before once the owner moves one hour west. Noon stays on ``day`` in
+    every zone less than 12 hours from ``tz``. Keys of such records name the date, never this instant.
+    """
+    return datetime.combine(day, DAY_HOUR, tz).astimezone(UTC)
 
 
 LOCATION_STREAM = "locations"  # the stream of every location fix, whatever brought it

@@ -16,8 +16,9 @@ records of stream ``events``; it is pure (no database, no clock, no network):
 - ``DTSTART`` becomes UTC: ``...Z`` is UTC; ``TZID=...`` is read in that zone
   (``ical_zones``: IANA names, every Windows name, or the feed's own ``VTIMEZONE``
   of that name); a time in a zone none of those tells, and a floating time, is
-  read in the owner's zone; a date-only (all-day) value is midnight UTC of that
-  date, so it counts on its own day.
+  read in the owner's zone; a date-only (all-day) value stands at noon of that
+  date in the owner's zone (``base.day_instant``), so it counts on its own day
+  there, and still does after a move of less than 12 hours.
 - Recurring events are stored once, at their first start, with the rule in the
   payload; occurrences are not expanded.
 
@@ -30,13 +31,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions
+from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions, day_instant
 from .ical_zones import FeedZones, keyed_as_written
 from .manifest import AcquisitionPath, FetchPolicy, Manifest, StreamView
 
-PARSER_VERSION = "ical/1"
+PARSER_VERSION = "ical/2"  # 2: an all-day date at noon in the owner's zone (base.day_instant)
 STREAM = "events"
 MAX_KEY = 120  # Record.key
 _MAX_TEXT = 500
@@ -108,7 +109,7 @@ def read_time(value: str, params: dict[str, str], options: ParseOptions, facts: 
             day = date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             raise _Bad("impossible date") from None
-        return datetime.combine(day, time(), UTC), True
+        return day_instant(day, options.time_zone), True
     m = _DATETIME.match(value)
     if m is None:
         raise _Bad("unreadable time")

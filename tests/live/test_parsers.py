@@ -117,7 +117,8 @@ def test_calendar_events_keys_and_times():
         datetime(2024, 6, 4, 14, 30, tzinfo=UTC)
     )
     holiday = events["Public holiday"]
-    assert holiday.event_at == datetime(2024, 6, 10, tzinfo=UTC) and holiday.payload["all_day"] is True
+    # An all-day date stands at noon in the owner's zone (New York: 16:00 UTC), on its own day there.
+    assert holiday.event_at == datetime(2024, 6, 10, 16, 0, tzinfo=UTC) and holiday.payload["all_day"] is True
     assert events["Dinner (floating time)"].event_at == datetime(2024, 6, 7, 22, 0, tzinfo=UTC)  # owner's zone
     assert events["Lunch from Outlook"].event_at == datetime(2024, 6, 8, 10, 0, tzinfo=UTC)
     assert facts.failed == 1  # the event without a start

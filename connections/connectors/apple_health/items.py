@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
-from ..base import BatchFacts, ParsedRecord, location_key
+from ..base import BatchFacts, ParsedRecord, day_instant, location_key
 from ..safe_xml import xml_number
 from .values import _compact, _digest, _float, _short, _utc
 
@@ -167,7 +167,7 @@ def _activity_summary(attrs: dict, tz: tzinfo, fail, ordinal: int) -> ParsedReco
         if len(day_text) != 10:
             raise ValueError(day_text)
         day = date.fromisoformat(day_text)
-        event_at = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+        event_at = day_instant(day, tz)
     except (KeyError, ValueError, TypeError, OverflowError) as exc:
         _fail_element(fail, "daily activity summary", attrs, exc, ordinal)
         return None

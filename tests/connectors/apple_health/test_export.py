@@ -208,13 +208,13 @@ def test_activity_summaries_are_days_in_the_owner_time_zone():
         "activity:2024-05-02",
         "activity:2024-05-03",
     ]
-    assert summaries[0].event_at == datetime(2024, 4, 30, 22, 0, tzinfo=UTC)
+    assert summaries[0].event_at == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)  # noon in Berlin
     assert summaries[0].payload["date"] == "2024-05-01"
     assert summaries[0].payload["activeEnergyBurned"] == 496.3
     assert summaries[0].payload["appleStandHours"] == 11
     utc_records, _ = run(FIXTURES / "export.zip")
     utc_summary = next(r for r in utc_records if r.stream == "activity_summaries")
-    assert utc_summary.event_at == datetime(2024, 5, 1, 0, 0, tzinfo=UTC)
+    assert utc_summary.event_at == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def test_localized_main_file_is_found_by_content(full):
