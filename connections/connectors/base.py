@@ -260,7 +260,7 @@ def day_instant(day: date, tz: tzinfo) -> datetime:
     Days are counted in the owner's zone, so the instant must fall on ``day`` there. Noon, not
     midnight: midnight UTC is the day before anywhere west of Greenwich, and midnight in the
     owner's zone is the day before once the owner moves one hour west. Noon stays on ``day`` in
-    every zone less than 12 hours from ``tz``. Keys of such records name the date, never this instant.
+    every zone less than 12 hours from ``tz``. No key depends on this instant.
     """
     return datetime.combine(day, DAY_HOUR, tz).astimezone(UTC)
 
