@@ -11,7 +11,7 @@ records of stream ``events``; it is pure (no database, no clock, no network):
   occurrence, so a re-fetched feed gives the same keys. A key never depends on
   the owner's zone: a floating ``RECURRENCE-ID`` (or one in a zone Ownerhub does
   not know) is keyed by its wall-clock text as written, and so is the start of
-  an event without a ``UID``. Keys longer than the column (long Outlook UIDs)
+  an event without a ``UID``; an all-day date by midnight UTC of it (``key_time``). Keys longer than the column (long Outlook UIDs)
   are replaced by a digest of the same text.
 - ``DTSTART`` becomes UTC: ``...Z`` is UTC; ``TZID=...`` is read in that zone
   (``ical_zones``: IANA names, every Windows name, or the feed's own ``VTIMEZONE``
@@ -157,6 +157,19 @@ def as_written(params: dict[str, str], value: str) -> str | None:
     return f"{value} {tzid}" if keyed_as_written(tzid) else None
 
 
+def key_time(params: dict[str, str], value: str, instant: datetime) -> datetime | str:
+    """What a key holds of a time read as ``instant``: its text from ``as_written``; for a date,
+    midnight UTC of that date, where ical/1 stood it (the instant now depends on the owner's zone:
+    ``base.day_instant``); else ``instant`` itself."""
+    written = as_written(params, value)
+    if written:
+        return written
+    m = _DATE.match(value.strip())
+    if m is not None and params.get("VALUE", "DATE") == "DATE":
+        return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC)
+    return instant
+
+
 def event_key(uid: str, recurrence: datetime | str | None) -> str:
     """``UID``, plus the overridden occurrence: its UTC instant, or its text from ``as_written``."""
     if isinstance(recurrence, datetime):
@@ -183,7 +196,7 @@ def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, option
     try:
         start, all_day = when("DTSTART")
         recurrence = when("RECURRENCE-ID")[0] if "RECURRENCE-ID" in first else None
-        recurrence_key = recurrence and (as_written(*first["RECURRENCE-ID"]) or recurrence)
+        recurrence_key = recurrence and key_time(*first["RECURRENCE-ID"], recurrence)
     except _Bad as exc:
         facts.fail(f"An event whose start time cannot be read ({exc}).", f"event {n}")
         return None
@@ -191,7 +204,8 @@ def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, option
     summary = _unescape(first.get("SUMMARY", ({}, ""))[1])
     if not uid:
         # Required by RFC 5545, but some generators omit it: start and title stand in.
-        anchor = as_written(*first["DTSTART"]) or start.isoformat()
+        anchor = key_time(*first["DTSTART"], start)
+        anchor = anchor if isinstance(anchor, str) else anchor.isoformat()
         uid = "nouid:" + hashlib.sha256(f"{anchor}|{summary}".encode()).hexdigest()[:32]
         facts.warn("no_uid", "An event has no UID; its start and title identify it.", f"event {n}")
     payload: dict = {"uid": uid[:_MAX_TEXT], "summary": summary, "all_day": all_day}

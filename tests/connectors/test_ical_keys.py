@@ -7,6 +7,7 @@ must not move with it.
 
 from __future__ import annotations
 
+import hashlib
 from zoneinfo import ZoneInfo
 
 from connections.connectors.base import BatchFacts, ParseOptions
@@ -43,6 +44,16 @@ FEED = "\r\n".join(
         "RECURRENCE-ID;TZID=Europe/Berlin:20240605T090000",
         "DTSTART;TZID=Europe/Berlin:20240605T100000",
         "END:VEVENT",
+        "BEGIN:VEVENT",
+        "SUMMARY:Village fair",
+        "DTSTART;VALUE=DATE:20240622",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:holidays@example.org",
+        "SUMMARY:Holiday (moved)",
+        "RECURRENCE-ID;VALUE=DATE:20240701",
+        "DTSTART;VALUE=DATE:20240702",
+        "END:VEVENT",
         "END:VCALENDAR",
         "",
     ]
@@ -67,3 +78,13 @@ def test_an_occurrence_in_a_named_zone_is_keyed_by_its_instant_as_before():
 
     assert keys["Stand-up (moved)"] == "standup@example.org|20240605T070000Z"
     assert keys["Book club"] == "book-club@example.org"
+
+
+def test_all_day_dates_are_keyed_as_ical_1_keyed_them_whatever_the_owners_zone():
+    """An all-day date stands at noon in the owner's zone (``base.day_instant``); its key is still
+    midnight UTC of the date, as before, so a feed fetched again brings nothing twice."""
+    for zone in ("Pacific/Pago_Pago", "America/St_Johns", "Pacific/Kiritimati"):
+        keys = keys_in(zone)
+        assert keys["Holiday (moved)"] == "holidays@example.org|20240701T000000Z"
+        anchor = "2024-06-22T00:00:00+00:00|Village fair"
+        assert keys["Village fair"] == "nouid:" + hashlib.sha256(anchor.encode()).hexdigest()[:32]
