@@ -30,11 +30,10 @@ from .pipeline import (
     start_preview,
 )
 from .pipeline.accounts import confirm_other_account as confirm_account
-from .pipeline.background import retry_reading
 from .pipeline.undo import RemovalRefused, remove_import
 from .receipts import Receipt
 from .serializers import receipt_json
-from .views_read_again import can_read_again
+from .views_read_again import NOT_WAITING, read_again_now
 
 router = Router(tags=["imports"])
 
@@ -216,15 +215,18 @@ def retry(request, batch_id: int):
     url_name="read_again_batch",
 )
 def read_again(request, batch_id: int):
-    """Read once more a file set aside after its reading stopped too often (its file was kept).
+    """Read a stored file once more: a file set aside after its reading stopped too often (its
+    file was kept), or a preview whose ``next_action`` is ``read_in_zone`` (it read times without
+    a zone in another zone than the owner's now).
 
     202 with the preview to poll (``Location``), read from the start by the worker; 409 for
     any other batch.
     """
     batch = _batch(request, batch_id)
-    if not can_read_again(batch):
-        return _problem(409, "This file is not waiting to be read again.")
-    return _accepted(retry_reading(batch))
+    read = read_again_now(batch)
+    if read is None:
+        return _problem(409, NOT_WAITING)
+    return _accepted(read)
 
 
 @router.get(

@@ -23,6 +23,7 @@ from .models import PHASES, AcquisitionBatch
 from .receipt_words import Explanation, explanations, stream_label
 from .reread_words import receipt_reread
 from .words import ITEM, MEDIA_FILE, between, count, day, pick, span, zone_name
+from .zone_previews import zone_to_read_in, zone_words
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def build_receipt(
         data_changed=batch.data_changed,
         failure_reason=(batch.failure_reason or None) if failed else None,
         waiting_for_worker=worker_down and batch.status == AcquisitionBatch.Status.COMMITTING,
-        next_action=_next_action(batch, facts, media.not_included, manifest, worker_down=worker_down),
+        next_action=_next_action(batch, facts, media.not_included, manifest, worker_down=worker_down, zone=zone_name(tz)),
         created_at=batch.created_at,
         committed_at=facts.committed_at,
         phases=_phases(batch),
@@ -406,7 +407,9 @@ def _completeness_text(claim: str, method: str, noun: tuple[str, str]) -> str:
     return f"This covers the {noun[1]} received. It is not a claim that nothing was missed."
 
 
-def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: bool = False) -> NextAction | None:
+def _next_action(
+    batch, facts, media_missing: int, manifest, *, worker_down: bool = False, zone: str = "UTC"
+) -> NextAction | None:
     status = batch.status
     if status == AcquisitionBatch.Status.REJECTED:
         return NextAction("re_export", "Upload a newer export", manifest.recovery or "Export the data again and upload it.")
@@ -430,6 +433,8 @@ def _next_action(batch, facts, media_missing: int, manifest, *, worker_down: boo
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return NextAction("add_artifact", "Upload it again", "Reading stopped before the end of the file; nothing was imported.")
     if status == AcquisitionBatch.Status.PREVIEW:
+        if new_zone := zone_to_read_in(batch, zone):
+            return NextAction("read_in_zone", f"Read again in {new_zone}", zone_words(batch, new_zone, manifest.record_noun[0]))
         if batch.count_accepted:
             return NextAction("commit", "Import", f"Import {count(batch.count_accepted, manifest.record_noun)}.")
         return None

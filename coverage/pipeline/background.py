@@ -193,3 +193,18 @@ def retry_reading(batch: AcquisitionBatch) -> AcquisitionBatch:
         import_string(READ_TASK).enqueue(batch.pk)
     batch.refresh_from_db()
     return batch
+
+
+def read_in_owner_zone(batch: AcquisitionBatch) -> AcquisitionBatch:
+    """Read a waiting preview's stored file again from the start, in the owner's zone now (``zone_previews``).
+
+    The worker reads it, as it reads a large upload: until it is done the preview cannot be committed.
+    """
+    taken = AcquisitionBatch.objects.filter(pk=batch.pk, status=Status.PREVIEW).exclude(artifact_name="").update(
+        phases={k: v for k, v in (batch.phases or {}).items() if k not in ("parsed", "deduplicated")},
+        read_by="", read_attempts=0, progress=0, reading_requested_at=timezone.now(),
+    )
+    if taken:
+        import_string(READ_TASK).enqueue(batch.pk)
+    batch.refresh_from_db()
+    return batch

@@ -22,8 +22,11 @@ from django.utils.module_loading import import_string
 
 from connections.connectors.base import ArtifactRejected, BatchFacts
 from connections.models import Connection
+from connections.zones import owner_zone
 
 from ..models import AcquisitionBatch
+from ..words import zone_name
+from ..zone_previews import zone_to_read_in, zone_words
 from . import accounts, claims, set_aside, summaries
 from .chunks import SlotCounts, Tally, delivered, land_chunk, tally_json, undo_landing
 from .landing import Round
@@ -71,8 +74,9 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
 
     A ``duplicate``, ``committing`` or ``committed`` batch is returned as it is. Raises
     ``CommitRefused`` for a rejected batch, an unanswered question, a preview whose parse never
-    finished (the process was killed or stopped mid-file: its ``deduplicated`` phase is missing)
-    and a ``failed`` one (``retry_commit`` is the way to try that again).
+    finished (the process was killed or stopped mid-file: its ``deduplicated`` phase is missing),
+    a ``failed`` one (``retry_commit`` is the way to try that again) and a preview that read times
+    without a zone in another zone than the owner's now (``zone_previews``; ``read_in_owner_zone``).
 
     When another batch of the same artifact is landing on this connection (exactly one may,
     ``one_landed_batch_per_artifact``): once that one is committed, this batch becomes its
@@ -99,6 +103,8 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
         raise CommitRefused(NOT_READ_TO_THE_END)
     if accounts.needs_confirmation(batch):
         raise CommitRefused(accounts.REFUSED)
+    if zone := zone_to_read_in(batch, zone_name(owner_zone(batch.connection.owner_id))):
+        raise CommitRefused(zone_words(batch, zone, batch.connection.manifest.record_noun[0]))
     return _flip_and_commit(batch, Status.PREVIEW, enqueue=enqueue)
 
 
