@@ -26,6 +26,7 @@ from .pipeline.reread import (
     preview_reread,
     zone_imports,
 )
+from .pipeline.reread_total import combined_difference
 from .reread_words import (
     GOING_ORDER,
     GOING_READER,
@@ -104,7 +105,7 @@ def reread(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": _rows(olds, previews, owner_zone(request.user), why),
         "ready": len(ready),
         "ready_text": words.count(len(ready), ("import", "imports")),
-        "summary": difference_lines(total(ready), noun, done=False, why_going=why) if ready else [],
+        "summary": difference_lines(combined_difference(ready), noun, done=False, why_going=why) if ready else [],
         "order_only": order_only,
     }
     return render(request, "coverage/reread.html", context)
@@ -126,11 +127,12 @@ def reread_zone(request: HttpRequest) -> HttpResponse:
         if done:
             messages.success(request, _said(done, noun))
         return redirect("connections:settings")
+    together = combined_difference(ready)  # each record once, however many imports hold it
     context = {
         "zone": zone,
         "rows": _rows(olds, previews, tz),
         "ready": len(ready),
-        "question": zone_question(zone, total(ready).moved, noun) if ready else "",
-        "summary": difference_lines(total(ready), noun, done=False) if ready else [],
+        "question": zone_question(zone, together.moved, noun) if ready else "",
+        "summary": difference_lines(together, noun, done=False) if ready else [],
     }
     return render(request, "coverage/reread_zone.html", context)

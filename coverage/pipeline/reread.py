@@ -35,7 +35,7 @@ from django.utils import timezone
 from connections.connectors import CONNECTORS
 from connections.connectors.base import BatchFacts
 from connections.models import Connection
-from connections.zoneless import zoneless_connections
+from connections.zoneless import ZONELESS_CONNECTORS, zoneless_connections
 
 from ..models import AcquisitionBatch
 from ..reread_words import Difference
@@ -107,7 +107,12 @@ def imports_to_read_again(connections: QuerySet[Connection]) -> list[Acquisition
 
 def zone_imports(owner, zone: str) -> list[AcquisitionBatch]:
     """The owner's imports of sources that write no zone, read in a zone other than ``zone``."""
-    return [b for b in rereadable(zoneless_connections(owner)) if b.time_zone_assumed != zone]
+    return zone_imports_of(zoneless_connections(owner), zone)
+
+
+def zone_imports_of(connections: QuerySet[Connection], zone: str) -> list[AcquisitionBatch]:
+    """Imports of ``connections`` whose sources write no zone, read in a zone other than ``zone``."""
+    return [b for b in rereadable(connections.filter(connector__in=ZONELESS_CONNECTORS)) if b.time_zone_assumed != zone]
 
 
 def check_zone(zone: str | None) -> str | None:

@@ -16,7 +16,9 @@ from coverage.pipeline.reread import (
     imports_to_read_again,
     outdated_imports,
     reread_imports,
+    zone_imports_of,
 )
+from coverage.pipeline.reread_total import combined_difference
 from coverage.reread_words import difference_lines, import_heading, previewed
 
 
@@ -32,6 +34,13 @@ def print_rereads(stdout, batches: list[AcquisitionBatch], olds: list[Acquisitio
         else:
             for line in difference_lines(previewed(batch), old.connection.manifest.record_noun, done=done):
                 stdout.write(f"  {line}")
+    ready = [b for b in batches if b.status == AcquisitionBatch.Status.PREVIEW and not b.question]
+    if not done and len(ready) > 1:  # imports that overlap hold the same records: each counted once
+        nouns = {old.connection.manifest.record_noun for old in olds}
+        noun = nouns.pop() if len(nouns) == 1 else ("record", "records")
+        stdout.write("All of them together:")
+        for line in difference_lines(combined_difference(ready), noun, done=False):
+            stdout.write(f"  {line}")
     if not done:
         stdout.write("Nothing was changed yet: run again without --preview to read them again.")
 
@@ -41,8 +50,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("batch", nargs="?", type=int, help="the import (batch number) to read again")
-        parser.add_argument("--connection", help="every outdated import of this source (its slug), and those read "
-                            "in a day/month order a later file proved wrong")
+        parser.add_argument("--connection", help="every outdated import of this source (its slug), those read "
+                            "in a day/month order a later file proved wrong, and with --zone those read in another zone")
         parser.add_argument("--all-outdated", action="store_true", help="every import read by an older reader")
         parser.add_argument("--zone", help="read times that carry no zone in this IANA zone")
         parser.add_argument("--preview", action="store_true", help="only say what would change")
@@ -59,10 +68,15 @@ class Command(BaseCommand):
             if not sources.exists():
                 raise CommandError(f"No source called {connection!r}.")
             olds = imports_to_read_again(sources)
+            if zone:  # and those read in another zone than --zone, when the source writes no zone
+                found = {b.pk: b for b in olds}
+                found.update((b.pk, b) for b in zone_imports_of(sources, zone))
+                olds = sorted(found.values(), key=lambda b: (b.created_at, b.pk))
         else:
             olds = outdated_imports(Connection.objects.all())
         if not olds:
-            self.stdout.write("Every import was read by today's reader: nothing to read again.")
+            self.stdout.write(f"Every import was read by today's reader{f' in {zone}' if zone else ''}: "
+                              "nothing to read again.")
             return
         try:
             batches = reread_imports(olds, zone=zone, commit=not preview)
