@@ -11,17 +11,21 @@ close to time order within a stream. Only records the owner may see are answered
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import orjson
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from connections.models import Connection
+from connections.zones import owner_zone
 
 from .api_problems import problems
+from .days import day_bounds
 from .models import Record, RecordProvenance
 
 router = Router(tags=["records"])
@@ -50,13 +54,32 @@ class RecordsPage(Schema):
 NO_NUL = r"^[^\x00]*$"
 
 
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 class RecordFilters(Schema):
     stream: str | None = Field(None, pattern=NO_NUL)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: datetime | date | None = Field(
+        None,
+        description="records from this time on: an instant (`2026-03-13T09:00:00Z`; without an offset, UTC) "
+        "or a day (`2026-03-13`), from the start of that day in the owner's time zone",
+    )
+    until: datetime | date | None = Field(
+        None,
+        description="records before this time: an instant (`2026-03-14T00:00:00Z`; without an offset, UTC), "
+        "or a day (`2026-03-13`), up to the end of that day in the owner's time zone (the day is included)",
+    )
     method: str | None = Field(None, pattern=NO_NUL)
     cursor: str | None = Field(None, pattern=NO_NUL, description="the `next_cursor` of the previous page: `STREAM:KEY`")
     limit: int = Field(PAGE, ge=1, le=PAGE)
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _day(cls, value):
+        """A day written as a day stays one (pydantic would read ``2026-03-13`` as UTC midnight)."""
+        if isinstance(value, str) and DAY.fullmatch(value.strip()):
+            return date.fromisoformat(value.strip())
+        return value
 
 
 def _cursor(stream: str, key: str) -> str:
@@ -84,14 +107,26 @@ def _utc(value: datetime) -> datetime:
         return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
+def _instant(value: datetime | date, tz, *, end: bool) -> datetime:
+    """A filter's instant: a day starts (``end``: ends) in the owner's zone ``tz``; a time is itself."""
+    if isinstance(value, datetime):
+        return _utc(value)
+    try:
+        start, following = day_bounds(value, tz)
+    except OverflowError:  # the first or last day there is
+        return (datetime.max if end else datetime.min).replace(tzinfo=UTC)
+    return following if end else start
+
+
 def _matching(connection: Connection, f: RecordFilters):
     records = Record.objects.filter(connection=connection).visible()
     if f.stream:
         records = records.filter(stream=f.stream)
+    tz = owner_zone(connection.owner_id)
     if f.since:
-        records = records.filter(event_at__gte=_utc(f.since))
+        records = records.filter(event_at__gte=_instant(f.since, tz, end=False))
     if f.until:
-        records = records.filter(event_at__lt=_utc(f.until))
+        records = records.filter(event_at__lt=_instant(f.until, tz, end=True))
     if f.method:
         later = RecordProvenance.objects.filter(method=f.method).values("record_id")
         records = records.filter(first_batch__method=f.method) | records.filter(pk__in=later)
@@ -146,6 +181,9 @@ def _ndjson(records, after: tuple[str, str] | None) -> Iterator[bytes]:
 )
 def list_records(request: HttpRequest, slug: str, filters: Query[RecordFilters]):
     """The connection's records, filtered by ``stream``, ``since``/``until`` (event time) and ``method``.
+
+    ``since`` and ``until`` take an instant or a day; a day is the owner's day, in their time zone,
+    and ``until`` a day includes it (``since=2026-03-13&until=2026-03-13`` is that one day).
 
     JSON: a page of at most ``limit`` records (1 to 500) and the ``next_cursor`` to ask for the
     next (null at the end). ``Accept: application/x-ndjson``: every matching record, one JSON

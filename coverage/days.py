@@ -159,3 +159,9 @@ def owner_gaps(holes: Iterable[dict], tz: tzinfo | None) -> list[tuple[str, str,
 
 def _midnight(d: date, tz: tzinfo) -> datetime:
     return datetime.combine(d, time(0), tz)
+
+
+def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The UTC instants where the owner's ``day`` starts and the next one starts (``tz``: their zone)."""
+    following = day + timedelta(days=1)
+    return _midnight(day, tz).astimezone(UTC), _midnight(following, tz).astimezone(UTC)

@@ -10,7 +10,7 @@ loaded for the whole page in two queries, whatever the number of records.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +23,7 @@ from connections.connectors.manifest import METHOD_LABELS, StreamView
 from ownerhub.paging import page_number
 
 from . import maps, words
+from .days import day_bounds
 from .models import AcquisitionBatch, Record, RecordProvenance
 from .views import _owned
 
@@ -69,14 +70,6 @@ class Section:
     def labels(self) -> tuple[str, ...]:
         """The declared fields as column heads: 'media_name' -> 'Media name'."""
         return self.view.labels or tuple(name.replace("_", " ").capitalize() for name in self.view.fields)
-
-
-def _bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
-    """The UTC instants where the owner's ``day`` starts and the next one starts."""
-    start = datetime(day.year, day.month, day.day, tzinfo=tz)
-    following = day + timedelta(days=1)
-    end = datetime(following.year, following.month, following.day, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _delivery(batch: AcquisitionBatch, tz: tzinfo) -> str:
@@ -143,7 +136,7 @@ def day(request: HttpRequest, slug: str, day: str) -> HttpResponse:
     except ValueError:
         raise Http404("No such day") from None
     tz = timezone.get_current_timezone()
-    start, end = _bounds(when, tz)
+    start, end = day_bounds(when, tz)
     page = page_number(request)
     rows = list(
         Record.objects.visible()

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import maps, words
+from .days import day_bounds
 from .models import Record
 from .views import _owned
-from .views_days import _bounds
 
 MAP_POINTS = 5_000
 DEFAULT_DAYS = 7
@@ -49,8 +49,8 @@ def source_map(request: HttpRequest, slug: str) -> HttpResponse:
     if first > last:
         first, last = last, first
     first = max(first, last - timedelta(days=LONGEST - 1))
-    start, _ = _bounds(first, tz)
-    _, end = _bounds(last, tz)
+    start, _ = day_bounds(first, tz)
+    _, end = day_bounds(last, tz)
     chosen = records.filter(event_at__gte=start, event_at__lt=end)
     total = chosen.count()
     step = -(-total // MAP_POINTS) if total else 1

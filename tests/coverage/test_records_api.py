@@ -10,7 +10,7 @@ import pytest
 
 from coverage.models import Record, RecordProvenance
 from coverage.services import issue_access_token
-from tests.factories import BatchFactory, ConnectionFactory, OwnerFactory
+from tests.factories import BatchFactory, ConnectionFactory, OwnerFactory, OwnerProfileFactory
 
 pytestmark = pytest.mark.django_db
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -122,3 +122,47 @@ def test_another_owners_source_is_404_and_bad_input_is_refused_in_json(client, b
         nul = client.get("/api/owner/connections/phone/records", {name: "loc\x00ations"}, **bearer)
         assert nul.status_code == 400 and name in nul.json()["detail"]
     assert client.get("/api/owner/connections/phone/records").status_code == 401
+
+
+def _points_around_midnights(connection):
+    """One record an hour from 12 Mar 2026 00:00 UTC to 15 Mar 00:00 UTC (73 records)."""
+    batch = BatchFactory(connection=connection, status="committed")
+    first = datetime(2026, 3, 12, tzinfo=UTC)
+    Record.objects.bulk_create(
+        Record(connection=connection, first_batch=batch, stream="locations", key=f"{i:04d}",
+               event_at=first + timedelta(hours=i), payload={"hour": i}, media="")
+        for i in range(73)
+    )
+
+
+# the owner's zone, since, until, the first and last record answered (as UTC times), how many
+DAYS = [
+    ("UTC", "2026-03-13", "2026-03-13", "2026-03-13T00:00:00Z", "2026-03-13T23:00:00Z", 24),
+    ("Pacific/Auckland", "2026-03-13", "2026-03-13", "2026-03-12T11:00:00Z", "2026-03-13T10:00:00Z", 24),
+    ("America/St_Johns", "2026-03-13", "2026-03-13", "2026-03-13T03:00:00Z", "2026-03-14T02:00:00Z", 24),  # UTC-02:30
+    ("Asia/Kathmandu", "2026-03-13", "2026-03-14", "2026-03-12T19:00:00Z", "2026-03-14T18:00:00Z", 48),  # UTC+05:45
+    # North America's clocks went forward on 8 Mar; Europe's go on 29 Mar.
+    ("Europe/Berlin", "2026-03-13", None, "2026-03-12T23:00:00Z", "2026-03-15T00:00:00Z", 50),
+    ("America/Los_Angeles", None, "2026-03-12", "2026-03-12T00:00:00Z", "2026-03-13T06:00:00Z", 31),
+    # An instant stays an instant, whatever the owner's zone; without an offset it is UTC.
+    ("Pacific/Auckland", "2026-03-13T00:00:00Z", "2026-03-13T02:00:00", "2026-03-13T00:00:00Z",
+     "2026-03-13T01:00:00Z", 2),
+]
+
+
+@pytest.mark.parametrize(("zone", "since", "until", "first", "last", "n"), DAYS)
+def test_a_day_in_since_and_until_is_the_owners_day(client, bearer, owner, phone, zone, since, until, first, last, n):
+    OwnerProfileFactory(owner=owner, time_zone=zone)
+    _points_around_midnights(phone)
+    query = {k: v for k, v in (("since", since), ("until", until)) if v}
+    lines = client.get("/api/owner/connections/phone/records", query, HTTP_ACCEPT="application/x-ndjson", **bearer)
+    assert lines.status_code == 200
+    times = sorted(json.loads(line)["event_at"] for line in b"".join(lines.streaming_content).splitlines())
+    assert (times[0], times[-1], len(times)) == (first, last, n)
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01", "13/03/2026"])
+def test_a_day_that_is_not_one_is_refused_by_name(client, bearer, phone, day):
+    response = client.get("/api/owner/connections/phone/records", {"since": day}, **bearer)
+    assert response.status_code == 400
+    assert "since" in response.content.decode()
