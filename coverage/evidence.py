@@ -248,7 +248,7 @@ def _folder_path(username: str, slug: str, manifest) -> str:
 
 
 def current_readers() -> frozenset[str]:
-    """Every connector's current parser version ("whatsapp/2"): an import read by another one is outdated."""
+    """Every connector's current parser version ("whatsapp/3"): an import read by another one is outdated."""
     return frozenset(v for module in CONNECTORS if (v := getattr(module, "PARSER_VERSION", "")))
 
 

@@ -70,7 +70,7 @@ class RereadRefused(CommitRefused):
 
 # --- which imports ------------------------------------------------------------------------------
 def current_readers() -> dict[str, str]:
-    """Each connector's reader version today ("whatsapp/2"), by connector id."""
+    """Each connector's reader version today ("whatsapp/3"), by connector id."""
     return {m.MANIFEST.id: getattr(m, "PARSER_VERSION", "") for m in CONNECTORS}
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
+from connections.connectors.whatsapp import PARSER_VERSION
 from connections.models import Connection
 from coverage.evidence import load_health
 from coverage.models import AcquisitionBatch
@@ -20,7 +21,7 @@ def test_an_older_readers_imports_are_counted_without_reading_the_sources_pulls(
     chat = ConnectionFactory(owner=owner, connector="whatsapp", slug="family-chat")
     BatchFactory(connection=chat, method="owner_artifact", status="committed", parser_version="whatsapp/1",
                             artifact_sha256="a" * 64, artifact_name="artifacts/old.zip")
-    BatchFactory(connection=chat, method="owner_artifact", status="committed", parser_version="whatsapp/2",
+    BatchFactory(connection=chat, method="owner_artifact", status="committed", parser_version=PARSER_VERSION,
                             artifact_sha256="b" * 64, artifact_name="artifacts/new.zip")
     with CaptureQueriesContext(db) as queries:
         health = load_health(Connection.objects.filter(pk=chat.pk))[0]

@@ -39,7 +39,7 @@ from .source import _Source
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 
-PARSER_VERSION = "whatsapp/2"
+PARSER_VERSION = "whatsapp/3"  # 3: media named in words it does not know, by the file names WhatsApp gives
 
 
 def _zone_name(tz: tzinfo) -> str:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from ..base import BatchFacts
 from .words import (
+    ANDROID_FILE_RE,
     CALL_RE,
     DOCUMENT_OMITTED,
     DOCUMENT_RE,
     ENCRYPTION_RE,
     FILE_ATTACHED_RE,
     IOS_ATTACHED_RE,
+    IOS_FILE_RE,
     LOCATION_RE,
     POLL_PREFIXES,
     SYSTEM_RE,
@@ -34,8 +36,11 @@ def classify(head: str, exact: tuple | None, lead: bool) -> Kind:
     if tail == ")" and (m := FILE_ATTACHED_RE.match(head)) is not None:
         name = m.group("name").strip()
         return "media", name, None, media_kind_of(name)
-    if tail == ">" and (m := IOS_ATTACHED_RE.search(head)) is not None:
+    if tail == ">" and (m := IOS_ATTACHED_RE.search(head) or IOS_FILE_RE.search(head)) is not None:
         name = m.group("name").strip()
+        return "media", name, None, media_kind_of(name)
+    if tail == ")" and (m := ANDROID_FILE_RE.fullmatch(head)) is not None:
+        name = m.group("name")
         return "media", name, None, media_kind_of(name)
     if head.endswith(DOCUMENT_OMITTED) and (m := DOCUMENT_RE.match(head)) is not None:
         # "Report.pdf • 3 pages document omitted": the name comes before the bullet.

@@ -172,6 +172,11 @@ SPECIAL_TAILS = frozenset(")>")
 FILE_ATTACHED_RE = re.compile(rf"(?P<name>.+?) \((?:{_any(FILE_ATTACHED)})\)$", re.IGNORECASE)
 IOS_ATTACHED_RE = re.compile(rf"<(?:{_any(IOS_ATTACHED)}): (?P<name>[^<>]+)>", re.IGNORECASE)
 DOCUMENT_RE = re.compile(rf"(?P<name>.*?)\s*(?:{_any(DOCUMENT_OMITTED)})$", re.DOTALL)
+# Attached media in a language whose words the reader does not know, told by the names WhatsApp
+# gives the files: iOS "<any word: 00000012-PHOTO-2024-01-02-10-15-30.jpg>" (a full-width colon in
+# Chinese and Japanese), Android "IMG-20240102-WA0003.jpg (any words)".
+IOS_FILE_RE = re.compile(r"<[^<>:\uff1a\n]{1,40}[:\uff1a] ?(?P<name>\d{8}-[^<>\n]+)>$")
+ANDROID_FILE_RE = re.compile(r"(?P<name>(?:IMG|VID|PTT|AUD|STK|DOC)-\d{8}-WA\d{4,}(?:\.\w{1,5})?) \([^()\n]{1,40}\)$")
 LOCATION_RE = re.compile(rf"[^:\n]{{1,40}}: https?://(?:{'|'.join(MAP_HOSTS)})/")
 # Calls with more words after them ("Missed voice call, Tap to call back").
 CALL_RE = re.compile(rf"(?:{_any(CALLS)})(?:[,.،，、] .*)?$", re.IGNORECASE)
