@@ -18,6 +18,7 @@ from connections.zones import owner_zone
 
 from . import words
 from .models import AcquisitionBatch
+from .pipeline.background import read_in_owner_zone
 from .pipeline.reread import (
     RereadRefused,
     commit_reread,
@@ -36,6 +37,7 @@ from .reread_words import (
     total,
     zone_question,
 )
+from .zone_previews import previews_in_other_zones
 
 Status = AcquisitionBatch.Status
 
@@ -122,10 +124,17 @@ def reread_zone(request: HttpRequest) -> HttpResponse:
     ready = [b for b in previews if b.status == Status.PREVIEW and not b.question]
     nouns = {old.connection.manifest.record_noun for old in olds} or {("record", "records")}
     noun = nouns.pop() if len(nouns) == 1 else ("record", "records")
+    waiting = previews_in_other_zones(request.user, zone)  # uploads not imported yet: read again, not committed
     if request.method == "POST":
         done = _commit(previews)
         if done:
             messages.success(request, _said(done, noun))
+        for batch in waiting:
+            read_in_owner_zone(batch)
+        if waiting:
+            messages.info(request, f"{words.count(len(waiting), ('preview', 'previews'))} waiting to be imported "
+                          f"{'is' if len(waiting) == 1 else 'are'} read again in {zone}: check and import "
+                          f"{'it' if len(waiting) == 1 else 'them'} from the source's page.")
         return redirect("connections:settings")
     together = combined_difference(ready)  # each record once, however many imports hold it
     context = {
@@ -134,5 +143,6 @@ def reread_zone(request: HttpRequest) -> HttpResponse:
         "ready": len(ready),
         "question": zone_question(zone, together.moved, noun) if ready else "",
         "summary": difference_lines(together, noun, done=False) if ready else [],
+        "waiting": [{"heading": import_heading(b, tz), "read_in": b.time_zone_assumed, "batch_id": b.pk} for b in waiting],
     }
     return render(request, "coverage/reread_zone.html", context)

@@ -30,6 +30,18 @@ def zone_to_read_in(batch: AcquisitionBatch, zone: str) -> str | None:
     return zone if read_in and read_in != zone else None
 
 
+def previews_in_other_zones(owner, zone: str) -> list[AcquisitionBatch]:
+    """The owner's waiting previews that read times without a zone in another zone than ``zone``."""
+    waiting = (
+        AcquisitionBatch.objects.for_owner(owner)
+        .filter(status=AcquisitionBatch.Status.PREVIEW, connection__connector__in=ZONELESS_CONNECTORS)
+        .exclude(time_zone_assumed__in=("", zone))
+        .select_related("connection")
+        .order_by("created_at", "pk")
+    )
+    return [batch for batch in waiting if zone_to_read_in(batch, zone)]
+
+
 def zone_words(batch: AcquisitionBatch, zone: str, noun: str) -> str:
     """Why such a preview must be read again, in owner words."""
     return (

@@ -125,3 +125,21 @@ def test_a_timeline_preview_is_not_offered_a_zone_read_again(owner, owner_client
     owner_client.post(f"/receipts/{batch.pk}/import/")
     batch.refresh_from_db()
     assert batch.status == Status.COMMITTED
+
+
+def test_the_zone_change_page_reads_waiting_previews_again_too(owner, owner_client, chat):
+    """The settings page leads to "Read your chats again": it names the preview and reads it again."""
+    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "UTC"})
+    batch = _upload(owner_client, chat)
+    response = owner_client.post("/settings/time-zone/", {"time_zone": "Pacific/Auckland"})
+    assert response.url == "/reread/zone/"
+
+    page = _text(owner_client, "/reread/zone/")
+    assert "Read your previews again in Pacific/Auckland?" in page
+    assert "WhatsApp Chat with Ana.txt : read in UTC" in page
+    done = owner_client.post("/reread/zone/", follow=True)
+    assert "1 preview waiting to be imported is read again in Pacific/Auckland" in done.content.decode()
+    batch.refresh_from_db()
+    assert (batch.status, batch.time_zone_assumed) == (Status.PREVIEW, "Pacific/Auckland")
+    assert "Import 3 messages" in _text(owner_client, f"/receipts/{batch.pk}/")
+    assert "Nothing to read again" in _text(owner_client, "/reread/zone/")
