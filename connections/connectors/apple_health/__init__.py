@@ -66,7 +66,7 @@ from .stream import _stream
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
 
-PARSER_VERSION = "apple_health/3"  # 2: inline workout route points; cut-off exports. 3: a day's summary at noon (base.day_instant)
+PARSER_VERSION = "apple_health/4"  # 2: inline workout route points; cut-off exports. 3: a day's summary at noon (base.day_instant). 4: HKTimeZone kept
 
 SOURCE_ZIP = "apple_health_zip"
 SOURCE_XML = "apple_health_xml"

@@ -35,7 +35,7 @@ def _fail_element(fail, noun: str, attrs: dict, exc: Exception, ordinal: int) ->
 
 
 class _Workout:
-    __slots__ = ("attrs", "type", "start", "end", "distances", "energies", "routes", "route_points")
+    __slots__ = ("attrs", "type", "start", "end", "distances", "energies", "routes", "route_points", "time_zone")
 
     def __init__(self, attrs: dict, typ: str, start: datetime, end: datetime):
         self.attrs = attrs
@@ -46,6 +46,7 @@ class _Workout:
         self.energies: list[tuple[float, str | None]] = []
         self.routes: list[str] = []
         self.route_points = 0  # inline <Location>s read (older exports)
+        self.time_zone: str | None = None  # its HKTimeZone metadata: where it was recorded
 
 
 def _begin_workout(attrs: dict, fail, ordinal: int) -> _Workout | None:
@@ -130,6 +131,7 @@ def _finish_workout(
             "energy_unit": energy_unit,
             "routes": route_paths,
             "route_points": workout.route_points,
+            **({"time_zone": workout.time_zone} if workout.time_zone else {}),
         },
         media,
     )

@@ -117,6 +117,20 @@ def _sample(
     return record
 
 
+TIME_ZONE_KEY = "HKTimeZone"  # metadata: the zone a sample or workout was recorded in (an IANA name)
+
+
+def _keep_zone(zone: str | None, sample: ParsedRecord | None, workout: _Workout | None) -> None:
+    """Keep a top-level element's ``HKTimeZone`` in its payload (``time_zone``); its time is already absolute."""
+    zone = (zone or "").strip()[:64]
+    if not zone:
+        return
+    if sample is not None:
+        sample.payload["time_zone"] = zone
+    elif workout is not None:
+        workout.time_zone = zone
+
+
 class _Handlers:
     """expat's start and end handlers for one export; records go to ``out``."""
 
@@ -131,6 +145,7 @@ class _Handlers:
         "ordinal",
         "workout",
         "route_depth",
+        "last_sample",
     )
 
     def __init__(self, facts: BatchFacts, tz: tzinfo, resolve_route: Callable[[str], str | None]):
@@ -144,6 +159,7 @@ class _Handlers:
         self.ordinal = 0  # position of the current top-level element (child of HealthData)
         self.workout: _Workout | None = None  # the open top-level <Workout>, until its end tag
         self.route_depth = 0  # depth of the open <WorkoutRoute> (0: none), whose <Location>s are points
+        self.last_sample: ParsedRecord | None = None  # the open top-level <Record>'s record, until its end tag
 
     def on_start(self, name: str, attrs: dict) -> None:
         depth = self.depth = self.depth + 1
@@ -151,7 +167,8 @@ class _Handlers:
             ordinal = self.ordinal = self.ordinal + 1
             if name == "Record":
                 try:
-                    self.append(_sample(attrs, self.hours))
+                    # Handed out at its end tag (``on_end``): its metadata may come in the next chunk.
+                    self.last_sample = _sample(attrs, self.hours)
                 except _SAMPLE_ERRORS as exc:
                     _fail_element(self.facts.fail, "sample", attrs, exc, ordinal)
             else:
@@ -169,6 +186,10 @@ class _Handlers:
                 record = _route_point(attrs, self.workout, self.facts.fail, self.ordinal)
                 if record is not None:
                     self.append(record)
+            return
+        if name == "MetadataEntry":
+            if depth == 3 and attrs.get("key") == TIME_ZONE_KEY:
+                _keep_zone(attrs.get("value"), self.last_sample, self.workout)
             return
         if name == "WorkoutRoute":
             if not self.route_depth:
@@ -195,10 +216,14 @@ class _Handlers:
             self.facts.skipped += 1
 
     def on_end(self, name: str) -> None:
-        self.depth -= 1
-        if self.route_depth > self.depth:
+        depth = self.depth = self.depth - 1
+        if depth == 1 and self.last_sample is not None:
+            self.append(self.last_sample)
+            self.last_sample = None
+            return
+        if self.route_depth > depth:
             self.route_depth = 0
-        if self.depth == 1 and self.workout is not None:
+        if depth == 1 and self.workout is not None:
             record = _finish_workout(self.workout, self.facts, self.resolve_route)
             self.workout = None
             if record is not None:
@@ -231,6 +256,9 @@ def _stream(
             else:
                 feed(chunk, False)
         except _STOPS as exc:
+            if handlers.last_sample is not None:  # read whole, its end tag never came
+                out.append(handlers.last_sample)
+                handlers.last_sample = None
             problem = _problem(exc, handlers.ordinal, produced + len(out) == 0, chunk is None)
         if out:
             produced += len(out)
