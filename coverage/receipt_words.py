@@ -75,11 +75,19 @@ WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
     "media_attached": {
         ANY: ("Media included", ("media file", "media files"),
               "{count} came with the export and {is|are} kept with {its|their} {nounN}."),
+        "apple_health": ("Routes included", ("workout route", "workout routes"),
+                         "{count} came with the export and {is|are} kept with {its|their} {workout|workouts}."),
     },
     "media_missing": {
         ANY: ("Media not in the zip", ("media file", "media files"),
-              "{count} {is|are} mentioned in the chat but {was|were} not in the zip; the {nouns} are kept, and "
+              "{count} {is|are} named in the file but {was|were} not in the zip; the {nouns} are kept, and "
               "uploading the export with its media adds the files."),
+        "whatsapp": ("Media not in the zip", ("media file", "media files"),
+                     "{count} {is|are} mentioned in the chat but {was|were} not in the zip; the {nouns} are kept, "
+                     "and uploading the export with its media adds the files."),
+        "apple_health": ("Routes not in the zip", ("workout route", "workout routes"),
+                         "{count} {is|are} named by the workouts but {was|were} not in the zip; the workouts are "
+                         "kept, and uploading the whole export.zip adds the routes."),
     },
     "media_omitted": {
         ANY: ("Media left out", ("media file", "media files"),

@@ -25,6 +25,7 @@ from ownerhub.paging import page_number
 from . import maps, words
 from .days import day_bounds
 from .models import AcquisitionBatch, Record, RecordProvenance
+from .receipt_words import stream_label
 from .views import _owned
 
 PAGE = 500  # records a page
@@ -57,6 +58,11 @@ class Section:
     template: str
     items: list[Item] = field(default_factory=list)
     points: list[dict] = field(default_factory=list)  # a "points" view's places, to draw on a map
+
+    @property
+    def label(self) -> str:
+        """The stream in owner words ("Activity summaries")."""
+        return stream_label(self.stream)
 
     @property
     def groups(self) -> list[tuple[str, list[Item]]]:
@@ -97,6 +103,14 @@ def provenance(records: list[Record], tz: tzinfo) -> dict[int, str]:
     return out
 
 
+def _group(view: StreamView, payload: dict) -> str:
+    """The heading of the group a record's row is in (a table by type), in owner words."""
+    if not view.group_by:
+        return ""
+    value = str(payload.get(view.group_by, ""))
+    return view.group_words(value) if view.group_words and value else value
+
+
 def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
     manifest = connection.manifest
     said = provenance(records, tz)
@@ -108,7 +122,7 @@ def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
             section = sections[record.stream] = Section(record.stream, view, f"coverage/day_{view.kind}.html")
         payload = record.payload if isinstance(record.payload, dict) else {}
         shown = section.view.fields or tuple(k for k in payload if k != section.view.group_by)
-        time = words.time_of_day(record.event_at, tz)
+        time = words.time_of_day(record.event_at, tz) if section.view.timed else "All day"
         if section.view.kind == "points":
             label = payload.get("name") or ("A visit" if payload.get("kind") == "visit" else "")
             place = maps.point(payload.get("lat"), payload.get("lon"), time, str(label))
@@ -120,7 +134,7 @@ def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
                 fields={name: payload.get(name) for name in shown},
                 media=record.media,
                 provenance=said.get(record.pk, ""),
-                group=str(payload.get(section.view.group_by, "")) if section.view.group_by else "",
+                group=_group(section.view, payload),
             )
         )
     order = {stream: i for i, stream in enumerate(manifest.streams)}

@@ -112,6 +112,8 @@ class StreamView:
     fields: tuple[str, ...] = ()
     group_by: str = ""
     labels: tuple[str, ...] = ()  # column heads for ``fields`` (default: the field names in words)
+    group_words: Callable[[str], str] | None = None  # a group's value in owner words (default: as written)
+    timed: bool = True  # False: the records name a day, not a time of day (a day's summary)
 
 
 # A source of places: its records are fixes in ``LOCATION_STREAM``, keyed by ``base.location_key``

@@ -78,6 +78,22 @@ def test_a_gpx_receipt_says_points_without_a_time_were_skipped_not_notices(make_
     assert "no time, so" in page and "cannot be placed on a day" in page
 
 
+def test_a_health_receipt_speaks_of_workout_routes_not_of_a_chat(make_connection, client, owner):
+    health = make_connection("apple_health")
+    batch = _imported(health, "export_missing_route.zip")
+    client.force_login(owner)
+    assert batch.media_missing
+
+    lines = _lines(client, batch)
+
+    assert lines["media_missing"]["label"] == "Routes not in the zip"
+    assert lines["media_missing"]["text"].endswith(
+        "named by the workouts but was not in the zip; the workouts are kept, and uploading the whole export.zip "
+        "adds the routes."
+    )
+    assert "chat" not in " ".join(line["text"] for line in lines.values())
+
+
 def test_a_preview_says_what_would_be_new_and_repeats_inside_the_file_apart(make_connection, client, owner):
     timeline = make_connection("google_timeline")
     _imported(timeline, "records.json")

@@ -98,8 +98,8 @@ def test_a_days_activity_summary_is_on_its_date_in_the_owners_zone(owner, owner_
     summaries = health.records.filter(stream="activity_summaries").order_by("event_at")
     days = [s.event_at.astimezone(ZoneInfo(zone)).date().isoformat() for s in summaries]
     assert days == [s.payload["date"] for s in summaries] == ["2024-05-01", "2024-05-02", "2024-05-03"]
-    assert "Activity_summaries" in _text(owner_client, "/sources/health/days/2024-05-03/")
-    assert "Activity_summaries" not in _text(owner_client, "/sources/health/days/2024-05-04/")
+    assert "Activity summaries" in _text(owner_client, "/sources/health/days/2024-05-03/")
+    assert "Activity summaries" not in _text(owner_client, "/sources/health/days/2024-05-04/")
 
 
 @pytest.mark.parametrize("read_in, moved_to, shown_on", [

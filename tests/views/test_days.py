@@ -111,11 +111,15 @@ def test_a_health_day_is_a_table_by_type_with_units(owner, owner_client):
 
     page = _day(owner_client, "health", "2024-05-01")
     text = _text(page)
-    assert "<caption>HKQuantityTypeIdentifierHeartRate</caption>" in page
+    assert "<caption>Heart rate</caption>" in page  # HealthKit's type names in words
     assert "Time Value Unit Source Delivered" in text
     assert "10:00 CEST 62 count/min Ana’s Apple Watch From the import of 1 Dec 2026 · export.zip" in text
-    assert "<caption>HKQuantityTypeIdentifierStepCount</caption>" in page
+    assert "<caption>Step count</caption>" in page
     assert "09:00 CEST 400 count Ana’s iPhone" in text
+    assert "HKQuantityTypeIdentifier" not in text
+    # A day's activity summary names a day, not a time of it.
+    assert "<h2>Activity summaries</h2>" in page
+    assert "All day 496.3 Cal 31 11" in text and "12:00 CEST" not in text
 
 
 def test_a_calendar_day_is_an_agenda(owner, owner_client, httpserver, settings):

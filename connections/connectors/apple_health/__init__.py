@@ -63,6 +63,7 @@ from .items import ROUTE_STREAM
 from .members import _find_main_member, _route_resolver
 from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
 from .stream import _stream
+from .values import type_words
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
 
@@ -173,12 +174,14 @@ MANIFEST = Manifest(
     streams=("samples", "workouts", "activity_summaries", ROUTE_STREAM),
     views={
         ROUTE_STREAM: StreamView("points", ("lat", "lon", "kind", "workout", "accuracy")),
-        "samples": StreamView("table", ("value", "unit", "source"), group_by="type"),
-        "workouts": StreamView("table", ("duration", "duration_unit", "distance", "distance_unit"), group_by="type"),
+        "samples": StreamView("table", ("value", "unit", "source"), group_by="type", group_words=type_words),
+        "workouts": StreamView("table", ("duration", "duration_unit", "distance", "distance_unit"), group_by="type",
+                               group_words=type_words),
         "activity_summaries": StreamView(
             "table",
             ("activeEnergyBurned", "activeEnergyBurnedUnit", "appleExerciseTime", "appleStandHours"),
             labels=("Active energy", "Unit", "Exercise minutes", "Stand hours"),
+            timed=False,
         ),
     },
     record_key_rule="type, source, start, end and value of the sample",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 
 _fromisoformat = datetime.fromisoformat
@@ -90,3 +91,20 @@ def _digest(*parts: str) -> str:
 def _short(text: object, limit: int = 40) -> str:
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_TYPE_PREFIXES = re.compile(
+    r"^HK(?:Quantity|Category|Correlation|Characteristic)TypeIdentifier|^HKWorkoutActivityType|^HKDataType"
+)
+_WORD_BREAK = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[0-9])(?=[A-Z][a-z])")
+
+
+def type_words(typ: str) -> str:
+    """A HealthKit type as an owner reads it: 'HKQuantityTypeIdentifierStepCount' -> 'Step count',
+    'HKQuantityTypeIdentifierHeartRateVariabilitySDNN' -> 'Heart rate variability SDNN',
+    'HKWorkoutActivityTypeRunning' -> 'Running'. A name of another shape is kept as written."""
+    name = _TYPE_PREFIXES.sub("", typ or "")
+    if not name or name == typ:
+        return typ
+    words = _WORD_BREAK.sub(" ", name).split()
+    return " ".join([words[0], *(w if w.isupper() or any(c.isdigit() for c in w) else w.lower() for w in words[1:])])
