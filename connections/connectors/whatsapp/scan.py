@@ -122,12 +122,19 @@ def _unknown_layout(stamp: str) -> ArtifactRejected:
     )
 
 
-def _unreadable(date: str) -> ArtifactRejected:
+# Where a phone's calendar is set, by the platform the chat's layout shows.
+_CALENDAR_SETTING = {
+    "ios": "Settings, General, Language & Region, Calendar",
+    "android": "Settings, System, Languages, Regional preferences, Calendar",
+}
+
+
+def _unreadable(date: str, platform: str) -> ArtifactRejected:
     shown = date.translate(_MARK_TABLE)
     return ArtifactRejected(
         "unsupported",
         f"Dates like {shown} are in a calendar Ownerhub cannot read yet. Set the phone's "
-        "calendar to Gregorian (Settings, General, Language & Region, Calendar), export the "
+        f"calendar to Gregorian ({_CALENDAR_SETTING[platform]}), export the "
         "chat again and upload it.",
     )
 
@@ -153,9 +160,9 @@ def _first_header(scan: _Scan, m: re.Match[str]) -> None:
     """What the first message header tells of the whole file; refuses a calendar or clock
     words not read here."""
     date, time = scan.layout.date_time(m)
-    if unreadable_calendar(date):
-        raise _unreadable(date)
     scan.platform = _platform(m.group(0))
+    if unreadable_calendar(date):
+        raise _unreadable(date, scan.platform)
     scan.fast = _specialize(m) if scan.layout is DATE_FIRST else None
     scan.digits = not date.translate(_MARK_TABLE).isascii()
     fields = _date_fields(date.translate(_DIGIT_TABLE))
@@ -172,6 +179,7 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
     nonempty = bad = 0
     sniffing = True
     loose: str | None = None  # the first stamp of a layout not read here, if any
+    data = False  # the text's first line opens JSON or XML: a data file, not a chat someone edited
     for block in _blocks(fh):
         if sniffing:
             for line in _lines(block):
@@ -184,6 +192,8 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
                         _first_header(scan, m)
                         sniffing = False
                         break
+                    if not nonempty:
+                        data = line.lstrip("\ufeff \t")[:1] in ("{", "[", "<")
                     nonempty += 1
                     bad += "\x00" in line
                     if loose is None and (lm := _LOOSE.match(line)) is not None:
@@ -215,20 +225,27 @@ def _scan(fh: IO[bytes], full: bool = True) -> _Scan:
         if years is not None and not years.settled:
             years.add([(m["a"], m["b"], m["c"]) for m in layout.short_dates.finditer(text) if known_clock(m["time"])])
     if sniffing:
-        raise _refusal(nonempty, bad, loose)
+        raise _refusal(nonempty, bad, loose, data)
     if scan.years is not None:
         scan.years.finish()
     return scan
 
 
-def _refusal(nonempty: int, bad: int, loose: str | None) -> ArtifactRejected:
-    """Why a text with no WhatsApp header among its first lines is refused."""
+def _refusal(nonempty: int, bad: int, loose: str | None, data: bool = False) -> ArtifactRejected:
+    """Why a text with no WhatsApp header among its first lines is refused (``data``: it opens as
+    JSON or XML, so it is another kind of file, not a chat that was edited)."""
     if nonempty == 0:
         return ArtifactRejected("empty", "The chat text is empty.")
     if bad * 2 >= nonempty:
         return ArtifactRejected("malformed", "The file is not readable text (not UTF-8)." + _EDITED)
     if loose is not None:
         return _unknown_layout(loose)
+    if data:
+        return ArtifactRejected(
+            "wrong_source",
+            "This is a data file (JSON or XML), not a WhatsApp chat export. Upload the .txt or .zip that "
+            "WhatsApp's “Export chat” made.",
+        )
     return ArtifactRejected(
         "wrong_source",
         "This does not look like a WhatsApp chat export: no dated messages." + _EDITED,

@@ -23,6 +23,18 @@ _MAX_CANDIDATES = 20  # .txt members of a zip inspected when there is no _chat.t
 _IOS_ZIP_NAME = re.compile(r"WhatsApp Chat - .+\.zip$", re.IGNORECASE)
 
 
+def _text(path) -> bool:
+    """Whether the file opens as UTF-8 text (a chat renamed .zip is read as the text it is)."""
+    head = sniff(path, 1024)
+    for cut in range(4):  # a character may be cut at the end of the sniffed bytes
+        try:
+            head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return b"\x00" not in head
+    return False
+
+
 class _Source:
     """The chat text inside the artifact (a bare .txt or a zip member), reopenable per pass."""
 
@@ -40,6 +52,12 @@ class _Source:
             raise ArtifactRejected("malformed", "The file could not be read.") from exc
         if not head:
             raise ArtifactRejected("empty", "The file is empty.")
+        if not is_zip(head) and (artifact.filename or "").lower().endswith(".zip") and not _text(self.path):
+            raise ArtifactRejected(
+                "malformed",
+                "This file is named .zip but is not a zip archive: it may be damaged, or it did not finish "
+                "downloading. Export the chat again and upload the new .zip.",
+            )
         if is_zip(head):
             self.zf = open_zip(self.path)
             try:
