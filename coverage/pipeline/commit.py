@@ -295,7 +295,22 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
     # the lock: on PostgreSQL the walk over the index of the rows the chunks deleted took 0.27 s
     # at 1M rows. A process killed first leaves them to the sweep (``sweep.remove_stray_staging``).
     drop_staging(batch.pk, landed=True)
+    _settle_other_previews(batch)
     return batch, True
+
+
+def _settle_other_previews(batch: AcquisitionBatch) -> None:
+    """Other previews of the file just imported into this source can only repeat it: each becomes
+    its ``duplicate`` (its staged rows and stored copy go), so none waits on the card for nothing.
+    An owner who previewed a file (``import_artifact --preview``) and then imported it is left one
+    import, not an import and a preview."""
+    others = AcquisitionBatch.objects.filter(
+        connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status=Status.PREVIEW,
+        phases__has_key="deduplicated",  # read to the end: a preview still being read is left to finish
+    ).exclude(pk=batch.pk).exclude(trigger=REREAD)
+    for other_id in others.values_list("pk", flat=True):
+        if AcquisitionBatch.objects.filter(pk=other_id, status=Status.PREVIEW).update(status=Status.DUPLICATE):
+            mark_duplicate(AcquisitionBatch.objects.get(pk=other_id), batch)
 
 
 def _set_aside_first(batch_id: int) -> None:

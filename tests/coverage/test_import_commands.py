@@ -61,6 +61,21 @@ def test_preview_only_writes_no_records(chat):
     assert Record.objects.count() == 0
 
 
+def test_a_file_previewed_then_imported_leaves_one_import_and_no_preview_waiting(chat, client, owner):
+    run("import_artifact", "family-chat", chat_file(), "--preview")
+    first = latest()
+
+    run("import_artifact", "family-chat", chat_file())
+
+    first.refresh_from_db()
+    imported = AcquisitionBatch.objects.get(status=Status.COMMITTED)
+    assert (first.status, first.duplicate_of_id) == (Status.DUPLICATE, imported.pk)
+    assert not first.artifact_name and imported.artifact_name  # the preview's copy went, the import's stays
+    assert not AcquisitionBatch.objects.filter(status=Status.PREVIEW).exists()
+    client.force_login(owner)
+    assert "preview waiting" not in client.get("/sources/family-chat/").content.decode()
+
+
 def test_json_output_is_the_api_receipt(chat):
     out, _ = run("import_artifact", "family-chat", chat_file(), "--json")
 

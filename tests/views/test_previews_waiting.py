@@ -52,7 +52,8 @@ def test_a_preview_of_a_file_imported_since_by_another_preview_no_longer_waits(o
 
     owner_client.post(f"/receipts/{again.pk}/import/")
     assert AcquisitionBatch.objects.get(pk=again.pk).status == "committed"
-    assert AcquisitionBatch.objects.get(pk=first.pk).status == "preview"  # kept: opening it says it is a duplicate
+    kept = AcquisitionBatch.objects.get(pk=first.pk)
+    assert (kept.status, kept.duplicate_of_id) == ("duplicate", again.pk)  # opening it leads to the import
     assert _waiting(owner_client) == [(f"/receipts/{other.pk}/", "1 preview waiting for you")]
     api = owner_client.get("/api/owner/connections/family-chat").json()
     assert api["work"]["previews"]["count"] == 1
