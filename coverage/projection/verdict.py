@@ -357,6 +357,7 @@ _ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "outdated_reader": (("reread", "Read again with the improved reader", "coverage:reread"),),
     "misordered_dates": (("reread", "Read again in the right day/month order", "coverage:reread"),),
     "other_device": (("check_settings", "Check the phone's settings", "#connect"),),
+    "wrong_clock": (("check_device", "Check the phone's clock", "#connect"),),
 }
 _OTHER_GAP = (("add_artifact", "Upload a newer export", "upload/"),)  # a gap kind a connector declares blocking
 
@@ -372,6 +373,8 @@ _ADVISORY_FORWARD = {
     "outdated_reader": "Read your imports again with the improved reader to see what it finds.",
     "misordered_dates": "Read those imports again to put their messages on the right days.",
     "other_device": "Check the user and device names in the phone's settings. Its points are kept.",
+    "wrong_clock": "Set the phone's date and time to automatic: points it dates impossibly are left out, "
+                   "the others are kept.",
 }
 
 
