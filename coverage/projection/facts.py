@@ -132,9 +132,25 @@ _LIVE_LEADS = {
 }
 
 
+def refused_push(ev: Evidence) -> CollectionRun | None:
+    """The newest run, when it counts pushes that could not be read (``connections.ingest.count_bad_payload``):
+    the phone's last push was refused, until a push that can be read closes the run with a success."""
+    run = next((r for r in ev.runs if r.attempted), None)
+    refused = run is not None and run.trigger == "push" and run.outcome == CollectionRun.Outcome.FAILURE
+    return run if refused else None
+
+
 def activity_of(ev: Evidence) -> LatestActivity | None:
-    """What the newest upload or push did; a duplicate is "already imported", never a problem."""
+    """What the newest upload or push did; a duplicate is "already imported", never a problem.
+
+    A refused push (no batch: nothing of it was kept) is the newest activity until a later upload or push.
+    """
     up, tz = ev.latest_upload, ev.time_zone
+    refused = refused_push(ev)
+    at = refused and (refused.finished_at or refused.started_at)
+    if refused is not None and (up is None or up.at <= at):
+        return LatestActivity(None, "rejected", at, None,
+                              f"{_LIVE_LEADS['device_sync']}, {day(at, tz)}, was refused: {refused.message}")
     if up is None:
         return None
     name = import_name(up.at, up.filename, tz)
