@@ -41,7 +41,13 @@ from django.views.decorators.http import require_POST
 
 from connections import throttle
 from connections.connectors import push_endpoint
-from connections.connectors.base import BatchFacts, Body, ParsedRecord, ParseOptions, PayloadRejected
+from connections.connectors.base import (
+    BatchFacts,
+    Body,
+    ParsedRecord,
+    ParseOptions,
+    PayloadRejected,
+)
 from connections.connectors.identity import log_token, same_account
 from connections.connectors.manifest import PushEndpoint
 from connections.ingest import (

@@ -147,10 +147,11 @@ def activity_of(ev: Evidence) -> LatestActivity | None:
     """
     up, tz = ev.latest_upload, ev.time_zone
     refused = refused_push(ev)
-    at = refused and (refused.finished_at or refused.started_at)
-    if refused is not None and (up is None or up.at <= at):
-        return LatestActivity(None, "rejected", at, None,
-                              f"{_LIVE_LEADS['device_sync']}, {day(at, tz)}, was refused: {refused.message}")
+    if refused is not None:
+        at = refused.finished_at or refused.started_at
+        if up is None or up.at <= at:
+            return LatestActivity(None, "rejected", at, None,
+                                  f"{_LIVE_LEADS['device_sync']}, {day(at, tz)}, was refused: {refused.message}")
     if up is None:
         return None
     name = import_name(up.at, up.filename, tz)
