@@ -52,19 +52,19 @@ def _hour(now: datetime) -> datetime:
 
 
 def count_bad_payload(connection: Connection, reason: str, detail: str, now: datetime) -> CollectionRun:
-    """Count an unreadable push in this hour's failed push run (one row per connection per hour)."""
+    """Count an unreadable push in this hour's failed push run (one row per connection per hour).
+
+    The hour's run counts it only while it is the connection's newest run: after an accepted push
+    closed it (``clear_push_failures``), a new failed run starts, so the newest run always says
+    how the last push went, and ``last_failure_at`` is never later than it.
+    """
     start = _hour(now)
-    run = (
-        CollectionRun.objects.filter(
-            connection=connection,
-            trigger="push",
-            outcome=CollectionRun.Outcome.FAILURE,
-            started_at__gte=start,
-            started_at__lt=start + timedelta(hours=1),
-        )
-        .order_by("-started_at", "-pk")
-        .first()
-    )
+    run = CollectionRun.objects.filter(connection=connection).order_by("-started_at", "-pk").first()
+    if run is not None and not (
+        run.trigger == "push" and run.outcome == CollectionRun.Outcome.FAILURE
+        and start <= run.started_at < start + timedelta(hours=1)
+    ):
+        run = None
     previous = int(m.group(1)) if run is not None and (m := re.match(r"(\d+) ", run.message)) else 0
     n = previous + 1
     message = f"{n} unreadable push{'es' if n != 1 else ''} this hour; the last: {detail}"[:300]

@@ -1,7 +1,8 @@
 """One line per count on a receipt: what the number means, for each kind of source (issue 13).
 
-``WORDS`` is the single table: for each count, its row label and one owner sentence, per connector
-(``"*"`` for any other). The HTML receipt, ``manage.py receipt`` and the receipt JSON
+``WORDS`` is the single table: for each count, its row label and one owner sentence, per acquisition
+method where a method needs its own (a phone's pushes are no file), else per connector (``"*"`` for
+any other). The HTML receipt, ``manage.py receipt`` and the receipt JSON
 (``Receipt.explanations``) all show these lines, so they cannot drift apart. Chats follow
 docs/whatsapp-counting.md: deleted messages, calls, shared locations and polls are messages (read);
 WhatsApp's own notices are skipped; a media placeholder is a message whose file was left out.
@@ -20,6 +21,7 @@ ANY = "*"
 WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
     "parsed": {
         ANY: ("{Noun} in the file", None, "{count} {was|were} read from the file."),
+        "device_sync": ("{Noun} received", None, "{count} {was|were} received from the phone."),
         "whatsapp": ("{Noun} in the file", None,
                      "{count} {was|were} read from the chat: every line a person wrote, deleted messages, calls, "
                      "shared locations, polls and media mentions included."),
@@ -44,6 +46,8 @@ WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
     "duplicate_in_file": {
         ANY: ("Repeated inside the file", None,
               "{count} {appears|appear} more than once in this file; each is kept once."),
+        "device_sync": ("Sent more than once", None,
+                        "{count} {was|were} sent more than once by the phone (a resent push); each is kept once."),
     },
     "skipped": {
         ANY: ("Skipped", ("item", "items"), "{count} in the file {is|are} not {nouns} and {was|were} skipped."),
@@ -68,6 +72,9 @@ WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
         ANY: ("Could not read", ("item", "items"),
               "{count} could not be read and {was|were} left out; the rest of the file was read. The notes below "
               "say where."),
+        "device_sync": ("Left out", ("item", "items"),
+                        "{count} could not be read, or carried a time the phone's clock cannot have written, and "
+                        "{was|were} left out; the rest of the push was kept. The notes below say why."),
         "whatsapp": ("Could not read", ("line", "lines"),
                      "{count} could not be read (a date that does not exist, a line over the length limit, text that "
                      "is not UTF-8, text before the first message); the rest of the chat was read."),
@@ -110,10 +117,20 @@ class Explanation:
 _CHOICE = re.compile(r"\{([^{}|]*)\|([^{}|]*)\}")
 
 
-def explain(name: str, value: int, connector: str, noun: tuple[str, str]) -> Explanation:
-    """The line of one count, in the words of ``connector`` (a source's record ``noun``: ("message", "messages"))."""
+# What a batch came in, as a receipt's sentence names it ("3 repeated inside the file").
+CONTAINERS = {"device_sync": "push"}
+
+
+def container(method: str) -> str:
+    """'push' for a phone's pushes, else 'file'."""
+    return CONTAINERS.get(method, "file")
+
+
+def explain(name: str, value: int, connector: str, noun: tuple[str, str], method: str = "") -> Explanation:
+    """The line of one count, in the words of ``method`` or else ``connector`` (a source's record ``noun``:
+    ("message", "messages"))."""
     rows = WORDS[name]
-    label, own_noun, sentence = rows.get(connector, rows[ANY])
+    label, own_noun, sentence = rows.get(method) or rows.get(connector) or rows[ANY]
     counted = own_noun or noun
     text = sentence.replace("{count}", f"{value:,} {counted[0] if value == 1 else counted[1]}")
     text = text.replace("{nounN}", noun[0] if value == 1 else noun[1])  # agrees with the count
@@ -128,6 +145,7 @@ def explanations(
     connector: str,
     noun: tuple[str, str],
     preview: bool,
+    method: str = "",
     parsed: int,
     accepted: int,
     earlier: int,
@@ -139,26 +157,27 @@ def explanations(
     """Every count of a receipt with its line, in the order the receipt shows them.
 
     ``media`` is (declared, attached, missing, omitted); its lines appear when the file mentions media.
-    "Repeated inside the file" appears only when something repeats.
+    "Repeated inside the file" appears only when something repeats. ``method``: how the batch came
+    (its words win over the connector's where ``WORDS`` has them).
     """
     lines = [
-        explain("accepted_preview" if preview else "accepted", accepted, connector, noun),
-        explain("duplicate_earlier", earlier, connector, noun),
+        explain("accepted_preview" if preview else "accepted", accepted, connector, noun, method),
+        explain("duplicate_earlier", earlier, connector, noun, method),
     ]
     if in_file:
-        lines.append(explain("duplicate_in_file", in_file, connector, noun))
+        lines.append(explain("duplicate_in_file", in_file, connector, noun, method))
     lines += [
-        explain("parsed", parsed, connector, noun),
-        explain("skipped", skipped, connector, noun),
-        explain("failed", failed, connector, noun),
+        explain("parsed", parsed, connector, noun, method),
+        explain("skipped", skipped, connector, noun, method),
+        explain("failed", failed, connector, noun, method),
     ]
     declared, attached, missing, omitted = media
     if declared:
-        lines.append(explain("media_attached", attached, connector, noun))
+        lines.append(explain("media_attached", attached, connector, noun, method))
         if missing:
-            lines.append(explain("media_missing", missing, connector, noun))
+            lines.append(explain("media_missing", missing, connector, noun, method))
         if omitted:
-            lines.append(explain("media_omitted", omitted, connector, noun))
+            lines.append(explain("media_omitted", omitted, connector, noun, method))
     return tuple(lines)
 
 

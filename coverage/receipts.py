@@ -20,7 +20,7 @@ from connections.connectors.manifest import METHOD_LABELS
 
 from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
-from .receipt_words import Explanation, explanations, stream_label
+from .receipt_words import Explanation, container, explanations, stream_label
 from .reread_words import receipt_reread
 from .words import ITEM, MEDIA_FILE, between, count, day, pick, span, zone_name
 from .zone_previews import zone_to_read_in, zone_words
@@ -293,6 +293,7 @@ def _explanations(batch, facts, counts: Counts, split: DuplicateSplit, manifest)
         return ()
     return explanations(
         connector=batch.connection.connector,
+        method=batch.method,
         noun=manifest.record_noun,
         preview=status == AcquisitionBatch.Status.PREVIEW,
         parsed=counts.parsed,
@@ -358,10 +359,11 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         return f"Reading… {count(batch.progress, noun)} so far." if batch.progress else "Reading the file…"
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return "This file has not been read to the end, so it cannot be imported. Upload it again."
+    where = container(batch.method)
     if counts.parsed == 0:
         if counts.failed:  # items were there, none could be read
-            return f"No {noun[1]} were found: {count(counts.failed, ITEM)} in this file could not be read."
-        return f"No {noun[1]} were found in this file."
+            return f"No {noun[1]} were found: {count(counts.failed, ITEM)} in this {where} {_unread(counts.failed, where)}."
+        return f"No {noun[1]} were found in this {where}."
     span = ""
     if facts.event_earliest and facts.event_latest:
         span = f" {between(facts.event_earliest, facts.event_latest, tz)}"
@@ -375,14 +377,19 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     elif earlier:
         parts.append(f"{earlier:,} already imported.")
     if repeated:
-        parts.append(f"{repeated:,} repeated inside the file.")
+        parts.append(f"{repeated:,} repeated inside the {where}.")
     if media_missing:
         parts.append(f"{count(media_missing, MEDIA_FILE)} {pick(media_missing, ('was', 'were'))} not included in this export.")
     if counts.failed:
-        parts.append(f"{count(counts.failed, ITEM)} could not be read.")
+        parts.append(f"{count(counts.failed, ITEM)} {_unread(counts.failed, where)}.")
     if facts.partial:
         parts.append("The file looks cut short.")
     return " ".join(parts)
+
+
+def _unread(n: int, where: str) -> str:
+    """What became of items not read: a push's may also have carried an impossible time (``pipeline.push``)."""
+    return "could not be read" if where == "file" else f"{pick(n, ('was', 'were'))} left out"
 
 
 def _removed_sentence(batch, noun: tuple[str, str], tz: tzinfo) -> str:

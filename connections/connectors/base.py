@@ -181,10 +181,10 @@ class BatchFacts:
         else:
             self.warnings_dropped += 1
 
-    def fail(self, detail: str, position: str | None = None) -> None:
-        """Count one item that could not be parsed, remembering where."""
+    def fail(self, detail: str, position: str | None = None, *, kind: str = "unparsed_item") -> None:
+        """Count one item that could not be parsed (or, ``kind`` says, could not be kept), remembering where."""
         self.failed += 1
-        self.warn("unparsed_item", detail, position)
+        self.warn(kind, detail, position)
 
 
 Parser = Callable[["Artifact | Body", BatchFacts, ParseOptions], Iterable[ParsedRecord]]

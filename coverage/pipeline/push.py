@@ -11,6 +11,12 @@ Overland ``{"result": "ok"}``). What each request becomes:
   a ``rejected`` credential condition on the token's connection. The token is checked first,
   so a valid one is always answered; only refused ones are counted (``throttle.note_failure``,
   per client address and per token) and, past the limit, answered 429 with ``Retry-After``.
+- points the phone's clock cannot have written (more than ``CLOCK_AHEAD`` after the time the
+  push arrived, or before ``EARLIEST_POINT``): each is counted failed on the hour's batch, with a
+  ``wrong_clock`` note saying its time, and the rest of the push lands. The push is answered as
+  accepted (the app's own reply) even when every point was such: the phone deletes what an
+  accepted push carried, and those points would be refused again on every retry, for ever.
+  The batch's receipt and the card's advisories say what was left out and why.
 - unreadable payload: 400 with a reason, counted in the hour's failed push run
   (``connections.ingest.count_bad_payload``).
 - paused connection: 503 with ``Retry-After``; nothing is collected and the phone keeps its
@@ -25,6 +31,7 @@ import re
 import threading
 from collections import ChainMap
 from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.db import connection as db
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -34,7 +41,13 @@ from django.views.decorators.http import require_POST
 
 from connections import throttle
 from connections.connectors import push_endpoint
-from connections.connectors.base import BatchFacts, Body, ParseOptions, PayloadRejected
+from connections.connectors.base import (
+    BatchFacts,
+    Body,
+    ParsedRecord,
+    ParseOptions,
+    PayloadRejected,
+)
 from connections.connectors.identity import log_token, same_account
 from connections.connectors.manifest import PushEndpoint
 from connections.ingest import (
@@ -49,13 +62,18 @@ from connections.ingest import (
 from connections.models import Condition
 from connections.runtime import active_conditions, record_condition
 from connections.tokens import find_device_token, touch
+from connections.zones import owner_zone
 
 from ..models import AcquisitionBatch
+from ..words import day_and_time
 from .accounts import source_identity
 from .live import acquire_records
 
 log = logging.getLogger(__name__)
 OTHER_DEVICE = "other_device"  # a push from another user or device than the source's first (its batch's warning)
+WRONG_CLOCK = "wrong_clock"  # a point whose time the phone's clock cannot have written (its batch's warning)
+CLOCK_AHEAD = timedelta(days=1)  # a point may be this far after its push arrived (a phone clock a little fast)
+EARLIEST_POINT = datetime(2000, 1, 1, tzinfo=UTC)  # no phone app pushes points older than this
 
 _DEVICE = re.compile(r"[^A-Za-z0-9_.\-]")
 _CHALLENGES = {"basic": 'Basic realm="Ownerhub"', "bearer": 'Bearer realm="Ownerhub"'}
@@ -109,15 +127,17 @@ def _receive(request: HttpRequest, push: PushEndpoint, token, now, username: str
     touch(token, now)
     facts = BatchFacts()
     try:
-        records = list(push.parser(Body(data, request.encoding), facts, ParseOptions()))
+        parsed = list(push.parser(Body(data, request.encoding), facts, ParseOptions()))
     except PayloadRejected as exc:
         count_bad_payload(connection, exc.reason, exc.detail, now)
         return _error(400, exc.reason, exc.detail)
-    if not records and not facts.skipped and not facts.failed:
+    if not parsed and not facts.skipped and not facts.failed:
         return _reply(push)  # an empty body: nothing to record
 
     hints = ChainMap(request.headers, request.GET)
-    name = _DEVICE.sub("", push.device(hints, records) or "")[:60] or f"token-{token.pk}"
+    name = _DEVICE.sub("", push.device(hints, parsed) or "")[:60] or f"token-{token.pk}"
+    records = plausible_points(parsed, facts, now, noun=connection.manifest.record_noun[0],
+                               tz=owner_zone(connection.owner_id))
     with _SQLITE_WRITES if db.vendor == "sqlite" else nullcontext():
         batch = acquire_records(connection, method="device_sync", trigger="push", records=records, facts=facts,
                                 window_key=f"{name}:{now:%Y-%m-%dT%H}", now=now)
@@ -130,6 +150,24 @@ def _receive(request: HttpRequest, push: PushEndpoint, token, now, username: str
                          reason="push_received", current=current)
         clear_push_failures(connection, now)
     return _reply(push)
+
+
+def plausible_points(records: list[ParsedRecord], facts: BatchFacts, now: datetime, *, noun: str,
+                     tz: tzinfo) -> list[ParsedRecord]:
+    """The points a phone's clock can have written, pushed at ``now``; each other one is counted failed
+    in ``facts`` with a ``wrong_clock`` note that names its time in the owner's zone ``tz``."""
+    kept = []
+    for record in records:
+        at = record.event_at
+        if at > now + CLOCK_AHEAD:
+            facts.fail(f"A {noun} dated {day_and_time(at, tz)} arrived on {day_and_time(now, tz)}, more than a day "
+                       "before that time: the phone's clock may be wrong.", kind=WRONG_CLOCK)
+        elif at < EARLIEST_POINT:
+            facts.fail(f"A {noun} dated {day_and_time(at, tz)} is from before 2000: the phone's clock may be wrong.",
+                       kind=WRONG_CLOCK)
+        else:
+            kept.append(record)
+    return kept
 
 
 def _note_device(batch: AcquisitionBatch, hint: str | None) -> None:

@@ -132,9 +132,26 @@ _LIVE_LEADS = {
 }
 
 
+def refused_push(ev: Evidence) -> CollectionRun | None:
+    """The newest run, when it counts pushes that could not be read (``connections.ingest.count_bad_payload``):
+    the phone's last push was refused, until a push that can be read closes the run with a success."""
+    run = next((r for r in ev.runs if r.attempted), None)
+    refused = run is not None and run.trigger == "push" and run.outcome == CollectionRun.Outcome.FAILURE
+    return run if refused else None
+
+
 def activity_of(ev: Evidence) -> LatestActivity | None:
-    """What the newest upload or push did; a duplicate is "already imported", never a problem."""
+    """What the newest upload or push did; a duplicate is "already imported", never a problem.
+
+    A refused push (no batch: nothing of it was kept) is the newest activity until a later upload or push.
+    """
     up, tz = ev.latest_upload, ev.time_zone
+    refused = refused_push(ev)
+    if refused is not None:
+        at = refused.finished_at or refused.started_at
+        if up is None or up.at <= at:
+            return LatestActivity(None, "rejected", at, None,
+                                  f"{_LIVE_LEADS['device_sync']}, {day(at, tz)}, was refused: {refused.message}")
     if up is None:
         return None
     name = import_name(up.at, up.filename, tz)
@@ -346,6 +363,17 @@ def coverage_of(ev: Evidence, now: datetime) -> Coverage:
     )
 
 
+def _left_out(batch, noun: tuple[str, str]) -> tuple[str, str, int]:
+    """The newest batch's items that could not be read; points a phone's wrong clock dated (``pipeline.push``)
+    are their own kind, with the newest such note: which time, and why it was left out."""
+    n = batch.count_failed
+    clock = next((w for w in reversed(batch.warnings or ()) if w.get("kind") == "wrong_clock"), None)
+    if clock is not None:
+        return ("wrong_clock", f"{count(n, noun)} the phone sent {pick(n, ('was', 'were'))} left out. "
+                f"{clock.get('detail', '')}".strip(), batch.pk)
+    return ("parser_warning", f"{count(n, ITEM)} in the last import could not be read.", batch.pk)
+
+
 def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
     """What invites the owner's attention, a failed import first; blocking where the connector declares it."""
     manifest, summary, noun = ev.manifest, ev.summary, ev.manifest.record_noun
@@ -380,8 +408,7 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
     if other is not None:  # a push from another phone than the source's first (``pipeline.push``)
         found.append(("other_device", other.get("detail", ""), latest.pk))
     if latest is not None and latest.count_failed:
-        found.append(("parser_warning", f"{count(latest.count_failed, ITEM)} in the last import could not be read.",
-                      latest.pk))
+        found.append(_left_out(latest, noun))
     if ev.outdated_imports:
         n = ev.outdated_imports
         found.append(("outdated_reader", f"{count(n, IMPORT)} {pick(n, ('was', 'were'))} read by an older reader; "

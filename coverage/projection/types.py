@@ -271,7 +271,7 @@ class Action:
 
 @dataclass(frozen=True)
 class LatestActivity:
-    batch_id: int
+    batch_id: int | None  # None: a push that was refused (nothing of it was kept)
     outcome: Literal["committed", "duplicate", "rejected"]
     at: datetime
     duplicate_of: int | None

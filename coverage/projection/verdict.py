@@ -30,6 +30,7 @@ from .facts import (
     judged_by_exports,
     push_reference,
     push_reported,
+    refused_push,
     replaying,
     runtime_of,
     schedule_of,
@@ -63,6 +64,10 @@ TONES: dict[str, str] = {
     "attention": "info",
     "healthy": "ok",
 }
+
+# Nothing here retries a push: the phone sends again, and the next push Ownerhub can read clears the refusal.
+_REFUSED_FORWARD = ("Ownerhub could not read what the phone sent. Check the app's server address and settings on the "
+                    "phone; the next push Ownerhub can read clears this.")
 
 _LABELS = {
     "setup_required": "Finish setup",
@@ -248,12 +253,18 @@ def _failing(f: _Facts) -> _Say:
         kind, label, part = _advisory_actions(first.kind)[0]
         return _Say(first.detail, _forward_for(first.kind, f.manifest, blocking=True),
                     (_Ask(kind, label, part, "now", blocking=True),))
+    if refused_push(f.ev) is not None:
+        return _Say("The phone's pushes keep being refused", _REFUSED_FORWARD,
+                    (_Ask("check_device", "Check the phone", "#connect", "now", blocking=True),))
     return _Say(f"The last {f.work.consecutive_failures} collections failed",
                 "Ownerhub keeps trying on schedule; retry now once the source is reachable.",
                 (_Ask("retry", "Retry now", "retry/", "now", blocking=True),))
 
 
 def _degraded(f: _Facts) -> _Say:
+    if f.work.consecutive_failures and refused_push(f.ev) is not None:
+        return _Say(f"The phone's last push was refused on {day(f.work.last_failure_at, f.tz)}", _REFUSED_FORWARD,
+                    (_Ask("check_device", "Check the phone", "#connect"),))
     if f.work.consecutive_failures:
         when = f" {when_(f.schedule.next_due_at, f.tz, f.now)}" if f.schedule.next_due_at else ""
         if f.schedule.waits_for == "worker":
@@ -357,6 +368,7 @@ _ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "outdated_reader": (("reread", "Read again with the improved reader", "coverage:reread"),),
     "misordered_dates": (("reread", "Read again in the right day/month order", "coverage:reread"),),
     "other_device": (("check_settings", "Check the phone's settings", "#connect"),),
+    "wrong_clock": (("check_device", "Check the phone's clock", "#connect"),),
 }
 _OTHER_GAP = (("add_artifact", "Upload a newer export", "upload/"),)  # a gap kind a connector declares blocking
 
@@ -372,6 +384,8 @@ _ADVISORY_FORWARD = {
     "outdated_reader": "Read your imports again with the improved reader to see what it finds.",
     "misordered_dates": "Read those imports again to put their messages on the right days.",
     "other_device": "Check the user and device names in the phone's settings. Its points are kept.",
+    "wrong_clock": "Set the phone's date and time to automatic: points it dates impossibly are left out, "
+                   "the others are kept.",
 }
 
 

@@ -61,9 +61,15 @@ def owner_time(value) -> str:
 
 @register.filter
 def import_name(receipt) -> str:
-    """'1 Dec 2026 · WhatsApp Chat with Alice.txt': an import by its day and file, never by a number (UI.md)."""
-    filename = receipt.artifact.filename if receipt.artifact is not None else receipt.method_label
-    return words.import_name(receipt.created_at, filename, timezone.get_current_timezone())
+    """'1 Dec 2026 · WhatsApp Chat with Alice.txt': an import by its day and file, never by a number (UI.md).
+
+    A batch that came without a file (a phone's pushes, a feed's collection) is named by when it began,
+    '2 Mar 2026 at 09:15 UTC': its lane ("Phone", "Feed") is shown beside the name, not inside it.
+    """
+    tz = timezone.get_current_timezone()
+    if receipt.artifact is None:
+        return words.day_and_time(receipt.created_at, tz)
+    return words.import_name(receipt.created_at, receipt.artifact.filename, tz)
 
 
 @register.filter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import urllib.error
 import urllib.request
@@ -175,6 +176,53 @@ def test_hours_of_only_bad_payloads_make_the_phone_failing_and_a_good_push_clear
         assert push_overland(client, phone_token, [feature("2026-03-02T12:00:00Z")]).status_code == 200
     health = load_one(phone, now=T0 + timedelta(hours=3, minutes=1))
     assert health.work.consecutive_failures == 0 and health.verdict.state == "healthy"
+
+
+def _push_at(client, token, app: str, minutes: int, body):
+    with time_machine.travel(T0 + timedelta(minutes=minutes), tick=False):
+        if app == "owntracks":
+            return push_owntracks(client, token, body)
+        return push_overland(client, token, body)
+
+
+# app -> (a readable push at minute m, an unreadable body, what the owner is told was wrong)
+REFUSALS = {
+    "owntracks": (lambda m: fix(int(T0.timestamp()) + 60 * m), b"{broken", "The body is not JSON."),
+    "overland": (lambda m: [feature((T0 + timedelta(minutes=m)).isoformat())], "x",
+                 'Expected {"locations": [GeoJSON features]}.'),
+}
+
+
+@pytest.mark.parametrize("app", list(REFUSALS))
+def test_a_push_refused_after_a_good_one_is_said_until_a_readable_push(client, owner, phone, phone_token, app):
+    good, bad, wrong = REFUSALS[app]
+    for minute, body, status in ((0, good(0), 200), (5, bad, 400), (10, good(10), 200), (15, bad, 400)):
+        assert _push_at(client, phone_token, app, minute, body).status_code == status
+
+    health = load_one(phone, now=T0 + timedelta(minutes=16))
+    work = health.work
+    assert (work.last_run.outcome, work.consecutive_failures) == ("failure", 1)
+    assert work.last_failure_at == work.last_run.finished_at == T0 + timedelta(minutes=15)
+    assert work.last_success_at == T0 + timedelta(minutes=10) < work.last_failure_at
+    assert health.verdict.state == "degraded"
+    assert health.verdict.headline == "The phone's last push was refused on 2 Mar 2026"
+    assert health.actions[0].kind == "check_device"
+    activity = health.latest_activity
+    assert (activity.outcome, activity.at, activity.batch_id) == ("rejected", T0 + timedelta(minutes=15), None)
+    assert activity.text.startswith("Last push from the phone, 2 Mar 2026, was refused: ") and wrong in activity.text
+    client.force_login(owner)
+    with time_machine.travel(T0 + timedelta(minutes=16), tick=False):
+        page = html.unescape(client.get(f"/sources/{phone.slug}/").content.decode())
+    assert activity.text in page and health.verdict.headline in page
+
+    assert _push_at(client, phone_token, app, 20, good(20)).status_code == 200
+    health = load_one(phone, now=T0 + timedelta(minutes=21))
+    work = health.work
+    assert (work.last_run.outcome, work.consecutive_failures) == ("success", 0)
+    assert work.last_failure_at == T0 + timedelta(minutes=15) < work.last_run.started_at == work.last_success_at
+    assert health.verdict.state == "healthy" and health.latest_activity.outcome == "committed"
+    assert [r.outcome for r in CollectionRun.objects.filter(connection=phone).order_by("started_at")] == [
+        "failure", "success", "failure", "success"]
 
 
 def test_paused_phone_source_collects_nothing(client, phone, phone_token):

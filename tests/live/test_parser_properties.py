@@ -307,7 +307,8 @@ def _check_push(connection, response, parse, body: bytes) -> None:
 
 hostile_fix = st.fixed_dictionaries(
     {"_type": st.sampled_from(["location", "transition"]), "lat": st.just(52.52), "lon": st.just(13.405),
-     "tst": st.integers(1_500_000_000, 1_800_000_000)},
+     # Times a phone's clock can write (2017 to 2025): later ones are left out by the push (``pipeline.push``).
+     "tst": st.integers(1_500_000_000, 1_750_000_000)},
     optional={"tid": hostile_text, "t": hostile_text, "acc": st.one_of(st.integers(-(2**70), 2**70), st.just(10**400)),
               "batt": st.one_of(hostile_text, st.floats()), "inregions": st.lists(hostile_text, max_size=2)},
 )

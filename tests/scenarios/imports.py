@@ -30,6 +30,10 @@ FAILED_IMPORT = {
     "failure_reason": "Ownerhub ran into an error while saving this import, 3 times. Nothing from it was saved.",
 }
 
+CLOCK_2099 = ("A location dated 1 Jun 2099 at 08:00 UTC arrived on 25 Nov 2026 at 11:00 UTC, more than a day "
+              "before that time: the phone's clock may be wrong.")
+CLOCK_1970 = "A location dated 2 Jan 1970 at 00:00 UTC is from before 2000: the phone's clock may be wrong."
+
 ROWS: dict[str, tuple[Scenario, dict]] = {
     "complete_claim_only_with_evidence": (
         Scenario(
@@ -297,6 +301,23 @@ ROWS: dict[str, tuple[Scenario, dict]] = {
                    "count_accepted": 120, "gaps": [{"start": "2026-11-01", "end": "2026-11-10", "days": 10}]},
         ),
         {"state": "healthy", "advisories": [], "coverage.gaps": (), "latest_receipt.gaps": (), "needs_now": False},
+    ),
+    "points_a_wrong_phone_clock_dated_are_left_out_and_said": (
+        Scenario(
+            "clock_phone",
+            **PHONE,
+            conditions=READY_PHONE,
+            summary=_summary(NOW - 10 * DAY, NOW - timedelta(minutes=5)),
+            lanes=[_lane("device_sync", NOW - 10 * DAY, NOW - timedelta(minutes=5), NOW - timedelta(minutes=5))],
+            batch={"method": "device_sync", "trigger": "push", "source_format": "owntracks_http",
+                   "event_earliest": NOW - timedelta(minutes=50), "event_latest": NOW - timedelta(minutes=5),
+                   "count_parsed": 3, "count_accepted": 3, "count_failed": 2, "created_at": NOW - timedelta(hours=1),
+                   "warnings": [{"kind": "wrong_clock", "position": None, "detail": CLOCK_1970},
+                                {"kind": "wrong_clock", "position": None, "detail": CLOCK_2099}]},
+        ),
+        {"state": "attention", "advisories": ["wrong_clock"], "actions": ["check_device"], "needs_now": False,
+         "advisories.0.detail": f"2 locations the phone sent were left out. {CLOCK_2099}",
+         "forward_has": "date and time", "latest_receipt.counts.failed": 2},
     ),
     "a_phone_quiet_for_three_days_has_the_same_gap_on_card_and_receipt": (
         Scenario(

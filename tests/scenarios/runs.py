@@ -20,6 +20,14 @@ from tests.scenario_kit import (
     _summary,
 )
 
+REFUSED_MESSAGE = "2 unreadable pushes this hour; the last: The body is not JSON."
+
+
+def _push_run(outcome, hours_ago, error_class="", message="") -> dict:
+    """A run that counts a phone's pushes (``connections.ingest``): refused ones, or the readable push after them."""
+    return {**_run(outcome, hours_ago, error_class), "trigger": "push", "message": message}
+
+
 ROWS: dict[str, tuple[Scenario, dict]] = {
     "paused_even_when_stale_is_paused_with_resume": (
         Scenario(
@@ -120,6 +128,42 @@ ROWS: dict[str, tuple[Scenario, dict]] = {
         ),
         {"state": "healthy", "label": "Up to date", "tone": "ok", "coverage.freshness": "fresh",
          "coverage.completeness": "observed", "forward_has": "Next collection", "needs_now": False},
+    ),
+    "a_refused_push_after_a_good_one_says_so_with_the_reason": (
+        Scenario(
+            "refused_phone",
+            **PHONE,
+            conditions=READY_PHONE,
+            # Newest first: readable pushes closed the hour's first refusal; the last push was refused again.
+            runs=[_push_run("failure", 0.1, "bad_payload:not_json", REFUSED_MESSAGE),
+                  _push_run("success", 0.3, message="The phone's pushes are readable again."),
+                  _push_run("failure", 0.5, "bad_payload:not_json", REFUSED_MESSAGE)],
+            summary=_summary(NOW - 30 * DAY, NOW - timedelta(minutes=20)),
+            lanes=[_lane("device_sync", NOW - 30 * DAY, NOW - timedelta(minutes=20), NOW - timedelta(minutes=20))],
+            batch={"method": "device_sync", "trigger": "push", "source_format": "owntracks_http",
+                   "event_earliest": NOW - 30 * DAY, "event_latest": NOW - timedelta(minutes=20),
+                   "count_parsed": 40, "count_accepted": 40, "created_at": NOW - timedelta(minutes=50)},
+        ),
+        {"state": "degraded", "label": "Having trouble", "actions": ["check_device"], "needs_now": False,
+         "headline_has": "The phone's last push was refused on 25 Nov 2026", "forward_has": "next push",
+         "work.consecutive_failures": 1, "work.last_run.outcome": "failure",
+         "work.last_failure_at": NOW - timedelta(hours=0.1) + timedelta(seconds=3),
+         "latest_activity.outcome": "rejected", "latest_activity.batch_id": None,
+         "latest_activity.text": f"Last push from the phone, 25 Nov 2026, was refused: {REFUSED_MESSAGE}"},
+    ),
+    "pushes_refused_three_hours_running_are_failing_with_check_the_phone": (
+        Scenario(
+            "garbled_phone",
+            **PHONE,
+            conditions=READY_PHONE,
+            runs=[_push_run("failure", hours, "bad_payload:no_locations", "1 unreadable push this hour; the last: "
+                            'Expected {"locations": [GeoJSON features]}.') for hours in (0.2, 1.2, 2.2)],
+            summary=_summary(NOW - 30 * DAY, NOW - 1 * DAY),
+            lanes=[_lane("device_sync", NOW - 30 * DAY, NOW - 1 * DAY, NOW - 1 * DAY)],
+        ),
+        {"state": "failing", "actions": ["check_device"], "needs_now": True,
+         "headline_has": "The phone's pushes keep being refused", "work.consecutive_failures": 3,
+         "latest_activity.outcome": "rejected"},
     ),
     "fresh_phone_is_healthy": (
         Scenario(

@@ -51,7 +51,7 @@ def _assert_card_matches(fragment: str, health) -> None:
         assert word not in text
     if health.primary_action:
         primary = re.search(r'class="button primary"[^>]*>([^<]+)<', fragment)
-        assert primary and primary.group(1).strip() == health.primary_action.label == health.actions[0].label
+        assert primary and html.unescape(primary.group(1).strip()) == health.primary_action.label == health.actions[0].label
     else:  # nothing to do, or only pausing or muting the source: no button calls for it
         assert "button primary" not in fragment
         assert all(a.kind in MANAGE_ACTIONS for a in health.actions)
