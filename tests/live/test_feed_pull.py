@@ -88,14 +88,15 @@ def test_unchanged_feed_answers_304_and_the_run_is_not_modified(calendar, feed):
     assert health.work.last_success_at == run.finished_at and health.work.consecutive_failures == 0
 
 
-def test_changed_feed_adds_only_the_new_event(calendar, feed):
+def test_a_feed_with_one_event_more_adds_it_and_changes_nothing_else(calendar, feed):
     now = timezone.now()
     pull(calendar, now)
     feed.body, feed.etag = ical("calendar_updated.ics"), '"v2"'
     run = pull(due(calendar), now + timedelta(hours=1))
-    assert run.outcome == "success"
+    assert run.outcome == "success" and "changed" not in run.message and "no longer" not in run.message
     latest = AcquisitionBatch.objects.filter(connection=calendar).first()
     assert (latest.count_accepted, latest.count_duplicate) == (1, 14)
+    assert latest.options["snapshot"] == {"changed": 0, "gone": 0}
     assert Record.objects.filter(connection=calendar).count() == 15
 
 
