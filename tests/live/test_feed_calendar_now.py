@@ -181,6 +181,7 @@ def test_an_event_deleted_from_the_calendar_leaves_the_day_pages_and_the_count(c
     assert "Lunch with Ada" not in day_page(owner_client, "2026-12-11")
     assert "Dentist" in day_page(owner_client, "2026-12-10")
     assert run.message == "1 event read, 0 new, 1 no longer in the feed."
+    assert AcquisitionBatch.objects.filter(connection=calendar).first().options["snapshot"] == {"changed": 0, "gone": 1}
     assert load_one(calendar, now=NOW + timedelta(hours=1)).coverage.record_count == 1
 
 
