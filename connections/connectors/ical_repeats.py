@@ -57,18 +57,21 @@ def until_of(rule: str) -> tuple[str, str | None]:
 def rule_starts(rule: str, first: dt.datetime, reach: dt.datetime, until: dt.datetime | None = None) -> Starts:
     """The starts ``rule`` (an RRULE value without UNTIL) makes from ``first`` to ``reach`` and ``until``.
 
-    Raises ``ValueError`` when dateutil cannot read the rule, ``NotWritten`` when it is not written out.
+    Raises ``NotWritten`` when it is not written out; anything else raised means the rule cannot be read
+    (dateutil raises ``ValueError``, but also ``IndexError`` for ``BYDAY=+9MO``).
     """
     parsed = rrulestr(rule.strip(), dtstart=first, cache=False)
     if not isinstance(parsed, rrule):
         raise ValueError("not one rule")
     freq = parsed._freq
+    if parsed._interval < 1:  # dateutil would step by nothing, or backwards, for ever
+        raise ValueError("an interval below 1")
     if freq not in _PERIOD_DAYS:
         raise NotWritten("It repeats more often than once a day.")
     last = min(reach, until) if until is not None else reach
     if last < first:
         return Starts([first] if first <= reach else [], False)
-    periods = (last - first).days // (_PERIOD_DAYS[freq] * max(parsed._interval, 1))
+    periods = (last - first).days // (_PERIOD_DAYS[freq] * parsed._interval)
     if periods > MAX_PERIODS:
         raise NotWritten(f"Its repeats reach back more than {MAX_PERIODS:,} times its period.")
     starts: list[dt.datetime] = []

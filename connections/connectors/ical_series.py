@@ -79,7 +79,7 @@ def occurrences(event: Event, overridden: set, facts: BatchFacts, options: Parse
         except NotWritten as exc:
             facts.warn("repeats_not_written", f"{event.payload['summary'][:60]!r} is shown once: {exc}", position)
             return None
-        except (ValueError, TypeError, OverflowError):
+        except Exception:  # noqa: BLE001 - whatever dateutil raises on a rule it cannot read
             facts.warn("repeats_not_read", f"The repeat rule of {event.payload['summary'][:60]!r} cannot be read; "
                        "it is shown once.", position)
             return None

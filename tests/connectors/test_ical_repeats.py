@@ -158,7 +158,9 @@ ABSURD = [
     "FREQ=MONTHLY;BYDAY=-1FR;BYSETPOS=9",
     "FREQ=MINUTELY;BYHOUR=3;BYMONTH=2;BYMONTHDAY=31",  # a minute this took dateutil
     "FREQ=SECONDLY",
-    "FREQ=DAILY;INTERVAL=0",
+    "FREQ=DAILY;INTERVAL=0",  # dateutil stepped by nothing for ever
+    "FREQ=DAILY;INTERVAL=-3",  # ... or backwards
+    "FREQ=MONTHLY;BYDAY=+9MO",  # dateutil raised IndexError
     "FREQ=DAILY;COUNT=999999999999",
     "FREQ=YEARLY;BYYEARDAY=400",
     "NOT A RULE",
@@ -167,8 +169,8 @@ ABSURD = [
 
 def test_absurd_rules_are_read_at_once_each_kept_once_or_cut_with_a_warning():
     events = [
-        [f"UID:absurd-{i}@x", f"SUMMARY:Absurd {i}", "DTSTART:19000101T090000Z", f"RRULE:{rule}"]
-        for i, rule in enumerate(ABSURD)
+        [f"UID:absurd-{i}@x", f"SUMMARY:Absurd {i}", f"DTSTART:{start}0101T090000Z", f"RRULE:{rule}"]
+        for i, (start, rule) in enumerate((start, rule) for start in (1900, 2026) for rule in ABSURD)
     ]
     facts = BatchFacts()
     started = time.monotonic()
@@ -178,9 +180,10 @@ def test_absurd_rules_are_read_at_once_each_kept_once_or_cut_with_a_warning():
     per_event = {r.payload["uid"]: 0 for r in records}
     for r in records:
         per_event[r.payload["uid"]] += 1
-    assert set(per_event) == {f"absurd-{i}@x" for i in range(len(ABSURD))}  # each event is there
+    assert set(per_event) == {f"absurd-{i}@x" for i in range(2 * len(ABSURD))}  # each event is there
     assert max(per_event.values()) <= ical_repeats.MAX_OCCURRENCES
-    assert per_event["absurd-6@x"] == ical_repeats.MAX_OCCURRENCES  # a daily rule from 1900: cut
+    endless = ABSURD.index("FREQ=DAILY;COUNT=999999999999")
+    assert per_event[f"absurd-{endless}@x"] == ical_repeats.MAX_OCCURRENCES  # a daily rule from 1900: cut
     kinds = {w.kind for w in facts.warnings}
     assert {"repeats_cut", "repeats_not_written", "repeats_not_read"} <= kinds
 
