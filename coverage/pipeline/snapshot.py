@@ -57,7 +57,9 @@ def bring_up_to_date(
     """
     if span is None:
         return Changes()
-    given = {(r.stream, clean_key(r.key)): r for r in records}
+    given: dict[tuple[str, str], ParsedRecord] = {}
+    for record in records:  # the first of a key wins, as in staging
+        given.setdefault((record.stream, clean_key(record.key)), record)
     held = (
         Record.objects.filter(
             connection_id=batch.connection_id,
