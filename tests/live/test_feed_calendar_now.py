@@ -251,3 +251,16 @@ def test_a_standup_stored_once_by_the_older_reader_becomes_each_monday_though_th
     assert not Record.objects.filter(connection=calendar, key="standup@example.org").exists()
     assert "Weekly standup" in day_page(owner_client, "2026-12-21")
     assert day_page(owner_client, "2026-12-07").count("Weekly standup") == 1
+
+
+def test_an_event_a_feed_lists_twice_is_kept_as_first_listed_and_a_second_pull_changes_nothing(
+        calendar, published, owner_client):
+    published.show(DENTIST, ["UID:dentist@example.org", "SUMMARY:Dentist (listed again)", "DTSTART:20261210T150000Z"])
+    pulled(calendar)
+    calendar.feed_etag = ""
+    calendar.save(update_fields=["feed_etag"])
+    run = pulled(calendar, NOW + timedelta(hours=1))
+
+    assert "changed" not in run.message
+    assert "14:30 CET Dentist" in day_page(owner_client, "2026-12-10")
+    assert "listed again" not in day_page(owner_client, "2026-12-10")
