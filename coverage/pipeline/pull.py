@@ -33,7 +33,7 @@ from .reread import current_readers
 from .snapshot import bring_up_to_date
 
 Outcome = CollectionRun.Outcome
-HORIZON = timedelta(days=365)  # how far ahead of a pull a repeating event is written out
+READ_AGAIN_AFTER = timedelta(days=30)  # an unchanged feed is read again this long after its last reading
 
 
 def pull(connection: Connection, now: datetime | None = None, *, trigger: str = "scheduled") -> CollectionRun:
@@ -50,7 +50,7 @@ def pull(connection: Connection, now: datetime | None = None, *, trigger: str = 
     if path is None or path.parser is None or not connection.feed_url:
         return finish(Outcome.FAILURE, error_class="not_configured", message="No feed address is set.")
     try:
-        fetched = _fetch(connection, path.fetch or FetchPolicy(), read_again=_reader_changed(connection))
+        fetched = _fetch(connection, path.fetch or FetchPolicy(), read_again=_read_again(connection, now))
     except FeedUrlInvalid as exc:
         record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED, now=now,
                          reason="bad_address", message=str(exc), current=current)
@@ -72,19 +72,22 @@ def pull(connection: Connection, now: datetime | None = None, *, trigger: str = 
     return _land(connection, path, fetched, run, trigger, now, current, finish)
 
 
-def _reader_changed(connection: Connection) -> bool:
-    """The source's last pull was read by another reader than today's: its feed is fetched whole
-    again (no validators), so the improved reader reads it even though the feed did not change."""
+def _read_again(connection: Connection, now: datetime) -> bool:
+    """Whether the feed is fetched whole (no validators) even if it did not change: its last reading
+    was by another reader than today's, or is ``READ_AGAIN_AFTER`` old, so a repeating event is
+    written out to a horizon a year after a recent pull, not after the last change of the feed."""
     last = (
         AcquisitionBatch.objects.filter(
             connection=connection, method="provider_api", status=AcquisitionBatch.Status.COMMITTED
         )
         .order_by("-created_at", "-pk")
-        .values_list("parser_version", flat=True)
+        .values_list("parser_version", "created_at")
         .first()
     )
+    if last is None:
+        return False
     today = current_readers().get(connection.connector, "")
-    return bool(last and today and last != today)
+    return bool(last[0] and today and last[0] != today) or last[1] <= now - READ_AGAIN_AFTER
 
 
 def _fetch(connection: Connection, policy: FetchPolicy, *, read_again: bool = False) -> Fetched:
@@ -103,7 +106,7 @@ def _land(connection, path: AcquisitionPath, fetched: Fetched, run, trigger, now
     delivered before up to date, in the same transaction (``snapshot.bring_up_to_date``).
     """
     facts = BatchFacts()
-    options = ParseOptions(time_zone=owner_zone(connection.owner_id), horizon=now + HORIZON)
+    options = ParseOptions(time_zone=owner_zone(connection.owner_id), horizon=now + collect.FEED_HORIZON)
     try:
         records = list(path.parser(Body(fetched.body, fetched.charset), facts, options))
     except ArtifactRejected as exc:

@@ -264,3 +264,15 @@ def test_an_event_a_feed_lists_twice_is_kept_as_first_listed_and_a_second_pull_c
     assert "changed" not in run.message
     assert "14:30 CET Dentist" in day_page(owner_client, "2026-12-10")
     assert "listed again" not in day_page(owner_client, "2026-12-10")
+
+
+def test_an_unchanged_feed_is_read_again_after_a_month_so_the_standup_reaches_a_year_ahead(
+        calendar, published, owner_client):
+    published.show(STANDUP)
+    pulled(calendar)
+    assert pull(calendar, NOW + timedelta(days=29)).outcome == "not_modified"
+    later = NOW + timedelta(days=31)
+    run = pulled(calendar, later)
+
+    assert "5 new" in run.message  # the Mondays of 6 Dec 2027 to 3 Jan 2028
+    assert "Weekly standup" in day_page(owner_client, "2027-12-27")
