@@ -47,6 +47,7 @@ FEED_TIMEOUT_SECONDS = getattr(settings, "OWNERHUB_FEED_TIMEOUT_SECONDS", 20)
 MAX_FEED_BYTES = getattr(settings, "OWNERHUB_MAX_FEED_BYTES", 20 * 1024**2)
 BACKOFF_BASE = timedelta(minutes=1)
 DEFAULT_INTERVAL = timedelta(hours=1)
+FEED_HORIZON = timedelta(days=365)  # how far ahead of a pull a feed's repeating events are written out
 CLAIM_LEASE = timedelta(minutes=10)  # a claimed pull is not picked again by another worker for this long
 
 Outcome = CollectionRun.Outcome

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .collect import (
+    FEED_HORIZON,
     FEED_TIMEOUT_SECONDS,
     MAX_FEED_BYTES,
     normalize_feed_url,
@@ -77,7 +78,8 @@ def try_feed_address(connection: Connection, url: str) -> Found:
         raise AddressRefused(_REFUSALS.get(exc.error_class, exc.message)) from None
     zone = owner_zone(connection.owner_id)
     try:
-        records = list(path.parser(Body(fetched.body, fetched.charset), BatchFacts(), ParseOptions(time_zone=zone)))
+        options = ParseOptions(time_zone=zone, horizon=timezone.now() + FEED_HORIZON)  # as a pull reads it
+        records = list(path.parser(Body(fetched.body, fetched.charset), BatchFacts(), options))
     except ArtifactRejected as exc:
         raise AddressRefused(f"The address answered, but not with a calendar Ownerhub can read. {exc.detail}") from None
     noun = connection.manifest.record_noun

@@ -120,6 +120,9 @@ class ParseOptions:
     date_order: str | None = None
     chat: str | None = None  # which chat of a device backup this source is (``whatsapp.backup``)
     me: str | None = None  # the owner's own name as their chat exports write it (a backup's own messages)
+    # How far ahead a repeating event is written out (a calendar feed: a year after the pull);
+    # None: a year after the series starts. A parser reads no clock, so the pull passes it.
+    horizon: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,10 @@ class BatchFacts:
     date_order_seen: str | None = None  # the day/month order the file itself proves ("dmy", "mdy"), when it does
     partial: bool = False  # the artifact is known to be truncated or partial
     identity: str | None = None  # whose account or chat the file is from, when it says (``identity``)
+    # A source that sends its whole current state each time (a calendar feed): the event-time range
+    # it speaks for. Held records of its lane in that range that it gives differently are brought up
+    # to date, and those it no longer gives are gone (``coverage.pipeline.snapshot``). None: it adds only.
+    snapshot: tuple[datetime, datetime] | None = None
 
     def warn(self, kind: str, detail: str, position: str | None = None) -> None:
         if len(self.warnings) < MAX_WARNINGS:

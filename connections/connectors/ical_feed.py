@@ -19,8 +19,16 @@ records of stream ``events``; it is pure (no database, no clock, no network):
   read in the owner's zone; a date-only (all-day) value stands at noon of that
   date in the owner's zone (``base.day_instant``), so it counts on its own day
   there, and still does after a move of less than 12 hours.
-- Recurring events are stored once, at their first start, with the rule in the
-  payload; occurrences are not expanded.
+- A repeating event (``RRULE``, ``RDATE``) is a record per occurrence, from its first start up to
+  ``ParseOptions.horizon`` (a year after the pull), less its ``EXDATE``s, each keyed by the ``UID``
+  and the occurrence's original start exactly as a ``RECURRENCE-ID`` of it is keyed, so the event
+  that replaces one occurrence takes its place (``ical_series``; bounded: ``ical_repeats``). A
+  non-repeating event keeps the key it always had.
+- An all-day event whose ``DTEND`` is days after its ``DTSTART`` is a record per day it spans
+  (``payload["day"]``: "2 of 3"); the first day keeps the event's key, the others add their date.
+- A cancelled event (``STATUS:CANCELLED``) is a record with that status: a day page says so.
+- The feed is the calendar as it is now: ``BatchFacts.snapshot`` names the range it speaks for,
+  from its first record's time to the horizon (nothing when it ended inside an event).
 
 A text that is not a calendar raises ``ArtifactRejected`` before anything is
 yielded. An event without a readable ``DTSTART`` is counted as failed.
@@ -31,23 +39,22 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 
 from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions, day_instant
-from .ical_zones import FeedZones, keyed_as_written
+from .ical_series import Budget, Event, occurrences
+from .ical_times import DATE, BadTime, key_time, read_time
+from .ical_zones import FeedZones
 from .manifest import AcquisitionPath, FetchPolicy, Manifest, StreamView
 
-PARSER_VERSION = "ical/2"  # 2: an all-day date at noon in the owner's zone (base.day_instant)
+# 2: an all-day date at noon in the owner's zone (base.day_instant); 3: a repeating event is a record per
+# occurrence, an all-day event a record per day it spans, and a feed is a snapshot (BatchFacts.snapshot)
+PARSER_VERSION = "ical/3"
 STREAM = "events"
 MAX_KEY = 120  # Record.key
 _MAX_TEXT = 500
+MAX_DAYS = 366  # days an all-day event is shown on
 
-_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_DATETIME = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$")
-
-
-class _Bad(ValueError):
-    pass
 
 
 def unfold(text: str) -> Iterator[str]:
@@ -75,7 +82,7 @@ def split_line(line: str) -> tuple[str, dict[str, str], str]:
             cut = i
             break
     if cut < 0:
-        raise _Bad("no colon")
+        raise BadTime("no colon")
     head, value = line[:cut], line[cut + 1 :]
     parts, buf, quoted = [], "", False
     for ch in head:
@@ -99,92 +106,27 @@ def _unescape(value: str) -> str:
     return out.replace("\x00", "")[:_MAX_TEXT]
 
 
-def read_time(value: str, params: dict[str, str], options: ParseOptions, facts: BatchFacts,
-              zones: FeedZones) -> tuple[datetime, bool]:
-    """(UTC instant, all_day) of a DTSTART-like value; raises _Bad when unreadable."""
-    value = value.strip()
-    m = _DATE.match(value)
-    if m is not None and params.get("VALUE", "DATE") == "DATE":
-        try:
-            day = date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            raise _Bad("impossible date") from None
-        return day_instant(day, options.time_zone), True
-    m = _DATETIME.match(value)
-    if m is None:
-        raise _Bad("unreadable time")
-    try:
-        naive = datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), min(int(m[6]), 59))
-    except ValueError:
-        raise _Bad("impossible time") from None
-    if m[7]:
-        return naive.replace(tzinfo=UTC), False
-    tzid = params.get("TZID")
-    zone: tzinfo | None = None
-    if tzid:
-        zone = zones.zone(tzid)
-        if zone is None and tzid not in zones.warned:
-            zones.warned.add(tzid)
-            facts.warn(
-                "unknown_time_zone",
-                f"The time zone {tzid[:60]!r} is not known; its times were read in your time zone.",
-            )
-    if zone is None:
-        zone = options.time_zone
-        facts.time_zone_assumed = getattr(zone, "key", None) or str(zone)
-    try:
-        return naive.replace(tzinfo=zone).astimezone(UTC), False
-    except (OverflowError, ValueError):
-        raise _Bad("time out of range") from None
-
-
-def as_written(params: dict[str, str], value: str) -> str | None:
-    """The wall-clock text of a floating date-time, or of one in a zone no name tells (with that
-    zone's name); None for a date, a UTC time or a time in a named zone.
-
-    A floating time is read in the owner's zone, and a time in a zone only the feed defines
-    may be read otherwise once the definition changes, so their instants are no part of a key.
-    A time in a Windows zone learned after ical/1 keeps the text it was keyed by when it was
-    not known (``ical_zones.keyed_as_written``).
-    """
-    value = value.strip()
-    m = _DATETIME.match(value)
-    if m is None or m[7]:
-        return None
-    tzid = params.get("TZID", "").strip()
-    if not tzid:
-        return value
-    return f"{value} {tzid}" if keyed_as_written(tzid) else None
-
-
-def key_time(params: dict[str, str], value: str, instant: datetime) -> datetime | str:
-    """What a key holds of a time read as ``instant``: its text from ``as_written``; for a date,
-    midnight UTC of that date, where ical/1 stood it (the instant now depends on the owner's zone:
-    ``base.day_instant``); else ``instant`` itself."""
-    written = as_written(params, value)
-    if written:
-        return written
-    m = _DATE.match(value.strip())
-    if m is not None and params.get("VALUE", "DATE") == "DATE":
-        return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC)
-    return instant
-
-
-def event_key(uid: str, recurrence: datetime | str | None) -> str:
-    """``UID``, plus the overridden occurrence: its UTC instant, or its text from ``as_written``."""
+def event_key(uid: str, recurrence: datetime | str | None, day: date | None = None) -> str:
+    """``UID``, plus the occurrence (its UTC instant, or its text from ``as_written``), plus, for the
+    second and later days of an all-day event that spans several, that day's date as written."""
     if isinstance(recurrence, datetime):
         recurrence = f"{recurrence:%Y%m%dT%H%M%SZ}"
     raw = uid if recurrence is None else f"{uid}|{recurrence}"
+    if day is not None:
+        raw = f"{raw}|day:{day:%Y%m%d}"
     if len(raw) <= MAX_KEY:
         return raw
     return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, options: ParseOptions,
-           zones: FeedZones) -> ParsedRecord | None:
+def _read(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, options: ParseOptions,
+          zones: FeedZones) -> Event | None:
     first: dict[str, tuple[dict, str]] = {}
+    every: dict[str, list[tuple[dict, str]]] = {"RDATE": [], "EXDATE": []}
     for name, params, value in props:
         first.setdefault(name, (params, value))
+        if name in every:
+            every[name].append((params, value))
     if "DTSTART" not in first:
         facts.fail("An event without a start time.", f"event {n}")
         return None
@@ -197,7 +139,7 @@ def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, option
         start, all_day = when("DTSTART")
         recurrence = when("RECURRENCE-ID")[0] if "RECURRENCE-ID" in first else None
         recurrence_key = recurrence and key_time(*first["RECURRENCE-ID"], recurrence)
-    except _Bad as exc:
+    except BadTime as exc:
         facts.fail(f"An event whose start time cannot be read ({exc}).", f"event {n}")
         return None
     uid = first.get("UID", ({}, ""))[1].strip()
@@ -211,15 +153,75 @@ def _event(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, option
     payload: dict = {"uid": uid[:_MAX_TEXT], "summary": summary, "all_day": all_day}
     if recurrence is not None:
         payload["recurrence_id"] = recurrence.isoformat()
+    end = None
     if "DTEND" in first:
         try:
-            payload["end"] = when("DTEND")[0].isoformat()
-        except _Bad:
+            end = when("DTEND")[0]
+            payload["end"] = end.isoformat()
+        except BadTime:
             pass
     for name, field in (("LOCATION", "location"), ("STATUS", "status"), ("RRULE", "rrule")):
         if name in first:
             payload[field] = _unescape(first[name][1])
-    return ParsedRecord(STREAM, event_key(uid, recurrence_key), start, payload)
+    return Event(n, first, every, uid, start, all_day, recurrence, recurrence_key, payload, end)
+
+
+def _records(event: Event, overridden: set, facts: BatchFacts, options: ParseOptions, zones: FeedZones,
+             budget: Budget) -> Iterator[ParsedRecord]:
+    """The records of one event: one, one per occurrence of a repeating one, and one per day of each
+    all-day one that spans several days."""
+    repeats = ("RRULE" in event.first or event.every["RDATE"]) and event.recurrence is None
+    written = occurrences(event, overridden, facts, options, zones, budget) if repeats else None
+    if written is None:
+        yield from _days(event, event.recurrence_key, event.start, event.payload, facts, options)
+        return
+    for key_part, start in written:
+        payload = dict(event.payload)
+        if event.end is not None:
+            payload["end"] = (start + (event.end - event.start)).isoformat()
+        yield from _days(event, key_part, start, payload, facts, options)
+
+
+def _days(event: Event, key_part: datetime | str | None, start: datetime, payload: dict, facts: BatchFacts,
+          options: ParseOptions) -> Iterator[ParsedRecord]:
+    """An occurrence's record; an all-day one that ends days later gives a record for each day it spans
+    (the first keyed as one day's would be), so every day page it spans shows it."""
+    days = _all_day_span(event, key_part)
+    if days is None:
+        yield ParsedRecord(STREAM, event_key(event.uid, key_part), start, payload)
+        return
+    first_day, count = days
+    if count > MAX_DAYS:
+        facts.warn("long_event", f"An all-day event spans {count:,} days; it is shown on its first {MAX_DAYS}.",
+                   f"event {event.n}")
+        count = MAX_DAYS
+    for i in range(count):
+        day = first_day + timedelta(days=i)
+        at = start if i == 0 else day_instant(day, options.time_zone)
+        yield ParsedRecord(STREAM, event_key(event.uid, key_part, day if i else None), at,
+                           {**payload, "day": f"{i + 1} of {count}"})
+
+
+def _all_day_span(event: Event, key_part: datetime | str | None) -> tuple[date, int] | None:
+    """(first day, days) of an all-day occurrence whose DTEND is a later date than the day after its start."""
+    if not event.all_day or "DTEND" not in event.first:
+        return None
+    start_day, end_day = _date_of(*event.first["DTSTART"]), _date_of(*event.first["DTEND"])
+    if start_day is None or end_day is None or (end_day - start_day).days <= 1:
+        return None
+    if isinstance(key_part, datetime) and event.recurrence is None:  # an occurrence: its own date
+        return key_part.date(), (end_day - start_day).days
+    return start_day, (end_day - start_day).days
+
+
+def _date_of(params: dict, value: str) -> date | None:
+    m = DATE.match(value.strip())
+    if m is None or params.get("VALUE", "DATE") != "DATE":
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
 
 
 def parse_calendar(text: str, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
@@ -231,13 +233,30 @@ def parse_calendar(text: str, facts: BatchFacts, options: ParseOptions) -> Itera
     if first != "BEGIN:VCALENDAR":
         raise ArtifactRejected("wrong_source", "This is not an iCalendar feed (no BEGIN:VCALENDAR).")
     zones = FeedZones(text)
+    events = list(_events(lines, facts, options, zones))
+    overridden: dict[str, set] = {}
+    for event in events:
+        if event.recurrence is not None:
+            overridden.setdefault(event.uid, set()).update((event.recurrence, event.recurrence_key))
+    budget = Budget()
+    earliest = latest = None
+    for event in events:
+        for record in _records(event, overridden.get(event.uid, set()), facts, options, zones, budget):
+            earliest = record.event_at if earliest is None else min(earliest, record.event_at)
+            latest = record.event_at if latest is None else max(latest, record.event_at)
+            yield record
+    if earliest is not None and not facts.partial:
+        facts.snapshot = (earliest, max(latest, options.horizon or latest))
+
+
+def _events(lines: Iterator[str], facts: BatchFacts, options: ParseOptions, zones: FeedZones) -> Iterator[Event]:
     depth = 0  # nesting inside the current VEVENT (alarms)
     props: list | None = None
     n = 0
     for line in lines:
         try:
             name, params, value = split_line(line)
-        except _Bad:
+        except BadTime:
             if props is not None:
                 facts.fail("A line of an event could not be read.", f"event {n}")
             continue
@@ -253,10 +272,10 @@ def parse_calendar(text: str, facts: BatchFacts, options: ParseOptions) -> Itera
             if depth:
                 depth -= 1
             elif value.strip().upper() == "VEVENT":
-                record = _event(props, n, facts, options, zones)
+                event = _read(props, n, facts, options, zones)
                 props = None
-                if record is not None:
-                    yield record
+                if event is not None:
+                    yield event
             continue
         if props is not None and depth == 0:
             props.append((name, params, value))
@@ -291,7 +310,7 @@ MANIFEST = Manifest(
         ),
     ),
     streams=("events",),
-    views={"events": StreamView("agenda", ("summary", "location", "status", "all_day"))},
+    views={"events": StreamView("agenda", ("summary", "location", "status", "all_day", "day"))},
     record_key_rule="identifier the calendar gives the event and, for a repeating event, the occurrence",
     expected_refresh=timedelta(days=1),
     recovery="Copy the calendar's secret iCal address again and paste it here.",

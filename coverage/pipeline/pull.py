@@ -8,8 +8,9 @@ what each answer of a feed becomes). ``coverage.pipeline.sweep.register`` hands 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from connections import collect
@@ -26,9 +27,13 @@ from connections.models import CollectionRun, Condition, Connection
 from connections.runtime import active_conditions, record_condition
 from connections.zones import owner_zone
 
+from ..models import AcquisitionBatch
 from .live import acquire_records
+from .reread import current_readers
+from .snapshot import bring_up_to_date
 
 Outcome = CollectionRun.Outcome
+READ_AGAIN_AFTER = timedelta(days=30)  # an unchanged feed is read again this long after its last reading
 
 
 def pull(connection: Connection, now: datetime | None = None, *, trigger: str = "scheduled") -> CollectionRun:
@@ -45,7 +50,7 @@ def pull(connection: Connection, now: datetime | None = None, *, trigger: str = 
     if path is None or path.parser is None or not connection.feed_url:
         return finish(Outcome.FAILURE, error_class="not_configured", message="No feed address is set.")
     try:
-        fetched = _fetch(connection, path.fetch or FetchPolicy())
+        fetched = _fetch(connection, path.fetch or FetchPolicy(), read_again=_read_again(connection, now))
     except FeedUrlInvalid as exc:
         record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED, now=now,
                          reason="bad_address", message=str(exc), current=current)
@@ -67,26 +72,50 @@ def pull(connection: Connection, now: datetime | None = None, *, trigger: str = 
     return _land(connection, path, fetched, run, trigger, now, current, finish)
 
 
-def _fetch(connection: Connection, policy: FetchPolicy) -> Fetched:
+def _read_again(connection: Connection, now: datetime) -> bool:
+    """Whether the feed is fetched whole (no validators) even if it did not change: its last reading
+    was by another reader than today's, or is ``READ_AGAIN_AFTER`` old, so a repeating event is
+    written out to a horizon a year after a recent pull, not after the last change of the feed."""
+    last = (
+        AcquisitionBatch.objects.filter(
+            connection=connection, method="provider_api", status=AcquisitionBatch.Status.COMMITTED
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("parser_version", "created_at")
+        .first()
+    )
+    if last is None:
+        return False
+    today = current_readers().get(connection.connector, "")
+    return bool(last[0] and today and last[0] != today) or last[1] <= now - READ_AGAIN_AFTER
+
+
+def _fetch(connection: Connection, policy: FetchPolicy, *, read_again: bool = False) -> Fetched:
     url = normalize_feed_url(connection.feed_url)
     conditional = {"etag": connection.feed_etag, "last_modified": connection.feed_last_modified}
-    if not policy.conditional:
+    if not policy.conditional or read_again:
         conditional = {"etag": "", "last_modified": ""}
     return fetch(url, **conditional, timeout=policy.timeout_seconds or collect.FEED_TIMEOUT_SECONDS,
                  max_bytes=policy.max_bytes or collect.MAX_FEED_BYTES)
 
 
 def _land(connection, path: AcquisitionPath, fetched: Fetched, run, trigger, now, current, finish) -> CollectionRun:
-    """Parse a feed's answer and commit its records in one batch; keep the validators."""
+    """Parse a feed's answer and commit its records in one batch; keep the validators.
+
+    A feed that is a snapshot of its source (``BatchFacts.snapshot``) also brings the records it
+    delivered before up to date, in the same transaction (``snapshot.bring_up_to_date``).
+    """
     facts = BatchFacts()
-    options = ParseOptions(time_zone=owner_zone(connection.owner_id))
+    options = ParseOptions(time_zone=owner_zone(connection.owner_id), horizon=now + collect.FEED_HORIZON)
     try:
         records = list(path.parser(Body(fetched.body, fetched.charset), facts, options))
     except ArtifactRejected as exc:
         return finish(Outcome.FAILURE, error_class="not_a_feed", message=exc.detail)
-    batch = acquire_records(
-        connection, method="provider_api", trigger=trigger, records=records, facts=facts, run=run, now=now
-    )
+    with transaction.atomic():
+        batch = acquire_records(
+            connection, method="provider_api", trigger=trigger, records=records, facts=facts, run=run, now=now
+        )
+        changes = bring_up_to_date(batch, records, facts.snapshot, now)
     Connection.objects.filter(pk=connection.pk).update(
         feed_etag=fetched.etag[:200], feed_last_modified=fetched.last_modified[:64]
     )
@@ -95,6 +124,10 @@ def _land(connection, path: AcquisitionPath, fetched: Fetched, run, trigger, now
                      reason="pull_ok", current=current)
     noun = connection.manifest.record_noun
     message = f"{len(records):,} {noun[0] if len(records) == 1 else noun[1]} read, {batch.count_accepted:,} new"
+    if changes.changed:
+        message += f", {changes.changed:,} changed"
+    if changes.gone:
+        message += f", {changes.gone:,} no longer in the feed"
     if facts.failed:
         message += f", {facts.failed:,} could not be read"
     return finish(Outcome.SUCCESS, message=message + ".", records=len(records))

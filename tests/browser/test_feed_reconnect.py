@@ -50,7 +50,7 @@ def test_owner_reconnects_a_refused_feed_after_a_mistyped_address(page, live_ser
 
     page.locator("#feed-url").fill(httpserver.url_for("/cal/new.ics"))
     page.locator("#feed-url").press("Enter")
-    expect(page.get_by_text("Feed address saved: it holds 6 events, newest 10 Jun 2024.")).to_be_visible()
+    expect(page.get_by_text("Feed address saved: it holds 14 events, newest 12 Jun 2024.")).to_be_visible()
     expect(page.get_by_text("Checking the new address…").first).to_be_visible()
     expect(page.get_by_text("Access refused on")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -77,7 +77,15 @@ def test_an_occurrence_in_a_named_zone_is_keyed_by_its_instant_as_before():
     keys = keys_in("Pacific/Auckland")
 
     assert keys["Stand-up (moved)"] == "standup@example.org|20240605T070000Z"
-    assert keys["Book club"] == "book-club@example.org"
+
+
+def test_each_occurrence_of_a_floating_series_is_keyed_by_its_start_as_written_in_any_owner_zone():
+    """A repeating event is a record per occurrence (ical/3), keyed as a RECURRENCE-ID of it would be:
+    the two occurrences replaced by other events (12 and 19 Jun) are theirs, keyed as before."""
+    for zone in ("Pacific/Auckland", "Europe/Berlin", "America/Los_Angeles"):
+        options = ParseOptions(time_zone=ZoneInfo(zone))
+        series = [r.key for r in parse_calendar(FEED, BatchFacts(), options) if r.payload["summary"] == "Book club"]
+        assert series == ["book-club@example.org|20240605T190000", "book-club@example.org|20240626T190000"]
 
 
 def test_all_day_dates_are_keyed_as_ical_1_keyed_them_whatever_the_owners_zone():

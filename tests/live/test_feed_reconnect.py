@@ -38,7 +38,8 @@ def test_a_new_feed_address_is_tested_saved_and_checked_until_its_first_pull(ref
 
     page = post_address(client, owner, new_url)
 
-    assert "Feed address saved: it holds 6 events, newest 10 Jun 2024." in page
+    # 14: the daily stand-up is an event a day (ical/3); its last, 12 Jun, is the newest
+    assert "Feed address saved: it holds 14 events, newest 12 Jun 2024." in page
     refused.refresh_from_db()
     assert refused.feed_url == new_url and refused.next_due_at is not None
     health = load_one(refused)
@@ -47,7 +48,7 @@ def test_a_new_feed_address_is_tested_saved_and_checked_until_its_first_pull(ref
     assert "Checking the new address…" in card and "Access refused" not in card
 
     run = pull(refused, timezone.now())  # the queued pull from the new address
-    assert (run.outcome, run.records) == ("success", 6)
+    assert (run.outcome, run.records) == ("success", 14)
     health = load_one(refused)
     assert health.verdict.headline != "Checking the new address…"
     assert health.readiness.credential.state == "ready"

@@ -97,7 +97,8 @@ def test_unfold_joins_continuation_lines():
 def test_calendar_events_keys_and_times():
     facts = BatchFacts()
     options = ParseOptions(time_zone=ZoneInfo("America/New_York"))
-    events = {r.payload["summary"]: r for r in parse_calendar(ical("calendar.ics").decode(), facts, options)}
+    records = list(parse_calendar(ical("calendar.ics").decode(), facts, options))
+    events = {r.payload["summary"]: r for r in reversed(records)}  # a series' first occurrence
     assert set(events) == {
         "Team stand-up, daily",
         "Team stand-up (moved)",
@@ -107,8 +108,9 @@ def test_calendar_events_keys_and_times():
         "Lunch from Outlook",
     }
     standup = events["Team stand-up, daily"]
-    assert standup.key == "standup-2024@example.com"
+    assert standup.key == "standup-2024@example.com|20240603T070000Z"  # one record per occurrence (ical/3)
     assert standup.event_at == datetime(2024, 6, 3, 7, 0, tzinfo=UTC)  # Berlin summer time
+    assert sum(r.payload["summary"] == "Team stand-up, daily" for r in records) == 9  # 10, one moved
     assert standup.payload["rrule"] == "FREQ=DAILY;COUNT=10"
     moved = events["Team stand-up (moved)"]
     assert moved.key == "standup-2024@example.com|20240605T070000Z"
