@@ -373,7 +373,13 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         new_span = f" {between(facts.new_earliest, facts.new_latest, tz)}"
     parts = [f"{counts.accepted:,} new {pick(counts.accepted, noun)}{new_span}."]
     if counts.accepted == 0:
-        parts = [f"No new {noun[1]}{span}: all {counts.parsed - repeated:,} were already imported."]
+        held = counts.parsed - repeated
+        if held > 1:
+            parts = [f"No new {noun[1]}{span}: all {held:,} were already imported."]
+        elif held == 1:
+            parts = [f"No new {noun[1]}{span}: the one {noun[0]} was already imported."]
+        else:
+            parts = [f"No new {noun[1]}{span}."]
     elif earlier:
         parts.append(f"{earlier:,} already imported.")
     if repeated:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -155,7 +156,8 @@ def day(request: HttpRequest, slug: str, day: str) -> HttpResponse:
     rows = list(
         Record.objects.visible()
         .filter(connection=connection, event_at__gte=start, event_at__lt=end)
-        .order_by("event_at", "stream", "key")
+        # A chat's messages of one minute (Android writes no seconds) in the export's order (``seq``).
+        .order_by("event_at", F("payload__seq").asc(nulls_first=True), "id")
         .only("stream", "event_at", "payload", "media", "first_batch_id")[(page - 1) * PAGE : page * PAGE + 1]
     )
     more, rows = len(rows) > PAGE, rows[:PAGE]

@@ -34,6 +34,17 @@ from .media import SYSTEM, classify, count_media, is_encryption_notice
 from .words import DOCUMENT_ENDS, EDITED_RE, EXACT, POLL_PREFIXES, SPECIAL_TAILS
 
 _STREAM = "messages"
+# In a minute's counter (``Occurrences``), how many messages the minute held so far: a message
+# after the first carries its place as ``seq``, so a day shows a minute's messages (Android
+# writes no seconds) in the export's order. No author is empty, so no message is counted here.
+_SEQ = ("", "")
+
+
+def _place_in_minute(occ: dict, payload: dict) -> None:
+    """Count the message in its minute; after the minute's first, keep its place as ``seq``."""
+    if seq := occ.get(_SEQ, 0):
+        payload["seq"] = seq
+    occ[_SEQ] = seq + 1
 _MAX_BODY = MAX_LINE_CHARS  # a message (all its lines) longer than this is skipped
 _NONE, _OPEN, _SWALLOW = 0, 1, 2  # no message yet / collecting one / inside a skipped or failed one
 _PEOPLE_CAP = 10 * MAX_PARTICIPANTS  # distinct authors remembered for the chat's identity
@@ -236,6 +247,9 @@ class _Reader:
             record = new(Draft)  # see connections.connectors.drafts
             record.stream, record.key, record.event_at = _STREAM, key, at
             record.payload = {"author": author, "text": body, "kind": "text", "media_name": None}
+            if seq := occ.get(_SEQ, 0):  # not the minute's first message: its place in the minute
+                record.payload["seq"] = seq
+            occ[_SEQ] = seq + 1
             record.media, record.__class__ = None, ParsedRecord
             yield record
             if author not in people and len(people) < _PEOPLE_CAP:
@@ -366,6 +380,7 @@ class _Reader:
         occ[ident] = n + 1
         key = record_key(minute, author, content, n)
         payload = {"author": author, "text": body, "kind": kind, "media_name": media_name}
+        _place_in_minute(occ, payload)
         if media_kind is not None:
             payload["media_kind"] = media_kind
         if author not in self.people and len(self.people) < _PEOPLE_CAP:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from connections.connectors.whatsapp import PARSER_VERSION
 from tests.connectors.whatsapp.helpers import (
     FIXTURES,
@@ -33,8 +35,10 @@ def test_android_export_reads_every_message_and_skips_system_notices():
     assert {r.stream for r in records} == {"messages"}
     assert {r.payload["author"] for r in records} == {"Ana Souza", "Ben Carter"}
     base = {"author", "text", "kind", "media_name"}
-    # A media record also says its kind of media ("unknown": Android's one placeholder for all).
-    assert all(set(r.payload) == base | ({"media_kind"} if r.payload["kind"] == "media" else set()) for r in records)
+    # A media record also says its kind of media ("unknown": Android's one placeholder for all), and a
+    # message after the first of its minute its place in the minute (``seq``).
+    assert all(set(r.payload) - {"seq"} == base | ({"media_kind"} if r.payload["kind"] == "media" else set())
+               for r in records)
 
 
 def test_android_export_spans_its_first_and_last_message_in_utc():
@@ -297,3 +301,17 @@ def test_zip_with_several_text_files_uses_the_one_that_is_a_chat(tmp_path):
 
     assert [r.payload["text"] for r in records] == ["hi"]
     assert facts.media_declared == 0
+
+
+@pytest.mark.parametrize("layout", ["android", "ios"])
+def test_messages_of_one_minute_carry_their_place_in_it(tmp_path, layout):
+    """Android writes no seconds: the second and later messages of a minute say their place (``seq``),
+    so a day page can show them in the export's order; the key does not change with it."""
+    texts = ["question first?", "answer second", f"{LRM}image omitted", "fourth\nover two lines", "fifth"]
+    if layout == "android":
+        lines = [f"15/06/2024, 10:00 - {'Zed' if i % 2 else 'Amy'}: {t}" for i, t in enumerate(texts)]
+    else:
+        lines = [f"[15/06/2024, 10:00:00] {'Zed' if i % 2 else 'Amy'}: {t}" for i, t in enumerate(texts)]
+    records, _ = read(chat_file(tmp_path, [*lines, lines[0].replace("10:00", "10:01")]))
+
+    assert [r.payload.get("seq") for r in records] == [None, 1, 2, 3, 4, None]
