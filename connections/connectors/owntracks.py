@@ -153,9 +153,8 @@ def parse_owntracks(body: bytes, facts: BatchFacts) -> list[ParsedRecord]:
         record = _owntracks_location(item, n, facts)
         if record is not None:
             records.append(record)
-    if facts.failed and not records and len(items) == 1:
-        # A lone location that cannot be read is a bad request, not an empty one.
-        raise PayloadRejected("bad_location", facts.warnings[-1].detail)
+    # A location that cannot be read, even alone in its request, is counted failed and the request
+    # answered as taken (FORMATS.md): the app would otherwise send it again on every retry, for ever.
     return records
 
 

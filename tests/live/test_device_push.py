@@ -154,7 +154,7 @@ def test_failed_attempts_from_one_address_are_rate_limited(client, phone, phone_
 
 @pytest.mark.parametrize(
     "body, reason",
-    [(b"{broken", "not_json"), (b'{"lat": 1}', "no_type"), (b'{"_type": "location", "lat": 1}', "bad_location")],
+    [(b"{broken", "not_json"), (b'{"lat": 1}', "no_type")],
 )
 def test_bad_payload_gets_400_with_reason_and_is_counted(client, phone, phone_token, body, reason):
     response = push_owntracks(client, phone_token, body)
@@ -163,6 +163,15 @@ def test_bad_payload_gets_400_with_reason_and_is_counted(client, phone, phone_to
     run = CollectionRun.objects.get(connection=phone)
     assert run.outcome == "failure" and run.error_class == f"bad_payload:{reason}"
     assert run.message.startswith("2 unreadable pushes this hour")
+
+
+def test_a_lone_location_that_cannot_be_read_is_answered_as_taken_and_counted(client, phone, phone_token):
+    """The app would send a refused location again on every retry: it is taken, and counted as failed."""
+    response = push_owntracks(client, phone_token, b'{"_type": "location", "lat": 1}')
+    assert response.status_code == 200 and response.json() == []
+    batch = AcquisitionBatch.objects.get(connection=phone)
+    assert (batch.count_failed, batch.count_accepted) == (1, 0)
+    assert not CollectionRun.objects.filter(connection=phone, outcome="failure").exists()
 
 
 def test_hours_of_only_bad_payloads_make_the_phone_failing_and_a_good_push_clears_it(client, phone, phone_token):

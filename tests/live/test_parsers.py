@@ -47,14 +47,19 @@ def test_owntracks_empty_body_is_nothing():
         (b"{not json", "not_json"),
         (b'"a string"', "not_a_message"),
         (b'{"lat": 1}', "no_type"),
-        (json.dumps({"_type": "location", "lat": 95, "lon": 1, "tst": 1}).encode(), "bad_location"),
-        (json.dumps({"_type": "location", "lat": 1, "lon": 1}).encode(), "bad_location"),
     ],
 )
 def test_owntracks_unreadable_payloads_are_refused_with_a_reason(body, reason):
     with pytest.raises(PayloadRejected) as caught:
         owntracks(body)
     assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize("location", [{"_type": "location", "lat": 95, "lon": 1, "tst": 1},
+                                      {"_type": "location", "lat": 1, "lon": 1}])
+def test_a_lone_owntracks_location_that_cannot_be_read_is_counted_not_refused(location):
+    facts = BatchFacts()
+    assert owntracks(json.dumps(location).encode(), facts) == [] and facts.failed == 1
 
 
 def test_owntracks_array_counts_the_bad_one_and_keeps_the_rest():
