@@ -397,7 +397,11 @@ def _forward_for(advisory_kind: str, manifest: Manifest, *, blocking: bool = Fal
     text = _ADVISORY_FORWARD.get(advisory_kind, _ADVISORY_FORWARD["cut_off" if blocking else "parser_warning"])
     if advisory_kind == "stale_owner_artifact":
         text = manifest.re_export_hint or text
-    return f"{text} Collection is blocked until then." if blocking else text
+    if not blocking:
+        return text
+    if manifest.is_manual:  # an export is not collected: what is blocked is trusting its coverage
+        return f"{text} Until then this source counts as incomplete; what was read is kept."
+    return f"{text} Collection is blocked until then."
 
 
 def _failed_import_asks(f: _Facts) -> tuple[_Ask, ...]:

@@ -35,6 +35,8 @@ def test_a_cut_off_export_fails_the_card_and_its_receipt_and_preview_say_blockin
     health = load_one(cut_health, now=NOW)
     assert (health.verdict.state, health.verdict.label) == ("failing", "Can't collect")
     assert health.coverage.record_count == 5000  # what was read is kept and counted
+    # An export is not collected: the card does not say collection is blocked.
+    assert health.verdict.forward.endswith("Until then this source counts as incomplete; what was read is kept.")
     [blocking] = health.advisories
     assert (blocking.kind, blocking.severity, blocking.detail) == ("cut_off", "blocking", CUT["detail"])
     client.force_login(owner)
