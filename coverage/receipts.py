@@ -246,7 +246,10 @@ def build_receipt(
 
 
 def _artifact(batch: AcquisitionBatch) -> Artifact | None:
-    return Artifact(batch.artifact_filename, batch.artifact_sha256, batch.artifact_bytes) if batch.artifact_sha256 else None
+    """The uploaded file; an import read again handed its copy on (``sha256`` empty) but keeps its name."""
+    if not (batch.artifact_sha256 or batch.artifact_filename):
+        return None
+    return Artifact(batch.artifact_filename, batch.artifact_sha256, batch.artifact_bytes)
 
 
 def _phases(batch: AcquisitionBatch) -> tuple[Phase, ...]:
@@ -309,8 +312,8 @@ def _explanations(batch, facts, counts: Counts, split: DuplicateSplit, manifest)
 def _duplicate_split(batch, counts: Counts) -> DuplicateSplit:
     """``duplicate`` counts keys held by earlier imports and repeats inside this file (DESIGN.md);
     the earlier imports are named in ``duplicate_sources``, so the rest repeat inside the file."""
-    if batch.status == AcquisitionBatch.Status.DUPLICATE:
-        return DuplicateSplit(counts.duplicate, 0)
+    if batch.status == AcquisitionBatch.Status.DUPLICATE or batch.trigger == "reread":
+        return DuplicateSplit(counts.duplicate, 0)  # a reading again holds what its import held: none repeats
     earlier = sum(s.get("count", 0) for s in batch.duplicate_sources or ())
     return DuplicateSplit(earlier, max(0, counts.duplicate - earlier))
 
@@ -357,6 +360,10 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         return batch.question.get("text", "This file needs an answer before it can be read.")
     if batch.is_reading:  # the worker reads it (coverage.pipeline.background)
         return f"Reading… {count(batch.progress, noun)} so far." if batch.progress else "Reading the file…"
+    if status in (AcquisitionBatch.Status.PREVIEW, AcquisitionBatch.Status.COMMITTED) and (
+        said := receipt_reread(batch, noun)
+    ):  # an import read again says what reading it again changed, not what it added (``reread_words``)
+        return " ".join(said["sentences"])
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return "This file has not been read to the end, so it cannot be imported. Upload it again."
     where = container(batch.method)

@@ -73,3 +73,22 @@ def test_the_command_reads_a_sources_imports_in_the_zone_it_is_given(two_exports
     out = io.StringIO()
     call_command("reread", connection=two_exports.slug, zone="UTC", preview=True, stdout=out)
     assert "Every import was read by today's reader in UTC: nothing to read again." in out.getvalue()
+
+
+def test_a_reading_again_says_what_moved_and_the_import_it_replaced_keeps_its_file_name(owner_client, two_exports):
+    owner_client.post("/settings/time-zone/", {"time_zone": "Pacific/Auckland"})
+    owner_client.post("/reread/zone/")
+    first, second = AcquisitionBatch.objects.filter(connection=two_exports, trigger="reread").order_by("pk")
+
+    said = _words(owner_client.get(f"/receipts/{second.pk}/"))
+    assert "6 messages moved to Pacific/Auckland time." in said  # 19 of its 25 moved with the first
+    assert "repeated inside the file" not in said and "already imported" not in said
+
+    api = owner_client.get(f"/api/owner/batches/{first.pk}").json()
+    assert api["duplicate_split"]["in_file"] == 0  # nothing repeats inside the file
+    replaced = AcquisitionBatch.objects.get(options__superseded_by=first.pk)
+    listed = _words(owner_client.get(f"/sources/{two_exports.slug}/imports/"))
+    assert not replaced.artifact_name and "WhatsApp Chat with Ana.txt" in listed
+    assert owner_client.get(f"/api/owner/batches/{replaced.pk}").json()["artifact"]["filename"] == (
+        "WhatsApp Chat with Ana.txt"
+    )
