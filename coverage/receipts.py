@@ -391,6 +391,8 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         parts.append(f"{earlier:,} already imported.")
     if repeated:
         parts.append(f"{repeated:,} repeated inside the {where}.")
+    if added := (batch.options or {}).get("media_added"):
+        parts.append(f"{count(added, MEDIA_FILE)} missing from earlier imports {pick(added, ('was', 'were'))} added.")
     if media_missing:
         parts.append(f"{count(media_missing, MEDIA_FILE)} {pick(media_missing, ('was', 'were'))} not included in this export.")
     if counts.failed:

@@ -368,6 +368,8 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: DeliveredSlot
         media_not_attached=batch.media_missing + batch.media_omitted,
     )
     landed = tally.as_landed()
+    if added := sum(landed.upgraded.values()):  # media an earlier export lacked, filled in (``_upgrade_media``)
+        batch.options = {**(batch.options or {}), "media_added": added}
     summaries.update_lane(batch, round_, now, new_batch=True, landed=landed, counted=counted)
     summaries.update_summary(batch, round_, now, landed=landed)
     batch.day_counts = counted.per_day()

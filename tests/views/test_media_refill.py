@@ -77,3 +77,14 @@ def test_a_re_export_that_brings_some_photos_keeps_only_the_days_still_missing(o
     page = owner_client.get(f"/sources/{chat.slug}/").content.decode()
     assert "1 of 3 media files included" in page
     assert media_missing_cells(page) == 2
+
+
+def test_the_receipt_of_a_re_export_with_the_photos_says_they_were_added(owner_client, chat):
+    import_zip(chat, False, "WhatsApp Chat - Lisbon.zip")
+    again = import_zip(chat, True, "WhatsApp Chat - Lisbon (with media).zip")
+    again.refresh_from_db()
+
+    said = owner_client.get(f"/api/owner/batches/{again.pk}").json()["sentence"]
+
+    assert said.startswith("No new messages")
+    assert "3 media files missing from earlier imports were added." in said
