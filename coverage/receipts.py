@@ -360,7 +360,7 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         return batch.question.get("text", "This file needs an answer before it can be read.")
     if batch.is_reading:  # the worker reads it (coverage.pipeline.background)
         return f"Reading… {count(batch.progress, noun)} so far." if batch.progress else "Reading the file…"
-    if status in (AcquisitionBatch.Status.PREVIEW, AcquisitionBatch.Status.COMMITTED) and (
+    if status in (AcquisitionBatch.Status.PREVIEW, AcquisitionBatch.Status.COMMITTED) and batch.trigger == "reread" and (
         said := receipt_reread(batch, noun)
     ):  # an import read again says what reading it again changed, not what it added (``reread_words``)
         return " ".join(said["sentences"])
@@ -391,8 +391,7 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
         parts.append(f"{earlier:,} already imported.")
     if repeated:
         parts.append(f"{repeated:,} repeated inside the {where}.")
-    if added := (batch.options or {}).get("media_added"):
-        parts.append(f"{count(added, MEDIA_FILE)} missing from earlier imports {pick(added, ('was', 'were'))} added.")
+    parts += [w.get("detail", "") for w in facts.warnings or () if w.get("kind") == "media_added"]
     if media_missing:
         parts.append(f"{count(media_missing, MEDIA_FILE)} {pick(media_missing, ('was', 'were'))} not included in this export.")
     if counts.failed:

@@ -25,7 +25,7 @@ from connections.models import Connection
 from connections.zones import owner_zone
 
 from ..models import AcquisitionBatch
-from ..words import zone_name
+from ..words import MEDIA_FILE, count, pick, zone_name
 from ..zone_previews import zone_to_read_in, zone_words
 from . import accounts, claims, set_aside, summaries
 from .chunks import SlotCounts, Tally, delivered, land_chunk, tally_json, undo_landing
@@ -63,6 +63,9 @@ FAILED_WORDS = (
 )
 NOT_READ_TO_THE_END = "This file was not read to the end, so it cannot be imported. Upload it again."
 ALREADY_LANDING = "This same file is being imported already; its receipt shows the result when it is done."
+
+
+MEDIA_ADDED = "media_added"  # a note of the media this import filled in (its receipt's sentence says it)
 
 
 class _CommitFailed(Exception):
@@ -369,7 +372,10 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: DeliveredSlot
     )
     landed = tally.as_landed()
     if added := sum(landed.upgraded.values()):  # media an earlier export lacked, filled in (``_upgrade_media``)
-        batch.options = {**(batch.options or {}), "media_added": added}
+        batch.warnings = [*(w for w in batch.warnings or () if w.get("kind") != MEDIA_ADDED),
+                          {"kind": MEDIA_ADDED, "position": None, "count": added,
+                           "detail": f"{count(added, MEDIA_FILE)} missing from earlier imports "
+                                     f"{pick(added, ('was', 'were'))} added."}]
     summaries.update_lane(batch, round_, now, new_batch=True, landed=landed, counted=counted)
     summaries.update_summary(batch, round_, now, landed=landed)
     batch.day_counts = counted.per_day()
