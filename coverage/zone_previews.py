@@ -19,12 +19,13 @@ def zone_to_read_in(batch: AcquisitionBatch, zone: str) -> str | None:
     """``zone`` (the owner's zone now, an IANA name) when the waiting preview ``batch`` read its
     zoneless times in another zone; None when it is up to date or not such a preview.
 
-    A preview read in a zone named for it (a re-read's ``options.time_zone``) and a preview still
-    being read or waiting for an answer are up to date as they are.
+    A re-read (read in a zone named for it, ``options.time_zone``) and a preview still being read or
+    waiting for an answer are up to date as they are. Reads no deferred field (the dashboard's loader
+    builds the latest receipt from a batch without its ``options``).
     """
     if batch.status != AcquisitionBatch.Status.PREVIEW or not batch.is_measured or batch.question:
         return None
-    if batch.connection.connector not in ZONELESS_CONNECTORS or (batch.options or {}).get("time_zone"):
+    if batch.connection.connector not in ZONELESS_CONNECTORS or batch.trigger == "reread":
         return None
     read_in = batch.time_zone_assumed
     return zone if read_in and read_in != zone else None

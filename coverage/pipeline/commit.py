@@ -17,6 +17,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -298,22 +299,7 @@ def _land_committing(batch_id: int, now: datetime | None) -> tuple[AcquisitionBa
     # the lock: on PostgreSQL the walk over the index of the rows the chunks deleted took 0.27 s
     # at 1M rows. A process killed first leaves them to the sweep (``sweep.remove_stray_staging``).
     drop_staging(batch.pk, landed=True)
-    _settle_other_previews(batch)
     return batch, True
-
-
-def _settle_other_previews(batch: AcquisitionBatch) -> None:
-    """Other previews of the file just imported into this source can only repeat it: each becomes
-    its ``duplicate`` (its staged rows and stored copy go), so none waits on the card for nothing.
-    An owner who previewed a file (``import_artifact --preview``) and then imported it is left one
-    import, not an import and a preview."""
-    others = AcquisitionBatch.objects.filter(
-        connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status=Status.PREVIEW,
-        phases__has_key="deduplicated",  # read to the end: a preview still being read is left to finish
-    ).exclude(pk=batch.pk).exclude(trigger=REREAD)
-    for other_id in others.values_list("pk", flat=True):
-        if AcquisitionBatch.objects.filter(pk=other_id, status=Status.PREVIEW).update(status=Status.DUPLICATE):
-            mark_duplicate(AcquisitionBatch.objects.get(pk=other_id), batch)
 
 
 def _set_aside_first(batch_id: int) -> None:
@@ -391,17 +377,21 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: DeliveredSlot
     for phase in ("committed", "indexed", "health_projected"):
         stamp(batch, phase)
     batch.save()
-    _settle_failed_copies(batch)
+    _settle_copies(batch)
 
 
-def _settle_failed_copies(batch: AcquisitionBatch) -> None:
-    """Earlier failed imports of the file that just landed are now its duplicates (no retry left to offer)."""
+def _settle_copies(batch: AcquisitionBatch) -> None:
+    """Other batches of the file that just landed in this source can only repeat it, so they become its
+    duplicates (their staged rows and stored copies go): earlier failed imports (no retry left to offer),
+    and previews read to the end (none waits on the card for nothing: ``import_artifact --preview``,
+    then without it, leaves one import). A preview still being read is left to finish."""
     if not batch.artifact_sha256:
         return
-    for failed in AcquisitionBatch.objects.filter(
-        connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256, status=Status.FAILED
-    ):
-        mark_duplicate(failed, batch)
+    for copy in AcquisitionBatch.objects.filter(
+        Q(status=Status.FAILED) | Q(status=Status.PREVIEW, phases__has_key="deduplicated"),
+        connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256,
+    ).exclude(pk=batch.pk).exclude(trigger=REREAD):
+        mark_duplicate(copy, batch)
 
 
 def _read_whole_artifact(batch: AcquisitionBatch) -> None:
