@@ -255,3 +255,38 @@ def test_webcal_addresses_are_fetched_over_https(calendar):
     set_feed_url(calendar, "webcal://localhost/x.ics")
     assert calendar.feed_url == "https://localhost/x.ics"
     assert Condition.objects.filter(connection=calendar, superseded_at__isnull=True).count() == 0
+
+
+class Answers:
+    """A feed address that answers, in turn, with the calendar, a 404, a sign-in page, then the calendar."""
+
+    def __init__(self):
+        self.turn = 0
+
+    def __call__(self, request: Request) -> Response:
+        self.turn += 1
+        if self.turn == 2:
+            return Response("Not found", status=404)
+        if self.turn == 3:
+            return Response("<!doctype html><html><body><form>Sign in</form></body></html>", content_type="text/html")
+        return Response(ical("calendar.ics"), content_type=CALENDAR)
+
+
+# what the feed answers, then the access the source page shows: state, reason
+ACCESS = [("the calendar", "ready", "feed_answered"), ("404", "unavailable", "http_404"),
+          ("a sign-in page", "unavailable", "not_a_feed"), ("the calendar again", "ready", "feed_answered")]
+
+
+def test_a_feeds_access_follows_what_its_address_answers(calendar, httpserver, owner, client, time_machine):
+    httpserver.expect_request(FEED_PATH).respond_with_handler(Answers())
+    client.force_login(owner)
+    seen, start = [], timezone.now()
+    for turn, (answer, _, _) in enumerate(ACCESS):
+        time_machine.move_to(start + timedelta(hours=turn), tick=False)
+        now = timezone.now()
+        pull(calendar, now)
+        credential = load_one(calendar, now=now).readiness.credential
+        seen.append((answer, credential.state, credential.reason))
+        page = client.get(f"/sources/{calendar.slug}/").content.decode()
+        assert ("Unavailable" in page) == (credential.state == "unavailable"), answer
+    assert seen == ACCESS
