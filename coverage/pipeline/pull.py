@@ -33,8 +33,8 @@ from .reread import current_readers
 from .snapshot import bring_up_to_date
 
 Outcome = CollectionRun.Outcome
-READ_AGAIN_AFTER = timedelta(days=30)
-GONE = (404, 410)  # answers that say the address no longer gives the calendar  # an unchanged feed is read again this long after its last reading
+READ_AGAIN_AFTER = timedelta(days=30)  # an unchanged feed is read again this long after its last reading
+GONE = (404, 410)  # answers that say the address no longer gives the calendar
 
 
 def pull(connection: Connection, now: datetime | None = None, *, trigger: str = "scheduled") -> CollectionRun:
@@ -62,11 +62,8 @@ def pull(connection: Connection, now: datetime | None = None, *, trigger: str = 
             reason = f"http_{exc.status}" if exc.status else exc.error_class
             record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.REJECTED, now=now,
                              reason=reason, message=exc.message, current=current)
-        elif exc.status in GONE:
-            # The address no longer gives the calendar (a secret address reset answers 404): the source's
-            # access is no longer what the first fetch found; the pulls go on, in case it comes back.
-            record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.UNAVAILABLE, now=now,
-                             reason=f"http_{exc.status}", message=exc.message, current=current)
+        elif exc.status in GONE:  # a secret address that was reset answers 404
+            _unavailable(connection, f"http_{exc.status}", exc.message, now, current)
         return finish(Outcome.FAILURE, error_class=exc.error_class, message=exc.message)
 
     record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.READY, now=now,
@@ -76,6 +73,13 @@ def pull(connection: Connection, now: datetime | None = None, *, trigger: str = 
                          reason="pull_ok", current=current)
         return finish(Outcome.NOT_MODIFIED, message="The feed has not changed.")
     return _land(connection, path, fetched, run, trigger, now, current, finish)
+
+
+def _unavailable(connection: Connection, reason: str, message: str, now: datetime, current) -> None:
+    """The address no longer gives the calendar: its access is no longer what an earlier fetch found.
+    The pulls go on, in case it comes back; the next calendar it answers makes it ready again."""
+    record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.UNAVAILABLE, now=now,
+                     reason=reason, message=message, current=current)
 
 
 def _read_again(connection: Connection, now: datetime) -> bool:
@@ -116,9 +120,7 @@ def _land(connection, path: AcquisitionPath, fetched: Fetched, run, trigger, now
     try:
         records = list(path.parser(Body(fetched.body, fetched.charset), facts, options))
     except ArtifactRejected as exc:
-        # An address that answers with something else (a sign-in page) no longer gives the calendar.
-        record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.UNAVAILABLE, now=now,
-                         reason="not_a_feed", message=exc.detail, current=current)
+        _unavailable(connection, "not_a_feed", exc.detail, now, current)  # a sign-in page, say
         return finish(Outcome.FAILURE, error_class="not_a_feed", message=exc.detail)
     with transaction.atomic():
         batch = acquire_records(
