@@ -145,9 +145,7 @@ def owner_gaps(holes: Iterable[dict], tz: tzinfo | None) -> list[tuple[str, str,
         if tz is None or zone_name(tz) == hole.get("zone", "UTC"):
             gaps.append((start.isoformat(), end.isoformat(), (end - start).days + 1))
             continue
-        hole_zone = zone(hole.get("zone"))
-        empty_from = datetime.combine(start, time(0), hole_zone)
-        empty_until = datetime.combine(end + timedelta(days=1), time(0), hole_zone)
+        empty_from, empty_until = _empty_between(hole, start, end)
         first = local_date(empty_from, tz)
         if _midnight(first, tz) < empty_from:
             first += timedelta(days=1)
@@ -155,6 +153,18 @@ def owner_gaps(holes: Iterable[dict], tz: tzinfo | None) -> list[tuple[str, str,
         if last >= first:
             gaps.append((first.isoformat(), last.isoformat(), (last - first).days + 1))
     return gaps
+
+
+def _empty_between(hole: dict, start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants a hole is known empty between: those it keeps (``"from"``, ``"until"``: the
+    end of the last slot with a record before it, the start of the first after), else its days
+    in its zone (holes kept before they named their instants)."""
+    try:
+        return datetime.fromisoformat(hole["from"]), datetime.fromisoformat(hole["until"])
+    except (KeyError, TypeError, ValueError):
+        hole_zone = zone(hole.get("zone"))
+        return (datetime.combine(start, time(0), hole_zone),
+                datetime.combine(end + timedelta(days=1), time(0), hole_zone))
 
 
 def _midnight(d: date, tz: tzinfo) -> datetime:

@@ -21,7 +21,7 @@ from connections.connectors.manifest import METHOD_LABELS
 from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
 from .receipt_words import Explanation, container, explanations, stream_label
-from .reread_words import receipt_reread
+from .reread_words import READ_AGAIN, read_again_words, receipt_read_again, receipt_reread
 from .words import ITEM, MEDIA_FILE, between, count, day, pick, span, zone_name
 from .zone_previews import zone_to_read_in, zone_words
 
@@ -178,6 +178,23 @@ class Receipt:
     # ("Workouts 3 Jan to 3 Mar 2024; samples 1 Jan to 3 Dec 2024") when the file holds several streams.
     streams: tuple[StreamLine, ...] = ()
     streams_sentence: str = ""
+    # An import read again since (``pipeline.reread``): the newer reading's ``batch_id`` and a ``sentence``
+    # saying when, in which zone, and where its records stand now.
+    read_again: dict | None = None
+
+    @property
+    def notes(self) -> tuple[ReceiptWarning, ...]:
+        """The warnings listed as notes: those its sentence or a notice of its own does not already say."""
+        return tuple(w for w in self.warnings if w.kind not in SAID_ELSEWHERE)
+
+    @property
+    def container(self) -> str:
+        """What was received: 'file', 'push' or 'pull' ('3 notes about this push')."""
+        return container(self.method)
+
+
+# Notes a receipt says in its sentence (media filled in) or in a notice (read again), not again in its list.
+SAID_ELSEWHERE = frozenset({"media_added", READ_AGAIN})
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -219,7 +236,7 @@ def build_receipt(
         media=media,
         # Imports made before the one rule (pipeline.summaries.holes) stored gaps for every connector.
         gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, tz)) if manifest.hole_after is not None else (),
-        warnings=_warnings(facts, manifest),
+        warnings=_warnings(facts, manifest, tz),
         completeness_claim=facts.completeness_claim,
         completeness_text=_completeness_text(facts.completeness_claim, batch.method, manifest.record_noun),
         duplicate_of=batch.duplicate_of_id,
@@ -242,6 +259,7 @@ def build_receipt(
         explanations=_explanations(batch, facts, counts, split, manifest),
         streams=(streams := _streams(facts, tz)),
         streams_sentence=_streams_sentence(streams),
+        read_again=receipt_read_again(batch.warnings, tz),
     )
 
 
@@ -256,10 +274,12 @@ def _phases(batch: AcquisitionBatch) -> tuple[Phase, ...]:
     return tuple(Phase(name, _parse_time((batch.phases or {}).get(name))) for name in PHASES)
 
 
-def _warnings(facts: AcquisitionBatch, manifest) -> tuple[ReceiptWarning, ...]:
-    """The batch's warnings, blocking where the connector declares the kind a blocking gap."""
+def _warnings(facts: AcquisitionBatch, manifest, tz: tzinfo) -> tuple[ReceiptWarning, ...]:
+    """The batch's warnings, blocking where the connector declares the kind a blocking gap. A note that
+    the import was read again is said in the owner's zone of today (``reread_words``)."""
     return tuple(
-        ReceiptWarning(w.get("kind", ""), w.get("detail", ""), w.get("position"), w.get("kind") in manifest.blocking_gaps)
+        ReceiptWarning(w.get("kind", ""), read_again_words(w, tz) if w.get("kind") == READ_AGAIN else w.get("detail", ""),
+                       w.get("position"), w.get("kind") in manifest.blocking_gaps)
         for w in facts.warnings or ()
     )
 

@@ -9,7 +9,7 @@ says what happened), ``import_heading`` (an import named by its day and file, UI
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from . import words
 from .models import AcquisitionBatch
@@ -106,6 +106,45 @@ def zone_question(zone: str, moving: int, noun: words.Noun) -> str:
     """'Read your chats again in Europe/Berlin? 1,234 messages will move; nothing will be duplicated.'"""
     return (f"Read your chats again in {zone}? {words.count(moving, noun)} will move; "
             "nothing will be duplicated.")
+
+
+READ_AGAIN = "read_again"  # the note an import read again keeps (``pipeline.reread.commit_reread``)
+
+
+def read_again_note(reading, noun: words.Noun) -> dict:
+    """The note an import keeps when it is read again: the newer reading, when, in which zone, its range.
+
+    Its sentence is said by ``read_again_words`` in the owner's zone of the day the receipt is read."""
+    return {"kind": READ_AGAIN, "batch_id": reading.pk, "zone": (reading.options or {}).get("time_zone") or "",
+            "at": reading.committed_at.isoformat() if reading.committed_at else "",
+            "earliest": reading.event_earliest.isoformat() if reading.event_earliest else "",
+            "latest": reading.event_latest.isoformat() if reading.event_latest else "",
+            "noun": list(noun)}
+
+
+def read_again_words(note: dict, tz: tzinfo) -> str:
+    """'Read again in Pacific/Auckland time on 4 Dec 2026: its messages now run from 4 Jan to 31 Dec 2024.'"""
+    how = f"in {note['zone']} time" if note.get("zone") else "with the improved reader"
+    said = f"Read again {how} on {words.day(_instant(note, 'at'), tz)}"
+    earliest, latest = _instant(note, "earliest"), _instant(note, "latest")
+    if earliest and latest:
+        said += f": its {(note.get('noun') or ('record', 'records'))[1]} now run {words.between(earliest, latest, tz)}"
+    return said + ". The newer reading's receipt says what moved."
+
+
+def _instant(note: dict, name: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(note[name])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def receipt_read_again(warnings, tz: tzinfo) -> dict | None:
+    """What the receipt of an import read since says of it: the newer reading and the sentence."""
+    notes = [w for w in warnings or () if w.get("kind") == READ_AGAIN]
+    if not notes:
+        return None
+    return {"batch_id": notes[-1].get("batch_id"), "sentence": read_again_words(notes[-1], tz)}
 
 
 def receipt_reread(batch: AcquisitionBatch, noun: words.Noun) -> dict | None:

@@ -6,10 +6,13 @@ render, deciding nothing themselves.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -20,6 +23,7 @@ from connections.models import Connection
 
 from .evidence import load_receipt
 from .models import AcquisitionBatch
+from .pipeline.reread import TRIGGER as REREAD
 from .pipeline.undo import RemovalRefused, plan_removal, remove_import
 from .receipts import build_receipt
 from .serializers import receipt_json
@@ -81,23 +85,41 @@ ATTEMPTS_SHOWN = 20
 @require_GET
 @login_required
 def imports(request: HttpRequest, slug: str) -> HttpResponse:
-    """Every upload of a source, newest first, paginated; rejected attempts are listed apart."""
+    """Every upload of a source, newest first, paginated; rejected attempts are listed apart.
+
+    An upload read again is one row, its newest reading: the readings it replaced, and readings
+    previewed but not taken, are not uploads of their own (each receipt still leads to the other)."""
     connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
     uploads = connection.batches.filter(method="owner_artifact").select_related("duplicate_of")
-    page = Paginator(uploads.exclude(status=Status.REJECTED), IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    listed = (uploads.exclude(status=Status.REJECTED).exclude(options__has_key="superseded_by")
+              .exclude(Q(trigger=REREAD) & ~Q(status__in=(Status.COMMITTED, Status.REMOVED))))
+    page = Paginator(listed, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
     rejected = uploads.filter(status=Status.REJECTED)
     for batch in page.object_list:
         batch.connection = connection
+    uploaded = _uploaded_on(page.object_list)
     context = {
         "connection": connection,
         "page": page,
-        "receipts": [build_receipt(b) for b in page.object_list],
+        "rows": [(build_receipt(b), uploaded.get(b.pk)) for b in page.object_list],
         "rejected": list(rejected[:ATTEMPTS_SHOWN]),
         "rejected_count": rejected.count(),
         "noun": connection.manifest.record_noun,
         "file_noun": ("file", "files"),
     }
     return render(request, "coverage/imports.html", context)
+
+
+def _uploaded_on(batches) -> dict[int, datetime]:
+    """When the file of each reading was uploaded: the upload its readings go back to (a query per step back)."""
+    found, back = {}, {b.pk: b.options.get("reread_of") for b in batches if b.trigger == REREAD and b.options}
+    while back := {pk: old for pk, old in back.items() if old}:
+        olds = dict(AcquisitionBatch.objects.filter(pk__in=set(back.values())).values_list("pk", "created_at"))
+        steps = dict(AcquisitionBatch.objects.filter(pk__in=set(back.values()), trigger=REREAD)
+                     .values_list("pk", "options__reread_of"))
+        found.update({pk: olds[old] for pk, old in back.items() if old in olds})
+        back = {pk: steps.get(old) for pk, old in back.items()}
+    return found
 
 
 def _download_name(batch: AcquisitionBatch, suffix: str) -> str:

@@ -38,7 +38,7 @@ from connections.models import Connection
 from connections.zoneless import ZONELESS_CONNECTORS, zoneless_connections
 
 from ..models import AcquisitionBatch
-from ..reread_words import Difference
+from ..reread_words import Difference, read_again_note
 from .date_orders import misordered_imports, proven_order
 from .landing import _sql_names, land_rows, measure_staged
 from .preview import (
@@ -317,7 +317,10 @@ def commit_reread(batch: AcquisitionBatch | int, *, now: datetime | None = None)
         moved_file = old.artifact_name
         old.options = {**(old.options or {}), "superseded_by": batch.pk}
         old.artifact_name = old.artifact_sha256 = ""
-        old.save(update_fields=["options", "artifact_name", "artifact_sha256"])
+        batch.committed_at = now
+        # Its receipt says it was read again, and where its records stand now (a note: the loader reads notes).
+        old.warnings = [*(old.warnings or []), read_again_note(batch, connection.manifest.record_noun)]
+        old.save(update_fields=["options", "artifact_name", "artifact_sha256", "warnings"])
         batch.count_accepted = landed.accepted
         batch.count_duplicate = batch.count_parsed - landed.accepted
         batch.day_counts = landed.new_days

@@ -43,34 +43,49 @@ def gaps(days: list[int], longer_than: timedelta) -> list[dict]:
     return found
 
 
-def owner_day_ordinals(keys: Iterable, tz: tzinfo | None) -> set[int]:
-    """The owner's days (ordinals) holding a record, from the keys of the days or slots that hold one.
+def owner_day_edges(keys: Iterable, tz: tzinfo | None) -> dict[int, tuple[datetime, datetime]]:
+    """The owner's days (ordinals) holding a record, each with the span its records may lie in
+    (the start of its first slot, the end of its last), from the keys of the days or slots that hold one.
 
     A slot key (``slots``: a UTC hour or quarter hour, ``"2023-11-20T10"``, with or without a
     ``~stream``) lies within one owner's day: exact. A UTC day (ISO text, or an ordinal; summaries
-    written before slots) counts for every owner's day it touches, so an owner's day with a record
-    never looks empty. ``tz`` ``None``: UTC days.
+    written before slots) counts for every owner's day it touches, with the whole UTC day as its
+    span, so an owner's day with a record never looks empty. ``tz`` ``None``: UTC days.
     """
-    found: set[int] = set()
+    found: dict[int, tuple[datetime, datetime]] = {}
+
+    def add(ordinal: int, begins: datetime, ends: datetime) -> None:
+        if (known := found.get(ordinal)) is not None:
+            begins, ends = min(known[0], begins), max(known[1], ends)
+        found[ordinal] = (begins, ends)
+
     for key in keys or ():
         if isinstance(key, int):
             utc_day = date.fromordinal(key)
         else:
             text = str(key).partition("~")[0]
-            if (start := slot_start(text)) is not None:
-                found.add(local_date(start[0], tz).toordinal() if tz is not None else start[0].date().toordinal())
+            if (slot := slot_start(text)) is not None:
+                begins, length = slot
+                add((local_date(begins, tz) if tz is not None else begins.date()).toordinal(), begins, begins + length)
                 continue
             try:
                 utc_day = date.fromisoformat(text[:10])
             except ValueError:
                 continue
-        if tz is None:
-            found.add(utc_day.toordinal())
-            continue
         begins = datetime.combine(utc_day, time(0), UTC)
-        first, last = local_date(begins, tz), local_date(begins + timedelta(days=1, microseconds=-1), tz)
-        found.update(range(first.toordinal(), last.toordinal() + 1))
+        ends = begins + timedelta(days=1)
+        if tz is None:
+            add(utc_day.toordinal(), begins, ends)
+            continue
+        first, last = local_date(begins, tz), local_date(ends - timedelta(microseconds=1), tz)
+        for ordinal in range(first.toordinal(), last.toordinal() + 1):
+            add(ordinal, begins, ends)
     return found
+
+
+def owner_day_ordinals(keys: Iterable, tz: tzinfo | None) -> set[int]:
+    """The owner's days (ordinals) holding a record (``owner_day_edges``)."""
+    return set(owner_day_edges(keys, tz))
 
 
 def holes(keys: Iterable, manifest, tz: tzinfo | None = None) -> list[dict]:
@@ -79,16 +94,22 @@ def holes(keys: Iterable, manifest, tz: tzinfo | None = None) -> list[dict]:
     A gap exists only where the connector's manifest declares an expected density
     (``Manifest.hole_after``): a phone that records every few minutes has gaps when it goes
     quiet; a chat or a calendar has quiet days, not gaps. Gaps are runs of the owner's days
-    (in ``tz``) with nothing recorded (``owner_day_ordinals``); each names its zone
-    (``"zone"``, left out for UTC), so ``coverage.days.owner_gaps`` reads it exactly in any zone
-    later. Without ``tz``, runs of empty UTC days (as kept before).
+    (in ``tz``) with nothing recorded (``owner_day_edges``); each names its zone
+    (``"zone"``, left out for UTC), and the instants its emptiness is known between
+    (``"from"``: the end of the last slot before it, ``"until"``: the start of the first after),
+    so ``coverage.days.owner_gaps`` reads it exactly in any zone later, also one the owner
+    moves to after the import. Without ``tz``, runs of empty UTC days (as kept before).
     """
     if manifest.hole_after is None:
         return []
-    found = gaps(sorted(owner_day_ordinals(keys, tz)), manifest.hole_after)
+    edges = owner_day_edges(keys, tz)
+    found = gaps(sorted(edges), manifest.hole_after)
     name = zone_name(tz)
-    if name != "UTC":  # a hole without a zone is UTC days
-        for gap in found:
+    for gap in found:
+        before = date.fromisoformat(gap["start"]).toordinal() - 1
+        after = date.fromisoformat(gap["end"]).toordinal() + 1
+        gap["from"], gap["until"] = edges[before][1].isoformat(), edges[after][0].isoformat()
+        if name != "UTC":  # a hole without a zone is UTC days
             gap["zone"] = name
     return found
 

@@ -411,7 +411,8 @@ def test_timeline_takeout_zip_counts_the_repeated_point_as_a_duplicate(timeline)
     assert r.event_time.earliest == utc(2023, 5, 8, 6, 0)
     assert Record.objects.filter(connection=timeline, stream="locations").count() == 41
     assert CoverageSummary.objects.get(connection=timeline).holes == [
-        {"start": "2023-05-11", "end": "2023-07-31", "days": 82}
+        {"start": "2023-05-11", "end": "2023-07-31", "days": 82,
+         "from": "2023-05-10T18:00:00+00:00", "until": "2023-08-01T18:00:00+00:00"}  # the hours around it
     ]
 
 

@@ -127,7 +127,8 @@ def test_days_without_points_inside_the_covered_range_become_holes(make_connecti
 
     batch = push(phone, [point(datetime(2023, 6, d, 12, 0, tzinfo=UTC)) for d in days])
 
-    expected = [{"start": "2023-06-03", "end": "2023-06-05", "days": 3}]
+    expected = [{"start": "2023-06-03", "end": "2023-06-05", "days": 3,
+                 "from": "2023-06-02T13:00:00+00:00", "until": "2023-06-06T12:00:00+00:00"}]  # the hours around it
     assert batch.gaps == expected
     assert CoverageSummary.objects.get(connection=phone).holes == expected
 

@@ -71,7 +71,8 @@ def test_summaries_kept_by_utc_day_are_counted_again_as_a_fresh_import_keeps_the
     chat = add_connection(owner, "whatsapp", "night-owls", "Night owls")
     start_commit(preview_artifact(chat, io.BytesIO(CHAT.encode()), "WhatsApp Chat with Ben.txt"))
     fresh = {c.pk: kept(c) for c in (phone, chat)}
-    assert fresh[phone.pk][1] == [{"start": "2026-11-06", "end": "2026-11-08", "days": 3, "zone": "Pacific/Auckland"}]
+    assert fresh[phone.pk][1] == [{"start": "2026-11-06", "end": "2026-11-08", "days": 3, "zone": "Pacific/Auckland",
+                                   "from": "2026-11-05T11:00:00+00:00", "until": "2026-11-08T11:00:00+00:00"}]
     assert fresh[chat.pk][0]["owner_artifact"][1] == ["2023-11-20T10"]  # 23:30 in Auckland
     for connection in (phone, chat):
         as_kept_before_slots(connection)

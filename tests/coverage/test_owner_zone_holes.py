@@ -136,3 +136,47 @@ def test_quarter_hour_slots_of_a_kathmandu_owner_give_the_gap_on_that_owner_day(
     ]
 
     assert owner_gaps(holes(keys, hourly, tz), tz) == [("2026-11-10", "2026-11-10", 1)]
+
+
+def hourly_points(first: datetime, last: datetime) -> list[dict]:
+    """Timeline points every hour from ``first`` through ``last`` (given in any zone)."""
+    found, at = [], first
+    while at <= last:
+        found.append({"latitudeE7": 387200000, "longitudeE7": -91400000,
+                      "timestamp": at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")})
+        at += timedelta(hours=1)
+    return found
+
+
+MOVES = [
+    # imported in, moved to, the last point before the quiet days and the first after (both in the
+    # zone imported in), the quiet days in the new zone
+    ("UTC", "Pacific/Auckland", datetime(2024, 10, 27, 8, 20), datetime(2024, 11, 2, 10, 30),
+     ("2024-10-28", "2024-11-01", 5)),
+    ("Pacific/Auckland", "America/Los_Angeles", datetime(2026, 11, 5, 10, 15), datetime(2026, 11, 10, 20, 45),
+     ("2026-11-05", "2026-11-08", 4)),
+    ("America/Los_Angeles", "Asia/Kathmandu", datetime(2026, 11, 5, 16, 0), datetime(2026, 11, 10, 2, 0),
+     ("2026-11-07", "2026-11-09", 3)),
+]
+
+
+@pytest.mark.parametrize(("imported_in", "moved_to", "last", "first", "gap"), MOVES)
+def test_an_owner_who_moves_after_importing_sees_every_wholly_quiet_day_of_the_new_zone_as_the_gap(
+    owner, owner_client, imported_in, moved_to, last, first, gap
+):
+    # The tester imported a Timeline in UTC and moved to Auckland: 28 Oct was empty in Auckland from
+    # its first hour, yet the gap began on 29 Oct, as the UTC days had been cut when it was imported.
+    tz = ZoneInfo(imported_in)
+    last, first = last.replace(tzinfo=tz), first.replace(tzinfo=tz)
+    points = hourly_points(last - timedelta(days=3), last) + hourly_points(first, first + timedelta(days=3))
+    profile = OwnerProfileFactory(owner=owner, time_zone=imported_in)
+    timeline = add_connection(owner, "google_timeline", "my-timeline", "My Timeline")
+    batch = start_commit(preview_artifact(timeline, io.BytesIO(json.dumps({"locations": points}).encode()),
+                                          "Records.json"))
+
+    profile.time_zone = moved_to
+    profile.save()
+
+    start, end, days = gap
+    words = f"{datetime.fromisoformat(start):%-d %b %Y} to {datetime.fromisoformat(end):%-d %b %Y} ({days} days)"
+    the_same_gap_everywhere(timeline, batch, owner_client, gap, words)

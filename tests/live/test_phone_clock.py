@@ -101,3 +101,12 @@ def test_the_card_says_the_clock_not_a_gap_to_fill(client, owner, phone, phone_t
     assert "Covers 2 Mar 2026" in page and "1970" not in page.split("Latest import")[0]
     assert "2 locations the phone sent were left out." in page and "the phone&#x27;s clock may be wrong" in page
     assert "Fill the gap" not in page and "Check the phone&#x27;s clock" in page
+
+
+def test_the_receipt_of_a_push_calls_its_notes_notes_about_this_push(client, owner, phone, phone_token):
+    push(client, phone_token, "owntracks", GOOD, datetime(1970, 1, 2, tzinfo=UTC))
+    client.force_login(owner)
+
+    page = client.get(f"/receipts/{AcquisitionBatch.objects.get(connection=phone).pk}/").content.decode()
+
+    assert "1 note about this push" in page and "about this file" not in page

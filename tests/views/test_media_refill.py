@@ -88,3 +88,6 @@ def test_the_receipt_of_a_re_export_with_the_photos_says_they_were_added(owner_c
 
     assert said.startswith("No new messages")
     assert "3 media files missing from earlier imports were added." in said
+
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", owner_client.get(f"/receipts/{again.pk}/").content.decode()))
+    assert page.count("3 media files missing from earlier imports were added.") == 1  # said once, not again as a note

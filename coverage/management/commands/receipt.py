@@ -30,6 +30,8 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append(f"Zone     times without a zone read as {receipt.time_zone_assumed}")
     for line in (receipt.reread or {}).get("sentences", ()):
         lines.append(f"Re-read  {line}")
+    if receipt.read_again:
+        lines.append(f"Since    {receipt.read_again['sentence']} (batch {receipt.read_again['batch_id']})")
     header = ("parsed", "accepted", "duplicate", "skipped", "failed")
     values = (counts.parsed, counts.accepted, counts.duplicate, counts.skipped, counts.failed)
     widths = [max(len(h), len(f"{v:,}")) for h, v in zip(header, values, strict=True)]
@@ -50,7 +52,7 @@ def receipt_text(receipt: Receipt) -> str:
                      f" ({words.count(gap.days, words.DAY)})")
     for source_batch in receipt.duplicate_sources:
         lines.append(f"Held     {source_batch.count:,} already imported by batch {source_batch.batch_id}")
-    for warning in receipt.warnings:
+    for warning in receipt.notes:
         where = f" ({warning.position})" if warning.position else ""
         lines.append(f"Warning  {warning.detail}{where}")
     if receipt.data_changed:
