@@ -25,11 +25,13 @@ from .pipeline import (
     CommitRefused,
     NotAnArtifactSource,
     answer_preview,
+    read_as_same_people,
     retry_commit,
     start_commit,
     start_preview,
 )
 from .pipeline.accounts import confirm_other_account as confirm_account
+from .pipeline.other_phone import import_as_it_reads
 from .pipeline.undo import RemovalRefused, remove_import
 from .receipts import Receipt
 from .serializers import receipt_json
@@ -167,15 +169,36 @@ def answer(request, batch_id: int, date_order: Form[DateOrder]):
 
 
 @router.post(
+    "/previews/{batch_id}/same-people",
+    response={200: Receipt, **problems(400, 403, 404, 409)},
+    url_name="same_people_preview",
+)
+def same_people(request, batch_id: int):
+    """Read a preview again as the same people as the source: the names its ``other_phone`` warning pairs
+    (another phone's export of the same chat names its people otherwise); returns the new preview.
+
+    409 when the batch is not a preview with that warning.
+    """
+    batch = _batch(request, batch_id)
+    try:
+        batch = read_as_same_people(batch)
+    except CommitRefused as exc:
+        return _problem(409, str(exc))
+    return _receipt(200, batch)
+
+
+@router.post(
     "/previews/{batch_id}/commit",
     response={200: Receipt, 202: Receipt, **problems(400, 403, 404, 409)},
     url_name="commit_preview",
 )
-def commit(request, batch_id: int, confirm_other_account: bool = False):
+def commit(request, batch_id: int, confirm_other_account: bool = False, as_it_reads: bool = False):
     """Import a previewed batch.
 
     A preview from another account than earlier imports (a warning of kind ``other_account``)
     is imported only with ``?confirm_other_account=true``; without it the answer is 409.
+    A preview of the same chat from another phone (a warning of kind ``other_phone``) is imported
+    as it reads only with ``?as_it_reads=true`` (or read first with ``/previews/{id}/same-people``).
 
     202 while the import runs in the background (poll the ``Location``, ``/api/owner/batches/{id}``);
     200 once it is committed, or when it turned out to be a duplicate. 409 for a rejected file or
@@ -185,6 +208,8 @@ def commit(request, batch_id: int, confirm_other_account: bool = False):
     try:
         if confirm_other_account:
             confirm_account(batch)
+        if as_it_reads:
+            import_as_it_reads(batch)
         batch = start_commit(batch)
     except CommitRefused as exc:
         return _problem(409, str(exc))

@@ -20,6 +20,7 @@ from connections.connectors.manifest import METHOD_LABELS
 
 from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
+from .pipeline import other_phone
 from .receipt_words import Explanation, container, explanations, stream_label
 from .reread_words import READ_AGAIN, read_again_words, receipt_read_again, receipt_reread
 from .words import ITEM, MEDIA_FILE, between, count, day, pick, span, zone_name
@@ -476,6 +477,8 @@ def _next_action(
     if status == AcquisitionBatch.Status.PREVIEW:
         if new_zone := zone_to_read_in(batch, zone):
             return NextAction("read_in_zone", f"Read again in {new_zone}", zone_words(batch, new_zone, manifest.record_noun[0]))
+        if other_phone.needs_choice(batch):
+            return NextAction("same_people", "Read as the same people", other_phone.CHOICE)
         if batch.count_accepted:
             return NextAction("commit", "Import", f"Import {count(batch.count_accepted, manifest.record_noun)}.")
         return None

@@ -22,6 +22,7 @@ urlpatterns = [
     path("receipts/<int:batch_id>/status/", views.receipt_status, name="receipt_status"),
     path("receipts/<int:batch_id>/import/", views.commit, name="commit"),
     path("receipts/<int:batch_id>/answer/", views.answer, name="answer"),
+    path("receipts/<int:batch_id>/same-people/", views.same_people, name="same_people"),
     path("receipts/<int:batch_id>/retry/", views.retry, name="retry"),
     path("receipts/<int:batch_id>/cancel/", views.cancel, name="cancel"),
     path("ingest/<slug:endpoint>", push.ingest, name="ingest"),  # /ingest/owntracks, /ingest/overland

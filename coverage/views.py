@@ -25,6 +25,7 @@ from .evidence import load_health, load_one, load_receipt, load_system
 from .models import AcquisitionBatch
 from .pipeline.accounts import confirm_other_account
 from .pipeline.backup import answer_chat, start_upload
+from .pipeline.other_phone import import_as_it_reads
 from .projection import summarize
 from .receipts import build_receipt
 
@@ -195,7 +196,17 @@ def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _owned_batch(request, batch_id)
     if request.POST.get("confirm_other_account"):  # "This file belongs to … all the same"
         confirm_other_account(batch)
+    if request.POST.get("as_it_reads"):  # the same chat from another phone, imported as it names its people
+        import_as_it_reads(batch)
     return _try_on_receipt(request, batch, pipeline.start_commit, batch)
+
+
+@require_POST
+@login_required
+def same_people(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """'Read as the same people': the same chat from another phone, its names paired with the source's."""
+    batch = _owned_batch(request, batch_id)
+    return _try_on_receipt(request, batch, pipeline.read_as_same_people, batch)
 
 
 @require_POST

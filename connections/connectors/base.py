@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
@@ -120,6 +120,9 @@ class ParseOptions:
     date_order: str | None = None
     chat: str | None = None  # which chat of a device backup this source is (``whatsapp.backup``)
     me: str | None = None  # the owner's own name as their chat exports write it (a backup's own messages)
+    # People named differently by another phone's export of the same chat: its names -> the source's
+    # (the owner's answer to ``coverage.pipeline.other_phone``); applied before a message is keyed.
+    authors: Mapping[str, str] | None = None
     # How far ahead a repeating event is written out (a calendar feed: a year after the pull);
     # None: a year after the series starts. A parser reads no clock, so the pull passes it.
     horizon: datetime | None = None

@@ -33,6 +33,7 @@ from .preview import (
     NotAnArtifactSource,
     answer_preview,
     preview_artifact,
+    read_as_same_people,
 )
 from .removal import discard_preview, discard_staging, remove_connection
 from .staging import Progress
@@ -46,6 +47,7 @@ __all__ = [
     "Progress",
     "acquire_records",
     "answer_preview",
+    "read_as_same_people",
     "discard_preview",
     "discard_staging",
     "land_batch",

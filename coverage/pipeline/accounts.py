@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 Status = AcquisitionBatch.Status
 KIND = "other_account"
+OPTION = "other_account"  # the source's identity a preview's differs from
 CONFIRMED = "other_account_confirmed"
 REFUSED = (
     "This export looks like it is from another account than earlier imports. "

@@ -28,7 +28,7 @@ from connections.zones import owner_zone
 from ..models import AcquisitionBatch
 from ..words import MEDIA_FILE, count, pick, zone_name
 from ..zone_previews import zone_to_read_in, zone_words
-from . import accounts, claims, set_aside, summaries
+from . import accounts, claims, other_phone, set_aside, summaries
 from .chunks import SlotCounts, Tally, delivered, land_chunk, tally_json, undo_landing
 from .landing import Round
 from .preview import (
@@ -107,6 +107,8 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
         raise CommitRefused(NOT_READ_TO_THE_END)
     if accounts.needs_confirmation(batch):
         raise CommitRefused(accounts.REFUSED)
+    if other_phone.needs_choice(batch):
+        raise CommitRefused(other_phone.REFUSED)
     if zone := zone_to_read_in(batch, zone_name(owner_zone(batch.connection.owner_id))):
         raise CommitRefused(zone_words(batch, zone, batch.connection.manifest.record_noun[0]))
     return _flip_and_commit(batch, Status.PREVIEW, enqueue=enqueue)

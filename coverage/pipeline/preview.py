@@ -37,6 +37,7 @@ from .accounts import note_identity
 from .date_orders import contradicted
 from .first_counts import RowCounts, counts_for
 from .landing import earliest_of, latest_of, measure_staged
+from .other_phone import note_other_phone, suggested_names
 from .sqlite_tuning import lean_cache
 from .staging import Progress, Staged, drop_staging, stage, text_times
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
@@ -143,6 +144,18 @@ def answer_preview(batch: AcquisitionBatch, date_order: str, *, progress: Progre
     return parse_and_measure(batch, artifact_parser(batch.connection.manifest), progress)
 
 
+def read_as_same_people(batch: AcquisitionBatch, *, progress: Progress | None = None) -> AcquisitionBatch:
+    """Re-read a preview with the names its ``other_phone`` note pairs (this file's -> the source's), so
+    the messages the source holds under those names count as held (``other_phone``)."""
+    batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
+    names = suggested_names(batch)
+    if batch.status != Status.PREVIEW or not batch.artifact_name or not names:
+        raise CommitRefused("Only a preview that found the same chat from another phone can be read so.")
+    batch.options = {**(batch.options or {}), "authors": {**(batch.options or {}).get("authors", {}), **names}}
+    batch.save(update_fields=["options"])
+    return parse_and_measure(batch, artifact_parser(batch.connection.manifest), progress)
+
+
 def artifact_parser(manifest: Manifest):
     """The connector's ``owner_artifact`` parser; ``NotAnArtifactSource`` when it takes no upload."""
     path = manifest.path("owner_artifact")
@@ -175,7 +188,7 @@ def stage_artifact(
     tz = zone_named(zone) if zone else owner_zone(batch.connection.owner_id)
     answers = batch.options or {}
     options = ParseOptions(time_zone=tz, date_order=answers.get("date_order"), chat=answers.get("chat"),
-                           me=answers.get("me"))
+                           me=answers.get("me"), authors=answers.get("authors"))
     with local_path(batch.artifact_name) as path:
         records = parser(Artifact(path=path, filename=batch.artifact_filename), facts, options)
         return stage(batch.pk, records, progress, phase, counted)
@@ -220,6 +233,7 @@ def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None
         return batch
     with lean_cache():  # SQLite: measuring reads every staged row (``sqlite_tuning.lean_cache``)
         _measure(batch, staged, manifest, counted, seen)
+    note_other_phone(batch, manifest)  # the same chat from another phone, its people named otherwise?
     batch.save()
     if progress:
         progress("previewed", staged.parsed)

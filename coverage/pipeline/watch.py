@@ -37,6 +37,7 @@ from .accounts import needs_confirmation
 from .backup import METHOD as BACKUP
 from .backup import preview_backup
 from .commit import land_batch, start_commit
+from .other_phone import needs_choice
 from .preview import (
     CommitRefused,
     NotAnArtifactSource,
@@ -189,7 +190,7 @@ def _import(connection: Connection, path: Path, sha: str, now: datetime | None) 
     if batch.status != Status.PREVIEW:
         log.info("folder file of source %s refused (%s)", connection.pk, batch.reject_reason)
         return "rejected"
-    if batch.question or needs_confirmation(batch) or _blocking(batch):
+    if batch.question or needs_confirmation(batch) or needs_choice(batch) or _blocking(batch):
         return "waiting"
     try:
         batch = start_commit(batch, enqueue=False)

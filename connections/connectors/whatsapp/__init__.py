@@ -33,6 +33,7 @@ from ..identity import chat_hint, chat_name_from_filename
 from ..manifest import Manifest, StreamView, export_path
 from .backup.path import BACKUP_PATH
 from .lines import _blocks, _ReadError
+from .people import as_the_same_people
 from .reader import _Reader
 from .scan import _Scan, _scan
 from .source import _Source
@@ -50,7 +51,12 @@ def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
     """Read one WhatsApp chat export (.txt, or .zip from Android or iOS); see the package doc.
 
     ``facts.identity`` names the chat and its participants (``connectors.identity``) once the
-    whole text is read."""
+    whole text is read. ``options.authors``: read as the same people as the source (``people``)."""
+    records = _read(artifact, facts, options)
+    return as_the_same_people(records, options.authors) if options.authors else records
+
+
+def _read(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
     facts.parser_version = PARSER_VERSION
     source = _Source(artifact, facts)
     try:
@@ -88,7 +94,8 @@ def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
             facts.partial = True
             facts.warn("unreadable_rest", "The chat text could not be read to its end.")
         name = chat_name_from_filename(getattr(artifact, "filename", "") or "")
-        facts.identity = chat_hint(name, reader.people) or facts.identity
+        people = {options.authors.get(p, p) for p in reader.people} if options.authors else reader.people
+        facts.identity = chat_hint(name, people) or facts.identity
     finally:
         source.close()
 

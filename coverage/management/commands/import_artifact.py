@@ -31,9 +31,11 @@ from coverage.pipeline import (
     NotAnArtifactSource,
     land_batch,
     preview_artifact,
+    read_as_same_people,
     start_commit,
 )
 from coverage.pipeline.accounts import confirm_other_account as confirm_account
+from coverage.pipeline.other_phone import import_as_it_reads, needs_choice
 from ownerhub.terminal import TerminalLine
 
 from .receipt import add_import_arguments, dumps, load_receipt, receipt_text
@@ -50,10 +52,17 @@ class Command(BaseCommand):
             action="store_true",
             help="import even when the file looks like it is from another account than earlier imports",
         )
+        people = parser.add_mutually_exclusive_group()
+        people.add_argument("--same-people", action="store_true",
+                            help="when the file is the same chat exported from another phone, read its people "
+                                 "as this source names them (what it already holds is not added twice)")
+        people.add_argument("--as-it-reads", action="store_true",
+                            help="when the file is the same chat exported from another phone, import it with "
+                                 "its people as it names them")
 
     def handle(
         self, *args, slug, path, owner=None, preview=False, json=False, date_order=None,
-        confirm_other_account=False, **options,
+        confirm_other_account=False, same_people=False, as_it_reads=False, **options,
     ):
         connection = self._connection(slug, owner)
         file_path = Path(path)
@@ -70,7 +79,12 @@ class Command(BaseCommand):
                     options={"date_order": date_order} if date_order else None,
                     progress=bar,
                 )
-            if batch.status == AcquisitionBatch.Status.PREVIEW and not preview and not batch.question:
+            if same_people and needs_choice(batch):
+                batch = read_as_same_people(batch, progress=bar)
+            elif as_it_reads and needs_choice(batch):
+                import_as_it_reads(batch)
+            choose = needs_choice(batch)  # the same chat from another phone: the owner says how to read it
+            if batch.status == AcquisitionBatch.Status.PREVIEW and not preview and not batch.question and not choose:
                 if bar:
                     bar("committing", batch.count_parsed)
                 if confirm_other_account:
@@ -98,6 +112,9 @@ class Command(BaseCommand):
             raise CommandError(f"Rejected ({batch.reject_reason}): {batch.reject_detail}", returncode=2)
         if batch.status == AcquisitionBatch.Status.FAILED:
             raise CommandError(f"The import did not finish: {batch.failure_reason}")
+        if batch.status == AcquisitionBatch.Status.PREVIEW and needs_choice(batch) and not preview:
+            raise CommandError("This file looks like the same chat exported from another phone: run again with "
+                               "--same-people to read its people as this source names them, or --as-it-reads.")
         if batch.question:
             raise CommandError(
                 "This file needs an answer before it can be imported: run again with "

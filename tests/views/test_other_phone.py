@@ -1,0 +1,144 @@
+"""The same chat exported from the other person's phone is not counted again without a word.
+
+Each phone names the chat's people as it knows them: Ayşe's phone calls her "Ayşe", Mehmet's
+calls her "Ayşe Yılmaz"; an iPhone writes a number it has no contact for, or "~ Ali". A tester
+imported a family chat from one phone, then from the other: 8 of its 11 messages were added
+again. The preview now says that the new messages look held already under other names, pairs
+the names, and waits for the owner: read it as the same people (what the source holds is then
+a duplicate, only the newer messages are added), or import it as it reads. The web page, the
+API and the command line offer the same choice.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from connections.tokens import issue_access_token
+from coverage.models import AcquisitionBatch
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_storage")]
+
+# (minute, author key, text): the chat both phones hold, then three messages only the later export has.
+HELD = [
+    ("09:02", "ayse", "Merhaba herkese"), ("09:03", "mehmet", "Selam!"), ("09:05", "ayse", "Toplantı notları:\n1) cuma"),
+    ("09:07", "ali", "Ben de geliyorum"), ("09:07", "mehmet", "Tamam"), ("09:09", "ayse", "<Medya dahil edilmedi>"),
+    ("09:10", "ali", "ok"), ("09:11", "mehmet", "ok"),
+]
+NEWER = [("10:00", "ayse", "Yarın görüşürüz"), ("10:01", "ali", "👍"), ("10:02", "mehmet", "İyi geceler")]
+
+ANDROID = "13.03.2024 {minute} - {author}: {text}\n"
+IOS = "[13.03.2024 {minute}:00] {author}: {text}\n"
+# How each phone names the people: (layout, {author key: name}).
+AYSE_PHONE = (ANDROID, {"ayse": "Ayşe", "mehmet": "Mehmet", "ali": "Ali"})
+PHONES = {
+    "android_full_name": (ANDROID, {"ayse": "Ayşe Yılmaz", "mehmet": "Mehmet", "ali": "Ali"}),
+    "iphone_number_and_tilde": (IOS, {"ayse": "+90 532 123 45 67", "mehmet": "Mehmet", "ali": "~ Ali"}),
+}
+
+
+def export(phone, messages) -> bytes:
+    layout, names = phone
+    return "".join(layout.format(minute=m, author=names[a], text=t) for m, a, t in messages).encode()
+
+
+def _words(response) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))).strip()
+
+
+def upload(client, chat, body: bytes, name: str) -> AcquisitionBatch:
+    client.post(f"/sources/{chat.slug}/upload/", {"artifact": SimpleUploadedFile(name, body, "text/plain")})
+    return AcquisitionBatch.objects.filter(connection=chat).latest("pk")
+
+
+@pytest.fixture
+def held(owner_client, chat):
+    first = upload(owner_client, chat, export(AYSE_PHONE, HELD), "WhatsApp Sohbeti - Aile.txt")
+    owner_client.post(f"/receipts/{first.pk}/import/")
+    assert chat.records.count() == len(HELD)
+    return chat
+
+
+@pytest.mark.parametrize("phone", list(PHONES.values()), ids=list(PHONES))
+def test_the_other_phones_export_is_read_as_the_same_people_and_only_the_newer_messages_are_added(
+    owner_client, held, phone
+):
+    preview = upload(owner_client, held, export(phone, HELD + NEWER), "WhatsApp Sohbeti - Aile (Mehmet).txt")
+    _, names = phone
+    page = _words(owner_client.get(f"/receipts/{preview.pk}/"))
+    assert "The same chat from another phone?" in page
+    # Six of the 11 look held: Mehmet's messages key alike on both phones, so they are already duplicates.
+    renamed = [n for n in ("ayse", "ali") if names[n] != AYSE_PHONE[1][n]]
+    twins = sum(1 for _, a, _ in HELD if a in renamed)
+    assert f"{twins} of the {twins + len(NEWER)} new messages look like messages this source already holds" in page
+    assert f"“{names['ayse']}” here is “Ayşe” in your earlier imports" in page
+    assert "Read as the same people" in page and "Import as it reads" in page
+
+    refused = _words(owner_client.post(f"/receipts/{preview.pk}/import/", follow=True))
+    assert "looks like the same chat exported from another phone" in refused
+    assert held.records.count() == len(HELD)  # nothing imported before the owner chose
+
+    owner_client.post(f"/receipts/{preview.pk}/same-people/")
+    page = _words(owner_client.get(f"/receipts/{preview.pk}/"))
+    assert "The same chat from another phone?" not in page
+    assert f"Read as the same people as this source's earlier imports: “{names['ayse']}” as “Ayşe”" in page
+    owner_client.post(f"/receipts/{preview.pk}/import/")
+
+    assert held.records.count() == len(HELD) + len(NEWER)
+    assert set(held.records.values_list("payload__author", flat=True)) == {"Ayşe", "Mehmet", "Ali"}
+
+
+def test_imported_as_it_reads_the_messages_count_under_both_names(owner_client, held):
+    preview = upload(owner_client, held, export(PHONES["android_full_name"], HELD + NEWER), "Aile.txt")
+
+    owner_client.post(f"/receipts/{preview.pk}/import/", {"as_it_reads": "1"})
+
+    again = sum(1 for _, a, _ in HELD if a == "ayse")
+    assert held.records.count() == len(HELD) + again + len(NEWER)  # Ayşe's held messages again, as "Ayşe Yılmaz"
+
+
+def test_the_api_and_the_command_line_offer_the_same_choice(owner, owner_client, held, tmp_path):
+    _, secret = issue_access_token(owner)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    preview = upload(owner_client, held, export(PHONES["iphone_number_and_tilde"], HELD + NEWER), "_chat.txt")
+    receipt = owner_client.get(f"/api/owner/batches/{preview.pk}", **auth).json()
+    assert receipt["next_action"]["kind"] == "same_people"
+    assert [w["kind"] for w in receipt["warnings"]][:1] == ["other_phone"]
+    assert owner_client.post(f"/api/owner/previews/{preview.pk}/commit", **auth).status_code == 409
+
+    again = owner_client.post(f"/api/owner/previews/{preview.pk}/same-people", **auth).json()
+    assert (again["counts"]["accepted"], again["next_action"]["kind"]) == (len(NEWER), "commit")
+
+    path = tmp_path / "WhatsApp Chat - Aile.txt"
+    path.write_bytes(export(PHONES["android_full_name"], HELD + NEWER[:1]))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="--same-people"):
+        call_command("import_artifact", held.slug, str(path), stdout=out, stderr=io.StringIO())
+    assert "look like messages this source already holds" in out.getvalue()
+    out = io.StringIO()
+    call_command("import_artifact", held.slug, str(path), "--same-people", stdout=out, stderr=io.StringIO())
+    assert held.records.count() == len(HELD) + 1
+
+
+CONTROLS = {
+    # Another chat in the same source: nothing is held twice.
+    "another_chat": [("11:00", "ayse", "Başka bir sohbet"), ("11:01", "ali", "Evet"), ("11:02", "ayse", "Tamam mı?")],
+    # Two people said "ok" in a minute the source holds: a coincidence, not another phone.
+    "a_coincidence": [("09:10", "mehmet", "ok"), ("12:00", "ayse", "Yeni bir gün"), ("12:01", "ali", "Günaydın"),
+                      ("12:02", "mehmet", "Selam")],
+}
+
+
+@pytest.mark.parametrize("messages", list(CONTROLS.values()), ids=list(CONTROLS))
+def test_new_messages_that_are_not_held_under_other_names_import_without_a_question(owner_client, held, messages):
+    preview = upload(owner_client, held, export(AYSE_PHONE, messages), "Aile (2).txt")
+    receipt = owner_client.get(f"/api/owner/batches/{preview.pk}").json()
+
+    assert "other_phone" not in [w["kind"] for w in receipt["warnings"]]
+    assert receipt["next_action"]["kind"] == "commit"
