@@ -93,6 +93,13 @@ def test_the_other_phones_export_is_read_as_the_same_people_and_only_the_newer_m
     assert held.records.count() == len(HELD) + len(NEWER)
     assert set(held.records.values_list("payload__author", flat=True)) == {"Ayşe", "Mehmet", "Ali"}
 
+    # Read again in a new zone, the file is still read as the same people: messages move, none go or come.
+    owner_client.post("/settings/time-zone/", {"time_zone": "Pacific/Auckland"})
+    done = _words(owner_client.post("/reread/zone/", follow=True))
+    assert f"{len(HELD) + len(NEWER)} messages moved to Pacific/Auckland time" in done
+    assert held.records.count() == len(HELD) + len(NEWER)
+    assert set(held.records.values_list("payload__author", flat=True)) == {"Ayşe", "Mehmet", "Ali"}
+
 
 def test_imported_as_it_reads_the_messages_count_under_both_names(owner_client, held):
     preview = upload(owner_client, held, export(PHONES["android_full_name"], HELD + NEWER), "Aile.txt")
