@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .collect import FeedUrlInvalid, entered_feed_url
+from .connectors import all_manifests
 from .connectors import get as get_manifest
 from .models import Connection
 
@@ -27,7 +28,8 @@ def add_connection(owner, connector: str, slug: str, name: str, *, feed_url: str
     try:
         manifest = get_manifest(connector)
     except LookupError:
-        raise ConnectionError_(f"Unknown connector {connector!r}.") from None
+        known = ", ".join(f"{m.id} ({m.name})" for m in all_manifests())
+        raise ConnectionError_(f"Unknown connector {connector!r}. Choose one of: {known}.") from None
     if not slug or slugify(slug) != slug:
         raise ConnectionError_(f"{slug!r} is not a valid slug: use lowercase letters, digits and hyphens.")
     if slug in RESERVED_SLUGS:

@@ -27,7 +27,7 @@ from .pipeline.reread import TRIGGER as REREAD
 from .pipeline.undo import RemovalRefused, plan_removal, remove_import
 from .receipts import build_receipt
 from .serializers import receipt_json
-from .words import count, pick
+from .words import removal_words
 
 Status = AcquisitionBatch.Status
 
@@ -35,16 +35,6 @@ Status = AcquisitionBatch.Status
 def _owned_batch(request: HttpRequest, batch_id: int) -> AcquisitionBatch:
     batches = AcquisitionBatch.objects.for_owner(request.user).select_related("connection")
     return get_object_or_404(batches, pk=batch_id)
-
-
-def removal_words(batch: AcquisitionBatch, removed: int, kept: int) -> str:
-    """The confirmation's sentence: what goes and what stays, counts agreeing with their nouns."""
-    noun = batch.connection.manifest.record_noun
-    text = f"{count(removed, noun)} {pick(removed, ('goes', 'go'))}."
-    if kept:
-        text += (f" {count(kept, noun)} {pick(kept, ('stays', 'stay'))}, because another import "
-                 "or your phone delivered them too.")
-    return text
 
 
 @require_http_methods(["GET", "POST"])
@@ -72,7 +62,7 @@ def remove(request: HttpRequest, batch_id: int) -> HttpResponse:
         "batch": batch,
         "connection": batch.connection,
         "plan": plan,
-        "words": removal_words(batch, plan.removed, plan.kept),
+        "words": removal_words(batch.connection.manifest.record_noun, plan.removed, plan.kept),
     }
     return render(request, "coverage/remove_import.html", context)
 

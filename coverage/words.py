@@ -228,3 +228,12 @@ def format_name(source_format: str) -> str:
         elif word := _FORMAT_WORDS.get(token, token.capitalize()):
             words.append(word)
     return " ".join([*words, ext]).strip()
+
+
+def removal_words(noun: Noun, removed: int, kept: int) -> str:
+    """What removing an import would do: what goes and what stays, counts agreeing with their nouns."""
+    text = f"{count(removed, noun)} {pick(removed, ('goes', 'go'))}."
+    if kept:
+        text += (f" {count(kept, noun)} {pick(kept, ('stays', 'stay'))}, because another import "
+                 "or your phone delivered them too.")
+    return text

@@ -246,7 +246,8 @@ def work_of(ev: Evidence) -> Work:
     )
     last = attempted[0] if attempted else None
     return Work(
-        last_run=LastRun(last.started_at, last.finished_at, last.outcome, last.error_class) if last else None,
+        last_run=LastRun(last.started_at, last.finished_at, last.outcome, last.error_class,
+                         "Last push" if last.trigger == "push" else "Last collection") if last else None,
         last_success_at=last_success,
         last_failure_at=last_failure,
         consecutive_failures=failures,

@@ -154,6 +154,7 @@ class LastRun:
     finished_at: datetime | None
     outcome: str
     error_class: str
+    label: str = "Last collection"  # what the run was, in owner words: "Last push" for a phone's pushes
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,8 @@ def test_add_connection_then_health_table(owner):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["nosuch", "x", "--name", "X", "--owner", "ada"], "Unknown connector"),
+        (["nosuch", "x", "--name", "X", "--owner", "ada"],
+         r"Unknown connector 'nosuch'\. Choose one of: whatsapp \(WhatsApp\), google_timeline .*, ical_feed "),
         (["whatsapp", "Bad Slug", "--name", "X", "--owner", "ada"], "not a valid slug"),
         (["whatsapp", "chat", "--name", "X", "--owner", "nobody"], "No owner called"),
     ],

@@ -184,3 +184,19 @@ def test_another_owners_import_cannot_be_removed(client, other_owner, owner, tim
     assert client.post(f"/api/owner/batches/{first.pk}/remove").status_code == 404
     assert Record.objects.count() == 29
 
+
+
+def test_the_command_says_what_removing_would_do_before_it_removes(owner, timeline, tmp_path, capsys):
+    first = _export(timeline, fixture("google_timeline/records.json"))
+    second = _export(timeline, _points(10, 3, tmp_path, "Records-later.json"))
+
+    call_command("remove_import", str(first.pk), "--preview")
+    said = capsys.readouterr().out
+    call_command("remove_import", str(first.pk), "--preview", "--json")
+    plan = json.loads(capsys.readouterr().out)
+
+    assert "19 places go. 10 places stay, because another import or your phone delivered them too." in said
+    assert "Nothing was removed" in said
+    assert plan == {"batch_id": first.pk, "removed": 19, "kept": 10, "kept_by": [{"batch_id": second.pk, "count": 10}]}
+    first.refresh_from_db()
+    assert first.status == Status.COMMITTED and Record.objects.filter(connection=timeline).count() == 29 + 3

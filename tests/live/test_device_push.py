@@ -223,6 +223,8 @@ def test_a_push_refused_after_a_good_one_is_said_until_a_readable_push(client, o
     with time_machine.travel(T0 + timedelta(minutes=16), tick=False):
         page = html.unescape(client.get(f"/sources/{phone.slug}/").content.decode())
     assert activity.text in page and health.verdict.headline in page
+    assert "<dt>Last push</dt>" in page and "Last collection" not in page  # a phone pushes, nobody collects
+    assert work.last_run.label == "Last push"
 
     assert _push_at(client, phone_token, app, 20, good(20)).status_code == 200
     health = load_one(phone, now=T0 + timedelta(minutes=21))

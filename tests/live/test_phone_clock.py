@@ -110,3 +110,4 @@ def test_the_receipt_of_a_push_calls_its_notes_notes_about_this_push(client, own
     page = client.get(f"/receipts/{AcquisitionBatch.objects.get(connection=phone).pk}/").content.decode()
 
     assert "1 note about this push" in page and "about this file" not in page
+
