@@ -39,7 +39,9 @@ from .source import _Source
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 
-PARSER_VERSION = "whatsapp/3"  # 3: media named in words it does not know, by the file names WhatsApp gives
+# 3: media named in words it does not know, by the file names WhatsApp gives; 4: the edited marker
+# in Turkish and Brazilian Portuguese, with a period, and after a message of several lines
+PARSER_VERSION = "whatsapp/4"
 
 
 def _zone_name(tz: tzinfo) -> str:

@@ -350,7 +350,8 @@ class _Reader:
         else:
             head = body = body.rstrip()
         tail = head[-1:]
-        if tail == ">" and (edited := EDITED_RE.search(body)) is not None:
+        # The edited marker ends the message's last line, which is not the first when it has several.
+        if body[-1:] == ">" and (edited := EDITED_RE.search(body)) is not None:
             body, head = _without_edit_marker(body, edited)
             tail = head[-1:]
         # Classify: plain text unless a cheap test says it may be something else.
