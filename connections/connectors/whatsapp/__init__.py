@@ -40,7 +40,8 @@ from .source import _Source
 __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 
 # 3: media named in words it does not know, by the file names WhatsApp gives; 4: the edited marker
-# in Turkish and Brazilian Portuguese, with a period, and after a message of several lines
+# in Turkish and Brazilian Portuguese, with a period, and after a message of several lines; a line
+# in the other platform's layout (a message quoting one) stays text of the message it is in
 PARSER_VERSION = "whatsapp/4"
 
 
