@@ -20,6 +20,7 @@ arrive almost in order, so the B-tree inserts of a large import land on neighbou
 Modules: ``lines`` (decoded blocks of whole lines), ``source`` (the text in a .txt or a zip),
 ``grammar`` (the header line's layout), ``scan`` (pass 1), ``reader`` (pass 2, the message
 loop), ``keys`` (the record key rule), ``clock`` (a header's time in the owner's zone),
+``changes`` (the note on times a change of the clocks made come twice or never),
 ``media`` and ``words`` (what a message is, from the words WhatsApp writes).
 """
 
@@ -90,6 +91,7 @@ def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
             # failed mid-way. Records already yielded stand, so report a partial import.
             facts.partial = True
             facts.warn("unreadable_rest", "The chat text could not be read to its end.")
+        reader.changes.note(facts)  # times the clocks' change made come twice or never
         name = chat_name_from_filename(getattr(artifact, "filename", "") or "")
         facts.identity = chat_hint(name, reader.people) or facts.identity
     finally:
