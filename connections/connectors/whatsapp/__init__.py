@@ -20,6 +20,7 @@ arrive almost in order, so the B-tree inserts of a large import land on neighbou
 Modules: ``lines`` (decoded blocks of whole lines), ``source`` (the text in a .txt or a zip),
 ``grammar`` (the header line's layout), ``scan`` (pass 1), ``reader`` (pass 2, the message
 loop), ``keys`` (the record key rule), ``clock`` (a header's time in the owner's zone),
+``changes`` (the note on times a change of the clocks made come twice or never),
 ``media`` and ``words`` (what a message is, from the words WhatsApp writes).
 """
 
@@ -40,7 +41,10 @@ from .source import _Source
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 
-PARSER_VERSION = "whatsapp/3"  # 3: media named in words it does not know, by the file names WhatsApp gives
+# 3: media named in words it does not know, by the file names WhatsApp gives; 4: the edited marker
+# in Turkish and Brazilian Portuguese, with a period, and after a message of several lines; a line
+# in the other platform's layout (a message quoting one) stays text of the message it is in
+PARSER_VERSION = "whatsapp/4"
 
 
 def _zone_name(tz: tzinfo) -> str:
@@ -93,6 +97,7 @@ def _read(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
             # failed mid-way. Records already yielded stand, so report a partial import.
             facts.partial = True
             facts.warn("unreadable_rest", "The chat text could not be read to its end.")
+        reader.changes.note(facts)  # times the clocks' change made come twice or never
         name = chat_name_from_filename(getattr(artifact, "filename", "") or "")
         people = {options.authors.get(p, p) for p in reader.people} if options.authors else reader.people
         facts.identity = chat_hint(name, people) or facts.identity

@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from .grammar import _CLOCK, _date_fields, hour_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A header's wall-clock time on a night the clocks changed (``_Clock.odd``, ``changes``).
+REPEATED = "repeated_hour"  # went back: the time came twice
+SKIPPED = "skipped_hour"  # went forward: the time never came
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _CACHE_CAP = 100_000  # distinct dates/clocks/hours remembered; a hostile file cannot grow them
@@ -129,7 +132,7 @@ class _Clock:
                    time. The two texts make the key's minute: the time as written, in any zone.
     """
 
-    __slots__ = ("order", "tz", "is_utc", "days", "clocks", "offsets")
+    __slots__ = ("order", "tz", "is_utc", "days", "clocks", "offsets", "odd")
 
     def __init__(self, order: str | None, tz: tzinfo):
         self.order = order
@@ -138,6 +141,9 @@ class _Clock:
         self.days: dict[str, tuple] = {}
         self.clocks: dict[str, tuple] = {}
         self.offsets: dict[int, int | None] = {}
+        # What the last reading's wall-clock time was on a night the clocks changed: REPEATED (it
+        # came twice; read as its first pass), SKIPPED (it never came; read an hour on), or None.
+        self.odd: str | None = None
 
     def read(self, date: str, time: str) -> tuple[datetime, str] | None:
         """(UTC instant, key minute "YYYYMMDDTHHMM" as written) of a header; None if impossible.
@@ -147,12 +153,14 @@ class _Clock:
         d = self.days.get(date)
         c = self.clocks.get(time)
         if d and c and d[1] is not None:
+            self.odd = None
             return d[1] + c[1], d[3] + c[2]
         return self._stamp(date, time)
 
     def _stamp(self, date: str, time: str) -> tuple[datetime, str] | None:
         """(UTC instant, the key minute "YYYYMMDDTHHMM" of the local time) of a wall-clock date
         and time, or None if impossible."""
+        self.odd = None
         d = self.days.get(date)
         if d is None:
             if len(self.days) >= _CACHE_CAP:
@@ -170,13 +178,19 @@ class _Clock:
         if d[1] is not None:
             return d[1] + c[1], d[3] + c[2]
         # a day with a transition (or at the ends of the calendar): second by second
-        offset = self._offset(d[0] * 86400 + c[0])
+        local = d[0] * 86400 + c[0]
+        offset = self._offset(local)
         if offset is None:
             return None
         try:
-            at = _EPOCH + timedelta(seconds=d[0] * 86400 + c[0] - offset)
+            at = _EPOCH + timedelta(seconds=local - offset)
         except OverflowError:
             return None
+        # The offset is the first pass's (fold 0); the second pass's differs only for a time the
+        # clocks went back over (it came twice) or forward over (it never came).
+        later = self._exact_offset(local, fold=1)
+        if later is not None and later != offset:
+            self.odd = REPEATED if offset > later else SKIPPED
         return at, d[3] + c[2]
 
     def _day(self, ymd: tuple[int, int, int]) -> tuple:
@@ -188,9 +202,9 @@ class _Clock:
             return day, _EPOCH + timedelta(days=day), day * 86400, compact
         start = day * 86400
         offset = self._exact_offset(start)
-        if offset is None or any(
+        if offset is None or self._exact_offset(start + 86399, fold=1) != offset or any(
             self._exact_offset(start + s) != offset for s in (21600, 43200, 64800, 86399)
-        ):
+        ):  # (fold 1: the hour before midnight may come twice)
             return day, None, None, compact
         return day, _EPOCH + timedelta(seconds=start - offset), start - offset, compact
 
@@ -212,9 +226,9 @@ class _Clock:
             return self._exact_offset(local)
         return offset
 
-    def _exact_offset(self, local: int) -> int | None:
+    def _exact_offset(self, local: int, fold: int = 0) -> int | None:
         try:
-            wall = (_EPOCH_NAIVE + timedelta(seconds=local)).replace(tzinfo=self.tz)
+            wall = (_EPOCH_NAIVE + timedelta(seconds=local)).replace(tzinfo=self.tz, fold=fold)
             delta = wall.utcoffset()
         except (OverflowError, ValueError):
             return None

@@ -53,17 +53,22 @@ _HOUR_MINUTE = (
 )
 _TIME = rf"(?:{_WORDS}{_S}?)?{_HOUR_MINUTE}(?:{_S}?{_M}{_WORDS})?"
 # Android "31/12/2023, 21:40 - ", iOS "[12/31/23, 9:40:05 PM] ", old iOS "13/06/15 10:59:59: ".
-_SEP = rf"(?:\] |{_S}[-\u2013]{_S}|: )"
+_ANDROID_SEP = rf"{_S}[-\u2013]{_S}"
+_IOS_SEP = r"(?:\] |: )"
+_SEP = rf"(?:\] |{_ANDROID_SEP}|: )"
+# The separator of a platform's headers: once the first header has shown the platform, a line
+# in the other's layout (a message quoting one) is text of the message it is in.
+_SEPS = {None: _SEP, "android": _ANDROID_SEP, "ios": _IOS_SEP}
 
 
-def _prefix(date: str, time: str) -> str:
+def _prefix(date: str, time: str, sep: str = _SEP) -> str:
     # Basque joins them as "23/12/31 (21:40)".
-    return rf"{_M}\[?{_M}{date}{_M}\.?{_M}(?:{_S}г\.)?[,\u060c]?{_M}{_S}?{_M}\(?{time}\)?{_M}{_SEP}"
+    return rf"{_M}\[?{_M}{date}{_M}\.?{_M}(?:{_S}г\.)?[,\u060c]?{_M}{_S}?{_M}\(?{time}\)?{_M}{sep}"
 
 
-def _prefix_time_first(time: str, date: str) -> str:
+def _prefix_time_first(time: str, date: str, sep: str = _SEP) -> str:
     """Vietnamese iOS: "[21:41:35, 27/3/22] "."""
-    return rf"{_M}\[?{_M}{time}{_M}[,\u060c]?{_M}{_S}?{_M}{date}{_M}{_SEP}"
+    return rf"{_M}\[?{_M}{time}{_M}[,\u060c]?{_M}{_S}?{_M}{date}{_M}{sep}"
 
 
 # One line (used on single lines), and the same grammar preceded by the newline that ends the
@@ -81,41 +86,64 @@ _A_DAY = "(?:1[3-9]|2[0-9]|3[01])"
 _A_MONTH = "(?:0?[1-9]|1[0-2])"
 
 
-def _dated(first: str, second: str, time_first: bool = False) -> re.Pattern[str]:
+def _header(time_first: bool, sep: str, nl: str = "") -> re.Pattern[str]:
+    """A header of either order, its groups (date, time) or, time first, (time, date)."""
+    if time_first:
+        return re.compile(nl + _prefix_time_first(f"({_TIME})", f"({_DATE})", sep))
+    return re.compile(nl + _prefix(f"({_DATE})", f"({_TIME})", sep))
+
+
+def _dated(first: str, second: str, time_first: bool = False, sep: str = _SEP) -> re.Pattern[str]:
     """Headers whose date has ``first`` and ``second`` fields; groups ``date`` and ``time``."""
     date = rf"(?P<date>{first}{_DSEP}{second}{_DSEP}{_YEAR})"
     if time_first:
-        return re.compile("\n" + _prefix_time_first(f"(?P<time>{_TIME})", date))
-    return re.compile("\n" + _prefix(date, f"(?P<time>{_TIME})"))
+        return re.compile("\n" + _prefix_time_first(f"(?P<time>{_TIME})", date, sep))
+    return re.compile("\n" + _prefix(date, f"(?P<time>{_TIME})", sep))
 
 
-def _short_dates(time_first: bool) -> re.Pattern[str]:
+def _short_dates(time_first: bool, sep: str = _SEP) -> re.Pattern[str]:
     """Headers whose date has three fields of one or two digits: groups ``a``, ``b``, ``c``
     and ``time``."""
     date = rf"(?:(?P<a>\d{{1,2}}){_DSEP}(?P<b>\d{{1,2}}){_DSEP}(?P<c>\d{{1,2}})(?!\d))"
     if time_first:
-        return re.compile("\n" + _prefix_time_first(f"(?P<time>{_TIME})", date))
-    return re.compile("\n" + _prefix(date, f"(?P<time>{_TIME})"))
+        return re.compile("\n" + _prefix_time_first(f"(?P<time>{_TIME})", date, sep))
+    return re.compile("\n" + _prefix(date, f"(?P<time>{_TIME})", sep))
 
 
 class Layout:
-    """The header regexes of one file's layout: date first (most) or time first."""
+    """The header regexes of one file's layout: date first (most) or time first, and once the
+    first header has shown it, one platform's separator only (``platform``; None: either)."""
 
-    def __init__(self, time_first: bool):
+    def __init__(self, time_first: bool, platform: str | None = None):
         self.time_first = time_first
-        self.header = _HEADER_TF if time_first else _HEADER
-        self.header_nl = _HEADER_NL_TF if time_first else _HEADER_NL
-        self.day_first = _dated(_A_DAY, _A_MONTH, time_first)
-        self.month_first = _dated(_A_MONTH, _A_DAY, time_first)
-        self.not_year_first = _dated(r"\d{1,2}", r"\d{1,2}", time_first)  # needs an order at all
-        self.short_dates = _short_dates(time_first)  # dates of three short fields: (a, b, c)
+        self.platform = platform
+        sep = _SEPS[platform]
+        if platform is None:
+            self.header = _HEADER_TF if time_first else _HEADER
+            self.header_nl = _HEADER_NL_TF if time_first else _HEADER_NL
+        else:
+            self.header, self.header_nl = _header(time_first, sep), _header(time_first, sep, "\n")
+        self.day_first = _dated(_A_DAY, _A_MONTH, time_first, sep)
+        self.month_first = _dated(_A_MONTH, _A_DAY, time_first, sep)
+        # A date that needs an order at all.
+        self.not_year_first = _dated(r"\d{1,2}", r"\d{1,2}", time_first, sep)
+        self.short_dates = _short_dates(time_first, sep)  # dates of three short fields: (a, b, c)
 
     def date_time(self, m: re.Match[str]) -> tuple[str, str]:
         return (m.group(2), m.group(1)) if self.time_first else (m.group(1), m.group(2))
 
+    def of(self, platform: str) -> Layout:
+        """The same layout for one platform's headers only ("android" or "ios")."""
+        return _PLATFORM_LAYOUTS[self.time_first, platform]
+
 
 DATE_FIRST = Layout(False)
 TIME_FIRST = Layout(True)
+_PLATFORM_LAYOUTS = {
+    (time_first, platform): Layout(time_first, platform)
+    for time_first in (False, True)
+    for platform in ("android", "ios")
+}
 _DAY_FIRST = DATE_FIRST.day_first
 _MONTH_FIRST = DATE_FIRST.month_first
 _NOT_YEAR_FIRST = DATE_FIRST.not_year_first

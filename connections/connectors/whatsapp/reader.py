@@ -17,6 +17,7 @@ from datetime import datetime, tzinfo
 from ..base import MAX_LINE_CHARS, BatchFacts, ParsedRecord
 from ..drafts import FAST, Draft, new
 from ..identity import MAX_PARTICIPANTS
+from .changes import ClockChanges
 from .clock import _CACHE_CAP, _EPOCH, _Clock
 from .grammar import (
     _LEAD_MARKS,
@@ -122,6 +123,9 @@ class _Reader:
         self.chat_name = chat_name
         self.named_by_notice = False
         self.clock = _Clock(order, tz)
+        self.changes = ClockChanges(tz, order)  # messages at times a change of the clocks made odd
+        self.odd: str | None = None  # the clock's ``odd`` of ``now``
+        self.open_odd: tuple[str, str, str] | None = None  # (odd, date, time) of the carried message
         # n of the key (see keys.py): identical (author, content) messages seen earlier in the
         # same minute; ``occ`` is the counter of the minute ``occ_minute``.
         self.occurrences = Occurrences()
@@ -199,16 +203,15 @@ class _Reader:
 
     # -- the loop -------------------------------------------------------------------------------
     def _segment(self, text: str, final: bool = False) -> Iterator[ParsedRecord]:
-        """Read ``text``: whole lines, each one preceded by a newline (or "" with ``final``), cut
-        by ``_split`` into [before, date, time, rest, date, time, rest, ...], each rest "Author:
-        body" and its continuation lines. The last message may go on (``_open``)."""
+        """Read ``text`` (whole lines, each after a newline; "" with ``final``), cut by ``_split`` into
+        [before, date, time, rest, ...], each rest "Author: body" and more lines; the last may go on."""
         parts = self._split(text)
         marks = _has_marks(text)  # most Android files hold none at all
         yield from self._lead_in(parts[0], marks, final or len(parts) > 1)
         authors, people, finish = self.authors, self.people, self._finish_message
         counts = self.occurrences.counts
         days, clocks, read_time = self.clock.days, self.clock.clocks, self.clock.read
-        last_date, last_time, now = self.last_date, self.last_time, self.now
+        last_date, last_time, now, odd = self.last_date, self.last_time, self.now, self.odd
         occ_minute, occ, started = self.occ_minute, self.occ, self.started
         long = len(text) > _MAX_BODY  # only then can one message be too long
         it = iter(parts[1:-3])
@@ -216,7 +219,8 @@ class _Reader:
             if time != last_time or date != last_date:
                 last_date, last_time = date, time
                 d, c = days.get(date), clocks.get(time)  # Clock.read's first step, inline
-                now = (d[1] + c[1], d[3] + c[2]) if d and c and d[1] else read_time(date, time)
+                now, odd = (((d[1] + c[1], d[3] + c[2]), None) if d and c and d[1]
+                            else (read_time(date, time), self.clock.odd))  # odd: see changes.py
             if now is None:
                 self._bad_time(date, time, parts, k)
                 continue
@@ -233,10 +237,10 @@ class _Reader:
             if (  # maybe not plain text: _finish_message tests each in turn
                 marks or not started or not FAST or "\n" in body
                 or (body := body.rstrip())[-1:] in SPECIAL_TAILS or body[-3:] in DOCUMENT_ENDS
-                or "maps" in body or body in EXACT or body.startswith(POLL_PREFIXES)
+                or "maps" in body or body in EXACT or body.startswith(POLL_PREFIXES) or odd
             ):
                 self.occ_minute, self.occ = occ_minute, occ
-                if (record := finish(author, body, marks, at, minute)) is not None:
+                if (record := finish(author, body, marks, at, minute, odd and (odd, date, time))):
                     yield record
                 occ_minute, occ, started = self.occ_minute, self.occ, self.started
                 continue
@@ -254,7 +258,7 @@ class _Reader:
             yield record
             if author not in people and len(people) < _PEOPLE_CAP:
                 people.add(author)
-        self.last_date, self.last_time, self.now = last_date, last_time, now
+        self.last_date, self.last_time, self.now, self.odd = last_date, last_time, now, odd
         self.occ_minute, self.occ = occ_minute, occ
         opened = len(parts) > 1 and self._open(parts, marks)
         self._carry(text.count("\n"), parts, opened)
@@ -276,7 +280,7 @@ class _Reader:
             self._too_long(self.open_line)
             return []
         record = self._finish_message(
-            self.author, pending, self.pending_marks, self.at, self.minute
+            self.author, pending, self.pending_marks, self.at, self.minute, self.open_odd
         )
         return [] if record is None else [record]
 
@@ -288,6 +292,8 @@ class _Reader:
         if time != self.last_time or date != self.last_date:
             self.last_date, self.last_time = date, time
             self.now = self.clock.read(date, time)
+            self.odd = self.clock.odd
+        self.open_odd = None if self.odd is None else (self.odd, date, time)
         if self.now is None:
             self._bad_time(date, time, parts, len(parts) // 3 - 1)
             return False
@@ -333,10 +339,9 @@ class _Reader:
         return split_headers(header_nl, text, 2)
 
     # -- one message ----------------------------------------------------------------------------
-    def _finish_message(
-        self, author: str, body: str, pmarks: bool, at: datetime, minute: str
-    ) -> ParsedRecord | None:
-        """The record of a complete message; None for a system notice (counted as skipped)."""
+    def _finish_message(self, author: str, body: str, pmarks: bool, at: datetime, minute: str,
+                        odd: tuple[str, str, str] | None = None) -> ParsedRecord | None:
+        """A complete message's record, None for a notice (skipped); ``odd``: ``changes.add``'s."""
         lead = False
         if pmarks:  # (isascii is O(1): no mark in ASCII text)
             lead = body.startswith(_LEAD_MARKS)
@@ -350,7 +355,8 @@ class _Reader:
         else:
             head = body = body.rstrip()
         tail = head[-1:]
-        if tail == ">" and (edited := EDITED_RE.search(body)) is not None:
+        # The edited marker ends the message's last line, which is not the first when it has several.
+        if body[-1:] == ">" and (edited := EDITED_RE.search(body)) is not None:
             body, head = _without_edit_marker(body, edited)
             tail = head[-1:]
         # Classify: plain text unless a cheap test says it may be something else.
@@ -375,8 +381,7 @@ class _Reader:
             self.occ = self.occurrences.counts(minute)
         occ = self.occ
         content = body if kind == "text" else key_content(kind, body)
-        ident = (author, content)
-        n = occ.get(ident, 0)
+        n = occ.get(ident := (author, content), 0)
         occ[ident] = n + 1
         key = record_key(minute, author, content, n)
         payload = {"author": author, "text": body, "kind": kind, "media_name": media_name}
@@ -385,6 +390,8 @@ class _Reader:
             payload["media_kind"] = media_kind
         if author not in self.people and len(self.people) < _PEOPLE_CAP:
             self.people.add(author)
+        if odd is not None:
+            self.changes.add(*odd)
         if not FAST:  # pragma: no cover - see connections.connectors.drafts
             return ParsedRecord(_STREAM, key, at, payload, media_state)
         record = new(Draft)

@@ -33,7 +33,7 @@ class _Scan:
     day_first: bool = False  # some date can only be read day-first
     month_first: bool = False  # some date can only be read month-first
     fast: re.Pattern[str] | None = None  # a header regex fitted to this file, see _specialize
-    layout: Layout = DATE_FIRST  # date first (most) or time first (Vietnamese iOS)
+    layout: Layout = DATE_FIRST  # date first (most) or time first (Vietnamese iOS), then its platform's
     digits: bool = False  # dates written in digits of another script (Arabic, Bengali, ...)
     years: _ShortYears | None = None  # which end of a date like 23/12/31 holds the year
 
@@ -164,6 +164,9 @@ def _first_header(scan: _Scan, m: re.Match[str]) -> None:
     if unreadable_calendar(date):
         raise _unreadable(date, scan.platform)
     scan.fast = _specialize(m) if scan.layout is DATE_FIRST else None
+    # From here on only this platform's headers are headers: a line in the other's layout (a
+    # message quoting one) is text, and no evidence of the date order.
+    scan.layout = scan.layout.of(scan.platform)
     scan.digits = not date.translate(_MARK_TABLE).isascii()
     fields = _date_fields(date.translate(_DIGIT_TABLE))
     if fields and all(f.isdecimal() and len(f) <= 2 for f in fields):

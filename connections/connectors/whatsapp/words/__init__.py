@@ -16,7 +16,8 @@ one dict per language, 59 languages in all (``europe``, ``more_europe``, ``nordi
   attached        iOS, with media: "<attached: 00000012-PHOTO-2023-01-01-10-00-00.jpg>"
   notices         words of iOS system notices (author: the chat's name), anywhere in the first
                   line; the encryption notice's words first
-  edited          the marker after an edited message's text: "<This message was edited>"
+  edited          the marker after an edited message's text: "<This message was edited>" (also
+                  matched with a period inside the brackets)
   poll            the first word of a poll
 
 A word seen in a new export is added to its language's dict, and nowhere else.
@@ -180,7 +181,8 @@ ANDROID_FILE_RE = re.compile(r"(?P<name>(?:IMG|VID|PTT|AUD|STK|DOC)-\d{8}-WA\d{4
 LOCATION_RE = re.compile(rf"[^:\n]{{1,40}}: https?://(?:{'|'.join(MAP_HOSTS)})/")
 # Calls with more words after them ("Missed voice call, Tap to call back").
 CALL_RE = re.compile(rf"(?:{_any(CALLS)})(?:[,.،，、] .*)?$", re.IGNORECASE)
-EDITED_RE = re.compile(rf"\s*<(?:{_any(EDITED)})>$")
+# The marker ends the message's last line; German exports write it with a period inside ([ED]).
+EDITED_RE = re.compile(rf"\s*<(?:{_any(EDITED)})\.?>$")
 SYSTEM_RE = re.compile("|".join((_any(SYSTEM_PHRASES), *SYSTEM_PATTERNS)))
 ENCRYPTION_RE = re.compile(_any(ENCRYPTION_PHRASES))
 

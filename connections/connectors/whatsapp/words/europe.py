@@ -16,6 +16,14 @@ Sources, for every entry unless its line says otherwise:
   [ID]  public Indonesian parsers ("gambar tidak disertakan", "stiker tidak disertakan").
   [VO]  public parsers' tests of view-once placeholders ("<View once voice message omitted>").
   [2015] an iOS export of 2015: "<‎audio omitted>" (U+200E inside the brackets), see FORMATS.md.
+  [ED]  the edited marker: Turkish from koftezz/whatsapp-chat-analyzer,
+        src/whatsapp_analyzer/preprocessors/language_config.py ("edited"), which other public
+        Turkish parsers strip as "<Bu mesaj düzenlendi>"; Brazilian Portuguese "<Mensagem
+        editada>" from public scripts that clean Brazilian exports (an exact-text search of public
+        code found it in at least six, one an iOS export's test line "texto corrigido
+        ‎<Mensagem editada>"; that index names no repository). Public parsers of German exports
+        strip it with a period inside the brackets ("<Diese Nachricht wurde bearbeitet.>"), which
+        the reader matches for every language (``words.EDITED_RE``).
 """
 
 from __future__ import annotations
@@ -120,7 +128,7 @@ PT_BR = {
     "file_attached": ("arquivo anexado",),  # [WJ]
     "attached": ("anexado", "anexo"),  # [WJ]
     "notices": ("criptografia de ponta a ponta", "código de segurança"),  # [WJ]
-    "edited": ("Essa mensagem foi editada",),  # [V1]
+    "edited": ("Mensagem editada", "Essa mensagem foi editada"),  # [ED] [V1]
     "poll": ("ENQUETE:",),  # [V1]
 }
 
@@ -296,6 +304,7 @@ TR = {
     "file_attached": ("dosya ekli",),  # [WJ] [TR]
     "attached": ("eklendi",),  # [WJ]
     "notices": ("uçtan uca şifreli", "güvenlik kodu"),  # [WJ]
+    "edited": ("Bu mesaj düzenlendi",),  # [ED]
 }
 
 ID = {

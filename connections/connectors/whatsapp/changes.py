@@ -1,0 +1,120 @@
+"""The nights the clocks change, said on the import's receipt.
+
+A chat writes wall-clock times without a zone, and Ownerhub reads them in the owner's zone
+(``clock``). On the night the clocks go back an hour comes twice: a time in it is read in its
+first pass. On the night they go forward an hour never comes: a time in it is read as the clocks
+showed it an hour on (02:30 as 03:30). Keys do not change either way (they hold the time as
+written, ``keys``), and messages of one minute keep the chat's order (``seq``).
+
+``ClockChanges`` counts the messages at such times, in the chat's order, and says so in one note
+per kind: how many, the first, and what Ownerhub did.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from ..base import BatchFacts
+from .clock import _EPOCH_NAIVE, _EPOCH_ORDINAL, REPEATED, SKIPPED, _seconds_of_day, _ymd
+from .grammar import _MARK_TABLE
+
+_NIGHTS_CAP = 1000  # distinct dates remembered per kind
+
+
+class ClockChanges:
+    """Messages whose wall-clock time came twice or never, by kind: [count, first date, first
+    time, the dates met]."""
+
+    __slots__ = ("tz", "order", "seen")
+
+    def __init__(self, tz: tzinfo, order: str | None):
+        self.tz, self.order = tz, order
+        self.seen: dict[str, list] = {}
+
+    def add(self, kind: str, date: str, time: str) -> None:
+        got = self.seen.get(kind)
+        if got is None:
+            self.seen[kind] = [1, date, time, {date}]
+        else:
+            got[0] += 1
+            if len(got[3]) < _NIGHTS_CAP:
+                got[3].add(date)
+
+    def note(self, facts: BatchFacts) -> None:
+        """One warning per kind met (``clock.REPEATED``, ``clock.SKIPPED``)."""
+        for kind, (n, date, time, dates) in self.seen.items():
+            detail = self._sentence(kind, n, date, time, len(dates) - 1)
+            if detail:
+                facts.warn(kind, detail)
+
+    def _sentence(self, kind: str, n: int, date: str, time: str, more: int) -> str | None:
+        ymd, second = _ymd(date, self.order), _seconds_of_day(time)
+        if ymd is None or second is None:
+            return None
+        local = (datetime(*ymd).toordinal() - _EPOCH_ORDINAL) * 86400 + second
+        window = _window(local, self.tz)
+        if window is None:
+            return None
+        start, end = window
+        zone = getattr(self.tz, "key", None) or str(self.tz)
+        day, first = date.translate(_MARK_TABLE).strip(), f"{date}, {time}".translate(_MARK_TABLE)
+        messages = f"{n:,} message{'s' if n != 1 else ''} {'was' if n == 1 else 'were'}"
+        them = "it" if n == 1 else "them"
+        span, window = end - start, f"{_hhmm(start)}–{_hhmm(end)}"
+        nights = f"on {day}" + (
+            f" and {more:,} more night{'s' if more != 1 else ''}" if more else ""
+        )
+        if kind == REPEATED:
+            return (
+                f"{messages} written in {'an hour' if span == 3600 else _minutes(span)} that came "
+                f"twice when the clocks went back in {zone} ({window} {nights}). The chat does not "
+                f"say which time, so Ownerhub placed {them} in the first {window}. "
+                f"The first: {first}."
+            )
+        if kind == SKIPPED:
+            return (
+                f"{messages} written at a time that never came in {zone}: the clocks went forward "
+                f"from {_hhmm(start)} to {_hhmm(end)} {nights}, so Ownerhub moved {them} forward "
+                f"{'an hour' if span == 3600 else _minutes(span)} ({_hhmm(local)} reads as "
+                f"{_hhmm(local + span)}). The first: {first}."
+            )
+        return None
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60} minutes"
+
+
+def _hhmm(local: int) -> str:
+    return f"{local % 86400 // 3600:02d}:{local % 3600 // 60:02d}"
+
+
+def _offset(local: int, tz: tzinfo, fold: int) -> int | None:
+    delta = (_EPOCH_NAIVE + timedelta(seconds=local)).replace(tzinfo=tz, fold=fold).utcoffset()
+    return None if delta is None else int(delta.total_seconds())
+
+
+def _offset_at(instant: int, tz: tzinfo) -> int | None:
+    delta = datetime.fromtimestamp(instant, tz).utcoffset()
+    return None if delta is None else int(delta.total_seconds())
+
+
+def _window(local: int, tz: tzinfo) -> tuple[int, int] | None:
+    """(start, end) in local seconds of the wall-clock span that came twice or never around
+    ``local``: the change's instant, found between the two readings of ``local``, plus each
+    offset. None if ``local`` is no such time."""
+    try:
+        early, late = _offset(local, tz, 0), _offset(local, tz, 1)
+        if early is None or late is None or early == late:
+            return None
+        lo, hi = sorted((local - early, local - late))
+        before = _offset_at(lo, tz)
+        while hi - lo > 1:  # the first instant with the new offset
+            mid = (lo + hi) // 2
+            if _offset_at(mid, tz) == before:
+                lo = mid
+            else:
+                hi = mid
+    except (OverflowError, ValueError, OSError):
+        return None
+    return hi + min(early, late), hi + max(early, late)

@@ -1,0 +1,49 @@
+"""An owner in Berlin imports a chat that runs through the night the clocks went back: the preview
+says which messages' times came twice and where Ownerhub put them, before anything is imported,
+and the receipt keeps saying it after."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from connections.models import OwnerProfile
+from coverage.models import AcquisitionBatch
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_storage")]
+
+CHAT = (
+    b"27/10/2024, 01:59 - Ana: before the change\n"
+    b"27/10/2024, 02:15 - Ana: first pass\n"
+    b"27/10/2024, 02:05 - Ben: after the clocks went back\n"
+    b"27/10/2024, 03:10 - Ana: after\n"
+)
+SAID = (
+    "2 messages were written in an hour that came twice when the clocks went back in "
+    "Europe/Berlin (02:00–03:00 on 27/10/2024). The chat does not say which time, so Ownerhub "
+    "placed them in the first 02:00–03:00. The first: 27/10/2024, 02:15."
+)
+
+
+def _words(response) -> str:
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def test_the_preview_and_the_receipt_say_the_hour_that_came_twice(owner, owner_client, chat):
+    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Berlin"})
+    owner_client.post(
+        f"/sources/{chat.slug}/upload/",
+        {"artifact": SimpleUploadedFile("WhatsApp Chat with Ana.txt", CHAT, "text/plain")},
+    )
+    batch = AcquisitionBatch.objects.filter(connection=chat).latest("pk")
+
+    assert SAID in _words(owner_client.get(f"/receipts/{batch.pk}/"))  # the preview
+
+    owner_client.post(f"/receipts/{batch.pk}/import/")
+    batch.refresh_from_db()
+    assert batch.status == AcquisitionBatch.Status.COMMITTED
+    assert SAID in _words(owner_client.get(f"/receipts/{batch.pk}/"))
