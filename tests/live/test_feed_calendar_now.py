@@ -127,6 +127,18 @@ def test_a_three_day_ski_trip_shows_on_each_of_its_days(calendar, published, own
     ]
 
 
+def test_a_late_shift_past_midnight_shows_on_both_days_and_a_duration_sets_its_end(calendar, published, owner_client):
+    shift = ["UID:shift@example.org", "SUMMARY:Late shift", "DTSTART;TZID=Europe/Berlin:20261210T220000",
+             "DURATION:PT4H"]
+    published.show(shift)
+    pulled(calendar)
+
+    assert "22:00 CET (day 1 of 2) Late shift" in day_page(owner_client, "2026-12-10")
+    assert "Continues (day 2 of 2) Late shift" in day_page(owner_client, "2026-12-11")
+    assert "Late shift" not in day_page(owner_client, "2026-12-12")
+    assert load_one(calendar, now=NOW).coverage.record_count == 2  # a record per day, as a trip's days
+
+
 # ---------------------------------------------------------------- the calendar changes
 
 
