@@ -18,7 +18,9 @@ class Changes:
     changed: int  # held records the source now gives differently, updated in place
     gone: int  # held records the source no longer gives, removed
     moved: int  # held records the source gives as before, placed anew in the owner's new zone
-    reader_from: str  # the older reader of the pull before, when this pull read the source again ("" else)
+    reader_from: (
+        str  # the older reader of the pull before, when this pull read the source again ("" else)
+    )
 
 
 def changes_of(warnings: list | None) -> Changes | None:
@@ -26,5 +28,9 @@ def changes_of(warnings: list | None) -> Changes | None:
     note = next((w for w in warnings or () if w.get("kind") == NOTE), None)
     if note is None:
         return None
-    return Changes(int(note.get("changed", 0)), int(note.get("gone", 0)), int(note.get("moved", 0)),
-                   str(note.get("reader_from") or ""))
+    return Changes(
+        int(note.get("changed", 0)),
+        int(note.get("gone", 0)),
+        int(note.get("moved", 0)),
+        str(note.get("reader_from") or ""),
+    )
