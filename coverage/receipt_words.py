@@ -181,6 +181,71 @@ def explanations(
     return tuple(lines)
 
 
+# What each reader of a source reads better than the one before it, for a pull read again with it
+# (``pipeline.snapshot``: the first pull after a new reader): (reader, what it shows that earlier ones did not).
+READERS_IMPROVED: dict[str, tuple[tuple[str, str], ...]] = {
+    "ical_feed": (
+        ("ical/3", "repeating events now show each occurrence, and all-day events each day they span"),
+        ("ical/4", "events that run past midnight show on each day they touch"),
+    ),
+}
+
+
+def _reader_number(reader: str) -> int:
+    number = reader.rpartition("/")[2]
+    return int(number) if number.isdigit() else 0
+
+
+def improvements(connector: str, reader_from: str) -> str:
+    """What the readers since ``reader_from`` show that it did not ("repeating events now show each
+    occurrence, ..."); "" when none is told."""
+    after = _reader_number(reader_from)
+    told = [text for reader, text in READERS_IMPROVED.get(connector, ()) if _reader_number(reader) > after]
+    return "; ".join(told)
+
+
+def changes_said(changed: int, gone: int, moved: int, reader_from: str) -> list[str]:
+    """A pull's changes to what the source held, short, for its run's message ("1 changed")."""
+    if reader_from:
+        return ["read with the improved reader"] + ([f"{gone:,} as read before replaced"] if gone else [])
+    parts = [f"{changed:,} changed"] if changed else []
+    if gone:
+        parts.append(f"{gone:,} no longer in the feed")
+    if moved:
+        parts.append(f"{moved:,} moved to your new time zone")
+    return parts
+
+
+def changes_sentences(changed: int, gone: int, moved: int, reader_from: str, connector: str,
+                      noun: tuple[str, str]) -> list[str]:
+    """A pull's changes to what the source held, in the receipt's sentence: what the calendar changed and
+    no longer holds, what moved to the owner's new zone, or that the feed was read with the improved reader."""
+
+    def n(value: int) -> str:
+        return f"{value:,} {noun[0] if value == 1 else noun[1]}"
+
+    def verb(value: int, one: str, many: str) -> str:
+        return one if value == 1 else many
+
+    if reader_from:
+        better = improvements(connector, reader_from)
+        said = [f"Read with the improved reader: {better}." if better else "Read with the improved reader."]
+        if gone:
+            said.append(f"{n(gone)} as the older reader read {verb(gone, 'it', 'them')} "
+                        f"{verb(gone, 'was', 'were')} replaced by what it reads now.")
+        if changed:
+            said.append(f"{n(changed)} {verb(changed, 'is', 'are')} read differently now.")
+        return said
+    said = []
+    if changed:
+        said.append(f"{n(changed)} changed in the calendar {verb(changed, 'was', 'were')} updated.")
+    if gone:
+        said.append(f"{n(gone)} no longer in the feed {verb(gone, 'was', 'were')} removed.")
+    if moved:
+        said.append(f"{n(moved)} moved to your new time zone.")
+    return said
+
+
 # Stream names as an owner reads them (a stream not listed: its name, spaced and capitalised).
 STREAM_LABELS = {
     "samples": "Samples",

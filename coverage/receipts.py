@@ -9,7 +9,7 @@ the batch (is the background worker running?) are passed in by the caller
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, tzinfo
 
 from django.urls import reverse
@@ -21,7 +21,8 @@ from connections.connectors.manifest import METHOD_LABELS
 from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
 from .pipeline import other_phone
-from .receipt_words import Explanation, container, explanations, stream_label
+from .receipt_changes import NOTE, Changes, changes_of
+from .receipt_words import Explanation, changes_sentences, container, explanations, stream_label
 from .reread_words import READ_AGAIN, read_again_words, receipt_read_again, receipt_reread
 from .words import ITEM, MEDIA_FILE, between, count, day, pick, span, zone_name
 from .zone_previews import zone_to_read_in, zone_words
@@ -179,6 +180,8 @@ class Receipt:
     # ("Workouts 3 Jan to 3 Mar 2024; samples 1 Jan to 3 Dec 2024") when the file holds several streams.
     streams: tuple[StreamLine, ...] = ()
     streams_sentence: str = ""
+    # A pull of a source that sends its whole state: what it changed in what the source held (``receipt_changes``).
+    snapshot: Changes | None = None
     # An import read again since (``pipeline.reread``): the newer reading's ``batch_id`` and a ``sentence``
     # saying when, in which zone, and where its records stand now.
     read_again: dict | None = None
@@ -260,6 +263,7 @@ def build_receipt(
         explanations=_explanations(batch, facts, counts, split, manifest),
         streams=(streams := _streams(facts, tz)),
         streams_sentence=_streams_sentence(streams),
+        snapshot=changes_of(facts.warnings),
         read_again=receipt_read_again(batch.warnings, tz),
     )
 
@@ -282,6 +286,7 @@ def _warnings(facts: AcquisitionBatch, manifest, tz: tzinfo) -> tuple[ReceiptWar
         ReceiptWarning(w.get("kind", ""), read_again_words(w, tz) if w.get("kind") == READ_AGAIN else w.get("detail", ""),
                        w.get("position"), w.get("kind") in manifest.blocking_gaps)
         for w in facts.warnings or ()
+        if w.get("kind") != NOTE
     )
 
 
@@ -413,6 +418,8 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     if repeated:
         parts.append(f"{repeated:,} repeated inside the {where}.")
     parts += [w.get("detail", "") for w in facts.warnings or () if w.get("kind") == "media_added"]
+    if changes := changes_of(facts.warnings):  # a pull brought what it delivered before up to date
+        parts += changes_sentences(*astuple(changes), batch.connection.connector, noun)
     if media_missing:
         parts.append(f"{count(media_missing, MEDIA_FILE)} {pick(media_missing, ('was', 'were'))} not included in this export.")
     if counts.failed:

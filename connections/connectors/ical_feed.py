@@ -24,8 +24,10 @@ records of stream ``events``; it is pure (no database, no clock, no network):
   and the occurrence's original start exactly as a ``RECURRENCE-ID`` of it is keyed, so the event
   that replaces one occurrence takes its place (``ical_series``; bounded: ``ical_repeats``). A
   non-repeating event keeps the key it always had.
-- An all-day event whose ``DTEND`` is days after its ``DTSTART`` is a record per day it spans
-  (``payload["day"]``: "2 of 3"); the first day keeps the event's key, the others add their date.
+- An event that spans days is a record per day it is shown on (``payload["day"]``: "2 of 3";
+  ``ical_days``): an all-day one for each date it spans, a timed one for each day of the owner's zone
+  it touches (22:00 to 02:00: two). The first day keeps the event's key, the others add their date
+  (all-day) or their place (timed). ``DURATION`` gives the end of an event without ``DTEND``.
 - A cancelled event (``STATUS:CANCELLED``) is a record with that status: a day page says so.
 - The feed is the calendar as it is now: ``BatchFacts.snapshot`` names the range it speaks for,
   from its first record's time to the horizon (nothing when it ended inside an event).
@@ -41,21 +43,20 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions, day_instant
+from .base import ArtifactRejected, BatchFacts, Body, ParsedRecord, ParseOptions
+from .ical_days import days, end_of
 from .ical_series import Budget, Event, occurrences
-from .ical_times import DATE, BadTime, key_time, read_time
+from .ical_times import BadTime, key_time, read_time
 from .ical_zones import FeedZones
 from .manifest import AcquisitionPath, FetchPolicy, Manifest, StreamView
 
 # 2: an all-day date at noon in the owner's zone (base.day_instant); 3: a repeating event is a record per
-# occurrence, an all-day event a record per day it spans, and a feed is a snapshot (BatchFacts.snapshot)
-PARSER_VERSION = "ical/3"
+# occurrence, an all-day event a record per day it spans, and a feed is a snapshot (BatchFacts.snapshot);
+# 4: a timed event is a record per day it touches in the owner's zone, and DURATION gives an end (ical_days)
+PARSER_VERSION = "ical/4"
 STREAM = "events"
 MAX_KEY = 120  # Record.key
 _MAX_TEXT = 500
-MAX_DAYS = 366  # days an all-day event is shown on
-
-
 
 def unfold(text: str) -> Iterator[str]:
     """Logical content lines of iCalendar text (folding undone, blank lines dropped)."""
@@ -106,14 +107,17 @@ def _unescape(value: str) -> str:
     return out.replace("\x00", "")[:_MAX_TEXT]
 
 
-def event_key(uid: str, recurrence: datetime | str | None, day: date | None = None) -> str:
+def event_key(uid: str, recurrence: datetime | str | None, day: date | int | None = None) -> str:
     """``UID``, plus the occurrence (its UTC instant, or its text from ``as_written``), plus, for the
-    second and later days of an all-day event that spans several, that day's date as written."""
+    second and later days of an event that spans several, the day: its date as written for an all-day
+    event, its place (2, 3, ...) for a timed one (``ical_days``)."""
     if isinstance(recurrence, datetime):
         recurrence = f"{recurrence:%Y%m%dT%H%M%SZ}"
     raw = uid if recurrence is None else f"{uid}|{recurrence}"
-    if day is not None:
+    if isinstance(day, date):
         raw = f"{raw}|day:{day:%Y%m%d}"
+    elif day is not None:
+        raw = f"{raw}|day#{day}"
     if len(raw) <= MAX_KEY:
         return raw
     return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
@@ -153,13 +157,14 @@ def _read(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, options
     payload: dict = {"uid": uid[:_MAX_TEXT], "summary": summary, "all_day": all_day}
     if recurrence is not None:
         payload["recurrence_id"] = recurrence.isoformat()
-    end = None
+    end = end_of(first, start)
     if "DTEND" in first:
         try:
             end = when("DTEND")[0]
-            payload["end"] = end.isoformat()
         except BadTime:
             pass
+    if end is not None:
+        payload["end"] = end.isoformat()
     for name, field in (("LOCATION", "location"), ("STATUS", "status"), ("RRULE", "rrule")):
         if name in first:
             payload[field] = _unescape(first[name][1])
@@ -169,7 +174,7 @@ def _read(props: list[tuple[str, dict, str]], n: int, facts: BatchFacts, options
 def _records(event: Event, overridden: set, facts: BatchFacts, options: ParseOptions, zones: FeedZones,
              budget: Budget) -> Iterator[ParsedRecord]:
     """The records of one event: one, one per occurrence of a repeating one, and one per day of each
-    all-day one that spans several days."""
+    one that spans several days."""
     repeats = ("RRULE" in event.first or event.every["RDATE"]) and event.recurrence is None
     written = occurrences(event, overridden, facts, options, zones, budget) if repeats else None
     if written is None:
@@ -184,44 +189,11 @@ def _records(event: Event, overridden: set, facts: BatchFacts, options: ParseOpt
 
 def _days(event: Event, key_part: datetime | str | None, start: datetime, payload: dict, facts: BatchFacts,
           options: ParseOptions) -> Iterator[ParsedRecord]:
-    """An occurrence's record; an all-day one that ends days later gives a record for each day it spans
-    (the first keyed as one day's would be), so every day page it spans shows it."""
-    days = _all_day_span(event, key_part)
-    if days is None:
-        yield ParsedRecord(STREAM, event_key(event.uid, key_part), start, payload)
-        return
-    first_day, count = days
-    if count > MAX_DAYS:
-        facts.warn("long_event", f"An all-day event spans {count:,} days; it is shown on its first {MAX_DAYS}.",
-                   f"event {event.n}")
-        count = MAX_DAYS
-    for i in range(count):
-        day = first_day + timedelta(days=i)
-        at = start if i == 0 else day_instant(day, options.time_zone)
-        yield ParsedRecord(STREAM, event_key(event.uid, key_part, day if i else None), at,
-                           {**payload, "day": f"{i + 1} of {count}"})
-
-
-def _all_day_span(event: Event, key_part: datetime | str | None) -> tuple[date, int] | None:
-    """(first day, days) of an all-day occurrence whose DTEND is a later date than the day after its start."""
-    if not event.all_day or "DTEND" not in event.first:
-        return None
-    start_day, end_day = _date_of(*event.first["DTSTART"]), _date_of(*event.first["DTEND"])
-    if start_day is None or end_day is None or (end_day - start_day).days <= 1:
-        return None
-    if isinstance(key_part, datetime) and event.recurrence is None:  # an occurrence: its own date
-        return key_part.date(), (end_day - start_day).days
-    return start_day, (end_day - start_day).days
-
-
-def _date_of(params: dict, value: str) -> date | None:
-    m = DATE.match(value.strip())
-    if m is None or params.get("VALUE", "DATE") != "DATE":
-        return None
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
+    """An occurrence's records: one for each day it is shown on (``ical_days``), the first keyed as the
+    occurrence is."""
+    end = datetime.fromisoformat(payload["end"]) if "end" in payload else None
+    for day, at, said in days(event, key_part, start, end, facts, options):
+        yield ParsedRecord(STREAM, event_key(event.uid, key_part, day), at, {**payload, **said})
 
 
 def parse_calendar(text: str, facts: BatchFacts, options: ParseOptions) -> Iterator[ParsedRecord]:
@@ -310,7 +282,7 @@ MANIFEST = Manifest(
         ),
     ),
     streams=("events",),
-    views={"events": StreamView("agenda", ("summary", "location", "status", "all_day", "day"))},
+    views={"events": StreamView("agenda", ("summary", "location", "status", "all_day", "day", "continued"))},
     record_key_rule="identifier the calendar gives the event and, for a repeating event, the occurrence",
     expected_refresh=timedelta(days=1),
     recovery="Copy the calendar's secret iCal address again and paste it here.",

@@ -242,7 +242,36 @@ def _paused(f: _Facts) -> _Say:
     return _Say(f"Paused · {f.span}" if f.span else "Paused", forward, (_Ask("resume", "Resume", "resume/"),))
 
 
+# The address answers, but not with the calendar (``pipeline.pull``): credential reason -> (headline, forward,
+# the action's label). A secret address the provider reset answers 404 or 410; a page to sign in, not a calendar,
+# is an address that is not the secret one. Both are mended where the address is pasted (the source's #connect).
+_NOT_THE_CALENDAR = {
+    "http_404": ("The calendar's address was not found",
+                 "The calendar may have reset its secret address: copy it again from the calendar's settings and "
+                 "paste it here. Ownerhub keeps trying the old one meanwhile.",
+                 "Paste the calendar's address again"),
+    "not_a_feed": ("The calendar's address gives a sign-in page, not a calendar",
+                   "Use the calendar's secret (private) address in iCal format instead: copy it from the calendar's "
+                   "settings and paste it here. Ownerhub keeps trying the old one meanwhile.",
+                   "Paste the secret iCal address"),
+}
+_NOT_THE_CALENDAR["http_410"] = _NOT_THE_CALENDAR["http_404"]
+
+
+def _not_the_calendar(f: _Facts, urgency: Literal["now", "soon"]) -> _Say | None:
+    """A failing pull whose address answers something else than the calendar: paste the right address."""
+    said = _NOT_THE_CALENDAR.get(f.credential.reason) if f.credential.state == "unavailable" else None
+    if said is None or not f.work.consecutive_failures:
+        return None
+    headline, forward, label = said
+    return _Say(f"{headline} on {day(f.credential.observed_at, f.tz)}", forward,
+                (_Ask("reconnect", label, "#connect", urgency, blocking=urgency == "now"),
+                 _Ask("retry", "Retry now", "retry/")))
+
+
 def _failing(f: _Facts) -> _Say:
+    if said := _not_the_calendar(f, "now"):
+        return said
     if f.credential.state in REFUSED:
         verb = "refused" if f.credential.state == "rejected" else "expired"
         return _Say(f"Access {verb} on {day(f.credential.observed_at, f.tz)}",
@@ -262,6 +291,8 @@ def _failing(f: _Facts) -> _Say:
 
 
 def _degraded(f: _Facts) -> _Say:
+    if said := _not_the_calendar(f, "soon"):
+        return said
     if f.work.consecutive_failures and refused_push(f.ev) is not None:
         return _Say(f"The phone's last push was refused on {day(f.work.last_failure_at, f.tz)}", _REFUSED_FORWARD,
                     (_Ask("check_device", "Check the phone", "#connect"),))

@@ -19,6 +19,8 @@ from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import snapshot
 from coverage.pipeline.pull import pull
+from coverage.receipt_changes import Changes
+from coverage.serializers import receipt_json
 from tests.factories import BatchFactory, RecordFactory
 from tests.live.conftest import FEED_PATH
 
@@ -127,6 +129,18 @@ def test_a_three_day_ski_trip_shows_on_each_of_its_days(calendar, published, own
     ]
 
 
+def test_a_late_shift_past_midnight_shows_on_both_days_and_a_duration_sets_its_end(calendar, published, owner_client):
+    shift = ["UID:shift@example.org", "SUMMARY:Late shift", "DTSTART;TZID=Europe/Berlin:20261210T220000",
+             "DURATION:PT4H"]
+    published.show(shift)
+    pulled(calendar)
+
+    assert "22:00 CET (day 1 of 2) Late shift" in day_page(owner_client, "2026-12-10")
+    assert "Continues (day 2 of 2) Late shift" in day_page(owner_client, "2026-12-11")
+    assert "Late shift" not in day_page(owner_client, "2026-12-12")
+    assert load_one(calendar, now=NOW).coverage.record_count == 2  # a record per day, as a trip's days
+
+
 # ---------------------------------------------------------------- the calendar changes
 
 
@@ -141,6 +155,12 @@ def test_a_moved_and_renamed_appointment_shows_on_its_new_day_only(calendar, pub
     assert run.message == "2 events read, 0 new, 1 changed."
     batch = AcquisitionBatch.objects.filter(connection=calendar).first()
     assert batch.options["snapshot"] == {"changed": 1, "gone": 0}
+    receipt = load_one(calendar, now=NOW + timedelta(hours=1)).latest_receipt  # as the dashboard loads it
+    assert receipt.snapshot == Changes(changed=1, gone=0, moved=0, reader_from="")
+    assert receipt.sentence == ("No new events from 11 Dec to 14 Dec 2026: all 2 were already imported. "
+                                "1 event changed in the calendar was updated.")
+    assert receipt_json(receipt)["snapshot"] == {"changed": 1, "gone": 0, "moved": 0, "reader_from": ""}
+    assert receipt.warnings == ()  # a fact of the pull, not a note about the feed
     assert Record.objects.filter(connection=calendar).count() == 2  # moved in place, not copied
     coverage = load_one(calendar, now=NOW + timedelta(hours=1)).coverage
     assert coverage.record_count == 2
@@ -182,6 +202,9 @@ def test_an_event_deleted_from_the_calendar_leaves_the_day_pages_and_the_count(c
     assert "Dentist" in day_page(owner_client, "2026-12-10")
     assert run.message == "1 event read, 0 new, 1 no longer in the feed."
     assert AcquisitionBatch.objects.filter(connection=calendar).first().options["snapshot"] == {"changed": 0, "gone": 1}
+    receipt = load_one(calendar, now=NOW + timedelta(hours=1)).latest_receipt
+    assert receipt.sentence.endswith("1 event no longer in the feed was removed.")
+    assert (receipt.snapshot.changed, receipt.snapshot.gone) == (0, 1)
     assert load_one(calendar, now=NOW + timedelta(hours=1)).coverage.record_count == 1
 
 
@@ -247,10 +270,15 @@ def test_a_standup_stored_once_by_the_older_reader_becomes_each_monday_though_th
 
     run = pulled(calendar)
 
-    assert "52 new" in run.message and "1 no longer in the feed" in run.message
+    assert run.message == "52 events read, 52 new, read with the improved reader, 1 as read before replaced."
     assert not Record.objects.filter(connection=calendar, key="standup@example.org").exists()
     assert "Weekly standup" in day_page(owner_client, "2026-12-21")
     assert day_page(owner_client, "2026-12-07").count("Weekly standup") == 1
+    receipt = load_one(calendar, now=NOW).latest_receipt  # the card's receipt: read again, nothing vanished
+    assert "Read with the improved reader: repeating events now show each occurrence" in receipt.sentence
+    assert "1 event as the older reader read it was replaced by what it reads now." in receipt.sentence
+    assert "no longer" not in receipt.sentence
+    assert receipt.snapshot == Changes(changed=0, gone=1, moved=0, reader_from="ical/2")
 
 
 def test_an_event_a_feed_lists_twice_is_kept_as_first_listed_and_a_second_pull_changes_nothing(
@@ -276,3 +304,45 @@ def test_an_unchanged_feed_is_read_again_after_a_month_so_the_standup_reaches_a_
 
     assert "5 new" in run.message  # the Mondays of 6 Dec 2027 to 3 Jan 2028
     assert "Weekly standup" in day_page(owner_client, "2027-12-27")
+
+
+# ---------------------------------------------------------------- the owner moves to another time zone
+
+FLOATING = ["UID:gym@example.org", "SUMMARY:Gym", "DTSTART:20261209T070000", "DTEND:20261209T080000"]
+SHIFT = ["UID:shift@example.org", "SUMMARY:Late shift", "DTSTART;TZID=Europe/Berlin:20261210T220000",
+         "DTEND;TZID=Europe/Berlin:20261211T020000"]
+
+
+def moved_to(owner, zone: str) -> None:
+    OwnerProfile.objects.filter(owner=owner).update(time_zone=zone)
+
+
+# what the calendar does between the pulls, the run's message, what the receipt says
+ZONE_CHANGES = [
+    ("nothing", [TRIP, FLOATING, SHIFT, DENTIST],
+     "6 events read, 0 new, 6 moved to your new time zone.", "6 events moved to your new time zone."),
+    ("the dentist moves", [TRIP, FLOATING, SHIFT,
+                           ["UID:dentist@example.org", "SUMMARY:Dentist", "DTSTART:20261215T133000Z"]],
+     "6 events read, 0 new, 1 changed, 6 moved to your new time zone.",
+     "1 event changed in the calendar was updated. 6 events moved to your new time zone."),
+]
+
+
+@pytest.mark.parametrize(("events", "message", "said"), [z[1:] for z in ZONE_CHANGES], ids=[z[0] for z in ZONE_CHANGES])
+def test_after_a_move_to_new_york_only_what_the_calendar_changed_counts_as_changed(
+        calendar, published, owner, owner_client, events, message, said):
+    published.show(TRIP, FLOATING, SHIFT, DENTIST)
+    pulled(calendar)
+    moved_to(owner, "America/New_York")
+    published.show(*events)  # unchanged: the same ETag, yet the feed is read whole for the new zone
+
+    run = pulled(calendar, NOW + timedelta(hours=1))
+
+    # The trip's three days, the gym (written without a zone: New York's 07:00) and both days of the
+    # shift (16:00 to 20:00 in New York: one day there) move. The dentist is all the calendar changed.
+    assert run.message == message
+    receipt = load_one(calendar, now=NOW + timedelta(hours=1)).latest_receipt
+    assert receipt.sentence.endswith(said)
+    assert "Ski trip" in day_page(owner_client, "2026-12-03")
+    assert "07:00 EST Gym" in day_page(owner_client, "2026-12-09")
+    assert "16:00 EST" in day_page(owner_client, "2026-12-10") and "Late shift" not in day_page(owner_client, "2026-12-11")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import io
 import time
 from datetime import timedelta
 
@@ -14,6 +16,7 @@ from connections import collect
 from connections.collect import masked_feed_url, set_feed_url
 from connections.models import CollectionRun, Condition, Connection
 from connections.services import pause_connection, resume_connection
+from connections.tokens import issue_access_token
 from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline.pull import pull, run_due
@@ -290,3 +293,44 @@ def test_a_feeds_access_follows_what_its_address_answers(calendar, httpserver, o
         page = client.get(f"/sources/{calendar.slug}/").content.decode()
         assert ("Unavailable" in page) == (credential.state == "unavailable"), answer
     assert seen == ACCESS
+
+
+# what the address answers, the card's primary action, what its forward sentence tells the owner to do
+NOT_THE_CALENDAR = [
+    ("a reset address (404)", Response("Not found", status=404), "Paste the calendar's address again",
+     "The calendar may have reset its secret address"),
+    ("a reset address (410)", Response("Gone", status=410), "Paste the calendar's address again",
+     "The calendar may have reset its secret address"),
+    ("a sign-in page", Response("<!doctype html><html><body><form>Sign in</form></body></html>",
+                                content_type="text/html"),
+     "Paste the secret iCal address", "Use the calendar's secret (private) address in iCal format instead"),
+]
+
+
+@pytest.mark.parametrize(("answer", "label", "told"), [n[1:] for n in NOT_THE_CALENDAR],
+                         ids=[n[0] for n in NOT_THE_CALENDAR])
+@pytest.mark.parametrize("failures", [1, 3], ids=["once", "three times"])
+def test_an_address_that_no_longer_gives_the_calendar_asks_for_the_address_on_every_surface(
+        calendar, httpserver, owner, client, time_machine, answer, label, told, failures):
+    answers = iter([Response(ical("calendar.ics"), content_type=CALENDAR), *[answer] * failures])
+    httpserver.expect_request(FEED_PATH).respond_with_handler(lambda request: next(answers))
+    start = timezone.now()
+    for turn in range(failures + 1):
+        pull(due(calendar), start + timedelta(hours=turn))
+    now = start + timedelta(hours=failures)
+    time_machine.move_to(now, tick=False)
+
+    health = load_one(calendar, now=now)
+    primary = health.actions[0]
+    assert (primary.kind, primary.label, primary.url) == ("reconnect", label, f"/sources/{calendar.slug}/#connect")
+    assert told in health.verdict.forward and "reachable" not in health.verdict.forward
+    assert "retry" in [a.kind for a in health.actions]  # trying the old address stays possible
+    client.force_login(owner)
+    card = html.unescape(client.get("/").content.decode())
+    assert label in card and f'href="/sources/{calendar.slug}/#connect"' in card
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {issue_access_token(owner)[1]}"}
+    api = client.get(f"/api/owner/connections/{calendar.slug}", **bearer).json()
+    assert api["actions"][0]["label"] == label and api["verdict"]["forward"] == health.verdict.forward
+    out = io.StringIO()
+    call_command("health", calendar.slug, stdout=out)
+    assert label in out.getvalue()
