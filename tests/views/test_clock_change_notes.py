@@ -23,8 +23,8 @@ CHAT = (
 )
 SAID = (
     "2 messages were written in an hour that came twice when the clocks went back in "
-    "Europe/Berlin (02:00–03:00 on 27/10/2024). The chat does not say which time, so Ownerhub "
-    "placed them in the first 02:00–03:00. The first: 27/10/2024, 02:15."
+    "Europe/Berlin (02:00–03:00 on 27 Oct 2024). The chat does not say which time, so Ownerhub "
+    "placed them in the first 02:00–03:00. The first: 27 Oct 2024 at 02:15."
 )
 
 

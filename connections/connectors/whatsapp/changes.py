@@ -16,7 +16,6 @@ from datetime import datetime, timedelta, tzinfo
 
 from ..base import BatchFacts
 from .clock import _EPOCH_NAIVE, _EPOCH_ORDINAL, REPEATED, SKIPPED, _seconds_of_day, _ymd
-from .grammar import _MARK_TABLE
 
 _NIGHTS_CAP = 1000  # distinct dates remembered per kind
 
@@ -57,7 +56,9 @@ class ClockChanges:
             return None
         start, end = window
         zone = getattr(self.tz, "key", None) or str(self.tz)
-        day, first = date.translate(_MARK_TABLE).strip(), f"{date}, {time}".translate(_MARK_TABLE)
+        written = datetime(*ymd)  # a wall-clock day of the chat: no zone to move it by
+        day = f"{written.day} {written:%b %Y}"  # as the owner's pages write a day ("27 Oct 2024")
+        first = f"{day} at {_hhmm(local)}"
         messages = f"{n:,} message{'s' if n != 1 else ''} {'was' if n == 1 else 'were'}"
         them = "it" if n == 1 else "them"
         span, window = end - start, f"{_hhmm(start)}–{_hhmm(end)}"

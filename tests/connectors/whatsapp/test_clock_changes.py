@@ -39,16 +39,16 @@ ROWS = [
     # chat, zone, note kind, sentence the note holds
     (BERLIN_AUTUMN, "Europe/Berlin", "repeated_hour",
      "4 messages were written in an hour that came twice when the clocks went back in "
-     "Europe/Berlin (02:00–03:00 on 27/10/2024). The chat does not say which time, so Ownerhub "
-     "placed them in the first 02:00–03:00. The first: 27/10/2024, 02:15."),
+     "Europe/Berlin (02:00–03:00 on 27 Oct 2024). The chat does not say which time, so Ownerhub "
+     "placed them in the first 02:00–03:00. The first: 27 Oct 2024 at 02:15."),
     (NEW_YORK_AUTUMN, "America/New_York", "repeated_hour",
-     f"1 message was written in an hour that came twice when the clocks went back in "
-     f"America/New_York (01:00–02:00 on 11/3/24). The chat does not say which time, so Ownerhub "
-     f"placed it in the first 01:00–02:00. The first: 11/3/24, 1:20:10{NNBSP}AM."),
+     "1 message was written in an hour that came twice when the clocks went back in "
+     "America/New_York (01:00–02:00 on 3 Nov 2024). The chat does not say which time, so Ownerhub "
+     "placed it in the first 01:00–02:00. The first: 3 Nov 2024 at 01:20."),
     (BERLIN_SPRING, "Europe/Berlin", "skipped_hour",
      "2 messages were written at a time that never came in Europe/Berlin: the clocks went forward "
-     "from 02:00 to 03:00 on 31/03/2024, so Ownerhub moved them forward an hour (02:30 reads as "
-     "03:30). The first: 31/03/2024, 02:30."),
+     "from 02:00 to 03:00 on 31 Mar 2024, so Ownerhub moved them forward an hour (02:30 reads as "
+     "03:30). The first: 31 Mar 2024 at 02:30."),
 ]  # fmt: skip
 
 
