@@ -178,10 +178,19 @@ class Receipt:
         return tuple(w for w in self.warnings if w.kind not in SAID_ELSEWHERE)
 
     @property
+    def notices(self) -> tuple[ReceiptWarning, ...]:
+        """The warnings said at the receipt's top, before anything else (``NOTICES``)."""
+        return tuple(w for w in self.warnings if w.kind in NOTICES)
+
+    @property
     def container(self) -> str:
         """What was received: 'file', 'push' or 'pull' ('3 notes about this push')."""
         return container(self.method)
 
 
-# Notes a receipt says in its sentence (media filled in) or in a notice (read again), not again in its list.
-SAID_ELSEWHERE = frozenset({"media_added", READ_AGAIN})
+# Notes a receipt says at its top, each a notice of its own: another account, another phone, an earlier
+# import's dates proved off.
+NOTICES = frozenset({"other_account", "other_phone", "date_order_contradicted"})
+# Notes not listed again: those notices, and what its sentence (media filled in) or a line of its own (read
+# again since) says.
+SAID_ELSEWHERE = NOTICES | {"media_added", READ_AGAIN}

@@ -79,6 +79,7 @@ def test_the_other_phones_export_is_read_as_the_same_people_and_only_the_newer_m
     assert f"{twins} of the {twins + len(NEWER)} new messages look like messages this source already holds" in page
     assert f"“{names['ayse']}” here is “Ayşe” in your earlier imports" in page
     assert "Read as the same people" in page and "Import as it reads" in page
+    assert page.count("This looks like the same chat exported from another phone.") == 1  # a notice, not a note too
 
     refused = _words(owner_client.post(f"/receipts/{preview.pk}/import/", follow=True))
     assert "looks like the same chat exported from another phone" in refused

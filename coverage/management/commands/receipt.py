@@ -30,6 +30,8 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append(f"Zone     times without a zone read as {receipt.time_zone_assumed}")
     for line in (receipt.reread or {}).get("sentences", ()):
         lines.append(f"Re-read  {line}")
+    for notice in receipt.notices:  # another account, another phone: said first, as the page does
+        lines.append(f"Notice   {notice.detail}")
     if receipt.read_again:
         lines.append(f"Since    {receipt.read_again['sentence']} (batch {receipt.read_again['batch_id']})")
     header = ("parsed", "accepted", "duplicate", "skipped", "failed")
