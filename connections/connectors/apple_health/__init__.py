@@ -67,7 +67,7 @@ from .values import type_words
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
 
-PARSER_VERSION = "apple_health/4"  # 2: inline workout route points; cut-off exports. 3: a day's summary at noon (base.day_instant). 4: HKTimeZone kept
+PARSER_VERSION = "apple_health/5"  # 2: inline workout route points; cut-off exports. 3: a day's summary at noon (base.day_instant). 4: HKTimeZone kept. 5: names the zone its day summaries were read in
 
 SOURCE_ZIP = "apple_health_zip"
 SOURCE_XML = "apple_health_xml"

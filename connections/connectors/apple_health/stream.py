@@ -139,6 +139,7 @@ class _Handlers:
         "append",
         "facts",
         "tz",
+        "zone_name",
         "resolve_route",
         "hours",
         "depth",
@@ -153,6 +154,7 @@ class _Handlers:
         self.append = self.out.append
         self.facts = facts
         self.tz = tz
+        self.zone_name = getattr(tz, "key", None) or str(tz)
         self.resolve_route = resolve_route
         self.hours: dict[str, tuple[datetime, str, str]] = {}
         self.depth = 0
@@ -212,6 +214,8 @@ class _Handlers:
             record = _activity_summary(attrs, self.tz, self.facts.fail, ordinal)
             if record is not None:
                 self.append(record)
+                # A day written without a zone was placed in the owner's: a zone change reads it again.
+                self.facts.time_zone_assumed = self.zone_name
         elif name == "Correlation":
             self.facts.skipped += 1
 
