@@ -98,10 +98,11 @@ ROWS = [
      _gpx(3),
      lambda rs, f: _points(rs)[1].event_at == START + timedelta(seconds=1)
      and all(p.key == location_key(p.event_at, p.payload["lat"], p.payload["lon"]) for p in _points(rs))),
-    ("the_route_file_is_the_workouts_media_attached",
+    ("the_route_file_is_the_workouts_media_attached_and_read",
      _gpx(3),
      lambda rs, f: (f.media_declared, f.media_attached, f.media_missing) == (1, 1, 0)
-     and _workouts(rs)[0].media == "attached" and not f.warnings),
+     and _workouts(rs)[0].media == "attached" and _workouts(rs)[0].payload["route_points"] == 3
+     and not f.warnings),
     ("a_route_file_that_is_no_gpx_is_said_and_the_rest_is_kept",
      b"PK this is not a route",
      lambda rs, f: not _points(rs) and len(_workouts(rs)) == 1 and _workouts(rs)[0].payload["route_points"] == 0
