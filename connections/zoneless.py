@@ -31,6 +31,8 @@ ZONELESS: dict[str, tuple[str, str]] = {
     ),
 }
 ZONELESS_CONNECTORS: frozenset[str] = frozenset(ZONELESS)
+# connector id -> what in its file carries no zone (owner words); "times" when not named here.
+ZONELESS_ITEMS: dict[str, str] = {"apple_health": "daily activity summaries"}
 
 
 def zoneless_connections(owner):

@@ -126,3 +126,19 @@ def test_a_health_export_without_day_summaries_is_not_read_again_and_the_page_sa
     batch.refresh_from_db()
     assert "superseded_by" not in (batch.options or {})
     assert health.records.get(stream="samples").event_at == steps_at
+
+
+def test_a_health_preview_waiting_when_the_owner_moves_is_read_again_before_it_imports(owner, owner_client):
+    OwnerProfileFactory(owner=owner, time_zone="Europe/Berlin")
+    health = add_connection(owner, "apple_health", "health", "Health")
+    preview = preview_artifact(health, io.BytesIO(_zip(STEPS + SUMMARIES)), "export.zip")
+    owner_client.post("/settings/time-zone/", {"time_zone": "Pacific/Kiritimati"})
+
+    page = _text(owner_client, f"/receipts/{preview.pk}/")
+    assert "This file's daily activity summaries carry no time zone. This preview read them in Europe/Berlin" in page
+    owner_client.post(f"/receipts/{preview.pk}/import/")
+    assert not health.records.exists()  # refused: it would land the summaries on the wrong days
+
+    owner_client.post(f"/receipts/{preview.pk}/read-again/")
+    owner_client.post(f"/receipts/{preview.pk}/import/")
+    assert _summary_days(health, "Pacific/Kiritimati") == [("2024-01-15", "2024-01-15"), ("2024-07-15", "2024-07-15")]
