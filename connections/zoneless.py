@@ -13,8 +13,8 @@ in the owner's zone, and a zone change leaves it as it is.
   summary stands at noon of its day in the owner's zone (``base.day_instant``) and is read again
   when that zone changes.
 
-The other connectors' files carry UTC or an offset (GPX, Google Timeline, iCalendar) or arrive as
-instants (pushes).
+The other connectors' files carry UTC or an offset (GPX, Google Timeline, iCalendar; see their
+readers for the rare time written without one) or arrive as instants (pushes).
 """
 
 from __future__ import annotations
