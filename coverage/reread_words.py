@@ -102,9 +102,10 @@ def total(batches: list[AcquisitionBatch]) -> Difference:
     return diff
 
 
-def zone_question(zone: str, moving: int, noun: words.Noun) -> str:
-    """'Read your chats again in Europe/Berlin? 1,234 messages will move; nothing will be duplicated.'"""
-    return (f"Read your chats again in {zone}? {words.count(moving, noun)} will move; "
+def zone_question(zone: str, moving: int, noun: words.Noun, what: str = "chats") -> str:
+    """'Read your chats again in Europe/Berlin? 1,234 messages will move; nothing will be duplicated.'
+    ``what``: the imports in owner words (``connections.zoneless.zoneless_words``)."""
+    return (f"Read your {what} again in {zone}? {words.count(moving, noun)} will move; "
             "nothing will be duplicated.")
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from connections.models import Connection
+from connections.zoneless import zoneless_words
 from connections.zones import owner_zone
 
 from . import words
@@ -125,6 +126,7 @@ def reread_zone(request: HttpRequest) -> HttpResponse:
     nouns = {old.connection.manifest.record_noun for old in olds} or {("record", "records")}
     noun = nouns.pop() if len(nouns) == 1 else ("record", "records")
     waiting = previews_in_other_zones(request.user, zone)  # uploads not imported yet: read again, not committed
+    what, why = zoneless_words({b.connection.connector for b in [*olds, *waiting]})
     if request.method == "POST":
         done = _commit(previews)
         if done:
@@ -141,7 +143,10 @@ def reread_zone(request: HttpRequest) -> HttpResponse:
         "zone": zone,
         "rows": _rows(olds, previews, tz),
         "ready": len(ready),
-        "question": zone_question(zone, together.moved, noun) if ready else "",
+        "question": zone_question(zone, together.moved, noun, what) if ready else "",
+        "what": what,
+        "why": why,
+        "noun": noun[1],
         "summary": difference_lines(together, noun, done=False) if ready else [],
         "waiting": [{"heading": import_heading(b, tz), "read_in": b.time_zone_assumed, "batch_id": b.pk} for b in waiting],
     }

@@ -10,7 +10,7 @@ what its commit lands.
 
 from __future__ import annotations
 
-from connections.zoneless import ZONELESS_CONNECTORS
+from connections.zoneless import ZONELESS_CONNECTORS, ZONELESS_ITEMS
 
 from .models import AcquisitionBatch
 
@@ -45,8 +45,9 @@ def previews_in_other_zones(owner, zone: str) -> list[AcquisitionBatch]:
 
 def zone_words(batch: AcquisitionBatch, zone: str, noun: str) -> str:
     """Why such a preview must be read again, in owner words."""
+    items = ZONELESS_ITEMS.get(batch.connection.connector, "times")
     return (
-        f"This file's times carry no time zone. This preview read them in {batch.time_zone_assumed}, "
+        f"This file's {items} carry no time zone. This preview read them in {batch.time_zone_assumed}, "
         f"and your time zone is now {zone}: read it again in {zone} before importing, so each {noun} "
         "stands on its own day."
     )

@@ -111,8 +111,16 @@ def zone_imports(owner, zone: str) -> list[AcquisitionBatch]:
 
 
 def zone_imports_of(connections: QuerySet[Connection], zone: str) -> list[AcquisitionBatch]:
-    """Imports of ``connections`` whose sources write no zone, read in a zone other than ``zone``."""
-    return [b for b in rereadable(connections.filter(connector__in=ZONELESS_CONNECTORS)) if b.time_zone_assumed != zone]
+    """Imports of ``connections`` whose sources write no zone, read in a zone other than ``zone``.
+
+    An import that names no zone placed nothing in one (a Health export without day summaries),
+    unless an older reader read it, before readers named the zone they used."""
+    readers = current_readers()
+    return [
+        b
+        for b in rereadable(connections.filter(connector__in=ZONELESS_CONNECTORS))
+        if b.time_zone_assumed != zone and (b.time_zone_assumed or is_outdated(b, readers))
+    ]
 
 
 def check_zone(zone: str | None) -> str | None:

@@ -443,11 +443,12 @@ def test_apple_health_export_lands_every_stream(make_connection):
 
     batch = imported(health, "export.zip")
 
-    assert (batch.count_parsed, batch.count_accepted, batch.count_failed) == (44, 44, 1)
+    assert (batch.count_parsed, batch.count_accepted, batch.count_failed) == (64, 64, 1)  # 20 route points
     assert (batch.media_declared, batch.media_attached, batch.media_missing) == (1, 1, 0)
-    assert set(Record.objects.values_list("stream", flat=True)) == {"samples", "workouts", "activity_summaries"}
+    assert set(Record.objects.values_list("stream", flat=True)) == {
+        "samples", "workouts", "activity_summaries", "workout_routes"}
     summary = CoverageSummary.objects.get(connection=health)
-    assert summary.record_count == 44 and summary.media_batch_id is None
+    assert summary.record_count == 64 and summary.media_batch_id is None
     assert summary.covered_through == utc(2024, 5, 3, 19, 0)
 
 

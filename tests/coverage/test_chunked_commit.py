@@ -286,9 +286,9 @@ def test_a_commit_killed_after_its_last_chunk_finishes_without_reading_the_file_
 
 
 def test_chunks_end_where_a_stream_ends_and_a_commit_killed_there_resumes_with_the_next(owner, monkeypatch):
-    """Apple Health stages three streams (3 activity summaries, 39 samples, 2 workouts): each chunk
-    stays in one stream, so both its ends are plain bounds on the key. Killed right after the
-    activity summaries' only chunk, the commit resumes with the samples, and lands all 44."""
+    """Apple Health stages four streams (3 activity summaries, 39 samples, 20 route points, 2
+    workouts): each chunk stays in one stream, so both its ends are plain bounds on the key. Killed
+    right after the activity summaries' only chunk, the commit resumes with the samples, and lands all 64."""
     monkeypatch.setattr(chunks, "LAND_CHUNK", 5)
     health = Connection.objects.create(owner=owner, connector="apple_health", slug="health", name="Health")
     batch = start_commit(previewed(health, fixture_path("apple_health", "export.zip")), enqueue=False)
@@ -304,9 +304,10 @@ def test_chunks_end_where_a_stream_ends_and_a_commit_killed_there_resumes_with_t
 
     monkeypatch.setattr(commit, "land_chunk", noting)
     landed = land_batch(batch.pk)
-    assert spans == ["samples"] * 8 + ["workouts"]  # 39 samples in 8 chunks, the workouts in one more
-    assert (landed.status, landed.count_accepted, landed.count_duplicate) == (Status.COMMITTED, 44, 0)
-    assert Record.objects.filter(connection=health).values("stream", "key").distinct().count() == 44
+    # 39 samples in 8 chunks, the 20 route points in 4, the workouts in one more
+    assert spans == ["samples"] * 8 + ["workout_routes"] * 4 + ["workouts"]
+    assert (landed.status, landed.count_accepted, landed.count_duplicate) == (Status.COMMITTED, 64, 0)
+    assert Record.objects.filter(connection=health).values("stream", "key").distinct().count() == 64
     assert staged_rows(batch.pk) == 0
 
 

@@ -44,8 +44,9 @@ def time_first_keys(records: list[ParsedRecord], zone: str) -> list[ParsedRecord
 
 
 def old_key(record: ParsedRecord) -> str:
-    """The key the parser gave before time came first: the digest alone."""
-    return record.key if record.key.startswith("activity:") else record.key[16:]
+    """The key the parser gave before time came first: the digest alone (day summaries and route
+    points, keyed by their day or like every location, kept theirs)."""
+    return record.key if record.key.startswith("activity:") or record.stream == "workout_routes" else record.key[16:]
 
 
 def stage(batch_id: int, key: str) -> None:

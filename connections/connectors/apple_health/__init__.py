@@ -16,12 +16,16 @@ Streams:
   correlation itself is counted as skipped.
 - ``workouts``: ``<Workout>`` with distance and energy from its attributes
   (old exports) or its ``<WorkoutStatistics>`` children (new exports); a
-  ``<WorkoutRoute><FileReference path=...>`` is the workout's media (a GPX file).
+  ``<WorkoutRoute><FileReference path=...>`` is the workout's media (a GPX file), read for its
+  points (``routes``); the workout then follows them, counting them in ``route_points``.
 - ``activity_summaries``: ``<ActivitySummary dateComponents="YYYY-MM-DD">``,
-  a calendar day read in the owner's time zone.
-- ``workout_routes``: the inline ``<Location>`` points of a ``<WorkoutRoute>`` in older
-  exports (about 2016 to 2019, before routes became GPX files), keyed like every location
-  point (``base.location_key``); the workout counts them in ``route_points``.
+  a calendar day placed at noon in the owner's time zone (``base.day_instant``); the batch
+  names that zone (``time_zone_assumed``), and a zone change reads the export again
+  (``connections.zoneless``).
+- ``workout_routes``: the points of a workout's route: the GPX file its ``FileReference``
+  names (``routes``), or the inline ``<Location>``s of older exports (about 2016 to 2019,
+  before routes became GPX files); keyed like every location point (``base.location_key``),
+  each names its workout (type and ``workout_key``); the workout counts them in ``route_points``.
 
 An export.xml that stops before its end (a download or copy cut short) keeps every record
 read and warns ``cut_off``, a blocking gap: the source cannot show it is complete until a
@@ -35,7 +39,8 @@ summaries are keyed ``activity:YYYY-MM-DD``, which is ordered already.
 
 Modules: ``safe_xml`` (expat with defusedxml's settings), ``members`` (finding export.xml and
 routes in the zip), ``stream`` (the element handlers and the feeding loop), ``values``
-(dates, numbers, digests), ``items`` (workouts, activity summaries, failures).
+(dates, numbers, digests), ``items`` (workouts, activity summaries, failures), ``routes``
+(a workout's GPX route files, read with the GPS tracks connector's reader).
 """
 
 from __future__ import annotations
@@ -60,14 +65,15 @@ from ..identity import health_owner, with_file_identity
 from ..manifest import Manifest, StreamView, export_path
 from ..safe_zip import open_cut_member
 from .items import ROUTE_STREAM
-from .members import _find_main_member, _route_resolver
+from .members import _find_main_member
+from .routes import Routes
 from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
 from .stream import _stream
 from .values import type_words
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
 
-PARSER_VERSION = "apple_health/4"  # 2: inline workout route points; cut-off exports. 3: a day's summary at noon (base.day_instant). 4: HKTimeZone kept
+PARSER_VERSION = "apple_health/6"  # 2: inline workout route points; cut-off exports. 3: a day's summary at noon (base.day_instant). 4: HKTimeZone kept. 5: names the zone its day summaries were read in. 6: route GPX files read
 
 SOURCE_ZIP = "apple_health_zip"
 SOURCE_XML = "apple_health_xml"
@@ -110,7 +116,7 @@ def _parse_bare_xml(
     except OSError as exc:
         raise ArtifactRejected("malformed", "The file could not be read.") from exc
     with fh:
-        yield from _stream(fh, facts, options, lambda ref: None)
+        yield from _stream(fh, facts, options)
 
 
 def _parse_zip(path: Path, facts: BatchFacts, options: ParseOptions) -> Iterator[list[ParsedRecord]]:
@@ -125,13 +131,13 @@ def _parse_zip(path: Path, facts: BatchFacts, options: ParseOptions) -> Iterator
         names = safe_member_names(zf)
         main = _find_main_member(zf, names)
         facts.source_format = SOURCE_ZIP
-        resolve = _route_resolver(main, names)
+        routes = Routes(zf, main, names)
         try:
             raw = zf.open(main)
         except (*_READ_ERRORS, ValueError) as exc:
             raise ArtifactRejected("malformed", _DAMAGED) from exc
         with raw:
-            yield from _stream(raw, facts, options, resolve)
+            yield from _stream(raw, facts, options, routes)
 
 
 def _is_export_xml(name: str) -> bool:
@@ -149,7 +155,7 @@ def _parse_cut_zip(
         raise refused
     facts.source_format = SOURCE_ZIP
     with raw:
-        yield from _stream(raw, facts, options, lambda ref: None)
+        yield from _stream(raw, facts, options)
     if not any(w.kind == "cut_off" for w in facts.warnings):
         facts.partial = True
         facts.warn(

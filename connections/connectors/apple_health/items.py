@@ -49,6 +49,12 @@ class _Workout:
         self.time_zone: str | None = None  # its HKTimeZone metadata: where it was recorded
 
 
+def _workout_key(workout: _Workout) -> str:
+    """The workout's key: its start in UTC, then a digest of its type, source, start and end."""
+    start_iso, end_iso = workout.start.isoformat(), workout.end.isoformat()
+    return f"{_compact(start_iso)}-{_digest(workout.type, workout.attrs.get('sourceName', ''), start_iso, end_iso)}"
+
+
 def _begin_workout(attrs: dict, fail, ordinal: int) -> _Workout | None:
     try:
         typ = attrs["workoutActivityType"]
@@ -112,17 +118,15 @@ def _finish_workout(
             facts.media_missing += 1
             media = "missing"
     source = attrs.get("sourceName", "")
-    start_iso = start.isoformat()
-    end_iso = end.isoformat()
     return ParsedRecord(
         "workouts",
-        f"{_compact(start_iso)}-{_digest(typ, source, start_iso, end_iso)}",
+        _workout_key(workout),
         start,
         {
             "type": typ,
             "source": source,
-            "start": start_iso,
-            "end": end_iso,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
             "duration": _float(attrs.get("duration")),
             "duration_unit": attrs.get("durationUnit"),
             "distance": distance,
@@ -155,6 +159,7 @@ def _route_point(attrs: dict, workout: _Workout | None, fail, ordinal: int) -> P
     payload: dict = {"lat": lat, "lon": lon, "kind": "route"}
     if workout is not None:
         payload["workout"] = workout.type
+        payload["workout_key"] = _workout_key(workout)
         workout.route_points += 1
     for name, field in _ROUTE_FIELDS:
         value = _float(attrs.get(name))

@@ -3,7 +3,9 @@
 No tree is built: a ``<Record>`` becomes a sample at its start tag (``_sample``, the hot
 path), a ``<Workout>`` a workout at its end tag, with its statistics and routes gathered
 in between, and each inline ``<Location>`` of a ``<WorkoutRoute>`` (older exports) a
-``workout_routes`` point at its start tag. Records are handed out after each chunk fed to expat.
+``workout_routes`` point at its start tag. Records are handed out after each chunk fed to expat;
+a workout that names route files then follows its routes' points (``routes``), read one file at
+a time once the chunk's records are out.
 
 Where reading stops: bytes that end before the document does (the last feed, with every byte
 given, is refused) are a cut-off export, warning ``cut_off`` (a blocking gap of the connector:
@@ -31,6 +33,7 @@ from .items import (
     _Workout,
     _workout_statistic,
 )
+from .routes import NO_ROUTES, Routes
 from .safe_xml import (
     _DAMAGED,
     _ENTITIES_DETAIL,
@@ -139,6 +142,7 @@ class _Handlers:
         "append",
         "facts",
         "tz",
+        "zone_name",
         "resolve_route",
         "hours",
         "depth",
@@ -146,6 +150,7 @@ class _Handlers:
         "workout",
         "route_depth",
         "last_sample",
+        "routed",
     )
 
     def __init__(self, facts: BatchFacts, tz: tzinfo, resolve_route: Callable[[str], str | None]):
@@ -153,6 +158,7 @@ class _Handlers:
         self.append = self.out.append
         self.facts = facts
         self.tz = tz
+        self.zone_name = getattr(tz, "key", None) or str(tz)
         self.resolve_route = resolve_route
         self.hours: dict[str, tuple[datetime, str, str]] = {}
         self.depth = 0
@@ -160,6 +166,8 @@ class _Handlers:
         self.workout: _Workout | None = None  # the open top-level <Workout>, until its end tag
         self.route_depth = 0  # depth of the open <WorkoutRoute> (0: none), whose <Location>s are points
         self.last_sample: ParsedRecord | None = None  # the open top-level <Record>'s record, until its end tag
+        # Workouts whose route files are read after the chunk's records: (record, zip members).
+        self.routed: list[tuple[ParsedRecord, list[str]]] = []
 
     def on_start(self, name: str, attrs: dict) -> None:
         depth = self.depth = self.depth + 1
@@ -212,6 +220,8 @@ class _Handlers:
             record = _activity_summary(attrs, self.tz, self.facts.fail, ordinal)
             if record is not None:
                 self.append(record)
+                # A day written without a zone was placed in the owner's: a zone change reads it again.
+                self.facts.time_zone_assumed = self.zone_name
         elif name == "Correlation":
             self.facts.skipped += 1
 
@@ -224,9 +234,12 @@ class _Handlers:
         if self.route_depth > depth:
             self.route_depth = 0
         if depth == 1 and self.workout is not None:
-            record = _finish_workout(self.workout, self.facts, self.resolve_route)
-            self.workout = None
-            if record is not None:
+            workout, self.workout = self.workout, None
+            record = _finish_workout(workout, self.facts, self.resolve_route)
+            files = [member for ref in workout.routes if (member := self.resolve_route(ref))]
+            if files:  # handed out once its route files are read (``_route_points``)
+                self.routed.append((record, files))
+            else:
                 self.append(record)
 
 
@@ -234,12 +247,13 @@ def _stream(
     raw: IO[bytes],
     facts: BatchFacts,
     options: ParseOptions,
-    resolve_route: Callable[[str], str | None],
+    routes: Routes = NO_ROUTES,
 ) -> Iterator[list[ParsedRecord]]:
     """The records of export.xml in batches, one per chunk fed to expat. A batch is the same list,
     emptied and filled again: the caller reads it whole before asking for the next (one
-    generator hands out the records, not every layer between here and the caller)."""
-    handlers = _Handlers(facts, options.time_zone or UTC, resolve_route)
+    generator hands out the records, not every layer between here and the caller). The workouts
+    of a chunk that name route files come after it, each after its route's points (``routes``)."""
+    handlers = _Handlers(facts, options.time_zone or UTC, routes.resolve)
     out = handlers.out
     parser = _new_parser()
     parser.StartElementHandler = handlers.on_start
@@ -264,6 +278,10 @@ def _stream(
             produced += len(out)
             yield out  # read whole by _parse_export before the next chunk is fed
             out.clear()
+        if handlers.routed:
+            produced += len(handlers.routed)
+            yield from _route_points(handlers.routed, routes, facts)
+            handlers.routed.clear()
         if problem is not None:
             facts.partial = True
             kind, detail = problem
@@ -271,6 +289,18 @@ def _stream(
             return
         if chunk is None:
             return
+
+
+def _route_points(
+    routed: list[tuple[ParsedRecord, list[str]]], routes: Routes, facts: BatchFacts
+) -> Iterator[list[ParsedRecord]]:
+    """Each workout's route points, then the workout, counting them (``route_points``)."""
+    for record, files in routed:
+        for member in files:
+            for points in routes.points(member, record, facts):
+                record.payload["route_points"] += len(points)
+                yield points
+        yield [record]
 
 
 def _problem(exc: Exception, ordinal: int, nothing_read: bool, at_end: bool) -> tuple[str, str]:

@@ -53,7 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--connection", help="every outdated import of this source (its slug), those read "
                             "in a day/month order a later file proved wrong, and with --zone those read in another zone")
         parser.add_argument("--all-outdated", action="store_true", help="every import read by an older reader")
-        parser.add_argument("--zone", help="read times that carry no zone in this IANA zone")
+        parser.add_argument("--zone", help="read times and days that carry no zone (chats, Health day summaries) in this IANA zone")
         parser.add_argument("--preview", action="store_true", help="only say what would change")
 
     def handle(self, *args, batch=None, connection=None, all_outdated=False, zone=None, preview=False, **options):

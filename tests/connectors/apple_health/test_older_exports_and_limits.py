@@ -66,6 +66,7 @@ INLINE_ROUTES = [
     ("a_route_point_keeps_its_position_and_measures",
      lambda rs, f: _route(rs)[0].payload == {
          "lat": 52.52, "lon": 13.405, "kind": "route", "workout": "HKWorkoutActivityTypeRunning",
+         "workout_key": next(r.key for r in rs if r.stream == "workouts"),
          "altitude": 38.5, "accuracy": 4.2, "speed_ms": 2.7, "course": 90.5}),
     ("a_route_point_is_keyed_like_every_location",
      lambda rs, f: all(r.key == location_key(r.event_at, r.payload["lat"], r.payload["lon"]) for r in _route(rs))),
