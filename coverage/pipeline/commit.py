@@ -107,7 +107,7 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
         raise CommitRefused(NOT_READ_TO_THE_END)
     if accounts.needs_confirmation(batch):
         raise CommitRefused(accounts.REFUSED)
-    if other_phone.needs_choice(batch):
+    if other_phone.needs_choice(batch) or other_phone.noticed_since(batch, batch.connection.manifest):
         raise CommitRefused(other_phone.REFUSED)
     if zone := zone_to_read_in(batch, zone_name(owner_zone(batch.connection.owner_id))):
         raise CommitRefused(zone_words(batch, zone, batch.connection.manifest.record_noun[0]))

@@ -10,7 +10,7 @@ rows are compared with the messages the source holds in the same written minute:
 whose text (or, for media, its kind) is held under another author is a *twin*. When at least
 ``MIN_TWINS`` and ``MIN_SHARE`` of the new rows are twins, the names behind them are paired
 (each name of this file with the held name most of its twins carry, when that pairing has at
-least two twins) and the preview gets a note of kind ``other_phone``: its words say how many
+least two twins or is unambiguous) and the preview gets a note of kind ``other_phone``: its words say how many
 new messages look held already and who is who. The note names no one in the logs.
 
 The owner then chooses, and the preview cannot be imported before (as for another account):
@@ -19,6 +19,10 @@ read the file as the same people (``preview.read_as_same_people``), so it is rea
 keying, and those messages key as the ones held and count as duplicates; or import it as it
 reads (``import_as_it_reads``: ``options["other_phone_confirmed"]``).
 
+A preview made before another import of the source landed (two phones' exports previewed side
+by side, then both imported) is checked again when it is committed (``noticed_since``): the
+messages the first one landed are then held, and the second waits for the owner's choice too.
+
 Bounded: the twins are read a row at a time from one query over the new rows of a written
 minute the source holds, and what is kept is a count per pair of names.
 """
@@ -26,10 +30,12 @@ minute the source holds, and what is kept is a count per pair of names.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import orjson
 from django.db import connection as db
 
+from connections.connectors.identity import people
 from connections.connectors.whatsapp.keys import MINUTE_CHARS, key_content
 
 from ..models import AcquisitionBatch, Record
@@ -44,8 +50,8 @@ CHOICE = ("Read its people as this source names them, so the messages it already
 REFUSED = ("This file looks like the same chat exported from another phone. Read it as the same people, "
            "or import it as it reads.")
 MIN_TWINS = 3  # fewer twins are coincidences ("ok" by two people in one minute)
-MIN_SHARE = 0.3  # of the preview's new messages
-MIN_PAIR = 2  # twins that pair a name of this file with a held one
+MIN_SHARE = 0.1  # of the preview's new messages (a later export shares only its start with what is held)
+MIN_PAIR = 2  # twins that pair a name of this file with a held one (or one, unambiguous: ``who_is_who``)
 MAX_NAMES = 12  # pairs kept on the note (a large group's)
 
 
@@ -96,19 +102,53 @@ def _twins(batch: AcquisitionBatch, streams: tuple[str, ...]) -> tuple[int, Coun
     return found, pairs
 
 
-def who_is_who(pairs: Counter) -> list[list]:
-    """``[[name here, name held, twins], ...]``: each name of this file with the held name most of its twins carry."""
+def _still_new(batch: AcquisitionBatch, streams: tuple[str, ...]) -> int:
+    """The preview's staged messages the source does not hold now."""
+    if not streams:
+        return 0
+    staged, records = quote(STAGING_TABLE), quote(Record._meta.db_table)
+    marks = ", ".join(["%s"] * len(streams))
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {staged} s WHERE s.batch_id = %s AND s.stream IN ({marks}) AND NOT EXISTS "
+            f"(SELECT 1 FROM {records} h WHERE h.connection_id = %s AND h.stream = s.stream "
+            f"AND h.{quote('key')} = s.{quote('key')})",
+            [batch.pk, *streams, batch.connection_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def who_is_who(pairs: Counter, here_people: frozenset[str] = frozenset(),
+               held_people: frozenset[str] = frozenset()) -> list[list]:
+    """``[[name here, name held, twins], ...]``: each name of this file with the held name most of its twins carry.
+
+    A pairing needs ``MIN_PAIR`` twins, or one when it is unambiguous: the name's one twin is held
+    under a single name no other name of this file is paired with (someone who wrote once in the
+    stretch both phones hold), and neither name is someone both phones name alike: not a name the
+    source's earlier imports have (``held_people``) nor a held name this file has (``here_people``),
+    lower-cased, from the identity hints (``accounts``)."""
     best: dict[str, tuple[str, int]] = {}
     for (here, held), n in sorted(pairs.items(), key=lambda item: (-item[1], item[0])):
         if here not in best and n >= MIN_PAIR and here:
             best[here] = (held, n)
+    taken = {held for held, _ in best.values()}
+    candidates: dict[str, set[str]] = {}
+    for here, held in pairs:
+        candidates.setdefault(here, set()).add(held)
+    for here, helds in sorted(candidates.items()):
+        claims = [other for other, names in candidates.items() if other != here and names & helds]
+        alike = here.lower() in held_people or any(held.lower() in here_people for held in helds)
+        if here and here not in best and len(helds) == 1 and not (helds & taken) and not claims and not alike:
+            held = next(iter(helds))
+            best[here], taken = (held, pairs[(here, held)]), taken | {held}
     return [[here, held, n] for here, (held, n) in sorted(best.items(), key=lambda item: -item[1][1])][:MAX_NAMES]
 
 
-def note_other_phone(batch: AcquisitionBatch, manifest) -> None:
+def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = None) -> None:
     """Add the ``other_phone`` note to a measured preview when its new messages are held under other names.
 
-    The caller saves the batch. A preview read as the same people says so (a ``same_people`` note)."""
+    The caller saves the batch. A preview read as the same people says so (a ``same_people`` note).
+    ``new``: the new messages now, when other imports landed since the preview was measured."""
     batch.warnings = [w for w in batch.warnings or [] if w.get("kind") not in (KIND, SAME_PEOPLE)]
     if read_as := (batch.options or {}).get("authors"):
         who = "; ".join(f"“{here}” as “{held}”" for here, held in read_as.items())
@@ -116,13 +156,15 @@ def note_other_phone(batch: AcquisitionBatch, manifest) -> None:
                            "detail": f"Read as the same people as this source's earlier imports: {who}."},
                           *batch.warnings]
     streams = message_streams(manifest)
-    new = batch.count_accepted or 0
+    new = (batch.count_accepted or 0) if new is None else new
     if batch.method != "owner_artifact" or batch.trigger == "reread":  # an export, as uploaded: read so again
         return
     if not streams or new < MIN_TWINS or not Record.objects.filter(connection_id=batch.connection_id).exists():
         return
     twins, pairs = _twins(batch, streams)
-    names = who_is_who(pairs)
+    here_people = frozenset(p.lower() for p in people((batch.options or {}).get("identity")))
+    held_people = frozenset(p.lower() for p in people(accounts.source_identity(batch.connection_id, exclude=batch.pk)))
+    names = who_is_who(pairs, here_people, held_people)
     if twins < MIN_TWINS or twins < MIN_SHARE * new or not names:
         return
     # Its messages prove it the same chat: its other names are not another account (``accounts``).
@@ -136,6 +178,28 @@ def sentence(twins: int, new: int, names: list[list]) -> str:
     who = "; ".join(f"“{here}” here is “{held}” in your earlier imports" for here, held, _ in names)
     return (f"{twins:,} of the {new:,} new messages look like messages this source already holds, written "
             f"under other names: {who}. This looks like the same chat exported from another phone.")
+
+
+def noticed_since(batch: AcquisitionBatch, manifest) -> bool:
+    """At commit: whether a preview measured before another import of this source landed now finds
+    the same chat from another phone (its note is saved; the commit is then refused).
+
+    Costs one query when nothing landed since the preview, the twins' query when something did."""
+    options = batch.options or {}
+    measured = (batch.phases or {}).get("deduplicated")
+    if needs_choice(batch) or options.get(CONFIRMED) or options.get("authors") or not measured:
+        return False
+    landed_since = AcquisitionBatch.objects.filter(
+        connection_id=batch.connection_id, status=AcquisitionBatch.Status.COMMITTED,
+        committed_at__gt=datetime.fromisoformat(measured),
+    ).exclude(pk=batch.pk)
+    if not landed_since.exists():
+        return False
+    note_other_phone(batch, manifest, new=_still_new(batch, message_streams(manifest)))
+    if not needs_choice(batch):
+        return False
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(warnings=batch.warnings, options=batch.options)
+    return True
 
 
 def needs_choice(batch: AcquisitionBatch) -> bool:

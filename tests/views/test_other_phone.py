@@ -150,3 +150,43 @@ def test_new_messages_that_are_not_held_under_other_names_import_without_a_quest
 
     assert "other_phone" not in [w["kind"] for w in receipt["warnings"]]
     assert receipt["next_action"]["kind"] == "commit"
+
+
+def test_two_phones_exports_previewed_side_by_side_are_not_counted_twice(owner_client, chat):
+    # Both files are previewed before either is imported: neither finds the other's messages held yet.
+    first = upload(owner_client, chat, export(AYSE_PHONE, HELD), "WhatsApp Sohbeti - Aile.txt")
+    second = upload(owner_client, chat, export(PHONES["android_full_name"], HELD + NEWER), "Aile (Mehmet).txt")
+    assert owner_client.get(f"/api/owner/batches/{second.pk}").json()["next_action"]["kind"] == "commit"
+
+    owner_client.post(f"/receipts/{first.pk}/import/")
+    refused = _words(owner_client.post(f"/receipts/{second.pk}/import/", follow=True))
+
+    # Checked again at its import: Ayşe's messages are held now, under the name her own phone gives her.
+    assert "looks like the same chat exported from another phone" in refused
+    assert "“Ayşe Yılmaz” here is “Ayşe” in your earlier imports" in refused
+    assert chat.records.count() == len(HELD)
+    owner_client.post(f"/receipts/{second.pk}/same-people/")
+    owner_client.post(f"/receipts/{second.pk}/import/")
+    assert chat.records.count() == len(HELD) + len(NEWER)
+
+
+# (what the later export holds, what this file's names should pair with the source's)
+LATER_EXPORTS = {
+    # It shares only the end of what is held (3 of its 23 new messages), one of them Ayşe's only message there.
+    "sharing_only_its_start": (HELD[-5:] + [(f"1{n // 60}:{n % 60:02d}", "mehmet", f"Mesaj {n}") for n in range(20)],
+                               {"+90 532 123 45 67": "Ayşe", "~ Ali": "Ali"}),
+    # Mehmet, named alike on both phones, happens to write what Ali wrote in the same minute: he is no one else.
+    "a_same_named_member_echoing_another": (HELD + [("09:07", "mehmet", "Ben de geliyorum")] + NEWER,
+                                            {"+90 532 123 45 67": "Ayşe", "~ Ali": "Ali"}),
+}
+
+
+@pytest.mark.parametrize("messages, pairs", list(LATER_EXPORTS.values()), ids=list(LATER_EXPORTS))
+def test_a_later_export_sharing_a_few_messages_is_offered_and_each_name_paired(owner_client, held, messages, pairs):
+    preview = upload(owner_client, held, export(PHONES["iphone_number_and_tilde"], messages), "_chat.txt")
+    note = next(w for w in preview.warnings if w["kind"] == "other_phone")
+
+    assert {here: held_name for here, held_name, _ in note["names"]} == pairs
+    owner_client.post(f"/receipts/{preview.pk}/same-people/")
+    owner_client.post(f"/receipts/{preview.pk}/import/")
+    assert held.records.count() == len(HELD) + sum(1 for message in messages if message not in HELD)
