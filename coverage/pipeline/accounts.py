@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from connections.connectors.identity import log_token, same_account
+from connections.connectors.identity import log_token, people, same_account
 
 from ..models import AcquisitionBatch
 
@@ -43,8 +43,20 @@ def source_identity(connection_id: int, *, exclude: int | None = None) -> str | 
     return None
 
 
-def sentence(hint: str, earlier: str) -> str:
-    return f"This export is from another account, {hint}, than earlier imports, {earlier}."
+def sentence(hint: str, earlier: str, *, chat: bool = False) -> str:
+    """'This export is of the chat “Family” with Anna and Ben; this source's earlier imports are of …'"""
+    return f"This export is of {_whose(hint, chat)}; this source's earlier imports are of {_whose(earlier, chat)}."
+
+
+def _whose(hint: str, chat: bool) -> str:
+    if chat:
+        named, _, _ = hint.rpartition(": ")
+        who = people(hint)
+        with_whom = ", ".join(who[:-1]) + f" and {who[-1]}" if len(who) > 1 else "".join(who)
+        return f"the chat “{named}” with {with_whom}" if named else f"a chat with {with_whom}"
+    if "@" in hint:
+        return f"the account {hint}"
+    return f"someone {hint}"  # who a health export is of: "born 1990-03-14, female"
 
 
 def note_identity(batch: AcquisitionBatch, hint: str | None) -> None:
@@ -59,7 +71,8 @@ def note_identity(batch: AcquisitionBatch, hint: str | None) -> None:
         earlier = source_identity(batch.connection_id, exclude=batch.pk)
         if earlier and not same_account(hint, earlier):
             options["other_account"] = earlier
-            warnings.insert(0, {"kind": KIND, "detail": sentence(hint, earlier), "position": None})
+            chat = any(view.kind == "messages" for view in batch.connection.manifest.views.values())
+            warnings.insert(0, {"kind": KIND, "detail": sentence(hint, earlier, chat=chat), "position": None})
             log.info("batch %s: another account (%s, source %s)", batch.pk, log_token(hint), log_token(earlier))
     batch.options, batch.warnings = options, warnings
 

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = {"phone": (375, 812), "desktop": (1280, 900)}
 ANNA = "25/01/2024, 10:15 - Me: Hello Anna\n25/01/2024, 10:16 - Anna Berg: Hi there\n"
 CARL = "26/01/2024, 11:15 - Me: Hello Carl\n26/01/2024, 11:16 - Carl Diaz: Hey\n"
-WRONG = "This export is from another account, Carl Diaz, Me, than earlier imports, Anna Berg, Me."
+WRONG = "This export is of a chat with Carl Diaz and Me; this source's earlier imports are of a chat with Anna Berg and Me."
 
 
 def _preview(connection, path: Path) -> AcquisitionBatch:

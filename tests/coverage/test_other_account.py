@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from connections.connectors.identity import chat_hint, log_token, same_account
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import CommitRefused, preview_artifact, start_commit
+from coverage.pipeline.accounts import sentence as account_sentence
 from coverage.receipts import build_receipt
 from coverage.serializers import receipt_json
 from tests.coverage.conftest import fixture_path
@@ -24,7 +25,7 @@ Status = AcquisitionBatch.Status
 ANNA = "25/01/2024, 10:15 - Me: Hello Anna\n25/01/2024, 10:16 - Anna Berg: Hi there\n"
 CARL = "26/01/2024, 11:15 - Me: Hello Carl\n26/01/2024, 11:16 - Carl Diaz: Hey\n"
 WRONG = (
-    "This export is from another account, Carl Diaz, Me, than earlier imports, Anna Berg, Me."
+    "This export is of a chat with Carl Diaz and Me; this source's earlier imports are of a chat with Anna Berg and Me."
 )
 
 
@@ -86,7 +87,7 @@ def test_the_owner_confirms_on_the_preview_page_before_the_import_button(make_co
     batch = preview(source, chat(tmp_path, "carl.txt", CARL))
     client.force_login(owner)
     page = client.get(f"/receipts/{batch.pk}/").content.decode()
-    notice = page.index("This export is from another account, Carl Diaz, Me")
+    notice = page.index("This export is of a chat with Carl Diaz and Me")
     button = page.index('name="confirm_other_account"')
     assert notice < button < page.index("Cancel</button>")
 
@@ -181,9 +182,9 @@ def _born(day: str):
     [
         ("google_timeline", ("google_timeline", "takeout.zip"), _account("c.d@example.org"),
          _account("A.B@example.org"),
-         "This export is from another account, a.b@example.org, than earlier imports, c.d@example.org."),
+         "This export is of the account a.b@example.org; this source's earlier imports are of the account c.d@example.org."),
         ("apple_health", ("apple_health", "export.zip"), _born("1990-03-14"), _born("1987-11-02"),
-         "This export is from another account, born 1987-11-02, female, than earlier imports, "
+         "This export is of someone born 1987-11-02, female; this source's earlier imports are of someone "
          "born 1990-03-14, female."),
     ],
     ids=["takeout_of_another_google_account", "health_export_of_someone_else"],
@@ -200,3 +201,21 @@ def test_an_export_of_another_account_asks_before_it_is_imported(
         start_commit(batch)
     same = preview(source, _rezip(original, tmp_path / "third.zip", first))
     assert all(w["kind"] != "other_account" for w in same.warnings)
+
+
+@pytest.mark.parametrize(
+    ("hint", "earlier", "chat", "sentence"),
+    [
+        ("Deniz Kaya (Istanbul): Deniz Kaya, Sam Carter", "Deniz Kaya: Deniz Kaya, Sam", True,
+         "This export is of the chat “Deniz Kaya (Istanbul)” with Deniz Kaya and Sam Carter; this source's earlier "
+         "imports are of the chat “Deniz Kaya” with Deniz Kaya and Sam."),
+        ("Aile: Ali, Ayşe, Mehmet", "Ali, Zeynep", True,
+         "This export is of the chat “Aile” with Ali, Ayşe and Mehmet; this source's earlier imports are of a chat "
+         "with Ali and Zeynep."),
+        ("female", "born 1990-03-14, female", False,
+         "This export is of someone female; this source's earlier imports are of someone born 1990-03-14, female."),
+    ],
+    ids=["a_chat_named_for_another_phone", "a_named_group_and_an_unnamed_chat", "a_health_export_without_a_birthday"],
+)
+def test_the_other_account_sentence_names_each_side_in_words(hint, earlier, chat, sentence):
+    assert account_sentence(hint, earlier, chat=chat) == sentence
