@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from connections.connectors import get as get_manifest
 from connections.connectors.manifest import METHOD_LABELS
+from connections.zones import zone_named
 
 from .days import owner_gaps
 from .models import PHASES, AcquisitionBatch
@@ -66,6 +67,7 @@ def build_receipt(
     media = Media(facts.media_declared, facts.media_attached, facts.media_missing, facts.media_omitted)
     counts = _counts(facts, duplicate=duplicate)
     failed = batch.status == AcquisitionBatch.Status.FAILED
+    read_in = _read_in(facts, tz)  # an import read again since: its days as it read them
     return Receipt(
         batch_id=batch.pk,
         connection=ReceiptConnection(connection.slug, connection.name, connection.connector),
@@ -76,13 +78,14 @@ def build_receipt(
         parser_version=facts.parser_version,
         artifact=_artifact(batch),
         status=batch.status,
-        sentence=_sentence(batch, facts, counts, media.not_included, manifest.record_noun, tz)
+        sentence=_sentence(batch, facts, counts, media.not_included, manifest.record_noun, read_in)
+        + (f" Its days are as it read them then, in {zone_name(read_in)} time." if read_in is not tz else "")
         + (" Picked up from your folder." if batch.trigger == "watched_folder" else ""),  # pipeline.watch
         event_time=EventTime(facts.event_earliest, facts.event_latest),
         counts=counts,
         media=media,
         # Imports made before the one rule (pipeline.summaries.holes) stored gaps for every connector.
-        gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, tz)) if manifest.hole_after is not None else (),
+        gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, read_in)) if manifest.hole_after is not None else (),
         warnings=_warnings(facts, manifest, tz),
         completeness_claim=facts.completeness_claim,
         completeness_text=_completeness_text(facts.completeness_claim, batch.method, manifest.record_noun),
@@ -104,11 +107,21 @@ def build_receipt(
         other_source=_other_source(batch),
         duplicate_split=(split := _duplicate_split(batch, counts)),
         explanations=_explanations(batch, facts, counts, split, manifest),
-        streams=(streams := _streams(facts, tz)),
+        streams=(streams := _streams(facts, read_in)),
         streams_sentence=_streams_sentence(streams),
         snapshot=changes_of(facts.warnings),
         read_again=receipt_read_again(batch.warnings, tz),
     )
+
+
+def _read_in(facts: AcquisitionBatch, tz: tzinfo) -> tzinfo:
+    """The zone an import's days are said in: the owner's, or, once it was read again in another zone,
+    the zone it read its times without a zone in (those times now stand on the newer reading's days;
+    its own, said in today's zone, would fall a day off them)."""
+    read_in = facts.time_zone_assumed
+    if not read_in or read_in == zone_name(tz) or not any(w.get("kind") == READ_AGAIN for w in facts.warnings or ()):
+        return tz
+    return zone_named(read_in)
 
 
 def _artifact(batch: AcquisitionBatch) -> Artifact | None:

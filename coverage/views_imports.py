@@ -6,8 +6,6 @@ render, deciding nothing themselves.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -87,11 +85,15 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
     rejected = uploads.filter(status=Status.REJECTED)
     for batch in page.object_list:
         batch.connection = connection
-    uploaded = _uploaded_on(page.object_list)
+    uploads = _uploads(page.object_list)
+    for upload in uploads.values():
+        upload.connection = connection
     context = {
         "connection": connection,
         "page": page,
-        "rows": [(build_receipt(b), uploaded.get(b.pk)) for b in page.object_list],
+        # A reading's row is its upload's: the day it was uploaded, what it brought (its receipt, a click away,
+        # says what reading it again changed).
+        "rows": [(build_receipt(b), build_receipt(uploads[b.pk]) if b.pk in uploads else None) for b in page.object_list],
         "rejected": list(rejected[:ATTEMPTS_SHOWN]),
         "rejected_count": rejected.count(),
         "noun": connection.manifest.record_noun,
@@ -100,15 +102,14 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "coverage/imports.html", context)
 
 
-def _uploaded_on(batches) -> dict[int, datetime]:
-    """When the file of each reading was uploaded: the upload its readings go back to (a query per step back)."""
+def _uploads(batches) -> dict[int, AcquisitionBatch]:
+    """The upload each reading goes back to (a query per step back): its day, and what it brought."""
     found, back = {}, {b.pk: b.options.get("reread_of") for b in batches if b.trigger == REREAD and b.options}
     while back := {pk: old for pk, old in back.items() if old}:
-        olds = dict(AcquisitionBatch.objects.filter(pk__in=set(back.values())).values_list("pk", "created_at"))
-        steps = dict(AcquisitionBatch.objects.filter(pk__in=set(back.values()), trigger=REREAD)
-                     .values_list("pk", "options__reread_of"))
-        found.update({pk: olds[old] for pk, old in back.items() if old in olds})
-        back = {pk: steps.get(old) for pk, old in back.items()}
+        olds = AcquisitionBatch.objects.in_bulk(set(back.values()))
+        found.update({pk: olds[old] for pk, old in back.items() if old in olds and olds[old].trigger != REREAD})
+        back = {pk: (olds[old].options or {}).get("reread_of") if old in olds and olds[old].trigger == REREAD else None
+                for pk, old in back.items()}
     return found
 
 

@@ -65,6 +65,9 @@ def test_an_import_read_again_says_so_on_its_receipt_page_cli_and_api(owner, own
     assert f"Read again since. {said} The newer reading" in page
     assert f'href="/receipts/{reading.pk}/"' in owner_client.get(f"/receipts/{first.pk}/").content.decode()
     assert page.count(said) == 1  # not again among the notes
+    # Its own days as it read them (in UTC), on the days its messages stand on now; in Auckland's they were
+    # 13 to 15 Mar, a day past the chat's last message.
+    assert "19 new messages from 13 Mar to 14 Mar 2026. Its days are as it read them then, in UTC time." in page
 
     out = io.StringIO()
     call_command("receipt", first.pk, stdout=out)
@@ -83,8 +86,9 @@ def test_the_imports_list_shows_each_upload_once_on_the_day_it_was_uploaded(owne
     rows = re.findall(r"<tr>\s*<td>(.*?)</tr>", owner_client.get(f"/sources/{chat.slug}/imports/").content.decode(), re.S)
     cells = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", row))).split() for row in rows]
     assert [" ".join(c) for c in cells] == [
-        f"21 Mar 2026 WhatsApp Chat with Ana.txt {len(_chat(25))} bytes Imported, read again 4 Dec 2026 0 25",
-        f"20 Mar 2026 WhatsApp Chat with Ana.txt {len(_chat(19))} bytes Imported, read again 4 Dec 2026 0 19",
+        # New and already held as each upload brought them, not its reading's "0 new" (they only moved).
+        f"21 Mar 2026 WhatsApp Chat with Ana.txt {len(_chat(25))} bytes Imported, read again 4 Dec 2026 6 19",
+        f"20 Mar 2026 WhatsApp Chat with Ana.txt {len(_chat(19))} bytes Imported, read again 4 Dec 2026 19 0",
     ]
 
 
