@@ -385,12 +385,14 @@ def _finish_commit(batch: AcquisitionBatch, tally: Tally, counted: DeliveredSlot
 def _settle_copies(batch: AcquisitionBatch) -> None:
     """Other batches of the file that just landed in this source can only repeat it, so they become its
     duplicates (their staged rows and stored copies go): earlier failed imports (no retry left to offer),
-    and previews read to the end (none waits on the card for nothing: ``import_artifact --preview``,
-    then without it, leaves one import). A preview still being read is left to finish."""
+    previews read to the end and previews waiting for an answer (none waits on the card for nothing:
+    ``import_artifact --preview``, then without it, leaves one import). A preview still being read is
+    left to finish."""
     if not batch.artifact_sha256:
         return
     for copy in AcquisitionBatch.objects.filter(
-        Q(status=Status.FAILED) | Q(status=Status.PREVIEW, phases__has_key="deduplicated"),
+        Q(status=Status.FAILED) | Q(status=Status.PREVIEW, phases__has_key="deduplicated")
+        | Q(status=Status.PREVIEW, question__isnull=False),
         connection_id=batch.connection_id, artifact_sha256=batch.artifact_sha256,
     ).exclude(pk=batch.pk).exclude(trigger=REREAD):
         mark_duplicate(copy, batch)

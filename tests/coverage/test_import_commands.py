@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from io import StringIO
 
 import pytest
@@ -61,11 +62,19 @@ def test_preview_only_writes_no_records(chat):
     assert Record.objects.count() == 0
 
 
-def test_a_file_previewed_then_imported_leaves_one_import_and_no_preview_waiting(chat, client, owner):
-    run("import_artifact", "family-chat", chat_file(), "--preview")
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [("android_dayfirst_24h.txt", ()),
+     # The preview asked the day/month order and was never answered; the import gave it on the command line.
+     ("ambiguous.txt", ("--date-order", "dmy"))],
+    ids=["a_preview_read_to_the_end", "a_preview_waiting_for_the_date_order"],
+)
+def test_a_file_previewed_then_imported_leaves_one_import_and_no_preview_waiting(chat, client, owner, name, answer):
+    with pytest.raises(CommandError, match="date-order") if answer else nullcontext():  # the question stops it
+        run("import_artifact", "family-chat", chat_file(name), "--preview")
     first = latest()
 
-    run("import_artifact", "family-chat", chat_file())
+    run("import_artifact", "family-chat", chat_file(name), *answer)
 
     first.refresh_from_db()
     imported = AcquisitionBatch.objects.get(status=Status.COMMITTED)
