@@ -94,7 +94,15 @@ def between(start: datetime, end: datetime, tz: tzinfo | None = None) -> str:
 def time_of_day(value: datetime, tz: tzinfo | None = None) -> str:
     """A time of day with its zone: '09:41 NZDT'."""
     value = in_zone(value, tz)
-    return f"{value:%H:%M} {value.tzname() or ''}".strip()
+    return f"{value:%H:%M} {_abbreviation(value.tzname() or '')}".strip()
+
+
+def _abbreviation(name: str) -> str:
+    """A zone's short name; one that has none ("+14", "-0330") as 'UTC+14', 'UTC-03:30'."""
+    if name[:1] not in ("+", "-") or not name[1:].isdigit():
+        return name
+    sign, digits = name[0], name[1:]
+    return f"UTC{sign}{int(digits[:2])}" + (f":{digits[2:]}" if digits[2:].strip("0") else "")
 
 
 def day_and_time(value: datetime, tz: tzinfo | None = None) -> str:

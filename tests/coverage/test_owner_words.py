@@ -237,3 +237,18 @@ def test_templates_write_no_date_or_plural_of_their_own(template):
     assert "|pluralize" not in text
     assert re.findall(r"\|date:'(?!c')", text) == []
     assert "Re-export" not in text
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("Pacific/Auckland", "22:41 NZDT"),
+        ("Pacific/Kiritimati", "23:41 UTC+14"),  # a zone with no short name of its own
+        ("America/St_Johns", "06:11 NST"),
+        ("Asia/Kathmandu", "15:26 UTC+5:45"),
+        ("America/Sao_Paulo", "06:41 UTC-3"),
+        ("UTC", "09:41 UTC"),
+    ],
+)
+def test_a_time_of_day_names_its_zone_in_words_an_owner_reads(zone, expected):
+    assert words.time_of_day(NOW, ZoneInfo(zone)) == expected

@@ -71,7 +71,7 @@ def test_an_import_read_again_says_so_on_its_receipt_page_cli_and_api(owner, own
 
     out = io.StringIO()
     call_command("receipt", first.pk, stdout=out)
-    assert f"Since    {said} (batch {reading.pk})" in out.getvalue()
+    assert f"Since    {said} (import {reading.pk})" in out.getvalue()
 
     _, secret = issue_access_token(owner)
     api = owner_client.get(f"/api/owner/batches/{first.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}").json()

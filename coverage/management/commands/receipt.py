@@ -19,7 +19,7 @@ def receipt_text(receipt: Receipt) -> str:
     source = f"{receipt.source} ({receipt.method_label})"
     if receipt.source_format:
         source += f", {receipt.source_format}"
-    lines.append(f"Batch {receipt.batch_id}  {receipt.status}  {receipt.connection.name}  {source}")
+    lines.append(f"Import {receipt.batch_id}  {receipt.status}  {receipt.connection.name}  {source}")
     if receipt.artifact is not None:
         size = words.file_size(receipt.artifact.bytes) if receipt.artifact.bytes is not None else "size unknown"
         lines.append(f"File     {receipt.artifact.filename}  {size}  sha256 {receipt.artifact.sha256[:12]}")
@@ -33,7 +33,7 @@ def receipt_text(receipt: Receipt) -> str:
     for notice in receipt.notices:  # another account, another phone: said first, as the page does
         lines.append(f"Notice   {notice.detail}")
     if receipt.read_again:
-        lines.append(f"Since    {receipt.read_again['sentence']} (batch {receipt.read_again['batch_id']})")
+        lines.append(f"Since    {receipt.read_again['sentence']} (import {receipt.read_again['batch_id']})")
     header = ("parsed", "accepted", "duplicate", "skipped", "failed")
     values = (counts.parsed, counts.accepted, counts.duplicate, counts.skipped, counts.failed)
     widths = [max(len(h), len(f"{v:,}")) for h, v in zip(header, values, strict=True)]
@@ -53,7 +53,7 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append(f"Gap      no records from {words.day(gap.start)} to {words.day(gap.end)}"
                      f" ({words.count(gap.days, words.DAY)})")
     for source_batch in receipt.duplicate_sources:
-        lines.append(f"Held     {source_batch.count:,} already imported by batch {source_batch.batch_id}")
+        lines.append(f"Held     {source_batch.count:,} already imported by import {source_batch.batch_id}")
     for warning in receipt.notes:
         where = f" ({warning.position})" if warning.position else ""
         lines.append(f"Warning  {warning.detail}{where}")
