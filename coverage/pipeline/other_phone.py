@@ -40,11 +40,13 @@ from connections.connectors.whatsapp.keys import MINUTE_CHARS, key_content
 
 from ..models import AcquisitionBatch, Record
 from . import accounts
+from .other_clock import Offset, clock_offset, offset_words
 from .staging import STAGING_TABLE, quote
 
 KIND = "other_phone"
 SAME_PEOPLE = "same_people"  # the note of a preview read so
 CONFIRMED = "other_phone_confirmed"  # the owner chose to import it as it reads
+SHIFT = "shift_minutes"  # the other phone's clock against the source's (``other_clock``), on the note and the options
 CHOICE = ("Read its people as this source names them, so the messages it already holds are not added "
           "twice, or import it as it reads.")
 REFUSED = ("This file looks like the same chat exported from another phone. Read it as the same people, "
@@ -150,10 +152,9 @@ def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = Non
     The caller saves the batch. A preview read as the same people says so (a ``same_people`` note).
     ``new``: the new messages now, when other imports landed since the preview was measured."""
     batch.warnings = [w for w in batch.warnings or [] if w.get("kind") not in (KIND, SAME_PEOPLE)]
-    if read_as := (batch.options or {}).get("authors"):
-        who = "; ".join(f"“{here}” as “{held}”" for here, held in read_as.items())
-        batch.warnings = [{"kind": SAME_PEOPLE, "position": None,
-                           "detail": f"Read as the same people as this source's earlier imports: {who}."},
+    read_as, shift = (batch.options or {}).get("authors") or {}, (batch.options or {}).get(SHIFT) or 0
+    if read_as or shift:
+        batch.warnings = [{"kind": SAME_PEOPLE, "position": None, "detail": same_people_words(read_as, shift)},
                           *batch.warnings]
     streams = message_streams(manifest)
     new = (batch.count_accepted or 0) if new is None else new
@@ -165,12 +166,34 @@ def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = Non
     here_people = frozenset(p.lower() for p in people((batch.options or {}).get("identity")))
     held_people = frozenset(p.lower() for p in people(accounts.source_identity(batch.connection_id, exclude=batch.pk)))
     names = who_is_who(pairs, here_people, held_people)
-    if twins < MIN_TWINS or twins < MIN_SHARE * new or not names:
+    if twins >= MIN_TWINS and twins >= MIN_SHARE * new and names:
+        note = {"kind": KIND, "detail": sentence(twins, new, names), "position": None, "twins": twins, "names": names}
+    elif offset := clock_offset(batch, streams[0]):  # the other phone's clock in another time zone?
+        pairs = Counter({pair: n for pair, n in offset.pairs.items() if pair[0] != pair[1]})
+        names = who_is_who(pairs, here_people, held_people)
+        note = {"kind": KIND, "detail": shifted_sentence(offset, names), "position": None, "twins": offset.matched,
+                "checked": offset.checked, "names": names, SHIFT: offset.minutes}
+    else:
         return
     # Its messages prove it the same chat: its other names are not another account (``accounts``).
     batch.options = {k: v for k, v in (batch.options or {}).items() if k != accounts.OPTION}
-    batch.warnings = [{"kind": KIND, "detail": sentence(twins, new, names), "position": None,
-                       "twins": twins, "names": names}, *(w for w in batch.warnings if w.get("kind") != accounts.KIND)]
+    batch.warnings = [note, *(w for w in batch.warnings if w.get("kind") != accounts.KIND)]
+
+
+def same_people_words(read_as: dict[str, str], shift: int) -> str:
+    """'Read as the same people as this source's earlier imports, its times 2 hours earlier: “A” as “B”.'"""
+    who = "; ".join(f"“{here}” as “{held}”" for here, held in read_as.items())
+    when = f", its times {offset_words(shift)} {'earlier' if shift < 0 else 'later'}" if shift else ""
+    return f"Read as the same people as this source's earlier imports{when}" + (f": {who}." if who else ".")
+
+
+def shifted_sentence(offset: Offset, names: list[list]) -> str:
+    """'18 of the 20 new messages checked look like messages this source already holds, written 2 hours later …'"""
+    who = "; ".join(f"“{here}” here is “{held}” in your earlier imports" for here, held, _ in names)
+    return (f"{offset.matched:,} of the {offset.checked:,} new messages checked look like messages this source "
+            f"already holds, each written {offset_words(offset.minutes)} {'later' if offset.minutes < 0 else 'earlier'} "
+            f"on this file's clock" + (f", and under other names: {who}" if who else "") + ". This looks like the "
+            "same chat exported from another phone, its clock in another time zone.")
 
 
 def sentence(twins: int, new: int, names: list[list]) -> str:
@@ -187,7 +210,7 @@ def noticed_since(batch: AcquisitionBatch, manifest) -> bool:
     Costs one query when nothing landed since the preview, the twins' query when something did."""
     options = batch.options or {}
     measured = (batch.phases or {}).get("deduplicated")
-    if needs_choice(batch) or options.get(CONFIRMED) or options.get("authors") or not measured:
+    if needs_choice(batch) or options.get(CONFIRMED) or options.get("authors") or options.get(SHIFT) or not measured:
         return False
     landed_since = AcquisitionBatch.objects.filter(
         connection_id=batch.connection_id, status=AcquisitionBatch.Status.COMMITTED,
@@ -219,3 +242,8 @@ def suggested_names(batch: AcquisitionBatch) -> dict[str, str]:
         if warning.get("kind") == KIND:
             return {here: held for here, held, _ in warning.get("names", ())}
     return {}
+
+
+def suggested_shift(batch: AcquisitionBatch) -> int:
+    """Minutes to add to this file's written times to read them on the source's clock (0: the same clock)."""
+    return next((w.get(SHIFT) or 0 for w in batch.warnings or () if w.get("kind") == KIND), 0)

@@ -37,7 +37,7 @@ from .accounts import note_identity
 from .date_orders import contradicted
 from .first_counts import RowCounts, counts_for
 from .landing import earliest_of, latest_of, measure_staged
-from .other_phone import note_other_phone, suggested_names
+from .other_phone import SHIFT, note_other_phone, suggested_names, suggested_shift
 from .sqlite_tuning import lean_cache
 from .staging import Progress, Staged, drop_staging, stage, text_times
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
@@ -148,10 +148,12 @@ def read_as_same_people(batch: AcquisitionBatch, *, progress: Progress | None = 
     """Re-read a preview with the names its ``other_phone`` note pairs (this file's -> the source's), so
     the messages the source holds under those names count as held (``other_phone``)."""
     batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
-    names = suggested_names(batch)
-    if batch.status != Status.PREVIEW or not batch.artifact_name or not names:
+    names, shift = suggested_names(batch), suggested_shift(batch)
+    if batch.status != Status.PREVIEW or not batch.artifact_name or not (names or shift):
         raise CommitRefused("Only a preview that found the same chat from another phone can be read so.")
     batch.options = {**(batch.options or {}), "authors": {**(batch.options or {}).get("authors", {}), **names}}
+    if shift:
+        batch.options[SHIFT] = shift
     batch.save(update_fields=["options"])
     return parse_and_measure(batch, artifact_parser(batch.connection.manifest), progress)
 
@@ -188,7 +190,7 @@ def stage_artifact(
     tz = zone_named(zone) if zone else owner_zone(batch.connection.owner_id)
     answers = batch.options or {}
     options = ParseOptions(time_zone=tz, date_order=answers.get("date_order"), chat=answers.get("chat"),
-                           me=answers.get("me"), authors=answers.get("authors"))
+                           me=answers.get("me"), authors=answers.get("authors"), shift_minutes=answers.get(SHIFT) or 0)
     with local_path(batch.artifact_name) as path:
         records = parser(Artifact(path=path, filename=batch.artifact_filename), facts, options)
         return stage(batch.pk, records, progress, phase, counted)

@@ -190,3 +190,36 @@ def test_a_later_export_sharing_a_few_messages_is_offered_and_each_name_paired(o
     owner_client.post(f"/receipts/{preview.pk}/same-people/")
     owner_client.post(f"/receipts/{preview.pk}/import/")
     assert held.records.count() == len(HELD) + sum(1 for message in messages if message not in HELD)
+
+
+def _later(minute: str, hours: int) -> str:
+    hour, rest = minute.split(":")
+    return f"{int(hour) + hours:02d}:{rest}"
+
+
+# The other phone's clock against the owner's: Deniz in Istanbul (two hours ahead), or in New York.
+CLOCKS = {"two_hours_ahead": 2, "five_hours_behind": -5}
+SHARED = HELD + [("09:20", "ayse", "Akşam yemeğine kim geliyor?"), ("09:21", "mehmet", "Ben geliyorum, tatlı getiririm")]
+
+
+@pytest.mark.parametrize("hours", list(CLOCKS.values()), ids=list(CLOCKS))
+def test_the_other_phones_export_in_another_time_zone_is_read_on_this_sources_clock(owner_client, chat, hours):
+    first = upload(owner_client, chat, export(AYSE_PHONE, SHARED), "WhatsApp Sohbeti - Aile.txt")
+    owner_client.post(f"/receipts/{first.pk}/import/")
+    elsewhere = [(_later(m, hours), a, t) for m, a, t in SHARED + NEWER]
+
+    preview = upload(owner_client, chat, export(PHONES["android_full_name"], elsewhere), "Aile (Deniz).txt")
+    page = _words(owner_client.get(f"/receipts/{preview.pk}/"))
+
+    later = "later" if hours > 0 else "earlier"
+    assert f"each written {abs(hours)} hours {later} on this file's clock" in page
+    assert "“Ayşe Yılmaz” here is “Ayşe” in your earlier imports" in page
+    assert "its clock in another time zone" in page
+    owner_client.post(f"/receipts/{preview.pk}/same-people/")
+    page = _words(owner_client.get(f"/receipts/{preview.pk}/"))
+    assert f"its times {abs(hours)} hours {'earlier' if hours > 0 else 'later'}: “Ayşe Yılmaz” as “Ayşe”" in page
+    owner_client.post(f"/receipts/{preview.pk}/import/")
+
+    assert chat.records.count() == len(SHARED) + len(NEWER)  # only the newer messages, on the owner's clock
+    newest = chat.records.order_by("-event_at").first()
+    assert (newest.payload["text"], newest.event_at.strftime("%H:%M")) == ("İyi geceler", "10:02")

@@ -6,26 +6,38 @@ renamed before it is keyed, and its key is made again by the one rule (``keys.re
 the written minute, the author as the source knows them, the content, and ``n`` counted again
 in file order over the renamed authors (two names of this file may be one person of the source).
 So a message keys as the source's own export of it did, and counts as a duplicate.
+
+A phone whose clock stood in another time zone wrote each message ``shift_minutes`` off the
+source's clock: its written minute is moved by that much before it is keyed, and its time read
+in the owner's zone from the moved minute (the seconds kept).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from ..base import ParsedRecord
 from .keys import Occurrences, key_content, minute_of, record_key
 
 
-def as_the_same_people(records: Iterable[ParsedRecord], authors: Mapping[str, str]) -> Iterator[ParsedRecord]:
-    """``records`` of one chat, in file order, with ``authors`` (this file's names -> the source's) applied."""
+def as_the_same_people(records: Iterable[ParsedRecord], authors: Mapping[str, str], shift_minutes: int = 0,
+                       tz: tzinfo = UTC) -> Iterator[ParsedRecord]:
+    """``records`` of one chat, in file order, with ``authors`` (this file's names -> the source's) applied,
+    and each written minute moved by ``shift_minutes`` (its time read in ``tz`` again)."""
     occurrences = Occurrences()
+    shift = timedelta(minutes=shift_minutes)
     for record in records:
         payload = record.payload
         written = payload.get("author", "")
         author = authors.get(written, written)
-        minute = minute_of(record.key)
+        minute, event_at = minute_of(record.key), record.event_at
+        if shift:
+            moved = datetime.strptime(minute, "%Y%m%dT%H%M") + shift
+            minute = f"{moved:%Y%m%dT%H%M}"
+            event_at = moved.replace(second=event_at.astimezone(tz).second, tzinfo=tz).astimezone(UTC)
         content = key_content(payload.get("kind", "text"), payload.get("text") or "")
         key = record_key(minute, author, content, occurrences.next(minute, author, content))
         if author != written:
             payload = {**payload, "author": author}
-        yield ParsedRecord(record.stream, key, record.event_at, payload, record.media)
+        yield ParsedRecord(record.stream, key, event_at, payload, record.media)
