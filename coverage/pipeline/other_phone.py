@@ -153,9 +153,10 @@ def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = Non
     ``new``: the new messages now, when other imports landed since the preview was measured."""
     batch.warnings = [w for w in batch.warnings or [] if w.get("kind") not in (KIND, SAME_PEOPLE)]
     read_as, shift = (batch.options or {}).get("authors") or {}, (batch.options or {}).get(SHIFT) or 0
-    if read_as or shift:
+    if read_as or shift:  # the owner said it is this source's chat: not another account (``accounts``)
+        batch.options = {k: v for k, v in (batch.options or {}).items() if k != accounts.OPTION}
         batch.warnings = [{"kind": SAME_PEOPLE, "position": None, "detail": same_people_words(read_as, shift)},
-                          *batch.warnings]
+                          *(w for w in batch.warnings if w.get("kind") != accounts.KIND)]
     streams = message_streams(manifest)
     new = (batch.count_accepted or 0) if new is None else new
     if batch.method != "owner_artifact" or batch.trigger == "reread":  # an export, as uploaded: read so again

@@ -214,6 +214,15 @@ def _same_key(n: dict) -> str:
     return f"s.stream = r.stream AND s.{n['key']} = r.{n['key']}"
 
 
+def _not_read_alike(alias: str, n: dict) -> str:
+    """SQL (3 parameters: the old import, the reading's zone, its reader): record ``alias`` was not delivered
+    first by another reading made as this one is. Two imports of one chat (two phones' exports, read as the
+    same people) hold its shared messages; the first one's reading moves or corrects them, the second's leaves
+    them (its own version, another phone's seconds or media, would make them flip and be counted twice)."""
+    return (f"NOT EXISTS (SELECT 1 FROM {n['B']} fb WHERE fb.id = {alias}.first_batch_id AND fb.trigger = 'reread' "
+            f"AND fb.id <> %s AND fb.time_zone_assumed = %s AND fb.parser_version = %s)")
+
+
 def _media_changes() -> str:
     """SQL: staged row ``s`` changes record ``r``'s media (media a later export attached stays)."""
     return "(s.media <> r.media AND NOT (r.media = 'attached' AND s.media IN ('missing', 'omitted')))"
@@ -248,8 +257,9 @@ def difference(batch: AcquisitionBatch, old: AcquisitionBatch) -> Difference:
             f"SUM(CASE WHEN NOT {reclassified} AND r.payload <> s.payload THEN 1 ELSE 0 END), "
             f"SUM(CASE WHEN {changed} THEN 1 ELSE 0 END) "
             f"FROM {n['S']} s JOIN {n['R']} r ON r.connection_id = %s AND {_same_key(n)} "
-            f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE s.batch_id = %s AND b.method = %s",
-            [old.connection_id, batch.pk, old.method],
+            f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE s.batch_id = %s AND b.method = %s "
+            f"AND {_not_read_alike('r', n)}",
+            [old.connection_id, batch.pk, old.method, old.pk, batch.time_zone_assumed, batch.parser_version],
         )
         same_lane, diff.moved, diff.reclassified, diff.updated, changed_rows = (
             int(v or 0) for v in cursor.fetchone()
@@ -392,9 +402,10 @@ def _apply(batch: AcquisitionBatch, old: AcquisitionBatch) -> None:
             f"AND s.{key} = {R}.{key}), payload = (SELECT s.payload FROM {S} s WHERE s.batch_id = %s "
             f"AND s.stream = {R}.stream AND s.{key} = {R}.{key}), media = (SELECT {media} FROM {S} s "
             f"WHERE s.batch_id = %s AND s.stream = {R}.stream AND s.{key} = {R}.{key}) "
-            f"WHERE {R}.connection_id = %s AND {R}.first_batch_id IN ({lane}) AND EXISTS ({in_staging} AND "
-            f"(s.event_at <> {R}.event_at OR s.payload <> {R}.payload OR {changed}))",
-            [batch.pk, batch.pk, batch.pk, old.connection_id, old.connection_id, old.method, batch.pk],
+            f"WHERE {R}.connection_id = %s AND {R}.first_batch_id IN ({lane}) AND {_not_read_alike(R, n)} "
+            f"AND EXISTS ({in_staging} AND (s.event_at <> {R}.event_at OR s.payload <> {R}.payload OR {changed}))",
+            [batch.pk, batch.pk, batch.pk, old.connection_id, old.connection_id, old.method,
+             old.pk, batch.time_zone_assumed, batch.parser_version, batch.pk],
         )
         # What ``old`` delivered and the new reading gives is now delivered by the new reading.
         cursor.execute(

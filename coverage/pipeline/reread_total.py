@@ -35,13 +35,19 @@ def combined_difference(previews: list[AcquisitionBatch]) -> Difference:
             total = total + Difference(added=stated.added, moved=stated.moved, reclassified=stated.reclassified,
                                        updated=stated.updated, unchanged=stated.unchanged)
     if staged:
-        total = total + _measured(staged)
+        total = total + _measured({b.pk: int((b.options or {}).get("reread_of") or 0) for b in previews if b.pk in staged})
     return total
 
 
-def _measured(batch_ids: list[int]) -> Difference:
+def _measured(olds: dict[int, int]) -> Difference:
+    """``olds``: each staged preview -> the import it reads again. A record one of those imports delivered
+    first is compared with that import's reading alone (another import of the chat holding it too, another
+    phone's export read as the same people, would count it twice and call its seconds a change)."""
     n = _names()
-    ids = ", ".join(str(int(i)) for i in batch_ids)
+    ids = ", ".join(str(int(i)) for i in olds)
+    reading_of = " ".join(f"WHEN {int(p)} THEN {int(o)}" for p, o in olds.items())
+    own = (f"(r.first_batch_id NOT IN ({', '.join(str(int(o)) for o in olds.values())}) "
+           f"OR r.first_batch_id = CASE s.batch_id {reading_of} END)")
     moved = "r.event_at <> s.event_at"
     kind = " OR ".join(f"{_field('r', f)} <> {_field('s', f)}" for f in RECLASSIFYING_FIELDS)
     reclassified = f"({_media_changes()} OR {kind})"
@@ -53,7 +59,7 @@ def _measured(batch_ids: list[int]) -> Difference:
     held = (
         f"FROM {n['S']} s JOIN {n['B']} nb ON nb.id = s.batch_id "
         f"JOIN {n['R']} r ON r.connection_id = nb.connection_id AND {_same_key(n)} "
-        f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE s.batch_id IN ({ids}) AND b.method = nb.method"
+        f"JOIN {n['B']} b ON b.id = r.first_batch_id WHERE s.batch_id IN ({ids}) AND b.method = nb.method AND {own}"
     )
     new = (
         f"SELECT COUNT(*) FROM (SELECT DISTINCT nb.connection_id, s.stream, s.{n['key']} FROM {n['S']} s "

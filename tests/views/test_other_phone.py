@@ -223,3 +223,23 @@ def test_the_other_phones_export_in_another_time_zone_is_read_on_this_sources_cl
     assert chat.records.count() == len(SHARED) + len(NEWER)  # only the newer messages, on the owner's clock
     newest = chat.records.order_by("-event_at").first()
     assert (newest.payload["text"], newest.event_at.strftime("%H:%M")) == ("İyi geceler", "10:02")
+
+
+def test_after_a_zone_change_each_shared_message_moves_once_as_the_preview_said(owner_client, held):
+    # Mehmet's iPhone writes seconds Ayşe's Android does not: read as the same people, its copies of the
+    # shared messages differ from the held ones by seconds alone.
+    iphone = ("[13.03.2024 {minute}:37] {author}: {text}\n", PHONES["iphone_number_and_tilde"][1])
+    preview = upload(owner_client, held, export(iphone, HELD + NEWER), "_chat.txt")
+    owner_client.post(f"/receipts/{preview.pk}/same-people/")
+    owner_client.post(f"/receipts/{preview.pk}/import/")
+    total = len(HELD) + len(NEWER)
+    assert held.records.count() == total
+
+    owner_client.post("/settings/time-zone/", {"time_zone": "Pacific/Auckland"})
+    offered = _words(owner_client.get("/reread/zone/"))
+    done = _words(owner_client.post("/reread/zone/", follow=True))
+
+    assert f"Read your chats again in Pacific/Auckland? {total} messages will move" in offered
+    assert f"Read 2 imports again. {total} messages moved to Pacific/Auckland time. Nothing was duplicated." in done
+    assert "corrected" not in offered + done and "another kind" not in offered + done
+    assert held.records.count() == total
