@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+import orjson
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
@@ -168,20 +169,43 @@ def answer(request, batch_id: int, date_order: Form[DateOrder]):
     return _receipt(200, batch)
 
 
+def _pairing(request: HttpRequest) -> dict[str, str] | None | bool:
+    """The body's ``authors`` (None: no body, the pairs found); False when the body is not that shape."""
+    try:
+        body = orjson.loads(request.body) if request.content_type == "application/json" and request.body else {}
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(body, dict) or set(body) - {"authors"}:
+        return False
+    authors = body.get("authors")
+    if authors is None:
+        return None
+    names_only = isinstance(authors, dict) and all(isinstance(v, str) for v in [*authors, *authors.values()])
+    return authors if names_only else False
+
+
 @router.post(
     "/previews/{batch_id}/same-people",
     response={200: Receipt, **problems(400, 403, 404, 409)},
     url_name="same_people_preview",
+    openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"authors": {"type": "object", "additionalProperties": {"type": "string"}}}}}}}},
 )
 def same_people(request, batch_id: int):
     """Read a preview again as the same people as the source: the names its ``other_phone`` warning pairs
-    (another phone's export of the same chat names its people otherwise); returns the new preview.
+    (another phone's export of the same chat names its people otherwise), or the owner's own pairing in the
+    body, ``{"authors": {"name in this file": "name the source knows them by", ...}}`` (the receipt's
+    ``who_is_who`` lists both sides; "" pairs a name with nobody); returns the new preview.
 
-    409 when the batch is not a preview with that warning.
+    409 when the batch is not a preview with that warning, or a name is not one the warning lists.
     """
     batch = _batch(request, batch_id)
+    authors = _pairing(request)
+    if authors is False:
+        return _problem(400, 'The request is not valid: send nothing, or {"authors": {"name here": "name held"}}.')
     try:
-        batch = read_as_same_people(batch)
+        batch = read_as_same_people(batch, names=authors)
     except CommitRefused as exc:
         return _problem(409, str(exc))
     return _receipt(200, batch)

@@ -124,6 +124,21 @@ class StreamLine:
 
 
 @dataclass(frozen=True)
+class WhoIsWho:
+    """The same chat from another phone: who this file's people are among the source's (``other_phone``)."""
+
+    pairs: tuple[tuple[str, str], ...]  # (name in this file, name this source knows them by), as found
+    here: tuple[str, ...]  # the people this file names
+    held: tuple[str, ...]  # the people this source's earlier imports name
+
+    @property
+    def rows(self) -> tuple[tuple[str, str], ...]:
+        """Each name of this file with the source's name it reads as: paired, the same name, or '' (nobody)."""
+        paired = dict(self.pairs)
+        return tuple((name, paired.get(name) or (name if name in self.held else "")) for name in self.here)
+
+
+@dataclass(frozen=True)
 class Receipt:
     batch_id: int
     connection: ReceiptConnection
@@ -171,6 +186,8 @@ class Receipt:
     # An import read again since (``pipeline.reread``): the newer reading's ``batch_id`` and a ``sentence``
     # saying when, in which zone, and where its records stand now.
     read_again: dict | None = None
+    # A preview of the same chat from another phone: the pairing of names it suggests, for the owner to change.
+    who_is_who: WhoIsWho | None = None
 
     @property
     def notes(self) -> tuple[ReceiptWarning, ...]:

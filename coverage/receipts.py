@@ -38,6 +38,7 @@ from .receipt_types import (  # the contract; importable from here as before
     ReceiptConnection,
     ReceiptWarning,
     StreamLine,
+    WhoIsWho,
 )
 from .receipt_words import Explanation, changes_sentences, container, explanations, stream_label
 from .reread_words import READ_AGAIN, read_again_words, receipt_read_again, receipt_reread
@@ -111,7 +112,16 @@ def build_receipt(
         streams_sentence=_streams_sentence(streams),
         snapshot=changes_of(facts.warnings),
         read_again=receipt_read_again(batch.warnings, tz),
+        who_is_who=_who_is_who(batch.warnings),
     )
+
+
+def _who_is_who(warnings) -> WhoIsWho | None:
+    note = next((w for w in warnings or () if w.get("kind") == other_phone.KIND), None)
+    if note is None:
+        return None
+    return WhoIsWho(tuple((here, held) for here, held, _ in note.get("names", ())),
+                    tuple(note.get("here_people", ())), tuple(note.get("held_people", ())))
 
 
 def _read_in(facts: AcquisitionBatch, tz: tzinfo) -> tzinfo:

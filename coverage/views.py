@@ -6,6 +6,8 @@ No view decides a state: the dashboard and the source page render the projection
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -206,7 +208,9 @@ def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
 def same_people(request: HttpRequest, batch_id: int) -> HttpResponse:
     """'Read as the same people': the same chat from another phone, its names paired with the source's."""
     batch = _owned_batch(request, batch_id)
-    return _try_on_receipt(request, batch, pipeline.read_as_same_people, batch)
+    # "Change who is who": pairs of fields here_<n> (a name in the file) and as_<n> (the source's, or "").
+    chosen = {request.POST[k]: request.POST.get(f"as_{k[5:]}", "") for k in request.POST if k.startswith("here_")}
+    return _try_on_receipt(request, batch, partial(pipeline.read_as_same_people, names=chosen or None), batch)
 
 
 @require_POST

@@ -164,8 +164,9 @@ def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = Non
     if not streams or new < MIN_TWINS or not Record.objects.filter(connection_id=batch.connection_id).exists():
         return
     twins, pairs = _twins(batch, streams)
-    here_people = frozenset(p.lower() for p in people((batch.options or {}).get("identity")))
-    held_people = frozenset(p.lower() for p in people(accounts.source_identity(batch.connection_id, exclude=batch.pk)))
+    here_names = people((batch.options or {}).get("identity"))
+    held_names = people(accounts.source_identity(batch.connection_id, exclude=batch.pk))
+    here_people, held_people = frozenset(p.lower() for p in here_names), frozenset(p.lower() for p in held_names)
     names = who_is_who(pairs, here_people, held_people)
     if twins >= MIN_TWINS and twins >= MIN_SHARE * new and names:
         note = {"kind": KIND, "detail": sentence(twins, new, names), "position": None, "twins": twins, "names": names}
@@ -176,6 +177,7 @@ def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = Non
                 "checked": offset.checked, "names": names, SHIFT: offset.minutes}
     else:
         return
+    note.update(here_people=here_names, held_people=held_names)  # whom the owner may pair otherwise
     # Its messages prove it the same chat: its other names are not another account (``accounts``).
     batch.options = {k: v for k, v in (batch.options or {}).items() if k != accounts.OPTION}
     batch.warnings = [note, *(w for w in batch.warnings if w.get("kind") != accounts.KIND)]
@@ -243,6 +245,20 @@ def suggested_names(batch: AcquisitionBatch) -> dict[str, str]:
         if warning.get("kind") == KIND:
             return {here: held for here, held, _ in warning.get("names", ())}
     return {}
+
+
+def chosen_names(batch: AcquisitionBatch, chosen: dict[str, str]) -> dict[str, str]:
+    """The owner's own pairing of names (this file's -> the source's; an empty one: nobody the source names),
+    checked against the people the note names; ``ValueError`` in owner words for a name it does not know."""
+    note = next((w for w in batch.warnings or () if w.get("kind") == KIND), {})
+    here, held = set(note.get("here_people", ())) | set(suggested_names(batch)), set(note.get("held_people", ()))
+    held |= set(suggested_names(batch).values())
+    for name, as_name in chosen.items():
+        if name not in here:
+            raise ValueError(f"“{name}” is not a name this file gives anyone.")
+        if as_name and as_name not in held:
+            raise ValueError(f"“{as_name}” is not a name this source's earlier imports give anyone.")
+    return {name: as_name for name, as_name in chosen.items() if as_name and as_name != name}
 
 
 def suggested_shift(batch: AcquisitionBatch) -> int:

@@ -37,7 +37,7 @@ from .accounts import note_identity
 from .date_orders import contradicted
 from .first_counts import RowCounts, counts_for
 from .landing import earliest_of, latest_of, measure_staged
-from .other_phone import SHIFT, note_other_phone, suggested_names, suggested_shift
+from .other_phone import SHIFT, chosen_names, note_other_phone, suggested_names, suggested_shift
 from .sqlite_tuning import lean_cache
 from .staging import Progress, Staged, drop_staging, stage, text_times
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
@@ -144,14 +144,21 @@ def answer_preview(batch: AcquisitionBatch, date_order: str, *, progress: Progre
     return parse_and_measure(batch, artifact_parser(batch.connection.manifest), progress)
 
 
-def read_as_same_people(batch: AcquisitionBatch, *, progress: Progress | None = None) -> AcquisitionBatch:
-    """Re-read a preview with the names its ``other_phone`` note pairs (this file's -> the source's), so
-    the messages the source holds under those names count as held (``other_phone``)."""
+def read_as_same_people(batch: AcquisitionBatch, *, names: dict[str, str] | None = None,
+                        progress: Progress | None = None) -> AcquisitionBatch:
+    """Re-read a preview with the names its ``other_phone`` note pairs (this file's -> the source's), or the
+    owner's own pairing (``names``), so the messages the source holds under those names count as held
+    (``other_phone``). ``CommitRefused`` for a name the note does not know."""
     batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
-    names, shift = suggested_names(batch), suggested_shift(batch)
-    if batch.status != Status.PREVIEW or not batch.artifact_name or not (names or shift):
+    shift = suggested_shift(batch)
+    if batch.status != Status.PREVIEW or not batch.artifact_name or not (suggested_names(batch) or shift):
         raise CommitRefused("Only a preview that found the same chat from another phone can be read so.")
-    batch.options = {**(batch.options or {}), "authors": {**(batch.options or {}).get("authors", {}), **names}}
+    try:
+        authors = {**(batch.options or {}).get("authors", {}), **suggested_names(batch)} if names is None \
+            else chosen_names(batch, names)
+    except ValueError as exc:
+        raise CommitRefused(str(exc)) from exc
+    batch.options = {**(batch.options or {}), "authors": authors}
     if shift:
         batch.options[SHIFT] = shift
     batch.save(update_fields=["options"])

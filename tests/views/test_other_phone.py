@@ -243,3 +243,37 @@ def test_after_a_zone_change_each_shared_message_moves_once_as_the_preview_said(
     assert f"Read 2 imports again. {total} messages moved to Pacific/Auckland time. Nothing was duplicated." in done
     assert "corrected" not in offered + done and "another kind" not in offered + done
     assert held.records.count() == total
+
+
+def test_the_owner_changes_who_is_who_on_the_page_the_api_and_the_command_line(owner, owner_client, held, tmp_path):
+    phone = PHONES["iphone_number_and_tilde"]
+    preview = upload(owner_client, held, export(phone, HELD + NEWER), "_chat.txt")
+    page = owner_client.get(f"/receipts/{preview.pk}/").content.decode()
+    assert "Change who is who" in page
+    assert re.search(r'name="here_\d" value="~ Ali">\s*<label[^>]*>“~ Ali” here is</label>\s*<select[^>]*>\s*'
+                     r'<option value="">nobody your earlier imports name</option>\s*'
+                     r'<option value="Ali" selected>', html.unescape(page))
+
+    # The owner knows better: "~ Ali" on Mehmet's phone is another Ali; his two messages are his own.
+    owner_client.post(f"/receipts/{preview.pk}/same-people/", {
+        "here_1": "+90 532 123 45 67", "as_1": "Ayşe", "here_2": "~ Ali", "as_2": "", "here_3": "Mehmet", "as_3": "Mehmet"})
+    preview.refresh_from_db()
+    alis = sum(1 for _, a, _ in HELD if a == "ali")
+    assert (preview.options["authors"], preview.count_accepted) == ({"+90 532 123 45 67": "Ayşe"}, len(NEWER) + alis)
+
+    _, secret = issue_access_token(owner)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "content_type": "application/json"}
+    again = upload(owner_client, held, export(phone, HELD + NEWER[:2]), "_chat (2).txt")
+    shapeless = owner_client.post(f"/api/owner/previews/{again.pk}/same-people", {"authors": ["Ali"]}, **auth)
+    assert shapeless.status_code == 400
+    wrong = owner_client.post(f"/api/owner/previews/{again.pk}/same-people", {"authors": {"Alı": "Ali"}}, **auth)
+    assert (wrong.status_code, wrong.json()["detail"]) == (409, "“Alı” is not a name this file gives anyone.")
+    chosen = owner_client.post(f"/api/owner/previews/{again.pk}/same-people",
+                               {"authors": {"~ Ali": "Ali", "+90 532 123 45 67": "Ayşe"}}, **auth).json()
+    assert chosen["counts"]["accepted"] == 2
+
+    path = tmp_path / "_chat.txt"
+    path.write_bytes(export(phone, HELD + NEWER[:1]))
+    call_command("import_artifact", held.slug, str(path), "--same-people", "--person", "~ Ali=",
+                 "--person", "+90 532 123 45 67=Ayşe", stdout=io.StringIO(), stderr=io.StringIO())
+    assert held.records.count() == len(HELD) + alis + 1

@@ -56,18 +56,24 @@ class Command(BaseCommand):
         people.add_argument("--same-people", action="store_true",
                             help="when the file is the same chat exported from another phone, read its people "
                                  "as this source names them (what it already holds is not added twice)")
+        parser.add_argument("--person", action="append", default=[], metavar="NAME=SOURCE_NAME",
+                            help="with --same-people: who a person of this file is among this source's people "
+                                 "(repeat for each; 'NAME=' for nobody), instead of the pairs the preview found")
         people.add_argument("--as-it-reads", action="store_true",
                             help="when the file is the same chat exported from another phone, import it with "
                                  "its people as it names them")
 
     def handle(
         self, *args, slug, path, owner=None, preview=False, json=False, date_order=None,
-        confirm_other_account=False, same_people=False, as_it_reads=False, **options,
+        confirm_other_account=False, same_people=False, as_it_reads=False, person=(), **options,
     ):
         connection = self._connection(slug, owner)
         file_path = Path(path)
         if not file_path.is_file():
             raise CommandError(f"No file at {path}.")
+        if any("=" not in p for p in person):
+            raise CommandError("Write each --person as NAME=SOURCE_NAME (the name in this file, then this source's).")
+        chosen = dict(p.split("=", 1) for p in person) or None
         # A live line on a terminal; plain lines (a log, a pipe) otherwise.
         bar = _ProgressBar(self.stderr) if self.stderr.isatty() else _PlainLines(self.stderr)
         try:
@@ -80,7 +86,7 @@ class Command(BaseCommand):
                     progress=bar,
                 )
             if same_people and needs_choice(batch):
-                batch = read_as_same_people(batch, progress=bar)
+                batch = read_as_same_people(batch, names=chosen, progress=bar)
             elif as_it_reads and needs_choice(batch):
                 import_as_it_reads(batch)
             choose = needs_choice(batch)  # the same chat from another phone: the owner says how to read it
