@@ -4,14 +4,12 @@ and the receipt keeps saying it after."""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from connections.models import OwnerProfile
 from coverage.models import AcquisitionBatch
+from tests.page_words import page_words
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_storage")]
 
@@ -28,11 +26,6 @@ SAID = (
 )
 
 
-def _words(response) -> str:
-    assert response.status_code == 200
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
-
-
 def test_the_preview_and_the_receipt_say_the_hour_that_came_twice(owner, owner_client, chat):
     OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Berlin"})
     owner_client.post(
@@ -41,9 +34,9 @@ def test_the_preview_and_the_receipt_say_the_hour_that_came_twice(owner, owner_c
     )
     batch = AcquisitionBatch.objects.filter(connection=chat).latest("pk")
 
-    assert SAID in _words(owner_client.get(f"/receipts/{batch.pk}/"))  # the preview
+    assert SAID in page_words(owner_client.get(f"/receipts/{batch.pk}/"))  # the preview
 
     owner_client.post(f"/receipts/{batch.pk}/import/")
     batch.refresh_from_db()
     assert batch.status == AcquisitionBatch.Status.COMMITTED
-    assert SAID in _words(owner_client.get(f"/receipts/{batch.pk}/"))
+    assert SAID in page_words(owner_client.get(f"/receipts/{batch.pk}/"))

@@ -22,6 +22,7 @@ from django.core.management.base import CommandError
 
 from connections.tokens import issue_access_token
 from coverage.models import AcquisitionBatch
+from tests.page_words import page_words
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_storage")]
 
@@ -48,10 +49,6 @@ def export(phone, messages) -> bytes:
     return "".join(layout.format(minute=m, author=names[a], text=t) for m, a, t in messages).encode()
 
 
-def _words(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))).strip()
-
-
 def upload(client, chat, body: bytes, name: str) -> AcquisitionBatch:
     client.post(f"/sources/{chat.slug}/upload/", {"artifact": SimpleUploadedFile(name, body, "text/plain")})
     return AcquisitionBatch.objects.filter(connection=chat).latest("pk")
@@ -71,7 +68,7 @@ def test_the_other_phones_export_is_read_as_the_same_people_and_only_the_newer_m
 ):
     preview = upload(owner_client, held, export(phone, HELD + NEWER), "WhatsApp Sohbeti - Aile (Mehmet).txt")
     _, names = phone
-    page = _words(owner_client.get(f"/receipts/{preview.pk}/"))
+    page = page_words(owner_client.get(f"/receipts/{preview.pk}/"))
     assert "The same chat from another phone?" in page
     # Six of the 11 look held: Mehmet's messages key alike on both phones, so they are already duplicates.
     renamed = [n for n in ("ayse", "ali") if names[n] != AYSE_PHONE[1][n]]
@@ -81,12 +78,12 @@ def test_the_other_phones_export_is_read_as_the_same_people_and_only_the_newer_m
     assert "Read as the same people" in page and "Import as it reads" in page
     assert page.count("This looks like the same chat exported from another phone.") == 1  # a notice, not a note too
 
-    refused = _words(owner_client.post(f"/receipts/{preview.pk}/import/", follow=True))
+    refused = page_words(owner_client.post(f"/receipts/{preview.pk}/import/", follow=True))
     assert "looks like the same chat exported from another phone" in refused
     assert held.records.count() == len(HELD)  # nothing imported before the owner chose
 
     owner_client.post(f"/receipts/{preview.pk}/same-people/")
-    page = _words(owner_client.get(f"/receipts/{preview.pk}/"))
+    page = page_words(owner_client.get(f"/receipts/{preview.pk}/"))
     assert "The same chat from another phone?" not in page
     assert f"Read as the same people as this source's earlier imports: “{names['ayse']}” as “Ayşe”" in page
     owner_client.post(f"/receipts/{preview.pk}/import/")
@@ -96,7 +93,7 @@ def test_the_other_phones_export_is_read_as_the_same_people_and_only_the_newer_m
 
     # Read again in a new zone, the file is still read as the same people: messages move, none go or come.
     owner_client.post("/settings/time-zone/", {"time_zone": "Pacific/Auckland"})
-    done = _words(owner_client.post("/reread/zone/", follow=True))
+    done = page_words(owner_client.post("/reread/zone/", follow=True))
     assert f"{len(HELD) + len(NEWER)} messages moved to Pacific/Auckland time" in done
     assert held.records.count() == len(HELD) + len(NEWER)
     assert set(held.records.values_list("payload__author", flat=True)) == {"Ayşe", "Mehmet", "Ali"}
@@ -159,7 +156,7 @@ def test_two_phones_exports_previewed_side_by_side_are_not_counted_twice(owner_c
     assert owner_client.get(f"/api/owner/batches/{second.pk}").json()["next_action"]["kind"] == "commit"
 
     owner_client.post(f"/receipts/{first.pk}/import/")
-    refused = _words(owner_client.post(f"/receipts/{second.pk}/import/", follow=True))
+    refused = page_words(owner_client.post(f"/receipts/{second.pk}/import/", follow=True))
 
     # Checked again at its import: Ayşe's messages are held now, under the name her own phone gives her.
     assert "looks like the same chat exported from another phone" in refused
@@ -209,14 +206,14 @@ def test_the_other_phones_export_in_another_time_zone_is_read_on_this_sources_cl
     elsewhere = [(_later(m, hours), a, t) for m, a, t in SHARED + NEWER]
 
     preview = upload(owner_client, chat, export(PHONES["android_full_name"], elsewhere), "Aile (Deniz).txt")
-    page = _words(owner_client.get(f"/receipts/{preview.pk}/"))
+    page = page_words(owner_client.get(f"/receipts/{preview.pk}/"))
 
     later = "later" if hours > 0 else "earlier"
     assert f"each written {abs(hours)} hours {later} on this file's clock" in page
     assert "“Ayşe Yılmaz” here is “Ayşe” in your earlier imports" in page
     assert "its clock in another time zone" in page
     owner_client.post(f"/receipts/{preview.pk}/same-people/")
-    page = _words(owner_client.get(f"/receipts/{preview.pk}/"))
+    page = page_words(owner_client.get(f"/receipts/{preview.pk}/"))
     assert f"its times {abs(hours)} hours {'earlier' if hours > 0 else 'later'}: “Ayşe Yılmaz” as “Ayşe”" in page
     owner_client.post(f"/receipts/{preview.pk}/import/")
 
@@ -236,8 +233,8 @@ def test_after_a_zone_change_each_shared_message_moves_once_as_the_preview_said(
     assert held.records.count() == total
 
     owner_client.post("/settings/time-zone/", {"time_zone": "Pacific/Auckland"})
-    offered = _words(owner_client.get("/reread/zone/"))
-    done = _words(owner_client.post("/reread/zone/", follow=True))
+    offered = page_words(owner_client.get("/reread/zone/"))
+    done = page_words(owner_client.post("/reread/zone/", follow=True))
 
     assert f"Read your chats again in Pacific/Auckland? {total} messages will move" in offered
     assert f"Read 2 imports again. {total} messages moved to Pacific/Auckland time. Nothing was duplicated." in done

@@ -9,9 +9,7 @@ same, and reads the imports of one source in the zone it is given (``--connectio
 
 from __future__ import annotations
 
-import html
 import io
-import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,18 +17,9 @@ from django.core.management import call_command
 
 from connections.models import OwnerProfile
 from coverage.models import AcquisitionBatch
+from tests.page_words import ana_chat, page_words
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_storage")]
-
-
-def _chat(messages: int) -> bytes:
-    return "".join(
-        f"{13 + i // 10:02d}/03/2026, {10 + i % 10}:00 - Ana: message {i}\n" for i in range(messages)
-    ).encode()
-
-
-def _words(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))).strip()
 
 
 @pytest.fixture
@@ -39,7 +28,7 @@ def two_exports(owner, owner_client, chat):
     OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "UTC"})
     for messages in (19, 25):
         owner_client.post(f"/sources/{chat.slug}/upload/",
-                          {"artifact": SimpleUploadedFile("WhatsApp Chat with Ana.txt", _chat(messages), "text/plain")})
+                          {"artifact": SimpleUploadedFile("WhatsApp Chat with Ana.txt", ana_chat(messages), "text/plain")})
         owner_client.post(f"/receipts/{AcquisitionBatch.objects.filter(connection=chat).latest('pk').pk}/import/")
     assert chat.records.count() == 25
     return chat
@@ -48,15 +37,15 @@ def two_exports(owner, owner_client, chat):
 def test_the_zone_page_counts_each_message_once(owner_client, two_exports):
     owner_client.post("/settings/time-zone/", {"time_zone": "Pacific/Auckland"})
 
-    page = _words(owner_client.get("/reread/zone/"))
+    page = page_words(owner_client.get("/reread/zone/"))
     assert "Read your chats again in Pacific/Auckland? 25 messages will move" in page
     assert "44 messages" not in page
     assert "WhatsApp Chat with Ana.txt 19 messages would move" in page  # each import's own file
     assert "WhatsApp Chat with Ana.txt 25 messages would move" in page
 
-    done = _words(owner_client.post("/reread/zone/", follow=True))
+    done = page_words(owner_client.post("/reread/zone/", follow=True))
     assert "Read 2 imports again. 25 messages moved to Pacific/Auckland time." in done
-    assert "13 Mar" in _words(owner_client.get(f"/sources/{two_exports.slug}/days/2026-03-13/"))
+    assert "13 Mar" in page_words(owner_client.get(f"/sources/{two_exports.slug}/days/2026-03-13/"))
     assert two_exports.records.count() == 25
 
 
@@ -80,14 +69,14 @@ def test_a_reading_again_says_what_moved_and_the_import_it_replaced_keeps_its_fi
     owner_client.post("/reread/zone/")
     first, second = AcquisitionBatch.objects.filter(connection=two_exports, trigger="reread").order_by("pk")
 
-    said = _words(owner_client.get(f"/receipts/{second.pk}/"))
+    said = page_words(owner_client.get(f"/receipts/{second.pk}/"))
     assert "6 messages moved to Pacific/Auckland time." in said  # 19 of its 25 moved with the first
     assert "repeated inside the file" not in said and "already imported" not in said
 
     api = owner_client.get(f"/api/owner/batches/{first.pk}").json()
     assert api["duplicate_split"]["in_file"] == 0  # nothing repeats inside the file
     replaced = AcquisitionBatch.objects.get(options__superseded_by=first.pk)
-    listed = _words(owner_client.get(f"/sources/{two_exports.slug}/imports/"))
+    listed = page_words(owner_client.get(f"/sources/{two_exports.slug}/imports/"))
     assert not replaced.artifact_name and "WhatsApp Chat with Ana.txt" in listed
     assert owner_client.get(f"/api/owner/batches/{replaced.pk}").json()["artifact"]["filename"] == (
         "WhatsApp Chat with Ana.txt"

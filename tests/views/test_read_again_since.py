@@ -21,20 +21,9 @@ from connections.models import OwnerProfile
 from connections.tokens import issue_access_token
 from coverage.models import AcquisitionBatch
 from tests.coverage.conftest import migrate_to
+from tests.page_words import ana_chat, page_words
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_storage")]
-
-
-def _chat(messages: int) -> bytes:
-    # 13 Mar 2026 from 10:00 to 16 Mar: in Auckland (UTC+13) each message moves back 13 hours.
-    return "".join(
-        f"{13 + i // 10:02d}/03/2026, {10 + i % 10}:00 - Ana: message {i}\n" for i in range(messages)
-    ).encode()
-
-
-def _words(response) -> str:
-    assert response.status_code == 200
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))).strip()
 
 
 @pytest.fixture
@@ -45,7 +34,7 @@ def read_again(owner, owner_client, chat, time_machine):
     for day, messages in ((20, 19), (21, 25)):
         time_machine.move_to(datetime(2026, 3, day, 9, 0, tzinfo=UTC))
         owner_client.post(f"/sources/{chat.slug}/upload/",
-                          {"artifact": SimpleUploadedFile("WhatsApp Chat with Ana.txt", _chat(messages), "text/plain")})
+                          {"artifact": SimpleUploadedFile("WhatsApp Chat with Ana.txt", ana_chat(messages), "text/plain")})
         uploads.append(AcquisitionBatch.objects.filter(connection=chat).latest("pk"))
         owner_client.post(f"/receipts/{uploads[-1].pk}/import/")
     time_machine.move_to(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
@@ -59,7 +48,7 @@ def read_again(owner, owner_client, chat, time_machine):
 def test_an_import_read_again_says_so_on_its_receipt_page_cli_and_api(owner, owner_client, read_again):
     (first, _), (reading, _) = read_again
 
-    page = _words(owner_client.get(f"/receipts/{first.pk}/"))
+    page = page_words(owner_client.get(f"/receipts/{first.pk}/"))
     said = ("Read again in Pacific/Auckland time on 4 Dec 2026: its messages now run from 13 Mar to 14 Mar 2026. "
             "The newer reading's receipt says what moved.")
     assert f"Read again since. {said} The newer reading" in page
@@ -87,8 +76,8 @@ def test_the_imports_list_shows_each_upload_once_on_the_day_it_was_uploaded(owne
     cells = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", row))).split() for row in rows]
     assert [" ".join(c) for c in cells] == [
         # New and already held as each upload brought them, not its reading's "0 new" (they only moved).
-        f"21 Mar 2026 WhatsApp Chat with Ana.txt {len(_chat(25))} bytes Imported, read again 4 Dec 2026 6 19",
-        f"20 Mar 2026 WhatsApp Chat with Ana.txt {len(_chat(19))} bytes Imported, read again 4 Dec 2026 19 0",
+        f"21 Mar 2026 WhatsApp Chat with Ana.txt {len(ana_chat(25))} bytes Imported, read again 4 Dec 2026 6 19",
+        f"20 Mar 2026 WhatsApp Chat with Ana.txt {len(ana_chat(19))} bytes Imported, read again 4 Dec 2026 19 0",
     ]
 
 
@@ -97,10 +86,10 @@ def test_the_imports_list_shows_each_upload_once_on_the_day_it_was_uploaded(owne
 def test_an_import_read_again_before_its_receipt_said_so_gets_the_note(owner_client, read_again):
     (first, _), (reading, _) = read_again
     AcquisitionBatch.objects.filter(pk=first.pk).update(warnings=[])  # as kept before the note
-    assert "Read again since." not in _words(owner_client.get(f"/receipts/{first.pk}/"))
+    assert "Read again since." not in page_words(owner_client.get(f"/receipts/{first.pk}/"))
 
     migrate_to(("coverage", "0022_holes_know_their_instants"))
     call_command("migrate", verbosity=0)  # forwards again: the database is left as it was found
 
     assert ("Read again since. Read again in Pacific/Auckland time on 4 Dec 2026: its messages now run from 13 Mar "
-            "to 14 Mar 2026.") in _words(owner_client.get(f"/receipts/{first.pk}/"))
+            "to 14 Mar 2026.") in page_words(owner_client.get(f"/receipts/{first.pk}/"))
