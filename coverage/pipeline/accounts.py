@@ -83,6 +83,25 @@ def needs_confirmation(batch: AcquisitionBatch) -> bool:
     return bool(options.get("other_account")) and not options.get(CONFIRMED)
 
 
+# The owner's answers that the file is this source's chat (``other_phone``): read as the same people, or as it reads.
+SAME_CHAT = ("authors", "shift_minutes", "other_phone_confirmed")
+
+
+def noticed_since(batch: AcquisitionBatch) -> bool:
+    """At commit: whether a preview made before the source had an identity (its first import landed since:
+    two chats previewed side by side into a new source) is from another account now. Its note is saved."""
+    options = batch.options or {}
+    hint = options.get("identity")
+    if not hint or options.get(OPTION) or options.get(CONFIRMED) or any(options.get(k) for k in SAME_CHAT):
+        return False
+    earlier = source_identity(batch.connection_id, exclude=batch.pk)
+    if not earlier or same_account(hint, earlier):
+        return False
+    note_identity(batch, hint)
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(options=batch.options, warnings=batch.warnings)
+    return True
+
+
 def confirm_other_account(batch: AcquisitionBatch) -> None:
     """The owner says the file belongs here after all (saved at once)."""
     batch.options = {**(batch.options or {}), CONFIRMED: True}

@@ -105,10 +105,10 @@ def start_commit(batch: AcquisitionBatch | int, *, enqueue: bool = True) -> Acqu
         raise CommitRefused("The preview is waiting for an answer (the date order) before it can be imported.")
     if not batch.is_measured:
         raise CommitRefused(NOT_READ_TO_THE_END)
-    if accounts.needs_confirmation(batch):
-        raise CommitRefused(accounts.REFUSED)
     if other_phone.needs_choice(batch) or other_phone.noticed_since(batch, batch.connection.manifest):
         raise CommitRefused(other_phone.REFUSED)
+    if accounts.needs_confirmation(batch) or accounts.noticed_since(batch):  # checked again: previews side by side
+        raise CommitRefused(accounts.REFUSED)
     if zone := zone_to_read_in(batch, zone_name(owner_zone(batch.connection.owner_id))):
         raise CommitRefused(zone_words(batch, zone, batch.connection.manifest.record_noun[0]))
     return _flip_and_commit(batch, Status.PREVIEW, enqueue=enqueue)

@@ -64,6 +64,24 @@ def test_a_chat_with_someone_else_asks_before_it_is_imported(make_connection, tm
     assert Record.objects.filter(connection=source).count() == 2
 
 
+def test_two_chats_previewed_side_by_side_into_a_new_source_ask_when_the_second_is_imported(
+    make_connection, tmp_path, client, owner
+):
+    source = make_connection("whatsapp")
+    anna = preview(source, chat(tmp_path, "anna.txt", ANNA))
+    carl = preview(source, chat(tmp_path, "carl.txt", CARL))  # the source has no identity yet: nothing to ask
+    assert "other_account" not in [w["kind"] for w in carl.warnings]
+    start_commit(anna)
+
+    with pytest.raises(CommitRefused, match="another account"):
+        start_commit(carl)
+    client.force_login(owner)
+    assert WRONG in client.get(f"/receipts/{carl.pk}/").content.decode().replace("&#x27;", "'")
+    assert Record.objects.filter(connection=source).count() == 2
+    client.post(f"/receipts/{carl.pk}/import/", {"confirm_other_account": "1"})
+    assert Record.objects.filter(connection=source).count() == 4
+
+
 def test_the_same_chat_exported_again_with_a_new_member_is_not_another_account(make_connection, tmp_path):
     source = make_connection("whatsapp")
     imported(source, tmp_path, "group.txt", "25/01/2024, 10:15 - Me: Hi all\n25/01/2024, 10:16 - Anna Berg: Hi\n"
