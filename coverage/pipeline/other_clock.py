@@ -12,7 +12,7 @@ owner's own phone has only the hours after the last message held there) and look
 messages the source holds up to ``WINDOW`` earlier or later: the difference in written minutes
 of each match is a candidate offset. The offset most samples agree on, a whole quarter of an
 hour and not zero, is the other phone's clock against the source's when at least
-``MIN_MATCHES`` samples and half of those that matched at all agree; the authors of those
+``MIN_MATCHES`` samples, a quarter of all and half of those that matched at all agree; the authors of those
 matches pair the names as ``other_phone`` does (the same name on both phones pairs nothing).
 
 An offset is wall clock against wall clock: two zones that change their clocks on the same
@@ -42,6 +42,7 @@ READ_FOR_SAMPLES = 4000  # new rows in the overlap read to choose the samples fr
 WINDOW = timedelta(hours=14)  # the widest offset between two zones' clocks is 26 h; 14 either way covers one phone
 MIN_TEXT = 8  # characters of text a sample needs ("ok" and "👍" match anything)
 MIN_MATCHES = 3
+MIN_SHARE = 0.25  # of the samples: a newer export's own new messages seldom repeat held ones at one offset
 QUARTER = 15  # minutes: every zone's offset is a whole quarter of an hour
 _STAMP = "%Y%m%dT%H%M"
 
@@ -73,7 +74,7 @@ def clock_offset(batch: AcquisitionBatch, stream: str) -> Offset | None:
     if not offsets:
         return None
     (minutes, matched), = offsets.most_common(1)
-    if matched < MIN_MATCHES or matched * 2 < matched_any:
+    if matched < MIN_MATCHES or matched * 2 < matched_any or matched < MIN_SHARE * len(samples):
         return None
     return Offset(minutes, matched, len(samples), Counter(found[minutes]))
 
