@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Literal
 
 from django.urls import reverse
 
@@ -37,6 +36,15 @@ from .facts import (
     runtime_of,
     schedule_of,
     work_of,
+)
+from .feed_words import (
+    TRY_AGAIN,
+    failed_once,
+    failing_again,
+    inside_network,
+    no_success_since,
+    not_the_calendar,
+    on_request,
 )
 from .types import (
     Action,
@@ -226,35 +234,10 @@ def _paused(f: _Facts) -> Say:
     return Say(f"Paused · {f.span}" if f.span else "Paused", forward, (Ask("resume", "Resume", "resume/"),))
 
 
-# The address answers, but not with the calendar (``pipeline.pull``): credential reason -> (headline, forward,
-# the action's label). A secret address the provider reset answers 404 or 410; a page to sign in, not a calendar,
-# is an address that is not the secret one. Both are mended where the address is pasted (the source's #connect).
-_NOT_THE_CALENDAR = {
-    "http_404": ("The calendar's address was not found",
-                 "The calendar may have reset its secret address: copy it again from the calendar's settings and "
-                 "paste it here. Ownerhub keeps trying the old one meanwhile.",
-                 "Paste the calendar's address again"),
-    "not_a_feed": ("The calendar's address gives a sign-in page, not a calendar",
-                   "Use the calendar's secret (private) address in iCal format instead: copy it from the calendar's "
-                   "settings and paste it here. Ownerhub keeps trying the old one meanwhile.",
-                   "Paste the secret iCal address"),
-}
-_NOT_THE_CALENDAR["http_410"] = _NOT_THE_CALENDAR["http_404"]
-
-
-def _not_the_calendar(f: _Facts, urgency: Literal["now", "soon"]) -> Say | None:
-    """A failing pull whose address answers something else than the calendar: paste the right address."""
-    said = _NOT_THE_CALENDAR.get(f.credential.reason) if f.credential.state == "unavailable" else None
-    if said is None or not f.work.consecutive_failures:
-        return None
-    headline, forward, label = said
-    return Say(f"{headline} on {day(f.credential.observed_at, f.tz)}", forward,
-               (Ask("reconnect", label, "#connect", urgency, blocking=urgency == "now"),
-                 Ask("retry", "Retry now", "retry/")))
-
-
 def _failing(f: _Facts) -> Say:
-    if said := _not_the_calendar(f, "now"):
+    if said := not_the_calendar(f.credential, f.work, f.schedule, f.tz, "now"):
+        return said
+    if said := inside_network(f.credential):
         return said
     if f.credential.state in REFUSED:
         verb = "refused" if f.credential.state == "rejected" else "expired"
@@ -270,22 +253,18 @@ def _failing(f: _Facts) -> Say:
         return Say("The phone's pushes keep being refused", _REFUSED_FORWARD,
                    (Ask("check_device", "Check the phone", "#connect", "now", blocking=True),))
     return Say(f"The last {f.work.consecutive_failures} collections failed",
-               "Ownerhub keeps trying on schedule; retry now once the source is reachable.",
-               (Ask("retry", "Retry now", "retry/", "now", blocking=True),))
+               failing_again(f.schedule), (Ask("retry", TRY_AGAIN, "retry/", "now", blocking=True),))
 
 
 def _degraded(f: _Facts) -> Say:
-    if said := _not_the_calendar(f, "soon"):
+    if said := not_the_calendar(f.credential, f.work, f.schedule, f.tz, "soon"):
         return said
     if f.work.consecutive_failures and refused_push(f.ev) is not None:
         return Say(f"The phone's last push was refused on {day(f.work.last_failure_at, f.tz)}", _REFUSED_FORWARD,
                    (Ask("check_device", "Check the phone", "#connect"),))
     if f.work.consecutive_failures:
-        when = f" {when_(f.schedule.next_due_at, f.tz, f.now)}" if f.schedule.next_due_at else ""
-        if f.schedule.waits_for == "worker":
-            when = " once the background worker is back"
         return Say(f"The last collection failed on {day(f.work.last_failure_at, f.tz)}",
-                   f"Ownerhub will try again{when}; you can also retry now.", (Ask("retry", "Retry now", "retry/"),))
+                   failed_once(f.schedule, f.tz, f.now), (Ask("retry", TRY_AGAIN, "retry/"),))
     if f.runtime.state == "unavailable":
         return Say("The collector for this source is not running",
                    "Collection resumes when the collector is back; an operator has been told.",
@@ -302,8 +281,7 @@ def _degraded(f: _Facts) -> Say:
                    "Open the app on your phone and check its server address and token.",
                    (Ask("check_device", "Check the phone", "#connect"),))
     return Say(f"No successful collection since {day(f.work.last_success_at, f.tz)}",
-               "Ownerhub keeps trying on schedule; retry now if the source is reachable.",
-               (Ask("retry", "Retry now", "retry/"),))
+               no_success_since(f.schedule), (Ask("retry", TRY_AGAIN, "retry/"),))
 
 
 def _attention(f: _Facts) -> Say:
@@ -325,6 +303,8 @@ def _healthy(f: _Facts) -> Say:
         return Say(headline, "Nothing needs you now. The next collection waits for the background worker.")
     if f.schedule.next_due_at and f.schedule.policy == "interval":
         return Say(headline, f"Nothing needs you now. Next collection {when_(f.schedule.next_due_at, f.tz, f.now)}.")
+    if f.manifest.path("provider_api") and on_request(f.schedule):
+        return Say(headline, "Nothing needs you now. Ownerhub collects only when you ask.")
     return Say(headline, "Nothing needs you now. New data arrives as the source sends it.")
 
 
@@ -375,7 +355,7 @@ def _failed_import_asks(f: _Facts) -> tuple[Ask, ...]:
     if f.ev.failed_import is None:
         return ()
     # Nothing else can bring that file in: trying again is the first thing to offer.
-    return (Ask("retry", "Try again now", "import/retry/", "now"), Ask("add_artifact", "Upload the file again", "upload/"))
+    return (Ask("retry", TRY_AGAIN, "import/retry/", "now"), Ask("add_artifact", "Upload the file again", "upload/"))
 
 
 def _advisory_asks(advisories: tuple[Advisory, ...]) -> list[Ask]:
