@@ -31,7 +31,13 @@ WORKSHOP = ["UID:workshop@example.org", "SUMMARY:Workshop", "DTSTART:20261214T10
 LONG_UID = "040000008200E00074C5B7101A82E00800000000" + "A" * 100
 LONG = [f"UID:{LONG_UID}", "SUMMARY:Planning", "DTSTART:20261216T100000Z", "DTEND:20261216T140000Z"]
 
-# zone moved to; each (day page, what it shows); each (day page, what it no longer shows)
+LOS_ANGELES = [("2026-12-01", "All day (day 1 of 3) Ski trip"), ("2026-12-03", "All day (day 3 of 3) Ski trip"),
+               ("2026-12-08", "All day Office closed"), ("2026-12-10", "13:00 PST Late shift"),
+               ("2026-12-14", "02:00 PST Workshop")]
+NOT_IN_LOS_ANGELES = [("2026-11-30", "Ski trip"), ("2026-12-07", "Office closed"), ("2026-12-11", "Late shift"),
+                      ("2026-12-10", "Continues"), ("2026-12-15", "Workshop")]
+
+# zones moved to, in turn; each (day page, what it shows); each (day page, what it no longer shows)
 MOVES = [
     ("Pacific/Auckland",
      [("2026-12-01", "All day (day 1 of 3) Ski trip"), ("2026-12-03", "All day (day 3 of 3) Ski trip"),
@@ -40,12 +46,8 @@ MOVES = [
       ("2026-12-16", "23:00 NZDT (day 1 of 2) Planning"), ("2026-12-17", "Continues (day 2 of 2) Planning")],
      [("2026-12-04", "Ski trip"), ("2026-12-09", "Office closed"), ("2026-12-10", "Late shift"),
       ("2026-12-11", "Continues")]),
-    ("America/Los_Angeles",
-     [("2026-12-01", "All day (day 1 of 3) Ski trip"), ("2026-12-03", "All day (day 3 of 3) Ski trip"),
-      ("2026-12-08", "All day Office closed"), ("2026-12-10", "13:00 PST Late shift"),
-      ("2026-12-14", "02:00 PST Workshop")],
-     [("2026-11-30", "Ski trip"), ("2026-12-07", "Office closed"), ("2026-12-11", "Late shift"),
-      ("2026-12-10", "Continues"), ("2026-12-15", "Workshop")]),
+    ("America/Los_Angeles", LOS_ANGELES, NOT_IN_LOS_ANGELES),
+    ("Pacific/Kiritimati, then America/Los_Angeles", LOS_ANGELES, NOT_IN_LOS_ANGELES),  # two moves, no pull between
 ]
 
 
@@ -55,7 +57,8 @@ def test_after_the_owner_changes_zone_calendar_days_are_right_before_any_pull(
     published.show(TRIP, HOLIDAY, SHIFT, WORKSHOP, LONG)
     pulled(calendar)
 
-    owner_client.post("/settings/time-zone/", {"time_zone": zone})
+    for moved_to in zone.split(", then "):
+        owner_client.post("/settings/time-zone/", {"time_zone": moved_to})
 
     for day, text in shown:
         assert text in day_page(owner_client, day), (day, text)
