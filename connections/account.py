@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -23,6 +25,11 @@ from .tokens import issue_access_token, revoke_access_token
 from .zoneless import zoneless_connections
 
 ZONES = sorted(available_timezones() - {"localtime", "Factory"})
+
+
+# Sent inside the transaction that saves a new zone, with ``owner``, ``before`` and ``after`` (zone names):
+# the coverage app places what depends on the owner's days at once (a calendar's all-day events).
+zone_changed = Signal()
 
 
 class UnknownZone(ValueError):
@@ -35,9 +42,13 @@ def set_time_zone(owner, zone: str) -> OwnerProfile:
     if zone not in ZONES:
         raise UnknownZone(f"{zone or 'That'} is not a time zone Ownerhub knows. Pick one from the list, "
                           "such as Europe/Berlin or America/New_York.")
-    profile, _ = OwnerProfile.objects.get_or_create(owner=owner)
-    profile.time_zone = zone
-    profile.save(update_fields=["time_zone"])
+    with transaction.atomic():
+        profile, _ = OwnerProfile.objects.select_for_update().get_or_create(owner=owner)
+        before = profile.zone_name
+        profile.time_zone = zone
+        profile.save(update_fields=["time_zone"])
+        if before != zone:
+            zone_changed.send(sender=OwnerProfile, owner=owner, before=before, after=zone)
     return profile
 
 

@@ -7,6 +7,10 @@ class CoverageConfig(AppConfig):
 
     def ready(self) -> None:
         # The worker loop's jobs (importing the pipeline imports models: it needs the registry).
+        from connections.account import zone_changed
+
         from .pipeline.sweep import register
+        from .pipeline.zone_days import on_zone_changed
 
         register()
+        zone_changed.connect(on_zone_changed, dispatch_uid="coverage.zone_days")

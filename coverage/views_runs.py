@@ -63,7 +63,7 @@ def runs(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, "Choose how often to collect.")
         else:
             schedule.set_schedule(connection, choice)
-            messages.success(request, f"“{connection.name}”: {schedule.CHOICES[choice][0].lower()}.")
+            messages.success(request, f"Schedule for “{connection.name}” saved: {schedule.CHOICES[choice][0]}.")
         return redirect("coverage:runs", connection.slug)
     page = Paginator(connection.runs.all(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     noun = connection.manifest.record_noun

@@ -19,7 +19,7 @@ Days are the owner's: every instant here is counted in ``ParseOptions.time_zone`
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .base import BatchFacts, ParseOptions, day_instant
 from .ical_series import Event
@@ -73,23 +73,27 @@ def days(
             )
             for i in range(1, count)
         ]
-    if end is None or end <= start:
-        return [(None, start, {})]
-    zone = options.time_zone
-    first_day, last_day = (
-        start.astimezone(zone).date(),
-        (end - timedelta(microseconds=1)).astimezone(zone).date(),
-    )
-    count = (last_day - first_day).days + 1
+    count = days_touched(start, end, options.time_zone)
     if count <= 1:
         return [(None, start, {})]
-    count = _capped(count, event, facts)
+    return timed_days(start, _capped(count, event, facts), options.time_zone)
+
+
+def days_touched(start: datetime, end: datetime | None, zone: tzinfo) -> int:
+    """How many days of ``zone`` a timed event from ``start`` to ``end`` touches (1 without an end)."""
+    if end is None or end <= start:
+        return 1
+    first_day, last_day = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
+    return (last_day - first_day).days + 1
+
+
+def timed_days(start: datetime, count: int, zone: tzinfo) -> list[Day]:
+    """The ``count`` days (more than one) of a timed event from ``start`` in ``zone``: the first at its
+    start, each later one at the start of its day there, continuing. Also how a zone change places
+    such an event again (``coverage.pipeline.zone_days``)."""
+    first_day = start.astimezone(zone).date()
     return [(None, start, {"day": f"1 of {count}"})] + [
-        (
-            i + 1,
-            _midnight(first_day + timedelta(days=i), options),
-            {"day": f"{i + 1} of {count}", "continued": True},
-        )
+        (i + 1, _midnight(first_day + timedelta(days=i), zone), {"day": f"{i + 1} of {count}", "continued": True})
         for i in range(1, count)
     ]
 
@@ -105,9 +109,9 @@ def _capped(count: int, event: Event, facts: BatchFacts) -> int:
     return min(count, MAX_DAYS)
 
 
-def _midnight(day: date, options: ParseOptions) -> datetime:
+def _midnight(day: date, zone: tzinfo) -> datetime:
     """The start of ``day`` in the owner's zone: where a later day of a timed event stands."""
-    return datetime.combine(day, time(0), options.time_zone).astimezone(UTC)
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
 def _all_day_span(event: Event, key_part: datetime | str | None) -> tuple[date, int] | None:

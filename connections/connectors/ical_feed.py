@@ -18,7 +18,8 @@ records of stream ``events``; it is pure (no database, no clock, no network):
   of that name); a time in a zone none of those tells, and a floating time, is
   read in the owner's zone; a date-only (all-day) value stands at noon of that
   date in the owner's zone (``base.day_instant``), so it counts on its own day
-  there, and still does after a move of less than 12 hours.
+  there; when the owner changes zone, the held events are placed again in the new
+  one at once (``coverage.pipeline.zone_days``), without waiting for a pull.
 - A repeating event (``RRULE``, ``RDATE``) is a record per occurrence, from its first start up to
   ``ParseOptions.horizon`` (a year after the pull), less its ``EXDATE``s, each keyed by the ``UID``
   and the occurrence's original start exactly as a ``RECURRENCE-ID`` of it is keyed, so the event

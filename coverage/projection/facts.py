@@ -265,11 +265,13 @@ def schedule_of(ev: Evidence, credential: ReadinessFact, now: datetime) -> Sched
         text = "Paused: uploads still work, reminders stop" if ev.manifest.is_manual else "Paused"
         return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, False, text)
     if conn.schedule_policy != Connection.Policy.INTERVAL:
-        text = "When you upload an export" if ev.manifest.is_manual else "When the source sends data"
+        text = ("When you upload an export" if ev.manifest.is_manual
+                else "Only when you ask" if ev.manifest.path("provider_api") else "When the source sends data")
         return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, False, text)
     every = f"Every {interval(conn.interval_seconds)}"
     if credential.state in ("rejected", "expired"):
-        return Schedule(conn.schedule_policy, conn.interval_seconds, None, False, "Paused until you reconnect",
+        held = "paste another address" if credential.reason == "internal_address" else "reconnect"
+        return Schedule(conn.schedule_policy, conn.interval_seconds, None, False, f"Paused until you {held}",
                         "reconnect")
     if pulls_wait_for_worker(ev):
         return Schedule(conn.schedule_policy, conn.interval_seconds, conn.next_due_at, False,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Literal, NamedTuple
 
 from django.urls import reverse
 
@@ -20,6 +19,8 @@ from connections.models import Connection
 from ..receipts import build_receipt
 from ..words import day, span, zone_name
 from ..words import when as when_
+from .advisory_words import advisory_actions, forward_for
+from .asks import Ask, Say
 from .facts import (
     activity_of,
     advisories_of,
@@ -35,6 +36,15 @@ from .facts import (
     runtime_of,
     schedule_of,
     work_of,
+)
+from .feed_words import (
+    TRY_AGAIN,
+    failed_once,
+    failing_again,
+    inside_network,
+    no_success_since,
+    not_the_calendar,
+    on_request,
 )
 from .types import (
     Action,
@@ -88,8 +98,8 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
     state = _state(facts)
     say = _SAY[state](facts)
     if facts.checking and state in ("healthy", "attention"):
-        say = _Say("Checking the new address…", "Ownerhub collects from the new feed address within a minute; "
-                   "this card shows what it found.")
+        say = Say("Checking the new address…", "Ownerhub collects from the new feed address within a minute; "
+                  "this card shows what it found.")
     asks = [*_failed_import_asks(facts), *_connect_asks(facts), *say.asks, *_advisory_asks(facts.advisories),
             *_media_rule_asks(facts), *_manage_asks(facts, state)]
     conn = evidence.connection
@@ -197,151 +207,105 @@ class _Facts:
 # ---------------------------------------------------------------- what each state says
 
 
-class _Ask(NamedTuple):
-    """An action before it has an address; the first ask of a kind wins."""
-
-    kind: str
-    label: str
-    part: str = ""
-    urgency: Literal["now", "soon"] = "soon"
-    blocking: bool = False
-    audience: Literal["owner", "operator"] = "owner"
-    confirm: str = ""
-
-
-class _Say(NamedTuple):
-    headline: str
-    forward: str
-    asks: tuple[_Ask, ...] = ()
-
-
-def _setup_required(f: _Facts) -> _Say:
+def _setup_required(f: _Facts) -> Say:
     noun = f.manifest.record_noun
     if f.work.imports:  # the first import is being saved: nothing to ask yet
         saving = f.work.imports[0]
-        return _Say(saving.text, "Its data is saved once the background worker is back." if saving.stalled
-                    else "Its data appears here once it is saved.")
+        return Say(saving.text, "Its data is saved once the background worker is back." if saving.stalled
+                   else "Its data appears here once it is saved.")
     if f.credential.state == "missing":
-        return _Say("Not connected yet", "Connect this source so Ownerhub can start collecting.",
-                    (_Ask("connect", "Connect", "#connect", "now"),))
+        return Say("Not connected yet", "Connect this source so Ownerhub can start collecting.",
+                   (Ask("connect", "Connect", "#connect", "now"),))
     if f.ev.failed_import is not None:  # a failed import is all there is
-        return _Say(f.advisories[0].detail, _forward_for("failed_import", f.manifest),
-                    (_Ask("add_artifact", "Upload the export", "upload/", "now"),))
+        return Say(f.advisories[0].detail, forward_for("failed_import", f.manifest),
+                   (Ask("add_artifact", "Upload the export", "upload/", "now"),))
     if f.manifest.is_manual:
-        return _Say(f"No {noun[1]} imported yet", "Upload the export to see what data you have.",
-                    (_Ask("add_artifact", "Upload the export", "upload/", "now"),))
-    return _Say(f"No {noun[1]} received yet",
-                "Finish setting up the source; its data appears here when the first batch arrives.",
-                (_Ask("connect", "Finish setup", "#connect", "now"),))
+        return Say(f"No {noun[1]} imported yet", "Upload the export to see what data you have.",
+                   (Ask("add_artifact", "Upload the export", "upload/", "now"),))
+    return Say(f"No {noun[1]} received yet",
+               "Finish setting up the source; its data appears here when the first batch arrives.",
+               (Ask("connect", "Finish setup", "#connect", "now"),))
 
 
-def _paused(f: _Facts) -> _Say:
+def _paused(f: _Facts) -> Say:
     forward = ("While paused, uploads still work and Ownerhub stops reminding you to upload a newer export. "
                "Resume to be reminded again." if f.manifest.is_manual
                else "Nothing is collected while paused. Resume to continue.")
-    return _Say(f"Paused · {f.span}" if f.span else "Paused", forward, (_Ask("resume", "Resume", "resume/"),))
+    return Say(f"Paused · {f.span}" if f.span else "Paused", forward, (Ask("resume", "Resume", "resume/"),))
 
 
-# The address answers, but not with the calendar (``pipeline.pull``): credential reason -> (headline, forward,
-# the action's label). A secret address the provider reset answers 404 or 410; a page to sign in, not a calendar,
-# is an address that is not the secret one. Both are mended where the address is pasted (the source's #connect).
-_NOT_THE_CALENDAR = {
-    "http_404": ("The calendar's address was not found",
-                 "The calendar may have reset its secret address: copy it again from the calendar's settings and "
-                 "paste it here. Ownerhub keeps trying the old one meanwhile.",
-                 "Paste the calendar's address again"),
-    "not_a_feed": ("The calendar's address gives a sign-in page, not a calendar",
-                   "Use the calendar's secret (private) address in iCal format instead: copy it from the calendar's "
-                   "settings and paste it here. Ownerhub keeps trying the old one meanwhile.",
-                   "Paste the secret iCal address"),
-}
-_NOT_THE_CALENDAR["http_410"] = _NOT_THE_CALENDAR["http_404"]
-
-
-def _not_the_calendar(f: _Facts, urgency: Literal["now", "soon"]) -> _Say | None:
-    """A failing pull whose address answers something else than the calendar: paste the right address."""
-    said = _NOT_THE_CALENDAR.get(f.credential.reason) if f.credential.state == "unavailable" else None
-    if said is None or not f.work.consecutive_failures:
-        return None
-    headline, forward, label = said
-    return _Say(f"{headline} on {day(f.credential.observed_at, f.tz)}", forward,
-                (_Ask("reconnect", label, "#connect", urgency, blocking=urgency == "now"),
-                 _Ask("retry", "Retry now", "retry/")))
-
-
-def _failing(f: _Facts) -> _Say:
-    if said := _not_the_calendar(f, "now"):
+def _failing(f: _Facts) -> Say:
+    if said := not_the_calendar(f.credential, f.work, f.schedule, f.tz, "now"):
+        return said
+    if said := inside_network(f.credential):
         return said
     if f.credential.state in REFUSED:
         verb = "refused" if f.credential.state == "rejected" else "expired"
-        return _Say(f"Access {verb} on {day(f.credential.observed_at, f.tz)}",
-                    "Reconnect to let Ownerhub collect again; it will not retry until then.",
-                    (_Ask("reconnect", "Reconnect", "#connect", "now", blocking=True),))
+        return Say(f"Access {verb} on {day(f.credential.observed_at, f.tz)}",
+                   "Reconnect to let Ownerhub collect again; it will not retry until then.",
+                   (Ask("reconnect", "Reconnect", "#connect", "now", blocking=True),))
     if f.blocking:
         first = f.blocking[0]
-        kind, label, part = _advisory_actions(first.kind)[0]
-        return _Say(first.detail, _forward_for(first.kind, f.manifest, blocking=True),
-                    (_Ask(kind, label, part, "now", blocking=True),))
+        kind, label, part = advisory_actions(first.kind)[0]
+        return Say(first.detail, forward_for(first.kind, f.manifest, blocking=True),
+                   (Ask(kind, label, part, "now", blocking=True),))
     if refused_push(f.ev) is not None:
-        return _Say("The phone's pushes keep being refused", _REFUSED_FORWARD,
-                    (_Ask("check_device", "Check the phone", "#connect", "now", blocking=True),))
-    return _Say(f"The last {f.work.consecutive_failures} collections failed",
-                "Ownerhub keeps trying on schedule; retry now once the source is reachable.",
-                (_Ask("retry", "Retry now", "retry/", "now", blocking=True),))
+        return Say("The phone's pushes keep being refused", _REFUSED_FORWARD,
+                   (Ask("check_device", "Check the phone", "#connect", "now", blocking=True),))
+    return Say(f"The last {f.work.consecutive_failures} collections failed",
+               failing_again(f.schedule), (Ask("retry", TRY_AGAIN, "retry/", "now", blocking=True),))
 
 
-def _degraded(f: _Facts) -> _Say:
-    if said := _not_the_calendar(f, "soon"):
+def _degraded(f: _Facts) -> Say:
+    if said := not_the_calendar(f.credential, f.work, f.schedule, f.tz, "soon"):
         return said
     if f.work.consecutive_failures and refused_push(f.ev) is not None:
-        return _Say(f"The phone's last push was refused on {day(f.work.last_failure_at, f.tz)}", _REFUSED_FORWARD,
-                    (_Ask("check_device", "Check the phone", "#connect"),))
+        return Say(f"The phone's last push was refused on {day(f.work.last_failure_at, f.tz)}", _REFUSED_FORWARD,
+                   (Ask("check_device", "Check the phone", "#connect"),))
     if f.work.consecutive_failures:
-        when = f" {when_(f.schedule.next_due_at, f.tz, f.now)}" if f.schedule.next_due_at else ""
-        if f.schedule.waits_for == "worker":
-            when = " once the background worker is back"
-        return _Say(f"The last collection failed on {day(f.work.last_failure_at, f.tz)}",
-                    f"Ownerhub will try again{when}; you can also retry now.", (_Ask("retry", "Retry now", "retry/"),))
+        return Say(f"The last collection failed on {day(f.work.last_failure_at, f.tz)}",
+                   failed_once(f.schedule, f.tz, f.now), (Ask("retry", TRY_AGAIN, "retry/"),))
     if f.runtime.state == "unavailable":
-        return _Say("The collector for this source is not running",
-                    "Collection resumes when the collector is back; an operator has been told.",
-                    (_Ask("check_runtime", "Check the collector", audience="operator"),))
+        return Say("The collector for this source is not running",
+                   "Collection resumes when the collector is back; an operator has been told.",
+                   (Ask("check_runtime", "Check the collector", audience="operator"),))
     if f.manifest.path("device_sync") and replaying(f.ev, f.now):
         noun, newest = f.manifest.record_noun, day(push_reference(f.ev), f.tz)
-        return _Say(f"The newest {noun[0]} is from {newest}",
-                    f"The phone sent data {when_(push_reported(f.ev), f.tz, f.now)}, but its newest {noun[0]} is from "
-                    f"{newest}: the phone's clock may be wrong, or it is sending old {noun[1]} again. "
-                    "Check the date and time on the phone.",
-                    (_Ask("check_device", "Check the phone", "#connect"),))
+        return Say(f"The newest {noun[0]} is from {newest}",
+                   f"The phone sent data {when_(push_reported(f.ev), f.tz, f.now)}, but its newest {noun[0]} is from "
+                   f"{newest}: the phone's clock may be wrong, or it is sending old {noun[1]} again. "
+                   "Check the date and time on the phone.",
+                   (Ask("check_device", "Check the phone", "#connect"),))
     if f.manifest.path("device_sync"):
-        return _Say(f"The phone has not reported since {day(push_reported(f.ev), f.tz)}",
-                    "Open the app on your phone and check its server address and token.",
-                    (_Ask("check_device", "Check the phone", "#connect"),))
-    return _Say(f"No successful collection since {day(f.work.last_success_at, f.tz)}",
-                "Ownerhub keeps trying on schedule; retry now if the source is reachable.",
-                (_Ask("retry", "Retry now", "retry/"),))
+        return Say(f"The phone has not reported since {day(push_reported(f.ev), f.tz)}",
+                   "Open the app on your phone and check its server address and token.",
+                   (Ask("check_device", "Check the phone", "#connect"),))
+    return Say(f"No successful collection since {day(f.work.last_success_at, f.tz)}",
+               no_success_since(f.schedule), (Ask("retry", TRY_AGAIN, "retry/"),))
 
 
-def _attention(f: _Facts) -> _Say:
-    forward = _forward_for(f.advisories[0].kind, f.manifest)
+def _attention(f: _Facts) -> Say:
+    forward = forward_for(f.advisories[0].kind, f.manifest)
     if f.exports_only and f.advisories[0].kind == "stale_owner_artifact":
         forward = f"{_connect_sentence(f)} or upload a newer export."
-    return _Say(f.span or f"No {f.manifest.record_noun[1]} yet", forward)
+    return Say(f.span or f"No {f.manifest.record_noun[1]} yet", forward)
 
 
-def _healthy(f: _Facts) -> _Say:
+def _healthy(f: _Facts) -> Say:
     headline = f.span if f.measured else f"{f.span} · not measured yet" if f.span else "Not measured yet"
     if f.exports_only:
-        return _Say(headline, f"Nothing needs you now. {_connect_sentence(f)}, or upload a newer export when you like.",
-                    (_Ask("add_artifact", "Upload a newer export", "upload/"),))
+        return Say(headline, f"Nothing needs you now. {_connect_sentence(f)}, or upload a newer export when you like.",
+                   (Ask("add_artifact", "Upload a newer export", "upload/"),))
     if f.manifest.is_manual:
-        return _Say(headline, "Nothing needs you now. Upload a newer export whenever you like.",
-                    (_Ask("add_artifact", "Upload a newer export", "upload/"),))
+        return Say(headline, "Nothing needs you now. Upload a newer export whenever you like.",
+                   (Ask("add_artifact", "Upload a newer export", "upload/"),))
     if f.schedule.waits_for == "worker":
-        return _Say(headline, "Nothing needs you now. The next collection waits for the background worker.")
+        return Say(headline, "Nothing needs you now. The next collection waits for the background worker.")
     if f.schedule.next_due_at and f.schedule.policy == "interval":
-        return _Say(headline, f"Nothing needs you now. Next collection {when_(f.schedule.next_due_at, f.tz, f.now)}.")
-    return _Say(headline, "Nothing needs you now. New data arrives as the source sends it.")
+        return Say(headline, f"Nothing needs you now. Next collection {when_(f.schedule.next_due_at, f.tz, f.now)}.")
+    if f.manifest.path("provider_api") and on_request(f.schedule):
+        return Say(headline, "Nothing needs you now. Ownerhub collects only when you ask.")
+    return Say(headline, "Nothing needs you now. New data arrives as the source sends it.")
 
 
 _SAY = {
@@ -359,11 +323,11 @@ def _connect_sentence(f: _Facts) -> str:
     return f"Connect {what} so new {f.manifest.record_noun[1]} arrive by themselves"
 
 
-def _connect_asks(f: _Facts) -> tuple[_Ask, ...]:
+def _connect_asks(f: _Facts) -> tuple[Ask, ...]:
     """A source holding only exports may be connected: a suggestion, never urgent."""
     if not f.exports_only:
         return ()
-    return (_Ask("connect", "Connect the phone" if f.manifest.path("device_sync") else "Connect", "#connect"),)
+    return (Ask("connect", "Connect the phone" if f.manifest.path("device_sync") else "Connect", "#connect"),)
 
 
 def _tone(state: State, f: _Facts) -> str:
@@ -387,90 +351,42 @@ def _label(state: State, f: _Facts) -> str:
 
 # ---------------------------------------------------------------- advisories: actions and forward sentences
 
-# advisory kind -> its actions (kind, label, page part); the first carries the advisory's severity
-_ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "stale_owner_artifact": (("add_artifact", "Upload a newer export", "upload/"),),
-    "missing_media": (("add_media", "Add the missing media", "upload/"),),
-    "partial_artifact": (("add_artifact", "Upload a newer export", "upload/"),),
-    "coverage_hole": (("add_artifact", "Fill the gap", "upload/"),),
-    "parser_warning": (("review_import", "Review the import", ""),),
-    "failed_import": (("retry", "Try again now", "import/retry/"),),
-    "cut_off": (("add_artifact", "Upload a newer export", "upload/"),),
-    "outdated_reader": (("reread", "Read again with the improved reader", "coverage:reread"),),
-    "misordered_dates": (("reread", "Read again in the right day/month order", "coverage:reread"),),
-    "other_device": (("check_settings", "Check the phone's settings", "#connect"),),
-    "wrong_clock": (("check_device", "Check the phone's clock", "#connect"),),
-}
-_OTHER_GAP = (("add_artifact", "Upload a newer export", "upload/"),)  # a gap kind a connector declares blocking
-
-# advisory kind -> what the owner can do about it (a stale export says the connector's own hint)
-_ADVISORY_FORWARD = {
-    "stale_owner_artifact": "Export the data again to add newer records.",
-    "partial_artifact": "The last export looked cut short: export it again to get everything.",
-    "missing_media": "Export again with media included to add the missing files.",
-    "coverage_hole": "Upload an export that covers the gap to fill it.",
-    "failed_import": "Nothing from it was saved. Try again now, or upload the file again.",
-    "parser_warning": "Review the last import: some items could not be read.",
-    "cut_off": "The last export was cut off: export it again and upload the whole file. What was read is kept.",
-    "outdated_reader": "Read your imports again with the improved reader to see what it finds.",
-    "misordered_dates": "Read those imports again to put their messages on the right days.",
-    "other_device": "Check the user and device names in the phone's settings. Its points are kept.",
-    "wrong_clock": "Set the phone's date and time to automatic: points it dates impossibly are left out, "
-                   "the others are kept.",
-}
-
-
-def _advisory_actions(kind: str) -> tuple[tuple[str, str, str], ...]:
-    return _ADVISORY_ACTIONS.get(kind, _OTHER_GAP)
-
-
-def _forward_for(advisory_kind: str, manifest: Manifest, *, blocking: bool = False) -> str:
-    text = _ADVISORY_FORWARD.get(advisory_kind, _ADVISORY_FORWARD["cut_off" if blocking else "parser_warning"])
-    if advisory_kind == "stale_owner_artifact":
-        text = manifest.re_export_hint or text
-    if not blocking:
-        return text
-    if manifest.is_manual:  # an export is not collected: what is blocked is trusting its coverage
-        return f"{text} Until then this source counts as incomplete; what was read is kept."
-    return f"{text} Collection is blocked until then."
-
-
-def _failed_import_asks(f: _Facts) -> tuple[_Ask, ...]:
+def _failed_import_asks(f: _Facts) -> tuple[Ask, ...]:
     if f.ev.failed_import is None:
         return ()
     # Nothing else can bring that file in: trying again is the first thing to offer.
-    return (_Ask("retry", "Try again now", "import/retry/", "now"), _Ask("add_artifact", "Upload the file again", "upload/"))
+    return (Ask("retry", TRY_AGAIN, "import/retry/", "now"), Ask("add_artifact", "Upload the file again", "upload/"))
 
 
-def _advisory_asks(advisories: tuple[Advisory, ...]) -> list[_Ask]:
+def _advisory_asks(advisories: tuple[Advisory, ...]) -> list[Ask]:
     return [
-        _Ask(kind, label, part, blocking=advisory.severity == "blocking" and i == 0)
+        Ask(kind, label, part, blocking=advisory.severity == "blocking" and i == 0)
         for advisory in advisories
-        for i, (kind, label, part) in enumerate(_advisory_actions(advisory.kind))
+        for i, (kind, label, part) in enumerate(advisory_actions(advisory.kind))
     ]
 
 
-def _media_rule_asks(f: _Facts) -> tuple[_Ask, ...]:
+def _media_rule_asks(f: _Facts) -> tuple[Ask, ...]:
     """The owner's rule for a source that holds media: missing media may be made blocking, and back."""
     if f.connection.media_required:
-        return (_Ask("media_optional", "Stop requiring every media file", "media/optional/"),)
+        return (Ask("media_optional", "Stop requiring every media file", "media/optional/"),)
     if not f.coverage.media.declared:
         return ()
-    return (_Ask("require_media", "Require every media file", "media/required/",
+    return (Ask("require_media", "Require every media file", "media/required/",
                  confirm="Require every media file? While any is missing, this source shows as can't collect."),)
 
 
-def _manage_asks(f: _Facts, state: State) -> tuple[_Ask, ...]:
+def _manage_asks(f: _Facts, state: State) -> tuple[Ask, ...]:
     """Pause where something is collected (a push or a pull); on a source of exports, mute its reminders."""
     if state == "paused":
         return ()  # its say asks to resume
     if not judged_by_exports(f.ev):
-        return (_Ask("pause", "Pause", "pause/"),)
+        return (Ask("pause", "Pause", "pause/"),)
     if state == "setup_required":
         return ()  # nothing imported yet: nothing to remind of
     if f.connection.reminders_muted:
-        return (_Ask("unmute", "Turn reminders back on", "unmute/"),)
-    return (_Ask("mute", "Mute reminders", "mute/"),)
+        return (Ask("unmute", "Turn reminders back on", "unmute/"),)
+    return (Ask("mute", "Mute reminders", "mute/"),)
 
 
 def _address(slug: str, part: str) -> str:
@@ -478,7 +394,7 @@ def _address(slug: str, part: str) -> str:
     return reverse(part, args=[slug]) if part.startswith("coverage:") else source_url(slug, part)
 
 
-def _actions(slug: str, asks: list[_Ask]) -> tuple[Action, ...]:
+def _actions(slug: str, asks: list[Ask]) -> tuple[Action, ...]:
     """The first ask of each kind, in order, with its address; the first is the primary action."""
     actions: dict[str, Action] = {}
     for ask in asks:
