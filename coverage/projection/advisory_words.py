@@ -7,6 +7,7 @@ from connections.connectors.manifest import Manifest
 # advisory kind -> its actions (kind, label, page part); the first carries the advisory's severity
 ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "stale_owner_artifact": (("add_artifact", "Upload a newer export", "upload/"),),
+    "stale_pull": (("retry", "Collect now", "retry/"),),
     "missing_media": (("add_media", "Add the missing media", "upload/"),),
     "partial_artifact": (("add_artifact", "Upload a newer export", "upload/"),),
     "coverage_hole": (("add_artifact", "Fill the gap", "upload/"),),
@@ -23,6 +24,8 @@ OTHER_GAP = (("add_artifact", "Upload a newer export", "upload/"),)  # a gap kin
 # advisory kind -> what the owner can do about it (a stale export says the connector's own hint)
 ADVISORY_FORWARD = {
     "stale_owner_artifact": "Export the data again to add newer records.",
+    "stale_pull": "Ownerhub collects this source only when you ask: collect it now to bring it up to date, "
+                  "or choose a schedule on its collections page.",
     "partial_artifact": "The last export looked cut short: export it again to get everything.",
     "missing_media": "Export again with media included to add the missing files.",
     "coverage_hole": "Upload an export that covers the gap to fill it.",

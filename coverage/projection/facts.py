@@ -75,6 +75,16 @@ def exports_only(ev: Evidence) -> bool:
     return all(p is not None and not p.needs_credential for p in paths)
 
 
+def pulled_when_asked(ev: Evidence) -> bool:
+    """A pulled source the owner collects only when they ask: old data is theirs to refresh, not a broken pipe."""
+    return (ev.manifest.path("provider_api") is not None and not ev.manifest.is_manual
+            and ev.connection.schedule_policy == Connection.Policy.MANUAL)
+
+
+def _last_pull(ev: Evidence) -> datetime | None:
+    return ev.last_success_at or max((r.finished_at or r.started_at for r in ev.runs if r.succeeded), default=None)
+
+
 def judged_by_exports(ev: Evidence) -> bool:
     """Freshness from covered data, and stale data an advisory: an export source, or one holding only exports."""
     return ev.manifest.is_manual or exports_only(ev)
@@ -309,9 +319,7 @@ def _freshness(ev: Evidence, covered_through: datetime | None, now: datetime):
     if judged_by_exports(ev):
         reference = covered_through
     elif manifest.path("provider_api"):
-        reference = ev.last_success_at or max(
-            (r.finished_at or r.started_at for r in ev.runs if r.succeeded), default=None
-        )
+        reference = _last_pull(ev)
         if ev.connection.interval_seconds:
             threshold = max(threshold, timedelta(seconds=2 * ev.connection.interval_seconds))
         if pulls_wait_for_worker(ev):  # pulls missed while the worker is down are not the source's fault
@@ -389,6 +397,8 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
     if judged_by_exports(ev) and coverage.freshness == "stale":
         found.append(("stale_owner_artifact", f"The newest {noun[0]} imported is from {day(coverage.covered_through, ev.time_zone)}.",
                       summary.latest_batch_id if summary else None))
+    if pulled_when_asked(ev) and coverage.freshness == "stale" and (pulled := _last_pull(ev)):
+        found.append(("stale_pull", f"Last collected on {day(pulled, ev.time_zone)}.", None))
     media = coverage.media
     if media.not_included:
         found.append(("missing_media", f"{part_of(media.not_included, media.declared, MEDIA_FILE)} "

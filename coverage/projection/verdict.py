@@ -29,6 +29,7 @@ from .facts import (
     credential_of,
     exports_only,
     judged_by_exports,
+    pulled_when_asked,
     push_reference,
     push_reported,
     refused_push,
@@ -190,8 +191,10 @@ class _Facts:
 
     @property
     def stale_pipe(self) -> bool:
-        """A push or pull source whose data stopped arriving (a manual source is never degraded for that)."""
-        return not self.manifest.is_manual and not self.exports_only and self.coverage.freshness == "stale"
+        """A push or pull source whose data stopped arriving (a manual source, or a pull made only when the
+        owner asks, is never degraded for that: its old data is an advisory, ``stale_pull``)."""
+        return (not self.manifest.is_manual and not self.exports_only and not pulled_when_asked(self.ev)
+                and self.coverage.freshness == "stale")
 
     @property
     def measured(self) -> bool:
@@ -345,7 +348,7 @@ def _label(state: State, f: _Facts) -> str:
         kinds = {a.kind for a in f.advisories}
         if kinds == {"missing_media"}:
             return "Media missing"
-        return "Needs a refresh" if kinds & {"stale_owner_artifact", "partial_artifact"} else "Needs a look"
+        return "Needs a refresh" if kinds & {"stale_owner_artifact", "stale_pull", "partial_artifact"} else "Needs a look"
     return _LABELS[state]
 
 

@@ -159,3 +159,29 @@ def test_the_schedule_the_owner_picks_is_said_the_same_way_everywhere(
     assert shown in source and "When the source sends data" not in source
     health = load_one(calendar, now=NOW)
     assert health.schedule.text.startswith(shown) and health.verdict.forward.startswith(forward)
+
+
+@pytest.mark.parametrize(
+    ("choice", "state", "headline", "action"),
+    [
+        # Collected only when Ana asks: ten days without asking is old data to refresh, not a broken pipe.
+        ("manual", "attention", None, ("retry", "Collect now")),
+        ("1h", "degraded", "No successful collection since 4 Dec 2026", ("retry", "Try again now")),
+    ],
+    ids=["only_when_i_ask", "every_hour"],
+)
+def test_a_calendar_not_collected_for_ten_days_is_in_trouble_only_when_it_was_due(
+        calendar, httpserver, owner, client, time_machine, choice, state, headline, action):
+    _pulled(calendar, httpserver, [_calendar()], choice, time_machine)
+    time_machine.move_to(NOW + timedelta(days=10), tick=False)
+
+    card, api, cli = _surfaces(client, owner, calendar)
+
+    assert api["verdict"]["state"] == state
+    assert (api["actions"][0]["kind"], api["actions"][0]["label"]) == action
+    if headline:
+        assert api["verdict"]["headline"] == headline and headline in card and headline in cli
+    else:
+        assert api["verdict"]["label"] == "Needs a refresh" and "Having trouble" not in card
+        assert "Last collected on 4 Dec 2026." in card and "Last collected on 4 Dec 2026." in cli
+        assert "collects this source only when you ask" in api["verdict"]["forward"]
