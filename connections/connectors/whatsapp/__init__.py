@@ -43,8 +43,10 @@ __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 
 # 3: media named in words it does not know, by the file names WhatsApp gives; 4: the edited marker
 # in Turkish and Brazilian Portuguese, with a period, and after a message of several lines; a line
-# in the other platform's layout (a message quoting one) stays text of the message it is in
-PARSER_VERSION = "whatsapp/4"
+# in the other platform's layout (a message quoting one) stays text of the message it is in;
+# 5: the edited marker in Indonesian, Arabic, Japanese, Dutch and European Portuguese, the
+# encryption notice in WhatsApp's later Japanese and Arabic wordings
+PARSER_VERSION = "whatsapp/5"
 
 
 def _zone_name(tz: tzinfo) -> str:

@@ -16,6 +16,8 @@ one dict per language, 59 languages in all (``europe``, ``more_europe``, ``nordi
   attached        iOS, with media: "<attached: 00000012-PHOTO-2023-01-01-10-00-00.jpg>"
   notices         words of iOS system notices (author: the chat's name), anywhere in the first
                   line; the encryption notice's words first
+  encryption      more wordings of the encryption notice (WhatsApp has reworded it), each also
+                  a notice word
   edited          the marker after an edited message's text: "<This message was edited>" (also
                   matched with a period inside the brackets)
   poll            the first word of a poll
@@ -153,9 +155,14 @@ FILE_ATTACHED = _all("file_attached")
 IOS_ATTACHED = _all("attached")
 POLL_PREFIXES = _all("poll")
 EDITED = _all("edited")
-SYSTEM_PHRASES = _all("notices")
+SYSTEM_PHRASES = tuple(dict.fromkeys((*_all("notices"), *_all("encryption"))))
 ENCRYPTION_PHRASES = tuple(
-    dict.fromkeys(words["notices"][0] for words in LOCALES.values() if words.get("notices"))
+    dict.fromkeys(
+        (
+            *(words["notices"][0] for words in LOCALES.values() if words.get("notices")),
+            *_all("encryption"),
+        )
+    )
 )
 # ... and these short English words only as whole words ("left" only at the end).
 SYSTEM_PATTERNS = (r"\badded\b", r"\bleft$", r"\bremoved\b")
