@@ -45,7 +45,8 @@ __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 # in Turkish and Brazilian Portuguese, with a period, and after a message of several lines; a line
 # in the other platform's layout (a message quoting one) stays text of the message it is in;
 # 5: the edited marker in Indonesian, Arabic, Japanese, Dutch and European Portuguese, the
-# encryption notice in WhatsApp's later Japanese and Arabic wordings
+# encryption notice in WhatsApp's later Japanese and Arabic wordings; once a chat's times go back
+# within the hour the clocks went back over, its messages are read in that hour's second pass
 PARSER_VERSION = "whatsapp/5"
 
 
