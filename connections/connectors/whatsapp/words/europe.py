@@ -29,6 +29,9 @@ Sources, for every entry unless its line says otherwise:
         "<Pesan ini diedit>" (ten) and "<Pesan ini telah diedit>" (five, one a Go parser's test
         line "Jadi jam 8 ya <Pesan ini telah diedit>"), Dutch "<Dit bericht is bewerkt>" (seven),
         European Portuguese "<Esta mensagem foi editada>" (two).
+  [TG]  Turkish group notices ("Emre grubu oluşturdu", "Ali gruptan ayrıldı") from a public
+        Turkish chat analyser's filter of WhatsApp's system lines (SYSTEM_FILTERS: "grubu
+        oluşturdu", "gruptan ayrıldı").
 """
 
 from __future__ import annotations
@@ -310,7 +313,8 @@ TR = {
     "calls": ("Cevapsız sesli arama", "Cevapsız görüntülü arama"),  # [WJ]
     "file_attached": ("dosya ekli",),  # [WJ] [TR]
     "attached": ("eklendi",),  # [WJ]
-    "notices": ("uçtan uca şifreli", "güvenlik kodu"),  # [WJ]
+    # [WJ] [TG] (the security code's words last: the locale fixtures' maker takes them from there)
+    "notices": ("uçtan uca şifreli", "grubu oluşturdu", "gruptan ayrıldı", "güvenlik kodu"),
     "edited": ("Bu mesaj düzenlendi",),  # [ED]
 }
 
