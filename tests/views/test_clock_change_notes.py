@@ -21,8 +21,9 @@ CHAT = (
 )
 SAID = (
     "2 messages were written in an hour that came twice when the clocks went back in "
-    "Europe/Berlin (02:00–03:00 on 27 Oct 2024). The chat does not say which time, so Ownerhub "
-    "placed them in the first 02:00–03:00. The first: 27 Oct 2024 at 02:15."
+    "Europe/Berlin (02:00–03:00 on 27 Oct 2024). The chat's times go back within that hour (to "
+    "02:05), so Ownerhub placed the one from there on in the second 02:00–03:00 and the other in "
+    "the first. The first: 27 Oct 2024 at 02:15."
 )
 
 

@@ -3,7 +3,10 @@
 The parser makes two streaming passes over the chat text. The first checks that the file is a
 WhatsApp chat at all (a timestamped line within the first 50 non-empty lines) and searches the
 whole text for evidence of its day/month order (a first field over 12 means day-first, a second
-one month-first). The second pass yields one record per message.
+one month-first). The second pass yields one record per message. Between them, only for a chat
+whose dates could be read either way and whose owner has not said, one more pass looks for the
+phone's language in WhatsApp's own words (``language``): one whose phones only write the day
+first settles the order; else the owner is asked.
 
 Memory stays bounded: the text is read in 512 KiB chunks, a line longer than ``MAX_LINE_CHARS``
 is dropped while it streams past, a message longer than that is skipped, and the occurrence
@@ -21,30 +24,39 @@ Modules: ``lines`` (decoded blocks of whole lines), ``source`` (the text in a .t
 ``grammar`` (the header line's layout), ``scan`` (pass 1), ``reader`` (pass 2, the message
 loop), ``keys`` (the record key rule), ``clock`` (a header's time in the owner's zone),
 ``changes`` (the note on times a change of the clocks made come twice or never),
+``language`` (the phone's language, where it settles the day/month order),
 ``media`` and ``words`` (what a message is, from the words WhatsApp writes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta, tzinfo
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, tzinfo
 
 from ..base import Artifact, ArtifactRejected, BatchFacts, ParsedRecord, ParseOptions
 from ..identity import chat_hint, chat_name_from_filename
 from ..manifest import Manifest, StreamView, export_path
 from .backup.path import BACKUP_PATH
+from .clock import _ymd
+from .language import day_first_language
 from .lines import _blocks, _ReadError
 from .people import as_the_same_people
 from .reader import _Reader
 from .scan import _Scan, _scan
 from .source import _Source
+from .words.dates import DAY_FIRST
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 
 # 3: media named in words it does not know, by the file names WhatsApp gives; 4: the edited marker
 # in Turkish and Brazilian Portuguese, with a period, and after a message of several lines; a line
-# in the other platform's layout (a message quoting one) stays text of the message it is in
-PARSER_VERSION = "whatsapp/4"
+# in the other platform's layout (a message quoting one) stays text of the message it is in;
+# 5: the edited marker in Indonesian, Arabic, Japanese, Dutch and European Portuguese, the
+# encryption notice in WhatsApp's later Japanese and Arabic wordings; once a chat's times go back
+# within the hour the clocks went back over, its messages are read in that hour's second pass; a
+# chat whose dates could be read either way is read day first when WhatsApp's words in it are all
+# of a language whose phones only write the day first (``language``)
+PARSER_VERSION = "whatsapp/5"
 
 
 def _zone_name(tz: tzinfo) -> str:
@@ -81,7 +93,7 @@ def _read(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
         facts.source_format = f"whatsapp_{scan.platform}_{'zip' if source.zipped else 'txt'}"
         tz = options.time_zone
         facts.time_zone_assumed = _zone_name(tz)
-        order = _date_order(scan, options, facts)
+        order = _date_order(scan, options, facts, lambda: _language(source, scan))
         if order is _ASK:
             return
         reader = _Reader(
@@ -111,8 +123,25 @@ def _read(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
 _ASK = "ask"  # the owner must say which day/month order the phone uses
 
 
-def _date_order(scan: _Scan, options: ParseOptions, facts: BatchFacts) -> str | None:
-    """The day/month order to read dates with: the file's own evidence, else the owner's answer.
+def _language(source: _Source, scan: _Scan) -> str | None:
+    """The phone's language when its words settle the day/month order (``language``)."""
+    try:
+        fh = source.open()
+        try:
+            return day_first_language(fh, scan.layout)
+        finally:
+            fh.close()
+    except _ReadError:
+        return None  # the reading pass says the text is damaged
+
+
+def _date_order(
+    scan: _Scan, options: ParseOptions, facts: BatchFacts,
+    language: Callable[[], str | None] = lambda: None,
+) -> str | None:
+    """The day/month order to read dates with: the file's own evidence, else the owner's answer,
+    else the phone's language when its phones only write the day first (``language``, read
+    only then).
 
     None when no date needs an order; ``_ASK`` (with the question in the facts) when the
     file cannot tell and the owner has not answered yet.
@@ -143,12 +172,28 @@ def _date_order(scan: _Scan, options: ParseOptions, facts: BatchFacts) -> str | 
     if answer is not None:
         return answer
     example = scan.needs_order
+    if (tag := language()) is not None:
+        facts.warn(
+            "date_order_from_language",
+            f"Dates like {example} were read day first{_as_day(example)}, as phones set to "
+            f"{DAY_FIRST[tag]} always write them.",
+        )
+        return "dmy"
     facts.needs_answer = {"question": "date_order", "choices": ["dmy", "mdy"], "example": example}
     facts.warn(
         "ambiguous_date_order",
         f"Dates like {example} could be day/month or month/day; say which this phone uses.",
     )
     return _ASK
+
+
+def _as_day(example: str) -> str:
+    """" (6 May 2024)": a date read day first, as the owner's pages write a day."""
+    ymd = _ymd(example, "dmy")
+    if ymd is None:
+        return ""
+    day = datetime(*ymd)  # a wall-clock day of the chat: no zone to move it by
+    return f" ({day.day} {day:%b %Y})"
 
 
 INSTRUCTIONS = (

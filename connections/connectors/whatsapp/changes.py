@@ -2,7 +2,8 @@
 
 A chat writes wall-clock times without a zone, and Ownerhub reads them in the owner's zone
 (``clock``). On the night the clocks go back an hour comes twice: a time in it is read in its
-first pass. On the night they go forward an hour never comes: a time in it is read as the clocks
+first pass, until the chat's times go back within that hour (02:50, then 02:10); from there on
+they are read in its second pass. On the night they go forward an hour never comes: a time in it is read as the clocks
 showed it an hour on (02:30 as 03:30). Keys do not change either way (they hold the time as
 written, ``keys``), and messages of one minute keep the chat's order (``seq``).
 
@@ -15,14 +16,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 
 from ..base import BatchFacts
-from .clock import _EPOCH_NAIVE, _EPOCH_ORDINAL, REPEATED, SKIPPED, _seconds_of_day, _ymd
+from .clock import (
+    _EPOCH_NAIVE,
+    _EPOCH_ORDINAL,
+    REPEATED,
+    SECOND_PASS,
+    SKIPPED,
+    _seconds_of_day,
+    _ymd,
+)
 
 _NIGHTS_CAP = 1000  # distinct dates remembered per kind
 
 
 class ClockChanges:
     """Messages whose wall-clock time came twice or never, by kind: [count, first date, first
-    time, the dates met]."""
+    time, the dates met, how many of them were read in the second pass, the first such time]
+    (a second pass's message is counted under ``REPEATED``)."""
 
     __slots__ = ("tz", "order", "seen")
 
@@ -31,22 +41,31 @@ class ClockChanges:
         self.seen: dict[str, list] = {}
 
     def add(self, kind: str, date: str, time: str) -> None:
+        second = kind == SECOND_PASS
+        if second:
+            kind = REPEATED
         got = self.seen.get(kind)
         if got is None:
-            self.seen[kind] = [1, date, time, {date}]
+            got = self.seen[kind] = [1, date, time, {date}, 0, None]
         else:
             got[0] += 1
             if len(got[3]) < _NIGHTS_CAP:
                 got[3].add(date)
+        if second:
+            got[4] += 1
+            got[5] = got[5] or time
 
     def note(self, facts: BatchFacts) -> None:
         """One warning per kind met (``clock.REPEATED``, ``clock.SKIPPED``)."""
-        for kind, (n, date, time, dates) in self.seen.items():
-            detail = self._sentence(kind, n, date, time, len(dates) - 1)
+        for kind, (n, date, time, dates, later, back) in self.seen.items():
+            detail = self._sentence(kind, n, date, time, len(dates) - 1, later, back)
             if detail:
                 facts.warn(kind, detail)
 
-    def _sentence(self, kind: str, n: int, date: str, time: str, more: int) -> str | None:
+    def _sentence(
+        self, kind: str, n: int, date: str, time: str, more: int, later: int = 0,
+        back: str | None = None,
+    ) -> str | None:
         ymd, second = _ymd(date, self.order), _seconds_of_day(time)
         if ymd is None or second is None:
             return None
@@ -65,6 +84,18 @@ class ClockChanges:
         nights = f"on {day}" + (
             f" and {more:,} more night{'s' if more != 1 else ''}" if more else ""
         )
+        if kind == REPEATED and later:
+            others = n - later
+            second = _seconds_of_day(back or time)
+            went_back = _hhmm(second if second is not None else local)
+            return (
+                f"{messages} written in {'an hour' if span == 3600 else _minutes(span)} that came "
+                f"twice when the clocks went back in {zone} ({window} {nights}). The chat's times go "
+                f"back within that hour (to {went_back}), so Ownerhub placed "
+                f"{'the one' if later == 1 else f'the {later:,}'} from there on in the second "
+                f"{window} and {'the other' if others == 1 else f'the other {others:,}'} in the "
+                f"first. The first: {first}."
+            )
         if kind == REPEATED:
             return (
                 f"{messages} written in {'an hour' if span == 3600 else _minutes(span)} that came "

@@ -9,7 +9,8 @@ from .grammar import _CLOCK, _date_fields, hour_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A header's wall-clock time on a night the clocks changed (``_Clock.odd``, ``changes``).
-REPEATED = "repeated_hour"  # went back: the time came twice
+REPEATED = "repeated_hour"  # went back: the time came twice (read in its first pass)
+SECOND_PASS = "repeated_hour_second_pass"  # ... read in its second pass (the chat's times went back)
 SKIPPED = "skipped_hour"  # went forward: the time never came
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
@@ -132,7 +133,7 @@ class _Clock:
                    time. The two texts make the key's minute: the time as written, in any zone.
     """
 
-    __slots__ = ("order", "tz", "is_utc", "days", "clocks", "offsets", "odd")
+    __slots__ = ("order", "tz", "is_utc", "days", "clocks", "offsets", "odd", "first_pass", "back")
 
     def __init__(self, order: str | None, tz: tzinfo):
         self.order = order
@@ -142,8 +143,13 @@ class _Clock:
         self.clocks: dict[str, tuple] = {}
         self.offsets: dict[int, int | None] = {}
         # What the last reading's wall-clock time was on a night the clocks changed: REPEATED (it
-        # came twice; read as its first pass), SKIPPED (it never came; read an hour on), or None.
+        # came twice; read as its first pass), SECOND_PASS (... read as its second), SKIPPED (it
+        # never came; read an hour on), or None.
         self.odd: str | None = None
+        # The night the clocks went back: the last time read in the first pass of the hour that
+        # came twice (local day, local second), and the day whose times went back within it.
+        self.first_pass: tuple[int, int] | None = None
+        self.back: int | None = None
 
     def read(self, date: str, time: str) -> tuple[datetime, str] | None:
         """(UTC instant, key minute "YYYYMMDDTHHMM" as written) of a header; None if impossible.
@@ -190,8 +196,30 @@ class _Clock:
         # clocks went back over (it came twice) or forward over (it never came).
         later = self._exact_offset(local, fold=1)
         if later is not None and later != offset:
-            self.odd = REPEATED if offset > later else SKIPPED
+            if offset < later:
+                self.odd = SKIPPED
+            elif self._second_pass(d[0], local):
+                self.odd = SECOND_PASS
+                at = _EPOCH + timedelta(seconds=local - later)
+            else:
+                self.odd = REPEATED
         return at, d[3] + c[2]
+
+    def _second_pass(self, day: int, local: int) -> bool:
+        """Whether a time of the hour that came twice is read in its second pass.
+
+        A chat lists its messages in the order they were written. Once its times go back within
+        that hour (02:50, then 02:10), the clocks have gone back: that message and the later ones
+        in the hour are in its second pass. Before, nothing tells: the first pass.
+        """
+        if self.back == day:
+            return True
+        first = self.first_pass
+        if first is not None and first[0] == day and local < first[1]:
+            self.back = day
+            return True
+        self.first_pass = (day, local)
+        return False
 
     def _day(self, ymd: tuple[int, int, int]) -> tuple:
         day = datetime(*ymd).toordinal() - _EPOCH_ORDINAL

@@ -1,13 +1,15 @@
 """On the nights the clocks change, a chat's times come twice or never; the import says so.
 
 A chat writes wall-clock times without a zone. Read in the owner's zone, a time in the hour the
-clocks went back over is placed in that hour's first pass, and a time in the hour they went
-forward over is read an hour on. Both used to happen silently; now one note per import says how
-many messages, the first, and what Ownerhub did. The keys do not change (no zone in them).
+clocks went back over is placed in that hour's first pass, until the chat's times go back within
+that hour (02:50, then 02:10): from there on, in its second pass. A time in the hour they went
+forward over is read an hour on. One note per import says how many messages, the first, and what
+Ownerhub did. The keys do not change (no zone in them).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,8 +41,9 @@ ROWS = [
     # chat, zone, note kind, sentence the note holds
     (BERLIN_AUTUMN, "Europe/Berlin", "repeated_hour",
      "4 messages were written in an hour that came twice when the clocks went back in "
-     "Europe/Berlin (02:00–03:00 on 27 Oct 2024). The chat does not say which time, so Ownerhub "
-     "placed them in the first 02:00–03:00. The first: 27 Oct 2024 at 02:15."),
+     "Europe/Berlin (02:00–03:00 on 27 Oct 2024). The chat's times go back within that hour (to "
+     "02:05), so Ownerhub placed the 2 from there on in the second 02:00–03:00 and the other 2 in "
+     "the first. The first: 27 Oct 2024 at 02:15."),
     (NEW_YORK_AUTUMN, "America/New_York", "repeated_hour",
      "1 message was written in an hour that came twice when the clocks went back in "
      "America/New_York (01:00–02:00 on 3 Nov 2024). The chat does not say which time, so Ownerhub "
@@ -74,7 +77,54 @@ def test_a_minute_written_in_both_passes_keeps_the_chats_order_and_is_said(tmp_p
     by_text = {r.payload["text"]: r for r in records}
 
     first, later = by_text["first pass too"], by_text["the same minute, an hour later"]
-    assert first.event_at == later.event_at  # both read in the first pass
+    assert later.event_at - first.event_at == timedelta(hours=1)  # the second pass
     assert (first.payload.get("seq", 0), later.payload["seq"]) == (0, 1)  # in the file's order
     assert first.key != later.key
+    assert [w.kind for w in facts.warnings] == ["repeated_hour"]
+
+
+def utc(hour: int, minute: int, day: int = 27, month: int = 10) -> datetime:
+    return datetime(2024, month, day, hour, minute, tzinfo=UTC)
+
+
+# The night as it happened, in UTC: each chat's messages in the order written.
+NIGHTS = [
+    (  # Berlin: back at 03:00 CEST (01:00 UTC) to 02:00 CET
+        "Europe/Berlin", "dmy",
+        ["27/10/2024, 02:30 - Ana: still up",
+         "27/10/2024, 02:50 - Ben: nearly three",
+         "27/10/2024, 02:10 - Ana: the clocks just went back",
+         "27/10/2024, 02:40 - Ben: an hour for free",
+         "27/10/2024, 03:05 - Ana: night"],
+        [utc(0, 30), utc(0, 50), utc(1, 10), utc(1, 40), utc(2, 5)],
+    ),
+    (  # an iPhone in New York, 12-hour clock: back at 02:00 EDT (06:00 UTC) to 01:00 EST
+        "America/New_York", "mdy",
+        [f"[11/3/24, 1:45:00{NNBSP}AM] Ana: still up",
+         f"[11/3/24, 1:05:00{NNBSP}AM] Ben: the clocks just went back",
+         f"[11/3/24, 1:20:00{NNBSP}AM] Ana: so it is early again",
+         f"[11/3/24, 2:10:00{NNBSP}AM] Ana: later"],
+        [utc(5, 45, 3, 11), utc(6, 5, 3, 11), utc(6, 20, 3, 11), utc(7, 10, 3, 11)],
+    ),
+    (  # Sydney, autumn in April: back at 03:00 AEDT (16:00 UTC the day before) to 02:00 AEST
+        "Australia/Sydney", "dmy",
+        ["7/4/24, 02:55 - Ana: almost three",
+         "7/4/24, 02:00 - Ben: two again",
+         "7/4/24, 02:59 - Ana: and now?"],
+        [utc(15, 55, 6, 4), utc(16, 0, 6, 4), utc(16, 59, 6, 4)],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("zone", "order", "chat", "instants"), NIGHTS, ids=["berlin", "new-york", "sydney"]
+)
+def test_messages_after_the_clocks_went_back_are_placed_in_the_hours_second_pass(
+    tmp_path, zone, order, chat, instants
+):
+    records, facts = read(chat_file(tmp_path, chat), time_zone=ZoneInfo(zone), date_order=order)
+    in_utc, _ = read(chat_file(tmp_path, chat), time_zone=ZoneInfo("UTC"), date_order=order)
+
+    assert [r.event_at for r in records] == instants  # the day orders the night as it happened
+    assert [r.key for r in records] == [r.key for r in in_utc]
     assert [w.kind for w in facts.warnings] == ["repeated_hour"]

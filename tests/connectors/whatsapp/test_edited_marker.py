@@ -6,6 +6,8 @@ import pytest
 
 from .helpers import LRM, chat_file, read
 
+RLM = "\u200f"
+
 ENGLISH = "19/03/2023, 21:40 - Ana: Tram is 3 euros <This message was edited>"
 
 
@@ -21,6 +23,33 @@ ENGLISH = "19/03/2023, 21:40 - Ana: Tram is 3 euros <This message was edited>"
         (
             "German, with its period",
             ["19/03/2023, 21:40 - Ana: Tram is 3 euros <Diese Nachricht wurde bearbeitet.>"],
+        ),
+        ("Indonesian", ["19/03/23 21.40 - Ana: Tram is 3 euros <Pesan ini telah diedit>"]),
+        ("Indonesian, shorter", ["19/03/23 21.40 - Ana: Tram is 3 euros <Pesan ini diedit>"]),
+        (
+            "Indonesian, iPhone",
+            [f"[19/03/23 21.40.12] Ana: Tram is 3 euros {LRM}<Pesan ini telah diedit>"],
+        ),
+        (
+            "Arabic, in Arabic digits",
+            [f"١٩{RLM}/٣{RLM}/٢٠٢٣، ٩:٤٠\u00a0م - Ana: Tram is 3 euros <تم تعديل هذه الرسالة>"],
+        ),
+        (
+            "Arabic, iPhone, the marker after a right-to-left mark",
+            [f"[19{RLM}/03{RLM}/2023 21:40:12] Ana: Tram is 3 euros {RLM}<تم تعديل هذه الرسالة>"],
+        ),
+        (
+            "Arabic, iPhone, the marker after a left-to-right mark",
+            [f"[19{RLM}/03{RLM}/2023 21:40:12] Ana: Tram is 3 euros {LRM}<تم تعديل هذه الرسالة>"],
+        ),
+        (
+            "Japanese, iPhone",
+            [f"[2023/03/19 21:40:12] Ana: Tram is 3 euros {LRM}<このメッセージは編集されました>"],
+        ),
+        ("Dutch", ["19-03-2023 21:40 - Ana: Tram is 3 euros <Dit bericht is bewerkt>"]),
+        (
+            "European Portuguese",
+            ["19/03/2023, 21:40 - Ana: Tram is 3 euros <Esta mensagem foi editada>"],
         ),
     ],
 )

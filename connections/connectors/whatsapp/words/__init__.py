@@ -16,6 +16,8 @@ one dict per language, 59 languages in all (``europe``, ``more_europe``, ``nordi
   attached        iOS, with media: "<attached: 00000012-PHOTO-2023-01-01-10-00-00.jpg>"
   notices         words of iOS system notices (author: the chat's name), anywhere in the first
                   line; the encryption notice's words first
+  encryption      more wordings of the encryption notice (WhatsApp has reworded it), each also
+                  a notice word
   edited          the marker after an edited message's text: "<This message was edited>" (also
                   matched with a period inside the brackets)
   poll            the first word of a poll
@@ -119,27 +121,47 @@ def _variants(word: str, brackets: bool = False) -> list[str]:
     return sorted(forms)
 
 
+def _exact_forms(key: str, word: str) -> list[str]:
+    """The first lines a word of an exact key matches (calls, deletions, placeholders)."""
+    if key == "media_omitted":
+        inner = word[1:-1].strip()
+        return [*_variants(word), *(f"<{f}>" for f in _variants(inner)), f"< {inner} >"]
+    return _variants(word, brackets=key in MEDIA_KINDS and not word.startswith("<"))
+
+
+_EXACT_KEYS = ("calls", "deleted", "media_omitted", *MEDIA_KINDS)
+
+
 def _exact() -> dict[str, tuple[str, str | None, str | None]]:
     table: dict[str, tuple[str, str | None, str | None]] = {}
-    for word in _all("calls"):
-        for form in _variants(word):
-            table[form] = ("call", None, None)
-    for word in _all("deleted"):
-        for form in _variants(word):
-            table[form] = ("deleted", None, None)
-    for word in _all("media_omitted"):
-        inner = word[1:-1].strip()
-        for form in (*_variants(word), *(f"<{f}>" for f in _variants(inner)), f"< {inner} >"):
-            table.setdefault(form, ("media", UNKNOWN, "omitted"))
-    for kind in MEDIA_KINDS:
-        for word in _all(kind):
-            for form in _variants(word, brackets=not word.startswith("<")):
-                table[form] = ("media", kind, "omitted")
+    for key in _EXACT_KEYS:
+        entry = {"calls": ("call", None, None), "deleted": ("deleted", None, None)}.get(
+            key, ("media", UNKNOWN if key == "media_omitted" else key, "omitted")
+        )
+        for word in _all(key):
+            for form in _exact_forms(key, word):
+                if key == "media_omitted":
+                    table.setdefault(form, entry)
+                else:
+                    table[form] = entry
     return table
+
+
+def _languages_of_forms() -> dict[str, frozenset[str]]:
+    """Exact first lines -> the languages whose words they are."""
+    table: dict[str, set[str]] = {}
+    for tag, words in LOCALES.items():
+        for key in _EXACT_KEYS:
+            for word in words.get(key, ()):
+                for form in _exact_forms(key, word):
+                    table.setdefault(form, set()).add(tag)
+    return {form: frozenset(tags) for form, tags in table.items()}
 
 
 # Exact first lines -> (kind, media kind, media state).
 EXACT = _exact()
+# ... -> the languages whose words they are (the phone's language, ``whatsapp.language``).
+EXACT_LANGUAGES = _languages_of_forms()
 OMITTED = tuple(sorted(word for word, entry in EXACT.items() if entry[0] == "media"))
 DELETED = _all("deleted")
 CALLS = _all("calls")
@@ -153,9 +175,14 @@ FILE_ATTACHED = _all("file_attached")
 IOS_ATTACHED = _all("attached")
 POLL_PREFIXES = _all("poll")
 EDITED = _all("edited")
-SYSTEM_PHRASES = _all("notices")
+SYSTEM_PHRASES = tuple(dict.fromkeys((*_all("notices"), *_all("encryption"))))
 ENCRYPTION_PHRASES = tuple(
-    dict.fromkeys(words["notices"][0] for words in LOCALES.values() if words.get("notices"))
+    dict.fromkeys(
+        (
+            *(words["notices"][0] for words in LOCALES.values() if words.get("notices")),
+            *_all("encryption"),
+        )
+    )
 )
 # ... and these short English words only as whole words ("left" only at the end).
 SYSTEM_PATTERNS = (r"\badded\b", r"\bleft$", r"\bremoved\b")
@@ -185,6 +212,22 @@ CALL_RE = re.compile(rf"(?:{_any(CALLS)})(?:[,.،，、] .*)?$", re.IGNORECASE)
 EDITED_RE = re.compile(rf"\s*<(?:{_any(EDITED)})\.?>$")
 SYSTEM_RE = re.compile("|".join((_any(SYSTEM_PHRASES), *SYSTEM_PATTERNS)))
 ENCRYPTION_RE = re.compile(_any(ENCRYPTION_PHRASES))
+
+
+def _languages_of(*keys: str) -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for tag, words in LOCALES.items():
+        for key in keys:
+            for word in words.get(key, ()):
+                table.setdefault(word, set()).add(tag)
+    return {word: frozenset(tags) for word, tags in table.items()}
+
+
+# The phone's language (``whatsapp.language``): a notice's words and an edited marker's words ->
+# the languages whose words they are.
+NOTICE_LANGUAGES = _languages_of("notices", "encryption")
+NOTICE_WORDS_RE = re.compile(_any(tuple(NOTICE_LANGUAGES)))
+EDITED_LANGUAGES = _languages_of("edited")
 
 # The media kind of an attached file, from its name.
 _ANDROID_PREFIX = {

@@ -24,6 +24,14 @@ Sources, for every entry unless its line says otherwise:
         ‎<Mensagem editada>"; that index names no repository). Public parsers of German exports
         strip it with a period inside the brackets ("<Diese Nachricht wurde bearbeitet.>"), which
         the reader matches for every language (``words.EDITED_RE``).
+  [E2]  more edited markers, each found stripped by several public parsers of exported chats
+        (an exact-text search of public code; that index names no repository): Indonesian
+        "<Pesan ini diedit>" (ten) and "<Pesan ini telah diedit>" (five, one a Go parser's test
+        line "Jadi jam 8 ya <Pesan ini telah diedit>"), Dutch "<Dit bericht is bewerkt>" (seven),
+        European Portuguese "<Esta mensagem foi editada>" (two).
+  [TG]  Turkish group notices ("Emre grubu oluşturdu", "Ali gruptan ayrıldı") from a public
+        Turkish chat analyser's filter of WhatsApp's system lines (SYSTEM_FILTERS: "grubu
+        oluşturdu", "gruptan ayrıldı").
 """
 
 from __future__ import annotations
@@ -146,6 +154,7 @@ PT_PT = {
     "file_attached": ("ficheiro anexado",),  # [WJ]
     "attached": ("anexo",),  # [WJ]
     "notices": ("encriptadas ponto a ponto", "código de segurança"),  # [WJ]
+    "edited": ("Esta mensagem foi editada",),  # [E2]
 }
 
 DE = {
@@ -240,6 +249,7 @@ NL = {
     "file_attached": ("bestand bijgevoegd",),  # [WJ]
     "attached": ("bijgevoegd", "bijlage"),  # [WJ] [V1]
     "notices": ("end-to-end versleuteld", "beveiligingscode"),  # [WJ]
+    "edited": ("Dit bericht is bewerkt",),  # [E2]
 }
 
 PL = {
@@ -303,7 +313,8 @@ TR = {
     "calls": ("Cevapsız sesli arama", "Cevapsız görüntülü arama"),  # [WJ]
     "file_attached": ("dosya ekli",),  # [WJ] [TR]
     "attached": ("eklendi",),  # [WJ]
-    "notices": ("uçtan uca şifreli", "güvenlik kodu"),  # [WJ]
+    # [WJ] [TG] (the security code's words last: the locale fixtures' maker takes them from there)
+    "notices": ("uçtan uca şifreli", "grubu oluşturdu", "gruptan ayrıldı", "güvenlik kodu"),
     "edited": ("Bu mesaj düzenlendi",),  # [ED]
 }
 
@@ -326,6 +337,7 @@ ID = {
     "file_attached": ("file terlampir",),  # [WJ]
     "attached": ("terlampir",),  # [WJ]
     "notices": ("terenkripsi secara end-to-end", "Kode keamanan"),  # [WJ]
+    "edited": ("Pesan ini telah diedit", "Pesan ini diedit"),  # [E2]
 }
 
 MS = {

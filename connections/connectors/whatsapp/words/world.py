@@ -8,6 +8,15 @@ this connector knew before; [AO] public parsers' lists of Android "<Media omitte
 language (e.g. the "Without media" tables of chat-analysis tools). An entry marked
 "unverified" is the form the same tables give for a sibling key, kept until an export shows
 the exact words.
+
+[E2] edited markers found stripped by public parsers of exported chats (an exact-text search of
+public code; that index names no repository): Arabic "<تم تعديل هذه الرسالة>" in three, one of
+them removing it with the U+200F before it. [N2] later wordings of the encryption notice, found
+in public parsers' tests of system lines: Japanese "メッセージと通話はエンドツーエンドで暗号化
+されています" (WhatsApp's v22 strings write "エンドツーエンド暗号化されています"); Arabic,
+whose wordings differ after their first words ("الرسائل والمكالمات مشفرة تمامًا بين الطرفين",
+"… مشفرة تماما بين الطرفين" without the tanween, "… مشفرة تشفيرًا تامًا من طرف إلى طرف"), by
+those first words, "Messages and calls are encrypted".
 """
 
 from __future__ import annotations
@@ -70,6 +79,8 @@ AR = {
     "file_attached": ("الملف مرفق",),  # [WJ]
     "attached": ("المُرفق", "مرفق"),  # [WJ]
     "notices": ("مشفرة تمامًا بين الطرفين", "رمز أمانك"),  # [WJ]
+    "encryption": ("الرسائل والمكالمات مشفرة",),  # [N2]
+    "edited": ("تم تعديل هذه الرسالة",),  # [E2]
 }
 
 HE = {
@@ -202,6 +213,9 @@ JA = {
     "file_attached": ("添付ファイル有り",),  # [WJ]
     "attached": ("添付ファイル",),  # [WJ]
     "notices": ("エンドツーエンド暗号化", "セキュリティコード"),  # [WJ]
+    "encryption": ("エンドツーエンドで暗号化",),  # [N2]
+    # unverified: the deleted marker's words with 編集 (edited) for 削除 (deleted)
+    "edited": ("このメッセージは編集されました",),
 }
 
 KO = {
