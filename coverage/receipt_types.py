@@ -192,7 +192,8 @@ class Receipt:
     @property
     def notes(self) -> tuple[ReceiptWarning, ...]:
         """The warnings listed as notes: those its sentence or a notice of its own does not already say."""
-        return tuple(w for w in self.warnings if w.kind not in SAID_ELSEWHERE)
+        asked = {ASKED_AS_A_QUESTION} if self.question else set()  # the question says it
+        return tuple(w for w in self.warnings if w.kind not in SAID_ELSEWHERE and w.kind not in asked)
 
     @property
     def notices(self) -> tuple[ReceiptWarning, ...]:
@@ -211,3 +212,4 @@ NOTICES = frozenset({"other_account", "other_phone", "date_order_contradicted"})
 # Notes not listed again: those notices, and what its sentence (media filled in) or a line of its own (read
 # again since) says.
 SAID_ELSEWHERE = NOTICES | {"media_added", READ_AGAIN}
+ASKED_AS_A_QUESTION = "ambiguous_date_order"  # the note a file's date-order question repeats
