@@ -27,24 +27,27 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 import orjson
 from django.db import connection as db
 
-from connections.connectors.whatsapp.keys import MINUTE_CHARS, key_content
+from connections.connectors.whatsapp.keys import (
+    MINUTE_CHARS,
+    key_content,
+    minute_time,
+    moved_minute,
+)
 
 from ..models import AcquisitionBatch, Record
 from .staging import STAGING_TABLE, quote
 
 SAMPLES = 40  # new messages looked for among the held ones
 READ_FOR_SAMPLES = 4000  # new rows in the overlap read to choose the samples from
-WINDOW = timedelta(hours=14)  # the widest offset between two zones' clocks is 26 h; 14 either way covers one phone
+WINDOW = 14 * 60  # minutes: the widest offset between two zones' clocks is 26 h; 14 either way covers one phone
 MIN_TEXT = 8  # characters of text a sample needs ("ok" and "👍" match anything)
 MIN_MATCHES = 3
 MIN_SHARE = 0.25  # of the samples: a newer export's own new messages seldom repeat held ones at one offset
 QUARTER = 15  # minutes: every zone's offset is a whole quarter of an hour
-_STAMP = "%Y%m%dT%H%M"
 
 
 @dataclass
@@ -83,21 +86,13 @@ def _content(payload: dict) -> str:
     return key_content(payload.get("kind", "text"), payload.get("text") or "")
 
 
-def _minute(key: str) -> datetime:
-    return datetime.strptime(key[:MINUTE_CHARS], _STAMP)
-
-
-def _stamp(at: datetime) -> str:
-    return at.strftime(_STAMP)
-
-
 def _samples(batch: AcquisitionBatch, stream: str) -> list[tuple[str, dict]]:
     """Up to ``SAMPLES`` new text messages of the preview written within ``WINDOW`` of the stretch the source holds."""
     held = Record.objects.filter(connection_id=batch.connection_id, stream=stream).order_by("key")
     first, last = held.values_list("key", flat=True).first(), held.reverse().values_list("key", flat=True).first()
     if not first or not last:
         return []
-    low, high = _stamp(_minute(first) - WINDOW), _stamp(_minute(last) + WINDOW) + "."
+    low, high = moved_minute(first[:MINUTE_CHARS], -WINDOW), moved_minute(last[:MINUTE_CHARS], WINDOW) + "."
     staged, records = quote(STAGING_TABLE), quote(Record._meta.db_table)
     sql = (
         f"SELECT s.{quote('key')}, s.payload FROM {staged} s WHERE s.batch_id = %s AND s.stream = %s "
@@ -118,14 +113,14 @@ def _samples(batch: AcquisitionBatch, stream: str) -> list[tuple[str, dict]]:
 
 def _held_near(connection_id: int, stream: str, key: str, content: str) -> dict[int, str]:
     """Offsets (minutes, not zero, whole quarters) at which the source holds ``content``, and its author there."""
-    at = _minute(key)
-    low, high = _stamp(at - WINDOW), _stamp(at + WINDOW) + "."
+    minute = key[:MINUTE_CHARS]
+    low, high = moved_minute(minute, -WINDOW), moved_minute(minute, WINDOW) + "."
     found: dict[int, str] = {}
     rows = Record.objects.filter(connection_id=connection_id, stream=stream, key__gte=low, key__lt=high)
     for held_key, payload in rows.values_list("key", "payload").iterator(chunk_size=500):
         if _content(payload) != content:
             continue
-        minutes = int((_minute(held_key) - at).total_seconds() // 60)
+        minutes = int((minute_time(held_key) - minute_time(minute)).total_seconds() // 60)
         if minutes and minutes % QUARTER == 0:
             found.setdefault(minutes, payload.get("author", ""))
     return found

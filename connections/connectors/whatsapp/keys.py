@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
-__all__ = ["Occurrences", "key_content", "minute_of", "record_key"]
+__all__ = ["Occurrences", "key_content", "minute_of", "minute_time", "moved_minute", "record_key"]
 
 _blake2b = hashlib.blake2b
 _COUNTS = tuple(str(n) for n in range(64))  # n as text, made once
@@ -54,11 +54,22 @@ def key_content(kind: str, text: str) -> str:
     return _TOKENS.get(kind) or f"\x00{kind}"
 
 
-def minute_stamp(at: datetime, tz: tzinfo) -> str:
+def minute_stamp(at: datetime, tz: tzinfo | None) -> str:
     """The key minute "YYYYMMDDTHHMM" of an instant, on the wall clock of ``tz`` (a backup's exact time
-    becomes the minute an export of the same phone writes). A key part, never owner copy."""
-    local = at.astimezone(tz)
+    becomes the minute an export of the same phone writes; ``None``: ``at`` is a wall-clock time
+    already). A key part, never owner copy."""
+    local = at.astimezone(tz) if tz is not None else at
     return f"{local.year:04d}{local.month:02d}{local.day:02d}T{local.hour:02d}{local.minute:02d}"
+
+
+def moved_minute(minute: str, minutes: int) -> str:
+    """The key minute ``minutes`` later (earlier when negative): another phone's clock read on this one's."""
+    return minute_stamp(minute_time(minute) + timedelta(minutes=minutes), None)
+
+
+def minute_time(minute: str) -> datetime:
+    """The wall-clock time (no zone) of a key minute "YYYYMMDDTHHMM"."""
+    return datetime(int(minute[:4]), int(minute[4:6]), int(minute[6:8]), int(minute[9:11]), int(minute[11:13]))
 
 
 def minute_of(stamp: str) -> str:

@@ -15,10 +15,10 @@ in the owner's zone from the moved minute (the seconds kept).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, tzinfo
 
 from ..base import ParsedRecord
-from .keys import Occurrences, key_content, minute_of, record_key
+from .keys import Occurrences, key_content, minute_of, minute_time, moved_minute, record_key
 
 
 def as_the_same_people(records: Iterable[ParsedRecord], authors: Mapping[str, str], shift_minutes: int = 0,
@@ -26,16 +26,14 @@ def as_the_same_people(records: Iterable[ParsedRecord], authors: Mapping[str, st
     """``records`` of one chat, in file order, with ``authors`` (this file's names -> the source's) applied,
     and each written minute moved by ``shift_minutes`` (its time read in ``tz`` again)."""
     occurrences = Occurrences()
-    shift = timedelta(minutes=shift_minutes)
     for record in records:
         payload = record.payload
         written = payload.get("author", "")
         author = authors.get(written, written)
         minute, event_at = minute_of(record.key), record.event_at
-        if shift:
-            moved = datetime.strptime(minute, "%Y%m%dT%H%M") + shift
-            minute = f"{moved:%Y%m%dT%H%M}"
-            event_at = moved.replace(second=event_at.astimezone(tz).second, tzinfo=tz).astimezone(UTC)
+        if shift_minutes:
+            minute = moved_minute(minute, shift_minutes)
+            event_at = minute_time(minute).replace(second=event_at.astimezone(tz).second, tzinfo=tz).astimezone(UTC)
         content = key_content(payload.get("kind", "text"), payload.get("text") or "")
         key = record_key(minute, author, content, occurrences.next(minute, author, content))
         if author != written:
