@@ -123,8 +123,9 @@ class ParseOptions:
     # People named differently by another phone's export of the same chat: its names -> the source's
     # (the owner's answer to ``coverage.pipeline.other_phone``); applied before a message is keyed.
     authors: Mapping[str, str] | None = None
-    # Minutes added to each written time, the other phone's clock in another zone read on the source's.
-    shift_minutes: int = 0
+    # (zone, source zone): another phone's export whose clock was that zone's; each written time is read on it,
+    # then written on the source zone's clock before it is keyed (``whatsapp.people``). None: the same clock.
+    clock: tuple[str, str] | None = None
     # How far ahead a repeating event is written out (a calendar feed: a year after the pull);
     # None: a year after the series starts. A parser reads no clock, so the pull passes it.
     horizon: datetime | None = None

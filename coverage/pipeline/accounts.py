@@ -84,7 +84,7 @@ def needs_confirmation(batch: AcquisitionBatch) -> bool:
 
 
 # The owner's answers that the file is this source's chat (``other_phone``): read as the same people, or as it reads.
-SAME_CHAT = ("authors", "shift_minutes", "other_phone_confirmed")
+SAME_CHAT = ("authors", "clock", "other_phone_confirmed")
 
 
 def noticed_since(batch: AcquisitionBatch) -> bool:

@@ -6,27 +6,26 @@ writes every message of the chat two or three hours later than the owner's expor
 message of it falls in the minute the source holds it in, and ``other_phone``'s twins in the
 same written minute find nothing.
 
-``clock_offset`` samples the preview's new messages written within ``WINDOW`` of the stretch
-the source holds (at most ``SAMPLES`` rows, spread over the overlap; a newer export of the
-owner's own phone has only the hours after the last message held there) and looks for each one's text among the
-messages the source holds up to ``WINDOW`` earlier or later: the difference in written minutes
-of each match is a candidate offset. The offset most samples agree on, a whole quarter of an
-hour and not zero, is the other phone's clock against the source's when at least
-``MIN_MATCHES`` samples, a quarter of all and half of those that matched at all agree; the authors of those
-matches pair the names as ``other_phone`` does (the same name on both phones pairs nothing).
-
-An offset is wall clock against wall clock: two zones that change their clocks on the same
-nights (Berlin and London, New York and Los Angeles) keep it all year; between zones that do
-not, messages from the weeks their offsets differ stay apart (the receipt counts them new).
+``other_clock`` samples the preview's new messages written within ``WINDOW`` of the stretch the
+source holds (at most ``SAMPLES`` rows, spread over the overlap; a newer export of the owner's own
+phone has only the hours after the last message held there) and looks for each one's text among
+the messages the source holds up to ``WINDOW`` earlier or later. Then it tries every zone's clock:
+read on it, and then on the source's, where does each sample land? The zone under which most land
+on a minute the source holds them in is the other phone's. A zone, not a fixed offset: two zones
+that change their clocks on different nights (New York in March, Warsaw three weeks later) are
+6 hours apart, then 5, then 6 again. The authors of those matches pair the names as
+``other_phone`` does (the same name on both phones pairs nothing).
 
 Bounded: one query for the overlap, one for the sample rows, one per sample (a window of
-2 x ``WINDOW`` of held messages), each read a row at a time.
+2 x ``WINDOW`` of held messages), each read a row at a time; the zones are tried in memory.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta, tzinfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import orjson
 from django.db import connection as db
@@ -34,6 +33,7 @@ from django.db import connection as db
 from connections.connectors.whatsapp.keys import (
     MINUTE_CHARS,
     key_content,
+    minute_stamp,
     minute_time,
     moved_minute,
 )
@@ -47,39 +47,68 @@ WINDOW = 14 * 60  # minutes: the widest offset between two zones' clocks is 26 h
 MIN_TEXT = 8  # characters of text a sample needs ("ok" and "👍" match anything)
 MIN_MATCHES = 3
 MIN_SHARE = 0.25  # of the samples: a newer export's own new messages seldom repeat held ones at one offset
-QUARTER = 15  # minutes: every zone's offset is a whole quarter of an hour
+# The zones tried, by their canonical names (no "US/Eastern" beside "America/New_York").
+ZONES = tuple(sorted(z for z in available_timezones() if z.split("/")[0] in (
+    "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")))
 
 
 @dataclass
-class Offset:
-    """The other phone's clock against the source's, and what showed it."""
+class Clock:
+    """The other phone's clock (a zone's), what showed it, and the offsets it gives against the source's."""
 
-    minutes: int = 0  # add to this file's written minute to get the source's
-    matched: int = 0  # samples found held at that offset
+    zone: str  # a zone whose clock the other phone kept (one of those that keep the same one)
+    source_zone: str  # the zone the source's messages were written in (the owner's, when found)
+    matched: int = 0  # samples found held where that clock puts them
     checked: int = 0  # samples looked for
     pairs: Counter = field(default_factory=Counter)  # (name here, name held) -> samples
+    offsets: tuple[int, int] = (0, 0)  # minutes to add to this file's times: the nearest and the farthest found
+
+    @property
+    def option(self) -> dict[str, str]:
+        return {"zone": self.zone, "source_zone": self.source_zone}
 
 
-def clock_offset(batch: AcquisitionBatch, stream: str) -> Offset | None:
-    """The other phone's clock offset, when the preview's new messages are held at another written minute."""
+def other_clock(batch: AcquisitionBatch, stream: str, source_zone: tzinfo) -> Clock | None:
+    """The clock the other phone kept, when the preview's new messages are held at other written minutes.
+
+    Each zone is tried (``ZONES``): the one under which most samples land on a minute the source holds
+    them in wins, when at least ``MIN_MATCHES``, a quarter of the samples and half of those found at all
+    agree. A zone, not an offset: two phones whose clocks changed on different nights (New York in
+    March, Warsaw three weeks later) are 6 hours apart, then 5, then 6 again."""
     samples = _samples(batch, stream)
     if len(samples) < MIN_MATCHES:
         return None
-    offsets: Counter = Counter()
-    found: dict[int, list[tuple[str, str]]] = {}  # offset -> (name here, name held) of each sample
-    matched_any = 0
+    found = []  # (this file's minute, its author, {held minute: held author})
     for key, payload in samples:
-        candidates = _held_near(batch.connection_id, stream, key, _content(payload))
-        matched_any += bool(candidates)
-        for offset, author in candidates.items():
-            offsets[offset] += 1
-            found.setdefault(offset, []).append((payload.get("author", ""), author))
-    if not offsets:
+        if held := _held_near(batch.connection_id, stream, key, _content(payload)):
+            found.append((key[:MINUTE_CHARS], payload.get("author", ""), held))
+    if len(found) < MIN_MATCHES:
         return None
-    (minutes, matched), = offsets.most_common(1)
-    if matched < MIN_MATCHES or matched * 2 < matched_any or matched < MIN_SHARE * len(samples):
+    landed_by: dict[str, list] = {}
+    for name in ZONES:
+        zone = ZoneInfo(name)
+        landed_by[name] = [(minute, author, held, on) for minute, author, held in found
+                           if (on := minute_stamp(minute_time(minute).replace(tzinfo=zone), source_zone)) in held]
+    most = max(len(landed) for landed in landed_by.values())
+    tied = [name for name, landed in landed_by.items() if len(landed) == most]
+    best_zone = min(tied, key=lambda name: (_offsets_over(name, source_zone, found), name))
+    best = landed_by[best_zone]
+    matched = len(best)
+    if matched < MIN_MATCHES or matched * 2 < len(found) or matched < MIN_SHARE * len(samples):
         return None
-    return Offset(minutes, matched, len(samples), Counter(found[minutes]))
+    shifts = [int((minute_time(on) - minute_time(minute)).total_seconds() // 60) for minute, _, _, on in best]
+    return Clock(best_zone, getattr(source_zone, "key", str(source_zone)), matched, len(samples),
+                 Counter((author, held[on]) for _, author, held, on in best),
+                 (min(shifts, key=abs), max(shifts, key=abs)))
+
+
+def _offsets_over(name: str, source_zone: tzinfo, found: list) -> int:
+    """How many different offsets zone ``name`` keeps against the source's over the months the samples span:
+    of zones that place the samples alike, the one changing its clocks on the source's nights (or not at all
+    when it does not) is taken, the likeliest for the weeks between the samples."""
+    zone, first, last = ZoneInfo(name), minute_time(found[0][0]), minute_time(found[-1][0])
+    months = [first.replace(day=15) + timedelta(days=30 * n) for n in range((last - first).days // 30 + 2)]
+    return len({at.replace(tzinfo=zone).utcoffset() - at.replace(tzinfo=source_zone).utcoffset() for at in months})
 
 
 def _content(payload: dict) -> str:
@@ -111,18 +140,15 @@ def _samples(batch: AcquisitionBatch, stream: str) -> list[tuple[str, dict]]:
     return rows[::step][:SAMPLES]
 
 
-def _held_near(connection_id: int, stream: str, key: str, content: str) -> dict[int, str]:
-    """Offsets (minutes, not zero, whole quarters) at which the source holds ``content``, and its author there."""
+def _held_near(connection_id: int, stream: str, key: str, content: str) -> dict[str, str]:
+    """The minutes (not this one) within ``WINDOW`` at which the source holds ``content``, and its author there."""
     minute = key[:MINUTE_CHARS]
     low, high = moved_minute(minute, -WINDOW), moved_minute(minute, WINDOW) + "."
-    found: dict[int, str] = {}
+    found: dict[str, str] = {}
     rows = Record.objects.filter(connection_id=connection_id, stream=stream, key__gte=low, key__lt=high)
     for held_key, payload in rows.values_list("key", "payload").iterator(chunk_size=500):
-        if _content(payload) != content:
-            continue
-        minutes = int((minute_time(held_key) - minute_time(minute)).total_seconds() // 60)
-        if minutes and minutes % QUARTER == 0:
-            found.setdefault(minutes, payload.get("author", ""))
+        if held_key[:MINUTE_CHARS] != minute and _content(payload) == content:
+            found.setdefault(held_key[:MINUTE_CHARS], payload.get("author", ""))
     return found
 
 

@@ -30,23 +30,24 @@ minute the source holds, and what is kept is a count per pair of names.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 import orjson
 from django.db import connection as db
 
 from connections.connectors.identity import people
 from connections.connectors.whatsapp.keys import MINUTE_CHARS, key_content
+from connections.zones import owner_zone, zone_named
 
 from ..models import AcquisitionBatch, Record
 from . import accounts
-from .other_clock import Offset, clock_offset, offset_words
+from .other_clock import Clock, offset_words, other_clock
 from .staging import STAGING_TABLE, quote
 
 KIND = "other_phone"
 SAME_PEOPLE = "same_people"  # the note of a preview read so
 CONFIRMED = "other_phone_confirmed"  # the owner chose to import it as it reads
-SHIFT = "shift_minutes"  # the other phone's clock against the source's (``other_clock``), on the note and the options
+CLOCK = "clock"  # the other phone's clock, {"zone", "source_zone"} (``other_clock``), on the note and the options
 CHOICE = ("Read its people as this source names them, so the messages it already holds are not added "
           "twice, or import it as it reads.")
 REFUSED = ("This file looks like the same chat exported from another phone. Read it as the same people, "
@@ -152,10 +153,10 @@ def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = Non
     The caller saves the batch. A preview read as the same people says so (a ``same_people`` note).
     ``new``: the new messages now, when other imports landed since the preview was measured."""
     batch.warnings = [w for w in batch.warnings or [] if w.get("kind") not in (KIND, SAME_PEOPLE)]
-    read_as, shift = (batch.options or {}).get("authors") or {}, (batch.options or {}).get(SHIFT) or 0
-    if read_as or shift:  # the owner said it is this source's chat: not another account (``accounts``)
+    read_as, clock = (batch.options or {}).get("authors") or {}, (batch.options or {}).get(CLOCK)
+    if read_as or clock:  # the owner said it is this source's chat: not another account (``accounts``)
         batch.options = {k: v for k, v in (batch.options or {}).items() if k != accounts.OPTION}
-        batch.warnings = [{"kind": SAME_PEOPLE, "position": None, "detail": same_people_words(read_as, shift)},
+        batch.warnings = [{"kind": SAME_PEOPLE, "position": None, "detail": same_people_words(read_as, clock)},
                           *(w for w in batch.warnings if w.get("kind") != accounts.KIND)]
     streams = message_streams(manifest)
     new = (batch.count_accepted or 0) if new is None else new
@@ -170,11 +171,11 @@ def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = Non
     names = who_is_who(pairs, here_people, held_people)
     if twins >= MIN_TWINS and twins >= MIN_SHARE * new and names:
         note = {"kind": KIND, "detail": sentence(twins, new, names), "position": None, "twins": twins, "names": names}
-    elif offset := clock_offset(batch, streams[0]):  # the other phone's clock in another time zone?
-        pairs = Counter({pair: n for pair, n in offset.pairs.items() if pair[0] != pair[1]})
+    elif clock := other_clock(batch, streams[0], _read_in(batch)):  # the other phone's clock in another zone?
+        pairs = Counter({pair: n for pair, n in clock.pairs.items() if pair[0] != pair[1]})
         names = who_is_who(pairs, here_people, held_people)
-        note = {"kind": KIND, "detail": shifted_sentence(offset, names), "position": None, "twins": offset.matched,
-                "checked": offset.checked, "names": names, SHIFT: offset.minutes}
+        note = {"kind": KIND, "detail": clock_sentence(clock, names), "position": None, "twins": clock.matched,
+                "checked": clock.checked, "names": names, CLOCK: clock.option}
     else:
         return
     note.update(here_people=here_names, held_people=held_names)  # whom the owner may pair otherwise
@@ -183,20 +184,30 @@ def note_other_phone(batch: AcquisitionBatch, manifest, *, new: int | None = Non
     batch.warnings = [note, *(w for w in batch.warnings if w.get("kind") != accounts.KIND)]
 
 
-def same_people_words(read_as: dict[str, str], shift: int) -> str:
-    """'Read as the same people as this source's earlier imports, its times 2 hours earlier: “A” as “B”.'"""
+def same_people_words(read_as: dict[str, str], clock: dict | None) -> str:
+    """'Read as the same people as this source's earlier imports, its times read on its own phone's clock: …'"""
     who = "; ".join(f"“{here}” as “{held}”" for here, held in read_as.items())
-    when = f", its times {offset_words(shift)} {'earlier' if shift < 0 else 'later'}" if shift else ""
+    when = ", its times read on its own phone's clock" if clock else ""
     return f"Read as the same people as this source's earlier imports{when}" + (f": {who}." if who else ".")
 
 
-def shifted_sentence(offset: Offset, names: list[list]) -> str:
-    """'18 of the 20 new messages checked look like messages this source already holds, written 2 hours later …'"""
+def clock_sentence(clock: Clock, names: list[list]) -> str:
+    """'5 of the 6 new messages checked look like messages this source already holds, each written 5 or 6 hours
+    earlier on this file's clock (…). This looks like the same chat exported from a phone set to another time zone.'"""
     who = "; ".join(f"“{here}” here is “{held}” in your earlier imports" for here, held, _ in names)
-    return (f"{offset.matched:,} of the {offset.checked:,} new messages checked look like messages this source "
-            f"already holds, each written {offset_words(offset.minutes)} {'later' if offset.minutes < 0 else 'earlier'} "
-            f"on this file's clock" + (f", and under other names: {who}" if who else "") + ". This looks like the "
-            "same chat exported from another phone, its clock in another time zone.")
+    near, far = (-minutes for minutes in clock.offsets)  # this file's clock against the source's
+    if near == far:
+        hours = offset_words(near)
+    elif near % 60 == 0 and far % 60 == 0:  # "5 or 6 hours"
+        hours = f"{abs(near) // 60} or {offset_words(far)}"
+    else:
+        hours = f"{offset_words(near)} or {offset_words(far)}"
+    when = "later" if near > 0 else "earlier"
+    changed = " (the two phones changed their clocks on different nights)" if near != far else ""
+    return (f"{clock.matched:,} of the {clock.checked:,} new messages checked look like messages this source "
+            f"already holds, each written {hours} {when} on this file's clock{changed}"
+            + (f", and under other names: {who}" if who else "") + ". This looks like the same chat exported from "
+            "a phone set to another time zone.")
 
 
 def sentence(twins: int, new: int, names: list[list]) -> str:
@@ -213,7 +224,7 @@ def noticed_since(batch: AcquisitionBatch, manifest) -> bool:
     Costs one query when nothing landed since the preview, the twins' query when something did."""
     options = batch.options or {}
     measured = (batch.phases or {}).get("deduplicated")
-    if needs_choice(batch) or options.get(CONFIRMED) or options.get("authors") or options.get(SHIFT) or not measured:
+    if needs_choice(batch) or options.get(CONFIRMED) or options.get("authors") or options.get(CLOCK) or not measured:
         return False
     landed_since = AcquisitionBatch.objects.filter(
         connection_id=batch.connection_id, status=AcquisitionBatch.Status.COMMITTED,
@@ -261,6 +272,12 @@ def chosen_names(batch: AcquisitionBatch, chosen: dict[str, str]) -> dict[str, s
     return {name: as_name for name, as_name in chosen.items() if as_name and as_name != name}
 
 
-def suggested_shift(batch: AcquisitionBatch) -> int:
-    """Minutes to add to this file's written times to read them on the source's clock (0: the same clock)."""
-    return next((w.get(SHIFT) or 0 for w in batch.warnings or () if w.get("kind") == KIND), 0)
+def suggested_clock(batch: AcquisitionBatch) -> dict | None:
+    """The other phone's clock the preview's note found ({"zone", "source_zone"}), or None: the same clock."""
+    return next((w.get(CLOCK) for w in batch.warnings or () if w.get("kind") == KIND), None)
+
+
+def _read_in(batch: AcquisitionBatch) -> tzinfo:
+    """The zone the preview read its times in (a re-read names one; else the owner's)."""
+    zone = (batch.options or {}).get("time_zone")
+    return zone_named(zone) if zone else owner_zone(batch.connection.owner_id)

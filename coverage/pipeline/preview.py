@@ -37,7 +37,7 @@ from .accounts import note_identity
 from .date_orders import contradicted
 from .first_counts import RowCounts, counts_for
 from .landing import earliest_of, latest_of, measure_staged
-from .other_phone import SHIFT, chosen_names, note_other_phone, suggested_names, suggested_shift
+from .other_phone import CLOCK, chosen_names, note_other_phone, suggested_clock, suggested_names
 from .sqlite_tuning import lean_cache
 from .staging import Progress, Staged, drop_staging, stage, text_times
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
@@ -150,8 +150,8 @@ def read_as_same_people(batch: AcquisitionBatch, *, names: dict[str, str] | None
     owner's own pairing (``names``), so the messages the source holds under those names count as held
     (``other_phone``). ``CommitRefused`` for a name the note does not know."""
     batch = AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
-    shift = suggested_shift(batch)
-    if batch.status != Status.PREVIEW or not batch.artifact_name or not (suggested_names(batch) or shift):
+    clock = suggested_clock(batch)
+    if batch.status != Status.PREVIEW or not batch.artifact_name or not (suggested_names(batch) or clock):
         raise CommitRefused("Only a preview that found the same chat from another phone can be read so.")
     try:
         authors = {**(batch.options or {}).get("authors", {}), **suggested_names(batch)} if names is None \
@@ -159,8 +159,8 @@ def read_as_same_people(batch: AcquisitionBatch, *, names: dict[str, str] | None
     except ValueError as exc:
         raise CommitRefused(str(exc)) from exc
     batch.options = {**(batch.options or {}), "authors": authors}
-    if shift:
-        batch.options[SHIFT] = shift
+    if clock:
+        batch.options[CLOCK] = clock
     batch.save(update_fields=["options"])
     return parse_and_measure(batch, artifact_parser(batch.connection.manifest), progress)
 
@@ -197,10 +197,16 @@ def stage_artifact(
     tz = zone_named(zone) if zone else owner_zone(batch.connection.owner_id)
     answers = batch.options or {}
     options = ParseOptions(time_zone=tz, date_order=answers.get("date_order"), chat=answers.get("chat"),
-                           me=answers.get("me"), authors=answers.get("authors"), shift_minutes=answers.get(SHIFT) or 0)
+                           me=answers.get("me"), authors=answers.get("authors"),
+                           clock=_clock(answers.get(CLOCK)))
     with local_path(batch.artifact_name) as path:
         records = parser(Artifact(path=path, filename=batch.artifact_filename), facts, options)
         return stage(batch.pk, records, progress, phase, counted)
+
+
+def _clock(clock: dict | None) -> tuple[str, str] | None:
+    """(the other phone's zone, the source's) from a preview read on another phone's clock (``other_clock``)."""
+    return (clock["zone"], clock["source_zone"]) if clock else None
 
 
 def parse_and_measure(batch: AcquisitionBatch, parser, progress: Progress | None) -> AcquisitionBatch:

@@ -152,7 +152,7 @@ def preview_reread(
         .order_by("-pk")
     )
     # The owner's answers hold for every reading: the date order, and the people of another phone's export.
-    options = {k: v for k, v in (old.options or {}).items() if k in ("date_order", "authors", "shift_minutes")}
+    options = {k: v for k, v in (old.options or {}).items() if k in ("date_order", "authors", "clock")}
     if "date_order" in options:  # an answer a file of the source proved wrong is read the proven way
         options["date_order"] = proven_order(old.connection_id) or options["date_order"]
     for batch in reuse:

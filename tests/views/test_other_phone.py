@@ -14,12 +14,15 @@ from __future__ import annotations
 import html
 import io
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from connections.models import OwnerProfile
 from connections.tokens import issue_access_token
 from coverage.models import AcquisitionBatch
 from tests.page_words import page_words
@@ -211,10 +214,10 @@ def test_the_other_phones_export_in_another_time_zone_is_read_on_this_sources_cl
     later = "later" if hours > 0 else "earlier"
     assert f"each written {abs(hours)} hours {later} on this file's clock" in page
     assert "“Ayşe Yılmaz” here is “Ayşe” in your earlier imports" in page
-    assert "its clock in another time zone" in page
+    assert "the same chat exported from a phone set to another time zone" in page
     owner_client.post(f"/receipts/{preview.pk}/same-people/")
     page = page_words(owner_client.get(f"/receipts/{preview.pk}/"))
-    assert f"its times {abs(hours)} hours {'earlier' if hours > 0 else 'later'}: “Ayşe Yılmaz” as “Ayşe”" in page
+    assert "its times read on its own phone's clock: “Ayşe Yılmaz” as “Ayşe”" in page
     owner_client.post(f"/receipts/{preview.pk}/import/")
 
     assert chat.records.count() == len(SHARED) + len(NEWER)  # only the newer messages, on the owner's clock
@@ -274,3 +277,29 @@ def test_the_owner_changes_who_is_who_on_the_page_the_api_and_the_command_line(o
     call_command("import_artifact", held.slug, str(path), "--same-people", "--person", "~ Ali=",
                  "--person", "+90 532 123 45 67=Ayşe", stdout=io.StringIO(), stderr=io.StringIO())
     assert held.records.count() == len(HELD) + alis + 1
+
+
+def test_a_phone_that_changed_its_clocks_on_other_nights_is_read_on_its_own_clock(owner, owner_client, chat):
+    # Anna's phone in Warsaw and Piotr's in New York: 6 hours apart, 5 from 8 Mar (US summer time), 6 again
+    # from 29 Mar (Europe's). Piotr's export of their chat holds every message Anna's did, and two more.
+    warsaw, new_york = ZoneInfo("Europe/Warsaw"), ZoneInfo("America/New_York")
+    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Warsaw"})
+    said = [(datetime(2026, 3, day, 12, 30, tzinfo=warsaw), "anna" if day % 2 else "piotr", f"Wiadomość numer {day}")
+            for day in range(1, 32, 2)]
+    newer = [(datetime(2026, 4, 2, 9, 0, tzinfo=warsaw), "piotr", "Zdjęcia wrzucę jutro")]
+
+    def written(messages, zone, names):
+        return "".join(f"{at.astimezone(zone):%d.%m.%Y, %H:%M} - {names[who]}: {text}\n" for at, who, text in messages)
+
+    first = upload(owner_client, chat, written(said, warsaw, {"anna": "Anna", "piotr": "Piotr"}).encode(), "Anna.txt")
+    owner_client.post(f"/receipts/{first.pk}/import/")
+    preview = upload(owner_client, chat, written(said + newer, new_york, {"anna": "Anna Nowak", "piotr": "Piotr"}).encode(),
+                     "WhatsApp Chat with Anna Nowak.txt")
+    page = page_words(owner_client.get(f"/receipts/{preview.pk}/"))
+    assert "each written 5 or 6 hours earlier on this file's clock (the two phones changed their clocks on" in page
+
+    owner_client.post(f"/receipts/{preview.pk}/same-people/")
+    owner_client.post(f"/receipts/{preview.pk}/import/")
+
+    assert chat.records.count() == len(said) + len(newer)  # each shared message once, on its own minute
+    assert sorted(chat.records.values_list("event_at", flat=True)) == [at for at, _, _ in said + newer]

@@ -68,11 +68,11 @@ def parse(artifact: Artifact, facts: BatchFacts, options: ParseOptions) -> Itera
     """Read one WhatsApp chat export (.txt, or .zip from Android or iOS); see the package doc.
 
     ``facts.identity`` names the chat and its participants (``connectors.identity``) once the
-    whole text is read. ``options.authors`` and ``options.shift_minutes``: read as the same people as
-    the source, on its clock (``people``)."""
+    whole text is read. ``options.authors`` and ``options.clock``: read as the same people as the
+    source, on its clock (``people``)."""
     records = _read(artifact, facts, options)
-    if options.authors or options.shift_minutes:
-        return as_the_same_people(records, options.authors or {}, options.shift_minutes, options.time_zone)
+    if options.authors or options.clock:
+        return as_the_same_people(records, options.authors or {}, options.clock, options.time_zone)
     return records
 
 
