@@ -92,7 +92,7 @@ def build_receipt(
         completeness_text=_completeness_text(facts.completeness_claim, batch.method, manifest.record_noun),
         duplicate_of=batch.duplicate_of_id,
         duplicate_sources=_duplicate_sources(batch),
-        time_zone=zone_name(tz),
+        time_zone=zone_name(read_in),  # the zone its words use: its reading's, once read again in another
         time_zone_assumed=facts.time_zone_assumed or None,
         question=batch.question,
         reject_reason=batch.reject_reason or None,
@@ -135,10 +135,11 @@ def _read_in(facts: AcquisitionBatch, tz: tzinfo) -> tzinfo:
 
 
 def _artifact(batch: AcquisitionBatch) -> Artifact | None:
-    """The uploaded file; an import read again handed its copy on (``sha256`` empty) but keeps its name."""
+    """The uploaded file; an import read again handed its copy on, and its note keeps the file's SHA-256."""
     if not (batch.artifact_sha256 or batch.artifact_filename):
         return None
-    return Artifact(batch.artifact_filename, batch.artifact_sha256, batch.artifact_bytes)
+    handed = next((w.get("sha256") for w in batch.warnings or () if w.get("kind") == READ_AGAIN), "")
+    return Artifact(batch.artifact_filename, batch.artifact_sha256 or handed or "", batch.artifact_bytes)
 
 
 def _phases(batch: AcquisitionBatch) -> tuple[Phase, ...]:

@@ -112,11 +112,13 @@ def zone_question(zone: str, moving: int, noun: words.Noun, what: str = "chats")
 READ_AGAIN = "read_again"  # the note an import read again keeps (``pipeline.reread.commit_reread``)
 
 
-def read_again_note(reading, noun: words.Noun) -> dict:
-    """The note an import keeps when it is read again: the newer reading, when, in which zone, its range.
+def read_again_note(reading, noun: words.Noun, sha256: str = "") -> dict:
+    """The note an import keeps when it is read again: the newest reading, when, in which zone, its range, and
+    the SHA-256 of the file it handed on (its receipt still names the file it was).
 
     Its sentence is said by ``read_again_words`` in the owner's zone of the day the receipt is read."""
-    return {"kind": READ_AGAIN, "batch_id": reading.pk, "zone": (reading.options or {}).get("time_zone") or "",
+    return {"kind": READ_AGAIN, "batch_id": reading.pk, "sha256": sha256,
+            "zone": (reading.options or {}).get("time_zone") or "",
             "at": reading.committed_at.isoformat() if reading.committed_at else "",
             "earliest": reading.event_earliest.isoformat() if reading.event_earliest else "",
             "latest": reading.event_latest.isoformat() if reading.event_latest else "",

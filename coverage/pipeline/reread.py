@@ -38,7 +38,7 @@ from connections.models import Connection
 from connections.zoneless import ZONELESS_CONNECTORS, zoneless_connections
 
 from ..models import AcquisitionBatch
-from ..reread_words import Difference, read_again_note
+from ..reread_words import READ_AGAIN, Difference, read_again_note
 from .date_orders import misordered_imports, proven_order
 from .landing import _sql_names, land_rows, measure_staged
 from .preview import (
@@ -333,13 +333,15 @@ def commit_reread(batch: AcquisitionBatch | int, *, now: datetime | None = None)
         landed = land_rows(batch, measure_staged(batch.pk, connection.pk))
         drop_staging(batch.pk, landed=True)
         # The old import hands its file (and the file's identity: one landed batch per file) over.
-        moved_file = old.artifact_name
+        moved_file, sha256 = old.artifact_name, old.artifact_sha256
         old.options = {**(old.options or {}), "superseded_by": batch.pk}
         old.artifact_name = old.artifact_sha256 = ""
         batch.committed_at = now
         # Its receipt says it was read again, and where its records stand now (a note: the loader reads notes).
-        old.warnings = [*(old.warnings or []), read_again_note(batch, connection.manifest.record_noun)]
+        noun = connection.manifest.record_noun
+        old.warnings = [*(old.warnings or []), read_again_note(batch, noun, sha256)]
         old.save(update_fields=["options", "artifact_name", "artifact_sha256", "warnings"])
+        point_to_newest(connection.pk, old.pk, batch, noun)
         batch.count_accepted = landed.accepted
         batch.count_duplicate = batch.count_parsed - landed.accepted
         batch.day_counts = landed.new_days
@@ -382,6 +384,18 @@ def _restage_if_lost(batch: AcquisitionBatch) -> None:
         return
     log.warning("re-read %s: staged records are gone; reading its file again", batch.pk)
     stage_artifact(batch, artifact_parser(batch.connection.manifest), BatchFacts())
+
+
+def point_to_newest(connection_id: int, old_id: int, reading: AcquisitionBatch, noun) -> None:
+    """The imports an import read again now had replaced name its newest reading instead (their receipts
+    lead to where the records stand now, not to a reading read again since)."""
+    earlier = AcquisitionBatch.objects.filter(connection_id=connection_id, options__has_key="superseded_by")
+    for batch in earlier.exclude(pk=old_id).only("pk", "warnings"):
+        notes = [w for w in batch.warnings or () if w.get("kind") == READ_AGAIN]
+        if notes and notes[-1].get("batch_id") == old_id:
+            note = read_again_note(reading, noun, notes[-1].get("sha256", ""))
+            batch.warnings = [note if w is notes[-1] else w for w in batch.warnings]
+            AcquisitionBatch.objects.filter(pk=batch.pk).update(warnings=batch.warnings)
 
 
 def _apply(batch: AcquisitionBatch, old: AcquisitionBatch) -> None:

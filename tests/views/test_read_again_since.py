@@ -8,6 +8,7 @@ then moves to Pacific/Auckland and reads the chats again.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import re
@@ -57,6 +58,8 @@ def test_an_import_read_again_says_so_on_its_receipt_page_cli_and_api(owner, own
     # Its own days as it read them (in UTC), on the days its messages stand on now; in Auckland's they were
     # 13 to 15 Mar, a day past the chat's last message.
     assert "19 new messages from 13 Mar to 14 Mar 2026. Its days are as it read them then, in UTC time." in page
+    # Its times too (10:00 as the chat wrote it, not 23:00 NZDT).
+    assert "Covers 13 Mar 2026 at 10:00 UTC to 14 Mar 2026 at 18:00 UTC" in page
 
     out = io.StringIO()
     call_command("receipt", first.pk, stdout=out)
@@ -64,6 +67,8 @@ def test_an_import_read_again_says_so_on_its_receipt_page_cli_and_api(owner, own
 
     _, secret = issue_access_token(owner)
     api = owner_client.get(f"/api/owner/batches/{first.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    # The file it was keeps its SHA-256; its words and times are in the zone it read them in.
+    assert api["artifact"]["sha256"] == hashlib.sha256(ana_chat(19)).hexdigest() and api["time_zone"] == "UTC"
     assert api["read_again"] == {"batch_id": reading.pk, "sentence": said}
     assert owner_client.get(f"/api/owner/batches/{reading.pk}",
                             HTTP_AUTHORIZATION=f"Bearer {secret}").json()["read_again"] is None
@@ -93,3 +98,38 @@ def test_an_import_read_again_before_its_receipt_said_so_gets_the_note(owner_cli
 
     assert ("Read again since. Read again in Pacific/Auckland time on 4 Dec 2026: its messages now run from 13 Mar "
             "to 14 Mar 2026.") in page_words(owner_client.get(f"/receipts/{first.pk}/"))
+
+
+def test_read_again_twice_the_first_import_leads_to_the_newest_reading(owner, owner_client, chat, read_again):
+    (first, _), (reading, _) = read_again
+    owner_client.post("/settings/time-zone/", {"time_zone": "Europe/Warsaw"})
+    owner_client.post("/reread/zone/")
+    newest = AcquisitionBatch.objects.get(connection=chat, status="committed", options__reread_of=reading.pk)
+
+    _, secret = issue_access_token(owner)
+    api = owner_client.get(f"/api/owner/batches/{first.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert api["read_again"]["batch_id"] == newest.pk
+    assert api["read_again"]["sentence"].startswith("Read again in Europe/Warsaw time on 4 Dec 2026: its messages now "
+                                                    "run from 13 Mar to 14 Mar 2026.")
+    assert api["artifact"]["sha256"] == hashlib.sha256(ana_chat(19)).hexdigest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_note_kept_before_leads_to_the_newest_reading_and_names_the_file_after_the_migration(
+    owner, owner_client, chat, read_again
+):
+    (first, _), (reading, _) = read_again
+    owner_client.post("/settings/time-zone/", {"time_zone": "Europe/Warsaw"})
+    owner_client.post("/reread/zone/")
+    newest = AcquisitionBatch.objects.get(connection=chat, status="committed", options__reread_of=reading.pk)
+    first.refresh_from_db()
+    as_kept = [{**w, "batch_id": reading.pk, "sha256": ""} if w["kind"] == "read_again" else w for w in first.warnings]
+    AcquisitionBatch.objects.filter(pk=first.pk).update(warnings=as_kept)  # as kept before the file's SHA-256
+
+    migrate_to(("coverage", "0023_read_again_notes"))
+    call_command("migrate", verbosity=0)
+
+    _, secret = issue_access_token(owner)
+    api = owner_client.get(f"/api/owner/batches/{first.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert api["read_again"]["batch_id"] == newest.pk
+    assert api["artifact"]["sha256"] == hashlib.sha256(ana_chat(19)).hexdigest()
