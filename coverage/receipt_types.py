@@ -79,6 +79,7 @@ class DuplicateSource:
     batch_id: int
     count: int
     committed_at: datetime | None = None
+    filename: str = ""  # the earlier import's file (empty: a push, a pull, or kept before it was noted)
 
 
 @dataclass(frozen=True)

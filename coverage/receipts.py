@@ -234,7 +234,7 @@ def _counts(facts: AcquisitionBatch, *, duplicate: bool) -> Counts:
 
 def _duplicate_sources(batch: AcquisitionBatch) -> tuple[DuplicateSource, ...]:
     return tuple(
-        DuplicateSource(s["batch_id"], s["count"], _parse_time(s.get("committed_at")))
+        DuplicateSource(s["batch_id"], s["count"], _parse_time(s.get("committed_at")), s.get("filename") or "")
         for s in batch.duplicate_sources or ()
     )
 

@@ -275,17 +275,17 @@ def add_groups(measure: Measure, rows: Iterable[tuple]) -> None:
 
 
 def duplicate_sources_of(held_by: list[tuple[int, int]]) -> list[dict]:
-    """The earlier batches that hold staged records, with how many and when each was committed."""
+    """The earlier batches that hold staged records, with how many, when each was committed, and its file."""
     if not held_by:
         return []
-    committed = dict(
-        AcquisitionBatch.objects.filter(pk__in=[b for b, _ in held_by]).values_list("pk", "committed_at")
-    )
+    known = {pk: (at, name) for pk, at, name in AcquisitionBatch.objects.filter(
+        pk__in=[b for b, _ in held_by]).values_list("pk", "committed_at", "artifact_filename")}
     return [
         {
             "batch_id": b,
             "count": count,
-            "committed_at": committed[b].isoformat() if committed.get(b) else None,
+            "committed_at": known[b][0].isoformat() if known.get(b, (None,))[0] else None,
+            "filename": known.get(b, (None, ""))[1] or "",
         }
         for b, count in held_by
     ]

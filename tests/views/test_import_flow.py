@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from coverage.models import AcquisitionBatch
 from coverage.pipeline import land_batch
+from tests.page_words import ana_chat, page_words
 
 from .conftest import export
 
@@ -207,3 +209,15 @@ def test_another_owners_batch_is_404(method, path, client, chat, other_owner):
     batch.refresh_from_db()
     assert batch.status == "preview"
     assert "Family chat" not in response.content.decode()
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+def test_a_newer_export_names_the_earlier_import_its_messages_are_in_by_its_day_and_file(owner_client, chat):
+    for messages, name in ((19, "WhatsApp Chat with Ana.txt"), (25, "WhatsApp Chat with Ana (2).txt")):
+        owner_client.post("/sources/family-chat/upload/", {"artifact": SimpleUploadedFile(name, ana_chat(messages))})
+        newer = AcquisitionBatch.objects.latest("pk")
+        owner_client.post(f"/receipts/{newer.pk}/import/")
+
+    page = page_words(owner_client.get(f"/receipts/{newer.pk}/"))
+
+    assert re.search(r"19 already in the import of \d+ \w+ \d{4} · WhatsApp Chat with Ana\.txt", page)
