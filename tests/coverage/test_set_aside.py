@@ -212,7 +212,8 @@ def test_reading_the_first_import_again_before_the_commit_makes_it_read_its_file
     assert source.rewritten == seen + 1 and landed.set_aside is None
     assert (landed.count_accepted, landed.count_duplicate) == (50, 1_000)
     assert landed.duplicate_sources == [{"batch_id": reading.pk, "count": 1_000,
-                                         "committed_at": reading.committed_at.isoformat()}]
+                                         "committed_at": reading.committed_at.isoformat(),
+                                         "filename": reading.artifact_filename}]
 
 
 def test_staged_rows_lost_midway_are_read_again_with_those_set_aside(owner, tmp_path, small_chunks, monkeypatch):
