@@ -63,26 +63,31 @@ def test_preview_only_writes_no_records(chat):
 
 
 @pytest.mark.parametrize(
-    ("name", "answer"),
-    [("android_dayfirst_24h.txt", ()),
+    ("name", "answer", "messages"),
+    [("android_dayfirst_24h.txt", (), 20),
      # The preview asked the day/month order and was never answered; the import gave it on the command line.
-     ("ambiguous.txt", ("--date-order", "dmy"))],
+     ("ambiguous.txt", ("--date-order", "dmy"), 4)],
     ids=["a_preview_read_to_the_end", "a_preview_waiting_for_the_date_order"],
 )
-def test_a_file_previewed_then_imported_leaves_one_import_and_no_preview_waiting(chat, client, owner, name, answer):
+def test_a_file_previewed_then_imported_leaves_one_import_and_no_preview_waiting(
+        chat, client, owner, name, answer, messages):
     with pytest.raises(CommandError, match="date-order") if answer else nullcontext():  # the question stops it
+        run("import_artifact", "family-chat", chat_file(name), "--preview")
+    with pytest.raises(CommandError, match="date-order") if answer else nullcontext():  # previewed once more
         run("import_artifact", "family-chat", chat_file(name), "--preview")
     first = latest()
 
-    run("import_artifact", "family-chat", chat_file(name), *answer)
+    out, _ = run("import_artifact", "family-chat", chat_file(name), *answer)  # "run it again without --preview"
 
+    assert not out.startswith("Already imported")
     first.refresh_from_db()
-    imported = AcquisitionBatch.objects.get(status=Status.COMMITTED)
-    assert (first.status, first.duplicate_of_id) == (Status.DUPLICATE, imported.pk)
-    assert not first.artifact_name and imported.artifact_name  # the preview's copy went, the import's stays
-    assert not AcquisitionBatch.objects.filter(status=Status.PREVIEW).exists()
+    assert first.status == Status.COMMITTED and first.artifact_name  # the waiting preview is the import
+    assert AcquisitionBatch.objects.count() == 1  # no second row, in Recent imports or the imports list
+    assert Record.objects.count() == messages
     client.force_login(owner)
-    assert "preview waiting" not in client.get("/sources/family-chat/").content.decode()
+    page = client.get("/sources/family-chat/").content.decode()
+    assert "preview waiting" not in page and "Already imported" not in page
+    assert "Already imported" not in client.get("/sources/family-chat/imports/").content.decode()
 
 
 def test_json_output_is_the_api_receipt(chat):
