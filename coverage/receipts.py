@@ -99,13 +99,14 @@ def build_receipt(
         data_changed=batch.data_changed,
         failure_reason=(batch.failure_reason or None) if failed else None,
         waiting_for_worker=worker_down and batch.status == AcquisitionBatch.Status.COMMITTING,
-        next_action=_next_action(batch, facts, media.not_included, manifest, worker_down=worker_down, zone=zone_name(tz)),
+        next_action=_next_action(batch, facts, media.not_included, manifest, worker_down=worker_down, zone=zone_name(tz),
+                                 other_source=(other := _other_source(batch))),
         created_at=batch.created_at,
         committed_at=facts.committed_at,
         phases=_phases(batch),
         progress=batch.progress,
         reread=receipt_reread(batch, manifest.record_noun),
-        other_source=_other_source(batch),
+        other_source=other,
         duplicate_split=(split := _duplicate_split(batch, counts)),
         explanations=_explanations(batch, facts, counts, split, manifest),
         streams=(streams := _streams(facts, read_in)),
@@ -324,9 +325,13 @@ def _completeness_text(claim: str, method: str, noun: tuple[str, str]) -> str:
 
 
 def _next_action(
-    batch, facts, media_missing: int, manifest, *, worker_down: bool = False, zone: str = "UTC"
+    batch, facts, media_missing: int, manifest, *, worker_down: bool = False, zone: str = "UTC",
+    other_source: OtherSource | None = None,
 ) -> NextAction | None:
     status = batch.status
+    if status == AcquisitionBatch.Status.REJECTED and other_source is not None:
+        # The file is fine, for another kind of source (``other_source`` links to adding one): no newer export helps.
+        return NextAction("add_source", other_source.label, f"{other_source.label}, then upload this file to it.")
     if status == AcquisitionBatch.Status.REJECTED:
         return NextAction("re_export", "Upload a newer export", manifest.recovery or "Export the data again and upload it.")
     if status == AcquisitionBatch.Status.DUPLICATE:

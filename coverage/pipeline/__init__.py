@@ -34,6 +34,7 @@ from .preview import (
     answer_preview,
     preview_artifact,
     read_as_same_people,
+    waiting_preview,
 )
 from .removal import discard_preview, discard_staging, remove_connection
 from .staging import Progress
@@ -58,4 +59,5 @@ __all__ = [
     "size_words",
     "start_commit",
     "start_preview",
+    "waiting_preview",
 ]

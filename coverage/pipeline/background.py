@@ -38,7 +38,7 @@ from connections.runtime import PROCESS
 
 from ..models import AcquisitionBatch
 from .claims import _claimer_gone, batch_lock, queued_batches
-from .preview import artifact_parser, parse_and_measure, receive_artifact
+from .preview import artifact_parser, parse_and_measure, receive_artifact, replace_waiting_previews
 from .staging import drop_staging
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ def start_preview(connection: Connection, source: IO[bytes], filename: str, **re
     ``received`` are ``receive_artifact``'s keywords (``options``, ``now``).
     """
     batch = receive_artifact(connection, source, filename, **received)
+    replace_waiting_previews(batch)  # the same file uploaded again: one preview of it waits, not two
     if batch.status != Status.PREVIEW or read_later(batch, source):
         return batch
     return parse_and_measure(batch, artifact_parser(connection.manifest), None)

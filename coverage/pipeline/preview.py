@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from connections.connectors.base import (
@@ -38,6 +39,7 @@ from .date_orders import contradicted
 from .first_counts import RowCounts, counts_for
 from .landing import earliest_of, latest_of, measure_staged
 from .other_phone import CLOCK, chosen_names, note_other_phone, suggested_clock, suggested_names
+from .removal import discard_preview
 from .sqlite_tuning import lean_cache
 from .staging import Progress, Staged, drop_staging, stage, text_times
 from .storage import TooLarge, delete_artifact, display_name, local_path, store
@@ -129,6 +131,28 @@ def receive_artifact(
     if earlier is not None:
         return mark_duplicate(batch, earlier)
     return batch
+
+
+def waiting_preview(connection: Connection, sha256: str) -> AcquisitionBatch | None:
+    """The owner's latest preview of this file (same sha256) on this source, read to the end and waiting:
+    for the commit, or for the answer to its question. ``None`` when there is none (or it is still read)."""
+    return _waiting(connection.pk, sha256, "owner_artifact").select_related("connection").order_by("-pk").first()
+
+
+def replace_waiting_previews(batch: AcquisitionBatch) -> None:
+    """A new upload of a file that already waits as a preview on this source replaces that preview: the
+    source shows one preview of a file, however often it was uploaded."""
+    if batch.status != Status.PREVIEW or not batch.artifact_sha256:
+        return
+    for older in _waiting(batch.connection_id, batch.artifact_sha256, batch.method).exclude(pk=batch.pk):
+        discard_preview(older)
+
+
+def _waiting(connection_id: int, sha256: str, method: str):
+    return AcquisitionBatch.objects.filter(
+        Q(phases__has_key="deduplicated") | Q(question__isnull=False),
+        connection_id=connection_id, artifact_sha256=sha256, status=Status.PREVIEW, method=method, trigger="manual",
+    ).exclude(artifact_name="")
 
 
 def answer_preview(batch: AcquisitionBatch, date_order: str, *, progress: Progress | None = None) -> AcquisitionBatch:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -175,6 +176,22 @@ def test_add_connection_refuses_a_taken_slug(owner):
     call_command("add_connection", "whatsapp", "chat", "--name", "Chat", "--owner", "ada", stdout=StringIO())
     with pytest.raises(CommandError, match="already have"):
         call_command("add_connection", "whatsapp", "chat", "--name", "Chat", "--owner", "ada")
+
+
+def test_health_lists_the_sources_in_the_order_of_the_dashboard(owner, client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for scenario, _ in SCENARIOS.values():
+        scenario.save(owner)
+    client.force_login(owner)
+    dashboard = re.findall(r'<article class="card[^"]*" id="source-([\w-]+)-card"', client.get("/").content.decode())
+    out = StringIO()
+
+    call_command("health", stdout=out)
+
+    table = out.getvalue().split("HEADLINE / NEXT\n", 1)[1]  # the rows under the table's header
+    listed = [line.split()[0] for line in table.splitlines() if line and not line.startswith(" ")]
+    assert listed == dashboard  # can't collect first, up to date last; not by name
+    assert listed != sorted(listed)
 
 
 def test_health_for_unknown_slug_says_so(owner):

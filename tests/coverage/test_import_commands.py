@@ -56,33 +56,58 @@ def test_importing_the_same_file_again_says_nothing_new_and_exits_zero(chat):
 def test_preview_only_writes_no_records(chat):
     out, _ = run("import_artifact", "family-chat", chat_file(), "--preview")
 
-    assert "20 new messages" in out and "Next     Import: Import 20 messages." in out
+    assert "20 new messages" in out and "Next     Import 20 messages." in out
     assert "This preview is kept for 24 hours" in out  # the worker removes it after that
     assert latest().status == Status.PREVIEW
     assert Record.objects.count() == 0
 
 
 @pytest.mark.parametrize(
-    ("name", "answer"),
-    [("android_dayfirst_24h.txt", ()),
+    ("name", "answer", "messages"),
+    [("android_dayfirst_24h.txt", (), 20),
      # The preview asked the day/month order and was never answered; the import gave it on the command line.
-     ("ambiguous.txt", ("--date-order", "dmy"))],
+     ("ambiguous.txt", ("--date-order", "dmy"), 4)],
     ids=["a_preview_read_to_the_end", "a_preview_waiting_for_the_date_order"],
 )
-def test_a_file_previewed_then_imported_leaves_one_import_and_no_preview_waiting(chat, client, owner, name, answer):
+def test_a_file_previewed_then_imported_leaves_one_import_and_no_preview_waiting(
+        chat, client, owner, name, answer, messages):
     with pytest.raises(CommandError, match="date-order") if answer else nullcontext():  # the question stops it
+        run("import_artifact", "family-chat", chat_file(name), "--preview")
+    with pytest.raises(CommandError, match="date-order") if answer else nullcontext():  # previewed once more
         run("import_artifact", "family-chat", chat_file(name), "--preview")
     first = latest()
 
-    run("import_artifact", "family-chat", chat_file(name), *answer)
+    out, _ = run("import_artifact", "family-chat", chat_file(name), *answer)  # "run it again without --preview"
 
+    assert not out.startswith("Already imported")
     first.refresh_from_db()
-    imported = AcquisitionBatch.objects.get(status=Status.COMMITTED)
-    assert (first.status, first.duplicate_of_id) == (Status.DUPLICATE, imported.pk)
-    assert not first.artifact_name and imported.artifact_name  # the preview's copy went, the import's stays
-    assert not AcquisitionBatch.objects.filter(status=Status.PREVIEW).exists()
+    assert first.status == Status.COMMITTED and first.artifact_name  # the waiting preview is the import
+    assert AcquisitionBatch.objects.count() == 1  # no second row, in Recent imports or the imports list
+    assert Record.objects.count() == messages
     client.force_login(owner)
-    assert "preview waiting" not in client.get("/sources/family-chat/").content.decode()
+    page = client.get("/sources/family-chat/").content.decode()
+    assert "preview waiting" not in page and "Already imported" not in page
+    assert "Already imported" not in client.get("/sources/family-chat/imports/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "next_line"),
+    [("android_dayfirst_24h.txt", ("--preview",), "Next     Import 20 messages.\n"),
+     ("ambiguous.txt", ("--preview",), "Next     Tell us how dates are written in this file.\n"),
+     ("empty.txt", (), "Next     Upload the file WhatsApp made with Export chat: a .txt, or a .zip"),
+     ("../gpx/strava.gpx", (), "Next     Add a GPS tracks source, then upload this file to it.\n")],
+    ids=["a_preview_to_import", "a_preview_asking_the_date_order", "an_empty_file", "a_gps_track"],
+)
+def test_the_receipt_says_the_next_step_once(chat, name, args, next_line):
+    with pytest.raises(CommandError) if name != "android_dayfirst_24h.txt" else nullcontext():
+        run("import_artifact", "family-chat", chat_file(name), *args)
+
+    out, _ = run("receipt", str(latest().pk))
+
+    step = next(line for line in out.splitlines(keepends=True) if line.startswith("Next"))
+    assert step.startswith(next_line)
+    label = build_receipt(latest()).next_action.label
+    assert f"{label}:" not in step  # the button's words are not said before the sentence
 
 
 def test_json_output_is_the_api_receipt(chat):
@@ -173,7 +198,7 @@ def test_receipt_command_prints_a_batch_as_text_or_api_json(chat):
     raw, _ = run("receipt", str(batch.pk), "--json")
 
     assert "Media    3 declared, 2 attached, 1 missing" in text
-    assert "Next     Add the missing media" in text
+    assert "Next     Export again with media included to add the missing files.\n" in text
     assert json.loads(raw) == receipt_json(build_receipt(batch))
     with pytest.raises(CommandError, match="No batch"):
         run("receipt", "999999")

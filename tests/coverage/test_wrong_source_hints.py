@@ -65,6 +65,20 @@ def test_a_file_for_another_source_says_what_it_is_and_where_it_goes(
     assert Record.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("target", "folder", "name", "sentence", "takes"), PAIRS, ids=[f"{p[2]}_to_{p[0]}" for p in PAIRS]
+)
+def test_the_next_step_for_a_file_of_another_source_is_adding_that_source_not_a_newer_export(
+    make_connection, target, folder, name, sentence, takes
+):
+    r = receipt(preview(make_connection(target), folder, name))
+
+    step = receipt_json(r)["next_action"]
+    assert step["kind"] == "add_source" and step["label"] == r.other_source.label
+    assert step["detail"] == f"{r.other_source.label}, then upload this file to it."
+    assert "export" not in (step["label"] + step["detail"]).lower()  # no "Upload a newer export"
+
+
 def test_a_file_of_no_known_kind_gets_no_hint(make_connection):
     chat = make_connection("whatsapp")
 
@@ -72,6 +86,7 @@ def test_a_file_of_no_known_kind_gets_no_hint(make_connection):
 
     assert r.status == "rejected" and r.other_source is None
     assert "add a" not in r.sentence
+    assert r.next_action.kind == "re_export"  # the chat may be exported again: the next step stays that
 
 
 def test_the_receipt_page_links_to_the_source_that_takes_the_file(make_connection, client, owner):

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -197,6 +198,18 @@ def test_export_data_prints_no_bar_when_not_on_a_terminal(held, tmp_path):
     err = StringIO()
     call_command("export_data", "--owner", "ada", str(tmp_path / "all.zip"), stdout=StringIO(), stderr=err)
     assert err.getvalue() == ""
+
+
+def test_export_data_says_the_zip_size_as_an_owner_reads_it(held, tmp_path):
+    out = StringIO()
+    call_command("export_data", "--owner", "ada", str(tmp_path / "all.zip"), stdout=out, stderr=StringIO())
+
+    size = (tmp_path / "all.zip").stat().st_size
+    said = re.search(r"all\.zip \((\d+(?:\.\d)?) (KB|MB)\): ", out.getvalue())  # not "114.094 KB"
+    assert said is not None, out.getvalue()
+    value, unit = float(said[1]), {"KB": 1024, "MB": 1024**2}[said[2]]
+    assert ("." in said[1]) == (value < 10)  # one decimal under ten, whole numbers above
+    assert abs(value - size / unit) <= (0.05 if value < 10 else 0.5)
 
 
 def test_export_data_names_an_unknown_owner(db, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from coverage.models import AcquisitionBatch
+from tests.conftest import stored_files
 
 from .conftest import export
 
@@ -44,16 +45,27 @@ def test_a_preview_left_waiting_is_said_on_the_card_with_a_link_until_imported_o
     assert _waiting(owner_client) == []  # expired: the worker removes it, and the card no longer counts it
 
 
-def test_a_preview_of_a_file_imported_since_by_another_preview_no_longer_waits(owner_client, chat, immediate_tasks):
-    first = _upload(owner_client, "whatsapp/android_dayfirst_24h.txt")  # previewed, then left
+@pytest.mark.parametrize(
+    "name",
+    ["whatsapp/android_dayfirst_24h.txt",
+     "whatsapp/ambiguous.txt"],  # its preview waits for the day/month answer
+    ids=["a_preview_read_to_the_end", "a_preview_waiting_for_the_date_order"],
+)
+def test_the_same_file_uploaded_again_replaces_its_waiting_preview_and_one_import_follows(
+        owner_client, chat, immediate_tasks, artifact_storage, name):
+    first = _upload(owner_client, name)  # previewed, then left
     other = _upload(owner_client, "whatsapp/ios_missing_media.zip")
-    again = _upload(owner_client, "whatsapp/android_dayfirst_24h.txt")  # the same file, previewed again
-    assert _waiting(owner_client) == [(f"/receipts/{again.pk}/", "3 previews waiting for you")]
+    again = _upload(owner_client, name)  # the same file, uploaded again
+    again_more = _upload(owner_client, name)  # and once more
 
-    owner_client.post(f"/receipts/{again.pk}/import/")
-    assert AcquisitionBatch.objects.get(pk=again.pk).status == "committed"
-    kept = AcquisitionBatch.objects.get(pk=first.pk)
-    assert (kept.status, kept.duplicate_of_id) == ("duplicate", again.pk)  # opening it leads to the import
+    assert _waiting(owner_client) == [(f"/receipts/{again_more.pk}/", "2 previews waiting for you")]
+    assert not AcquisitionBatch.objects.filter(pk__in=[first.pk, again.pk]).exists()  # replaced, not piled up
+    assert len(stored_files(artifact_storage)) == 2  # one stored copy per file waiting
+
+    if again_more.question:
+        owner_client.post(f"/receipts/{again_more.pk}/answer/", {"date_order": "dmy"})
+    owner_client.post(f"/receipts/{again_more.pk}/import/")
+    assert AcquisitionBatch.objects.get(pk=again_more.pk).status == "committed"
     assert _waiting(owner_client) == [(f"/receipts/{other.pk}/", "1 preview waiting for you")]
-    api = owner_client.get("/api/owner/connections/family-chat").json()
-    assert api["work"]["previews"]["count"] == 1
+    rows = AcquisitionBatch.objects.filter(connection__slug="family-chat").values_list("pk", "status")
+    assert sorted(rows) == [(other.pk, "preview"), (again_more.pk, "committed")]

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from connections.models import Connection
 from coverage import words
 from coverage.evidence import load_health, load_system
+from coverage.projection import summarize
 from coverage.serializers import health_json, healths_json
 
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         if not healths:
             self.stdout.write("No connections yet. Add one with: manage.py add_connection CONNECTOR SLUG --name NAME")
             return
-        self.stdout.write(_table(healths))
+        self.stdout.write(_table(summarize(healths).cards))  # the dashboard's order: most urgent first
 
 
 def _dumps(data) -> str:

@@ -2,7 +2,8 @@
 
 Progress goes to stderr: a live line on a terminal, plain lines when it is not one.
 
-Previews the file, then (unless ``--preview``) commits it in this process: the owner waits for
+Previews the file (or takes the preview of this same file waiting on the source, from an
+earlier ``--preview``: its sha256 is read first, streaming), then (unless ``--preview``) commits it in this process: the owner waits for
 the receipt anyway, so the command never depends on a background worker being up. The commit
 is the same idempotent ``land_batch`` a worker would run.
 
@@ -15,6 +16,7 @@ failed for good).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -29,10 +31,12 @@ from coverage.pipeline import (
     DATE_ORDERS,
     CommitRefused,
     NotAnArtifactSource,
+    answer_preview,
     land_batch,
     preview_artifact,
     read_as_same_people,
     start_commit,
+    waiting_preview,
 )
 from coverage.pipeline.accounts import confirm_other_account as confirm_account
 from coverage.pipeline.other_phone import import_as_it_reads, needs_choice
@@ -77,14 +81,7 @@ class Command(BaseCommand):
         # A live line on a terminal; plain lines (a log, a pipe) otherwise.
         bar = _ProgressBar(self.stderr) if self.stderr.isatty() else _PlainLines(self.stderr)
         try:
-            with file_path.open("rb") as source:
-                batch = preview_artifact(
-                    connection,
-                    source,
-                    file_path.name,
-                    options={"date_order": date_order} if date_order else None,
-                    progress=bar,
-                )
+            batch = self._preview(connection, file_path, date_order, bar)
             if same_people and needs_choice(batch):
                 batch = read_as_same_people(batch, names=chosen, progress=bar)
             elif as_it_reads and needs_choice(batch):
@@ -126,6 +123,19 @@ class Command(BaseCommand):
                 "This file needs an answer before it can be imported: run again with "
                 f"--date-order {' or --date-order '.join(DATE_ORDERS)}."
             )
+
+    def _preview(self, connection: Connection, file_path: Path, date_order: str | None, bar) -> AcquisitionBatch:
+        """The waiting preview of this same file on this source (``--preview`` earlier), its question
+        answered with ``--date-order``; else a new preview. Running the command again never adds a row."""
+        with file_path.open("rb") as source:
+            waiting = waiting_preview(connection, hashlib.file_digest(source, "sha256").hexdigest())
+            if waiting is None:
+                source.seek(0)
+                options = {"date_order": date_order} if date_order else None
+                return preview_artifact(connection, source, file_path.name, options=options, progress=bar)
+        if date_order and (waiting.question or (waiting.options or {}).get("date_order") != date_order):
+            return answer_preview(waiting, date_order, progress=bar)
+        return waiting
 
     def _connection(self, slug: str, owner: str | None) -> Connection:
         connections = Connection.objects.filter(slug=slug)

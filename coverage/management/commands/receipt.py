@@ -61,7 +61,8 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append("Note     the data changed between the preview and the import; these are the real counts.")
     lines.append(f"Claim    {receipt.completeness_text}")
     if receipt.next_action is not None:
-        lines.append(f"Next     {receipt.next_action.label}: {receipt.next_action.detail}")
+        # The detail is the whole step in a sentence; the label is the web page's button for it.
+        lines.append(f"Next     {receipt.next_action.detail}")
     return "\n".join(lines).rstrip() + "\n"
 
 

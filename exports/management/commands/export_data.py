@@ -46,7 +46,7 @@ class Command(BaseCommand):
         files = sum(len(source["files"]) for source in manifest["sources"])
         sources = len(manifest["sources"])
         self.stdout.write(
-            f"Wrote {target} ({words.size(target.stat().st_size)}): "
+            f"Wrote {target} ({words.file_size(target.stat().st_size)}): "
             f"{words.count(records, ('record', 'records'))} from {words.count(sources, ('source', 'sources'))}, "
             f"{words.count(files, ('uploaded file', 'uploaded files'))}."
         )
