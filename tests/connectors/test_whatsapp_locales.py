@@ -91,7 +91,7 @@ def test_a_chat_exported_in_any_language_gives_its_messages_media_by_kind_and_sk
 
     assert facts.failed == 0
     assert facts.needs_answer is None
-    assert facts.parser_version == PARSER_VERSION == "whatsapp/5"
+    assert facts.parser_version == PARSER_VERSION == "whatsapp/6"
     assert summary(records, facts) == expected
     assert {r.payload["author"] for r in records} == {"Ana Souza", "Ben Carter"}
 

@@ -67,7 +67,7 @@ def test_preview_of_an_android_chat_counts_every_message_and_imports_nothing(cha
     )
     assert (r.event_time.earliest, r.event_time.latest) == (utc(2023, 3, 12, 9, 15), utc(2023, 3, 25, 22, 10))
     assert (r.media.declared, r.media.attached, r.media.missing, r.media.omitted) == (2, 0, 0, 2)
-    assert r.source_format == "whatsapp_android_txt" and r.parser_version == "whatsapp/5"
+    assert r.source_format == "whatsapp_android_txt" and r.parser_version == "whatsapp/6"
     assert r.time_zone_assumed == "UTC"
     assert r.artifact.filename == "android_dayfirst_24h.txt" and len(r.artifact.sha256) == 64
     assert r.artifact.bytes == fixture_path("whatsapp", "android_dayfirst_24h.txt").stat().st_size

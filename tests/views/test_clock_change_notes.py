@@ -22,8 +22,8 @@ CHAT = (
 SAID = (
     "2 messages were written in an hour that came twice when the clocks went back in "
     "Europe/Berlin (02:00–03:00 on 27 Oct 2024). The chat's times go back within that hour (to "
-    "02:05), so Ownerhub placed the one from there on in the second 02:00–03:00 and the other in "
-    "the first. The first: 27 Oct 2024 at 02:15."
+    "02:05 CET), so Ownerhub placed the one from there on in the second 02:00–03:00 and the other "
+    "in the first. The first: 27 Oct 2024 at 02:15 CEST."
 )
 
 
@@ -41,3 +41,30 @@ def test_the_preview_and_the_receipt_say_the_hour_that_came_twice(owner, owner_c
     batch.refresh_from_db()
     assert batch.status == AcquisitionBatch.Status.COMMITTED
     assert SAID in page_words(owner_client.get(f"/receipts/{batch.pk}/"))
+
+
+WARSAW = (
+    "28.03.2026, 23:51 - Kasia: Kto ma dyżur w nocy?\n"
+    "29.03.2026, 02:30 - Tomek: U mnie w Londynie jest 2:30\n"
+    "29.03.2026, 03:01 - Tomek: Zegar przeskoczył\n"
+).encode()
+# the day page's order of the night the clocks went forward in Warsaw, as the chat wrote it
+DAY_ORDER = [
+    ("03:00 CEST", "U mnie w Londynie jest 2:30"),
+    ("03:01 CEST", "Zegar przeskoczył"),
+]
+
+
+def test_a_time_that_never_came_keeps_the_chats_order_on_the_day_page(owner, owner_client, chat):
+    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Warsaw"})
+    owner_client.post(
+        f"/sources/{chat.slug}/upload/",
+        {"artifact": SimpleUploadedFile("Czat WhatsApp z Londyn.txt", WARSAW, "text/plain")},
+    )
+    batch = AcquisitionBatch.objects.filter(connection=chat).latest("pk")
+    owner_client.post(f"/receipts/{batch.pk}/import/")
+
+    day = page_words(owner_client.get(f"/sources/{chat.slug}/days/2026-03-29/"))
+    places = [day.index(f"{time} {text}") for time, text in DAY_ORDER]
+    assert places == sorted(places)
+    assert "placed it at 03:00 CEST" in page_words(owner_client.get(f"/receipts/{batch.pk}/"))

@@ -56,8 +56,10 @@ __all__ = ["MANIFEST", "PARSER_VERSION", "parse"]
 # encryption notice in WhatsApp's later Japanese and Arabic wordings; once a chat's times go back
 # within the hour the clocks went back over, its messages are read in that hour's second pass; a
 # chat whose dates could be read either way is read day first when WhatsApp's words in it are all
-# of a language whose phones only write the day first (``language``)
-PARSER_VERSION = "whatsapp/5"
+# of a language whose phones only write the day first (``language``); 6: a time the clocks went
+# forward over is placed at the moment they did, in the chat's order (not an hour on, after the
+# next message), and the note on the hour that came twice names the pass by its zone ("CEST")
+PARSER_VERSION = "whatsapp/6"
 
 
 def _zone_name(tz: tzinfo) -> str:

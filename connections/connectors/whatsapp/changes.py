@@ -3,8 +3,9 @@
 A chat writes wall-clock times without a zone, and Ownerhub reads them in the owner's zone
 (``clock``). On the night the clocks go back an hour comes twice: a time in it is read in its
 first pass, until the chat's times go back within that hour (02:50, then 02:10); from there on
-they are read in its second pass. On the night they go forward an hour never comes: a time in it is read as the clocks
-showed it an hour on (02:30 as 03:30). Keys do not change either way (they hold the time as
+they are read in its second pass. On the night they go forward an hour never comes: a time in it is
+placed at the moment the clocks went forward (02:30 at 03:00 CEST), so it stays between the
+messages before and after it in the chat. Keys do not change either way (they hold the time as
 written, ``keys``), and messages of one minute keep the chat's order (``seq``).
 
 ``ClockChanges`` counts the messages at such times, in the chat's order, and says so in one note
@@ -24,6 +25,7 @@ from .clock import (
     SKIPPED,
     _seconds_of_day,
     _ymd,
+    change_instant,
 )
 
 _NIGHTS_CAP = 1000  # distinct dates remembered per kind
@@ -31,8 +33,9 @@ _NIGHTS_CAP = 1000  # distinct dates remembered per kind
 
 class ClockChanges:
     """Messages whose wall-clock time came twice or never, by kind: [count, first date, first
-    time, the dates met, how many of them were read in the second pass, the first such time]
-    (a second pass's message is counted under ``REPEATED``)."""
+    time, the dates met, how many of them were read in the second pass, the first such time,
+    whether the first was read in the second pass] (a second pass's message is counted under
+    ``REPEATED``)."""
 
     __slots__ = ("tz", "order", "seen")
 
@@ -46,7 +49,7 @@ class ClockChanges:
             kind = REPEATED
         got = self.seen.get(kind)
         if got is None:
-            got = self.seen[kind] = [1, date, time, {date}, 0, None]
+            got = self.seen[kind] = [1, date, time, {date}, 0, None, second]
         else:
             got[0] += 1
             if len(got[3]) < _NIGHTS_CAP:
@@ -57,14 +60,14 @@ class ClockChanges:
 
     def note(self, facts: BatchFacts) -> None:
         """One warning per kind met (``clock.REPEATED``, ``clock.SKIPPED``)."""
-        for kind, (n, date, time, dates, later, back) in self.seen.items():
-            detail = self._sentence(kind, n, date, time, len(dates) - 1, later, back)
+        for kind, (n, date, time, dates, later, back, first_later) in self.seen.items():
+            detail = self._sentence(kind, n, date, time, len(dates) - 1, later, back, first_later)
             if detail:
                 facts.warn(kind, detail)
 
     def _sentence(
         self, kind: str, n: int, date: str, time: str, more: int, later: int = 0,
-        back: str | None = None,
+        back: str | None = None, first_later: bool = False,
     ) -> str | None:
         ymd, second = _ymd(date, self.order), _seconds_of_day(time)
         if ymd is None or second is None:
@@ -77,7 +80,9 @@ class ClockChanges:
         zone = getattr(self.tz, "key", None) or str(self.tz)
         written = datetime(*ymd)  # a wall-clock day of the chat: no zone to move it by
         day = f"{written.day} {written:%b %Y}"  # as the owner's pages write a day ("27 Oct 2024")
-        first = f"{day} at {_hhmm(local)}"
+        first = f"{day} at {_hhmm(local)}"  # as written: a time that never came has no zone
+        if kind == REPEATED:  # it came twice: which pass, by its zone ("02:10 CEST")
+            first = f"{first} {_zone_at(local, self.tz, first_later)}"
         messages = f"{n:,} message{'s' if n != 1 else ''} {'was' if n == 1 else 'were'}"
         them = "it" if n == 1 else "them"
         span, window = end - start, f"{_hhmm(start)}–{_hhmm(end)}"
@@ -87,7 +92,8 @@ class ClockChanges:
         if kind == REPEATED and later:
             others = n - later
             second = _seconds_of_day(back or time)
-            went_back = _hhmm(second if second is not None else local)
+            at = local if second is None else local - local % 86400 + second
+            went_back = f"{_hhmm(at)} {_zone_at(at, self.tz, True)}"
             return (
                 f"{messages} written in {'an hour' if span == 3600 else _minutes(span)} that came "
                 f"twice when the clocks went back in {zone} ({window} {nights}). The chat's times go "
@@ -106,9 +112,9 @@ class ClockChanges:
         if kind == SKIPPED:
             return (
                 f"{messages} written at a time that never came in {zone}: the clocks went forward "
-                f"from {_hhmm(start)} to {_hhmm(end)} {nights}, so Ownerhub moved {them} forward "
-                f"{'an hour' if span == 3600 else _minutes(span)} ({_hhmm(local)} reads as "
-                f"{_hhmm(local + span)}). The first: {first}."
+                f"from {_hhmm(start)} to {_hhmm(end)} {nights}, so Ownerhub placed {them} at "
+                f"{_hhmm(end)} {_zone_at(end, self.tz, False)}, the moment they went forward, "
+                f"keeping the chat's order. The first: {first}, as the chat writes it."
             )
         return None
 
@@ -126,9 +132,14 @@ def _offset(local: int, tz: tzinfo, fold: int) -> int | None:
     return None if delta is None else int(delta.total_seconds())
 
 
-def _offset_at(instant: int, tz: tzinfo) -> int | None:
-    delta = datetime.fromtimestamp(instant, tz).utcoffset()
-    return None if delta is None else int(delta.total_seconds())
+def _zone_at(local: int, tz: tzinfo, fold: bool) -> str:
+    """The zone's short name at a wall-clock time, in the pass ``fold`` says ("CEST", "CET");
+    one that has none ("+14", "-0330") as the owner's pages write it: 'UTC+14', 'UTC-03:30'."""
+    name = (_EPOCH_NAIVE + timedelta(seconds=local)).replace(tzinfo=tz, fold=int(fold)).tzname() or ""
+    if name[:1] not in ("+", "-") or not name[1:].isdigit():
+        return name
+    sign, digits = name[0], name[1:]
+    return f"UTC{sign}{int(digits[:2])}" + (f":{digits[2:]}" if digits[2:].strip("0") else "")
 
 
 def _window(local: int, tz: tzinfo) -> tuple[int, int] | None:
@@ -139,14 +150,9 @@ def _window(local: int, tz: tzinfo) -> tuple[int, int] | None:
         early, late = _offset(local, tz, 0), _offset(local, tz, 1)
         if early is None or late is None or early == late:
             return None
-        lo, hi = sorted((local - early, local - late))
-        before = _offset_at(lo, tz)
-        while hi - lo > 1:  # the first instant with the new offset
-            mid = (lo + hi) // 2
-            if _offset_at(mid, tz) == before:
-                lo = mid
-            else:
-                hi = mid
-    except (OverflowError, ValueError, OSError):
+    except (OverflowError, ValueError):
+        return None
+    hi = change_instant(*sorted((local - early, local - late)), tz)  # the new offset's first instant
+    if hi is None:
         return None
     return hi + min(early, late), hi + max(early, late)

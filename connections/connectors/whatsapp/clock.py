@@ -11,7 +11,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A header's wall-clock time on a night the clocks changed (``_Clock.odd``, ``changes``).
 REPEATED = "repeated_hour"  # went back: the time came twice (read in its first pass)
 SECOND_PASS = "repeated_hour_second_pass"  # ... read in its second pass (the chat's times went back)
-SKIPPED = "skipped_hour"  # went forward: the time never came
+SKIPPED = "skipped_hour"  # went forward: the time never came (placed at the moment they went forward)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _CACHE_CAP = 100_000  # distinct dates/clocks/hours remembered; a hostile file cannot grow them
@@ -144,7 +144,7 @@ class _Clock:
         self.offsets: dict[int, int | None] = {}
         # What the last reading's wall-clock time was on a night the clocks changed: REPEATED (it
         # came twice; read as its first pass), SECOND_PASS (... read as its second), SKIPPED (it
-        # never came; read an hour on), or None.
+        # never came; placed at the moment the clocks went forward), or None.
         self.odd: str | None = None
         # The night the clocks went back: the last time read in the first pass of the hour that
         # came twice (local day, local second), and the day whose times went back within it.
@@ -196,8 +196,12 @@ class _Clock:
         # clocks went back over (it came twice) or forward over (it never came).
         later = self._exact_offset(local, fold=1)
         if later is not None and later != offset:
-            if offset < later:
-                self.odd = SKIPPED
+            if offset < later:  # never came: at the moment the clocks went forward, so the
+                self.odd = SKIPPED  # chat's order holds (01:59, 02:30, then 03:01)
+                change = change_instant(local - later, local - offset, self.tz)
+                if change is None:
+                    return None
+                at = _EPOCH + timedelta(seconds=change)
             elif self._second_pass(d[0], local):
                 self.odd = SECOND_PASS
                 at = _EPOCH + timedelta(seconds=local - later)
@@ -261,3 +265,25 @@ class _Clock:
         except (OverflowError, ValueError):
             return None
         return int(delta.total_seconds()) if delta is not None else 0
+
+
+def offset_at(instant: int, tz: tzinfo) -> int | None:
+    """The UTC offset in seconds of ``tz`` at a UTC epoch second."""
+    delta = datetime.fromtimestamp(instant, tz).utcoffset()
+    return None if delta is None else int(delta.total_seconds())
+
+
+def change_instant(lo: int, hi: int, tz: tzinfo) -> int | None:
+    """The first UTC epoch second after ``lo`` and at most ``hi`` with another offset than
+    ``lo``'s: the moment the clocks changed between the two. None past datetime's range."""
+    try:
+        before = offset_at(lo, tz)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if offset_at(mid, tz) == before:
+                lo = mid
+            else:
+                hi = mid
+    except (OverflowError, ValueError, OSError):
+        return None
+    return hi

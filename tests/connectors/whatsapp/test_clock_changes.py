@@ -36,29 +36,49 @@ BERLIN_SPRING = [  # clocks went forward at 02:00 to 03:00 on 31 Mar 2024
     "31/03/2024, 02:45 - Ana: another",
     "31/03/2024, 03:30 - Ana: after",
 ]
+WARSAW_SPRING = [  # a Polish Android phone; clocks went forward at 02:00 to 03:00 on 29 Mar 2026
+    "28.03.2026, 23:51 - Kasia: Kto ma dyżur w nocy?",
+    "29.03.2026, 02:30 - Tomek: U mnie w Londynie jest 2:30",
+    "29.03.2026, 03:01 - Tomek: Zegar przeskoczył",
+]
+WARSAW_AUTUMN = [  # clocks went back at 03:00 to 02:00 on 25 Oct 2026
+    "24.10.2026, 23:00 - Kasia: Dziś zegary cofamy",
+    "25.10.2026, 02:10 - Tomek: Pierwsza 2:10",
+    "25.10.2026, 03:15 - Tomek: Koniec dyżuru",
+]
 
 ROWS = [
     # chat, zone, note kind, sentence the note holds
     (BERLIN_AUTUMN, "Europe/Berlin", "repeated_hour",
      "4 messages were written in an hour that came twice when the clocks went back in "
      "Europe/Berlin (02:00–03:00 on 27 Oct 2024). The chat's times go back within that hour (to "
-     "02:05), so Ownerhub placed the 2 from there on in the second 02:00–03:00 and the other 2 in "
-     "the first. The first: 27 Oct 2024 at 02:15."),
+     "02:05 CET), so Ownerhub placed the 2 from there on in the second 02:00–03:00 and the other 2 "
+     "in the first. The first: 27 Oct 2024 at 02:15 CEST."),
     (NEW_YORK_AUTUMN, "America/New_York", "repeated_hour",
      "1 message was written in an hour that came twice when the clocks went back in "
      "America/New_York (01:00–02:00 on 3 Nov 2024). The chat does not say which time, so Ownerhub "
-     "placed it in the first 01:00–02:00. The first: 3 Nov 2024 at 01:20."),
+     "placed it in the first 01:00–02:00. The first: 3 Nov 2024 at 01:20 EDT."),
     (BERLIN_SPRING, "Europe/Berlin", "skipped_hour",
      "2 messages were written at a time that never came in Europe/Berlin: the clocks went forward "
-     "from 02:00 to 03:00 on 31 Mar 2024, so Ownerhub moved them forward an hour (02:30 reads as "
-     "03:30). The first: 31 Mar 2024 at 02:30."),
+     "from 02:00 to 03:00 on 31 Mar 2024, so Ownerhub placed them at 03:00 CEST, the moment they "
+     "went forward, keeping the chat's order. The first: 31 Mar 2024 at 02:30, as the chat writes "
+     "it."),
+    (WARSAW_SPRING, "Europe/Warsaw", "skipped_hour",
+     "1 message was written at a time that never came in Europe/Warsaw: the clocks went forward "
+     "from 02:00 to 03:00 on 29 Mar 2026, so Ownerhub placed it at 03:00 CEST, the moment they "
+     "went forward, keeping the chat's order. The first: 29 Mar 2026 at 02:30, as the chat writes "
+     "it."),
+    (WARSAW_AUTUMN, "Europe/Warsaw", "repeated_hour",
+     "1 message was written in an hour that came twice when the clocks went back in Europe/Warsaw "
+     "(02:00–03:00 on 25 Oct 2026). The chat does not say which time, so Ownerhub placed it in the "
+     "first 02:00–03:00. The first: 25 Oct 2026 at 02:10 CEST."),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("chat", "zone", "kind", "sentence"),
     ROWS,
-    ids=["berlin-autumn", "new-york-autumn", "berlin-spring"],
+    ids=["berlin-autumn", "new-york-autumn", "berlin-spring", "warsaw-spring", "warsaw-autumn"],
 )
 def test_a_night_the_clocks_changed_is_said_once_and_keys_as_in_any_zone(
     tmp_path, chat, zone, kind, sentence
@@ -128,3 +148,39 @@ def test_messages_after_the_clocks_went_back_are_placed_in_the_hours_second_pass
     assert [r.event_at for r in records] == instants  # the day orders the night as it happened
     assert [r.key for r in records] == [r.key for r in in_utc]
     assert [w.kind for w in facts.warnings] == ["repeated_hour"]
+
+
+# The nights the clocks went forward, each chat's messages in the order written, and where each
+# lands in UTC: a time that never came at the moment the clocks went forward, between its neighbours.
+SPRINGS = [
+    (  # Warsaw: forward at 02:00 CET (01:00 UTC) to 03:00 CEST; a Polish phone's dotted dates
+        "Europe/Warsaw", None, WARSAW_SPRING,
+        [datetime(2026, 3, 28, 22, 51, tzinfo=UTC), datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+         datetime(2026, 3, 29, 1, 1, tzinfo=UTC)],
+    ),
+    (  # Berlin: two messages in the hour that never came, then 03:30
+        "Europe/Berlin", "dmy", BERLIN_SPRING,
+        [utc(0, 50, 31, 3), utc(1, 0, 31, 3), utc(1, 0, 31, 3), utc(1, 30, 31, 3)],
+    ),
+    (  # Lord Howe Island: forward half an hour at 02:00 (15:30 UTC the day before) to 02:30
+        "Australia/Lord_Howe", "dmy",
+        ["6/10/24, 01:59 - Ana: before", "6/10/24, 02:20 - Ana: never came",
+         "6/10/24, 02:31 - Ana: after"],
+        [datetime(2024, 10, 5, 15, 29, tzinfo=UTC), datetime(2024, 10, 5, 15, 30, tzinfo=UTC),
+         datetime(2024, 10, 5, 15, 31, tzinfo=UTC)],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("zone", "order", "chat", "instants"), SPRINGS, ids=["warsaw", "berlin", "lord-howe"]
+)
+def test_a_time_that_never_came_is_placed_when_the_clocks_went_forward_in_the_chats_order(
+    tmp_path, zone, order, chat, instants
+):
+    records, facts = read(chat_file(tmp_path, chat), time_zone=ZoneInfo(zone), date_order=order)
+    in_utc, _ = read(chat_file(tmp_path, chat), time_zone=ZoneInfo("UTC"), date_order=order)
+
+    assert [r.event_at for r in records] == instants
+    assert [r.key for r in records] == [r.key for r in in_utc]
+    assert [w.kind for w in facts.warnings] == ["skipped_hour"]
