@@ -219,7 +219,7 @@ def test_message_longer_than_the_limit_is_skipped(tmp_path):
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
-def test_wall_clock_times_convert_like_zoneinfo_across_clock_changes(tmp_path, zone):
+def test_wall_clock_times_convert_like_zoneinfo_across_clock_changes_but_a_skipped_time_keeps_its_place(tmp_path, zone):
     tz = ZoneInfo(zone)
     # Every 7 minutes through the days around both 2023 clock changes of each zone.
     starts = {
@@ -232,7 +232,19 @@ def test_wall_clock_times_convert_like_zoneinfo_across_clock_changes(tmp_path, z
     records, facts = read(chat_file(tmp_path, lines), time_zone=tz)
 
     assert facts.failed == 0
-    assert [r.event_at for r in records] == [w.replace(tzinfo=tz).astimezone(UTC) for w in walls]
+    assert [r.event_at for r in records] == [_placed(w, tz) for w in walls]
+
+
+def _placed(wall: datetime, tz: ZoneInfo) -> datetime:
+    """A wall-clock time as zoneinfo reads it, except one the clocks went forward over (it never
+    came): that one is placed at the moment they went forward, keeping its place in the chat."""
+
+    def never_came(w: datetime) -> bool:
+        return w.replace(tzinfo=tz).utcoffset() < w.replace(tzinfo=tz, fold=1).utcoffset()
+
+    while never_came(wall):
+        wall += timedelta(minutes=1)
+    return wall.replace(tzinfo=tz).astimezone(UTC)
 
 
 def test_a_date_with_a_year_at_both_ends_is_a_failed_line_not_a_crash(tmp_path):
