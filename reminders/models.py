@@ -7,6 +7,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+SECRET_SHOWN_ONCE = "digest_secret_shown_once"  # the session key holding a new secret until the page shows it
+
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)

@@ -1,5 +1,5 @@
 """The digest panel of the settings page: the owner's email address, email on or off, a webhook address, a new
-secret."""
+secret (shown once, on the page the owner lands on after making it)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from connections.collect import FeedUrlInvalid, entered_feed_url
 
-from .models import DigestSettings, new_secret
+from .models import SECRET_SHOWN_ONCE, DigestSettings, new_secret
 
 
 @require_POST
@@ -23,7 +23,8 @@ def digest_settings(request: HttpRequest) -> HttpResponse:
     if request.POST.get("new_secret"):
         digest.webhook_secret = new_secret()
         digest.save(update_fields=["webhook_secret"])
-        messages.success(request, "Made a new signing secret: update your webhook receiver.")
+        request.session[SECRET_SHOWN_ONCE] = digest.webhook_secret  # the settings page shows it, then forgets it
+        messages.success(request, "Made a new signing secret. The old one no longer signs the digest.")
         return redirect("/settings/#digest")
     email = request.POST.get("email", request.user.email).strip()
     if email:

@@ -132,3 +132,19 @@ def test_the_owner_gives_an_email_address_on_the_settings_page_and_turns_email_o
     assert DigestSettings.objects.get(owner=owner).email_enabled
     owner_client.post("/settings/digest/", {"email": "", "email_enabled": "1"})
     assert not DigestSettings.objects.get(owner=owner).email_enabled  # no address, no email
+
+
+def test_the_signing_secret_is_shown_once_when_made_and_never_again(owner_client, owner):
+    first = DigestSettingsFactory(owner=owner).webhook_secret
+    page = owner_client.get("/settings/").content.decode()
+    assert first not in page  # made on first sight of the panel, never shown since
+    assert "Make a new signing secret" in page and "is not shown again after it is made" in page
+
+    made = owner_client.post("/settings/digest/", {"new_secret": "1"}, follow=True).content.decode()
+    secret = DigestSettings.objects.get(owner=owner).webhook_secret
+    assert secret != first
+    assert f'<code class="secret" id="webhook-secret">{secret}</code>' in made
+    assert "it is shown only this once" in made
+
+    again = owner_client.get("/settings/").content.decode()
+    assert secret not in again and "is not shown again after it is made" in again
