@@ -9,6 +9,7 @@ class CoverageConfig(AppConfig):
         # The worker loop's jobs (importing the pipeline imports models: it needs the registry).
         from connections.account import zone_changed
 
+        from .pipeline import reread  # noqa: F401 (registers how the worker reads an import read again)
         from .pipeline.sweep import register
         from .pipeline.zone_days import on_zone_changed
 

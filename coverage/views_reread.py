@@ -47,16 +47,24 @@ def _owned(request: HttpRequest, slug: str) -> Connection:
     return get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
 
 
-def _previews(olds: list[AcquisitionBatch], zone: str | None = None) -> list[AcquisitionBatch]:
-    return [preview_reread(old, zone=zone) for old in olds]
+def _previews(olds: list[AcquisitionBatch], zone: str | None = None, *, in_background: bool = False
+              ) -> list[AcquisitionBatch]:
+    return [preview_reread(old, zone=zone, in_background=in_background) for old in olds]
+
+
+def _ready(batch: AcquisitionBatch) -> bool:
+    return batch.status == Status.PREVIEW and batch.is_measured and not batch.question
 
 
 def _rows(olds: list[AcquisitionBatch], previews: list[AcquisitionBatch], tz, why_going: str = GOING_READER) -> list[dict]:
     """One row per import: its name, and its difference in sentences (or why it cannot be read)."""
     rows = []
     for old, batch in zip(olds, previews, strict=True):
-        ready = batch.status == Status.PREVIEW and not batch.question
-        if ready:
+        ready = _ready(batch)
+        if batch.is_reading:  # the worker reads a large file (``preview_reread(in_background=True)``)
+            lines = [f"Reading it again… {words.count(batch.progress, old.connection.manifest.record_noun)} so far."
+                     if batch.progress else "Reading it again…"]
+        elif ready:
             lines = difference_lines(previewed(batch), old.connection.manifest.record_noun, done=False,
                                      why_going=why_going)
         elif batch.question:
@@ -70,7 +78,7 @@ def _rows(olds: list[AcquisitionBatch], previews: list[AcquisitionBatch], tz, wh
 def _commit(previews: list[AcquisitionBatch]) -> list[AcquisitionBatch]:
     done = []
     for batch in previews:
-        if batch.status == Status.PREVIEW and not batch.question:
+        if _ready(batch):
             try:
                 done.append(commit_reread(batch))
             except RereadRefused:
@@ -121,13 +129,19 @@ def reread_zone(request: HttpRequest) -> HttpResponse:
     tz = owner_zone(request.user)
     zone = words.zone_name(tz)
     olds = zone_imports(request.user, zone)
-    previews = _previews(olds, zone)
-    ready = [b for b in previews if b.status == Status.PREVIEW and not b.question]
+    # A large export (a Health zip of millions of records) is read by the worker while this page counts it.
+    previews = _previews(olds, zone, in_background=True)
+    ready = [b for b in previews if _ready(b)]
+    reading = [b for b in previews if b.is_reading]
     nouns = {old.connection.manifest.record_noun for old in olds} or {("record", "records")}
     noun = nouns.pop() if len(nouns) == 1 else ("record", "records")
     waiting = previews_in_other_zones(request.user, zone)  # uploads not imported yet: read again, not committed
     what, why = zoneless_words({b.connection.connector for b in [*olds, *waiting]})
     if request.method == "POST":
+        if reading:
+            messages.info(request, f"{words.count(len(reading), ('import is', 'imports are'))} still being read "
+                          f"again in {zone}: nothing was changed yet.")
+            return redirect("coverage:reread_zone")
         done = _commit(previews)
         if done:
             messages.success(request, _said(done, noun))
@@ -143,6 +157,7 @@ def reread_zone(request: HttpRequest) -> HttpResponse:
         "zone": zone,
         "rows": _rows(olds, previews, tz),
         "ready": len(ready),
+        "reading": len(reading),
         "question": zone_question(zone, together.moved, noun, what) if ready else "",
         "what": what,
         "why": why,

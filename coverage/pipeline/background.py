@@ -52,6 +52,9 @@ READ_STALL = timedelta(hours=1)  # a task marked running with no reader, or a re
 # How the worker reads a stored preview, by acquisition method: ``backup`` adds ``device_backup`` (a phone
 # backup read with the backup reader, then asked which chat); any other is read as an export.
 READERS: dict[str, Callable[[AcquisitionBatch], AcquisitionBatch]] = {}
+# How the worker reads a stored preview that is no upload, by its trigger: ``reread``, an import read again
+# (``reread`` registers it; ``coverage.apps`` imports that module in every process).
+TRIGGER_READERS: dict[str, Callable[[AcquisitionBatch], AcquisitionBatch]] = {}
 
 
 def background_from_bytes() -> int:
@@ -105,7 +108,7 @@ def read_preview(batch_id: int) -> str:
             return batch.status if batch is not None else "gone"
         AcquisitionBatch.objects.filter(pk=batch_id).update(read_by=PROCESS, read_attempts=F("read_attempts") + 1)
         batch.read_by, batch.read_attempts = PROCESS, batch.read_attempts + 1  # ``parse_and_measure`` saves them
-        reader = READERS.get(batch.method)
+        reader = TRIGGER_READERS.get(batch.trigger) or READERS.get(batch.method)
         if reader is not None:
             return reader(batch).status
         return parse_and_measure(batch, artifact_parser(batch.connection.manifest), None).status

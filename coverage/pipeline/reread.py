@@ -31,6 +31,7 @@ from django.db import connection as db
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from connections.connectors import CONNECTORS
 from connections.connectors.base import BatchFacts
@@ -39,6 +40,7 @@ from connections.zoneless import ZONELESS_CONNECTORS, zoneless_connections
 
 from ..models import AcquisitionBatch
 from ..reread_words import READ_AGAIN, Difference, read_again_note
+from .background import READ_TASK, TRIGGER_READERS, background_from_bytes
 from .date_orders import misordered_imports, proven_order
 from .landing import _sql_names, land_rows, measure_staged
 from .preview import (
@@ -135,12 +137,16 @@ def check_zone(zone: str | None) -> str | None:
 
 # --- preview ------------------------------------------------------------------------------------
 def preview_reread(
-    old: AcquisitionBatch | int, *, zone: str | None = None, progress: Progress | None = None
+    old: AcquisitionBatch | int, *, zone: str | None = None, progress: Progress | None = None,
+    in_background: bool = False,
 ) -> AcquisitionBatch:
     """Read ``old`` again into a new preview batch and measure the difference (``difference``).
 
     A measured preview of the same import and zone is reused. Raises ``RereadRefused`` when
     ``old`` is not a committed upload that still holds its file, or was read again already.
+    ``in_background``: a file as large as an upload the worker would read (``background_from_bytes``)
+    is read by the worker, as such an upload is; the batch is returned ``is_reading``, and a reading
+    already under way is returned as it is (an owner's page polling it starts none twice).
     """
     old = _old_import(old)
     zone = check_zone(zone)
@@ -157,7 +163,8 @@ def preview_reread(
         options["date_order"] = proven_order(old.connection_id) or options["date_order"]
     for batch in reuse:
         same = (batch.options or {}).get("date_order") == options.get("date_order")
-        if batch.is_measured and not batch.question and same and (batch.options or {}).get("time_zone") == zone:
+        same = same and (batch.options or {}).get("time_zone") == zone
+        if same and ((batch.is_measured and not batch.question) or (in_background and batch.is_reading)):
             return batch
     manifest = old.connection.manifest
     parser = artifact_parser(manifest)
@@ -181,10 +188,29 @@ def preview_reread(
     batch.connection = old.connection
     stamp(batch, "received")
     batch.save(update_fields=["phases"])
+    if in_background and size >= background_from_bytes():
+        batch.reading_requested_at = timezone.now()
+        batch.save(update_fields=["reading_requested_at"])
+        import_string(READ_TASK).enqueue(batch.pk)  # ``background.read_preview``, then ``_read_stored``
+        batch.refresh_from_db()
+        return batch
+    return _read(batch, old, parser, progress)
+
+
+def _read(batch: AcquisitionBatch, old: AcquisitionBatch, parser, progress: Progress | None) -> AcquisitionBatch:
     batch = parse_and_measure(batch, parser, progress)
     if batch.status == Status.PREVIEW and not batch.question:
         _note_difference(batch, difference(batch, old), "preview")
     return batch
+
+
+def _read_stored(batch: AcquisitionBatch) -> AcquisitionBatch:
+    """The worker's reading of a re-read preview left to it (``TRIGGER_READERS``)."""
+    old = AcquisitionBatch.objects.select_related("connection").get(pk=batch.options["reread_of"])
+    return _read(batch, old, artifact_parser(batch.connection.manifest), None)
+
+
+TRIGGER_READERS[TRIGGER] = _read_stored
 
 
 def _old_import(old: AcquisitionBatch | int) -> AcquisitionBatch:
