@@ -20,15 +20,9 @@ from connections.zones import owner_zone
 from . import words
 from .models import AcquisitionBatch
 from .pipeline.background import read_in_owner_zone
-from .pipeline.reread import (
-    RereadRefused,
-    commit_reread,
-    imports_to_read_again,
-    outdated_imports,
-    preview_reread,
-    zone_imports,
-)
+from .pipeline.reread import RereadRefused, commit_reread, preview_reread
 from .pipeline.reread_total import combined_difference
+from .pipeline.reread_which import imports_to_read_again, outdated_imports, zone_imports
 from .reread_words import (
     GOING_ORDER,
     GOING_READER,

@@ -14,7 +14,7 @@ In the direction data flows:
 - ``live``: device pushes and provider pulls, staged and committed in one go.
 - ``reread``: a committed import read again from its file (today's reader, or the owner's new
   zone): the difference previewed, then applied in one transaction; ``recount`` counts the
-  summaries again from the records it leaves.
+  summaries again from the records it leaves; ``reread_which`` which imports may be read again.
 - ``claims``: which process lands a commit; finding commits whose process is gone.
 - ``removal``: abandoned previews, stray staged rows, a removed source's evidence.
 - ``sweep``: the worker's per-round jobs over all of the above.

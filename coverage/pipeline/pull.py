@@ -32,7 +32,7 @@ from ..models import AcquisitionBatch
 from ..receipt_words import changes_said
 from ..words import zone_name
 from .live import acquire_records
-from .reread import current_readers
+from .reread_which import current_readers
 from .snapshot import bring_up_to_date
 
 Outcome = CollectionRun.Outcome

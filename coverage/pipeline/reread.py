@@ -29,19 +29,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from connections.connectors import CONNECTORS
 from connections.connectors.base import BatchFacts
 from connections.models import Connection
-from connections.zoneless import ZONELESS_CONNECTORS, zoneless_connections
 
 from ..models import AcquisitionBatch
 from ..reread_words import READ_AGAIN, Difference, read_again_note
 from .background import READ_TASK, TRIGGER_READERS, background_from_bytes
-from .date_orders import misordered_imports, proven_order
+from .date_orders import proven_order
 from .landing import _sql_names, land_rows, measure_staged
 from .preview import (
     CommitRefused,
@@ -53,6 +50,7 @@ from .preview import (
     stamp,
 )
 from .recount import recount_summaries
+from .reread_which import outdated_imports
 from .set_aside import note_rewrite
 from .staging import Progress, drop_staging, has_staged
 from .storage import delete_stored, local_path, store
@@ -68,61 +66,6 @@ ID_CHUNK = 500  # ids per IN (...) list
 
 class RereadRefused(CommitRefused):
     """This import cannot be read again (the message is in owner words)."""
-
-
-# --- which imports ------------------------------------------------------------------------------
-def current_readers() -> dict[str, str]:
-    """Each connector's reader version today ("whatsapp/3"), by connector id."""
-    return {m.MANIFEST.id: getattr(m, "PARSER_VERSION", "") for m in CONNECTORS}
-
-
-def rereadable(connections: QuerySet[Connection] | Iterable[Connection]) -> QuerySet[AcquisitionBatch]:
-    """Committed uploads of ``connections`` that still hold their file and were not read again."""
-    return (
-        AcquisitionBatch.objects.filter(connection__in=connections, status=Status.COMMITTED, method="owner_artifact")
-        .exclude(artifact_name="")
-        .exclude(artifact_sha256="")
-        .exclude(options__has_key="superseded_by")
-        .select_related("connection")
-        .order_by("created_at", "pk")
-    )
-
-
-def is_outdated(batch: AcquisitionBatch, readers: dict[str, str] | None = None) -> bool:
-    """Read by a reader other than today's (the same rule as the projection's advisory)."""
-    today = (readers or current_readers()).get(batch.connection.connector, "")
-    return bool(batch.parser_version and today and batch.parser_version != today)
-
-
-def outdated_imports(connections: QuerySet[Connection] | Iterable[Connection]) -> list[AcquisitionBatch]:
-    readers = current_readers()
-    return [b for b in rereadable(connections) if is_outdated(b, readers)]
-
-
-def imports_to_read_again(connections: QuerySet[Connection]) -> list[AcquisitionBatch]:
-    """Imports read by an older reader, and imports read in a day/month order a later file proved
-    wrong (``date_orders``), once each, oldest first."""
-    found = {b.pk: b for b in outdated_imports(connections)}
-    found.update((b.pk, b) for b in misordered_imports(connections) if b.pk not in found)
-    return sorted(found.values(), key=lambda b: (b.created_at, b.pk))
-
-
-def zone_imports(owner, zone: str) -> list[AcquisitionBatch]:
-    """The owner's imports of sources that write no zone, read in a zone other than ``zone``."""
-    return zone_imports_of(zoneless_connections(owner), zone)
-
-
-def zone_imports_of(connections: QuerySet[Connection], zone: str) -> list[AcquisitionBatch]:
-    """Imports of ``connections`` whose sources write no zone, read in a zone other than ``zone``.
-
-    An import that names no zone placed nothing in one (a Health export without day summaries),
-    unless an older reader read it, before readers named the zone they used."""
-    readers = current_readers()
-    return [
-        b
-        for b in rereadable(connections.filter(connector__in=ZONELESS_CONNECTORS))
-        if b.time_zone_assumed != zone and (b.time_zone_assumed or is_outdated(b, readers))
-    ]
 
 
 def check_zone(zone: str | None) -> str | None:
@@ -144,9 +87,8 @@ def preview_reread(
 
     A measured preview of the same import and zone is reused. Raises ``RereadRefused`` when
     ``old`` is not a committed upload that still holds its file, or was read again already.
-    ``in_background``: a file as large as an upload the worker would read (``background_from_bytes``)
-    is read by the worker, as such an upload is; the batch is returned ``is_reading``, and a reading
-    already under way is returned as it is (an owner's page polling it starts none twice).
+    ``in_background``: a file as large as an upload the worker reads is read by the worker (returned
+    ``is_reading``); a reading under way is returned as it is, so a page polling it starts none twice.
     """
     old = _old_import(old)
     zone = check_zone(zone)
@@ -189,11 +131,9 @@ def preview_reread(
     stamp(batch, "received")
     batch.save(update_fields=["phases"])
     if in_background and size >= background_from_bytes():
-        batch.reading_requested_at = timezone.now()
-        batch.save(update_fields=["reading_requested_at"])
+        AcquisitionBatch.objects.filter(pk=batch.pk).update(reading_requested_at=timezone.now())
         import_string(READ_TASK).enqueue(batch.pk)  # ``background.read_preview``, then ``_read_stored``
-        batch.refresh_from_db()
-        return batch
+        return AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
     return _read(batch, old, parser, progress)
 
 

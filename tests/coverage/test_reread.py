@@ -15,12 +15,8 @@ from connections.models import Connection
 from coverage.models import AcquisitionBatch, CoverageSummary, LaneSummary, Record
 from coverage.pipeline import acquire_records, preview_artifact, start_commit
 from coverage.pipeline import reread as reread_stage
-from coverage.pipeline.reread import (
-    RereadRefused,
-    commit_reread,
-    outdated_imports,
-    preview_reread,
-)
+from coverage.pipeline.reread import RereadRefused, commit_reread, preview_reread
+from coverage.pipeline.reread_which import outdated_imports
 from coverage.reread_words import previewed
 from tests.factories import OwnerProfileFactory
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from connections.services import add_connection
 from coverage.models import AcquisitionBatch, Record
-from coverage.pipeline.reread import outdated_imports
+from coverage.pipeline.reread_which import outdated_imports
 from tests.coverage import test_reread as kit
 from tests.coverage.test_reread import CHAT, held, upload
 from tests.factories import OwnerProfileFactory

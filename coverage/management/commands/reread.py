@@ -11,14 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from connections.models import Connection
 from connections.zones import owner_zone
 from coverage.models import AcquisitionBatch
-from coverage.pipeline.reread import (
-    RereadRefused,
-    imports_to_read_again,
-    outdated_imports,
-    reread_imports,
-    zone_imports_of,
-)
+from coverage.pipeline.reread import RereadRefused, reread_imports
 from coverage.pipeline.reread_total import combined_difference
+from coverage.pipeline.reread_which import imports_to_read_again, outdated_imports, zone_imports_of
 from coverage.reread_words import difference_lines, import_heading, previewed
 
 

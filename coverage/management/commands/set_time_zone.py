@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from connections.account import UnknownZone, set_time_zone
 from coverage.management.commands.reread import print_rereads
-from coverage.pipeline.reread import reread_imports, zone_imports
+from coverage.pipeline.reread import reread_imports
+from coverage.pipeline.reread_which import zone_imports
 
 
 class Command(BaseCommand):
