@@ -177,6 +177,9 @@ def test_a_source_past_its_cadence_brings_one_digest_by_email_and_one_signed_pos
     expect(page.get_by_text("Saved how your reminder digest reaches you.")).to_be_visible()
     expect(panel.get_by_role("checkbox", name="By email to ada@example.org")).to_be_checked()
     expect(panel.get_by_label("Webhook address (optional)")).to_have_value(httpserver.url_for("/digest"))
+    expect(panel.locator("code.secret")).to_have_count(0)  # a secret is shown only when made
+    panel.get_by_role("button", name="Make a new signing secret").click()
+    expect(page.get_by_text("it is shown only this once")).to_be_visible()
     secret = panel.locator("code.secret").text_content()
     shots(page, "digest-set")
     assert _no_sideways_scroll(page)
