@@ -27,13 +27,16 @@ SAID = (
 )
 
 
+def _previewed(owner, owner_client, chat, zone: str, filename: str, body: bytes) -> AcquisitionBatch:
+    """The owner, in ``zone``, uploads the chat ``body``: its preview."""
+    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": zone})
+    owner_client.post(f"/sources/{chat.slug}/upload/",
+                      {"artifact": SimpleUploadedFile(filename, body, "text/plain")})
+    return AcquisitionBatch.objects.filter(connection=chat).latest("pk")
+
+
 def test_the_preview_and_the_receipt_say_the_hour_that_came_twice(owner, owner_client, chat):
-    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Berlin"})
-    owner_client.post(
-        f"/sources/{chat.slug}/upload/",
-        {"artifact": SimpleUploadedFile("WhatsApp Chat with Ana.txt", CHAT, "text/plain")},
-    )
-    batch = AcquisitionBatch.objects.filter(connection=chat).latest("pk")
+    batch = _previewed(owner, owner_client, chat, "Europe/Berlin", "WhatsApp Chat with Ana.txt", CHAT)
 
     assert SAID in page_words(owner_client.get(f"/receipts/{batch.pk}/"))  # the preview
 
@@ -56,12 +59,7 @@ DAY_ORDER = [
 
 
 def test_a_time_that_never_came_keeps_the_chats_order_on_the_day_page(owner, owner_client, chat):
-    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Warsaw"})
-    owner_client.post(
-        f"/sources/{chat.slug}/upload/",
-        {"artifact": SimpleUploadedFile("Czat WhatsApp z Londyn.txt", WARSAW, "text/plain")},
-    )
-    batch = AcquisitionBatch.objects.filter(connection=chat).latest("pk")
+    batch = _previewed(owner, owner_client, chat, "Europe/Warsaw", "Czat WhatsApp z Londyn.txt", WARSAW)
     owner_client.post(f"/receipts/{batch.pk}/import/")
 
     day = page_words(owner_client.get(f"/sources/{chat.slug}/days/2026-03-29/"))
