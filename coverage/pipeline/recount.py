@@ -114,6 +114,29 @@ def recount_summaries(connection: Connection, batch: AcquisitionBatch, now: date
     _recount_summary(connection, batch, now)
 
 
+def recount_days(connection: Connection) -> None:
+    """Count only where the connection's records stand again: each lane's slots (``day_counts``, ``media_days``)
+    and the holes, as ``slots`` cuts them for the owner's zone now; every other fact stays. The caller holds the
+    connection lock in a transaction."""
+    per_day, facts = _delivered(connection)
+    for lane in LaneSummary.objects.select_for_update().filter(connection=connection):
+        lane.day_counts = merge_counts({}, per_day.get(lane.method, {}))
+        lane.media_days = sorted(facts.get(lane.method, _lane())["media_days"])
+        lane.save(update_fields=["day_counts", "media_days"])
+    summary = CoverageSummary.objects.select_for_update().filter(connection=connection).first()
+    if summary is not None:
+        summary.holes = _holes(connection)
+        summary.save(update_fields=["holes"])
+
+
+def _holes(connection: Connection) -> list:
+    keys: set[str] = set()
+    for counts in LaneSummary.objects.filter(connection=connection).values_list("day_counts", flat=True):
+        keys.update(k for k, c in (counts or {}).items() if c)
+    # The one rule for gaps, in the owner's days.
+    return holes(keys, connection.manifest, slots.zone_for_connection(connection.pk)) if keys else []
+
+
 def _recount_summary(connection: Connection, batch: AcquisitionBatch, now: datetime) -> None:
     summary, _ = CoverageSummary.objects.select_for_update().get_or_create(connection=connection)
     visible = Record.objects.filter(connection=connection).visible()
@@ -129,11 +152,7 @@ def _recount_summary(connection: Connection, batch: AcquisitionBatch, now: datet
         summary.media_batch = None
     elif summary.media_batch_id is None or batch.media_missing + batch.media_omitted:
         summary.media_batch = batch
-    keys: set[str] = set()
-    for counts in LaneSummary.objects.filter(connection=connection).values_list("day_counts", flat=True):
-        keys.update(k for k, c in (counts or {}).items() if c)
-    # The one rule for gaps, in the owner's days.
-    summary.holes = holes(keys, connection.manifest, slots.zone_for_connection(connection.pk)) if keys else []
+    summary.holes = _holes(connection)
     summary.latest_batch = batch
     summary.updated_at = now
     summary.save()
