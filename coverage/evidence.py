@@ -171,6 +171,7 @@ def _work_of(conn: Connection) -> dict:
         ),
         "previews_waiting": conn.previews_waiting or 0,
         "newest_preview_id": conn.newest_preview_id,
+        "previews_reading": conn.previews_reading or 0,
         "folder_waiting": conn.folder_waiting or 0,
         "folder_preview_id": conn.folder_preview_id,
         "folder_path": _folder_path(conn.owner_username, conn.slug, get_manifest(conn.connector)),
@@ -276,6 +277,8 @@ def _waiting_and_outdated(now: datetime) -> dict[str, Subquery]:
     return {
         "previews_waiting": _count(previews),
         "newest_preview_id": Subquery(previews.order_by("-created_at", "-pk").values("pk")[:1]),
+        # of those, files the worker has still to read (``pipeline.background``): no preview to look at yet
+        "previews_reading": _count(previews.filter(reading_requested_at__isnull=False).exclude(phases__has_key="parsed")),
         "folder_waiting": _count(previews.filter(trigger="watched_folder")),  # picked up from the watched folder
         "folder_preview_id": Subquery(
             previews.filter(trigger="watched_folder").order_by("-created_at", "-pk").values("pk")[:1]
@@ -324,7 +327,8 @@ def load_receipt(batch: AcquisitionBatch, now: datetime | None = None) -> Receip
     told whether the worker that lands it is running: the condition the system projection
     reads (its heartbeat), one query, only then.
     """
-    worker_down = batch.status == AcquisitionBatch.Status.COMMITTING and load_system(now).state != "healthy"
+    waits = batch.status == AcquisitionBatch.Status.COMMITTING or batch.is_reading  # or a preview the worker is to read
+    worker_down = waits and load_system(now).state != "healthy"
     return build_receipt(batch, worker_down=worker_down, tz=owner_zone(batch.connection.owner_id))
 
 

@@ -60,7 +60,8 @@ def build_receipt(
     """The receipt of ``batch`` (``batch.connection`` loaded), its words in ``tz`` (the owner's zone; else the active one).
 
     A ``duplicate`` states the facts of ``original`` (default ``batch.duplicate_of``) with ``status: duplicate``.
-    ``worker_down``: the background worker is not running; a ``committing`` batch then says it waits for it."""
+    ``worker_down``: the background worker is not running; a ``committing`` batch, or a preview the worker
+    is to read, then says it waits for it."""
     tz = tz or timezone.get_current_timezone()
     connection, manifest = batch.connection, get_manifest(batch.connection.connector)
     duplicate = batch.status == AcquisitionBatch.Status.DUPLICATE
@@ -98,7 +99,7 @@ def build_receipt(
         reject_reason=batch.reject_reason or None,
         data_changed=batch.data_changed,
         failure_reason=(batch.failure_reason or None) if failed else None,
-        waiting_for_worker=worker_down and batch.status == AcquisitionBatch.Status.COMMITTING,
+        waiting_for_worker=worker_down and (batch.status == AcquisitionBatch.Status.COMMITTING or batch.is_reading),
         next_action=_next_action(batch, facts, media.not_included, manifest, worker_down=worker_down, zone=zone_name(tz),
                                  other_source=(other := _other_source(batch))),
         created_at=batch.created_at,
@@ -350,6 +351,13 @@ def _next_action(
     if batch.question:
         return NextAction("answer", "Choose the date order", "Tell us how dates are written in this file.")
     if batch.is_reading:
+        if worker_down:
+            return NextAction(
+                "wait_for_worker",
+                "Start the background worker",
+                "This file waits for the background worker to read it, and the worker is not running. "
+                "It is read by itself once the worker runs again; nothing is imported before you have seen it.",
+            )
         return None
     if status == AcquisitionBatch.Status.PREVIEW and not batch.is_measured:
         return NextAction("add_artifact", "Upload it again", "Reading stopped before the end of the file; nothing was imported.")

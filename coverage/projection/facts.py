@@ -44,6 +44,7 @@ from .types import (
 OVERDUE_GRACE = timedelta(minutes=10)
 COLLECTION = ("collection", "collections")
 PREVIEW = ("preview", "previews")
+FILE = ("file", "files")
 IMPORT = ("import", "imports")
 _SKIPPED_WHILE = {
     CollectionRun.Skip.REFUSED: "while access was refused",
@@ -206,8 +207,12 @@ def previews_of(ev: Evidence) -> PreviewsWaiting | None:
     """Previews the owner has not imported yet (and that have not expired): the newest one's page is the link."""
     if not ev.previews_waiting or ev.newest_preview_id is None:
         return None
-    n = ev.previews_waiting
+    n, reading = ev.previews_waiting, min(ev.previews_reading, ev.previews_waiting)
     text = f"{count(n, PREVIEW)} waiting for you"
+    if reading == n:  # nothing to look at yet: the worker has still to read them
+        text = f"{count(n, FILE)} being read"
+    elif reading:
+        text += f" ({reading:,} still being read)"
     if ev.folder_waiting:  # a file the watched folder took that the worker could not import on its own
         text = ("A file in your folder needs an answer" if ev.folder_waiting == 1
                 else f"{ev.folder_waiting:,} files in your folder need an answer")

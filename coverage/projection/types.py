@@ -59,6 +59,7 @@ class Evidence:
     worker_seen_at: datetime | None = None  # the worker's newest heartbeat (None: never seen)
     previews_waiting: int = 0  # unexpired previews nobody imported yet
     newest_preview_id: int | None = None
+    previews_reading: int = 0  # of those, files the background worker has not read yet
     folder_waiting: int = 0  # of those, files taken from the watched folder (``pipeline.watch``)
     folder_preview_id: int | None = None  # the newest of those folder files (its link, not a newer upload's)
     folder_path: str = ""  # this source's folder when the installation watches one (``pipeline.watch``)

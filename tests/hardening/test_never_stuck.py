@@ -415,6 +415,36 @@ def test_a_receipt_waiting_for_a_stopped_worker_says_so(timeline, tmp_path, clie
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("idle_tasks")
+def test_a_file_waiting_for_a_stopped_worker_to_read_it_says_so_and_is_no_preview_yet(timeline, tmp_path, client,
+                                                                                       settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from connections.runtime import beat
+
+    settings.OWNERHUB_BACKGROUND_PREVIEW_BYTES = 0  # every upload is read by the worker, as a large one is
+    path = timeline_file(tmp_path / "Records.json", 200)
+    client.force_login(timeline.owner)
+    client.post(f"/sources/{timeline.slug}/upload/", {"artifact": SimpleUploadedFile(path.name, path.read_bytes())})
+    batch = AcquisitionBatch.objects.get()
+    assert batch.is_reading
+    stale = timezone.now() - timedelta(seconds=3 * settings.OWNERHUB_WORKER_HEARTBEAT_SECONDS)
+    beat(stale)  # the worker is down
+
+    receipt = client.get(f"/api/owner/batches/{batch.pk}").json()
+    assert receipt["waiting_for_worker"] is True and receipt["next_action"]["kind"] == "wait_for_worker"
+    page = client.get(f"/receipts/{batch.pk}/").content.decode()
+    assert "waits for the background worker to read it" in page and "the file is read in the background" not in page
+    card = client.get(f"/api/owner/connections/{timeline.slug}").json()
+    assert card["work"]["previews"]["text"] == "1 file being read"  # no preview to look at yet
+
+    beat(timezone.now())  # the worker is back
+    receipt = client.get(f"/api/owner/batches/{batch.pk}").json()
+    assert receipt["waiting_for_worker"] is False and receipt["next_action"] is None
+
+
+@pytest.mark.django_db
 @pytest.mark.usefixtures("immediate_tasks")
 def test_trying_a_failed_import_again_reads_the_stored_file_when_its_staged_rows_were_swept(timeline, tmp_path,
                                                                                           monkeypatch):
