@@ -125,6 +125,19 @@ def moment(value: datetime, tz: tzinfo | None = None, now: datetime | None = Non
     return day_and_time(value, tz)
 
 
+def moments(start: datetime, end: datetime, tz: tzinfo | None = None, now: datetime | None = None) -> str:
+    """From one moment to another: a single day said once ('1 Feb 2024 from 10:00 to 10:01 IST', 'today from
+    09:00 to 09:41 NZDT'), else each moment whole ('13 Mar 2026 at 10:00 UTC to 14 Mar 2026 at 18:00 UTC')."""
+    first, last = moment(start, tz, now), moment(end, tz, now)
+    first_day, _, first_time = first.rpartition(" at ")
+    last_day, _, last_time = last.rpartition(" at ")
+    if first_day != last_day or local_date(start, tz) != local_date(end, tz):
+        return f"{first} to {last}"
+    first_clock, _, first_zone = first_time.partition(" ")
+    last_clock, _, last_zone = last_time.partition(" ")
+    return f"{first_day} from {first_clock if first_zone == last_zone else first_time} to {last_time}"
+
+
 def when(value: datetime, tz: tzinfo | None = None, now: datetime | None = None) -> str:
     """A moment after a verb: 'today at 09:41 NZDT', 'on 12 Mar 2023 at 14:05 NZDT'."""
     text = moment(value, tz, now)

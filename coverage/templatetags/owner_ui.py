@@ -60,6 +60,12 @@ def owner_time(value) -> str:
 
 
 @register.filter
+def owner_times(start, end) -> str:
+    """'1 Feb 2024 from 10:00 to 10:01 IST', '13 Mar 2026 at 10:00 UTC to 14 Mar 2026 at 18:00 UTC' (``words.moments``)."""
+    return words.moments(start, end, timezone.get_current_timezone(), timezone.now()) if start and end else ""
+
+
+@register.filter
 def import_name(receipt) -> str:
     """'1 Dec 2026 · WhatsApp Chat with Alice.txt': an import by its day and file, never by a number (UI.md).
 

@@ -252,3 +252,24 @@ def test_templates_write_no_date_or_plural_of_their_own(template):
 )
 def test_a_time_of_day_names_its_zone_in_words_an_owner_reads(zone, expected):
     assert words.time_of_day(NOW, ZoneInfo(zone)) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "zone", "expected"),
+    [
+        # A single day is said once (UI.md), in the owner's zone: 04:30 UTC is 10:00 in India.
+        (datetime(2024, 2, 1, 4, 30, tzinfo=UTC), datetime(2024, 2, 1, 4, 31, tzinfo=UTC), "Asia/Kolkata",
+         "1 Feb 2024 from 10:00 to 10:01 IST"),
+        # The same UTC day is two days in Auckland.
+        (datetime(2024, 2, 1, 4, 30, tzinfo=UTC), datetime(2024, 2, 1, 12, 0, tzinfo=UTC), "Pacific/Auckland",
+         "1 Feb 2024 at 17:30 NZDT to 2 Feb 2024 at 01:00 NZDT"),
+        # The night the clocks go forward: each time keeps its own zone's name.
+        (datetime(2024, 3, 31, 0, 30, tzinfo=UTC), datetime(2024, 3, 31, 2, 0, tzinfo=UTC), "Europe/Berlin",
+         "31 Mar 2024 from 01:30 CET to 04:00 CEST"),
+        (NOW - timedelta(hours=2), NOW, "UTC", "today from 07:41 to 09:41 UTC"),
+        (datetime(2026, 3, 13, 10, tzinfo=UTC), datetime(2026, 3, 14, 18, tzinfo=UTC), "UTC",
+         "13 Mar 2026 at 10:00 UTC to 14 Mar 2026 at 18:00 UTC"),
+    ],
+)
+def test_from_one_moment_to_another_a_single_day_is_said_once(start, end, zone, expected):
+    assert words.moments(start, end, ZoneInfo(zone), NOW) == expected
