@@ -25,7 +25,7 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append(f"File     {receipt.artifact.filename}  {size}  sha256 {receipt.artifact.sha256[:12]}")
     if receipt.event_time.earliest and receipt.event_time.latest:
         earliest, latest = receipt.event_time.earliest, receipt.event_time.latest
-        lines.append(f"Events   {words.day_and_time(earliest, tz)} to {words.day_and_time(latest, tz)}")
+        lines.append(f"Events   {words.moments(earliest, latest, tz)}")
     if receipt.time_zone_assumed:
         lines.append(f"Zone     times without a zone read as {receipt.time_zone_assumed}")
     for line in (receipt.reread or {}).get("sentences", ()):
