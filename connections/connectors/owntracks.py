@@ -295,9 +295,10 @@ MANIFEST = Manifest(
             needs_credential=True,
             instructions=(
                 "Install OwnTracks (HTTP mode) or Overland on your phone.",
-                "Create a device token on this source's page; it is shown once.",
-                "OwnTracks: URL /ingest/owntracks, user name your Ownerhub user, password the token.",
-                "Overland: receiver URL /ingest/overland, access token the token.",
+                "Create a device token on this source's page; it is shown once, with the whole address each app "
+                "needs and a QR code that sets the app up.",
+                "OwnTracks: the address ending in /ingest/owntracks, user name your Ownerhub user, password the token.",
+                "Overland: the receiver address ending in /ingest/overland, access token the token.",
             ),
             endpoints=(OWNTRACKS, OVERLAND),
         ),

@@ -21,6 +21,9 @@ def test_owner_creates_a_device_token_shown_once(phone, client, owner):
     client.force_login(owner)
     page = client.get("/sources/my-phone/")
     assert "Create a device token" in page.content.decode()
+    # The source page gives no half address a phone could not reach; the token's page gives the whole one.
+    assert "URL /ingest/owntracks" not in page.content.decode()
+    assert "with the whole address each app needs" in page.content.decode()
     response = client.post("/sources/my-phone/token/", follow=True)  # POST, then the page that shows it once
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     secret = response.context["secret"]
