@@ -137,6 +137,9 @@ def _flip_and_commit(batch: AcquisitionBatch, from_status: str, *, enqueue: bool
                     failure_reason="",
                     # When the commit was asked for: a worker killed mid-commit is noticed from here.
                     commit_requested_at=timezone.now(),
+                    # A preview's progress counted what was read; saving counts from nothing (a retried commit
+                    # keeps what its chunks landed).
+                    **({"progress": 0} if from_status == Status.PREVIEW else {}),
                 )
         except IntegrityError:
             settled = _settle_race(batch, enqueue=enqueue)

@@ -81,9 +81,11 @@ def test_phases_poll_while_the_import_is_saved_then_stop(owner_client, chat):
     # The database task backend queues the commit; no worker runs until we land it below.
     _upload(owner_client, "family-chat", "whatsapp/android_dayfirst_24h.txt")
     batch = AcquisitionBatch.objects.get()
+    AcquisitionBatch.objects.filter(pk=batch.pk).update(progress=batch.count_parsed)  # as a worker's reading leaves it
     owner_client.post(f"/receipts/{batch.pk}/import/")
     batch.refresh_from_db()
     assert batch.status == "committing"
+    assert batch.progress == 0  # nothing saved yet: the reading's count is not the saving's
 
     page = owner_client.get(f"/receipts/{batch.pk}/").content.decode()
     assert "Importing…" in page
