@@ -55,9 +55,15 @@ def _busy_slugs(connections: QuerySet[Connection]) -> set[str]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     connections = Connection.objects.for_owner(request.user)
     healths = load_health(connections)
+    summary = summarize(healths)
+    # Each part of the summary line filters the cards to its bucket (UI.md): ?show=needs_you.
+    show = request.GET.get("show", "")
+    show = show if show in {part.key for part in summary.parts} else ""
     context = {
         "healths": healths,
-        "summary": summarize(healths),
+        "summary": summary,
+        "show": show,
+        "cards": [h for h in summary.cards if not show or h.bucket == show],
         "system": load_system(),
         "busy_slugs": _busy_slugs(connections),
     }

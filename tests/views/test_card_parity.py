@@ -119,3 +119,23 @@ def test_dashboard_shows_cards_by_urgency_and_counts_each_once(owner, client, ti
     assert line == summary.sentence
     assert sum(int(part.split(" ", 1)[0]) for part in line.split(" · ")) == len(SCENARIOS)
     assert "can't collect" in line and "having trouble" in line and "up to date" in line
+
+
+@pytest.mark.django_db
+def test_each_part_of_the_summary_line_shows_only_its_cards(owner, client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for scenario, _ in SCENARIOS.values():
+        scenario.save(owner)
+    client.force_login(owner)
+    page = client.get("/").content.decode()
+    line = re.search(r'<p class="summary-line">(.*?)</p>', page, re.S).group(1)
+    parts = re.findall(r'<a href="\?show=(\w+)">([^<]+)</a>', line)
+    assert len(parts) >= 3  # every part is a link (UI.md: "each part filters")
+
+    for key, text in parts:
+        shown = client.get(f"/?show={key}").content.decode()
+        cards = re.findall(r'<article class="card[^"]*" id="source-([\w-]+)-card"', shown)
+        assert len(cards) == int(text.split(" ", 1)[0]), text
+        assert f'<a href="?show={key}" aria-current="true">' in shown and f"Show all {len(SCENARIOS)}" in shown
+    everything = client.get("/?show=no-such-state").content.decode()  # an unknown state shows every card
+    assert len(re.findall(r'<article class="card', everything)) == len(SCENARIOS) and "Show all" not in everything
