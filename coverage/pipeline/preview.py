@@ -354,18 +354,19 @@ def _seen_elsewhere(batch: AcquisitionBatch) -> list[dict]:
 
 
 def _reject(batch: AcquisitionBatch, manifest: Manifest, reason: str, detail: str) -> AcquisitionBatch:
+    recovery = manifest.recovery  # how to make the file this source takes
     if reason == "wrong_source" and batch.artifact_name:  # say what the file is, and where it goes
         with local_path(batch.artifact_name) as path:
             hint = hint_for(path, manifest.id)
         if hint is not None:
-            detail = hint.sentence
+            detail, recovery = hint.sentence, ""  # the file is fine, for another source: no export to make again
             note = {"kind": "other_source", "detail": hint.sentence, "position": None,
                     "connector": hint.connector, "label": hint.label}
             batch.warnings = [*(batch.warnings or []), note]
     delete_artifact(batch)
     batch.status = Status.REJECTED
     batch.reject_reason = reason[:20]
-    batch.reject_detail = f"{detail} {manifest.recovery}".strip()[:500]
+    batch.reject_detail = f"{detail} {recovery}".strip()[:500]
     batch.question = None
     batch.count_parsed = batch.count_accepted = batch.count_duplicate = 0
     batch.preview_counts = None

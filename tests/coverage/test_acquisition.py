@@ -474,7 +474,8 @@ def test_a_file_that_cannot_be_imported_is_rejected_with_what_to_do(
 
     r = receipt(batch)
     assert r.status == "rejected" and r.reject_reason == reason
-    assert connection.manifest.recovery in batch.reject_detail
+    # How to make this source's file, unless the file is another source's (then where it goes, alone).
+    assert (connection.manifest.recovery in batch.reject_detail) is (r.other_source is None)
     assert r.sentence.startswith("This file could not be imported:")
     # A file another kind of source takes: the next step is adding that source, not exporting again.
     assert r.next_action.kind == ("add_source" if r.other_source else "re_export")

@@ -57,7 +57,8 @@ def test_a_file_for_another_source_says_what_it_is_and_where_it_goes(
 
     r = receipt(batch)
     assert r.status == "rejected" and r.reject_reason == "wrong_source"
-    assert r.sentence.startswith(f"This file could not be imported: {sentence}")
+    # The sentence alone: no steps to export this source's kind of file, which would contradict it.
+    assert r.sentence == f"This file could not be imported: {sentence}"
     assert r.other_source is not None
     assert (r.other_source.connector, r.other_source.url) == (takes, f"/sources/new/{takes}/")
     assert r.other_source.label == "Add " + sentence.split(": add ", 1)[1].removesuffix(" to import it.")

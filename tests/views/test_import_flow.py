@@ -125,7 +125,7 @@ def test_same_file_again_is_already_imported_not_an_error(owner_client, chat, im
 
 
 def test_unreadable_file_is_rejected_with_recovery_steps(owner_client, chat):
-    response = _upload(owner_client, "family-chat", "whatsapp/wrong_source.json")
+    response = _upload(owner_client, "family-chat", "whatsapp/truncated.zip")
     text = owner_client.get(response["Location"]).content.decode()
     assert "This file could not be imported" in text
     assert "Export chat" in text  # the manifest's recovery text
