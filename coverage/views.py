@@ -17,7 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from connections import services
 from connections.models import Connection
@@ -50,7 +55,7 @@ def _busy_slugs(connections: QuerySet[Connection]) -> set[str]:
     return set(committing.values_list("connection__slug", flat=True))
 
 
-@require_GET
+@require_safe  # GET, and HEAD for uptime checks
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     connections = Connection.objects.for_owner(request.user)

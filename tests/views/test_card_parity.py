@@ -139,3 +139,11 @@ def test_each_part_of_the_summary_line_shows_only_its_cards(owner, client, time_
         assert f'<a href="?show={key}" aria-current="true">' in shown and f"Show all {len(SCENARIOS)}" in shown
     everything = client.get("/?show=no-such-state").content.decode()  # an unknown state shows every card
     assert len(re.findall(r'<article class="card', everything)) == len(SCENARIOS) and "Show all" not in everything
+
+
+@pytest.mark.django_db
+def test_an_uptime_check_may_ask_the_dashboard_with_head(owner, client):
+    assert client.head("/").status_code == 302  # not logged in: the log-in page, as for GET
+    client.force_login(owner)
+    answer = client.head("/")
+    assert answer.status_code == 200 and answer.content == b""
