@@ -6,8 +6,7 @@ after a move there, the strip and its table put the records of 18:30–19:00 UTC
 day pages, the map and the records API, which read the records, put them right. So when the owner's new
 zone needs shorter slots than the old one, every source's summaries are counted again from what it holds
 (``recount.recount_days``: only where they stand; every other fact stays), in the transaction that saves
-the zone. The other way (quarter hours kept in a whole-hour
-zone) every slot still falls in one day: nothing to do.
+the zone. The other way (quarter hours kept in a whole-hour zone) every slot still falls in one day.
 """
 
 from __future__ import annotations
