@@ -23,7 +23,6 @@ OUTCOME_WORDS = {  # by value: "skipped" (pulls not made while access was refuse
     "not_modified": "Nothing new",
     "skipped": "Skipped",
 }
-SHOW_MESSAGE = ("failure", "skipped")
 
 
 def _pulled(request: HttpRequest, slug: str) -> Connection:
@@ -40,7 +39,8 @@ def _row(run: CollectionRun, noun: tuple[str, str]) -> dict:
         "outcome": OUTCOME_WORDS.get(run.outcome, run.outcome),
         "duration": "" if took is None else _seconds(took.total_seconds()),
         "records": words.count(run.records, noun) if run.outcome == Outcome.SUCCESS else "",
-        "detail": run.message if run.outcome in SHOW_MESSAGE else "",
+        # The run's words, written by the pull from what it read and changed (the facts its receipt tells).
+        "detail": run.message,
     }
 
 

@@ -29,6 +29,7 @@ from connections.runtime import active_conditions, record_condition
 from connections.zones import owner_zone, zone_named
 
 from ..models import AcquisitionBatch
+from ..projection import feed_words
 from ..receipt_words import changes_said
 from ..words import zone_name
 from .live import acquire_records
@@ -69,6 +70,7 @@ def pull(connection: Connection, now: datetime | None = None, *, trigger: str = 
                              reason=reason, message=exc.message, current=current)
         elif exc.status in GONE:  # a secret address that was reset answers 404
             _unavailable(connection, f"http_{exc.status}", exc.message, now, current)
+            return finish(Outcome.FAILURE, error_class=exc.error_class, message=feed_words.not_found())
         return finish(Outcome.FAILURE, error_class=exc.error_class, message=exc.message)
 
     record_condition(connection, Condition.Type.CREDENTIAL, Condition.Status.READY, now=now,

@@ -36,6 +36,12 @@ _NOT_THE_CALENDAR = {
 _NOT_THE_CALENDAR["http_410"] = _NOT_THE_CALENDAR["http_404"]
 
 
+def not_found() -> str:
+    """A pull's words when the address answered 404 or 410: the card's words, not the HTTP code."""
+    headline = _NOT_THE_CALENDAR["http_404"][0]
+    return f"{headline[0].upper()}{headline[1:]}."
+
+
 def on_request(schedule: Schedule) -> bool:
     """Pulled only when the owner asks ("Only when I ask"): nothing tries again by itself."""
     return schedule.policy != "interval"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -109,3 +110,38 @@ def test_collect_now_collects_a_source_set_to_only_when_i_ask(owner_client, feed
     assert collect_now.call(feed.pk) == Outcome.SUCCESS  # what the worker runs for that row
     run = CollectionRun.objects.get(connection=feed)
     assert (run.trigger, run.outcome, run.records) == ("manual", Outcome.SUCCESS, 1)
+
+
+def _event(uid: str, summary: str) -> str:
+    return f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20261210T090000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n"
+
+
+def _calendar(*events: str) -> str:
+    return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + "".join(events) + "END:VCALENDAR\r\n"
+
+
+# what the calendar answers on the second pull, what the newest run's "What happened" cell says
+SECOND_PULL = [
+    ("an event moved in the calendar",
+     _calendar(_event("a@example", "Dentist (moved)"), _event("b@example", "Lunch")), 200, "1 changed"),
+    ("an event deleted from the calendar", _calendar(_event("a@example", "Dentist")), 200, "1 no longer in the feed"),
+    ("a reset address", "Not found", 404, "The calendar's address is not found."),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "said"), [s[1:] for s in SECOND_PULL], ids=[s[0] for s in SECOND_PULL])
+def test_the_runs_say_what_each_pull_changed_in_the_owners_words(owner_client, feed, httpserver, settings,
+                                                                 body, status, said):
+    settings.OWNERHUB_FEED_ALLOWED_HOSTS = [httpserver.host]  # the local feed server stands for the calendar
+    Connection.objects.filter(pk=feed.pk).update(feed_url=httpserver.url_for("/family.ics"))
+    httpserver.expect_ordered_request("/family.ics").respond_with_data(
+        _calendar(_event("a@example", "Dentist"), _event("b@example", "Lunch")), content_type="text/calendar")
+    httpserver.expect_ordered_request("/family.ics").respond_with_data(body, status=status,
+                                                                        content_type="text/calendar")
+    collect_now.call(feed.pk)
+    collect_now.call(feed.pk)
+
+    page = html.unescape(owner_client.get("/sources/family-calendar/runs/").content.decode())
+    newest = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    what_happened = newest.rsplit("<td>", 1)[1]
+    assert said in what_happened and "404" not in what_happened
