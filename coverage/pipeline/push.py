@@ -185,7 +185,8 @@ def _note_device(batch: AcquisitionBatch, hint: str | None) -> None:
     earlier = source_identity(batch.connection_id, exclude=batch.pk) or options.get("identity")
     if earlier and not same_account(hint, earlier) and all(w.get("kind") != OTHER_DEVICE for w in warnings):
         warnings.insert(0, {"kind": OTHER_DEVICE, "position": None,
-                            "detail": f"Points arrive from another device, {hint}, than before, {earlier}."})
+                            # The phone app's user, device and tracker ids are no names the owner reads.
+                            "detail": "Points now arrive from another device than before."})
         log.info("batch %s: a push from another device (%s, source %s)", batch.pk, log_token(hint), log_token(earlier))
     AcquisitionBatch.objects.filter(pk=batch.pk).update(options={**options, "identity": hint}, warnings=warnings)
 

@@ -4,13 +4,16 @@ recorded, and the card says so with the action to check the phone's settings (is
 from __future__ import annotations
 
 import base64
+import html
 import json
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from connections.services import add_connection
-from connections.tokens import issue_device_token
+from connections.tokens import issue_access_token, issue_device_token
 from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch, Record
 
@@ -45,8 +48,7 @@ def test_a_push_from_another_device_is_kept_and_the_card_says_so(client, owner, 
     health = load_one(source)
     advisory = next(a for a in health.advisories if a.kind == "other_device")
     assert advisory.severity == "advisory"
-    assert advisory.detail.startswith("Points arrive from another device, bob/iphone, than before")
-    assert "ada/pixel" in advisory.detail
+    assert advisory.detail == "Points now arrive from another device than before."
     check = next(a for a in health.actions if a.kind == "check_settings")
     assert check.label == "Check the phone's settings" and check.url == "/sources/phone/#connect"
     latest = AcquisitionBatch.objects.get(pk=advisory.batch_id)  # the hint is kept with the push's batch
@@ -65,4 +67,33 @@ def test_without_a_topic_the_user_and_device_headers_name_the_phone(client, owne
     _push(client, owner, secret, HTTP_X_LIMIT_D="pixel")
     _push(client, owner, secret, minute=5, HTTP_X_LIMIT_D="tablet")
     advisory = next(a for a in load_one(source).advisories if a.kind == "other_device")
-    assert advisory.detail.startswith(f"Points arrive from another device, {owner.username}/tablet, than before")
+    assert advisory.detail == "Points now arrive from another device than before."
+
+
+# the device the earlier pushes named, the one this push names (None: no device name)
+DEVICES = [
+    ("a phone the app names, then one it does not", "pixel", None),
+    ("the same device name under another user", "owntracks/bob/pixel", "owntracks/ada/pixel"),
+    ("another device of the same user", "owntracks/ada/pixel", "owntracks/ada/tablet"),
+]
+
+
+@pytest.mark.parametrize(("first", "then"), [d[1:] for d in DEVICES], ids=[d[0] for d in DEVICES])
+def test_the_receipt_says_another_device_without_the_apps_ids(client, owner, phone, first, then):
+    said = "Points now arrive from another device than before."
+    source, secret = phone
+    device = {"topic" if first.startswith("owntracks/") else "HTTP_X_LIMIT_D": first}
+    _push(client, owner, secret, **device)
+    _push(client, owner, secret, minute=5, **({"topic": then} if then else {}))
+    batch = AcquisitionBatch.objects.filter(connection=source).order_by("-pk").first()
+
+    client.force_login(owner)
+    page = html.unescape(client.get(f"/receipts/{batch.pk}/").content.decode())
+    out = StringIO()
+    call_command("receipt", str(batch.pk), stdout=out)
+    api = client.get(f"/api/owner/batches/{batch.pk}",
+                     HTTP_AUTHORIZATION=f"Bearer {issue_access_token(owner)[1]}").json()
+    api_said = [w["detail"] for w in api["warnings"] if w["kind"] == "other_device"]
+    assert api_said == [said] and said in page and said in out.getvalue()
+    for surface in (page, out.getvalue()):
+        assert not [name for name in ("pixel", "tablet", "ada/", "bob/", "/token-") if name in surface]
