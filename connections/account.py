@@ -18,7 +18,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .models import AccessToken, OwnerProfile
 from .tokens import issue_access_token, revoke_access_token
@@ -71,7 +71,7 @@ def _password_form(user, data=None) -> PasswordChangeForm:
     return form
 
 
-@require_GET
+@require_safe
 @login_required
 def owner_settings(request: HttpRequest) -> HttpResponse:
     return _page(request)

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import phone, reconnect, services
 from .collect import FeedUrlInvalid
@@ -33,14 +33,14 @@ def _ordered_paths(manifest):
     return sorted(manifest.paths, key=lambda p: not p.recommended)
 
 
-@require_GET
+@require_safe
 @login_required
 def catalog(request: HttpRequest) -> HttpResponse:
     entries = [{"manifest": m, "paths": _ordered_paths(m)} for m in all_manifests() if not m.extra.get("hidden")]
     return render(request, "connections/catalog.html", {"entries": entries})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def create(request: HttpRequest, connector: str) -> HttpResponse:
     try:
@@ -77,7 +77,7 @@ def create(request: HttpRequest, connector: str) -> HttpResponse:
 SHOWN_ONCE = "device_token_shown_once"  # the session key holding a new token until its page is shown
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def device_token(request: HttpRequest, slug: str) -> HttpResponse:
     """POST makes (or replaces) the phone's token, then redirects; GET shows a new token once.

@@ -17,12 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import (
-    require_GET,
-    require_http_methods,
-    require_POST,
-    require_safe,
-)
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from connections import services
 from connections.models import Connection
@@ -75,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "coverage/dashboard.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def card(request: HttpRequest, slug: str) -> HttpResponse:
     """One card, for htmx to swap in place (it polls while an import of this source runs)."""
@@ -87,7 +82,7 @@ def card(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "coverage/dashboard.html#coverage-card", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def source(request: HttpRequest, slug: str) -> HttpResponse:
     connection = _owned(request, slug)
@@ -115,7 +110,7 @@ def _accepted(connection: Connection, path) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def upload(request: HttpRequest, slug: str) -> HttpResponse:
     """The upload page; each file posted becomes its own preview (read by the worker when large).
@@ -179,14 +174,14 @@ def _receipt_context(batch: AcquisitionBatch) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @login_required
 def receipt(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The receipt of one batch, whatever its status: preview, importing, imported, duplicate, rejected."""
     return render(request, "coverage/receipt.html", _receipt_context(_owned_batch(request, batch_id)))
 
 
-@require_GET
+@require_safe
 @login_required
 def receipt_status(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The receipt body alone, for htmx to poll while an import is being saved."""
@@ -321,7 +316,7 @@ def retry_collect(request: HttpRequest, slug: str) -> HttpResponse:
     return _managed(request, connection, f"Ownerhub will collect “{connection.name}” again in a moment.")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def remove(request: HttpRequest, slug: str) -> HttpResponse:
     connection = _owned(request, slug)

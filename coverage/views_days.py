@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from connections.connectors.manifest import METHOD_LABELS, StreamView
 from ownerhub.paging import page_number
@@ -142,7 +142,7 @@ def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
     return sorted(sections.values(), key=lambda s: (order.get(s.stream, 99), s.stream))
 
 
-@require_GET
+@require_safe
 @login_required
 def day(request: HttpRequest, slug: str, day: str) -> HttpResponse:
     connection = _owned(request, slug)

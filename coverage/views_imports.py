@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.text import get_valid_filename
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from connections.models import Connection
 
@@ -35,7 +35,7 @@ def _owned_batch(request: HttpRequest, batch_id: int) -> AcquisitionBatch:
     return get_object_or_404(batches, pk=batch_id)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def remove(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Undo one import: GET states what would go and what would stay; POST removes it."""
@@ -70,7 +70,7 @@ IMPORTS_PER_PAGE = 25
 ATTEMPTS_SHOWN = 20
 
 
-@require_GET
+@require_safe
 @login_required
 def imports(request: HttpRequest, slug: str) -> HttpResponse:
     """Every upload of a source, newest first, paginated; rejected attempts are listed apart.
@@ -118,7 +118,7 @@ def _download_name(batch: AcquisitionBatch, suffix: str) -> str:
     return f"{stem}{suffix}"
 
 
-@require_GET
+@require_safe
 @login_required
 def receipt_json_download(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The receipt as JSON (the API's own form), as a file to keep."""
@@ -128,7 +128,7 @@ def receipt_json_download(request: HttpRequest, batch_id: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def receipt_print(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The receipt on a plain page to print or save as PDF."""
@@ -138,7 +138,7 @@ def receipt_print(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "coverage/receipt_print.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def original_file(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The file as it was uploaded, streamed from storage (kept while its import stands)."""

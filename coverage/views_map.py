@@ -13,7 +13,7 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import maps, words
 from .days import day_bounds
@@ -32,7 +32,7 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-@require_GET
+@require_safe
 @login_required
 def source_map(request: HttpRequest, slug: str) -> HttpResponse:
     connection = _owned(request, slug)

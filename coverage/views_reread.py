@@ -85,7 +85,7 @@ def _said(done: list[AcquisitionBatch], noun: words.Noun, why_going: str = GOING
     return f"Read {imports} again. " + " ".join(difference_lines(total(done), noun, done=True, why_going=why_going))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def reread(request: HttpRequest, slug: str) -> HttpResponse:
     """A source's imports read by an older reader, or in a day/month order a later file proved wrong: the
@@ -116,7 +116,7 @@ def reread(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "coverage/reread.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def reread_zone(request: HttpRequest) -> HttpResponse:
     """After a zone change: read the sources that write no zone again in the owner's new zone."""

@@ -52,7 +52,7 @@ def _seconds(total: float) -> str:
     return words.count(round(total / 60), ("minute", "minutes"))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def runs(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the run history and the schedule; POST ``schedule``: the owner's new schedule."""

@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from coverage import words
 
@@ -41,7 +41,7 @@ def _panel(request: HttpRequest, status: int = 200) -> HttpResponse:
     return render(request, "exports/panel.html", describe(services.latest(request.user, now), now), status=status)
 
 
-panel = require_GET(login_required(_panel))  # the panel alone, for HTMX polling while the worker builds
+panel = require_safe(login_required(_panel))  # the panel alone, for HTMX polling while the worker builds
 
 
 @require_POST
@@ -69,7 +69,7 @@ def open_download(owner, token) -> FileResponse | None:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def download(request: HttpRequest, token) -> HttpResponse:
     response = open_download(request.user, token)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from coverage import words
 from coverage.models import Record
@@ -54,7 +54,7 @@ def highlighted(snippet: str) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - escaped above; only <mark> added
 
 
-@require_GET
+@require_safe
 @login_required
 def results(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:LONGEST_QUERY]

@@ -319,3 +319,17 @@ def test_dashboard_queries_do_not_grow_with_sources(count, owner_client, owner, 
         replace(scenario, name=f"{scenario.name}-n{i}").save(owner)
     with django_assert_max_num_queries(12):
         assert owner_client.get("/").status_code == 200
+
+
+# An uptime check asks with HEAD: each page answers it as it answers GET, without the page (the dashboard's
+# own test: tests/views/test_card_parity.py).
+HEAD_PAGES = ["/settings/", "/sources/new/", "/search/?q=dentist", "/sources/family-calendar/runs/",
+              "/sources/family-calendar/imports/"]
+
+
+@pytest.mark.parametrize("url", HEAD_PAGES)
+def test_a_head_request_answers_like_get(owner_client, owner, url):
+    add_connection(owner, "ical_feed", "family-calendar", "Family calendar")
+    got, head = owner_client.get(url), owner_client.head(url)
+    assert got.status_code == 200 and head.status_code == 200 and head.content == b""
+
