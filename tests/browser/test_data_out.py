@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from connections.services import add_connection
+from connections.tokens import issue_access_token
 from coverage.pipeline import land_batch, preview_artifact, start_commit
 from tests.factories import OwnerProfileFactory
 
@@ -116,3 +117,18 @@ def test_the_owner_exports_everything_and_downloads_the_zip(page, live_server, o
     assert saved.name.startswith("ownerhub-export-") and saved.suffix == ".zip"
     manifest = json.loads(zipfile.ZipFile(saved).read("manifest.json"))
     assert [s["slug"] for s in manifest["sources"]] == ["lisbon", "walks"]
+
+
+@pytest.mark.parametrize("screen", WIDTHS)
+def test_the_owners_access_tokens_fit_a_phone_with_their_revoke_buttons_in_reach(page, live_server, owner, shots,
+                                                                                 screen):
+    issue_access_token(owner, "Home Assistant nightly backup")
+    _screen(page, screen)
+    _log_in(page, live_server, owner.username)
+    page.goto(f"{live_server.url}/settings/")
+    revoke = page.get_by_role("button", name="Revoke “Home Assistant nightly backup”")
+    expect(revoke).to_be_visible()
+    assert _fits(page)
+    box = revoke.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[screen][0]  # on screen, not scrolled away
+    shots(page, f"{screen}-access-tokens")
