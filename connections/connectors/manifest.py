@@ -113,6 +113,8 @@ class StreamView:
     group_by: str = ""
     labels: tuple[str, ...] = ()  # column heads for ``fields`` (default: the field names in words)
     group_words: Callable[[str], str] | None = None  # a group's value in owner words (default: as written)
+    # field -> its text value in owner words, given the record's payload (default: as written)
+    field_words: Mapping[str, Callable[[str, dict], str]] = field(default_factory=dict)
     timed: bool = True  # False: the records name a day, not a time of day (a day's summary)
 
 

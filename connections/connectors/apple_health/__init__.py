@@ -70,6 +70,7 @@ from .routes import Routes
 from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
 from .stream import _stream
 from .values import type_words
+from .words import category_value_words
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
 
@@ -180,7 +181,8 @@ MANIFEST = Manifest(
     streams=("samples", "workouts", "activity_summaries", ROUTE_STREAM),
     views={
         ROUTE_STREAM: StreamView("points", ("lat", "lon", "kind", "workout", "accuracy")),
-        "samples": StreamView("table", ("value", "unit", "source"), group_by="type", group_words=type_words),
+        "samples": StreamView("table", ("value", "unit", "source"), group_by="type", group_words=type_words,
+                              field_words={"value": category_value_words}),
         "workouts": StreamView("table", ("duration", "duration_unit", "distance", "distance_unit"), group_by="type",
                                group_words=type_words),
         "activity_summaries": StreamView(
