@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connections.connectors import get as get_manifest
-from connections.connectors.manifest import METHOD_LABELS
+from connections.connectors.manifest import MEDIA_HINT, METHOD_LABELS
 from connections.zones import zone_named
 
 from .days import owner_gaps
@@ -366,7 +366,7 @@ def _next_action(
             return NextAction("re_export", "Upload a newer export",
                               "This export is incomplete: export again and upload the whole file. What was read is kept.")
         if media_missing:
-            return NextAction("add_media", "Add the missing media", "Export again with media included to add the missing files.")
+            return NextAction("add_media", "Add the missing media", manifest.media_hint or MEDIA_HINT)
         if facts.partial:
             return NextAction("re_export", "Upload a newer export", "The file looked cut short; export it again.")
     return None

@@ -126,6 +126,10 @@ LOCATION_VIEWS: Mapping[str, StreamView] = MappingProxyType({LOCATION_STREAM: LO
 LOCATION_KEY_RULE = "time of the fix and its position to about a metre"
 
 
+# What adds the files an export names but did not carry, for a source whose manifest says nothing else.
+MEDIA_HINT = "Export again with media included to add the missing files."
+
+
 @dataclass(frozen=True)
 class Manifest:
     id: str
@@ -138,6 +142,7 @@ class Manifest:
     blocking_gaps: frozenset[str] = frozenset()
     recovery: str = ""  # what to do when a file is rejected
     re_export_hint: str = ""  # the forward sentence when coverage is stale
+    media_hint: str = ""  # the forward sentence when files an export names are missing (default: MEDIA_HINT)
     hole_after: timedelta | None = None  # empty span inside coverage that counts as a hole
     summary: str = ""
     extra: dict = field(default_factory=dict)
