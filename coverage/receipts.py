@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from datetime import datetime, tzinfo
+from pathlib import PurePath
 
 from django.urls import reverse
 from django.utils import timezone
@@ -200,6 +201,7 @@ def _explanations(batch, facts, counts: Counts, split: DuplicateSplit, manifest)
         skipped=counts.skipped,
         failed=counts.failed,
         media=(facts.media_declared, facts.media_attached, facts.media_missing, facts.media_omitted),
+        suffix=PurePath(batch.artifact_filename).suffix.lower(),
     )
 
 

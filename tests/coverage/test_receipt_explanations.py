@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+import zipfile
 from datetime import UTC, datetime
-from io import StringIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.core.management import call_command
@@ -123,6 +124,29 @@ def test_missing_files_are_asked_for_in_the_sources_own_words(make_connection, c
     assert next_step in receipt
     assert card.advisories[0].kind == "missing_media"
     assert card.verdict.forward == next_step
+
+
+@pytest.mark.parametrize(("name", "label", "said"), [
+    ("WhatsApp Chat - Lisbon Trip.zip", "Media not in the zip",
+     "1 media file is mentioned in the chat but was not in the zip; the messages are kept, and uploading the export "
+     "with its media adds the files."),
+    # Ana uploads only the chat's text: there was no zip for its 3 files to be missing from.
+    ("WhatsApp Chat - Lisbon Trip.txt", "Media not uploaded",
+     "3 media files are mentioned in the chat but were not uploaded with it (a .txt export carries no media: export "
+     "the chat with media as a .zip to include them); the messages are kept."),
+])
+def test_a_chat_says_where_its_missing_media_were_not(make_connection, client, owner, name, label, said):
+    chat = make_connection("whatsapp")
+    data = fixture_path("whatsapp", "ios_missing_media.zip").read_bytes()
+    if name.endswith(".txt"):
+        data = zipfile.ZipFile(BytesIO(data)).read("_chat.txt")
+    batch = start_commit(preview_artifact(chat, BytesIO(data), name))
+    batch.refresh_from_db()
+    client.force_login(owner)
+
+    missing = _lines(client, batch)["media_missing"]
+
+    assert (missing["label"], missing["text"]) == (label, said)
 
 
 def test_a_preview_says_what_would_be_new_and_repeats_inside_the_file_apart(make_connection, client, owner):
