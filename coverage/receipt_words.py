@@ -18,6 +18,7 @@ from dataclasses import dataclass
 ANY = "*"
 
 # count -> {connector or "*": (label, noun (singular, plural), sentence)}; a None noun uses the source's record noun.
+# "<connector> <suffix>" (as "whatsapp .txt") gives a connector's words for an upload of that kind of file.
 WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
     "parsed": {
         ANY: ("{Noun} in the file", None, "{count} {was|were} read from the file."),
@@ -92,6 +93,10 @@ WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
         "whatsapp": ("Media not in the zip", ("media file", "media files"),
                      "{count} {is|are} mentioned in the chat but {was|were} not in the zip; the {nouns} are kept, "
                      "and uploading the export with its media adds the files."),
+        "whatsapp .txt": ("Media not uploaded", ("media file", "media files"),
+                          "{count} {is|are} mentioned in the chat but {was|were} not uploaded with it (a .txt export "
+                          "carries no media: export the chat with media as a .zip to include them); the {nouns} are "
+                          "kept."),
         "apple_health": ("Routes not in the zip", ("workout route", "workout routes"),
                          "{count} {is|are} named by the workouts but {was|were} not in the zip; the workouts are "
                          "kept, and uploading the whole export.zip adds the routes."),
@@ -126,11 +131,13 @@ def container(method: str) -> str:
     return CONTAINERS.get(method, "file")
 
 
-def explain(name: str, value: int, connector: str, noun: tuple[str, str], method: str = "") -> Explanation:
-    """The line of one count, in the words of ``method`` or else ``connector`` (a source's record ``noun``:
-    ("message", "messages"))."""
+def explain(name: str, value: int, connector: str, noun: tuple[str, str], method: str = "",
+            suffix: str = "") -> Explanation:
+    """The line of one count, in the words of ``method`` or else ``connector`` for a file ending in ``suffix``
+    (".txt"), or else ``connector`` (a source's record ``noun``: ("message", "messages"))."""
     rows = WORDS[name]
-    label, own_noun, sentence = rows.get(method) or rows.get(connector) or rows[ANY]
+    label, own_noun, sentence = (rows.get(method) or rows.get(f"{connector} {suffix}") or rows.get(connector)
+                                 or rows[ANY])
     counted = own_noun or noun
     text = sentence.replace("{count}", f"{value:,} {counted[0] if value == 1 else counted[1]}")
     text = text.replace("{nounN}", noun[0] if value == 1 else noun[1])  # agrees with the count
@@ -153,12 +160,14 @@ def explanations(
     skipped: int,
     failed: int,
     media: tuple[int, int, int, int] = (0, 0, 0, 0),
+    suffix: str = "",
 ) -> tuple[Explanation, ...]:
     """Every count of a receipt with its line, in the order the receipt shows them.
 
     ``media`` is (declared, attached, missing, omitted); its lines appear when the file mentions media.
     "Repeated inside the file" appears only when something repeats. ``method``: how the batch came
-    (its words win over the connector's where ``WORDS`` has them).
+    (its words win over the connector's where ``WORDS`` has them); ``suffix``: how the uploaded file's
+    name ends (".txt": a chat without its zip).
     """
     lines = [
         explain("accepted_preview" if preview else "accepted", accepted, connector, noun, method),
@@ -175,7 +184,7 @@ def explanations(
     if declared:
         lines.append(explain("media_attached", attached, connector, noun, method))
         if missing:
-            lines.append(explain("media_missing", missing, connector, noun, method))
+            lines.append(explain("media_missing", missing, connector, noun, method, suffix))
         if omitted:
             lines.append(explain("media_omitted", omitted, connector, noun, method))
     return tuple(lines)

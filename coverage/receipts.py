@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from datetime import datetime, tzinfo
+from pathlib import PurePath
 
 from django.urls import reverse
 from django.utils import timezone
 
 from connections.connectors import get as get_manifest
-from connections.connectors.manifest import METHOD_LABELS
+from connections.connectors.manifest import MEDIA_HINT, METHOD_LABELS
 from connections.zones import zone_named
 
 from .days import owner_gaps
@@ -201,6 +202,7 @@ def _explanations(batch, facts, counts: Counts, split: DuplicateSplit, manifest)
         skipped=counts.skipped,
         failed=counts.failed,
         media=(facts.media_declared, facts.media_attached, facts.media_missing, facts.media_omitted),
+        suffix=PurePath(batch.artifact_filename).suffix.lower(),
     )
 
 
@@ -374,7 +376,7 @@ def _next_action(
             return NextAction("re_export", "Upload a newer export",
                               "This export is incomplete: export again and upload the whole file. What was read is kept.")
         if media_missing:
-            return NextAction("add_media", "Add the missing media", "Export again with media included to add the missing files.")
+            return NextAction("add_media", "Add the missing media", manifest.media_hint or MEDIA_HINT)
         if facts.partial:
             return NextAction("re_export", "Upload a newer export", "The file looked cut short; export it again.")
     return None

@@ -112,6 +112,13 @@ def _group(view: StreamView, payload: dict) -> str:
     return view.group_words(value) if view.group_words and value else value
 
 
+def _words(view: StreamView, name: str, payload: dict):
+    """A field's value as the row shows it: a text value in the words the manifest gives it."""
+    value = payload.get(name)
+    said = view.field_words.get(name)
+    return said(value, payload) if said and isinstance(value, str) else value
+
+
 def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
     manifest = connection.manifest
     said = provenance(records, tz)
@@ -132,7 +139,7 @@ def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
         section.items.append(
             Item(
                 time=time,
-                fields={name: payload.get(name) for name in shown},
+                fields={name: _words(section.view, name, payload) for name in shown},
                 media=record.media,
                 provenance=said.get(record.pk, ""),
                 group=_group(section.view, payload),

@@ -113,6 +113,8 @@ class StreamView:
     group_by: str = ""
     labels: tuple[str, ...] = ()  # column heads for ``fields`` (default: the field names in words)
     group_words: Callable[[str], str] | None = None  # a group's value in owner words (default: as written)
+    # field -> its text value in owner words, given the record's payload (default: as written)
+    field_words: Mapping[str, Callable[[str, dict], str]] = field(default_factory=dict)
     timed: bool = True  # False: the records name a day, not a time of day (a day's summary)
 
 
@@ -122,6 +124,10 @@ class StreamView:
 LOCATION_VIEW = StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))
 LOCATION_VIEWS: Mapping[str, StreamView] = MappingProxyType({LOCATION_STREAM: LOCATION_VIEW})
 LOCATION_KEY_RULE = "time of the fix and its position to about a metre"
+
+
+# What adds the files an export names but did not carry, for a source whose manifest says nothing else.
+MEDIA_HINT = "Export again with media included to add the missing files."
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,7 @@ class Manifest:
     blocking_gaps: frozenset[str] = frozenset()
     recovery: str = ""  # what to do when a file is rejected
     re_export_hint: str = ""  # the forward sentence when coverage is stale
+    media_hint: str = ""  # the forward sentence when files an export names are missing (default: MEDIA_HINT)
     hole_after: timedelta | None = None  # empty span inside coverage that counts as a hole
     summary: str = ""
     extra: dict = field(default_factory=dict)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connections.connectors.manifest import Manifest
+from connections.connectors.manifest import MEDIA_HINT, Manifest
 
 # advisory kind -> its actions (kind, label, page part); the first carries the advisory's severity
 ADVISORY_ACTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -27,7 +27,7 @@ ADVISORY_FORWARD = {
     "stale_pull": "Ownerhub collects this source only when you ask: collect it now to bring it up to date, "
                   "or choose a schedule on its collections page.",
     "partial_artifact": "The last export looked cut short: export it again to get everything.",
-    "missing_media": "Export again with media included to add the missing files.",
+    "missing_media": MEDIA_HINT,
     "coverage_hole": "Upload an export that covers the gap to fill it.",
     "failed_import": "Nothing from it was saved. Try again now, or upload the file again.",
     "parser_warning": "Review the last import: some items could not be read.",
@@ -48,6 +48,8 @@ def forward_for(advisory_kind: str, manifest: Manifest, *, blocking: bool = Fals
     text = ADVISORY_FORWARD.get(advisory_kind, ADVISORY_FORWARD["cut_off" if blocking else "parser_warning"])
     if advisory_kind == "stale_owner_artifact":
         text = manifest.re_export_hint or text
+    if advisory_kind == "missing_media":
+        text = manifest.media_hint or text
     if not blocking:
         return text
     if manifest.is_manual:  # an export is not collected: what is blocked is trusting its coverage

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from io import StringIO
+import html
+import re
+import zipfile
+from datetime import UTC, datetime
+from io import BytesIO, StringIO
 
 import pytest
 from django.core.management import call_command
 
+from coverage.evidence import load_one
 from coverage.models import AcquisitionBatch
 from coverage.pipeline import preview_artifact, start_commit
 from coverage.receipt_words import WORDS
@@ -92,6 +97,56 @@ def test_a_health_receipt_speaks_of_workout_routes_not_of_a_chat(make_connection
         "adds the routes."
     )
     assert "chat" not in " ".join(line["text"] for line in lines.values())
+
+
+SOON_AFTER = {"apple_health": datetime(2024, 5, 5, 12, tzinfo=UTC), "whatsapp": datetime(2023, 3, 15, 12, tzinfo=UTC)}
+HEALTH_ROUTES = ("Upload the whole export.zip from the Health app (Profile › Export All Health Data) to add the "
+                 "workout routes.")
+
+
+@pytest.mark.parametrize(("connector", "name", "next_step"), [
+    # The Health app has no "with media" choice: its routes come with the whole export.zip.
+    ("apple_health", "export_missing_route.zip", HEALTH_ROUTES),
+    ("whatsapp", "ios_missing_media.zip", "Export again with media included to add the missing files."),
+])
+def test_missing_files_are_asked_for_in_the_sources_own_words(make_connection, client, owner, time_machine,
+                                                              connector, name, next_step):
+    time_machine.move_to(SOON_AFTER[connector], tick=False)  # nothing is stale: the missing files come first
+    source = make_connection(connector)
+    batch = _imported(source, name)
+    client.force_login(owner)
+    assert batch.media_missing
+
+    receipt = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/receipts/{batch.pk}/")
+                                                          .content.decode())))
+    card = load_one(source)
+
+    assert next_step in receipt
+    assert card.advisories[0].kind == "missing_media"
+    assert card.verdict.forward == next_step
+
+
+@pytest.mark.parametrize(("name", "label", "said"), [
+    ("WhatsApp Chat - Lisbon Trip.zip", "Media not in the zip",
+     "1 media file is mentioned in the chat but was not in the zip; the messages are kept, and uploading the export "
+     "with its media adds the files."),
+    # Ana uploads only the chat's text: there was no zip for its 3 files to be missing from.
+    ("WhatsApp Chat - Lisbon Trip.txt", "Media not uploaded",
+     "3 media files are mentioned in the chat but were not uploaded with it (a .txt export carries no media: export "
+     "the chat with media as a .zip to include them); the messages are kept."),
+])
+def test_a_chat_says_where_its_missing_media_were_not(make_connection, client, owner, name, label, said):
+    chat = make_connection("whatsapp")
+    data = fixture_path("whatsapp", "ios_missing_media.zip").read_bytes()
+    if name.endswith(".txt"):
+        data = zipfile.ZipFile(BytesIO(data)).read("_chat.txt")
+    batch = start_commit(preview_artifact(chat, BytesIO(data), name))
+    batch.refresh_from_db()
+    client.force_login(owner)
+
+    missing = _lines(client, batch)["media_missing"]
+
+    assert (missing["label"], missing["text"]) == (label, said)
 
 
 def test_a_preview_says_what_would_be_new_and_repeats_inside_the_file_apart(make_connection, client, owner):

@@ -122,6 +122,20 @@ def test_a_health_day_is_a_table_by_type_with_units(owner, owner_client):
     assert "All day 496.3 Cal 31 11" in text and "12:00 CEST" not in text
 
 
+def test_a_health_night_shows_its_sleep_stages_in_words(owner, owner_client):
+    """Ana's watch records her sleep stages as HealthKit constants; her day page names them as the
+    Health app does (the core stage that starts at 23:10 on 1 May), never the constant."""
+    _zone(owner, "Europe/Berlin")
+    health = add_connection(owner, "apple_health", "health", "Health")
+    _import(health, export("apple_health/export.zip"), "export.zip")
+
+    page = _day(owner_client, "health", "2024-05-01")
+    text = _text(page)
+    assert "<caption>Sleep analysis</caption>" in page
+    assert "23:10 CEST Asleep (core) Ana’s Apple Watch" in text
+    assert "HKCategoryValue" not in text
+
+
 def test_a_calendar_day_is_an_agenda(owner, owner_client, httpserver, settings):
     _zone(owner, "Europe/Berlin")
     settings.OWNERHUB_FEED_ALLOWED_HOSTS = ["127.0.0.1"]

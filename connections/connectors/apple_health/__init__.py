@@ -70,6 +70,7 @@ from .routes import Routes
 from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
 from .stream import _stream
 from .values import type_words
+from .words import category_value_words
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
 
@@ -180,7 +181,8 @@ MANIFEST = Manifest(
     streams=("samples", "workouts", "activity_summaries", ROUTE_STREAM),
     views={
         ROUTE_STREAM: StreamView("points", ("lat", "lon", "kind", "workout", "accuracy")),
-        "samples": StreamView("table", ("value", "unit", "source"), group_by="type", group_words=type_words),
+        "samples": StreamView("table", ("value", "unit", "source"), group_by="type", group_words=type_words,
+                              field_words={"value": category_value_words}),
         "workouts": StreamView("table", ("duration", "duration_unit", "distance", "distance_unit"), group_by="type",
                                group_words=type_words),
         "activity_summaries": StreamView(
@@ -195,4 +197,6 @@ MANIFEST = Manifest(
     blocking_gaps=frozenset({"cut_off"}),
     recovery="Upload export.zip exactly as the Health app made it (Export All Health Data).",
     re_export_hint="Export your health data again from the Health app to add newer samples.",
+    media_hint="Upload the whole export.zip from the Health app (Profile › Export All Health Data) to add the "
+               "workout routes.",
 )
