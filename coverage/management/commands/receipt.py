@@ -52,8 +52,10 @@ def receipt_text(receipt: Receipt) -> str:
     for gap in receipt.gaps:
         lines.append(f"Gap      no records from {words.day(gap.start)} to {words.day(gap.end)}"
                      f" ({words.count(gap.days, words.DAY)})")
-    for source_batch in receipt.duplicate_sources:
-        lines.append(f"Held     {source_batch.count:,} already imported by import {source_batch.batch_id}")
+    for held in receipt.duplicate_sources:  # named as the page names it, the id to type after it
+        earlier = (f"the import of {words.import_name(held.committed_at, held.filename, tz)}" if held.committed_at
+                   else "an earlier import")
+        lines.append(f"Held     {held.count:,} already in {earlier} (import {held.batch_id})")
     for warning in receipt.notes:
         where = f" ({warning.position})" if warning.position else ""
         lines.append(f"Warning  {warning.detail}{where}")
