@@ -295,3 +295,27 @@ class CoverageSummary(models.Model):
 
     def __str__(self) -> str:
         return f"coverage of {self.connection_id}"
+
+
+class GonePreview(models.Model):
+    """A preview that went without being imported, kept by its old id so its address still tells the owner
+    what became of it (``coverage.views_gone``): replaced by a newer upload of the same file, imported from
+    another preview of it (two tabs), cancelled, or cleared after waiting too long. The sweep forgets them
+    after ``pipeline.sweep.GONE_PREVIEW_KEPT``."""
+
+    class Reason(models.TextChoices):
+        REPLACED = "replaced"  # the same file uploaded again: ``newer`` is the preview that waits now
+        LANDED = "landed"  # the same file imported from another preview: ``newer`` is that import
+        CANCELLED = "cancelled"
+        EXPIRED = "expired"
+
+    batch_id = models.BigIntegerField(primary_key=True)  # the preview's id, in its old addresses
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    newer = models.ForeignKey(AcquisitionBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    filename = models.CharField(max_length=255, blank=True, default="")
+    uploaded_at = models.DateTimeField()
+    gone_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"preview {self.batch_id} ({self.reason})"

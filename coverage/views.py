@@ -24,7 +24,7 @@ from connections.models import Connection
 
 from . import pipeline, tasks
 from .evidence import load_health, load_one, load_receipt, load_system
-from .models import AcquisitionBatch
+from .models import AcquisitionBatch, GonePreview
 from .pipeline.accounts import confirm_other_account
 from .pipeline.backup import answer_chat, start_upload
 from .pipeline.other_phone import import_as_it_reads
@@ -264,7 +264,7 @@ def cancel(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Abandon a preview: its staged records and stored file go; nothing was imported."""
     batch = _owned_batch(request, batch_id)
     connection = batch.connection
-    if pipeline.discard_preview(batch):
+    if pipeline.discard_preview(batch, GonePreview.Reason.CANCELLED):
         messages.info(request, "Cancelled. Nothing was imported.")
     return redirect("coverage:source", connection.slug)
 

@@ -111,6 +111,7 @@ def day_and_time(value: datetime, tz: tzinfo | None = None) -> str:
 
 
 _NEAR_DAYS = {-1: "yesterday", 0: "today", 1: "tomorrow"}
+NEAR_DAY_WORDS = frozenset(_NEAR_DAYS.values())  # a moment that starts with one of these reads without "on"
 
 
 def moment(value: datetime, tz: tzinfo | None = None, now: datetime | None = None) -> str:

@@ -17,3 +17,5 @@ urlpatterns = [
     path("", include("exports.urls")),
     path("", include("reminders.urls")),
 ]
+
+handler404 = "coverage.views_gone.not_found"  # a gone preview's address says what became of it

@@ -25,7 +25,7 @@ from connections.connectors.base import ArtifactRejected, BatchFacts
 from connections.models import Connection
 from connections.zones import owner_zone
 
-from ..models import AcquisitionBatch
+from ..models import AcquisitionBatch, GonePreview
 from ..words import MEDIA_FILE, count, pick, zone_name
 from ..zone_previews import zone_to_read_in, zone_words
 from . import accounts, claims, other_phone, set_aside, summaries
@@ -172,7 +172,7 @@ def _settle_race(batch: AcquisitionBatch, *, enqueue: bool) -> AcquisitionBatch 
             raise CommitRefused(ALREADY_LANDING)
         winner, landed_here = _land_with_retries(winner.pk, None)
         if landed_here and winner.status == Status.COMMITTED:
-            discard_preview(batch)
+            discard_preview(batch, GonePreview.Reason.LANDED, newer=winner)
             return winner
     if winner.status == Status.COMMITTED:
         return mark_duplicate(batch, winner)

@@ -31,7 +31,7 @@ from connections.connectors.sniff import hint_for
 from connections.models import Connection
 from connections.zones import owner_zone, zone_named
 
-from ..models import AcquisitionBatch
+from ..models import AcquisitionBatch, GonePreview
 from ..words import size as size_words
 from . import set_aside
 from .accounts import note_identity
@@ -145,7 +145,7 @@ def replace_waiting_previews(batch: AcquisitionBatch) -> None:
     if batch.status != Status.PREVIEW or not batch.artifact_sha256:
         return
     for older in _waiting(batch.connection_id, batch.artifact_sha256, batch.method).exclude(pk=batch.pk):
-        discard_preview(older)
+        discard_preview(older, GonePreview.Reason.REPLACED, newer=batch)
 
 
 def _waiting(connection_id: int, sha256: str, method: str):

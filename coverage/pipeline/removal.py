@@ -1,6 +1,7 @@
 """Removal: what the owner abandons or takes away goes, with everything derived from it.
 
-- ``discard_preview``: a preview nobody will commit (its staged rows, stored file and row).
+- ``discard_preview``: a preview nobody will commit (its staged rows, stored file and row; a
+  ``GonePreview`` keeps its id and why it went).
 - ``discard_staging``: staged rows nothing will land (the worker's sweep).
 - ``remove_connection``: a source with all its evidence: records, provenance, staged rows,
   batches, summaries, runs and conditions, then the connection itself; its stored files go
@@ -14,7 +15,7 @@ from django.db import transaction
 
 from connections.models import Connection
 
-from ..models import AcquisitionBatch, Record, RecordProvenance
+from ..models import AcquisitionBatch, GonePreview, Record, RecordProvenance
 from .staging import STAGING_TABLE, drop_staging, quote
 from .storage import delete_artifact, delete_stored
 
@@ -26,8 +27,10 @@ def discard_staging(batch: AcquisitionBatch) -> None:
     drop_staging(batch.pk)
 
 
-def discard_preview(batch: AcquisitionBatch) -> bool:
-    """Abandon a preview: its staged records, stored file and row go. Anything else is kept.
+def discard_preview(batch: AcquisitionBatch, reason: str, newer: AcquisitionBatch | None = None) -> bool:
+    """Abandon a preview: its staged records, stored file and row go. Anything else is kept, and a
+    ``GonePreview`` says by its old id why it went (``reason``, one of ``GonePreview.Reason``) and
+    which batch took its place (``newer``), so its address still leads the owner somewhere.
 
     Returns whether the batch was a preview (and so was discarded).
     """
@@ -36,6 +39,9 @@ def discard_preview(batch: AcquisitionBatch) -> bool:
             return False
         drop_staging(batch.pk)
         delete_artifact(batch)
+        GonePreview.objects.update_or_create(batch_id=batch.pk, defaults={
+            "connection_id": batch.connection_id, "reason": reason, "newer": newer,
+            "filename": batch.artifact_filename or "", "uploaded_at": batch.created_at})
         batch.delete()
     return True
 

@@ -30,7 +30,7 @@ from django.db import transaction
 from connections.collect import claim_due
 from connections.runtime import every_round, pull_with
 
-from ..models import AcquisitionBatch
+from ..models import AcquisitionBatch, GonePreview
 from .background import requeue_stalled_reading
 from .commit import requeue_stalled
 from .pull import pull
@@ -51,6 +51,10 @@ def recover_commits(now: datetime) -> list[int]:
     return requeue_stalled(now)
 
 
+# How long a gone preview's address still says what became of it (``GonePreview``); after that it is not found.
+GONE_PREVIEW_KEPT = timedelta(days=30)
+
+
 def preview_ttl() -> timedelta:
     return timedelta(hours=settings.OWNERHUB_PREVIEW_TTL_HOURS)
 
@@ -63,10 +67,11 @@ def remove_expired_previews(now: datetime) -> list[int]:
         with transaction.atomic():
             # Locked while it goes, so a commit asked for at this moment cannot flip it.
             batch = AcquisitionBatch.objects.select_for_update().filter(pk=batch_id, status=Status.PREVIEW).first()
-            if batch is not None and discard_preview(batch):
+            if batch is not None and discard_preview(batch, GonePreview.Reason.EXPIRED):
                 removed.append(batch_id)
     if removed:
         log.info("removed %d preview(s) nobody committed within %s", len(removed), preview_ttl())
+    GonePreview.objects.filter(gone_at__lt=now - GONE_PREVIEW_KEPT).delete()
     return removed
 
 

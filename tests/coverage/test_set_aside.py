@@ -340,6 +340,6 @@ def test_rows_the_owner_abandons_are_zeroed_as_they_go_and_rows_whose_records_st
     abandoned = previewed(source, export_file(tmp_path / "later" / "pts.json", 1_200))
     statements.clear()
     with db.execute_wrapper(seen):
-        assert discard_preview(abandoned)
+        assert discard_preview(abandoned, "cancelled")
     assert staged_rows(abandoned.pk) == 0
     assert not any("secure_delete" in sql for sql in statements) and _secure_delete() == 1

@@ -217,7 +217,7 @@ def test_preview_killed_mid_parse_is_refused_and_the_same_file_imports_again(own
     assert landed.status == Status.COMMITTED and landed.count_accepted == points
     assert Record.objects.count() == points
     cut_id = cut.pk
-    assert pipeline.discard_preview(cut)  # what the worker's sweep does with an abandoned preview
+    assert pipeline.discard_preview(cut, "expired")  # what the worker's sweep does with an abandoned preview
     assert staged_rows(cut_id) == 0 and staged_rows(again.pk) == 0
 
 
