@@ -42,6 +42,8 @@ def discard_preview(batch: AcquisitionBatch, reason: str, newer: AcquisitionBatc
         GonePreview.objects.update_or_create(batch_id=batch.pk, defaults={
             "connection_id": batch.connection_id, "reason": reason, "newer": newer,
             "filename": batch.artifact_filename or "", "uploaded_at": batch.created_at})
+        if newer is not None:  # the previews this one had replaced lead on to the newer one too
+            GonePreview.objects.filter(newer_id=batch.pk).update(newer=newer)
         batch.delete()
     return True
 

@@ -56,8 +56,11 @@ def test_the_first_tabs_preview_leads_to_the_one_that_replaced_it(owner_client, 
     assert clicked.redirect_chain == [(f"/receipts/{second.pk}/", 302)]
     assert AcquisitionBatch.objects.get(pk=second.pk).status == "preview" and not Record.objects.exists()
 
+    third = uploaded()  # a third tab: both earlier previews lead to the newest
+    for earlier in (first, second):
+        assert owner_client.get(f"/receipts/{earlier.pk}/")["Location"] == f"/receipts/{third.pk}/"
     polled = owner_client.get(f"/receipts/{first.pk}/status/", headers={"HX-Request": "true"})
-    assert (polled.status_code, polled["HX-Redirect"]) == (200, f"/receipts/{second.pk}/")
+    assert (polled.status_code, polled["HX-Redirect"]) == (200, f"/receipts/{third.pk}/")
 
 
 @pytest.mark.parametrize(
