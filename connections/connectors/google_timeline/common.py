@@ -12,7 +12,8 @@ from ..base import LOCATION_STREAM, BatchFacts, ParsedRecord, location_key
 
 # 2: Semantic raw paths in visits, epoch strings, overlap by day. 3: on-device times written without
 # a zone are keyed on the wall clock as written (``_record``'s ``wall``), not the UTC second.
-PARSER_VERSION = "google_timeline/3"
+# 4: of the records at one point, a visit is kept before a trip's end (``prefer``): its place id and type were lost.
+PARSER_VERSION = "google_timeline/4"
 
 STREAM = LOCATION_STREAM
 

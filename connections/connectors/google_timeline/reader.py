@@ -10,6 +10,7 @@ from . import stream
 from .common import ANDROID, IOS, RECORDS, SEMANTIC, _consume, _Ctx, _Damage, _Hostile
 from .guard import _READ_ERRORS
 from .ondevice import _read_android, _segment_element
+from .prefer import best_first
 from .records import _consume_records
 from .semantic import _semantic_element
 
@@ -33,13 +34,13 @@ def _read_source(
     ctx = _Ctx(facts, source.entry, naive_tz)
     # One generator per document, no wrapper around it: this runs for every point.
     if source.fmt == ANDROID:
-        yield from _read_android(source, ctx, damages)
+        yield from best_first(_read_android(source, ctx, damages))  # a visit's record before a trip's end
     else:
         batches = stream._array_batches(source.open, stream._ARRAY_DOCS[source.fmt])
         if source.fmt == RECORDS:
             records = _consume_records(batches, ctx)
         else:
-            records = _consume(batches, _HANDLERS[source.fmt], ctx)
+            records = best_first(_consume(batches, _HANDLERS[source.fmt], ctx))
         try:
             yield from records
         except _READ_ERRORS as exc:
