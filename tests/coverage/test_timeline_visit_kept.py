@@ -15,9 +15,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+import connections.connectors.google_timeline as google_timeline
+from connections.connectors.google_timeline import reader
 from connections.connectors.google_timeline.common import location_key
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import land_batch, preview_artifact, start_commit
+from coverage.pipeline.reread import commit_reread, preview_reread
+from coverage.pipeline.reread_which import outdated_imports
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "artifact_root")]
 
@@ -79,3 +83,23 @@ def test_the_visit_that_begins_where_a_trip_ends_keeps_its_place(timeline, expor
     assert home.event_at == ARRIVED
     assert home.payload == {"lat": HOME[0], "lon": HOME[1], "kind": "visit", **place}
     assert Record.objects.get(connection=timeline, key=location_key(LEFT, *OFFICE)).payload["kind"] == "activity_start"
+
+
+def test_an_import_read_by_the_older_reader_gets_its_visit_back_when_read_again(timeline, monkeypatch):
+    """The owner's earlier import, read before a visit came first, is offered to be read again; reading it
+    again puts the visit's place on the point, and nothing else changes."""
+    name, document = android()
+    with monkeypatch.context() as older:  # the reader before: records in the order they were written
+        older.setattr(reader, "best_first", lambda records: records)
+        older.setattr(google_timeline, "PARSER_VERSION", "google_timeline/3")
+        old = land_batch(start_commit(preview_artifact(timeline, io.BytesIO(json.dumps(document).encode()), name),
+                                      enqueue=False).pk)
+    key = location_key(ARRIVED, *HOME)
+    assert Record.objects.get(connection=timeline, key=key).payload["kind"] == "activity_end"
+    assert outdated_imports([timeline]) == [old]
+
+    new = commit_reread(preview_reread(old))
+    assert new.status == AcquisitionBatch.Status.COMMITTED
+    assert Record.objects.get(connection=timeline, key=key).payload["place_id"] == "ChIJ-home"
+    assert Record.objects.filter(connection=timeline).count() == 2
+    assert outdated_imports([timeline]) == []
