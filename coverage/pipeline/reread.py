@@ -113,28 +113,36 @@ def preview_reread(
     options["reread_of"] = old.pk
     if zone:
         options["time_zone"] = zone
-    with local_path(old.artifact_name) as path, open(path, "rb") as fh:
-        name, sha256, size = store(fh, old.connection.owner_id, old.artifact_filename, (old.artifact_bytes or 0) + 1)
+    # A file as large as an upload the worker reads is copied by the worker too: a gigabyte's copy is
+    # seconds of the page's time. Until then the batch names no file of its own (``_read_stored``).
+    later = in_background and (old.artifact_bytes or 0) >= background_from_bytes()
     batch = AcquisitionBatch.objects.create(
         connection=old.connection,
         method=old.method,
         trigger=TRIGGER,
         artifact_filename=old.artifact_filename,
-        artifact_name=name,
-        artifact_sha256=sha256,
-        artifact_bytes=size,
+        artifact_sha256=old.artifact_sha256,
+        artifact_bytes=old.artifact_bytes,
         options=options,
         status=Status.PREVIEW,
         phases={},
+        reading_requested_at=timezone.now() if later else None,
     )
     batch.connection = old.connection
-    stamp(batch, "received")
-    batch.save(update_fields=["phases"])
-    if in_background and size >= background_from_bytes():
-        AcquisitionBatch.objects.filter(pk=batch.pk).update(reading_requested_at=timezone.now())
+    if later:
         import_string(READ_TASK).enqueue(batch.pk)  # ``background.read_preview``, then ``_read_stored``
         return AcquisitionBatch.objects.select_related("connection").get(pk=batch.pk)
+    _copy_file(batch, old)
     return _read(batch, old, parser, progress)
+
+
+def _copy_file(batch: AcquisitionBatch, old: AcquisitionBatch) -> None:
+    """The re-read's own copy of the old import's file (the old import hands its file over at the commit)."""
+    with local_path(old.artifact_name) as path, open(path, "rb") as fh:
+        name, sha256, size = store(fh, old.connection.owner_id, old.artifact_filename, (old.artifact_bytes or 0) + 1)
+    batch.artifact_name, batch.artifact_sha256, batch.artifact_bytes = name, sha256, size
+    stamp(batch, "received")
+    batch.save(update_fields=["artifact_name", "artifact_sha256", "artifact_bytes", "phases"])
 
 
 def _read(batch: AcquisitionBatch, old: AcquisitionBatch, parser, progress: Progress | None) -> AcquisitionBatch:
@@ -147,6 +155,8 @@ def _read(batch: AcquisitionBatch, old: AcquisitionBatch, parser, progress: Prog
 def _read_stored(batch: AcquisitionBatch) -> AcquisitionBatch:
     """The worker's reading of a re-read preview left to it (``TRIGGER_READERS``)."""
     old = AcquisitionBatch.objects.select_related("connection").get(pk=batch.options["reread_of"])
+    if not batch.artifact_name:  # its copy of the file is made here, not in the page's request
+        _copy_file(batch, old)
     return _read(batch, old, artifact_parser(batch.connection.manifest), None)
 
 

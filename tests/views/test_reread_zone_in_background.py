@@ -20,6 +20,7 @@ from coverage.models import AcquisitionBatch
 from coverage.pipeline import preview_artifact, start_commit
 from coverage.pipeline.background import READ_TASK, read_preview
 from coverage.pipeline.commit import land_batch
+from tests.conftest import stored_files
 from tests.factories import OwnerProfileFactory
 from tests.page_words import page_words as page_text
 
@@ -56,7 +57,7 @@ def _summary_hour_utc(health) -> int:
 
 @pytest.mark.parametrize(("threshold", "read_by_the_worker"), [(0, True), (10_000_000, False)])
 def test_a_large_export_is_read_again_by_the_worker_while_the_page_counts_it(
-    owner_client, health_read_in_berlin, settings, threshold, read_by_the_worker
+    owner_client, health_read_in_berlin, settings, artifact_root, threshold, read_by_the_worker
 ):
     settings.OWNERHUB_BACKGROUND_PREVIEW_BYTES = threshold
     health = health_read_in_berlin
@@ -69,6 +70,8 @@ def test_a_large_export_is_read_again_by_the_worker_while_the_page_counts_it(
         assert "Reading your Health exports again in Pacific/Auckland…" in page
         assert "Reading it again…" in page and "Read them again in" not in page
         assert readings.get().is_reading
+        # The page does not copy the file either (seconds for a gigabyte): the worker does, before it reads.
+        assert readings.get().artifact_name == "" and len(stored_files(artifact_root)) == 1
         # The page polls; a second look starts no second reading, and a POST changes nothing yet.
         owner_client.get("/reread/zone/")
         assert readings.count() == 1 and DBTaskResult.objects.filter(task_path=READ_TASK).count() == 1
@@ -77,6 +80,7 @@ def test_a_large_export_is_read_again_by_the_worker_while_the_page_counts_it(
         assert _summary_hour_utc(health) == 11
 
         assert read_preview(readings.get().pk) == Status.PREVIEW  # the worker's task
+        assert readings.get().artifact_name != "" and len(stored_files(artifact_root)) == 2
         page = page_text(owner_client.get("/reread/zone/"))
     assert "Read your Health exports again in Pacific/Auckland?" in page
     assert "Reading it again" not in page and "Read them again in Pacific/Auckland" in page
