@@ -124,7 +124,7 @@ def requeue_stalled_reading(now: datetime) -> list[int]:
     ready, running = queued_batches(READ_TASK, "READY"), queued_batches(READ_TASK, "RUNNING")
     requeued = []
     waiting = AcquisitionBatch.objects.filter(status=Status.PREVIEW, reading_requested_at__isnull=False)
-    for batch in waiting.only("pk", "status", "phases", "reading_requested_at", "read_by", "read_attempts"):
+    for batch in waiting.only("pk", "status", "phases", "reading_requested_at", "read_by", "read_attempts", "trigger"):
         if not batch.is_reading:
             continue
         asked = batch.reading_requested_at
@@ -153,11 +153,7 @@ def _take_over(batch: AcquisitionBatch, now: datetime) -> bool:
                 status=Status.REJECTED,
                 read_by="",
                 reject_reason="reading_stopped",
-                reject_detail=(
-                    f"Reading this file stopped {batch.read_attempts} times before the end, each time because "
-                    "the background worker stopped, so Ownerhub set it aside. Your file is kept: upload it again "
-                    "to read it once more, or upload a smaller export."
-                ),
+                reject_detail=_set_aside_words(batch),
                 preview_counts=None,
             )
         else:
@@ -172,6 +168,17 @@ def _take_over(batch: AcquisitionBatch, now: datetime) -> bool:
         import_string(READ_TASK).enqueue(batch.pk)
         log.warning("batch %s: its reader is gone; the file is read again", batch.pk)
     return True
+
+
+def _set_aside_words(batch: AcquisitionBatch) -> str:
+    """Why a reading was set aside, and what the owner may do: an upload's, or an import's read again."""
+    stopped = (f"stopped {batch.read_attempts} times before the end, each time because the background worker "
+               "stopped, so Ownerhub set it aside.")
+    if batch.trigger == "reread":
+        return (f"Reading this import again {stopped} The import is as it was, in the zone it was read in; "
+                "once the background worker runs steadily, the page that offered to read it again offers it once more.")
+    return (f"Reading this file {stopped} Your file is kept: upload it again to read it once more, or upload a "
+            "smaller export.")
 
 
 def _close_running_tasks(batch_id: int, now: datetime) -> None:

@@ -23,6 +23,7 @@ from django_tasks_db.models import DBTaskResult
 from connections.runtime import PROCESS
 from coverage.models import AcquisitionBatch
 from coverage.pipeline.background import MAX_READ_ATTEMPTS, READ_TASK, reading, retry_reading
+from coverage.pipeline.reread import preview_reread
 from coverage.pipeline.sweep import Sweeper
 
 from .conftest import fixture, run_worker
@@ -206,3 +207,32 @@ def test_a_worker_killed_while_reading_a_big_file_leaves_a_preview_the_next_swee
     batch.refresh_from_db()
     assert batch.status == Status.PREVIEW and batch.is_measured and batch.count_parsed == 300_000
     assert batch.read_attempts == 2 and batch.read_by == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_read_again_whose_reading_stopped_too_often_says_the_import_is_as_it_was(
+    owner_client, timeline, read_in_background
+):
+    """Reading an import again (a new zone, a better reader) set aside after the worker stopped three times
+    does not tell the owner to upload a file: the import stands, and the reading is offered once more."""
+    old = _upload(owner_client)
+    run_worker()  # reads it
+    owner_client.post(f"/receipts/{old.pk}/import/")
+    run_worker()  # imports it
+    old.refresh_from_db()
+    assert old.status == Status.COMMITTED
+    reading_again = preview_reread(old, in_background=True)
+    assert reading_again.is_reading
+    _reader_died_mid_file(reading_again, attempts=MAX_READ_ATTEMPTS)
+
+    Sweeper()(timezone.now())
+
+    reading_again.refresh_from_db()
+    assert (reading_again.status, reading_again.reject_reason) == (Status.REJECTED, "reading_stopped")
+    said = reading_again.reject_detail
+    assert said.startswith(f"Reading this import again stopped {MAX_READ_ATTEMPTS} times before the end")
+    assert "The import is as it was" in said and "upload" not in said
+    old.refresh_from_db()
+    assert old.status == Status.COMMITTED and not (old.options or {}).get("superseded_by")
+    offered_again = preview_reread(old, in_background=True)
+    assert offered_again.pk != reading_again.pk and offered_again.is_reading
