@@ -162,6 +162,9 @@ def _upload_json(batch: AcquisitionBatch) -> dict:
     }
 
 
+DECIDED_DATE_ORDER = ("date_order_from_language", "date_order_from_dots", "date_order_answered")
+
+
 def _receipt_context(batch: AcquisitionBatch) -> dict:
     # While an import waits for the worker, say so if the worker is not running.
     system = load_system() if batch.status == Status.COMMITTING else None
@@ -171,6 +174,10 @@ def _receipt_context(batch: AcquisitionBatch) -> dict:
         "connection": batch.connection,
         "noun": batch.connection.manifest.record_noun,
         "system": system,
+        # A preview's day/month order decided without the file proving it (the phone's language, dots, the owner's
+        # answer) may be read the other way: its note carries the button.
+        "date_order_notes": DECIDED_DATE_ORDER,
+        "other_date_order": "mdy" if (batch.options or {}).get("date_order", "dmy") != "mdy" else "dmy",
     }
 
 

@@ -172,9 +172,14 @@ def _date_order(
                 "first, so that order was used instead of the one you chose.",
             )
         return settled
-    if answer is not None:
-        return answer
     example = scan.needs_order
+    if answer is not None:  # said on the receipt, where the owner may change it
+        facts.warn(
+            "date_order_answered",
+            f"Dates like {example} were read {_FIRST[answer]} first"
+            f"{_as_day(example, answer)}, as you said.",
+        )
+        return answer
     if (tag := language()) is not None:
         facts.warn(
             "date_order_from_language",
@@ -203,9 +208,12 @@ def _date_order(
 _DOTTED = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
 
 
-def _as_day(example: str) -> str:
-    """" (6 May 2024)": a date read day first, as the owner's pages write a day."""
-    ymd = _ymd(example, "dmy")
+_FIRST = {"dmy": "day", "mdy": "month", "ymd": "year"}  # what a date order writes first
+
+
+def _as_day(example: str, order: str = "dmy") -> str:
+    """" (6 May 2024)": a date read in ``order`` (day first unless said), as the owner's pages write a day."""
+    ymd = _ymd(example, order)
     if ymd is None:
         return ""
     day = datetime(*ymd)  # a wall-clock day of the chat: no zone to move it by
