@@ -327,6 +327,9 @@ def _completeness_text(claim: str, method: str, noun: tuple[str, str]) -> str:
     return f"This covers the {noun[1]} received. It is not a claim that nothing was missed."
 
 
+REJECTED_STEP = "Upload the export"  # UI.md's words for uploading an export, when what came could not be read
+
+
 def _next_action(
     batch, facts, media_missing: int, manifest, *, worker_down: bool = False, zone: str = "UTC",
     other_source: OtherSource | None = None,
@@ -336,7 +339,9 @@ def _next_action(
         # The file is fine, for another kind of source (``other_source`` links to adding one): no newer export helps.
         return NextAction("add_source", other_source.label, f"{other_source.label}, then upload this file to it.")
     if status == AcquisitionBatch.Status.REJECTED:
-        return NextAction("re_export", "Upload a newer export", manifest.recovery or "Export the data again and upload it.")
+        # The step is about this file (a complete, readable export), never "newer": the receipt states one
+        # file, and a source that holds nothing yet has nothing for an export to be newer than (UI.md).
+        return NextAction("re_export", REJECTED_STEP, manifest.recovery or "Export the data again and upload it.")
     if status == AcquisitionBatch.Status.DUPLICATE:
         return None
     if status == AcquisitionBatch.Status.FAILED:

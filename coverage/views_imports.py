@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from connections.models import Connection
 
-from .evidence import load_receipt
+from .evidence import load_one, load_receipt
 from .models import AcquisitionBatch
 from .pipeline.reread import TRIGGER as REREAD
 from .pipeline.undo import RemovalRefused, plan_removal, remove_import
@@ -90,6 +90,7 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
         upload.connection = connection
     context = {
         "connection": connection,
+        "health": load_one(connection),  # what the source holds: the upload button's words
         "page": page,
         # A reading's row is its upload's: the day it was uploaded, what it brought (its receipt, a click away,
         # says what reading it again changed).

@@ -53,12 +53,13 @@ class Scenario:
     media_required: bool = False  # the owner marked every media file required
     reminders_muted: bool = False  # an export-only source whose reminders the owner muted
     preview_at: datetime | None = None  # an import previewed at this time, not imported yet
+    preview_reading: bool = False  # that upload is a file the background worker has still to read
     outdated: int = 0  # committed uploads read by an older reader
     misordered: int = 0  # committed uploads read in the order answered, which a later export proved wrong
     worker_seen_at: datetime | None = None  # the background worker's last heartbeat, when it is down
 
-    def evidence(self, pk: int = 1) -> Evidence:
-        """Unsaved rows, for the pure projection."""
+    def evidence(self, pk: int = 1, *, preview_id: int = 12) -> Evidence:
+        """Unsaved rows, for the pure projection (``preview_id``: the waiting preview's row, when there is one)."""
         conn = self.connection()
         conn.pk = pk
         batch = self.latest_batch(conn)
@@ -87,7 +88,8 @@ class Scenario:
             worker_down=self.worker_seen_at is not None,
             worker_seen_at=self.worker_seen_at,
             previews_waiting=1 if self.preview_at else 0,
-            newest_preview_id=12 if self.preview_at else None,
+            newest_preview_id=preview_id if self.preview_at else None,
+            previews_reading=1 if self.preview_at and self.preview_reading else 0,
             outdated_imports=self.outdated,
             misordered_imports=self.misordered,
             importing=(
@@ -97,6 +99,11 @@ class Scenario:
                 else ()
             ),
         )
+
+    def saved_evidence(self, conn: Connection) -> Evidence:
+        """The evidence of the rows ``save`` wrote for ``conn``: row ids a page names (a preview's) are the saved ones."""
+        preview = conn.batches.filter(status=AcquisitionBatch.Status.PREVIEW).order_by("-pk").first()
+        return self.evidence(pk=conn.pk, preview_id=preview.pk if preview else 12)
 
     def connection(self, owner=None) -> Connection:
         return ConnectionFactory.build(
@@ -170,12 +177,13 @@ class Scenario:
                          artifact_filename=batch.artifact_filename, created_at=self.duplicate_upload_at)
         if self.importing is not None:
             BatchFactory(connection=conn, status=AcquisitionBatch.Status.COMMITTING, **self.importing)
-        if self.importing is not None or self.worker_seen_at is not None:
+        if self.importing is not None or self.preview_reading or self.worker_seen_at is not None:
             ConditionFactory(connection=None, type="worker_heartbeat", status="ready", reason="heartbeat",
                              observed_at=self.worker_seen_at or NOW)
         if self.preview_at is not None:
             BatchFactory(connection=conn, status=AcquisitionBatch.Status.PREVIEW, created_at=self.preview_at,
-                         artifact_filename="WhatsApp Chat with Alice.txt", artifact_sha256="c" * 64)
+                         artifact_filename="WhatsApp Chat with Alice.txt", artifact_sha256="c" * 64,
+                         reading_requested_at=self.preview_at if self.preview_reading else None)
         for i in range(self.misordered):
             BatchFactory(connection=conn, options={"date_order": "mdy"}, parser_version=WHATSAPP_READER,
                          artifact_sha256=f"{i + 100:064x}",

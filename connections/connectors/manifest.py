@@ -25,6 +25,15 @@ METHOD_LABELS = {
     "device_backup": "Backup",
     "browser_polyfill": "Browser",
 }
+# What a source's acquisitions by each method are called on its page: a phone's pushes are deliveries, with no file.
+METHOD_ARRIVALS = {
+    "provider_api": "collections",
+    "owner_artifact": "imports",
+    "device_sync": "deliveries from the phone",
+    "device_backup": "imports",
+    "browser_polyfill": "deliveries from the browser",
+}
+FILE_METHODS = frozenset({"owner_artifact", "device_backup"})  # the methods whose acquisitions each carry a file
 Trigger = Literal["manual", "scheduled", "push"]
 
 
@@ -150,6 +159,26 @@ class Manifest:
 
     def path(self, method: str) -> AcquisitionPath | None:
         return next((p for p in self.paths if p.method == method), None)
+
+    @property
+    def arrivals(self) -> tuple[str, ...]:
+        """What its acquisitions are called, one name per kind, in the order of its paths ("imports")."""
+        return tuple(dict.fromkeys(METHOD_ARRIVALS.get(p.method, "imports") for p in self.paths))
+
+    @property
+    def recent_heading(self) -> str:
+        """The heading of its page's latest acquisitions: "Recent deliveries from the phone and imports"."""
+        return "Recent " + " and ".join(self.arrivals)
+
+    @property
+    def nothing_arrived(self) -> str:
+        return "No " + " or ".join(self.arrivals) + " yet."
+
+    @property
+    def uploads_link(self) -> str:
+        """The link to its imports page, which lists uploaded files only (a push has none)."""
+        files_only = all(p.method in FILE_METHODS for p in self.paths)
+        return "Every import, with its file" if files_only else "Every uploaded file, with its receipt"
 
     @property
     def is_manual(self) -> bool:

@@ -77,6 +77,8 @@ TONES: dict[str, str] = {
 }
 
 # Nothing here retries a push: the phone sends again, and the next push Ownerhub can read clears the refusal.
+REVIEW_PREVIEW = "Review the upload"  # the action leading to an upload's waiting preview (its receipt page)
+
 _REFUSED_FORWARD = ("Ownerhub could not read what the phone sent. Check the app's server address and settings on the "
                     "phone; the next push Ownerhub can read clears this.")
 
@@ -181,6 +183,12 @@ class _Facts:
         return self.credential.state == "missing" and exports_only(self.ev)
 
     @property
+    def only_reading(self) -> bool:
+        """Every upload waiting is a file the worker has still to read: no preview to look at yet."""
+        ev = self.ev
+        return not ev.folder_waiting and ev.previews_reading >= ev.previews_waiting
+
+    @property
     def checking(self) -> bool:
         """A new feed address waits for its first pull (``connections.reconnect``)."""
         return checking_address(self.credential, self.work)
@@ -222,12 +230,24 @@ def _setup_required(f: _Facts) -> Say:
     if f.ev.failed_import is not None:  # a failed import is all there is
         return Say(f.advisories[0].detail, forward_for("failed_import", f.manifest),
                    (Ask("add_artifact", "Upload the export", "upload/", "now"),))
+    if f.work.previews is not None:  # an upload waits: the next step is its preview, not another upload
+        return _first_preview(f)
     if f.manifest.is_manual:
         return Say(f"No {noun[1]} imported yet", "Upload the export to see what data you have.",
                    (Ask("add_artifact", "Upload the export", "upload/", "now"),))
     return Say(f"No {noun[1]} received yet",
                "Finish setting up the source; its data appears here when the first batch arrives.",
                (Ask("connect", "Finish setup", "#connect", "now"),))
+
+
+def _first_preview(f: _Facts) -> Say:
+    """Nothing is held yet and an upload waits: its preview to review, or its file still being read."""
+    noun, previews = f.manifest.record_noun, f.work.previews
+    if not f.only_reading:
+        return Say(f"No {noun[1]} imported yet", "Review the preview of your upload and import it to see what data "
+                   "you have.", (Ask("review_preview", REVIEW_PREVIEW, previews.url, "now"),))
+    return Say(f"No {noun[1]} imported yet", "Your file is being read; its preview appears here when it is ready."
+               if not f.ev.worker_down else "Your file is read once the background worker runs again.")
 
 
 def _paused(f: _Facts) -> Say:
@@ -344,6 +364,8 @@ def _label(state: State, f: _Facts) -> str:
         return "Up to date" if f.measured else "Not measured yet"
     if state == "setup_required" and f.work.imports and f.ev.failed_import is None:
         return "Not measured yet"  # the first import is being saved: nothing to finish
+    if state == "setup_required" and f.work.previews and f.only_reading:
+        return "Not measured yet"  # the first file is being read: nothing to finish yet
     if state == "attention":
         kinds = {a.kind for a in f.advisories}
         if kinds == {"missing_media"}:
@@ -394,6 +416,8 @@ def _manage_asks(f: _Facts, state: State) -> tuple[Ask, ...]:
 
 def _address(slug: str, part: str) -> str:
     """A page of this source: a part of its address, or a url name ("coverage:reread") taking the slug."""
+    if part.startswith("/"):  # a page of its own: an upload's preview (``facts.previews_of``)
+        return part
     return reverse(part, args=[slug]) if part.startswith("coverage:") else source_url(slug, part)
 
 

@@ -52,7 +52,7 @@ def test_cli_json_equals_api_json(scenario, state, owner, client, bearer, time_m
 def test_loaded_evidence_projects_like_the_scenario(scenario, owner):
     conn = scenario.save(owner)
     loaded = load_health(Connection.objects.filter(pk=conn.pk), now=NOW)[0]
-    pure = project(scenario.evidence(pk=conn.pk), NOW)
+    pure = project(scenario.saved_evidence(conn), NOW)
     loaded_json, pure_json = health_json(loaded), health_json(pure)
     # Row ids differ between unsaved and saved evidence; everything else must match.
     for data in (loaded_json, pure_json):

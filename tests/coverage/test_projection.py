@@ -75,6 +75,7 @@ def _mentions(forward: str, action: Action) -> bool:
         "resume": ("resume",),
         "retry": ("retry", "try again", "trying"),
         "review_import": ("review",),
+        "review_preview": ("review",),
         "check_device": ("phone",),
         "check_runtime": ("collector",),
         "reread": ("read", "reader"),

@@ -73,7 +73,7 @@ def test_card_health_text_json_and_api_say_the_same_while_the_worker_is_down(
     time_machine.move_to(NOW, tick=False)
     conn = scenario.save(owner)
     loaded = load_health(Connection.objects.filter(pk=conn.pk), now=NOW)[0]
-    assert _ids_zeroed(health_json(loaded)) == _ids_zeroed(health_json(project(scenario.evidence(pk=conn.pk), NOW)))
+    assert _ids_zeroed(health_json(loaded)) == _ids_zeroed(health_json(project(scenario.saved_evidence(conn), NOW)))
 
     _, secret = issue_access_token(owner)
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}

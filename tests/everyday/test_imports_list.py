@@ -81,3 +81,15 @@ def test_another_owners_receipts_and_files_are_404(client, other_owner, owner, t
 def test_the_source_page_links_to_every_import(owner_client, timeline):
     page = owner_client.get("/sources/timeline/").content.decode()
     assert 'href="/sources/timeline/imports/"' in page and "/sources/timeline/runs/" not in page
+
+
+def test_a_source_with_only_files_that_could_not_be_imported_says_so_in_one_voice(owner_client, timeline):
+    for n in range(5):
+        _upload(owner_client, "timeline", "google_timeline/not_json.json", as_name=f"attempt-{n}.json")
+
+    page = " ".join(owner_client.get("/sources/timeline/imports/").content.decode().split())
+
+    assert "Nothing has been imported into" in page and "yet. 5 files could not be imported:" in page
+    assert "Nothing has been uploaded" not in page  # five files were: none of them could be imported
+    assert "attempt-0.json" in page and "attempt-4.json" in page
+    assert ">Upload the export</a>" in page and "newer" not in page  # the source holds nothing yet

@@ -253,6 +253,25 @@ ROWS: dict[str, tuple[Scenario, dict]] = {
         {"state": "healthy", "label": "Up to date", "work.previews.count": 1,
          "work.previews.text": "1 preview waiting for you", "needs_now": False},
     ),
+    "first_upload_waiting_as_a_preview_leads_to_it_not_to_another_upload": (
+        Scenario("first_previewed_chat", preview_at=NOW - timedelta(hours=3)),
+        {"state": "setup_required", "label": "Finish setup", "headline_has": "No messages imported yet",
+         "forward_has": "Review the preview", "actions": ["review_preview"], "actions.0.label": "Review the upload",
+         "actions.0.url": "/receipts/12/", "actions.0.method": "GET", "actions.0.urgency": "now",
+         "work.previews.text": "1 preview waiting for you", "needs_now": True},
+    ),
+    "first_upload_being_read_says_so_and_asks_nothing": (
+        Scenario("first_reading_chat", preview_at=NOW - timedelta(minutes=5), preview_reading=True),
+        {"state": "setup_required", "label": "Not measured yet", "headline_has": "No messages imported yet",
+         "forward_has": "Your file is being read", "actions": [], "work.previews.text": "1 file being read",
+         "needs_now": False},
+    ),
+    "first_upload_waiting_for_the_stopped_worker_says_it_is_read_once_it_runs": (
+        Scenario("first_stuck_chat", preview_at=NOW - timedelta(hours=2), preview_reading=True,
+                 worker_seen_at=NOW - timedelta(hours=3)),
+        {"state": "setup_required", "label": "Not measured yet",
+         "forward_has": "read once the background worker runs again", "actions": [], "needs_now": False},
+    ),
     "imports_read_by_an_older_reader_offer_reading_again": (
         Scenario(
             "old_reader_chat",

@@ -75,7 +75,7 @@ def test_card_renders_the_projection_as_given(scenario):
 def test_dashboard_and_source_page_agree_with_the_projection(scenario, owner, client, time_machine):
     time_machine.move_to(NOW, tick=False)
     conn = scenario.save(owner)
-    health = project(scenario.evidence(pk=conn.pk), NOW)
+    health = project(scenario.saved_evidence(conn), NOW)
     client.force_login(owner)
     for url in ("/", f"/sources/{conn.slug}/", f"/sources/{conn.slug}/card/"):
         page = client.get(url).content.decode()
@@ -94,7 +94,7 @@ CONNECTABLE = [pytest.param(scenario, id=name) for name, (scenario, _) in SCENAR
 def test_source_page_states_the_schedule_of_the_projection(scenario, owner, client, time_machine):
     time_machine.move_to(NOW, tick=False)
     conn = scenario.save(owner)
-    health = project(scenario.evidence(pk=conn.pk), NOW)
+    health = project(scenario.saved_evidence(conn), NOW)
     client.force_login(owner)
     page = _text(client.get(f"/sources/{conn.slug}/").content.decode())
     assert f"Schedule {health.schedule.text}" in page

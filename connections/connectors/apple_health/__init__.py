@@ -38,7 +38,7 @@ so the B-tree inserts of a large import land on neighbouring index pages. Activi
 summaries are keyed ``activity:YYYY-MM-DD``, which is ordered already.
 
 Modules: ``safe_xml`` (expat with defusedxml's settings), ``members`` (finding export.xml and
-routes in the zip), ``stream`` (the element handlers and the feeding loop), ``values``
+routes in the zip, and naming what else it holds that is not read), ``stream`` (the element handlers and the feeding loop), ``values``
 (dates, numbers, digests), ``items`` (workouts, activity summaries, failures), ``routes``
 (a workout's GPX route files, read with the GPS tracks connector's reader).
 """
@@ -65,7 +65,7 @@ from ..identity import health_owner, with_file_identity
 from ..manifest import Manifest, StreamView, export_path
 from ..safe_zip import open_cut_member
 from .items import ROUTE_STREAM
-from .members import _find_main_member
+from .members import NOT_READ_KIND, _find_main_member, unread_members
 from .routes import Routes
 from .safe_xml import _CONTROL_BYTES, _DAMAGED, _NOT_HEALTH, _READ_ERRORS
 from .stream import _stream
@@ -74,7 +74,7 @@ from .words import category_value_words
 
 __all__ = ["MANIFEST", "PARSER_VERSION", "SOURCE_XML", "SOURCE_ZIP", "parse"]
 
-PARSER_VERSION = "apple_health/6"  # 2: inline workout route points; cut-off exports. 3: a day's summary at noon (base.day_instant). 4: HKTimeZone kept. 5: names the zone its day summaries were read in. 6: route GPX files read
+PARSER_VERSION = "apple_health/7"  # 2: inline workout route points; cut-off exports. 3: a day's summary at noon (base.day_instant). 4: HKTimeZone kept. 5: names the zone its day summaries were read in. 6: route GPX files read. 7: names what of the zip it does not read
 
 SOURCE_ZIP = "apple_health_zip"
 SOURCE_XML = "apple_health_xml"
@@ -133,6 +133,8 @@ def _parse_zip(path: Path, facts: BatchFacts, options: ParseOptions) -> Iterator
         main = _find_main_member(zf, names)
         facts.source_format = SOURCE_ZIP
         routes = Routes(zf, main, names)
+        if unread := unread_members(names):  # said once, before the records: the receipt names what is not read
+            facts.warn(NOT_READ_KIND, unread)
         try:
             raw = zf.open(main)
         except (*_READ_ERRORS, ValueError) as exc:

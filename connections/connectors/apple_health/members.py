@@ -1,4 +1,4 @@
-"""An export.zip: the main XML found by its root element, and workout routes by their path."""
+"""An export.zip: the main XML found by its root element, workout routes by their path, and what else it holds."""
 
 from __future__ import annotations
 
@@ -45,6 +45,38 @@ def _find_main_member(zf: zipfile.ZipFile, names: list[str]) -> str:
     if "!unreadable" in seen:
         raise ArtifactRejected("malformed", "The zip is damaged: its XML files cannot be unpacked.")
     raise ArtifactRejected("wrong_source", _NOT_HEALTH)
+
+
+# What else an export.zip holds, which Ownerhub does not read: (a member's file name, or a folder it is in; the
+# words for one and for several; why). FORMATS.md §3: the Health app writes these beside export.xml.
+NOT_READ: tuple[tuple[str, tuple[str, str], str], ...] = (
+    ("export_cda.xml", ("export_cda.xml", "export_cda.xml"), " (the same records in another format)"),
+    ("electrocardiograms/", ("electrocardiogram file", "electrocardiogram files"), ""),
+    ("clinical-records/", ("clinical record file", "clinical record files"), ""),
+)
+NOT_READ_KIND = "not_read"  # the warning that names them: a note on the receipt
+
+
+def _not_read_as(name: str) -> int | None:
+    """Which row of ``NOT_READ`` a member is, if any."""
+    *folders, base = name.lower().split("/")
+    return next((i for i, (what, _, _) in enumerate(NOT_READ)
+                 if base == what or what.rstrip("/") in folders and what.endswith("/")), None)
+
+
+def unread_members(names: list[str]) -> str:
+    """One sentence naming what of the zip is not read ("export_cda.xml (the same records in another format)
+    and 12 electrocardiogram files are not read."), or "" when it holds nothing of the kinds ``NOT_READ`` lists."""
+    counts = [0] * len(NOT_READ)
+    for name in names:
+        if (row := _not_read_as(name)) is not None and not name.endswith("/"):
+            counts[row] += 1
+    parts = [(one if what == one else f"{n:,} {one if n == 1 else many}") + why
+             for (what, (one, many), why), n in zip(NOT_READ, counts, strict=True) if n]
+    if not parts:
+        return ""
+    said = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{said} {'are' if len(parts) > 1 or sum(counts) > 1 else 'is'} not read."
 
 
 def _member_root(zf: zipfile.ZipFile, name: str) -> str | None:
