@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Literal
 
-from connections.connectors.manifest import Manifest
+from connections.connectors.manifest import FILE_METHODS, Manifest
 from connections.models import CollectionRun, Condition, Connection
 
 from ..models import AcquisitionBatch, CoverageSummary, LaneSummary
@@ -248,6 +248,13 @@ class Coverage:
     # (``load_one(..., timeline=True)``), else None: the dashboard never reads the per-slot counts.
     timeline: Timeline | None = None
     streams: tuple[StreamCoverage, ...] = ()  # per stream, for sources of several (loaded with the timeline)
+
+    @property
+    def upload_words(self) -> str:
+        """The upload button's words (UI.md): "Upload a newer export" once an export of this source is held, else
+        "Upload the export" (a phone's pushes or a feed's pulls are no export)."""
+        held = any(lane.method in FILE_METHODS and lane.records for lane in self.lanes)
+        return "Upload a newer export" if held else "Upload the export"
     streams_text: str = ""  # "Workouts end 3 Mar 2024; samples run to 1 Dec 2024." when a stream stopped early
 
 

@@ -33,3 +33,14 @@ def test_a_phone_that_pushed_lists_its_deliveries_without_calling_them_imports_w
     assert "1 new location on 2 Mar 2026." in recent  # the push, listed as it arrived
     assert "with its file" not in recent  # the link is to uploaded files, and a push has none
     assert "Every uploaded file, with its receipt" in recent
+
+
+def test_a_phone_that_only_pushed_asks_for_the_export_not_a_newer_one(client, owner, phone, phone_token):
+    """Its pushes are no export: the page's upload button says "Upload the export" (UI.md) until an export is held."""
+    client.force_login(owner)
+    with time_machine.travel(T0, tick=False):
+        push_owntracks(client, phone_token, fix(int(T0.timestamp()) - 60))
+        page = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/sources/{phone.slug}/").content.decode()).split())
+        imports = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/sources/{phone.slug}/imports/").content.decode()).split())
+    assert "Upload the export" in page and "Upload a newer export" not in page
+    assert "Upload the export" in imports and "Upload a newer export" not in imports
