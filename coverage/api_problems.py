@@ -89,8 +89,8 @@ def not_found(request: HttpRequest, exc: Http404) -> JsonResponse:
     """404 named by what the address asked for; another owner's and a missing one read the same."""
     kwargs = request.resolver_match.kwargs if request.resolver_match else {}
     for name, sentence in words.NOT_YOURS.items():
-        if name in kwargs:
-            return problem(404, sentence.format(value=_shown(kwargs[name]) or "with that id"), "not_found")
+        if name in kwargs and (shown := _shown(kwargs[name])) is not None:
+            return problem(404, sentence.format(value=shown), "not_found")
     return problem(404, code="not_found")
 
 
