@@ -6,19 +6,17 @@ Every operation is scoped to ``request.user``: another owner's slug or batch id 
 from __future__ import annotations
 
 from django.http import JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
 
 from connections.models import Connection
 from connections.zones import owner_zone
 from exports.api import router as exports_router
 
-from .api_auth import TooManyFailures, owner_auth, too_many_failures
+from .api_auth import owner_auth
 from .api_docs import OwnerDocs
 from .api_imports import router as imports_router
-from .api_problems import problems
+from .api_problems import answer_problems, problems
 from .api_records import router as records_router
 from .api_reread import router as reread_router
 from .evidence import load_health, load_system
@@ -33,34 +31,7 @@ api = NinjaAPI(
     docs_url="/docs",
     docs=OwnerDocs(),
 )
-api.add_exception_handler(TooManyFailures, too_many_failures)
-
-# Django refuses a multipart part whose headers pass 1,024 bytes: in practice a file name of
-# about a thousand characters.
-TOO_LONG_PART = "Request max total header size exceeded."
-
-
-@api.exception_handler(ValidationError)
-def invalid_request(request, exc: ValidationError):
-    """Malformed input is a 400 with what was wrong (422 is kept for a rejected file's receipt)."""
-    errors = jsonable(exc.errors)
-    wrong = "; ".join(f"{e['loc'][-1] if e.get('loc') else 'request'}: {e['msg']}" for e in errors)
-    detail = f"The request is not valid ({wrong})." if wrong else "The request is not valid."
-    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
-
-
-@api.exception_handler(MultiPartParserError)
-def unreadable_upload(request, exc: MultiPartParserError):
-    """A body Django cannot read as a form is a 400 that says what to change, in JSON."""
-    if str(exc) == TOO_LONG_PART:
-        detail = "The file name is too long to read. Rename the file to something shorter and upload it again."
-    else:
-        detail = "The upload could not be read. Send the file as a multipart form field named 'file'."
-    return api.create_response(request, {"detail": detail}, status=400)
-
-
-def jsonable(errors) -> list[dict]:
-    return [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in errors]
+answer_problems(api)  # every refusal in owner words, one place
 
 
 @api.get("/connections", response={200: list[ConnectionHealth], **problems()}, tags=["health"])

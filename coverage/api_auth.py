@@ -3,14 +3,13 @@
 Tokens are sent as ``Authorization: Bearer oh_pat_...`` and stored hashed.
 The token is checked first, so a valid one is always answered; only refused
 tokens are counted (``connections.throttle``, per client address and per
-token) and, past the limit, answered 429 with ``Retry-After``.
+token) and, past the limit, answered 429 with ``Retry-After`` (``coverage.api_problems``).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
@@ -26,15 +25,6 @@ class TooManyFailures(Exception):
     def __init__(self, wait: int):
         super().__init__(wait)
         self.wait = wait
-
-
-def too_many_failures(request: HttpRequest, exc: TooManyFailures) -> JsonResponse:
-    """The API's answer to ``TooManyFailures`` (registered on the API in ``coverage.api``)."""
-    return JsonResponse(
-        {"detail": "Too many attempts with a token that is not accepted; wait a few minutes and try again."},
-        status=429,
-        headers={"Retry-After": str(exc.wait)},
-    )
 
 
 class PersonalAccessToken(HttpBearer):

@@ -18,7 +18,7 @@ from ninja.files import UploadedFile
 
 from connections.models import Connection
 
-from .api_problems import Problem, problems
+from .api_problems import problem, problems, refuse_fields
 from .evidence import load_receipt
 from .models import AcquisitionBatch
 from .pipeline import (
@@ -54,11 +54,10 @@ def _closed_form(media_type: str, **properties: dict) -> dict:
     return {"requestBody": {"content": {media_type: {"schema": schema}}}}
 
 
-def _unknown_fields(request: HttpRequest, *known: str) -> JsonResponse | None:
+def _unknown_fields(request: HttpRequest, *known: str) -> None:
     unknown = sorted({*request.POST, *request.FILES} - set(known))
     if unknown:
-        return _problem(400, f"The request is not valid (unknown fields: {', '.join(unknown)}).")
-    return None
+        raise refuse_fields(*({"loc": ("form", name), "type": "extra_forbidden", "known": known} for name in unknown))
 
 
 def _owner(request: HttpRequest):
@@ -82,10 +81,6 @@ def _receipt(status: int, batch: AcquisitionBatch) -> JsonResponse:
     """
     batch = AcquisitionBatch.objects.select_related("connection", "duplicate_of").get(pk=batch.pk)
     return JsonResponse(receipt_json(load_receipt(batch)), status=status)
-
-
-def _problem(status: int, detail: str) -> JsonResponse:
-    return JsonResponse(Problem(detail=detail).model_dump(exclude_none=True), status=status)
 
 
 def _poll_url(batch_id: int) -> str:
@@ -132,14 +127,13 @@ def create_preview(
     the request is malformed or this source takes no uploads.
     """
     connection = get_object_or_404(Connection.objects.for_owner(_owner(request)), slug=slug)
-    if refused := _unknown_fields(request, "file", "date_order"):
-        return refused
+    _unknown_fields(request, "file", "date_order")
     try:
         batch = start_preview(
             connection, file, file.name or "upload", options={"date_order": date_order} if date_order else None
         )
     except NotAnArtifactSource as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc), "no_uploads")
     if batch.status == Status.REJECTED:
         # 413 when the upload itself passed the limit (coverage.pipeline.uploads.UploadCapHandler stopped reading it).
         return _receipt(413 if getattr(file, "over_limit", False) else 422, batch)
@@ -160,12 +154,11 @@ def answer(request, batch_id: int, date_order: Form[DateOrder]):
     409 when the batch is no longer a preview waiting for an answer.
     """
     batch = _batch(request, batch_id)
-    if refused := _unknown_fields(request, "date_order"):
-        return refused
+    _unknown_fields(request, "date_order")
     try:
         batch = answer_preview(batch, date_order)
     except CommitRefused as exc:
-        return _problem(409, str(exc))
+        return problem(409, str(exc))
     return _receipt(200, batch)
 
 
@@ -203,11 +196,11 @@ def same_people(request, batch_id: int):
     batch = _batch(request, batch_id)
     authors = _pairing(request)
     if authors is False:
-        return _problem(400, 'The request is not valid: send nothing, or {"authors": {"name here": "name held"}}.')
+        raise refuse_fields({"loc": ("body", "authors"), "type": "shapeless"})
     try:
         batch = read_as_same_people(batch, names=authors)
     except CommitRefused as exc:
-        return _problem(409, str(exc))
+        return problem(409, str(exc))
     return _receipt(200, batch)
 
 
@@ -236,7 +229,7 @@ def commit(request, batch_id: int, confirm_other_account: bool = False, as_it_re
             import_as_it_reads(batch)
         batch = start_commit(batch)
     except CommitRefused as exc:
-        return _problem(409, str(exc))
+        return problem(409, str(exc))
     return _running_or_done(batch, (Status.COMMITTING, Status.PREVIEW))
 
 
@@ -254,7 +247,7 @@ def retry(request, batch_id: int):
     try:
         batch = retry_commit(batch)
     except CommitRefused as exc:
-        return _problem(409, str(exc))
+        return problem(409, str(exc))
     return _running_or_done(batch, (Status.COMMITTING,))
 
 
@@ -274,7 +267,7 @@ def read_again(request, batch_id: int):
     batch = _batch(request, batch_id)
     read = read_again_now(batch)
     if read is None:
-        return _problem(409, NOT_WAITING)
+        return problem(409, NOT_WAITING)
     return _accepted(read)
 
 
@@ -303,5 +296,5 @@ def remove(request, batch_id: int):
     try:
         batch = remove_import(batch)
     except RemovalRefused as exc:
-        return _problem(409, str(exc))
+        return problem(409, str(exc))
     return _receipt(200, batch)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from ninja import Query, Router, Schema
 
-from .api_problems import Problem, problems
+from .api_problems import problem, problems
 from .evidence import load_receipt
 from .models import AcquisitionBatch
 from .pipeline.reread import RereadRefused, preview_reread
@@ -78,7 +78,7 @@ def reread(request, batch_id: int, zone: Query[str | None] = None):
     try:
         batch = preview_reread(old, zone=zone)
     except RereadRefused as exc:
-        return JsonResponse(Problem(detail=str(exc)).model_dump(exclude_none=True), status=409)
+        return problem(409, str(exc))
     batch = AcquisitionBatch.objects.select_related("connection", "duplicate_of").get(pk=batch.pk)
     measured = batch.status == AcquisitionBatch.Status.PREVIEW and not batch.question
     diff = previewed(batch) if measured else None

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Schema
 
-from coverage.api_problems import problems
+from coverage.api_problems import problem, problems
 
 from . import services
 from .models import Export
@@ -81,5 +81,5 @@ def download_export(request: HttpRequest, export_id: UUID):
     """The export's zip (``application/zip``), while it has not expired."""
     response = open_download(request.user, export_id)
     if response is None:
-        return JsonResponse({"detail": "This export has expired. Ask for a new one."}, status=410)
+        return problem(410, "This export has expired. Ask for a new one with POST /api/owner/exports.", "expired")
     return response

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from coverage.api_words import METHOD_NOT_ALLOWED, STATUSES
 from coverage.maps import tile_origin
 
 CSP = (
@@ -15,17 +16,6 @@ CSP = (
 )
 
 API_PREFIX = "/api/"
-
-# What an API client is told when Django or ninja answered an error before any endpoint could.
-API_PROBLEMS = {
-    400: "The request could not be read.",
-    401: "Sign in or send a personal access token (Authorization: Bearer oh_pat_...).",
-    403: "This request is not allowed.",
-    404: "There is nothing at this address.",
-    405: "This address does not take that method.",
-    413: "The request is larger than this installation accepts.",
-    500: "Something went wrong on our side. Nothing was changed; try again later.",
-}
 
 
 class ContentSecurityPolicyMiddleware:
@@ -70,7 +60,7 @@ class NoStoreMiddleware:
 
 
 class ApiProblemMiddleware:
-    """An error from the API is always JSON ``{"detail": ...}``, never Django's HTML page.
+    """An error from the API is always JSON ``{"detail": ..., "code": ...}``, never Django's HTML page.
 
     Endpoints already answer JSON; this covers what is answered before one runs: an unknown
     address, a wrong method, a request body Django cannot parse, a server error.
@@ -86,8 +76,11 @@ class ApiProblemMiddleware:
         if response.headers.get("Content-Type", "").startswith("application/json"):
             return response
         status = response.status_code
-        detail = API_PROBLEMS.get(status) or API_PROBLEMS[500 if status >= 500 else 400]
-        problem = JsonResponse({"detail": detail}, status=status)
+        # What Django answered before any endpoint could, in the API's own words (coverage.api_words).
+        code, detail = STATUSES.get(status) or STATUSES[500 if status >= 500 else 400]
+        if status == 405 and response.headers.get("Allow"):
+            detail = METHOD_NOT_ALLOWED.format(method=request.method, allowed=response.headers["Allow"])
+        problem = JsonResponse({"detail": detail, "code": code}, status=status)
         for header in ("Allow", "Retry-After", "WWW-Authenticate"):
             if header in response.headers:
                 problem.headers[header] = response.headers[header]
