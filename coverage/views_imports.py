@@ -6,6 +6,8 @@ render, deciding nothing themselves.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -13,12 +15,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_http_methods, require_safe
 
 from connections.models import Connection
 
+from . import words
 from .evidence import load_one, load_receipt
 from .models import AcquisitionBatch
 from .pipeline.reread import TRIGGER as REREAD
@@ -88,19 +92,34 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
     uploads = _uploads(page.object_list)
     for upload in uploads.values():
         upload.connection = connection
+    rows = [(build_receipt(b), build_receipt(uploads[b.pk]) if b.pk in uploads else None) for b in page.object_list]
     context = {
         "connection": connection,
         "health": load_one(connection),  # what the source holds: the upload button's words
         "page": page,
         # A reading's row is its upload's: the day it was uploaded, what it brought (its receipt, a click away,
         # says what reading it again changed).
-        "rows": [(build_receipt(b), build_receipt(uploads[b.pk]) if b.pk in uploads else None) for b in page.object_list],
+        "rows": rows,
+        "named_alike": _named_alike(rows),
         "rejected": list(rejected[:ATTEMPTS_SHOWN]),
         "rejected_count": rejected.count(),
         "noun": connection.manifest.record_noun,
         "file_noun": ("file", "files"),
     }
     return render(request, "coverage/imports.html", context)
+
+
+def _named_alike(rows) -> set[int]:
+    """The rows an owner could not tell apart by day and file (two export.zip uploaded on one day): they show
+    the time of day too."""
+    tz = timezone.get_current_timezone()
+    names = Counter()
+    named = {}
+    for receipt, upload in rows:
+        at = (upload or receipt).created_at
+        named[receipt.batch_id] = (words.local_date(at, tz), receipt.artifact.filename if receipt.artifact else "")
+        names[named[receipt.batch_id]] += 1
+    return {batch_id for batch_id, name in named.items() if names[name] > 1}
 
 
 def _uploads(batches) -> dict[int, AcquisitionBatch]:

@@ -60,6 +60,12 @@ def owner_time(value) -> str:
 
 
 @register.filter
+def owner_day_time(value) -> str:
+    """'4 Dec 2026 at 09:00 CET': a day as a list's column writes it, with the time of day (two alike that day)."""
+    return words.day_and_time(value, timezone.get_current_timezone()) if value else ""
+
+
+@register.filter
 def owner_times(start, end) -> str:
     """'1 Feb 2024 from 10:00 to 10:01 IST', '13 Mar 2026 at 10:00 UTC to 14 Mar 2026 at 18:00 UTC' (``words.moments``)."""
     return words.moments(start, end, timezone.get_current_timezone(), timezone.now()) if start and end else ""

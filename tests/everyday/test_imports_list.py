@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from connections.models import OwnerProfile
 from coverage.models import AcquisitionBatch
+from tests.page_words import page_words
 
 from .conftest import fixture
 
@@ -93,3 +97,20 @@ def test_a_source_with_only_files_that_could_not_be_imported_says_so_in_one_voic
     assert "Nothing has been uploaded" not in page  # five files were: none of them could be imported
     assert "attempt-0.json" in page and "attempt-4.json" in page
     assert ">Upload the export</a>" in page and "newer" not in page  # the source holds nothing yet
+
+
+
+def test_two_exports_of_one_name_uploaded_the_same_day_are_told_apart_by_their_time(
+        owner_client, owner, timeline, time_machine):
+    """A phone names every Timeline export alike: two uploaded on one day read the same by day and file (UI.md
+    names an import by both), so those rows say the time too; a file uploaded once that day does not."""
+    OwnerProfile.objects.update_or_create(owner=owner, defaults={"time_zone": "Europe/Berlin"})
+    records = fixture("google_timeline/records.json").read_bytes()
+    for hour, name, body in ((8, "Records.json", records), (15, "Records.json", records + b" "),
+                             (33, "other.json", records + b"  ")):  # 09:00 and 16:00 CET on 4 Dec, 10:00 on 5 Dec
+        time_machine.move_to(datetime(2026, 12, 4, tzinfo=UTC) + timedelta(hours=hour), tick=False)
+        owner_client.post("/sources/timeline/upload/", {"artifact": SimpleUploadedFile(name, body)})
+
+    table = page_words(owner_client.get("/sources/timeline/imports/"))
+    assert "4 Dec 2026 at 09:00 CET Records.json" in table and "4 Dec 2026 at 16:00 CET Records.json" in table
+    assert "5 Dec 2026 other.json" in table and "at 10:00" not in table
