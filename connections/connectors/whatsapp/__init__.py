@@ -174,11 +174,8 @@ def _date_order(
         return settled
     example = scan.needs_order
     if answer is not None:  # said on the receipt, where the owner may change it
-        facts.warn(
-            "date_order_answered",
-            f"Dates like {example} were read {_FIRST[answer]} first"
-            f"{_as_day(example, answer)}, as you said.",
-        )
+        facts.warn("date_order_answered", f"Dates like {example} were read {_FIRST[answer]} first"
+                   f"{_as_day(example, answer)}, as you said.")
         return answer
     if (tag := language()) is not None:
         facts.warn(
