@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 import orjson
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from ninja import File, Form, Router
@@ -18,8 +18,9 @@ from ninja.files import UploadedFile
 
 from connections.models import Connection
 
-from .api_problems import problem, problems, refuse_fields
+from .api_problems import PreviewGone, problem, problems, refuse_fields
 from .evidence import load_receipt
+from .gone import gone_preview
 from .models import AcquisitionBatch
 from .pipeline import (
     DATE_ORDERS,
@@ -67,10 +68,15 @@ def _owner(request: HttpRequest):
 
 
 def _batch(request: HttpRequest, batch_id: int) -> AcquisitionBatch:
-    return get_object_or_404(
-        AcquisitionBatch.objects.for_owner(_owner(request)).select_related("connection", "duplicate_of"),
-        pk=batch_id,
-    )
+    """The owner's batch; a preview that went answers 410 with what became of it (``api_problems``), any other
+    missing or another owner's batch 404."""
+    owner = _owner(request)
+    batch = (AcquisitionBatch.objects.for_owner(owner).select_related("connection", "duplicate_of")
+             .filter(pk=batch_id).first())
+    if batch is None:
+        gone = gone_preview(owner, batch_id)
+        raise PreviewGone(gone) if gone is not None else Http404
+    return batch
 
 
 def _receipt(status: int, batch: AcquisitionBatch) -> JsonResponse:
@@ -144,7 +150,7 @@ def create_preview(
 
 @router.post(
     "/previews/{batch_id}/answer",
-    response={200: Receipt, **problems(400, 403, 404, 409)},
+    response={200: Receipt, **problems(400, 403, 404, 409, 410)},
     url_name="answer_preview",
     openapi_extra=_closed_form("application/x-www-form-urlencoded"),
 )
@@ -179,7 +185,7 @@ def _pairing(request: HttpRequest) -> dict[str, str] | None | bool:
 
 @router.post(
     "/previews/{batch_id}/same-people",
-    response={200: Receipt, **problems(400, 403, 404, 409)},
+    response={200: Receipt, **problems(400, 403, 404, 409, 410)},
     url_name="same_people_preview",
     openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": False,
@@ -206,7 +212,7 @@ def same_people(request, batch_id: int):
 
 @router.post(
     "/previews/{batch_id}/commit",
-    response={200: Receipt, 202: Receipt, **problems(400, 403, 404, 409)},
+    response={200: Receipt, 202: Receipt, **problems(400, 403, 404, 409, 410)},
     url_name="commit_preview",
 )
 def commit(request, batch_id: int, confirm_other_account: bool = False, as_it_reads: bool = False):
@@ -235,7 +241,7 @@ def commit(request, batch_id: int, confirm_other_account: bool = False, as_it_re
 
 @router.post(
     "/batches/{batch_id}/retry",
-    response={200: Receipt, 202: Receipt, **problems(400, 403, 404, 409)},
+    response={200: Receipt, 202: Receipt, **problems(400, 403, 404, 409, 410)},
     url_name="retry_batch",
 )
 def retry(request, batch_id: int):
@@ -253,7 +259,7 @@ def retry(request, batch_id: int):
 
 @router.post(
     "/batches/{batch_id}/read-again",
-    response={202: Receipt, **problems(400, 403, 404, 409)},
+    response={202: Receipt, **problems(400, 403, 404, 409, 410)},
     url_name="read_again_batch",
 )
 def read_again(request, batch_id: int):
@@ -273,7 +279,7 @@ def read_again(request, batch_id: int):
 
 @router.get(
     "/batches/{batch_id}",
-    response={200: Receipt, **problems(400, 404)},
+    response={200: Receipt, **problems(400, 404, 410)},
     url_name="batch_receipt",
 )
 def batch_receipt(request, batch_id: int):
@@ -283,7 +289,7 @@ def batch_receipt(request, batch_id: int):
 
 @router.post(
     "/batches/{batch_id}/remove",
-    response={200: Receipt, **problems(400, 403, 404, 409)},
+    response={200: Receipt, **problems(400, 403, 404, 409, 410)},
     url_name="remove_batch",
 )
 def remove(request, batch_id: int):

@@ -13,11 +13,16 @@ from collections.abc import Iterable
 
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from connections.zones import owner_zone
+
 from . import api_words as words
 from .api_auth import TooManyFailures
+from .gone import gone_sentence
+from .models import GonePreview
 
 # Any endpoint: 401 without a valid credential, 429 after too many wrong tokens from one place.
 EVERY_ENDPOINT = (401, 429)
@@ -41,6 +46,16 @@ class Problem(Schema):
     detail: str
     code: str | None = None
     errors: list[FieldProblem] | None = None
+    # 410 ``preview_gone``: the batch that took a gone preview's place (a newer upload of the file, or its import)
+    newer_batch_id: int | None = None
+
+
+class PreviewGone(Exception):
+    """A preview asked for by its id went without being imported (``coverage.gone``)."""
+
+    def __init__(self, gone: GonePreview):
+        super().__init__(gone.batch_id)
+        self.gone = gone
 
 
 def problems(*statuses: int) -> dict[int, type[Problem]]:
@@ -92,6 +107,13 @@ def not_found(request: HttpRequest, exc: Http404) -> JsonResponse:
         if name in kwargs and (shown := _shown(kwargs[name])) is not None:
             return problem(404, sentence.format(value=shown), "not_found")
     return problem(404, code="not_found")
+
+
+def preview_gone(request: HttpRequest, exc: PreviewGone) -> JsonResponse:
+    """410: the preview went (replaced, imported from another preview, cancelled, cleared), said as the web says it."""
+    said = gone_sentence(exc.gone, owner_zone(exc.gone.connection.owner_id), timezone.now())
+    body = Problem(detail=said, code="preview_gone", newer_batch_id=exc.gone.newer_id)
+    return JsonResponse(body.model_dump(exclude_none=True), status=410)
 
 
 def too_many_failures(request: HttpRequest, exc: TooManyFailures) -> JsonResponse:
@@ -175,6 +197,7 @@ def answer_problems(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(PreviewGone, preview_gone)
     api.add_exception_handler(TooManyFailures, too_many_failures)
     api.add_exception_handler(MultiPartParserError, unreadable_upload)
     api.add_exception_handler(ValidationError, invalid_values)

@@ -16,9 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from . import words
+from .gone import gone_preview, gone_sentence
 from .models import GonePreview
-from .pipeline.sweep import preview_ttl
 
 Reason = GonePreview.Reason
 
@@ -36,18 +35,14 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     gone = _gone_preview(request)
     if gone is None:
         return render(request, "404.html", status=404)
-    name = words.import_name(gone.uploaded_at, gone.filename, timezone.get_current_timezone())
     if gone.newer_id is not None and gone.reason in _LEAD_TO_NEWER:
         messages.info(request, _LEAD_TO_NEWER[gone.reason].format(file=gone.filename or "This file"))
         target = reverse("coverage:receipt", args=[gone.newer_id])
         if getattr(request, "htmx", False):  # a polling receipt: the whole page goes to the newer one
             return HttpResponse(status=200, headers={"HX-Redirect": target})
         return redirect(target)
-    waited = words.count(int(preview_ttl().total_seconds() // 3600), ("hour", "hours"))
-    when = words.moment(gone.gone_at, timezone.get_current_timezone(), timezone.now())
-    context = {"gone": gone, "name": name, "waited": waited,
-               "when": when if when.split(" ", 1)[0] in words.NEAR_DAY_WORDS else f"on {when}"}
-    return render(request, "coverage/gone_preview.html", context, status=410)
+    said = gone_sentence(gone, timezone.get_current_timezone(), timezone.now())
+    return render(request, "coverage/gone_preview.html", {"gone": gone, "said": said}, status=410)
 
 
 def _gone_preview(request: HttpRequest) -> GonePreview | None:
@@ -58,5 +53,4 @@ def _gone_preview(request: HttpRequest) -> GonePreview | None:
         return None
     if user is None or not user.is_authenticated:
         return None
-    return (GonePreview.objects.filter(batch_id=match.kwargs["batch_id"], connection__owner=user)
-            .select_related("connection").first())
+    return gone_preview(user, match.kwargs["batch_id"])

@@ -215,5 +215,5 @@ def test_the_openapi_schema_describes_the_refusal_shape(client):
 
     assert response.status_code == 200
     schemas = response.json()["components"]["schemas"]
-    assert set(schemas["Problem"]["properties"]) == {"detail", "code", "errors"}
+    assert set(schemas["Problem"]["properties"]) == {"detail", "code", "errors", "newer_batch_id"}
     assert set(schemas["FieldProblem"]["properties"]) == {"field", "message"}

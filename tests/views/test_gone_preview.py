@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from connections.models import OwnerProfile
+from connections.tokens import issue_access_token
 from coverage.models import AcquisitionBatch, GonePreview, Record
 from coverage.pipeline import discard_preview
 from coverage.pipeline.sweep import remove_expired_previews
@@ -115,3 +116,32 @@ def test_the_sweep_forgets_a_gone_preview_after_thirty_days(owner_client, upload
     assert GonePreview.objects.filter(batch_id=preview.pk).exists()
     remove_expired_previews(UPLOADED + timedelta(days=31))
     assert owner_client.get(f"/receipts/{preview.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("gone", ["replaced", "cancelled"])
+def test_a_script_asking_for_a_gone_preview_hears_what_became_of_it(owner, owner_client, client, uploaded, gone):
+    """The owner API says it as the page does: 410 ``preview_gone``, the sentence, and the batch in its place."""
+    first = uploaded()
+    first_id = first.pk
+    if gone == "replaced":
+        newer = uploaded()
+    else:
+        owner_client.post(f"/receipts/{first_id}/cancel/")
+        newer = None
+    token = issue_access_token(owner, "script")[1]
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    for method, path in (("get", f"/api/owner/batches/{first_id}"), ("post", f"/api/owner/previews/{first_id}/commit")):
+        answer = getattr(client, method)(path, headers=bearer)
+        body = answer.json()
+        assert (answer.status_code, body["code"]) == (410, "preview_gone")
+        if newer is not None:
+            assert body["newer_batch_id"] == newer.pk
+            assert body["detail"] == ("The preview of 4 Dec 2026 · WhatsApp Chat with Ana.txt gave way to a newer "
+                                      "upload of the same file today at 21:00 NZDT; nothing was imported from it.")
+        else:
+            assert "newer_batch_id" not in body
+            assert body["detail"] == ("You cancelled the preview of 4 Dec 2026 · WhatsApp Chat with Ana.txt today at "
+                                      "21:00 NZDT. Nothing was imported from it.")
+    assert not Record.objects.exists()
+    assert client.get(f"/api/owner/batches/{first_id + 1000}", headers=bearer).status_code == 404
