@@ -200,5 +200,5 @@ def test_receipt_command_prints_a_batch_as_text_or_api_json(chat):
     assert "Media    3 declared, 2 attached, 1 missing" in text
     assert "Next     Export again with media included to add the missing files.\n" in text
     assert json.loads(raw) == receipt_json(build_receipt(batch))
-    with pytest.raises(CommandError, match="No batch"):
+    with pytest.raises(CommandError, match="No import"):
         run("receipt", "999999")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 
 from connections.models import OwnerProfile
 from connections.tokens import issue_access_token
@@ -145,3 +146,14 @@ def test_a_script_asking_for_a_gone_preview_hears_what_became_of_it(owner, owner
                                       "21:00 NZDT. Nothing was imported from it.")
     assert not Record.objects.exists()
     assert client.get(f"/api/owner/batches/{first_id + 1000}", headers=bearer).status_code == 404
+
+
+def test_the_cli_receipt_of_a_gone_preview_says_what_became_of_it(owner_client, uploaded):
+    first = uploaded()
+    first_id = first.pk
+    newer = uploaded()
+    with pytest.raises(CommandError) as said:
+        call_command("receipt", str(first_id))
+    assert str(said.value) == ("The preview of 4 Dec 2026 · WhatsApp Chat with Ana.txt gave way to a newer upload of "
+                               f"the same file today at 21:00 NZDT; nothing was imported from it. In its place: import "
+                               f"{newer.pk}.")

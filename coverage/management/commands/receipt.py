@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from connections.zones import owner_zone
 from coverage import evidence, words
-from coverage.models import AcquisitionBatch
+from coverage.gone import gone_sentence
+from coverage.models import AcquisitionBatch, GonePreview
 from coverage.receipts import Receipt
 from coverage.serializers import receipt_json
 
@@ -83,7 +86,11 @@ class Command(BaseCommand):
     def handle(self, *args, batch_id: int, json: bool = False, **options):
         batch = AcquisitionBatch.objects.filter(pk=batch_id).first()
         if batch is None:
-            raise CommandError(f"No batch {batch_id}.")
+            gone = GonePreview.objects.filter(batch_id=batch_id).select_related("connection").first()
+            if gone is None:
+                raise CommandError(f"No import {batch_id}.")
+            said = gone_sentence(gone, owner_zone(gone.connection.owner_id), timezone.now())
+            raise CommandError(said + (f" In its place: import {gone.newer_id}." if gone.newer_id else ""))
         receipt = load_receipt(batch)
         self.stdout.write(dumps(receipt) if json else receipt_text(receipt), ending="" if not json else "\n")
 
