@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from . import words
-from .models import GonePreview
+from .models import AcquisitionBatch, GonePreview
 from .pipeline.sweep import preview_ttl
 
 Reason = GonePreview.Reason
@@ -15,7 +15,8 @@ Reason = GonePreview.Reason
 
 def gone_preview(owner, batch_id) -> GonePreview | None:
     """The owner's preview of that id that went, else ``None`` (another owner's is never found)."""
-    return GonePreview.objects.filter(batch_id=batch_id, connection__owner=owner).select_related("connection").first()
+    return (GonePreview.objects.filter(batch_id=batch_id, connection__owner=owner)
+            .select_related("connection", "newer").first())
 
 
 def preview_name(gone: GonePreview, tz: tzinfo) -> str:
@@ -46,3 +47,22 @@ def gone_sentence(gone: GonePreview, tz: tzinfo, now: datetime) -> str:
         return f"You cancelled the preview of {name} {when}. Nothing was imported from it."
     return (f"The preview of {name} waited {waited()} without being imported and was cleared {when}. Nothing was "
             "imported from it. Upload the file again to import it.")
+
+
+LEADS_ON = (Reason.REPLACED, Reason.LANDED)  # gone for a batch that took its place: its page leads there
+
+
+def lead_to_newer(gone: GonePreview) -> str:
+    """What the owner is told on the page of the batch that took the gone preview's place (``gone.newer``)."""
+    file = gone.filename or "This file"
+    if gone.reason == Reason.LANDED:
+        return f"{file} was imported from another preview of it (in another tab or window): this is that import."
+    status = gone.newer.status if gone.newer is not None else ""
+    lead = f"{file} was uploaded again, so its earlier preview gave way to this one"
+    if status == AcquisitionBatch.Status.PREVIEW:
+        return f"{lead}. Nothing has been imported from it yet."
+    if status == AcquisitionBatch.Status.COMMITTING:
+        return f"{lead}, which is being imported."
+    if status == AcquisitionBatch.Status.COMMITTED:
+        return f"{lead}, which is imported."
+    return f"{lead}."

@@ -16,18 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from .gone import gone_preview, gone_sentence
+from .gone import LEADS_ON, gone_preview, gone_sentence, lead_to_newer
 from .models import GonePreview
-
-Reason = GonePreview.Reason
-
-# What the owner is told on the page that took the gone preview's place.
-_LEAD_TO_NEWER = {
-    Reason.REPLACED: "{file} was uploaded again, so its earlier preview gave way to this one. "
-                     "Nothing has been imported from it yet.",
-    Reason.LANDED: "{file} was imported from another preview of it (in another tab or window): "
-                   "this is that import.",
-}
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -35,8 +25,8 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     gone = _gone_preview(request)
     if gone is None:
         return render(request, "404.html", status=404)
-    if gone.newer_id is not None and gone.reason in _LEAD_TO_NEWER:
-        messages.info(request, _LEAD_TO_NEWER[gone.reason].format(file=gone.filename or "This file"))
+    if gone.newer is not None and gone.reason in LEADS_ON:
+        messages.info(request, lead_to_newer(gone))
         target = reverse("coverage:receipt", args=[gone.newer_id])
         if getattr(request, "htmx", False):  # a polling receipt: the whole page goes to the newer one
             return HttpResponse(status=200, headers={"HX-Redirect": target})

@@ -157,3 +157,17 @@ def test_the_cli_receipt_of_a_gone_preview_says_what_became_of_it(owner_client, 
     assert str(said.value) == ("The preview of 4 Dec 2026 · WhatsApp Chat with Ana.txt gave way to a newer upload of "
                                f"the same file today at 21:00 NZDT; nothing was imported from it. In its place: import "
                                f"{newer.pk}.")
+
+
+def test_the_first_tab_after_the_second_imported_the_file_says_it_is_imported(owner_client, uploaded):
+    """Tester's fault (session 20): the banner said "Nothing has been imported from it yet" over an import."""
+    first = uploaded()
+    first_id = first.pk
+    second = uploaded()
+    owner_client.post(f"/receipts/{second.pk}/import/")  # the second tab imports it
+    clicked = owner_client.post(f"/receipts/{first_id}/import/", follow=True)  # then the first tab's button
+    assert clicked.redirect_chain == [(f"/receipts/{second.pk}/", 302)]
+    said = page_words(clicked)
+    assert f"{FILE} was uploaded again, so its earlier preview gave way to this one, which is imported." in said
+    assert "Nothing has been imported" not in said
+    assert Record.objects.count() == 12  # once
