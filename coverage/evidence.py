@@ -26,7 +26,7 @@ from connections.models import CollectionRun, Condition, Connection, DeviceToken
 from connections.zones import owner_zone, zone_named
 
 from .models import AcquisitionBatch, CoverageSummary, LaneSummary
-from .pipeline.date_orders import misordered_of
+from .pipeline.date_orders import answered_otherwise, misordered_of
 from .projection import (
     FAILING_AFTER,
     ConnectionHealth,
@@ -38,7 +38,7 @@ from .projection import (
     project,
     project_system,
 )
-from .receipts import Receipt, build_receipt
+from .receipts import CONTRADICTED, Receipt, build_receipt
 
 RECENT_RUNS = max(FAILING_AFTER, 5)
 
@@ -329,7 +329,19 @@ def load_receipt(batch: AcquisitionBatch, now: datetime | None = None) -> Receip
     """
     waits = batch.status == AcquisitionBatch.Status.COMMITTING or batch.is_reading  # or a preview the worker is to read
     worker_down = waits and load_system(now).state != "healthy"
-    return build_receipt(batch, worker_down=worker_down, tz=owner_zone(batch.connection.owner_id))
+    return build_receipt(batch, worker_down=worker_down, tz=owner_zone(batch.connection.owner_id),
+                         settled=_settled(batch))
+
+
+def _settled(batch: AcquisitionBatch) -> frozenset[str]:
+    """A waiting preview's notice that an earlier import's dates are off, once no import is misdated any more
+    (it was read again in the order this file proves): one query, only for such a preview."""
+    if batch.status != AcquisitionBatch.Status.PREVIEW or not any(
+            w.get("kind") == CONTRADICTED for w in batch.warnings or ()):
+        return frozenset()
+    seen = (batch.options or {}).get("date_order_seen")
+    still = seen is not None and answered_otherwise([batch.connection], seen).exists()
+    return frozenset() if still else frozenset({CONTRADICTED})
 
 
 def load_system(now: datetime | None = None, tz: tzinfo | None = None) -> SystemHealth:

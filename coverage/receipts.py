@@ -57,12 +57,14 @@ def build_receipt(
     original: AcquisitionBatch | None = None,
     worker_down: bool = False,
     tz: tzinfo | None = None,
+    settled: frozenset[str] = frozenset(),
 ) -> Receipt:
     """The receipt of ``batch`` (``batch.connection`` loaded), its words in ``tz`` (the owner's zone; else the active one).
 
     A ``duplicate`` states the facts of ``original`` (default ``batch.duplicate_of``) with ``status: duplicate``.
     ``worker_down``: the background worker is not running; a ``committing`` batch, or a preview the worker
-    is to read, then says it waits for it."""
+    is to read, then says it waits for it. ``settled``: kinds of notice the preview made that no longer hold (the
+    earlier import whose dates it contradicted was read again since: ``evidence.load_receipt``)."""
     tz = tz or timezone.get_current_timezone()
     connection, manifest = batch.connection, get_manifest(batch.connection.connector)
     duplicate = batch.status == AcquisitionBatch.Status.DUPLICATE
@@ -89,7 +91,7 @@ def build_receipt(
         media=media,
         # Imports made before the one rule (pipeline.summaries.holes) stored gaps for every connector.
         gaps=tuple(Gap(*g) for g in owner_gaps(facts.gaps, read_in)) if manifest.hole_after is not None else (),
-        warnings=_warnings(facts, manifest, tz),
+        warnings=_warnings(facts, manifest, tz, settled),
         completeness_claim=facts.completeness_claim,
         completeness_text=_completeness_text(facts.completeness_claim, batch.method, manifest.record_noun),
         duplicate_of=batch.duplicate_of_id,
@@ -102,7 +104,7 @@ def build_receipt(
         failure_reason=(batch.failure_reason or None) if failed else None,
         waiting_for_worker=worker_down and (batch.status == AcquisitionBatch.Status.COMMITTING or batch.is_reading),
         next_action=_next_action(batch, facts, media.not_included, manifest, worker_down=worker_down, zone=zone_name(tz),
-                                 other_source=(other := _other_source(batch))),
+                                 other_source=(other := _other_source(batch)), settled=settled),
         created_at=batch.created_at,
         committed_at=facts.committed_at,
         phases=_phases(batch),
@@ -149,15 +151,23 @@ def _phases(batch: AcquisitionBatch) -> tuple[Phase, ...]:
     return tuple(Phase(name, _parse_time((batch.phases or {}).get(name))) for name in PHASES)
 
 
-def _warnings(facts: AcquisitionBatch, manifest, tz: tzinfo) -> tuple[ReceiptWarning, ...]:
-    """The batch's warnings, blocking where the connector declares the kind a blocking gap. A note that
-    the import was read again is said in the owner's zone of today (``reread_words``)."""
+def _warnings(facts: AcquisitionBatch, manifest, tz: tzinfo, settled: frozenset[str] = frozenset()) \
+        -> tuple[ReceiptWarning, ...]:
+    """The batch's warnings, blocking where the connector declares the kind a blocking gap, but the ``settled``
+    notices. A note that the import was read again is said in the owner's zone of today (``reread_words``)."""
     return tuple(
         ReceiptWarning(w.get("kind", ""), read_again_words(w, tz) if w.get("kind") == READ_AGAIN else w.get("detail", ""),
                        w.get("position"), w.get("kind") in manifest.blocking_gaps)
         for w in facts.warnings or ()
-        if w.get("kind") != NOTE
+        if w.get("kind") != NOTE and w.get("kind") not in settled
     )
+
+
+CONTRADICTED = "date_order_contradicted"  # a preview's notice: its file proves an earlier import's dates wrong
+REREAD_FIRST = NextAction(
+    "reread_first", "Read the earlier import again",
+    "Read the earlier import again first, then import this file: imported now, it would add again, on their right "
+    "days, the messages the earlier import holds on the wrong ones.")
 
 
 def _streams_sentence(streams) -> str:
@@ -238,7 +248,8 @@ def _counts(facts: AcquisitionBatch, *, duplicate: bool) -> Counts:
 
 def _duplicate_sources(batch: AcquisitionBatch) -> tuple[DuplicateSource, ...]:
     return tuple(
-        DuplicateSource(s["batch_id"], s["count"], _parse_time(s.get("committed_at")), s.get("filename") or "")
+        DuplicateSource(s["batch_id"], s["count"], _parse_time(s.get("committed_at")), s.get("filename") or "",
+                        s.get("method") or "")
         for s in batch.duplicate_sources or ()
     )
 
@@ -332,7 +343,7 @@ REJECTED_STEP = "Upload the export"  # UI.md's words for uploading an export, wh
 
 def _next_action(
     batch, facts, media_missing: int, manifest, *, worker_down: bool = False, zone: str = "UTC",
-    other_source: OtherSource | None = None,
+    other_source: OtherSource | None = None, settled: frozenset[str] = frozenset(),
 ) -> NextAction | None:
     status = batch.status
     if status == AcquisitionBatch.Status.REJECTED and other_source is not None:
@@ -373,6 +384,8 @@ def _next_action(
             return NextAction("read_in_zone", f"Read again in {new_zone}", zone_words(batch, new_zone, manifest.record_noun[0]))
         if other_phone.needs_choice(batch):
             return NextAction("same_people", "Read as the same people", other_phone.CHOICE)
+        if CONTRADICTED not in settled and any(w.get("kind") == CONTRADICTED for w in batch.warnings or ()):
+            return REREAD_FIRST
         if batch.count_accepted:
             return NextAction("commit", "Import", f"Import {count(batch.count_accepted, manifest.record_noun)}.")
         return None

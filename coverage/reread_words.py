@@ -60,6 +60,7 @@ def previewed(batch: AcquisitionBatch) -> Difference:
 
 GOING_READER = "the improved reader reads them differently or skips them"
 GOING_ORDER = "they were on the wrong days, read in the other day/month order"
+GOING_EITHER = "the improved reader, or the day/month order a later file proved, reads them differently"
 
 
 def difference_lines(diff: Difference, noun: words.Noun, *, done: bool, why_going: str = GOING_READER) -> list[str]:
@@ -119,6 +120,7 @@ def read_again_note(reading, noun: words.Noun, sha256: str = "") -> dict:
     Its sentence is said by ``read_again_words`` in the owner's zone of the day the receipt is read."""
     return {"kind": READ_AGAIN, "batch_id": reading.pk, "sha256": sha256,
             "zone": (reading.options or {}).get("time_zone") or "",
+            "proven_order": bool((reading.options or {}).get("date_order_proven")),
             "at": reading.committed_at.isoformat() if reading.committed_at else "",
             "earliest": reading.event_earliest.isoformat() if reading.event_earliest else "",
             "latest": reading.event_latest.isoformat() if reading.event_latest else "",
@@ -127,7 +129,8 @@ def read_again_note(reading, noun: words.Noun, sha256: str = "") -> dict:
 
 def read_again_words(note: dict, tz: tzinfo) -> str:
     """'Read again in Pacific/Auckland time on 4 Dec 2026: its messages now run from 4 Jan to 31 Dec 2024.'"""
-    how = f"in {note['zone']} time" if note.get("zone") else "with the improved reader"
+    how = (f"in {note['zone']} time" if note.get("zone") else
+           "in the day/month order a later file proved" if note.get("proven_order") else "with the improved reader")
     said = f"Read again {how} on {words.day(_instant(note, 'at'), tz)}"
     earliest, latest = _instant(note, "earliest"), _instant(note, "latest")
     if earliest and latest:
@@ -150,6 +153,12 @@ def receipt_read_again(warnings, tz: tzinfo) -> dict | None:
     return {"batch_id": notes[-1].get("batch_id"), "sentence": read_again_words(notes[-1], tz)}
 
 
+def why_going(batch: AcquisitionBatch) -> str:
+    """Why records as read before go in ``batch``'s re-read: a later file proved the day/month order, or the reader
+    improved."""
+    return GOING_ORDER if (batch.options or {}).get("date_order_proven") else GOING_READER
+
+
 def receipt_reread(batch: AcquisitionBatch, noun: words.Noun) -> dict | None:
     """What the receipt of a re-read adds: the import it read again and the difference, in words too."""
     if batch.trigger != "reread" or not (batch.options or {}).get("reread"):
@@ -159,5 +168,5 @@ def receipt_reread(batch: AcquisitionBatch, noun: words.Noun) -> dict | None:
     return {
         "reread_of": batch.options.get("reread_of"),
         "difference": diff.as_dict(),
-        "sentences": difference_lines(diff, noun, done=done),
+        "sentences": difference_lines(diff, noun, done=done, why_going=why_going(batch)),
     }

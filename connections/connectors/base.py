@@ -118,6 +118,7 @@ class ParseOptions:
 
     time_zone: tzinfo = UTC
     date_order: str | None = None
+    date_order_proven: bool = False  # ``date_order`` is the one a later file of the source proved, not an answer
     chat: str | None = None  # which chat of a device backup this source is (``whatsapp.backup``)
     me: str | None = None  # the owner's own name as their chat exports write it (a backup's own messages)
     # People named differently by another phone's export of the same chat: its names -> the source's

@@ -220,7 +220,8 @@ def stage_artifact(
     zone = (batch.options or {}).get("time_zone")  # a re-read in a zone named for it (``pipeline.reread``)
     tz = zone_named(zone) if zone else owner_zone(batch.connection.owner_id)
     answers = batch.options or {}
-    options = ParseOptions(time_zone=tz, date_order=answers.get("date_order"), chat=answers.get("chat"),
+    options = ParseOptions(time_zone=tz, date_order=answers.get("date_order"),
+                           date_order_proven=bool(answers.get("date_order_proven")), chat=answers.get("chat"),
                            me=answers.get("me"), authors=answers.get("authors"),
                            clock=_clock(answers.get(CLOCK)))
     with local_path(batch.artifact_name) as path:

@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 
 Status = AcquisitionBatch.Status
 TRIGGER = "reread"
+# In a re-read's options: its day/month order is the one a later file of the source proved, not the owner's answer.
+PROVEN = "date_order_proven"
 # Payload fields whose change means a record is read as another kind (a notice, a media kind).
 RECLASSIFYING_FIELDS = ("kind", "media_kind")
 ID_CHUNK = 500  # ids per IN (...) list
@@ -102,7 +104,9 @@ def preview_reread(
     # The owner's answers hold for every reading: the date order, and the people of another phone's export.
     options = {k: v for k, v in (old.options or {}).items() if k in ("date_order", "authors", "clock")}
     if "date_order" in options:  # an answer a file of the source proved wrong is read the proven way
-        options["date_order"] = proven_order(old.connection_id) or options["date_order"]
+        proven = proven_order(old.connection_id)
+        if proven is not None and proven != options["date_order"]:
+            options["date_order"], options[PROVEN] = proven, True
     for batch in reuse:
         same = (batch.options or {}).get("date_order") == options.get("date_order")
         same = same and (batch.options or {}).get("time_zone") == zone

@@ -20,6 +20,7 @@ from coverage.evidence import load_receipt
 from coverage.models import AcquisitionBatch, Record
 from coverage.pipeline import answer_preview, preview_artifact, start_commit
 from tests.factories import OwnerProfileFactory
+from tests.page_words import page_words
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("artifact_storage", "immediate_tasks")]
 
@@ -117,3 +118,32 @@ def test_the_card_says_an_import_is_on_the_wrong_days_until_it_is_read_again(own
     api = owner_client.get("/api/owner/connections/family-chat").json()
     assert [a["kind"] for a in api["advisories"]] == ["stale_owner_artifact"]
     assert "some of its messages are on the wrong days" not in owner_client.get("/").content.decode()
+
+
+def test_the_longer_exports_preview_asks_to_read_the_earlier_import_again_before_importing(owner_client, chat):
+    """Tester's fault (session 20): the preview's main button imported the misdated messages a second time, and the
+    re-read then spoke of an improved reader and of the owner's answer. Now the preview leads to reading the earlier
+    import again (importing stays possible), and once it is read, to importing, which adds only what is new."""
+    OwnerProfileFactory(owner=chat.owner, time_zone="UTC")
+    first = _imported_with_the_wrong_answer(chat)
+    longer = preview_artifact(chat, _export(LONGER), "WhatsApp Chat with Ana (1).txt")
+
+    receipt = load_receipt(AcquisitionBatch.objects.select_related("connection").get(pk=longer.pk))
+    assert (receipt.next_action.kind, receipt.next_action.label) == ("reread_first", "Read the earlier import again")
+    page = page_words(owner_client.get(f"/receipts/{longer.pk}/"))
+    assert "Read the earlier import again Import anyway" in page
+
+    owner_client.post("/sources/family-chat/reread/")
+    first.refresh_from_db()
+    reread = AcquisitionBatch.objects.get(pk=first.options["superseded_by"])
+    said = page_words(owner_client.get(f"/receipts/{reread.pk}/"))
+    assert "Dates like 01/02/2026 were read day first (1 Feb 2026), as a later export of this chat shows." in said
+    assert "as you said" not in said and "improved reader" not in said
+    assert "they were on the wrong days, read in the other day/month order" in said
+    earlier = page_words(owner_client.get(f"/receipts/{first.pk}/"))
+    assert "Read again in the day/month order a later file proved" in earlier
+
+    receipt = load_receipt(AcquisitionBatch.objects.select_related("connection").get(pk=longer.pk))
+    assert receipt.next_action.kind == "commit" and "Dates of an earlier import are off" not in str(receipt.warnings)
+    owner_client.post(f"/receipts/{longer.pk}/import/")
+    assert _days(chat) == [date(2026, 2, 1), date(2026, 2, 3), date(2026, 2, 13)]  # each message once

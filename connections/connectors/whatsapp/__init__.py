@@ -173,9 +173,10 @@ def _date_order(
             )
         return settled
     example = scan.needs_order
-    if answer is not None:  # said on the receipt, where the owner may change it
-        facts.warn("date_order_answered", f"Dates like {example} were read {_FIRST[answer]} first"
-                   f"{_as_day(example, answer)}, as you said.")
+    if answer is not None:  # said on the receipt, where the owner may change an answer
+        why = "as a later export of this chat shows" if options.date_order_proven else "as you said"
+        facts.warn("date_order_proven" if options.date_order_proven else "date_order_answered",
+                   f"Dates like {example} were read {_FIRST[answer]} first{_as_day(example, answer)}, {why}.")
         return answer
     if (tag := language()) is not None:
         facts.warn(

@@ -14,7 +14,13 @@ from coverage.models import AcquisitionBatch
 from coverage.pipeline.reread import RereadRefused, reread_imports
 from coverage.pipeline.reread_total import combined_difference
 from coverage.pipeline.reread_which import imports_to_read_again, outdated_imports, zone_imports_of
-from coverage.reread_words import difference_lines, import_heading, previewed
+from coverage.reread_words import (
+    GOING_EITHER,
+    difference_lines,
+    import_heading,
+    previewed,
+    why_going,
+)
 
 
 def print_rereads(stdout, batches: list[AcquisitionBatch], olds: list[AcquisitionBatch], *, done: bool) -> None:
@@ -27,14 +33,17 @@ def print_rereads(stdout, batches: list[AcquisitionBatch], olds: list[Acquisitio
         elif batch.question:
             stdout.write(f"  Waiting for an answer: {batch.question.get('text', '')}")
         else:
-            for line in difference_lines(previewed(batch), old.connection.manifest.record_noun, done=done):
+            for line in difference_lines(previewed(batch), old.connection.manifest.record_noun, done=done,
+                                         why_going=why_going(batch)):
                 stdout.write(f"  {line}")
     ready = [b for b in batches if b.status == AcquisitionBatch.Status.PREVIEW and not b.question]
     if not done and len(ready) > 1:  # imports that overlap hold the same records: each counted once
         nouns = {old.connection.manifest.record_noun for old in olds}
         noun = nouns.pop() if len(nouns) == 1 else ("record", "records")
         stdout.write("All of them together:")
-        for line in difference_lines(combined_difference(ready), noun, done=False):
+        why = {why_going(b) for b in ready}
+        for line in difference_lines(combined_difference(ready), noun, done=False,
+                                     why_going=why.pop() if len(why) == 1 else GOING_EITHER):
             stdout.write(f"  {line}")
     if not done:
         stdout.write("Nothing was changed yet: run again without --preview to read them again.")
