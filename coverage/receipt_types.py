@@ -80,6 +80,7 @@ class DuplicateSource:
     count: int
     committed_at: datetime | None = None
     filename: str = ""  # the earlier import's file (empty: a push, a pull, or kept before it was noted)
+    method: str = ""  # how it came: owner_artifact, device_sync (a phone's push), provider_api (a feed's pull)...
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import words
+
 ANY = "*"
 
 # count -> {connector or "*": (label, noun (singular, plural), sentence)}; a None noun uses the source's record noun.
@@ -51,7 +53,7 @@ WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
                         "{count} {was|were} sent more than once by the phone (a resent push); each is kept once."),
     },
     "skipped": {
-        ANY: ("Skipped", ("item", "items"), "{count} in the file {is|are} not {nouns} and {was|were} skipped."),
+        ANY: ("Skipped", ("item", "items"), "{count} in the file {was|were} skipped: {it holds|they hold} no {nouns}."),
         "whatsapp": ("Notices skipped", ("notice", "notices"),
                      "{count} {was|were} WhatsApp's own {line|lines} (the encryption notice, security-code and group "
                      "changes), not written by anyone: skipped, and {it does|they do} not move the chat's dates."),
@@ -63,7 +65,7 @@ WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
         "google_timeline": ("Entries skipped", ("entry", "entries"),
                             "{count} with no time or no place (trip summaries, Wi-Fi scans) {was|were} skipped: "
                             "{it|they} cannot be put on a map or a day."),
-        "owntracks": ("Messages skipped", ("message", "messages"),
+        "device_sync": ("Messages skipped", ("message", "messages"),  # a push (an upload to the source is a file)
                       "{count} from the app {is|are} not {a location|locations} (status, region, settings) and "
                       "{was|were} skipped."),
         "ical_feed": ("Skipped", ("entry", "entries"),
@@ -269,3 +271,17 @@ STREAM_LABELS = {
 
 def stream_label(stream: str) -> str:
     return STREAM_LABELS.get(stream) or stream.replace("_", " ").capitalize()
+
+
+# How an earlier delivery that already holds a file's records is named, by how it came.
+_HELD_BY = {"device_sync": "the phone's pushes of {day}", "provider_api": "the feed's collection of {day}"}
+
+
+def held_in(held, tz) -> str:
+    """Where a receipt's already-held records are (a ``DuplicateSource``): 'the import of 4 Dec 2026 · Records.json',
+    'the phone's pushes of 4 Dec 2026', 'an earlier import'. Never a number (UI.md)."""
+    if held.committed_at is None:
+        return "an earlier import"
+    if held.method in _HELD_BY:
+        return _HELD_BY[held.method].format(day=words.day(held.committed_at, tz))
+    return f"the import of {words.import_name(held.committed_at, held.filename, tz)}"

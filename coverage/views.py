@@ -333,4 +333,5 @@ def remove(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, f"Removed “{name}” with its imported data. Your other sources were not changed.")
         return redirect("coverage:dashboard")
     health = load_one(connection)
-    return render(request, "connections/remove.html", {"connection": connection, "health": health})
+    pushes = connection.manifest.path("device_sync") is not None  # a phone app keeps sending until it is told
+    return render(request, "connections/remove.html", {"connection": connection, "health": health, "pushes": pushes})

@@ -278,14 +278,15 @@ def duplicate_sources_of(held_by: list[tuple[int, int]]) -> list[dict]:
     """The earlier batches that hold staged records, with how many, when each was committed, and its file."""
     if not held_by:
         return []
-    known = {pk: (at, name) for pk, at, name in AcquisitionBatch.objects.filter(
-        pk__in=[b for b, _ in held_by]).values_list("pk", "committed_at", "artifact_filename")}
+    known = {pk: (at, name, method) for pk, at, name, method in AcquisitionBatch.objects.filter(
+        pk__in=[b for b, _ in held_by]).values_list("pk", "committed_at", "artifact_filename", "method")}
     return [
         {
             "batch_id": b,
             "count": count,
             "committed_at": known[b][0].isoformat() if known.get(b, (None,))[0] else None,
             "filename": known.get(b, (None, ""))[1] or "",
+            "method": known.get(b, (None, "", ""))[2] or "",
         }
         for b, count in held_by
     ]

@@ -81,8 +81,9 @@ def build(lanes, holes, noun: tuple[str, str], tz: tzinfo | None = None, slug: s
     return layout(facts, noun, slug) if facts is not None else None
 
 
-def layout(facts: Facts | None, noun: tuple[str, str], slug: str = "") -> Timeline | None:
-    """The SVG geometry and the accessible table of the projection's timeline."""
+def layout(facts: Facts | None, noun: tuple[str, str], slug: str = "", records: int | None = None) -> Timeline | None:
+    """The SVG geometry and the accessible table of the projection's timeline. ``records``: the source's records
+    (the projection's count, as the card says it); a record delivered through two lanes is in both strips."""
     if facts is None or not facts.strips:
         return None
     n = len(facts.labels)
@@ -95,6 +96,8 @@ def layout(facts: Facts | None, noun: tuple[str, str], slug: str = "") -> Timeli
     axis_y = AXIS_HEIGHT // 2 + len(strips) * row_height + 4
     lanes = [strip for strip in facts.strips if not strip.method.startswith("stream:")]
     total = sum(strip.total for strip in lanes)
+    held = total if records is None else records
+    overlap = f", {total - held:,} of them through more than one" if len(lanes) > 1 and total > held else ""
     return Timeline(
         unit=facts.unit,
         start=facts.start,
@@ -109,7 +112,7 @@ def layout(facts: Facts | None, noun: tuple[str, str], slug: str = "") -> Timeli
         lane_labels=tuple(s.label for s in strips),
         rows=_table(facts, links),
         summary=f"Coverage from {day(facts.start)} to {day(facts.end)}, one cell per {facts.unit}: "
-        f"{count(total, noun)} across {count(len(lanes), ('lane', 'lanes'))}.",
+        f"{count(held, noun)} across {count(len(lanes), ('lane', 'lanes'))}{overlap}.",
     )
 
 
@@ -170,7 +173,8 @@ def _table(facts: Facts, links: list[str]) -> tuple[TableRow, ...]:
 
 
 @register.simple_tag
-def coverage_timeline(timeline, noun, slug=""):
-    """``{% coverage_timeline health.coverage.timeline noun slug as timeline %}``: the layout of the
-    projection's timeline; with the source's ``slug``, a cell with records links to its first day."""
-    return layout(timeline, noun, slug)
+def coverage_timeline(timeline, noun, slug="", records=None):
+    """``{% coverage_timeline health.coverage.timeline noun slug records as timeline %}``: the layout of the
+    projection's timeline; with the source's ``slug``, a cell with records links to its first day; ``records``
+    the projection's count of them."""
+    return layout(timeline, noun, slug, records)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from coverage import words
+from coverage import receipt_words, words
 
 register = template.Library()
 
@@ -57,6 +57,12 @@ def owner_day(value) -> str:
 def owner_time(value) -> str:
     """'today at 09:41 NZDT', '12 Mar 2023 at 14:05 NZDT': in the current zone (the owner's), the zone named."""
     return words.moment(value, timezone.get_current_timezone(), timezone.now()) if value else ""
+
+
+@register.filter
+def held_in(source) -> str:
+    """Where a receipt's already-held records are, in the current zone (``receipt_words.held_in``)."""
+    return receipt_words.held_in(source, timezone.get_current_timezone())
 
 
 @register.filter

@@ -213,7 +213,7 @@ def test_reading_the_first_import_again_before_the_commit_makes_it_read_its_file
     assert (landed.count_accepted, landed.count_duplicate) == (50, 1_000)
     assert landed.duplicate_sources == [{"batch_id": reading.pk, "count": 1_000,
                                          "committed_at": reading.committed_at.isoformat(),
-                                         "filename": reading.artifact_filename}]
+                                         "filename": reading.artifact_filename, "method": "owner_artifact"}]
 
 
 def test_staged_rows_lost_midway_are_read_again_with_those_set_aside(owner, tmp_path, small_chunks, monkeypatch):

@@ -44,3 +44,10 @@ def test_a_phone_that_only_pushed_asks_for_the_export_not_a_newer_one(client, ow
         imports = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/sources/{phone.slug}/imports/").content.decode()).split())
     assert "Upload the export" in page and "Upload a newer export" not in page
     assert "Upload the export" in imports and "Upload a newer export" not in imports
+
+
+def test_removing_a_phone_source_says_to_turn_the_phone_app_off(client, owner, phone):
+    client.force_login(owner)
+    page = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/sources/{phone.slug}/remove/").content.decode()).split())
+    assert ("The phone app that sends to this source (OwnTracks or Overland) is refused from then on and keeps "
+            "trying: turn off sending in the app, or remove this server from it.") in page

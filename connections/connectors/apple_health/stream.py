@@ -55,6 +55,10 @@ from .values import (
 )
 
 _SAMPLE_ERRORS = (KeyError, ValueError, TypeError, OverflowError)
+# export_cda.xml, uploaded alone: the export's clinical-document copy of the same records, which is not read.
+CDA_ROOT = "ClinicalDocument"
+_CDA = ("This is export_cda.xml, the Health export's copy of your records as a clinical document, which Ownerhub "
+        "does not read: upload the whole export.zip, or export.xml from the same folder.")
 # What stops the reading of the whole export (see _problem).
 _STOPS = (EntitiesForbidden, ExternalReferenceForbidden, _WrongRoot, *_XML_ERRORS, *_READ_ERRORS)
 
@@ -310,6 +314,8 @@ def _problem(exc: Exception, ordinal: int, nothing_read: bool, at_end: bool) -> 
         if nothing_read:
             raise ArtifactRejected("unsupported", _ENTITIES_DETAIL) from exc
         return "damaged", "The export declares XML entities part-way through; reading stopped there."
+    if isinstance(exc, _WrongRoot) and exc.name == CDA_ROOT:
+        raise ArtifactRejected("unsupported", _CDA) from exc
     if isinstance(exc, _WrongRoot):
         raise ArtifactRejected("wrong_source", _NOT_HEALTH) from exc
     if nothing_read:

@@ -11,6 +11,7 @@ from connections.zones import owner_zone
 from coverage import evidence, words
 from coverage.gone import gone_sentence
 from coverage.models import AcquisitionBatch, GonePreview
+from coverage.receipt_words import held_in
 from coverage.receipts import Receipt
 from coverage.serializers import receipt_json
 
@@ -56,9 +57,7 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append(f"Gap      no records from {words.day(gap.start)} to {words.day(gap.end)}"
                      f" ({words.count(gap.days, words.DAY)})")
     for held in receipt.duplicate_sources:  # named as the page names it, the id to type after it
-        earlier = (f"the import of {words.import_name(held.committed_at, held.filename, tz)}" if held.committed_at
-                   else "an earlier import")
-        lines.append(f"Held     {held.count:,} already in {earlier} (import {held.batch_id})")
+        lines.append(f"Held     {held.count:,} already in {held_in(held, tz)} (import {held.batch_id})")
     for warning in receipt.notes:
         where = f" ({warning.position})" if warning.position else ""
         lines.append(f"Warning  {warning.detail}{where}")

@@ -243,3 +243,18 @@ def test_corrupt_zip_member_after_records_is_partial(tmp_path):
     assert facts.partial is True
     assert 0 < len(records) <= 3000
     assert any(w.kind == "damaged" for w in facts.warnings)
+
+
+def test_export_cda_xml_uploaded_alone_says_what_it_is_and_what_to_upload(tmp_path):
+    """The Health app's export.zip holds export_cda.xml beside export.xml; an owner who uploads it alone was told
+    "This is not an Apple Health export", which it is part of."""
+    cda = tmp_path / "export_cda.xml"
+    cda.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3">'
+                   '<component><section><entry><observation classCode="OBS"/></entry></section></component>'
+                   "</ClinicalDocument>\n")
+    with pytest.raises(ArtifactRejected) as caught:
+        list(parse(Artifact(cda, cda.name), BatchFacts(), ParseOptions()))
+    assert caught.value.reason == "unsupported"
+    assert caught.value.detail == ("This is export_cda.xml, the Health export's copy of your records as a clinical "
+                                   "document, which Ownerhub does not read: upload the whole export.zip, or export.xml "
+                                   "from the same folder.")
