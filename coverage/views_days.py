@@ -119,6 +119,16 @@ def _words(view: StreamView, name: str, payload: dict):
     return said(value, payload) if said and isinstance(value, str) else value
 
 
+def _time(view: StreamView, record: Record, payload: dict, tz: tzinfo) -> str:
+    """When a row happened: '07:30', '22:10 to 06:05 the next day' for a record that lasts, 'All day'."""
+    if not view.timed:
+        return "All day"
+    end = words.instant(payload.get(view.until)) if view.until else None
+    if end is None or end <= record.event_at:
+        return words.time_of_day(record.event_at, tz)
+    return words.clock_span(record.event_at, end, tz)
+
+
 def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
     manifest = connection.manifest
     said = provenance(records, tz)
@@ -130,7 +140,7 @@ def _sections(connection, records: list[Record], tz: tzinfo) -> list[Section]:
             section = sections[record.stream] = Section(record.stream, view, f"coverage/day_{view.kind}.html")
         payload = record.payload if isinstance(record.payload, dict) else {}
         shown = section.view.fields or tuple(k for k in payload if k != section.view.group_by)
-        time = words.time_of_day(record.event_at, tz) if section.view.timed else "All day"
+        time = _time(section.view, record, payload, tz)
         if section.view.kind == "points":
             label = payload.get("name") or ("A visit" if payload.get("kind") == "visit" else "")
             place = maps.point(payload.get("lat"), payload.get("lon"), time, str(label))

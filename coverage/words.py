@@ -105,6 +105,31 @@ def _abbreviation(name: str) -> str:
     return f"UTC{sign}{int(digits[:2])}" + (f":{digits[2:]}" if digits[2:].strip("0") else "")
 
 
+def instant(text) -> datetime | None:
+    """An ISO instant a payload holds ('2024-03-05T06:05:00+00:00'), aware; None when it is none."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def clock_span(start: datetime, end: datetime, tz: tzinfo | None = None) -> str:
+    """'22:10 to 22:40 CET'; '22:10 to 06:05 CET the next day'; '09:00 to 18:00 CET on 16 Nov 2026' further on
+    (each time with its zone when the clocks changed in between)."""
+    first, to = time_of_day(start, tz), time_of_day(end, tz)
+    first_clock, _, first_zone = first.partition(" ")
+    if first_zone == to.partition(" ")[2]:
+        first = first_clock
+    days = (local_date(end, tz) - local_date(start, tz)).days
+    said = f"{first} to {to}"
+    if days == 0:
+        return said
+    return f"{said} the next day" if days == 1 else f"{said} on {day(end, tz)}"
+
+
 def day_and_time(value: datetime, tz: tzinfo | None = None) -> str:
     """A day and a time of day, the zone named: '12 Mar 2023 at 14:05 NZDT'."""
     return f"{day(value, tz)} at {time_of_day(value, tz)}"

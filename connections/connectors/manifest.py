@@ -125,6 +125,7 @@ class StreamView:
     # field -> its text value in owner words, given the record's payload (default: as written)
     field_words: Mapping[str, Callable[[str, dict], str]] = field(default_factory=dict)
     timed: bool = True  # False: the records name a day, not a time of day (a day's summary)
+    until: str = ""  # the payload field holding when a record ends (ISO text): its time reads "22:10 to 06:05"
 
 
 # A source of places: its records are fixes in ``LOCATION_STREAM``, keyed by ``base.location_key``

@@ -115,7 +115,9 @@ def test_a_health_day_is_a_table_by_type_with_units(owner, owner_client):
     assert "Time Value Unit Source Delivered" in text
     assert "10:00 CEST 62 count/min Ana’s Apple Watch From the import of 1 Dec 2026 · export.zip" in text
     assert "<caption>Step count</caption>" in page
-    assert "09:00 CEST 400 count Ana’s iPhone" in text
+    assert "09:00 to 09:14 CEST 400 count Ana’s iPhone" in text  # a sample that lasts says until when
+    # A workout says how long, how far and what it burned (before: no energy; tester, session 20).
+    assert "07:30 to 08:02 CEST 32.5 min 5.1 km 402.7 Cal" in text
     assert "HKQuantityTypeIdentifier" not in text
     # A day's activity summary names a day, not a time of it.
     assert "<h2>Activity summaries</h2>" in page
@@ -132,7 +134,7 @@ def test_a_health_night_shows_its_sleep_stages_in_words(owner, owner_client):
     page = _day(owner_client, "health", "2024-05-01")
     text = _text(page)
     assert "<caption>Sleep analysis</caption>" in page
-    assert "23:10 CEST Asleep (core) Ana’s Apple Watch" in text
+    assert "23:10 to 01:40 CEST the next day Asleep (core) Ana’s Apple Watch" in text  # until when (before: 23:10)
     assert "HKCategoryValue" not in text
 
 

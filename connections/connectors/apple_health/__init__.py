@@ -184,9 +184,9 @@ MANIFEST = Manifest(
     views={
         ROUTE_STREAM: StreamView("points", ("lat", "lon", "kind", "workout", "accuracy")),
         "samples": StreamView("table", ("value", "unit", "source"), group_by="type", group_words=type_words,
-                              field_words={"value": category_value_words}),
-        "workouts": StreamView("table", ("duration", "duration_unit", "distance", "distance_unit"), group_by="type",
-                               group_words=type_words),
+                              field_words={"value": category_value_words}, until="end"),
+        "workouts": StreamView("table", ("duration", "duration_unit", "distance", "distance_unit", "energy",
+                                         "energy_unit"), group_by="type", group_words=type_words, until="end"),
         "activity_summaries": StreamView(
             "table",
             ("activeEnergyBurned", "activeEnergyBurnedUnit", "appleExerciseTime", "appleStandHours"),
