@@ -43,7 +43,7 @@ from .receipt_types import (  # the contract; importable from here as before
 )
 from .receipt_words import Explanation, changes_sentences, container, explanations, stream_label
 from .reread_words import READ_AGAIN, read_again_words, receipt_read_again, receipt_reread
-from .words import ITEM, MEDIA_FILE, between, count, day, pick, span, zone_name
+from .words import ITEM, between, count, day, pick, span, zone_name
 from .zone_previews import zone_to_read_in, zone_words
 
 
@@ -303,7 +303,8 @@ def _sentence(batch, facts, counts: Counts, media_missing: int, noun: tuple[str,
     if changes := changes_of(facts.warnings):  # a pull brought what it delivered before up to date
         parts += changes_sentences(*astuple(changes), batch.connection.connector, noun)
     if media_missing:
-        parts.append(f"{count(media_missing, MEDIA_FILE)} {pick(media_missing, ('was', 'were'))} not included in this export.")
+        files = batch.connection.manifest.media_noun  # "media files", "workout routes"
+        parts.append(f"{count(media_missing, files)} {pick(media_missing, ('was', 'were'))} not included in this export.")
     if counts.failed:
         parts.append(f"{count(counts.failed, ITEM)} {_unread(counts.failed, where)}.")
     if facts.partial:
@@ -394,7 +395,7 @@ def _next_action(
             return NextAction("re_export", "Upload a newer export",
                               "This export is incomplete: export again and upload the whole file. What was read is kept.")
         if media_missing:
-            return NextAction("add_media", "Add the missing media", manifest.media_hint or MEDIA_HINT)
+            return NextAction("add_media", f"Add the missing {manifest.media_word}", manifest.media_hint or MEDIA_HINT)
         if facts.partial:
             return NextAction("re_export", "Upload a newer export", "The file looked cut short; export it again.")
     return None

@@ -138,6 +138,7 @@ LOCATION_KEY_RULE = "time of the fix and its position to about a metre"
 
 # What adds the files an export names but did not carry, for a source whose manifest says nothing else.
 MEDIA_HINT = "Export again with media included to add the missing files."
+MEDIA_NOUN = ("media file", "media files")  # those files, for a source whose manifest says nothing else
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class Manifest:
     recovery: str = ""  # what to do when a file is rejected
     re_export_hint: str = ""  # the forward sentence when coverage is stale
     media_hint: str = ""  # the forward sentence when files an export names are missing (default: MEDIA_HINT)
+    media_noun: tuple[str, str] = MEDIA_NOUN  # what those files are to the owner ("workout route", "workout routes")
     hole_after: timedelta | None = None  # empty span inside coverage that counts as a hole
     summary: str = ""
     extra: dict = field(default_factory=dict)
@@ -180,6 +182,11 @@ class Manifest:
         """The link to its imports page, which lists uploaded files only (a push has none)."""
         files_only = all(p.method in FILE_METHODS for p in self.paths)
         return "Every import, with its file" if files_only else "Every uploaded file, with its receipt"
+
+    @property
+    def media_word(self) -> str:
+        """The missing files in a pill's or a button's words: "media" (a chat's), "routes" (Health's)."""
+        return "media" if self.media_noun == MEDIA_NOUN else self.media_noun[1].split()[-1]
 
     @property
     def is_manual(self) -> bool:

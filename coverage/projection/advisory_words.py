@@ -40,7 +40,10 @@ ADVISORY_FORWARD = {
 }
 
 
-def advisory_actions(kind: str) -> tuple[tuple[str, str, str], ...]:
+def advisory_actions(kind: str, manifest: Manifest | None = None) -> tuple[tuple[str, str, str], ...]:
+    """The actions of an advisory; missing media named as the source's files are ("Add the missing routes")."""
+    if kind == "missing_media" and manifest is not None and manifest.media_word != "media":
+        return (("add_media", f"Add the missing {manifest.media_word}", "upload/"),)
     return ADVISORY_ACTIONS.get(kind, OTHER_GAP)
 
 

@@ -13,7 +13,6 @@ from ..days import owner_gaps
 from ..receipts import Gap, Media
 from ..words import (
     ITEM,
-    MEDIA_FILE,
     between,
     count,
     day,
@@ -406,7 +405,7 @@ def advisories_of(ev: Evidence, coverage: Coverage) -> tuple[Advisory, ...]:
         found.append(("stale_pull", f"Last collected on {day(pulled, ev.time_zone)}.", None))
     media = coverage.media
     if media.not_included:
-        found.append(("missing_media", f"{part_of(media.not_included, media.declared, MEDIA_FILE)} "
+        found.append(("missing_media", f"{part_of(media.not_included, media.declared, manifest.media_noun)} "
                       f"{pick(media.not_included, ('was', 'were'))} not included.",
                       summary.media_batch_id if summary else None))
     partial = next((lane.partial_batch_id for lane in ev.lanes if lane.partial_batch_id), None)

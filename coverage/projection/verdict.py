@@ -103,7 +103,7 @@ def project(evidence: Evidence, now: datetime) -> ConnectionHealth:
     if facts.checking and state in ("healthy", "attention"):
         say = Say("Checking the new address…", "Ownerhub collects from the new feed address within a minute; "
                   "this card shows what it found.")
-    asks = [*_failed_import_asks(facts), *_connect_asks(facts), *say.asks, *_advisory_asks(facts.advisories),
+    asks = [*_failed_import_asks(facts), *_connect_asks(facts), *say.asks, *_advisory_asks(facts),
             *_media_rule_asks(facts), *_manage_asks(facts, state)]
     conn = evidence.connection
     return ConnectionHealth(
@@ -269,7 +269,7 @@ def _failing(f: _Facts) -> Say:
                    (Ask("reconnect", "Reconnect", "#connect", "now", blocking=True),))
     if f.blocking:
         first = f.blocking[0]
-        kind, label, part = advisory_actions(first.kind)[0]
+        kind, label, part = advisory_actions(first.kind, f.manifest)[0]
         return Say(first.detail, forward_for(first.kind, f.manifest, blocking=True),
                    (Ask(kind, label, part, "now", blocking=True),))
     if refused_push(f.ev) is not None:
@@ -369,7 +369,7 @@ def _label(state: State, f: _Facts) -> str:
     if state == "attention":
         kinds = {a.kind for a in f.advisories}
         if kinds == {"missing_media"}:
-            return "Media missing"
+            return f"{f.manifest.media_word.capitalize()} missing"
         return "Needs a refresh" if kinds & {"stale_owner_artifact", "stale_pull", "partial_artifact"} else "Needs a look"
     return _LABELS[state]
 
@@ -383,11 +383,11 @@ def _failed_import_asks(f: _Facts) -> tuple[Ask, ...]:
     return (Ask("retry", TRY_AGAIN, "import/retry/", "now"), Ask("add_artifact", "Upload the file again", "upload/"))
 
 
-def _advisory_asks(advisories: tuple[Advisory, ...]) -> list[Ask]:
+def _advisory_asks(f: _Facts) -> list[Ask]:
     return [
         Ask(kind, label, part, blocking=advisory.severity == "blocking" and i == 0)
-        for advisory in advisories
-        for i, (kind, label, part) in enumerate(advisory_actions(advisory.kind))
+        for advisory in f.advisories
+        for i, (kind, label, part) in enumerate(advisory_actions(advisory.kind, f.manifest))
     ]
 
 

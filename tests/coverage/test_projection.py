@@ -69,7 +69,7 @@ def _mentions(forward: str, action: Action) -> bool:
     words = {
         "re_export": ("export",),
         "add_artifact": ("import", "upload", "export"),
-        "add_media": ("media",),
+        "add_media": ("media", "routes"),  # the missing files in the source's words
         "reconnect": ("reconnect",),
         "connect": ("connect", "setting up"),
         "resume": ("resume",),

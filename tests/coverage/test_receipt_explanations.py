@@ -104,13 +104,16 @@ HEALTH_ROUTES = ("Upload the whole export.zip from the Health app (Profile › E
                  "workout routes.")
 
 
-@pytest.mark.parametrize(("connector", "name", "next_step"), [
-    # The Health app has no "with media" choice: its routes come with the whole export.zip.
-    ("apple_health", "export_missing_route.zip", HEALTH_ROUTES),
-    ("whatsapp", "ios_missing_media.zip", "Export again with media included to add the missing files."),
+@pytest.mark.parametrize(("connector", "name", "next_step", "files"), [
+    # The Health app has no "with media" choice: its routes come with the whole export.zip. A route is a route
+    # on the card too (tester, session 20: "Media missing · 1 of 2 media files", "Add the missing media").
+    ("apple_health", "export_missing_route.zip", HEALTH_ROUTES,
+     ("workout route", "Add the missing routes")),
+    ("whatsapp", "ios_missing_media.zip", "Export again with media included to add the missing files.",
+     ("media file", "Add the missing media")),
 ])
 def test_missing_files_are_asked_for_in_the_sources_own_words(make_connection, client, owner, time_machine,
-                                                              connector, name, next_step):
+                                                              connector, name, next_step, files):
     time_machine.move_to(SOON_AFTER[connector], tick=False)  # nothing is stale: the missing files come first
     source = make_connection(connector)
     batch = _imported(source, name)
@@ -124,6 +127,9 @@ def test_missing_files_are_asked_for_in_the_sources_own_words(make_connection, c
     assert next_step in receipt
     assert card.advisories[0].kind == "missing_media"
     assert card.verdict.forward == next_step
+    noun, button = files
+    assert re.fullmatch(rf"\d+ of \d+ {noun}s? (was|were) not included\.", card.advisories[0].detail)
+    assert button in [a.label for a in card.actions] and button in receipt
 
 
 @pytest.mark.parametrize(("name", "label", "said"), [

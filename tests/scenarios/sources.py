@@ -91,6 +91,25 @@ ROWS: dict[str, tuple[Scenario, dict]] = {
             "needs_now": False,
         },
     ),
+    "missing_workout_routes_say_routes": (  # a Health export's missing files are routes, not media (tester, session 20)
+        Scenario(
+            "health",
+            connector="apple_health",
+            summary=_summary(NOW - 20 * DAY, RECENT, media_declared=2, media_attached=1, media_missing=1),
+            lanes=[_lane("owner_artifact", NOW - 20 * DAY, RECENT, NOW - 1 * DAY)],
+            batch={"event_earliest": NOW - 20 * DAY, "event_latest": RECENT, "count_parsed": 9, "count_accepted": 9,
+                   "media_declared": 2, "media_attached": 1, "media_missing": 1},
+        ),
+        {
+            "state": "attention",
+            "label": "Routes missing",
+            "actions": ["add_media"],
+            "actions.0.label": "Add the missing routes",
+            "advisories": ["missing_media"],
+            "advisories.0.detail": "1 of 2 workout routes was not included.",
+            "forward_has": "Upload the whole export.zip from the Health app",
+        },
+    ),
     "duplicate_upload_leaves_no_advisory": (
         Scenario(
             "chat_uploaded_twice",

@@ -199,6 +199,7 @@ MANIFEST = Manifest(
     blocking_gaps=frozenset({"cut_off"}),
     recovery="Upload export.zip exactly as the Health app made it (Export All Health Data).",
     re_export_hint="Export your health data again from the Health app to add newer samples.",
+    media_noun=("workout route", "workout routes"),
     media_hint="Upload the whole export.zip from the Health app (Profile › Export All Health Data) to add the "
                "workout routes.",
 )
