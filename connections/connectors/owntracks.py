@@ -44,10 +44,10 @@ from .base import (
 )
 from .manifest import (
     LOCATION_KEY_RULE,
-    LOCATION_VIEWS,
     AcquisitionPath,
     Manifest,
     PushEndpoint,
+    StreamView,
     export_path,
 )
 
@@ -314,7 +314,8 @@ MANIFEST = Manifest(
         ),
     ),
     streams=(STREAM,),
-    views=LOCATION_VIEWS,
+    # The phone each point came from (its app's device name), beside the points of an export.
+    views={LOCATION_STREAM: StreamView("points", ("lat", "lon", "kind", "device", "accuracy"))},
     record_key_rule=LOCATION_KEY_RULE,
     expected_refresh=timedelta(hours=6),
     hole_after=timedelta(days=2),

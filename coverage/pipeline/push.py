@@ -137,9 +137,13 @@ def _receive(request: HttpRequest, push: PushEndpoint, token, now, username: str
         return _reply(push)  # an empty body: nothing to record
 
     hints = ChainMap(request.headers, request.GET)
-    name = _DEVICE.sub("", push.device(hints, parsed) or "")[:60] or f"token-{token.pk}"
+    device = _DEVICE.sub("", push.device(hints, parsed) or "")[:60]
+    name = device or f"token-{token.pk}"
     records = plausible_points(parsed, facts, now, noun=connection.manifest.record_noun[0],
                                zone=lambda: owner_zone(connection.owner_id))
+    if device:  # which phone sent each point: two phones pushing to one source are told apart on its days
+        for record in records:
+            record.payload.setdefault("device", device)
     with _SQLITE_WRITES if db.vendor == "sqlite" else nullcontext():
         batch = acquire_records(connection, method="device_sync", trigger="push", records=records, facts=facts,
                                 window_key=f"{name}:{now:%Y-%m-%dT%H}", now=now)

@@ -72,3 +72,19 @@ def test_the_coverage_table_counts_a_point_of_both_lanes_once_as_the_card_does(c
 def tasks_now(settings):
     """An import lands inside the request, as if a worker picked it up at once."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def test_two_phones_pushing_to_one_source_are_told_apart_on_its_day(client, owner, phone, phone_token):
+    """Tester's fault (session 20): points from an OwnTracks phone and an Overland phone interleaved on the day page,
+    each "From the phone", with nothing to say which."""
+    client.force_login(owner)
+    with time_machine.travel(T0, tick=False):
+        push_owntracks(client, phone_token, fix(int(T0.timestamp()) - 120), device="pixel")
+        overland = client.post("/ingest/overland", json.dumps({"locations": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [13.5, 52.6]},
+             "properties": {"timestamp": "2026-03-02T09:14:00Z", "device_id": "iphone"}}]}),
+            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {phone_token}")
+        assert overland.status_code == 200
+        day = page_words(client.get(f"/sources/{phone.slug}/days/2026-03-02/"))
+    assert "Device" in day
+    assert "52.52000 13.40500 pixel From the phone" in day and "52.60000 13.50000 iphone From the phone" in day
