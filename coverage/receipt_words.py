@@ -99,6 +99,10 @@ WORDS: dict[str, dict[str, tuple[str, tuple[str, str] | None, str]]] = {
                           "{count} {is|are} mentioned in the chat but {was|were} not uploaded with it (a .txt export "
                           "carries no media: export the chat with media as a .zip to include them); the {nouns} are "
                           "kept."),
+        "apple_health .xml": ("Routes not uploaded", ("workout route", "workout routes"),
+                              "{count} {is|are} named by the workouts but {was|were} not uploaded with them "
+                              "(export.xml alone carries no routes: upload the whole export.zip to add them); the "
+                              "workouts are kept."),
         "apple_health": ("Routes not in the zip", ("workout route", "workout routes"),
                          "{count} {is|are} named by the workouts but {was|were} not in the zip; the workouts are "
                          "kept, and uploading the whole export.zip adds the routes."),

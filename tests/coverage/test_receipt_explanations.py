@@ -180,3 +180,20 @@ def test_the_receipt_schema_documents_the_explanations(client, owner):
     receipt = schema["components"]["schemas"]["Receipt"]
     assert "explanations" in receipt["properties"]
     assert "duplicate_split" in receipt["properties"] and "counts" in receipt["properties"]
+
+
+def test_a_bare_export_xml_says_its_routes_were_not_uploaded_not_that_a_zip_lacked_them(
+        make_connection, client, owner, tmp_path):
+    """Tester's fault (session 20): export.xml uploaded alone read "not in the zip" although there was no zip."""
+    health = make_connection("apple_health")
+    with zipfile.ZipFile(fixture_path("apple_health", "export_missing_route.zip")) as zf:
+        xml = zf.read("apple_health_export/export.xml")
+    batch = start_commit(preview_artifact(health, BytesIO(xml), "export.xml"))
+    batch.refresh_from_db()
+    client.force_login(owner)
+    assert batch.media_missing
+
+    line = _lines(client, batch)["media_missing"]
+    assert line["label"] == "Routes not uploaded"
+    assert "not uploaded with them (export.xml alone carries no routes: upload the whole export.zip" in line["text"]
+    assert "zip;" not in line["text"] and "not in the zip" not in line["text"]
