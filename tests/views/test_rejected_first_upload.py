@@ -50,3 +50,12 @@ def test_a_first_file_that_cannot_be_read_asks_for_the_export_not_a_newer_one(ow
     for page in (receipt_page, card):
         assert "Upload the export" in page
         assert "newer" not in page.lower()
+
+
+def test_the_cli_receipt_of_a_rejected_file_claims_nothing_about_what_it_covers(owner_client, chat):
+    """Tester's fault (session 20): 'Claim This covers what the export contained…' under a file nothing was read from."""
+    owner_client.post("/sources/family-chat/upload/", {"artifact": _note_not_a_chat()})
+    out = io.StringIO()
+    call_command("receipt", str(AcquisitionBatch.objects.get().pk), stdout=out)
+    assert "This file could not be imported" in out.getvalue()
+    assert "Claim" not in out.getvalue() and "covers what the export contained" not in out.getvalue()

@@ -63,7 +63,8 @@ def receipt_text(receipt: Receipt) -> str:
         lines.append(f"Warning  {warning.detail}{where}")
     if receipt.data_changed:
         lines.append("Note     the data changed between the preview and the import; these are the real counts.")
-    lines.append(f"Claim    {receipt.completeness_text}")
+    if receipt.status != "rejected":  # nothing was read from a rejected file: it claims nothing
+        lines.append(f"Claim    {receipt.completeness_text}")
     if receipt.next_action is not None:
         # The detail is the whole step in a sentence; the label is the web page's button for it.
         lines.append(f"Next     {receipt.next_action.detail}")
