@@ -74,6 +74,11 @@ class Section:
         return sorted(out.items())
 
     @property
+    def devices(self) -> bool:
+        """Whether any row names the phone it came from (a points table then has a Device column)."""
+        return any(item.fields.get("device") for item in self.items)
+
+    @property
     def labels(self) -> tuple[str, ...]:
         """The declared fields as column heads: 'media_name' -> 'Media name'."""
         return self.view.labels or tuple(name.replace("_", " ").capitalize() for name in self.view.fields)

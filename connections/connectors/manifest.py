@@ -131,7 +131,8 @@ class StreamView:
 # A source of places: its records are fixes in ``LOCATION_STREAM``, keyed by ``base.location_key``
 # (or a Timeline fix's wall-clock key), and a day page shows them as points. The manifests of
 # such sources share these (the views read-only, as one mapping serves them all).
-LOCATION_VIEW = StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))
+# "device": the phone a pushed point came from (its app's device name); an export's points name none.
+LOCATION_VIEW = StreamView("points", ("lat", "lon", "kind", "name", "accuracy", "device"))
 LOCATION_VIEWS: Mapping[str, StreamView] = MappingProxyType({LOCATION_STREAM: LOCATION_VIEW})
 LOCATION_KEY_RULE = "time of the fix and its position to about a metre"
 

@@ -44,10 +44,10 @@ from .base import (
 )
 from .manifest import (
     LOCATION_KEY_RULE,
+    LOCATION_VIEWS,
     AcquisitionPath,
     Manifest,
     PushEndpoint,
-    StreamView,
     export_path,
 )
 
@@ -314,8 +314,7 @@ MANIFEST = Manifest(
         ),
     ),
     streams=(STREAM,),
-    # The phone each point came from (its app's device name), beside the points of an export.
-    views={LOCATION_STREAM: StreamView("points", ("lat", "lon", "kind", "device", "accuracy"))},
+    views=LOCATION_VIEWS,
     record_key_rule=LOCATION_KEY_RULE,
     expected_refresh=timedelta(hours=6),
     hole_after=timedelta(days=2),

@@ -61,7 +61,7 @@ def test_every_export_path_can_be_uploaded(manifest):
 def test_sources_of_places_share_the_location_stream(module):
     manifest = module.MANIFEST
     assert manifest.streams == (LOCATION_STREAM,)
-    assert manifest.views[LOCATION_STREAM] == StreamView("points", ("lat", "lon", "kind", "name", "accuracy"))
+    assert manifest.views[LOCATION_STREAM] == StreamView("points", ("lat", "lon", "kind", "name", "accuracy", "device"))
     assert manifest.record_key_rule == LOCATION_KEY_RULE == "time of the fix and its position to about a metre"
 
 
