@@ -79,3 +79,16 @@ def test_try_again_on_a_refused_feeds_card_swaps_in_the_card_with_reconnect(owne
     assert "<html" not in fragment and ">Reconnect</a>" in fragment
     refused.refresh_from_db()
     assert refused.next_due_at == due and refused.runs.count() == 1
+
+
+def test_a_skipped_stretch_shows_no_time_taken(owner_client, refused):
+    now = timezone.now()
+    CollectionRunFactory(connection=refused, started_at=now - timedelta(minutes=12), finished_at=now,
+                         outcome=Outcome.SKIPPED, error_class=CollectionRun.Skip.REFUSED, missed=2,
+                         message="2 collections skipped: access was refused")
+
+    page = owner_client.get(RUNS).content.decode()
+
+    newest = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    cells = [_text(cell.encode()) for cell in re.findall(r"<td>(.*?)</td>", newest, re.S)]
+    assert cells[1:] == ["", "Skipped", "", "2 collections skipped: access was refused"]
