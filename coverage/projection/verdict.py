@@ -158,7 +158,7 @@ class _Facts:
     def of(cls, ev: Evidence, now: datetime) -> _Facts:
         coverage = coverage_of(ev, now)
         credential = credential_of(ev, now)
-        return cls(ev, credential, runtime_of(ev, now), work_of(ev), schedule_of(ev, credential, now),
+        return cls(ev, credential, runtime_of(ev, now), work_of(ev, now), schedule_of(ev, credential, now),
                    coverage, advisories_of(ev, coverage), now)
 
     @property

@@ -92,3 +92,13 @@ def test_a_skipped_stretch_shows_no_time_taken(owner_client, refused):
     newest = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
     cells = [_text(cell.encode()) for cell in re.findall(r"<td>(.*?)</td>", newest, re.S)]
     assert cells[1:] == ["", "Skipped", "", "2 collections skipped: access was refused"]
+
+
+def test_the_source_page_says_nothing_was_collected_and_when_the_last_collection_failed(owner_client, refused):
+    text = _text(owner_client.get("/sources/work-calendar/").content)
+
+    recent = text.split("Recent collections", 1)[1].split("Connection", 1)[0]
+    assert "No collections yet" not in recent and "Nothing collected yet. Last collection " in recent
+    said = load_one(refused).work.last_run.text  # the projection's words, as the Connection part says them
+    assert said.startswith("Last collection ") and said.endswith(": failed")
+    assert recent.strip().endswith(f"Nothing collected yet. {said}.")
