@@ -10,8 +10,10 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from connections.models import CollectionRun, Condition, Connection
@@ -102,3 +104,17 @@ def test_the_source_page_says_nothing_was_collected_and_when_the_last_collection
     said = load_one(refused).work.last_run.text  # the projection's words, as the Connection part says them
     assert said.startswith("Last collection ") and said.endswith(": failed")
     assert recent.strip().endswith(f"Nothing collected yet. {said}.")
+
+
+def test_run_due_names_the_refused_feed_in_the_cards_words_and_does_not_ask_it(refused):
+    Connection.objects.filter(pk=refused.pk).update(next_due_at=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+
+    call_command("run_due", stdout=out)
+
+    health = load_one(refused)
+    assert (f"work-calendar: not collected · {health.verdict.headline}. Reconnect to let Ownerhub collect again; "
+            "it will not retry until then.") in out.getvalue()
+    assert "0 sources pulled." in out.getvalue()
+    assert not refused.runs.filter(outcome__in=[Outcome.SUCCESS, Outcome.RUNNING]).exists()
+    assert refused.runs.filter(outcome=Outcome.FAILURE).count() == 1  # the refused address was not asked again
