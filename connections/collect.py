@@ -205,21 +205,23 @@ def _scheduled_feeds(now: datetime):
     ).exclude(feed_url="")
 
 
-def skip_refused(now: datetime) -> int:
+def skip_refused(now: datetime) -> list[CollectionRun]:
     """Record the pulls that refused feeds would have made by ``now``, and move their schedules on.
 
     The feed is not asked again (no retry loop against a refused secret); the owner sees how many
-    collections were skipped. Returns the number of pulls recorded.
+    collections were skipped. Returns the skipped run of each connection passed over (its
+    ``connection`` set), so ``run_due`` can say which sources wait for the owner.
     """
-    total = 0
+    skipped = []
     for connection in _scheduled_feeds(now).filter(blocked_by_credential(now)):
         due_at = connection.next_due_at
         missed = missed_pulls(connection, now) + 1  # the one due at ``due_at`` and each whole interval since
         with transaction.atomic():
-            note_skipped(connection, Skip.REFUSED, missed, since=due_at, now=now)
+            run = note_skipped(connection, Skip.REFUSED, missed, since=due_at, now=now)
             Connection.objects.filter(pk=connection.pk).update(next_due_at=due_at + missed * interval_of(connection))
-        total += missed
-    return total
+        run.connection = connection
+        skipped.append(run)
+    return skipped
 
 
 def claim_due(now: datetime, *, limit: int = 50) -> list[Connection]:

@@ -169,7 +169,9 @@ class CollectionRun(models.Model):
 
     @property
     def duration(self) -> timedelta | None:
-        return self.finished_at - self.started_at if self.finished_at else None
+        """How long the pull took; None while it runs, and for skipped pulls (nothing was fetched: their
+        ``started_at``..``finished_at`` is the stretch they were counted over, not time spent collecting)."""
+        return self.finished_at - self.started_at if self.finished_at and self.attempted else None
 
     @property
     def succeeded(self) -> bool:

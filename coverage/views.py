@@ -29,6 +29,7 @@ from .pipeline.accounts import confirm_other_account
 from .pipeline.backup import answer_chat, start_upload
 from .pipeline.other_phone import import_as_it_reads
 from .projection import summarize
+from .projection.collect_now import collect_held
 from .receipts import build_receipt
 
 Status = AcquisitionBatch.Status
@@ -313,7 +314,18 @@ def resume(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def retry_collect(request: HttpRequest, slug: str) -> HttpResponse:
+    """"Collect now" (and a card's "Try again now"): the source is due now, or collected once when asked.
+
+    A source the projection holds (access refused, paused, not connected) is not asked: the owner is told
+    why in the projection's words and sent to the action that mends it (Reconnect: the source's #connect).
+    """
     connection = _owned(request, slug)
+    held = collect_held(load_one(connection))
+    if held is not None:
+        if request.htmx:
+            return _managed(request, connection, "")  # the card says why, with its button
+        messages.error(request, held.nothing_collected(connection.name))
+        return redirect(held.action.url) if held.action.method == "GET" else _back(request, connection)
     if connection.schedule_policy == Connection.Policy.INTERVAL:
         # Due now: the scheduler picks it up on its next pass.
         connection.next_due_at = timezone.now()

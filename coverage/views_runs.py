@@ -13,6 +13,8 @@ from connections import schedule
 from connections.models import CollectionRun, Connection
 
 from . import words
+from .evidence import load_one
+from .projection.collect_now import collect_held
 
 RUNS_PER_PAGE = 30
 Outcome = CollectionRun.Outcome
@@ -65,6 +67,7 @@ def runs(request: HttpRequest, slug: str) -> HttpResponse:
             schedule.set_schedule(connection, choice)
             messages.success(request, f"Schedule for “{connection.name}” saved: {schedule.CHOICES[choice][0]}.")
         return redirect("coverage:runs", connection.slug)
+    health = load_one(connection)
     page = Paginator(connection.runs.all(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     noun = connection.manifest.record_noun
     context = {
@@ -73,8 +76,9 @@ def runs(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": [_row(run, noun) for run in page.object_list],
         "choices": [(key, label) for key, (label, _) in schedule.CHOICES.items()],
         "current": schedule.current_choice(connection),
-        "can_collect": not connection.is_paused and bool(connection.feed_url),
-        "next_due": (connection.next_due_at if not connection.is_paused and connection.feed_url
-                     and connection.schedule_policy == Connection.Policy.INTERVAL else None),
+        # The schedule's words and what holds collecting (Reconnect, Resume, Connect) are the projection's,
+        # as on the card: this page never works out the next collection itself.
+        "health": health,
+        "held": collect_held(health),
     }
     return render(request, "coverage/runs.html", context)

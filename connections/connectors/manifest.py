@@ -33,6 +33,14 @@ METHOD_ARRIVALS = {
     "device_backup": "imports",
     "browser_polyfill": "deliveries from the browser",
 }
+# What became of data that reached Ownerhub by each method, for "Nothing collected yet."
+METHOD_KEPT = {
+    "provider_api": "collected",
+    "owner_artifact": "imported",
+    "device_sync": "received from the phone",
+    "device_backup": "imported",
+    "browser_polyfill": "received from the browser",
+}
 FILE_METHODS = frozenset({"owner_artifact", "device_backup"})  # the methods whose acquisitions each carry a file
 Trigger = Literal["manual", "scheduled", "push"]
 
@@ -177,6 +185,12 @@ class Manifest:
     @property
     def nothing_arrived(self) -> str:
         return "No " + " or ".join(self.arrivals) + " yet."
+
+    @property
+    def nothing_kept(self) -> str:
+        """Said when attempts were made (a failed pull) but nothing was kept: "Nothing collected yet."."""
+        kept = dict.fromkeys(METHOD_KEPT.get(p.method, "imported") for p in self.paths)
+        return "Nothing " + " or ".join(kept) + " yet."
 
     @property
     def uploads_link(self) -> str:

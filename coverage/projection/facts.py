@@ -244,7 +244,24 @@ def folder_of(ev: Evidence) -> WatchedFolder | None:
                                                     f"/receipts/{up.batch_id}/", text))
 
 
-def work_of(ev: Evidence) -> Work:
+# What the last attempt did, after its label and time: "Last collection today at 21:42 UTC: failed".
+_RUN_OUTCOMES = {
+    CollectionRun.Outcome.RUNNING: "running",
+    CollectionRun.Outcome.SUCCESS: "succeeded",
+    CollectionRun.Outcome.FAILURE: "failed",
+    CollectionRun.Outcome.NOT_MODIFIED: "nothing new",
+}
+
+
+def last_run_of(run: CollectionRun | None, ev: Evidence, now: datetime) -> LastRun | None:
+    if run is None:
+        return None
+    label = "Last push" if run.trigger == "push" else "Last collection"
+    text = f"{label} {when(run.started_at, ev.time_zone, now)}: {_RUN_OUTCOMES.get(run.outcome, run.outcome)}"
+    return LastRun(run.started_at, run.finished_at, run.outcome, run.error_class, label, text)
+
+
+def work_of(ev: Evidence, now: datetime) -> Work:
     attempted = tuple(r for r in ev.runs if r.attempted)  # a skipped pull is not a failure of the source
     finished = [r for r in attempted if r.outcome != CollectionRun.Outcome.RUNNING]
     failures = 0
@@ -260,8 +277,7 @@ def work_of(ev: Evidence) -> Work:
     )
     last = attempted[0] if attempted else None
     return Work(
-        last_run=LastRun(last.started_at, last.finished_at, last.outcome, last.error_class,
-                         "Last push" if last.trigger == "push" else "Last collection") if last else None,
+        last_run=last_run_of(last, ev, now),
         last_success_at=last_success,
         last_failure_at=last_failure,
         consecutive_failures=failures,

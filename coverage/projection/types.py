@@ -156,6 +156,7 @@ class LastRun:
     outcome: str
     error_class: str
     label: str = "Last collection"  # what the run was, in owner words: "Last push" for a phone's pushes
+    text: str = ""  # the run in owner words: "Last collection today at 21:42 UTC: failed"
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,8 @@ REVIEW_PREVIEW = "Review the upload"  # the action leading to an upload's waitin
 _REFUSED_FORWARD = ("Ownerhub could not read what the phone sent. Check the app's server address and settings on the "
                     "phone; the next push Ownerhub can read clears this.")
 
+PAUSED_FORWARD = "Nothing is collected while paused. Resume to continue."  # a paused source that collects
+
 _LABELS = {
     "setup_required": "Finish setup",
     "paused": "Paused",
@@ -156,7 +158,7 @@ class _Facts:
     def of(cls, ev: Evidence, now: datetime) -> _Facts:
         coverage = coverage_of(ev, now)
         credential = credential_of(ev, now)
-        return cls(ev, credential, runtime_of(ev, now), work_of(ev), schedule_of(ev, credential, now),
+        return cls(ev, credential, runtime_of(ev, now), work_of(ev, now), schedule_of(ev, credential, now),
                    coverage, advisories_of(ev, coverage), now)
 
     @property
@@ -253,7 +255,7 @@ def _first_preview(f: _Facts) -> Say:
 def _paused(f: _Facts) -> Say:
     forward = ("While paused, uploads still work and Ownerhub stops reminding you to upload a newer export. "
                "Resume to be reminded again." if f.manifest.is_manual
-               else "Nothing is collected while paused. Resume to continue.")
+               else PAUSED_FORWARD)
     return Say(f"Paused · {f.span}" if f.span else "Paused", forward, (Ask("resume", "Resume", "resume/"),))
 
 
@@ -405,6 +407,8 @@ def _manage_asks(f: _Facts, state: State) -> tuple[Ask, ...]:
     """Pause where something is collected (a push or a pull); on a source of exports, mute its reminders."""
     if state == "paused":
         return ()  # its say asks to resume
+    if f.connection.schedule_policy == Connection.Policy.PAUSED:  # paused before anything arrived: never "Pause"
+        return (Ask("resume", "Resume", "resume/"),)
     if not judged_by_exports(f.ev):
         return (Ask("pause", "Pause", "pause/"),)
     if state == "setup_required":
