@@ -213,12 +213,12 @@ def _postgresql(connection, owner_id: int, terms: Terms, offset: int, limit: int
 
 def _scanned(connection, select: str, source: str, params: list, terms: Terms, offset: int, limit: int) -> Found:
     """One page of ``select`` (id, text, how many in all), newest first, snippets cut here. The
-    count rides along the page (one pass over the texts, not two); a page past the last asks apart."""
+    count rides along the page (one pass over the texts, not two); only a page past the last asks apart."""
     with connection.cursor() as cursor:
         cursor.execute(f"{select} ORDER BY r.event_at DESC, r.id DESC LIMIT %s OFFSET %s", [*params, limit, offset])
         rows = cursor.fetchall()
-        if rows:
-            total = rows[0][2]
+        if rows or not offset:
+            total = rows[0][2] if rows else 0
         else:
             cursor.execute(f"SELECT count(*) {source}", params)
             total = cursor.fetchone()[0]
