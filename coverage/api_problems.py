@@ -74,7 +74,8 @@ def refuse_fields(*refused: dict) -> ValidationError:
     """A ValidationError for values an endpoint checks itself, answered like ninja's own.
 
     Each ``refused`` is ``{"loc": (source, name), "type": ...}``; type ``extra_forbidden``
-    takes ``known``, the fields the address does take.
+    takes ``known``, the fields the address does take; any other may take ``accepts``, what the
+    field takes here when it is narrower than its row in ``api_words.FIELDS`` (this source's streams).
     """
     return ValidationError([{"msg": "", **r} for r in refused])
 
@@ -146,7 +147,8 @@ def _messages(request: HttpRequest, errors: Iterable[dict]) -> Iterable[tuple[st
         if error.get("type") == "extra_forbidden":
             yield field, f"{field}: {_unknown(error)}."
         else:
-            yield field, f"{field}: {words.FIELDS.get(field, words.ANY_FIELD).what}; {_why(request, source, field, error)}."
+            what = error.get("accepts") or words.FIELDS.get(field, words.ANY_FIELD).what
+            yield field, f"{field}: {what}; {_why(request, source, field, error)}."
 
 
 def _where(loc: Iterable) -> tuple[str, str]:
@@ -158,7 +160,7 @@ def _where(loc: Iterable) -> tuple[str, str]:
 
 def _unknown(error: dict) -> str:
     known = error.get("known") or ()
-    return words.UNKNOWN_FIELD.format(known=" and ".join(known)) if known else words.NO_FIELDS
+    return words.UNKNOWN_FIELD.format(known=words.listed(known, "and")) if known else words.NO_FIELDS
 
 
 def _why(request: HttpRequest, source: str, field: str, error: dict) -> str:

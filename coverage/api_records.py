@@ -21,10 +21,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
+from connections.connectors import all_manifests
+from connections.connectors.manifest import METHODS
 from connections.models import Connection
 from connections.zones import owner_zone
 
-from .api_problems import problems
+from . import api_words as words
+from .api_problems import problems, refuse_fields
 from .days import day_bounds
 from .models import Record, RecordProvenance
 
@@ -56,9 +59,17 @@ NO_NUL = r"^[^\x00]*$"
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+# The OpenAPI description of what each kind of source holds and how its records arrive: a value
+# the source does not have is refused (400), so a typo is never read as "no records".
+_STREAMS = "; ".join(f"{m.name}: {words.listed(m.streams)}" for m in all_manifests())
+_METHODS = "; ".join(f"{m.name}: {words.listed(tuple(dict.fromkeys(p.method for p in m.paths)))}" for m in all_manifests())
+
 
 class RecordFilters(Schema):
-    stream: str | None = Field(None, pattern=NO_NUL)
+    stream: str | None = Field(
+        None, pattern=NO_NUL,
+        description=f"records of one stream, one the source holds ({_STREAMS}); another is refused",
+    )
     since: datetime | date | None = Field(
         None,
         description="records from this time on: an instant (`2026-03-13T09:00:00Z`; without an offset, UTC) "
@@ -69,8 +80,16 @@ class RecordFilters(Schema):
         description="records before this time: an instant (`2026-03-14T00:00:00Z`; without an offset, UTC), "
         "or a day (`2026-03-13`), up to the end of that day in the owner's time zone (the day is included)",
     )
-    method: str | None = Field(None, pattern=NO_NUL)
-    cursor: str | None = Field(None, pattern=NO_NUL, description="the `next_cursor` of the previous page: `STREAM:KEY`")
+    method: str | None = Field(
+        None, pattern=NO_NUL,
+        description=f"records that arrived one way ({words.listed(METHODS)}), one the source takes "
+        f"({_METHODS}); another is refused",
+    )
+    cursor: str | None = Field(
+        None, pattern=NO_NUL,
+        description="the `next_cursor` of the previous page (`STREAM:KEY`, the stream one the source holds); "
+        "another is refused",
+    )
     limit: int = Field(PAGE, ge=1, le=PAGE)
 
     @field_validator("since", "until", mode="before")
@@ -87,11 +106,37 @@ def _cursor(stream: str, key: str) -> str:
 
 
 def _after(cursor: str | None) -> tuple[str, str] | None:
-    """The position after which to go on. Any text is a position (stream names hold no colon)."""
+    """The position after which to go on (stream names hold no colon; ``_refused`` checked it)."""
     if not cursor:
         return None
     stream, _, key = cursor.partition(":")
     return stream, key
+
+
+FILTERS = tuple(RecordFilters.model_fields)
+
+
+def _refused(request: HttpRequest, connection: Connection, f: RecordFilters) -> list[dict]:
+    """What the request names that this source does not have, as ``refuse_fields`` takes it: a
+    parameter the address does not take, a stream or a method not in the source's manifest, a
+    cursor the API did not give (not ``STREAM:KEY`` of one of its streams)."""
+    manifest = connection.manifest
+    methods = tuple(dict.fromkeys(path.method for path in manifest.paths))
+    refused = [
+        {"loc": ("query", name), "type": "extra_forbidden", "known": FILTERS}
+        for name in sorted(set(request.GET) - set(FILTERS))
+    ]
+    if f.stream and f.stream not in manifest.streams:
+        refused.append({"loc": ("query", "stream"), "type": "not_held",
+                        "accepts": words.SOURCE_STREAMS.format(names=words.listed(manifest.streams))})
+    if f.method and f.method not in methods:
+        refused.append({"loc": ("query", "method"), "type": "not_taken",
+                        "accepts": words.SOURCE_METHODS.format(names=words.listed(methods))})
+    if f.cursor:
+        stream, colon, key = f.cursor.partition(":")
+        if not (colon and key and stream in manifest.streams):
+            refused.append({"loc": ("query", "cursor"), "type": "not_given"})
+    return refused
 
 
 def _utc(value: datetime) -> datetime:
@@ -182,6 +227,9 @@ def _ndjson(records, after: tuple[str, str] | None) -> Iterator[bytes]:
 def list_records(request: HttpRequest, slug: str, filters: Query[RecordFilters]):
     """The connection's records, filtered by ``stream``, ``since``/``until`` (event time) and ``method``.
 
+    A ``stream`` or ``method`` the source does not have, a ``cursor`` this address did not give,
+    or a parameter it does not take is refused: 400 ``invalid_values``, each naming what it takes.
+
     ``since`` and ``until`` take an instant or a day; a day is the owner's day, in their time zone,
     and ``until`` a day includes it (``since=2026-03-13&until=2026-03-13`` is that one day).
 
@@ -190,6 +238,8 @@ def list_records(request: HttpRequest, slug: str, filters: Query[RecordFilters])
     object a line, streamed from the ``cursor`` on (``limit`` does not apply).
     """
     connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
+    if refused := _refused(request, connection, filters):
+        raise refuse_fields(*refused)
     records = _matching(connection, filters)
     after = _after(filters.cursor)
     if NDJSON in request.headers.get("Accept", ""):

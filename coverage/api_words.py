@@ -94,6 +94,11 @@ FIELDS = {
     ),
 }
 
+# What a source's records take, from its manifest: a filter naming what the source does not have
+# (a typo, another kind of source's stream) is refused with these, not answered as "no records".
+SOURCE_STREAMS = "give a stream this source holds ({names})"
+SOURCE_METHODS = "give a way this source's records arrive ({names})"
+
 UNKNOWN_FIELD = "this address takes no field of that name (only {known}); leave it out"
 NO_FIELDS = "this address takes no fields; leave it out"
 ANY_FIELD = Accepts("give a value /api/owner/docs describes for it")
@@ -102,3 +107,9 @@ MISSING = "none was sent"
 CONTROL_CHARACTER = "the value sent holds a control character"
 SHAPELESS = "the body sent is not that shape"
 LONGEST_SHOWN = 40  # characters of a refused value quoted back
+
+
+def listed(names: tuple[str, ...] | list[str], last: str = "or") -> str:
+    """``names`` in a sentence: "a", "a or b", "a, b or c"."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"

@@ -1,4 +1,4 @@
-"""The search page: the owner's text records holding every word they typed, newest first.
+"""The search page: the owner's text records holding everything they typed, newest first.
 
 Each result names its source, says when (in the owner's zone), shows the words around the
 match with the match highlighted (escaped first, then marked), and links to its day.
@@ -86,7 +86,7 @@ def results(request: HttpRequest) -> HttpResponse:
     context = {
         "query": query,
         "results": shown,
-        "asked": bool(backends.words(query)),
+        "asked": bool(backends.read(query)),
         "total_text": words.count(found.total, ("result", "results")),
         "first": first,
         "last": first + len(found.hits) - 1,

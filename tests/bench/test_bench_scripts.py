@@ -148,6 +148,20 @@ def test_the_records_api_bench_streams_every_record_it_seeded(tmp_path):
     assert streamed and streamed.group(1) == streamed.group(2) == "300"
 
 
+def test_the_search_bench_finds_words_and_pieces_in_what_it_seeded(tmp_path):
+    out = _run("search.py", "--messages", "500", "--points", "100", "--calls", "1", *_server_url(), tmp_path=tmp_path)
+
+    rows = {cells[1]: cells for line in out.splitlines() if len(cells := [c.strip() for c in line.split("|")]) == 7}
+    # 500 messages: one in 50 is unspaced (10), in turn Japanese with 📚, Chinese, Thai with ❤️; one in 5 of the
+    # others says pizza (90).
+    assert {label: int(rows[label][5]) for label in ("a word", "Japanese, 2 characters", "Chinese and Japanese",
+                                                    "Thai", "an emoji", "a piece held by none")} == {
+        "a word": 90, "Japanese, 2 characters": 4, "Chinese and Japanese": 3, "Thai": 3, "an emoji": 4,
+        "a piece held by none": 0}
+    assert rows["a word"][3] == "words" and rows["an emoji"][3] == "pieces"
+    assert rows["a word and an emoji"][3] == "words and pieces"
+
+
 def test_the_projection_bench_answers_for_every_connection_at_each_stage(tmp_path):
     out = _run("projection.py", "--scale", "0.002", "--calls", "1", "--warmup", "0", *_server_url(), tmp_path=tmp_path)
 

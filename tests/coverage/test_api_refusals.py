@@ -89,6 +89,23 @@ BAD_VALUES = [
     ("get", "/api/owner/connections/family-chat/records", {"stream": "mess\x00ages"}, "stream",
      "stream: give a stream's name as the records' stream field holds it, such as messages; "
      "the value sent holds a control character."),
+    # A filter naming what this source (a WhatsApp chat) does not have: before, 200 and no records.
+    ("get", "/api/owner/connections/family-chat/records", {"stream": "mesages"}, "stream",
+     "stream: give a stream this source holds (messages); “mesages” is not one."),
+    ("get", "/api/owner/connections/family-chat/records", {"stream": "locations"}, "stream",
+     "stream: give a stream this source holds (messages); “locations” is not one."),
+    ("get", "/api/owner/connections/family-chat/records", {"method": "bogus"}, "method",
+     "method: give a way this source's records arrive (owner_artifact or device_backup); “bogus” is not one."),
+    ("get", "/api/owner/connections/family-chat/records", {"method": "device_sync"}, "method",
+     "method: give a way this source's records arrive (owner_artifact or device_backup); “device_sync” is not one."),
+    # A cursor the API did not give: before, 200 and no records, as at the end of the pages.
+    ("get", "/api/owner/connections/family-chat/records", {"cursor": "zzz"}, "cursor",
+     "cursor: give the next_cursor of the page before; “zzz” is not one."),
+    ("get", "/api/owner/connections/family-chat/records", {"cursor": "locations:1700000000"}, "cursor",
+     "cursor: give the next_cursor of the page before; “locations:1700000000” is not one."),
+    ("get", "/api/owner/connections/family-chat/records", {"strem": "messages"}, "strem",
+     "strem: this address takes no field of that name (only stream, since, until, method, cursor and limit); "
+     "leave it out."),
     ("get", "/api/owner/batches/latest", {}, "batch_id",
      "batch_id: give an import's number, the batch_id of its receipt; “latest” is not one."),
     ("get", "/api/owner/exports/my-export", {}, "export_id",

@@ -70,7 +70,7 @@ def test_filters_by_stream_time_and_how_it_arrived(client, bearer, phone):
         assert response.status_code == 200, response.content
         return response.json()["records"]
 
-    assert len(keys(stream="locations")) == 110 and keys(stream="messages") == []
+    assert len(keys(stream="locations")) == 110
     since = (START + timedelta(minutes=90)).isoformat()
     until = (START + timedelta(minutes=95)).isoformat()
     assert [r["payload"]["n"] for r in keys(since=since, until=until)] == [90, 91, 92, 93, 94]
@@ -114,7 +114,7 @@ def test_ndjson_streams_every_record_in_flat_memory(client, bearer, phone):
 def test_another_owners_source_is_404_and_bad_input_is_refused_in_json(client, bearer, phone):
     ConnectionFactory(owner=OwnerFactory(username="bob"), slug="bobs-phone", connector="owntracks")
     assert client.get("/api/owner/connections/bobs-phone/records", **bearer).status_code == 404
-    past_the_end = client.get("/api/owner/connections/phone/records", {"cursor": "zzz"}, **bearer)
+    past_the_end = client.get("/api/owner/connections/phone/records", {"cursor": "locations:zzz"}, **bearer)
     assert past_the_end.status_code == 200 and past_the_end.json() == {"records": [], "next_cursor": None}
     too_many = client.get("/api/owner/connections/phone/records", {"limit": 501}, **bearer)
     assert too_many.status_code == 400 and "limit" in too_many.json()["detail"]
@@ -122,6 +122,42 @@ def test_another_owners_source_is_404_and_bad_input_is_refused_in_json(client, b
         nul = client.get("/api/owner/connections/phone/records", {name: "loc\x00ations"}, **bearer)
         assert nul.status_code == 400 and name in nul.json()["detail"]
     assert client.get("/api/owner/connections/phone/records").status_code == 401
+
+
+# What a script sends that this source (phone locations) does not have, and what it takes instead.
+NOT_HELD = [
+    ({"stream": "location"}, "stream: give a stream this source holds (locations); “location” is not one."),
+    ({"stream": "messages"}, "stream: give a stream this source holds (locations); “messages” is not one."),
+    ({"method": "device-sync"},
+     "method: give a way this source's records arrive (device_sync or owner_artifact); “device-sync” is not one."),
+    ({"cursor": "zzz"}, "cursor: give the next_cursor of the page before; “zzz” is not one."),
+    ({"cursor": "locations:"}, "cursor: give the next_cursor of the page before; “locations:” is not one."),
+]
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/x-ndjson"])
+@pytest.mark.parametrize(("query", "message"), NOT_HELD)
+def test_a_filter_naming_what_the_source_does_not_have_is_refused_not_answered_empty(client, bearer, phone, accept,
+                                                                                     query, message):
+    hold(phone, 3)
+    response = client.get("/api/owner/connections/phone/records", query, HTTP_ACCEPT=accept, **bearer)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert (body["detail"], body["code"]) == (message, "invalid_values")
+    assert body["errors"] == [{"field": next(iter(query)), "message": message}]
+
+
+def test_the_filters_the_source_has_answer_and_another_kinds_are_refused(client, bearer, phone):
+    hold(phone, 3)
+    page = client.get("/api/owner/connections/phone/records",
+                      {"stream": "locations", "method": "owner_artifact", "limit": 2}, **bearer).json()
+    assert len(page["records"]) == 2 and page["next_cursor"] == "locations:1700000060:52.5:13.4"
+    rest = client.get("/api/owner/connections/phone/records", {"cursor": page["next_cursor"]}, **bearer).json()
+    assert [r["key"] for r in rest["records"]] == ["1700000120:52.5:13.4"] and rest["next_cursor"] is None
+    assert client.get("/api/owner/connections/phone/records", {"method": "device_sync"}, **bearer).json() == {
+        "records": [], "next_cursor": None}  # a way the source takes, none arrived so: truly no records
+    calendars = client.get("/api/owner/connections/phone/records", {"method": "provider_api"}, **bearer)
+    assert calendars.status_code == 400 and calendars.json()["errors"][0]["field"] == "method"
 
 
 def _points_around_midnights(connection):

@@ -49,6 +49,10 @@ def test_owner_api_honours_its_schema(case, owned):
         for name in ("slug", "batch_id"):
             if name in (case.path_parameters or {}):
                 case.path_parameters[name] = owned[name]
+        # The schema lists every kind of source's streams and methods; a valid request names the chat's own.
+        for name, value in (("stream", "messages"), ("method", "owner_artifact"), ("cursor", "messages:0")):
+            if name in (case.query or {}):
+                case.query[name] = value
     case.call_and_validate(headers={"Authorization": f"Bearer {owned['token']}"})
 
 
@@ -65,6 +69,9 @@ def test_the_schema_says_what_an_upload_needs_and_every_answer(client):
         "date_order"]["enum"] == ["dmy", "mdy"]
     assert {"401", "404", "409", "429"} <= set(answer["responses"])
     assert {"401", "404", "409", "429"} <= set(paths["/api/owner/previews/{batch_id}/commit"]["post"]["responses"])
+    records = {p["name"]: p for p in paths["/api/owner/connections/{slug}/records"]["get"]["parameters"]}
+    assert "WhatsApp: messages;" in records["stream"]["description"]
+    assert "Phone locations: device_sync or owner_artifact;" in records["method"]["description"]
     for path, operations in paths.items():
         for method, operation in operations.items():
             assert {"401", "429"} <= set(operation["responses"]), f"{method} {path}"
