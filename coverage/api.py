@@ -16,7 +16,7 @@ from exports.api import router as exports_router
 from .api_auth import owner_auth
 from .api_docs import OwnerDocs
 from .api_imports import router as imports_router
-from .api_problems import answer_problems, problems
+from .api_problems import answer_problems, problems, refuse_fields
 from .api_records import router as records_router
 from .api_reread import router as reread_router
 from .evidence import load_health, load_system
@@ -34,24 +34,35 @@ api = NinjaAPI(
 answer_problems(api)  # every refusal in owner words, one place
 
 
-@api.get("/connections", response={200: list[ConnectionHealth], **problems()}, tags=["health"])
+def _takes_no_parameters(request) -> None:
+    """A parameter an address without any is refused (400 ``invalid_values``), not ignored: ``?state=failing`` on
+    the list would look like a filter that held every source."""
+    if request.GET:
+        raise refuse_fields(*({"loc": ("query", name), "type": "extra_forbidden", "known": ()}
+                              for name in sorted(request.GET)))
+
+
+@api.get("/connections", response={200: list[ConnectionHealth], **problems(400)}, tags=["health"])
 def list_connections(request):
     """The health and coverage projection of every connection of the owner, ordered by name."""
+    _takes_no_parameters(request)
     # JsonResponse, not ninja's encoder: it would cut timestamps to milliseconds and the
     # API must equal the CLI's --json byte for byte.
     return JsonResponse(healths_json(load_health(Connection.objects.for_owner(request.user))), safe=False)
 
 
-@api.get("/connections/{slug}", response={200: ConnectionHealth, **problems(404)}, tags=["health"])
+@api.get("/connections/{slug}", response={200: ConnectionHealth, **problems(400, 404)}, tags=["health"])
 def get_connection(request, slug: str):
     """The projection of one connection."""
+    _takes_no_parameters(request)
     connection = get_object_or_404(Connection.objects.for_owner(request.user), slug=slug)
     return JsonResponse(health_json(load_health(Connection.objects.filter(pk=connection.pk), timeline=True)[0]))
 
 
-@api.get("/system", response={200: SystemHealth, **problems()}, tags=["health"])
+@api.get("/system", response={200: SystemHealth, **problems(400)}, tags=["health"])
 def get_system(request):
     """The installation's own runtime (the background worker), shown once, not on every card."""
+    _takes_no_parameters(request)
     return JsonResponse(system_json(load_system(tz=owner_zone(request.user))))  # its words in the owner's zone
 
 

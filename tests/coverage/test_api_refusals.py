@@ -106,6 +106,12 @@ BAD_VALUES = [
     ("get", "/api/owner/connections/family-chat/records", {"strem": "messages"}, "strem",
      "strem: this address takes no field of that name (only stream, since, until, method, cursor and limit); "
      "leave it out."),
+    # An address that takes no parameter refuses one (before: ignored, so ?state=failing listed every source).
+    ("get", "/api/owner/connections", {"state": "failing"}, "state",
+     "state: this address takes no fields; leave it out."),
+    ("get", "/api/owner/connections/family-chat", {"since": "2024-01-01"}, "since",
+     "since: this address takes no fields; leave it out."),
+    ("get", "/api/owner/system", {"verbose": "1"}, "verbose", "verbose: this address takes no fields; leave it out."),
     ("get", "/api/owner/batches/latest", {}, "batch_id",
      "batch_id: give an import's number, the batch_id of its receipt; “latest” is not one."),
     ("get", "/api/owner/exports/my-export", {}, "export_id",
