@@ -1,6 +1,7 @@
-"""Bulk plumbing shared by the benches that seed a database directly (projection, records_api).
+"""Bulk plumbing shared by the benches that seed a database directly (projection, records_api, search).
 
-``create_database`` makes a fresh database (SQLite in a temporary directory, or a new
+``open_database`` makes a fresh database, points Django at it, prints the machine and migrates it;
+``create_database`` makes the database alone (SQLite in a temporary directory, or a new
 ``ownerhub_bench_<random>`` on a PostgreSQL server); ``Table`` writes rows of one model with raw
 ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) in large chunks, each in one transaction, with
 every column the bench does not set at its default. No constraint, index or trigger is disabled.
@@ -59,6 +60,26 @@ def create_database(args) -> tuple[str, str, callable]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return fresh, tmp, cleanup
+
+
+def open_database(args) -> tuple[object, dict, callable]:
+    """A fresh migrated database for the bench: (Django's connection, the environment a child process needs to
+    reach it, cleanup). Prints the machine and the load average first."""
+    url, var_dir, cleanup = create_database(args)
+    env = {**os.environ, "DATABASE_URL": url, "OWNERHUB_VAR_DIR": var_dir,
+           "DJANGO_SETTINGS_MODULE": "ownerhub.settings", "DATABASE_CONN_MAX_AGE": "0"}  # fmt: skip
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    print(machine(connection))
+    print(f"load:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min load average)")
+    call_command("migrate", verbosity=0, interactive=False)
+    return connection, env, cleanup
 
 
 def machine(connection) -> str:

@@ -34,7 +34,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _bulk import ROOT, Table, create_database, machine
+from _bulk import ROOT, Table, open_database
 from device_push import free_port, wait_for_port
 
 NDJSON = "application/x-ndjson"
@@ -225,21 +225,8 @@ def report_stream(slug: str, n: int, s: dict) -> None:
 
 def main() -> None:
     args = parse_args()
-    url, var_dir, cleanup = create_database(args)
-    env = {**os.environ, "DATABASE_URL": url, "OWNERHUB_VAR_DIR": var_dir,
-           "DJANGO_SETTINGS_MODULE": "ownerhub.settings", "DATABASE_CONN_MAX_AGE": "0"}  # fmt: skip
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
+    connection, env, cleanup = open_database(args)
     try:
-        print(machine(connection))
-        print(f"load:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min load average)")
-        call_command("migrate", verbosity=0, interactive=False)
         sizes = {"large": args.records, **({"small": args.compare} if args.compare else {})}
         secret = seed(connection, sizes)
         connection.close()

@@ -20,11 +20,10 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from _bulk import ROOT, Table, create_database, machine
+from _bulk import Table, open_database
 
 PIECE_EVERY = 50
 SPACED = ("Lunch at noon? pizza again", "Running late, see you at the station", "Привет, как дела?",
@@ -121,20 +120,8 @@ def measure(owner_id: int, calls: int) -> None:
 
 def main() -> None:
     args = parse_args()
-    url, var_dir, cleanup = create_database(args)
-    os.environ.update({"DATABASE_URL": url, "OWNERHUB_VAR_DIR": var_dir,
-                       "DJANGO_SETTINGS_MODULE": "ownerhub.settings", "DATABASE_CONN_MAX_AGE": "0"})  # fmt: skip
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
+    connection, _, cleanup = open_database(args)
     try:
-        print(machine(connection))
-        print(f"load:    {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min load average)")
-        call_command("migrate", verbosity=0, interactive=False)
         owner_id = seed(connection, args.messages, args.points)
         measure(owner_id, args.calls)
     finally:

@@ -6,8 +6,9 @@ pipeline keeps the first record of a key and counts the others as repeats inside
 order decides what is kept: read as written, the trip's end came first and the visit's place id and
 type ("HOME", "WORK") were dropped. ``best_first`` hands out the records of a place-and-trip document
 (on-device Android and iOS, Semantic months) with the one that says most first, inside a window of
-recent points: the on-device formats list segments by their start, so the points that share a key
-are near each other. Every record is still handed out, so the counts stay as they were; only the
+recent points: Android and the Semantic months list segments by their start, so the points that share a
+key are near each other; iOS may list a day's paths after its visits, which a window of 4,096 points
+still holds together for a day's worth of segments, not for a whole file written out of order. Every record is still handed out, so the counts stay as they were; only the
 order within a key changes. Records.json (raw fixes, one kind) is not passed through it.
 """
 
